@@ -1,0 +1,63 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import type { Config } from './config/schema.js';
+import { createMcpServer } from './mcp/server.js';
+import { HealthMonitor } from './monitor/health-monitor.js';
+import { createLogger, type Logger } from './telemetry/logger.js';
+import { VERSION } from './version.js';
+
+export interface AppOptions {
+  config: Config;
+  /** Serve MCP over stdin/stdout (the Claude Desktop entry). */
+  stdio: boolean;
+  logLevel?: string;
+  logger?: Logger;
+}
+
+/**
+ * The composition root: builds the monitor and the servers from one Config and owns start/stop order.
+ * Readers start after the monitor is constructed; the monitor stops after they do.
+ */
+export class App {
+  readonly log: Logger;
+  readonly monitor: HealthMonitor;
+  private readonly servers: McpServer[] = [];
+  private stopping: Promise<void> | undefined;
+  private resolveStopped!: () => void;
+  /** Resolves once stop() has finished, whoever called it (a signal, or the stdio client leaving). */
+  readonly stopped = new Promise<void>((r) => (this.resolveStopped = r));
+
+  constructor(private readonly options: AppOptions) {
+    this.log = options.logger ?? createLogger({ level: options.logLevel ?? options.config.logLevel });
+    this.monitor = new HealthMonitor(options.config, this.log.child({ component: 'monitor' }));
+  }
+
+  async start(): Promise<void> {
+    // The MCP transport is connected before the first sample so `initialize` is answered at once;
+    // tool calls that arrive before the first sample wait for it (monitor.ready).
+    const monitorStarted = this.monitor.start();
+    if (this.options.stdio) await this.startStdio();
+    await monitorStarted;
+    this.log.info({ version: VERSION, checks: this.options.config.checks.length, stdio: this.options.stdio }, 'mcp-vitals started');
+  }
+
+  private async startStdio(): Promise<void> {
+    const server = createMcpServer({ monitor: this.monitor, version: VERSION });
+    const transport = new StdioServerTransport();
+    this.servers.push(server);
+    // The client closing our stdin is how Claude Desktop says goodbye.
+    process.stdin.once('end', () => void this.stop('stdin closed'));
+    process.stdin.once('close', () => void this.stop('stdin closed'));
+    await server.connect(transport);
+  }
+
+  stop(reason: string): Promise<void> {
+    this.stopping ??= (async () => {
+      this.log.info({ reason }, 'mcp-vitals stopping');
+      await Promise.allSettled(this.servers.map((s) => s.close()));
+      await this.monitor.stop();
+      this.log.info('mcp-vitals stopped');
+    })().finally(() => this.resolveStopped());
+    return this.stopping;
+  }
+}

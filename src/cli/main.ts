@@ -1,0 +1,81 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { ConfigError } from '../shared/errors.js';
+import { runCheck } from './commands/check.js';
+import { configPrint, configValidate } from './commands/config.js';
+import { serve } from './commands/serve.js';
+import { VERSION } from '../version.js';
+
+const USAGE = `mcp-vitals ${VERSION}: a monitoring daemon that speaks the Model Context Protocol
+
+Usage:
+  vitals serve --stdio [--config FILE] [--log-level LEVEL]   serve MCP over stdio (Claude Desktop)
+  vitals check [--json] [--config FILE]                       one sampling round; exit 0 ok, 1 warning, 2 failed, 3 unknown
+  vitals config validate FILE                                 validate a config file; exit 2 when invalid
+  vitals config print [--config FILE]                         print the effective config, secrets redacted
+  vitals --version | --help
+
+Environment: VITALS_CONFIG (config file), VITALS_LOG_LEVEL (fatal|error|warn|info|debug|trace|silent).
+`;
+
+export async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      stdio: { type: 'boolean' },
+      config: { type: 'string', short: 'c' },
+      'log-level': { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'v' },
+    },
+  });
+  if (values.version) {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  const [command, sub, arg] = positionals;
+  if (values.help || !command) {
+    process.stdout.write(USAGE);
+    return values.help ? 0 : 2;
+  }
+  const logLevel = values['log-level'] ?? process.env.VITALS_LOG_LEVEL;
+  switch (command) {
+    case 'serve':
+      if (!values.stdio) {
+        process.stderr.write('vitals serve: choose a transport: --stdio\n');
+        return 2;
+      }
+      return serve({ configPath: values.config, logLevel, stdio: true });
+    case 'check':
+      return runCheck({ configPath: values.config, json: Boolean(values.json), logLevel });
+    case 'config':
+      if (sub === 'validate') return configValidate(arg ?? values.config);
+      if (sub === 'print') return configPrint(values.config);
+      process.stderr.write('vitals config: expected "validate FILE" or "print"\n');
+      return 2;
+    default:
+      process.stderr.write(`vitals: unknown command "${command}"\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== -1) process.exitCode = code;
+  },
+  (e: unknown) => {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`vitals: ${e.message}\n`);
+      process.exitCode = 2;
+    } else if ((e as { code?: string })?.code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`vitals: ${(e as Error).message}\n\n${USAGE}`);
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(`vitals: ${(e as Error)?.stack ?? e}\n`);
+      process.exitCode = 1;
+    }
+  },
+);

@@ -1,0 +1,63 @@
+import { z } from 'zod';
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+const PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/gy;
+
+/** Parses Prometheus-style durations ("500ms", "5s", "1h30m") into milliseconds; undefined when malformed. */
+export function parseDuration(text: string): number | undefined {
+  const s = text.trim();
+  if (s === '') return undefined;
+  if (s === '0') return 0;
+  PART.lastIndex = 0;
+  let total = 0;
+  let consumed = 0;
+  for (let m = PART.exec(s); m; m = PART.exec(s)) {
+    total += Number(m[1]) * UNIT_MS[m[2]!]!;
+    consumed = PART.lastIndex;
+  }
+  return consumed === s.length ? Math.round(total) : undefined;
+}
+
+export function formatDuration(ms: number): string {
+  if (ms === 0) return '0s';
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  const parts: string[] = [];
+  let rest = Math.round(ms / 1000);
+  for (const [unit, size] of [['d', 86400], ['h', 3600], ['m', 60], ['s', 1]] as const) {
+    if (rest >= size) {
+      parts.push(`${Math.floor(rest / size)}${unit}`);
+      rest %= size;
+    }
+  }
+  return parts.join('');
+}
+
+/** A duration in config: "5s"-style string (or plain milliseconds), parsed to milliseconds. */
+export const Duration = z.union([z.string(), z.number().nonnegative()]).transform((v, ctx) => {
+  if (typeof v === 'number') return v;
+  const ms = parseDuration(v);
+  if (ms === undefined) {
+    ctx.addIssue({ code: 'custom', message: `invalid duration "${v}" (expected e.g. "500ms", "5s", "2m", "1h")` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+/** A ratio in config: 0.85 or "85%". */
+export const Ratio = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  let n: number;
+  if (typeof v === 'number') n = v;
+  else {
+    const m = /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(v);
+    if (!m) {
+      ctx.addIssue({ code: 'custom', message: `invalid ratio "${v}" (expected 0.85 or "85%")` });
+      return z.NEVER;
+    }
+    n = Number(m[1]) / 100;
+  }
+  if (!(n >= 0 && n <= 1)) {
+    ctx.addIssue({ code: 'custom', message: `ratio ${v} is outside 0..1 (write 0.85 or "85%")` });
+    return z.NEVER;
+  }
+  return n;
+});

@@ -1,0 +1,36 @@
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { HealthMonitor } from '../monitor/health-monitor.js';
+import { wrapTool, type ToolCallObserver } from './middleware.js';
+import { tools } from './tools/index.js';
+import type { ToolContext } from './tools/types.js';
+
+export interface McpServerOptions {
+  monitor: HealthMonitor;
+  version: string;
+  observers?: ToolCallObserver[];
+  /** Scopes of the caller for a request, from the HTTP layer's auth; undefined means unrestricted. */
+  scopesFor?: (extra: unknown) => ReadonlySet<string> | undefined;
+}
+
+const INSTRUCTIONS =
+  'mcp-vitals watches this machine (CPU, memory, disks, network) and the services it depends on. ' +
+  'Call health_check first for the overall status and the reasons behind anything not passing; get_metrics for ' +
+  'raw figures in base units; check_dependencies for databases, caches and endpoints. Every answer comes from ' +
+  'the latest scheduled sample, so calls are cheap.';
+
+/** One McpServer with every tool registered; transports are connected by the caller. */
+export function createMcpServer(options: McpServerOptions): McpServer {
+  const server = new McpServer({ name: 'mcp-vitals', title: 'mcp-vitals', version: options.version }, { instructions: INSTRUCTIONS, capabilities: { logging: {} } });
+  const ctxFor = (extra: unknown): ToolContext => {
+    const scopes = options.scopesFor?.(extra);
+    return { monitor: options.monitor, ...(scopes ? { scopes } : {}) };
+  };
+  for (const def of tools) {
+    server.registerTool(
+      def.name,
+      { title: def.title, description: def.description, inputSchema: def.input, outputSchema: def.output, annotations: def.annotations },
+      wrapTool(def, options.monitor, ctxFor, options.observers ?? []) as never,
+    );
+  }
+  return server;
+}

@@ -1,0 +1,80 @@
+import { z } from 'zod';
+import { BreakerState, CheckStatus, InstanceState } from '../../monitor/schema.js';
+import { STATUS_WORD, formatValue } from '../../monitor/summary.js';
+import { defineTool, READ_ONLY, ToolError } from './types.js';
+
+const DependencyView = z.object({
+  name: z.string(),
+  kind: z.string(),
+  status: CheckStatus,
+  critical: z.boolean(),
+  latencySeconds: z.number().nullable(),
+  output: z.string(),
+  lastError: z.string().optional().describe('latest failure reason, short and with secrets removed'),
+  breaker: BreakerState,
+  since: z.string().describe('ISO time the status last changed'),
+  time: z.string().describe('ISO time of the latest run'),
+  consecutiveFailures: z.number().int(),
+  runs: z.number().int(),
+  skippedRuns: z.number().int(),
+  instances: z.array(InstanceState),
+  info: z.record(z.string(), z.string()).optional(),
+});
+
+export const checkDependenciesTool = defineTool({
+  name: 'check_dependencies',
+  title: 'Check dependencies',
+  description:
+    'Status of the dependencies mcp-vitals watches (PostgreSQL, Redis, HTTP endpoints, TCP ports): each with pass/warn/fail, ' +
+    'latency, last error, circuit-breaker state, and since when. A status flips only after several failed (or good) runs ' +
+    'in a row, so one blip does not count. Set `refresh: true` to run every check now instead of reading the last ' +
+    'scheduled result (shared with concurrent callers, at most every few seconds).',
+  input: z.object({
+    refresh: z.boolean().optional().describe('Run the checks now rather than report the last scheduled run.'),
+    names: z.array(z.string()).min(1).optional().describe('Only these checks (by name).'),
+  }),
+  output: z.object({
+    time: z.string(),
+    status: CheckStatus.describe('worst status among the dependencies shown; pass when there are none'),
+    refreshed: z.boolean(),
+    checks: z.array(DependencyView),
+  }),
+  annotations: { title: 'Check dependencies', ...READ_ONLY },
+  async run(args, { monitor, scopes }) {
+    await monitor.ready;
+    if (args.refresh && scopes && !scopes.has('vitals:refresh')) throw new ToolError('refresh needs the vitals:refresh scope', 'FORBIDDEN');
+    const s = args.refresh ? await monitor.refresh({ dependenciesOnly: true }) : monitor.snapshot;
+    const deps = Object.values(s.checks).filter((c) => c.group === 'dependency');
+    if (args.names) {
+      const known = new Set(deps.map((d) => d.name));
+      const unknown = args.names.filter((n) => !known.has(n));
+      if (unknown.length) throw new ToolError(`unknown check${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}; known: ${[...known].join(', ') || '(none configured)'}`, 'UNKNOWN_CHECK');
+    }
+    const shown = args.names ? deps.filter((d) => args.names!.includes(d.name)) : deps;
+    const checks = shown.map((c) => ({
+      name: c.name,
+      kind: c.kind,
+      status: c.status,
+      critical: c.critical,
+      latencySeconds: c.latencySeconds ?? null,
+      output: c.output,
+      ...(c.lastError ? { lastError: c.lastError } : {}),
+      breaker: c.breaker ?? 'closed',
+      since: c.since,
+      time: c.time,
+      consecutiveFailures: c.consecutiveFailures ?? 0,
+      runs: c.runs ?? 0,
+      skippedRuns: c.skippedRuns ?? 0,
+      instances: c.instances ?? [],
+      ...(c.info ? { info: c.info } : {}),
+    }));
+    const rank = { pass: 0, warn: 1, fail: 2 } as const;
+    const status = checks.reduce<'pass' | 'warn' | 'fail'>((w, c) => (rank[c.status] > rank[w] ? c.status : w), 'pass');
+    const text = checks.length
+      ? checks
+          .map((c) => `- ${c.name} (${c.kind}${c.critical ? ', critical' : ''}): ${STATUS_WORD[c.status]}, ${formatValue(c.latencySeconds, 's')}${c.breaker !== 'closed' ? `, breaker ${c.breaker}` : ''}${c.output ? ` — ${c.output}` : ''}`)
+          .join('\n')
+      : 'No dependency checks are configured. Add PostgreSQL, Redis, HTTP or TCP checks under `checks:` in the config file.';
+    return { text, data: { time: s.time, status, refreshed: Boolean(args.refresh), checks } };
+  },
+});

@@ -1,0 +1,41 @@
+import type { ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import type { z } from 'zod';
+import type { HealthMonitor } from '../../monitor/health-monitor.js';
+import { VitalsError } from '../../shared/errors.js';
+
+/** What a tool handler may use: the monitor to read, and who is asking. */
+export interface ToolContext {
+  monitor: HealthMonitor;
+  /** Scopes of the caller; undefined when the transport has no authentication (stdio, open loopback). */
+  scopes?: ReadonlySet<string>;
+}
+
+export interface ToolResult<O> {
+  /** Short text for the model. */
+  text: string;
+  /** Typed data matching the output schema. */
+  data: O;
+}
+
+export interface ToolDefinition<I extends z.ZodObject = z.ZodObject, O extends z.ZodObject = z.ZodObject> {
+  name: string;
+  title: string;
+  description: string;
+  input: I;
+  output: O;
+  annotations: ToolAnnotations;
+  run(args: z.infer<I>, ctx: ToolContext): Promise<ToolResult<z.infer<O>>>;
+}
+
+export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(def: ToolDefinition<I, O>): ToolDefinition<I, O> {
+  return def;
+}
+
+/** A failure to report to the model as an `isError` result with a short message. */
+export class ToolError extends VitalsError {
+  constructor(message: string, code = 'TOOL_ERROR') {
+    super(code, message);
+  }
+}
+
+export const READ_ONLY: ToolAnnotations = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false };

@@ -1,0 +1,219 @@
+import type { BulkheadPolicy, CircuitBreakerPolicy, IPolicy } from 'cockatiel';
+import type { CheckConfig } from '../config/checks.js';
+import { dependencyKinds, instancesOf, type InstanceConfig } from '../probes/registry.js';
+import type { Observation, Probe } from '../probes/types.js';
+import { redactText } from '../shared/redact.js';
+import { attemptPolicy, breakerState, BrokenCircuitError, checkBreaker } from './resilience.js';
+import type { CheckState, CheckStatus, HealthEvent, InstanceState } from './schema.js';
+import { foldRun, type RunStreak } from './thresholds.js';
+
+interface Instance {
+  name: string;
+  target: string;
+  probe: Probe<Observation>;
+}
+
+export interface RunOutcome {
+  status: CheckStatus;
+  instances: InstanceState[];
+  error?: string;
+  warnings: string[];
+}
+
+/** pass when every instance is up, warn when some are, fail when none are. */
+export function aggregateInstances(instances: InstanceState[]): CheckStatus {
+  const up = instances.filter((i) => i.ok).length;
+  if (up === instances.length) return 'pass';
+  return up === 0 ? 'fail' : 'warn';
+}
+
+/**
+ * One dependency check: its instances' probes, its retry/timeout policy, its circuit breaker and its
+ * consecutive-run streak. `run()` performs one round and folds it into `state`.
+ */
+export class DependencyCheck {
+  private instances: Instance[] = [];
+  private readonly attempt: IPolicy;
+  private readonly breaker: CircuitBreakerPolicy;
+  private streak: RunStreak = { status: undefined, failures: 0, successes: 0 };
+  private runs = 0;
+  private lastStatusChange = new Date().toISOString();
+  private current: CheckState;
+  skippedRuns = 0;
+  /** Outcome of the latest round before the consecutive thresholds (what `vitals check` reports). */
+  lastOutcome: RunOutcome | undefined;
+
+  constructor(
+    readonly config: CheckConfig,
+    private readonly bulkhead: BulkheadPolicy,
+    private readonly secrets: Set<string>,
+    private readonly emit: (e: HealthEvent) => void,
+  ) {
+    this.attempt = attemptPolicy({ timeoutMs: config.timeout, attempts: config.retry.attempts, backoffMs: config.retry.backoff });
+    this.breaker = checkBreaker({ failures: config.breaker.failures, cooldownMs: config.breaker.cooldown });
+    let prev = breakerState(this.breaker);
+    this.breaker.onStateChange(() => {
+      const next = breakerState(this.breaker);
+      if (next === prev) return;
+      this.emit({ time: new Date().toISOString(), check: config.name, type: 'breaker', from: prev, to: next, reason: next === 'open' ? `${config.breaker.failures} failed runs in a row` : next === 'half-open' ? 'cool-down over, trying again' : 'run succeeded' });
+      prev = next;
+    });
+    const now = new Date().toISOString();
+    this.current = {
+      name: config.name,
+      kind: config.kind,
+      group: 'dependency',
+      component: config.name,
+      measurement: 'responseTime',
+      status: 'pass',
+      critical: config.critical,
+      observedValue: null,
+      observedUnit: 's',
+      output: 'not run yet',
+      since: now,
+      time: now,
+      latencySeconds: null,
+      breaker: 'closed',
+      consecutiveFailures: 0,
+      consecutiveSuccesses: 0,
+      runs: 0,
+      skippedRuns: 0,
+      instances: [],
+    };
+  }
+
+  get name(): string {
+    return this.config.name;
+  }
+
+  /** True once the check has produced a result of its own. */
+  get hasRun(): boolean {
+    return this.runs > 0;
+  }
+
+  async init(): Promise<void> {
+    const mod = await dependencyKinds[this.config.kind]();
+    this.instances = instancesOf(this.config).map((ic: InstanceConfig) => ({ name: ic.instance, target: mod.describe(ic), probe: mod.create(ic) }));
+    this.current = { ...this.current, instances: this.instances.map((i) => ({ name: i.name, target: i.target, ok: false, latencySeconds: null, values: {} })) };
+  }
+
+  get state(): CheckState {
+    return this.current;
+  }
+
+  private async probeInstance(inst: Instance): Promise<InstanceState> {
+    try {
+      const o = await this.bulkhead.execute(() => this.attempt.execute(async ({ signal }) => {
+        const r = await inst.probe.run(signal);
+        // Let the retry policy see a failed observation as a failure worth another attempt.
+        if (!r.ok && this.config.retry.attempts > 0) throw Object.assign(new Error(r.error ?? 'failed'), { observation: r });
+        return r;
+      }));
+      return this.toInstanceState(inst, o);
+    } catch (e) {
+      const o = (e as { observation?: Observation }).observation;
+      if (o) return this.toInstanceState(inst, o);
+      const timedOut = (e as Error)?.name === 'TaskCancelledError';
+      return this.toInstanceState(inst, { ok: false, values: {}, error: timedOut ? `timed out after ${this.config.timeout}ms` : String((e as Error)?.message ?? e) });
+    }
+  }
+
+  private toInstanceState(inst: Instance, o: Observation): InstanceState {
+    const error = o.error ? redactText(o.error, this.secrets) : undefined;
+    const warnings = o.warnings?.map((w) => redactText(w, this.secrets));
+    const latency = o.values.responseTimeSeconds ?? null;
+    const allWarnings = [...(warnings ?? [])];
+    if (o.ok && this.config.maxResponseTime !== undefined && latency !== null && latency * 1000 > this.config.maxResponseTime) {
+      // Slow but up: a warning on the instance, not a failure.
+      allWarnings.push(`response time ${(latency * 1000).toFixed(0)}ms above ${this.config.maxResponseTime}ms`);
+    }
+    return {
+      name: inst.name,
+      target: inst.target,
+      ok: o.ok,
+      latencySeconds: latency,
+      values: o.values,
+      ...(error ? { error } : {}),
+      ...(o.info ? { info: o.info } : {}),
+      ...(allWarnings.length ? { warnings: allWarnings } : {}),
+    };
+  }
+
+  /** One round over every instance, through the breaker. Never throws. */
+  async run(): Promise<void> {
+    const startedAt = new Date();
+    let outcome: RunOutcome;
+    try {
+      outcome = await this.breaker.execute(async () => {
+        const instances = await Promise.all(this.instances.map((i) => this.probeInstance(i)));
+        const status = aggregateInstances(instances);
+        const o = this.outcomeOf(status, instances);
+        if (status === 'fail') throw Object.assign(new Error(o.error ?? 'failed'), { outcome: o });
+        return o;
+      });
+    } catch (e) {
+      if (e instanceof BrokenCircuitError) {
+        outcome = { status: 'fail', instances: this.current.instances ?? [], error: `circuit open after ${this.config.breaker.failures} failed runs; retrying after ${Math.round(this.config.breaker.cooldown / 1000)}s`, warnings: [] };
+      } else outcome = (e as { outcome?: RunOutcome }).outcome ?? { status: 'fail', instances: [], error: redactText(String((e as Error)?.message ?? e), this.secrets), warnings: [] };
+    }
+    this.fold(outcome, startedAt);
+  }
+
+  private outcomeOf(status: CheckStatus, instances: InstanceState[]): RunOutcome {
+    const warnings = instances.flatMap((i) => (i.warnings ?? []).map((w) => (instances.length > 1 ? `${i.name}: ${w}` : w)));
+    const down = instances.filter((i) => !i.ok);
+    const error = down.length ? down.map((i) => (instances.length > 1 ? `${i.name}: ${i.error ?? 'down'}` : (i.error ?? 'down'))).join('; ') : undefined;
+    let s = status;
+    if (s === 'pass' && warnings.length) s = 'warn';
+    return { status: s, instances, warnings, ...(error ? { error } : {}) };
+  }
+
+  private fold(outcome: RunOutcome, at: Date): void {
+    this.runs++;
+    this.lastOutcome = outcome;
+    const prevStatus = this.streak.status;
+    this.streak = foldRun(this.streak, outcome.status, this.config.failureThreshold, this.config.successThreshold);
+    const status = this.streak.status!;
+    const time = at.toISOString();
+    let output = '';
+    if (outcome.status === 'fail') output = outcome.error ?? 'failed';
+    else if (outcome.status === 'warn') output = [outcome.error, ...outcome.warnings].filter(Boolean).join('; ');
+    if (status !== outcome.status) {
+      output =
+        status === 'fail'
+          ? `recovering: ${this.streak.successes}/${this.config.successThreshold} good runs${output ? `; ${output}` : ''}`
+          : `${outcome.status === 'fail' ? 'failing' : outcome.status}: ${this.streak.failures}/${this.config.failureThreshold} failed runs${output ? ` (${output})` : ''}`;
+    }
+    if (prevStatus !== undefined && prevStatus !== status) {
+      this.lastStatusChange = time;
+      this.emit({ time, check: this.config.name, type: 'status', from: prevStatus, to: status, reason: output || 'recovered' });
+    } else if (prevStatus === undefined) this.lastStatusChange = time;
+    const ups = outcome.instances.filter((i) => i.ok && i.latencySeconds !== null);
+    const latency = ups.length ? Math.max(...ups.map((i) => i.latencySeconds!)) : null;
+    const lastError = outcome.error ?? this.current.lastError;
+    const values = outcome.instances.length === 1 ? outcome.instances[0]!.values : undefined;
+    const info = outcome.instances.length === 1 ? outcome.instances[0]!.info : undefined;
+    this.current = Object.freeze({
+      ...this.current,
+      status,
+      observedValue: latency,
+      latencySeconds: latency,
+      output,
+      since: this.lastStatusChange,
+      time,
+      breaker: breakerState(this.breaker),
+      consecutiveFailures: this.streak.failures,
+      consecutiveSuccesses: this.streak.successes,
+      runs: this.runs,
+      skippedRuns: this.skippedRuns,
+      instances: outcome.instances,
+      ...(lastError ? { lastError } : {}),
+      ...(values ? { values } : {}),
+      ...(info ? { info } : {}),
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.instances.map((i) => i.probe.close?.().catch(() => {})));
+  }
+}

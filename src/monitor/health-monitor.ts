@@ -1,0 +1,245 @@
+import { EventEmitter } from 'node:events';
+import { hostname } from 'node:os';
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import { CpuCollector } from '../probes/host/cpu.js';
+import { hostCollectors, type HostCollectorName } from '../probes/registry.js';
+import { NoDataError, type Probe } from '../probes/types.js';
+import { collectSecrets } from '../shared/redact.js';
+import { DependencyCheck } from './dependency-check.js';
+import { EventLog } from './events.js';
+import { HostChecks } from './host-checks.js';
+import { sharedBulkhead } from './resilience.js';
+import { schedule, type ScheduledJob } from './scheduler.js';
+import { worst, type CheckState, type CheckStatus, type HealthEvent, type HostState, type Snapshot } from './schema.js';
+import { ToolCallStats, type ToolCall } from './tool-stats.js';
+
+export interface MonitorEvents {
+  snapshot: [Snapshot];
+  event: [HealthEvent];
+}
+
+export interface ProbeRunInfo {
+  check: string;
+  kind: string;
+  durationSeconds: number;
+  outcome: 'success' | 'failure' | 'skipped';
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    for (const v of Object.values(o)) deepFreeze(v);
+  }
+  return o;
+}
+
+/** Non-critical dependencies that fail make the whole warn, not fail: the service still works without them. */
+export function overallStatus(checks: Iterable<CheckState>): CheckStatus {
+  let s: CheckStatus = 'pass';
+  for (const c of checks) s = worst(s, c.group === 'dependency' && !c.critical && c.status === 'fail' ? 'warn' : c.status);
+  return s;
+}
+
+/**
+ * Samples on schedules and serves from the snapshot. Host collectors run together every `host.interval`,
+ * each under its own timeout; each dependency check runs on its own schedule through the shared bulkhead.
+ * Readers get the latest frozen Snapshot in O(1); `refresh()` is single-flight and rate-limited.
+ */
+export class HealthMonitor extends EventEmitter<MonitorEvents> {
+  private readonly collectors: [HostCollectorName, Probe<unknown>][] = [];
+  private readonly hostChecks: HostChecks;
+  private readonly tools: ToolCallStats;
+  private readonly eventLog: EventLog;
+  private readonly deps: DependencyCheck[] = [];
+  private readonly jobs: ScheduledJob[] = [];
+  private host: HostState = {};
+  private self: Snapshot['self'];
+  private collectorStates: Snapshot['collectors'] = {};
+  private hostCheckStates: CheckState[] = [];
+  private current: Snapshot;
+  private readonly startedAt = new Date().toISOString();
+  private toolsDirtyAt = 0;
+  private publishedAt = 0;
+  private inflightRefresh: Promise<Snapshot> | undefined;
+  private lastRefreshEnd = 0;
+  private started = false;
+  private readyResolve!: () => void;
+  /** Resolves once the first host sample and the first round of checks are in the snapshot. */
+  readonly ready: Promise<void>;
+  readonly secrets: Set<string>;
+  /** Observers of probe runs (telemetry); kept apart from the snapshot so they cost nothing when absent. */
+  onProbeRun: ((info: ProbeRunInfo) => void) | undefined;
+
+  constructor(
+    readonly config: Config,
+    private readonly log: Logger,
+  ) {
+    super();
+    this.ready = new Promise((r) => (this.readyResolve = r));
+    this.hostChecks = new HostChecks(config.host.thresholds);
+    this.tools = new ToolCallStats(config.host.thresholds.toolErrorRate.window);
+    this.eventLog = new EventLog(config.events.max);
+    this.secrets = collectSecrets(config.checks);
+    for (const [name, entry] of Object.entries(hostCollectors) as [HostCollectorName, (typeof hostCollectors)[HostCollectorName]][]) {
+      if (config.host.collectors[name] ?? entry.defaultEnabled) this.collectors.push([name, entry.create(config.host)]);
+    }
+    const bulkhead = sharedBulkhead(config.concurrency);
+    for (const check of config.checks) this.deps.push(new DependencyCheck(check, bulkhead, this.secrets, (e) => this.record(e)));
+    this.current = this.build(Date.now());
+  }
+
+  /** The latest snapshot. Tool-call figures are folded in at most once a second. */
+  get snapshot(): Snapshot {
+    if (this.toolsDirtyAt && Date.now() - this.publishedAt >= 1000) this.publish();
+    return this.current;
+  }
+
+  events(options?: { sinceMs?: number; check?: string; limit?: number }): HealthEvent[] {
+    return this.eventLog.list(options);
+  }
+
+  recordToolCall(call: ToolCall): void {
+    this.tools.record(call);
+    this.toolsDirtyAt ||= Date.now();
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    await Promise.all(this.collectors.map(([, c]) => (c instanceof CpuCollector ? c.prime() : undefined)));
+    await Promise.all(this.deps.map((d) => d.init()));
+    // A short first interval gives CPU a delta to measure; the snapshot is then ready within ~0.25 s.
+    await new Promise((r) => setTimeout(r, 250));
+    await Promise.all([this.sampleHost(), ...this.deps.map((d) => this.runCheck(d))]);
+    this.readyResolve();
+    const onError = (e: unknown) => this.log.error({ err: e }, 'scheduled run failed');
+    this.jobs.push(schedule({ every: this.config.host.interval }, () => this.sampleHost(), onError));
+    for (const d of this.deps) {
+      const spec = d.config.cron ? { cron: d.config.cron } : { every: d.config.every ?? this.config.checkInterval };
+      const job = schedule(spec, () => this.runCheck(d), onError);
+      this.jobs.push(job);
+      // Count skips on the check itself so they show in its state.
+      Object.defineProperty(d, 'skippedRuns', { get: () => job.skipped });
+    }
+  }
+
+  /** One sampling round of everything, without schedules (`vitals check`). */
+  async runOnce(): Promise<Snapshot> {
+    await Promise.all(this.collectors.map(([, c]) => (c instanceof CpuCollector ? c.prime() : undefined)));
+    await Promise.all(this.deps.map((d) => d.init()));
+    await new Promise((r) => setTimeout(r, 500));
+    await Promise.all([this.sampleHost(), ...this.deps.map((d) => this.runCheck(d))]);
+    this.readyResolve();
+    return this.current;
+  }
+
+  /** Raw outcome of each dependency's latest round, before consecutive-run thresholds. */
+  rawOutcomes(): Map<string, DependencyCheck['lastOutcome']> {
+    return new Map(this.deps.map((d) => [d.name, d.lastOutcome]));
+  }
+
+  /**
+   * Runs checks now for a caller that asked for fresh data. Concurrent callers share one run; a run that
+   * finished less than `refreshMinInterval` ago is served instead of starting another.
+   */
+  refresh(options: { dependenciesOnly?: boolean } = {}): Promise<Snapshot> {
+    if (this.inflightRefresh) return this.inflightRefresh;
+    if (Date.now() - this.lastRefreshEnd < this.config.refreshMinInterval) return Promise.resolve(this.current);
+    this.inflightRefresh = (async () => {
+      try {
+        await this.ready;
+        await Promise.all([...(options.dependenciesOnly ? [] : [this.sampleHost()]), ...this.deps.map((d) => this.runCheck(d))]);
+        return this.current;
+      } finally {
+        this.lastRefreshEnd = Date.now();
+        this.inflightRefresh = undefined;
+      }
+    })();
+    return this.inflightRefresh;
+  }
+
+  async stop(): Promise<void> {
+    for (const j of this.jobs.splice(0)) j.stop();
+    await Promise.all([...this.deps.map((d) => d.close()), ...this.collectors.map(([, c]) => c.close?.())]);
+  }
+
+  private record(e: HealthEvent): void {
+    this.eventLog.push(e);
+    this.log.info({ check: e.check, type: e.type, from: e.from, to: e.to, reason: e.reason }, `${e.check} ${e.type} ${e.from} → ${e.to}`);
+    this.emit('event', e);
+  }
+
+  private async runCollector(name: HostCollectorName, probe: Probe<unknown>): Promise<unknown> {
+    const started = performance.now();
+    const signal = AbortSignal.timeout(this.config.host.timeout);
+    try {
+      const value = await Promise.race([
+        probe.run(signal),
+        new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(new Error(`timed out after ${this.config.host.timeout}ms`)), { once: true })),
+      ]);
+      this.collectorStates = { ...this.collectorStates, [name]: { success: true, durationSeconds: (performance.now() - started) / 1000 } };
+      return value;
+    } catch (e) {
+      const noData = e instanceof NoDataError;
+      const durationSeconds = (performance.now() - started) / 1000;
+      this.collectorStates = { ...this.collectorStates, [name]: { success: noData, durationSeconds, error: (e as Error).message, ...(noData ? { noData } : {}) } };
+      if (noData) this.log.debug({ collector: name }, 'collector has no data here');
+      else this.log.warn({ collector: name, err: (e as Error).message }, 'host collector failed');
+      return undefined;
+    } finally {
+      this.onProbeRun?.({ check: name, kind: `host.${name}`, durationSeconds: (performance.now() - started) / 1000, outcome: this.collectorStates[name]?.success ? 'success' : 'failure' });
+    }
+  }
+
+  private async sampleHost(): Promise<void> {
+    const results = await Promise.all(this.collectors.map(async ([name, c]) => [name, await this.runCollector(name, c)] as const));
+    const host: HostState = { ...this.host };
+    for (const [name, value] of results) {
+      if (value === undefined) continue;
+      if (name === 'process') this.self = value as Snapshot['self'];
+      else if (name === 'filesystem') host.filesystems = value as HostState['filesystems'];
+      else (host as Record<string, unknown>)[name] = value;
+    }
+    this.host = host;
+    this.publish();
+  }
+
+  private async runCheck(d: DependencyCheck): Promise<void> {
+    const started = performance.now();
+    await d.run();
+    this.onProbeRun?.({ check: d.name, kind: d.config.kind, durationSeconds: (performance.now() - started) / 1000, outcome: d.lastOutcome?.status === 'fail' ? 'failure' : 'success' });
+    this.publish();
+  }
+
+  private publish(): void {
+    const now = Date.now();
+    this.toolsDirtyAt = 0;
+    this.publishedAt = now;
+    const tools = this.tools.stats();
+    this.hostCheckStates = this.hostChecks.evaluate(this.host, tools, now, (check, from, to, reason) =>
+      this.record({ time: new Date(now).toISOString(), check, type: 'status', from, to, reason }),
+    );
+    const prev = this.current?.status;
+    this.current = this.build(now, tools);
+    if (prev !== undefined && prev !== this.current.status) this.log.info({ from: prev, to: this.current.status }, `overall status ${prev} → ${this.current.status}`);
+    this.emit('snapshot', this.current);
+  }
+
+  private build(now: number, tools = this.tools.stats()): Snapshot {
+    const checks: Record<string, CheckState> = {};
+    for (const c of this.hostCheckStates ?? []) checks[c.name] = c;
+    for (const d of this.deps) checks[d.name] = d.state;
+    return deepFreeze({
+      status: overallStatus(Object.values(checks)),
+      time: new Date(now).toISOString(),
+      startedAt: this.startedAt,
+      hostname: hostname(),
+      checks,
+      host: this.host,
+      ...(this.self ? { self: this.self } : {}),
+      tools,
+      collectors: this.collectorStates,
+    });
+  }
+}

@@ -1,0 +1,59 @@
+import {
+  BrokenCircuitError,
+  bulkhead,
+  circuitBreaker,
+  CircuitState,
+  ConsecutiveBreaker,
+  ExponentialBackoff,
+  handleAll,
+  noop,
+  retry,
+  timeout,
+  TimeoutStrategy,
+  TaskCancelledError,
+  wrap,
+  type BulkheadPolicy,
+  type CircuitBreakerPolicy,
+  type IPolicy,
+} from 'cockatiel';
+import type { BreakerState } from './schema.js';
+
+export { BrokenCircuitError, TaskCancelledError };
+
+/** One shared bulkhead bounds how many probe runs are in flight across all checks. */
+export function sharedBulkhead(limit: number): BulkheadPolicy {
+  return bulkhead(limit, Number.MAX_SAFE_INTEGER);
+}
+
+/**
+ * Per-attempt policy: an aggressive timeout (the run is abandoned and its signal aborted even if the probe
+ * ignores the signal), inside an optional retry with exponential backoff.
+ */
+export function attemptPolicy(options: { timeoutMs: number; attempts: number; backoffMs: number }): IPolicy {
+  const perAttempt = timeout(options.timeoutMs, TimeoutStrategy.Aggressive);
+  if (options.attempts <= 0) return perAttempt;
+  const retrying = retry(handleAll, {
+    maxAttempts: options.attempts,
+    backoff: new ExponentialBackoff({ initialDelay: options.backoffMs, maxDelay: options.backoffMs * 8 }),
+  });
+  return wrap(retrying, perAttempt);
+}
+
+/** Opens after `failures` failed runs in a row, half-opens after `cooldownMs`. */
+export function checkBreaker(options: { failures: number; cooldownMs: number }): CircuitBreakerPolicy {
+  return circuitBreaker(handleAll, { halfOpenAfter: options.cooldownMs, breaker: new ConsecutiveBreaker(options.failures) });
+}
+
+export function breakerState(b: CircuitBreakerPolicy): BreakerState {
+  switch (b.state) {
+    case CircuitState.Open:
+    case CircuitState.Isolated:
+      return 'open';
+    case CircuitState.HalfOpen:
+      return 'half-open';
+    default:
+      return 'closed';
+  }
+}
+
+export const passThrough = noop;

@@ -1,0 +1,72 @@
+import cron from 'node-cron';
+
+export interface Schedule {
+  every?: number;
+  cron?: string;
+}
+
+export interface ScheduledJob {
+  stop(): void;
+  /** Runs skipped because the previous run had not finished. */
+  readonly skipped: number;
+}
+
+/**
+ * Runs `fn` on a fixed interval (drift-corrected) or a cron expression. A tick that falls while the
+ * previous run is still going is skipped and counted, never stacked.
+ */
+export function schedule(spec: Schedule, fn: () => Promise<void>, onError: (e: unknown) => void): ScheduledJob {
+  let running = false;
+  let skipped = 0;
+  let stopped = false;
+  const tick = () => {
+    if (stopped) return;
+    if (running) {
+      skipped++;
+      return;
+    }
+    running = true;
+    fn()
+      .catch(onError)
+      .finally(() => {
+        running = false;
+      });
+  };
+
+  if (spec.cron) {
+    const task = cron.schedule(spec.cron, tick, { noOverlap: false });
+    return {
+      stop() {
+        stopped = true;
+        void task.stop();
+      },
+      get skipped() {
+        return skipped;
+      },
+    };
+  }
+
+  const every = Math.max(spec.every ?? 30_000, 10);
+  const start = performance.now();
+  let n = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const arm = () => {
+    n++;
+    // Aim at start + n·every so the schedule does not drift by each tick's own latency.
+    const delay = Math.max(0, start + n * every - performance.now());
+    timer = setTimeout(() => {
+      tick();
+      if (!stopped) arm();
+    }, delay);
+  };
+  arm();
+  return {
+    stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+    },
+    get skipped() {
+      return skipped;
+    },
+  };
+}

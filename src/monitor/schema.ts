@@ -1,0 +1,117 @@
+import { z } from 'zod';
+import { CpuSample, FilesystemSample, LoadSample, MemorySample, NetworkSample, ProcessSample } from '../probes/host/types.js';
+
+export { CpuSample, FilesystemSample, LoadSample, MemorySample, NetworkSample, ProcessSample };
+
+/** IETF health+json status words. */
+export const CheckStatus = z.enum(['pass', 'warn', 'fail']);
+export type CheckStatus = z.infer<typeof CheckStatus>;
+
+export const STATUS_RANK: Record<CheckStatus, number> = { pass: 0, warn: 1, fail: 2 };
+export const worst = (a: CheckStatus, b: CheckStatus): CheckStatus => (STATUS_RANK[a] >= STATUS_RANK[b] ? a : b);
+
+export const BreakerState = z.enum(['closed', 'open', 'half-open']);
+export type BreakerState = z.infer<typeof BreakerState>;
+
+export const ThresholdView = z.object({
+  warn: z.number(),
+  fail: z.number(),
+  forSeconds: z.number(),
+});
+
+export const InstanceState = z.object({
+  name: z.string(),
+  target: z.string().describe('redacted address of the instance'),
+  ok: z.boolean(),
+  latencySeconds: z.number().nullable(),
+  error: z.string().optional(),
+  warnings: z.array(z.string()).optional(),
+  values: z.record(z.string(), z.number()),
+  info: z.record(z.string(), z.string()).optional(),
+});
+export type InstanceState = z.infer<typeof InstanceState>;
+
+export const CheckState = z.object({
+  name: z.string(),
+  kind: z.string().describe('cpu, memory, disk, tool_errors, postgres, redis, http or tcp'),
+  group: z.enum(['host', 'self', 'dependency']),
+  /** health+json key parts: `component:measurement`, plus componentId for one of several (a mountpoint). */
+  component: z.string(),
+  measurement: z.string(),
+  componentId: z.string().optional(),
+  status: CheckStatus,
+  critical: z.boolean(),
+  observedValue: z.number().nullable(),
+  observedUnit: z.string(),
+  threshold: ThresholdView.optional(),
+  /** Why the status is not pass (or what is pending); empty when all is well. */
+  output: z.string(),
+  /** ISO time the reported status last changed. */
+  since: z.string(),
+  /** ISO time of the observation this state is built on. */
+  time: z.string(),
+  pending: z.object({ status: CheckStatus, since: z.string(), forSeconds: z.number() }).optional(),
+  // Dependency checks only:
+  latencySeconds: z.number().nullable().optional(),
+  lastError: z.string().optional(),
+  breaker: BreakerState.optional(),
+  consecutiveFailures: z.number().int().optional(),
+  consecutiveSuccesses: z.number().int().optional(),
+  runs: z.number().int().optional(),
+  skippedRuns: z.number().int().optional(),
+  instances: z.array(InstanceState).optional(),
+  info: z.record(z.string(), z.string()).optional(),
+  values: z.record(z.string(), z.number()).optional(),
+});
+export type CheckState = z.infer<typeof CheckState>;
+
+export const ToolStats = z.object({
+  calls: z.number().int().describe('tool calls since start'),
+  errors: z.number().int().describe('tool calls that returned an error since start'),
+  windowSeconds: z.number(),
+  callsInWindow: z.number().int(),
+  errorsInWindow: z.number().int(),
+  errorRate: z.number().nullable().describe('errors / calls over the window; null with no calls'),
+  latencySeconds: z.object({ p50: z.number().nullable(), p95: z.number().nullable() }),
+  byTool: z.record(z.string(), z.object({ calls: z.number().int(), errors: z.number().int() })),
+});
+export type ToolStats = z.infer<typeof ToolStats>;
+
+export const CollectorState = z.object({
+  success: z.boolean(),
+  durationSeconds: z.number(),
+  error: z.string().optional(),
+  noData: z.boolean().optional(),
+});
+
+export const HostState = z.object({
+  cpu: CpuSample.optional(),
+  load: LoadSample.optional(),
+  memory: MemorySample.optional(),
+  filesystems: z.array(FilesystemSample).optional(),
+  network: z.array(NetworkSample).optional(),
+});
+export type HostState = z.infer<typeof HostState>;
+
+export const Snapshot = z.object({
+  status: CheckStatus,
+  time: z.string(),
+  startedAt: z.string(),
+  hostname: z.string(),
+  checks: z.record(z.string(), CheckState),
+  host: HostState,
+  self: ProcessSample.optional(),
+  tools: ToolStats,
+  collectors: z.record(z.string(), CollectorState),
+});
+export type Snapshot = z.infer<typeof Snapshot>;
+
+export const HealthEvent = z.object({
+  time: z.string(),
+  check: z.string(),
+  type: z.enum(['status', 'breaker']),
+  from: z.string(),
+  to: z.string(),
+  reason: z.string(),
+});
+export type HealthEvent = z.infer<typeof HealthEvent>;

@@ -1,0 +1,140 @@
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { TLSSocket } from 'node:tls';
+import type { InstanceConfig } from '../registry.js';
+import type { Observation, Probe } from '../types.js';
+import { certificateValues, describeError, elapsedSeconds } from './common.js';
+
+type HttpConfig = InstanceConfig<'http'>;
+
+const MAX_BODY = 1 << 20;
+
+/** Scheme, host and path only: query strings and userinfo often carry tokens. */
+export function describe(c: HttpConfig): string {
+  const u = new URL(c.url!);
+  return `${u.protocol}//${u.host}${u.pathname}`;
+}
+
+export function statusMatches(status: number, specs: (number | string)[]): boolean {
+  return specs.some((s) => {
+    if (typeof s === 'number') return status === s;
+    if (/^[1-5]xx$/.test(s)) return Math.floor(status / 100) === Number(s[0]);
+    const [lo, hi] = s.split('-').map(Number);
+    return hi === undefined ? status === lo : status >= lo! && status <= hi;
+  });
+}
+
+/** Minimal JSON path: `$.a.b[0].c`, `a.b`, `items[2]`. */
+export function jsonPath(doc: unknown, path: string): { found: boolean; value?: unknown } {
+  const parts = path.replace(/^\$\.?/, '').match(/[^.[\]]+|\[\d+\]/g) ?? [];
+  let node: unknown = doc;
+  for (const p of parts) {
+    const key = p.startsWith('[') ? Number(p.slice(1, -1)) : p;
+    if (node === null || typeof node !== 'object' || !(key in (node as object))) return { found: false };
+    node = (node as Record<string | number, unknown>)[key];
+  }
+  return { found: true, value: node };
+}
+
+interface Timings {
+  dnsSeconds?: number;
+  connectSeconds?: number;
+  tlsSeconds?: number;
+  firstByteSeconds?: number;
+}
+
+interface Exchange {
+  res: IncomingMessage;
+  body: string;
+  timings: Timings;
+  cert: Record<string, number>;
+}
+
+function exchange(url: URL, c: HttpConfig, signal: AbortSignal): Promise<Exchange> {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const timings: Timings = {};
+    let cert: Record<string, number> = {};
+    const isHttps = url.protocol === 'https:';
+    const options = {
+      method: c.method,
+      headers: { 'user-agent': 'mcp-vitals', ...c.headers },
+      signal,
+      agent: false as const,
+      ...(isHttps ? { rejectUnauthorized: !c.tls.insecureSkipVerify, ...(c.tls.ca ? { ca: c.tls.ca } : {}) } : {}),
+    };
+    const req = (isHttps ? httpsRequest : httpRequest)(url, options, (res) => {
+      timings.firstByteSeconds = elapsedSeconds(started);
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size <= MAX_BODY) chunks.push(chunk);
+      });
+      res.on('end', () => resolve({ res, body: Buffer.concat(chunks).toString('utf8'), timings, cert }));
+      res.on('error', reject);
+    });
+    req.on('socket', (socket) => {
+      socket.once('lookup', () => (timings.dnsSeconds = elapsedSeconds(started)));
+      socket.once('connect', () => (timings.connectSeconds = elapsedSeconds(started)));
+      socket.once('secureConnect', () => {
+        timings.tlsSeconds = elapsedSeconds(started);
+        cert = certificateValues((socket as TLSSocket).getPeerCertificate());
+      });
+    });
+    req.on('error', reject);
+    if (c.body !== undefined) req.write(c.body);
+    req.end();
+  });
+}
+
+/**
+ * One HTTP exchange with phase timings, following up to `maxRedirects` redirects by hand so each hop is
+ * bounded by the same signal. Checks status, body text, a JSON path and the TLS certificate's days left.
+ */
+export function create(c: HttpConfig): Probe<Observation> {
+  return {
+    kind: 'http',
+    async run(signal) {
+      const started = process.hrtime.bigint();
+      let url = new URL(c.url!);
+      try {
+        let ex = await exchange(url, c, signal);
+        let redirects = 0;
+        while (ex.res.statusCode && ex.res.statusCode >= 300 && ex.res.statusCode < 400 && ex.res.headers.location && !statusMatches(ex.res.statusCode, c.expectStatus)) {
+          if (redirects >= c.maxRedirects) return { ok: false, values: { responseTimeSeconds: elapsedSeconds(started), redirects }, error: `more than ${c.maxRedirects} redirects` };
+          redirects++;
+          url = new URL(ex.res.headers.location, url);
+          ex = await exchange(url, c, signal);
+        }
+        const status = ex.res.statusCode ?? 0;
+        const values: Record<string, number> = { responseTimeSeconds: elapsedSeconds(started), statusCode: status, redirects, contentLengthBytes: Buffer.byteLength(ex.body) };
+        for (const [k, v] of Object.entries(ex.timings)) if (v !== undefined) values[k] = v;
+        Object.assign(values, ex.cert);
+        const fail = (error: string): Observation => ({ ok: false, values, error });
+        if (!statusMatches(status, c.expectStatus)) return fail(`status ${status}, expected ${c.expectStatus.join(', ')}`);
+        if (c.bodyContains !== undefined && !ex.body.includes(c.bodyContains)) return fail('body does not contain the expected text');
+        if (c.json) {
+          let doc: unknown;
+          try {
+            doc = JSON.parse(ex.body);
+          } catch {
+            return fail('body is not JSON');
+          }
+          const r = jsonPath(doc, c.json.path);
+          if (c.json.exists === false ? r.found : !r.found) return fail(`JSON path ${c.json.path} ${r.found ? 'exists' : 'not found'}`);
+          if (c.json.equals !== undefined && r.value !== c.json.equals) return fail(`JSON path ${c.json.path} is ${JSON.stringify(r.value)?.slice(0, 60)}, expected ${JSON.stringify(c.json.equals)}`);
+        }
+        const warnings: string[] = [];
+        if (values.certDaysLeft !== undefined) {
+          const days = values.certDaysLeft;
+          if (days <= c.tls.certFailDays) return fail(`TLS certificate expires in ${days.toFixed(1)} days`);
+          if (days <= c.tls.certWarnDays) warnings.push(`TLS certificate expires in ${days.toFixed(1)} days`);
+        }
+        return { ok: true, values, ...(warnings.length ? { warnings } : {}) };
+      } catch (e) {
+        return { ok: false, values: { responseTimeSeconds: elapsedSeconds(started) }, error: signal.aborted ? 'timed out' : describeError(e) };
+      }
+    },
+  };
+}

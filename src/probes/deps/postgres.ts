@@ -1,0 +1,113 @@
+import pg from 'pg';
+import { redactUrl } from '../../shared/redact.js';
+import type { InstanceConfig } from '../registry.js';
+import type { Observation, Probe } from '../types.js';
+import { describeError, elapsedSeconds } from './common.js';
+
+type PostgresConfig = InstanceConfig<'postgres'>;
+
+export function describe(c: PostgresConfig): string {
+  return redactUrl(c.url!);
+}
+
+const PG_ERRORS: Record<string, string> = {
+  '28P01': 'password authentication failed',
+  '28000': 'authentication rejected (pg_hba)',
+  '3D000': 'database does not exist',
+  '57P03': 'server is starting up or shutting down',
+  '53300': 'too many connections',
+};
+
+function pgError(e: unknown): string {
+  const code = (e as { code?: string }).code;
+  if (code && PG_ERRORS[code]) return PG_ERRORS[code];
+  return describeError(e);
+}
+
+const STATS_SQL = `
+  SELECT current_setting('server_version') AS version,
+         current_setting('max_connections')::int AS max_connections,
+         (SELECT count(*) FROM pg_stat_activity)::int AS connections,
+         pg_is_in_recovery() AS replica,
+         CASE WHEN pg_is_in_recovery()
+              THEN COALESCE(EXTRACT(EPOCH FROM (now() - pg_last_xact_replay_timestamp())), 0)
+              ELSE 0 END::float8 AS replication_lag`;
+
+/**
+ * `SELECT 1` latency through a small reused pool, then server facts: version, connections in use against
+ * `max_connections`, and replay lag when the server is a replica. A query that overruns the signal has its
+ * client destroyed so the pool never hands out a connection stuck behind a black hole.
+ */
+export function create(c: PostgresConfig): Probe<Observation> {
+  const timeoutMs = c.timeout;
+  const pool = new pg.Pool({
+    connectionString: c.url,
+    max: 2,
+    idleTimeoutMillis: 60_000,
+    connectionTimeoutMillis: timeoutMs,
+    query_timeout: timeoutMs,
+    application_name: 'mcp-vitals',
+    allowExitOnIdle: true,
+  });
+  // An idle client that dies (server restart, proxy cut) emits here; the next run reconnects.
+  pool.on('error', () => {});
+
+  return {
+    kind: 'postgres',
+    async run(signal) {
+      const started = process.hrtime.bigint();
+      let client: pg.PoolClient | undefined;
+      const onAbort = () => client?.release(new Error('aborted'));
+      try {
+        client = await pool.connect();
+        if (signal.aborted) throw signal.reason;
+        signal.addEventListener('abort', onAbort, { once: true });
+        await client.query('SELECT 1');
+        const responseTimeSeconds = elapsedSeconds(started);
+        const row = (await client.query(STATS_SQL)).rows[0] as { version: string; max_connections: number; connections: number; replica: boolean; replication_lag: number };
+        const values: Record<string, number> = {
+          responseTimeSeconds,
+          connections: row.connections,
+          maxConnections: row.max_connections,
+          connectionsRatio: row.max_connections > 0 ? row.connections / row.max_connections : 0,
+        };
+        const info: Record<string, string> = { version: row.version, role: row.replica ? 'replica' : 'primary' };
+        if (row.replica) values.replicationLagSeconds = row.replication_lag;
+        const warnings: string[] = [];
+        let ok = true;
+        let error: string | undefined;
+        if (values.connectionsRatio! >= c.connections.fail) {
+          ok = false;
+          error = `connections ${row.connections}/${row.max_connections} at or above ${Math.round(c.connections.fail * 100)}%`;
+        } else if (values.connectionsRatio! >= c.connections.warn) warnings.push(`connections ${row.connections}/${row.max_connections} at or above ${Math.round(c.connections.warn * 100)}%`);
+        if (row.replica) {
+          const lagMs = row.replication_lag * 1000;
+          if (lagMs >= c.replicationLag.fail) {
+            ok = false;
+            error = `replication lag ${row.replication_lag.toFixed(1)}s`;
+          } else if (lagMs >= c.replicationLag.warn) warnings.push(`replication lag ${row.replication_lag.toFixed(1)}s`);
+        }
+        if (c.query) {
+          const result = await client.query(c.query.sql);
+          values.queryRows = result.rowCount ?? result.rows.length;
+          if (c.query.expectRows !== undefined && values.queryRows !== c.query.expectRows) {
+            ok = false;
+            error = `query returned ${values.queryRows} rows, expected ${c.query.expectRows}`;
+          }
+        }
+        signal.removeEventListener('abort', onAbort);
+        client.release();
+        client = undefined;
+        return { ok, values, info, ...(error ? { error } : {}), ...(warnings.length ? { warnings } : {}) };
+      } catch (e) {
+        signal.removeEventListener('abort', onAbort);
+        // A client that failed mid-query may be wedged: destroy it rather than return it to the pool.
+        client?.release(e instanceof Error ? e : new Error(String(e)));
+        return { ok: false, values: {}, error: signal.aborted ? 'timed out' : pgError(e) };
+      }
+    },
+    async close() {
+      await pool.end().catch(() => {});
+    },
+  };
+}

@@ -1,0 +1,84 @@
+import { statfs } from 'node:fs/promises';
+import type { Probe } from '../types.js';
+import { readProc, unescapeMountPath } from './procfs.js';
+import type { FilesystemSample } from './types.js';
+
+export interface FilesystemOptions {
+  excludeTypes: string[];
+  excludeMountpoints: string;
+}
+
+export interface MountEntry {
+  device: string;
+  mountpoint: string;
+  type: string;
+  readOnly: boolean;
+}
+
+export function parseMounts(text: string): MountEntry[] {
+  const out: MountEntry[] = [];
+  for (const line of text.split('\n')) {
+    const [device, mountpoint, type, options] = line.split(' ');
+    if (!device || !mountpoint || !type || !options) continue;
+    out.push({ device, mountpoint: unescapeMountPath(mountpoint), type, readOnly: options.split(',').includes('ro') });
+  }
+  return out;
+}
+
+/** Real filesystems only: excluded types and mountpoints dropped, and each device counted once. */
+export function selectMounts(mounts: MountEntry[], options: FilesystemOptions): MountEntry[] {
+  const types = new Set(options.excludeTypes);
+  const excluded = new RegExp(options.excludeMountpoints);
+  const byDevice = new Map<string, MountEntry>();
+  for (const m of mounts) {
+    if (types.has(m.type) || excluded.test(m.mountpoint)) continue;
+    const seen = byDevice.get(m.device);
+    // A bind mount repeats its device: keep the shortest mountpoint, as df does.
+    if (!seen || m.mountpoint.length < seen.mountpoint.length) byDevice.set(m.device, m);
+  }
+  return [...byDevice.values()].sort((a, b) => a.mountpoint.localeCompare(b.mountpoint));
+}
+
+/**
+ * Filesystems from /proc/self/mounts and statfs(2). systeminformation's fsSize() forks `df` on every call;
+ * statfs is one syscall per mount. Each statfs is raced against the signal so one hung NFS mount cannot
+ * hold up the others.
+ */
+export class FilesystemCollector implements Probe<FilesystemSample[]> {
+  readonly kind = 'filesystem';
+  constructor(private readonly options: FilesystemOptions) {}
+
+  async run(signal: AbortSignal): Promise<FilesystemSample[]> {
+    const mounts = selectMounts(parseMounts(await readProc('self/mounts', signal)), this.options);
+    const results = await Promise.all(mounts.map((m) => this.stat(m, signal).catch(() => undefined)));
+    return results.filter((r): r is FilesystemSample => r !== undefined);
+  }
+
+  private async stat(m: MountEntry, signal: AbortSignal): Promise<FilesystemSample | undefined> {
+    const aborted = new Promise<never>((_, reject) => {
+      if (signal.aborted) reject(signal.reason);
+      signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+    });
+    const s = await Promise.race([statfs(m.mountpoint), aborted]);
+    if (s.blocks === 0) return undefined;
+    const size = s.blocks * s.bsize;
+    const free = s.bfree * s.bsize;
+    const available = s.bavail * s.bsize;
+    const used = size - free;
+    const inodesUsed = s.files - s.ffree;
+    return {
+      mountpoint: m.mountpoint,
+      device: m.device,
+      type: m.type,
+      sizeBytes: size,
+      usedBytes: used,
+      availableBytes: available,
+      reservedBytes: free - available,
+      utilization: used + available > 0 ? used / (used + available) : 0,
+      inodesTotal: s.files,
+      inodesUsed,
+      inodesUtilization: s.files > 0 ? inodesUsed / s.files : null,
+      readOnly: m.readOnly,
+    };
+  }
+}

@@ -1,0 +1,19 @@
+import { describe, expect, it } from 'vitest';
+import { collectSecrets, redactDeep, redactText, redactUrl } from '../../../src/shared/redact.js';
+
+describe('redaction', () => {
+  it('masks URL passwords but keeps user, host and db', () => {
+    expect(redactUrl('postgres://app:s3cr%40t@db:5432/orders')).toBe('postgres://app:***@db:5432/orders');
+    expect(redactUrl('redis://:pw@cache:6379/0')).toBe('redis://:***@cache:6379/0');
+    expect(redactUrl('https://h/x?token=abc&x=1')).toBe('https://h/x?token=***&x=1');
+    expect(redactUrl('Authorization: Bearer eyJabc.def')).toBe('Authorization: Bearer ***');
+  });
+  it('scrubs known secrets from free text', () => {
+    expect(redactText('auth failed for hunter2!', ['hunter2'])).toBe('auth failed for ***!');
+  });
+  it('collects secrets from config and masks secret keys deeply', () => {
+    const cfg = { checks: [{ url: 'postgres://u:pw123@h/d' }, { headers: { Authorization: 'Bearer tok' } }] };
+    expect([...collectSecrets(cfg)].sort()).toEqual(['Bearer tok', 'pw123']);
+    expect(redactDeep(cfg)).toEqual({ checks: [{ url: 'postgres://u:***@h/d' }, { headers: { Authorization: '***' } }] });
+  });
+});

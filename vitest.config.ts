@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    // Integration and e2e tests share real servers and ports; files run in parallel, tests inside a file in order.
+    pool: 'forks',
+    reporters: ['default'],
+  },
+});
