@@ -12,14 +12,16 @@ export function describe(c: PostgresConfig): string {
 
 const PG_ERRORS: Record<string, string> = {
   '28P01': 'password authentication failed',
-  '28000': 'authentication rejected (pg_hba)',
+  '28000': 'connection rejected by pg_hba.conf',
   '3D000': 'database does not exist',
   '57P03': 'server is starting up or shutting down',
   '53300': 'too many connections',
 };
 
 function pgError(e: unknown): string {
-  const code = (e as { code?: string }).code;
+  const { code, message } = e as { code?: string; message?: string };
+  // 28000 covers both a pg_hba rejection and, under `trust`, a role that does not exist.
+  if (code === '28000' && /role .* does not exist/.test(message ?? '')) return 'role does not exist';
   if (code && PG_ERRORS[code]) return PG_ERRORS[code];
   return describeError(e);
 }
@@ -27,11 +29,18 @@ function pgError(e: unknown): string {
 const STATS_SQL = `
   SELECT current_setting('server_version') AS version,
          current_setting('max_connections')::int AS max_connections,
-         (SELECT count(*) FROM pg_stat_activity)::int AS connections,
+         (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend')::int AS connections,
          pg_is_in_recovery() AS replica,
-         CASE WHEN pg_is_in_recovery()
-              THEN COALESCE(EXTRACT(EPOCH FROM (now() - pg_last_xact_replay_timestamp())), 0)
-              ELSE 0 END::float8 AS replication_lag`;
+         CASE WHEN NOT pg_is_in_recovery() THEN 0
+              -- A replica that has replayed all it received is caught up, however long the primary was idle.
+              WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
+              ELSE COALESCE(EXTRACT(EPOCH FROM (now() - pg_last_xact_replay_timestamp())), 0)
+              END::float8 AS replication_lag`;
+
+/** pg has no public way to drop a socket at once; `end()` waits for a goodbye a black hole never sends. */
+function destroySocket(client: pg.PoolClient): void {
+  (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+}
 
 /**
  * `SELECT 1` latency through a small reused pool, then server facts: version, connections in use against
@@ -57,9 +66,17 @@ export function create(c: PostgresConfig): Probe<Observation> {
     async run(signal) {
       const started = process.hrtime.bigint();
       let client: pg.PoolClient | undefined;
-      const onAbort = () => client?.release(new Error('aborted'));
+      const onAbort = () => {
+        if (!client) return;
+        destroySocket(client);
+        client.release(new Error('aborted'));
+        client = undefined;
+      };
       try {
         client = await pool.connect();
+        // pg-pool listens for errors only on idle clients; a checked-out client whose socket dies mid-query
+        // emits 'error' with no listener, which would crash the daemon. The query's rejection reports it.
+        if (client.listenerCount('error') === 0) client.on('error', () => {});
         if (signal.aborted) throw signal.reason;
         signal.addEventListener('abort', onAbort, { once: true });
         await client.query('SELECT 1');
@@ -102,7 +119,10 @@ export function create(c: PostgresConfig): Probe<Observation> {
       } catch (e) {
         signal.removeEventListener('abort', onAbort);
         // A client that failed mid-query may be wedged: destroy it rather than return it to the pool.
-        client?.release(e instanceof Error ? e : new Error(String(e)));
+        if (client) {
+          destroySocket(client);
+          client.release(e instanceof Error ? e : new Error(String(e)));
+        }
         return { ok: false, values: {}, error: signal.aborted ? 'timed out' : pgError(e) };
       }
     },
