@@ -3,7 +3,7 @@ import type { CheckConfig } from '../config/checks.js';
 import { dependencyKinds, instancesOf, type InstanceConfig } from '../probes/registry.js';
 import type { Observation, Probe } from '../probes/types.js';
 import { redactText } from '../shared/redact.js';
-import { attemptPolicy, breakerState, BrokenCircuitError, checkBreaker } from './resilience.js';
+import { attemptPolicy, breakerState, BrokenCircuitError, checkBreaker, TaskCancelledError } from './resilience.js';
 import type { CheckState, CheckStatus, HealthEvent, InstanceState } from './schema.js';
 import { foldRun, type RunStreak } from './thresholds.js';
 
@@ -18,6 +18,25 @@ export interface RunOutcome {
   instances: InstanceState[];
   error?: string;
   warnings: string[];
+}
+
+/** Header names whose values are credentials even when the generic secret-key list does not say so. */
+const CREDENTIAL_HEADER = /auth|token|key|secret|cookie|session|signature|password|credential/i;
+
+/**
+ * Secret strings in an http check's headers, so they are scrubbed from any error text: the whole value and,
+ * for `Bearer x` / `Basic x`, the credential alone.
+ */
+export function headerSecrets(config: CheckConfig): string[] {
+  if (config.kind !== 'http') return [];
+  const out: string[] = [];
+  for (const [name, value] of Object.entries(config.headers)) {
+    if (!CREDENTIAL_HEADER.test(name) || value.length < 3) continue;
+    out.push(value);
+    const scheme = /^\S+\s+(\S{3,})$/.exec(value);
+    if (scheme?.[1]) out.push(scheme[1]);
+  }
+  return out;
 }
 
 /** pass when every instance is up, warn when some are, fail when none are. */
@@ -39,6 +58,9 @@ export class DependencyCheck {
   private runs = 0;
   private lastStatusChange = new Date().toISOString();
   private current: CheckState;
+  private inflight: Promise<void> | undefined;
+  /** The latest failure that came from the dependency itself, not from the open breaker. */
+  private lastRealError: string | undefined;
   skippedRuns = 0;
   /** Outcome of the latest round before the consecutive thresholds (what `vitals check` reports). */
   lastOutcome: RunOutcome | undefined;
@@ -49,6 +71,7 @@ export class DependencyCheck {
     private readonly secrets: Set<string>,
     private readonly emit: (e: HealthEvent) => void,
   ) {
+    for (const s of headerSecrets(config)) secrets.add(s);
     this.attempt = attemptPolicy({ timeoutMs: config.timeout, attempts: config.retry.attempts, backoffMs: config.retry.backoff });
     this.breaker = checkBreaker({ failures: config.breaker.failures, cooldownMs: config.breaker.cooldown });
     let prev = breakerState(this.breaker);
@@ -113,7 +136,7 @@ export class DependencyCheck {
     } catch (e) {
       const o = (e as { observation?: Observation }).observation;
       if (o) return this.toInstanceState(inst, o);
-      const timedOut = (e as Error)?.name === 'TaskCancelledError';
+      const timedOut = e instanceof TaskCancelledError;
       return this.toInstanceState(inst, { ok: false, values: {}, error: timedOut ? `timed out after ${this.config.timeout}ms` : String((e as Error)?.message ?? e) });
     }
   }
@@ -139,8 +162,16 @@ export class DependencyCheck {
     };
   }
 
-  /** One round over every instance, through the breaker. Never throws. */
-  async run(): Promise<void> {
+  /**
+   * One round over every instance, through the breaker. Never throws. A caller that arrives while a round
+   * is in flight (a `refresh` during a scheduled run) shares it: rounds of one check never overlap.
+   */
+  run(): Promise<void> {
+    this.inflight ??= this.round().finally(() => (this.inflight = undefined));
+    return this.inflight;
+  }
+
+  private async round(): Promise<void> {
     const startedAt = new Date();
     let outcome: RunOutcome;
     try {
@@ -153,9 +184,11 @@ export class DependencyCheck {
       });
     } catch (e) {
       if (e instanceof BrokenCircuitError) {
-        outcome = { status: 'fail', instances: this.current.instances ?? [], error: `circuit open after ${this.config.breaker.failures} failed runs; retrying after ${Math.round(this.config.breaker.cooldown / 1000)}s`, warnings: [] };
+        const last = this.lastRealError ? ` (last: ${this.lastRealError})` : '';
+        outcome = { status: 'fail', instances: this.current.instances ?? [], error: `circuit open after ${this.config.breaker.failures} failed runs${last}; retrying after ${Math.round(this.config.breaker.cooldown / 1000)}s`, warnings: [] };
       } else outcome = (e as { outcome?: RunOutcome }).outcome ?? { status: 'fail', instances: [], error: redactText(String((e as Error)?.message ?? e), this.secrets), warnings: [] };
     }
+    if (!(outcome.error?.startsWith('circuit open'))) this.lastRealError = outcome.error;
     this.fold(outcome, startedAt);
   }
 
