@@ -15,36 +15,99 @@ function field(info: string, key: string): string | undefined {
   return m?.[1]?.trim();
 }
 
+interface Target {
+  /** The URL without credentials or database, for ioredis to connect to. */
+  url: string;
+  username?: string;
+  password?: string;
+  db: number;
+}
+
 /**
- * `PING` latency, then INFO: role, used memory against `maxmemory`, connected clients. The client never
- * queues commands while disconnected and reconnects with capped backoff, so a dead Redis costs one failed
- * run per schedule tick, not a reconnect storm.
+ * Credentials and database are taken out of the URL and sent by the probe itself: ioredis treats an AUTH
+ * the server rejects for having no password as a console warning and carries on, which would both pass a
+ * misconfigured check and write a non-JSON line to stderr.
+ */
+export function parseTarget(raw: string): Target {
+  const u = new URL(raw);
+  const decode = (s: string) => (s ? decodeURIComponent(s) : undefined);
+  const username = decode(u.username);
+  const password = decode(u.password) ?? u.searchParams.get('password') ?? undefined;
+  const db = Number(u.pathname.replace(/^\//, '') || u.searchParams.get('db') || 0);
+  u.username = '';
+  u.password = '';
+  u.pathname = '';
+  u.searchParams.delete('password');
+  u.searchParams.delete('db');
+  return { url: u.toString(), db: Number.isInteger(db) ? db : 0, ...(username ? { username } : {}), ...(password ? { password } : {}) };
+}
+
+/** Redis replies mapped to short reasons; anything else falls back to the reply's first line. */
+function redisError(e: unknown, lastSocketError: unknown): string {
+  const msg = String((e as Error)?.message ?? '');
+  if (/without any password configured|no password is set/i.test(msg)) return 'authentication failed: a password is configured but the server has none';
+  if (/WRONGPASS|invalid password|invalid username-password/i.test(msg)) return 'authentication failed: wrong username or password';
+  if (/NOAUTH/i.test(msg)) return 'authentication required: no password configured';
+  if (/DB index is out of range/i.test(msg)) return 'database index out of range';
+  if (/Command timed out/i.test(msg)) return 'timed out';
+  // ioredis reports a failed connect as "Connection is closed."; the socket error says why.
+  if (/Connection is closed|Stream isn't writeable|Connection lost/i.test(msg)) return lastSocketError ? describeError(lastSocketError) : 'connection closed';
+  return describeError(e);
+}
+
+/**
+ * `PING` latency, then INFO: role, used memory against `maxmemory`, connected clients. One connection is
+ * kept between runs. ioredis never reconnects on its own (`retryStrategy: null`) and never queues commands
+ * while disconnected; a run that finds the connection gone opens exactly one new one, so a dead Redis costs
+ * one connection attempt per scheduled run, never a reconnect storm, and a restored one is seen at the next run.
  */
 export function create(c: RedisConfig): Probe<Observation> {
-  const client = new Redis(c.url!, {
-    lazyConnect: true,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    connectTimeout: c.timeout,
-    commandTimeout: c.timeout,
-    retryStrategy: (times) => Math.min(250 * 2 ** Math.min(times, 6), 15_000),
-    reconnectOnError: () => false,
-    connectionName: 'mcp-vitals',
-  });
-  // Errors surface through the commands below; without a listener ioredis would print them.
-  client.on('error', () => {});
+  const target = parseTarget(c.url!);
+  let client: Redis | undefined;
+  let lastSocketError: unknown;
+
+  const discard = () => {
+    client?.disconnect(false);
+    client = undefined;
+  };
+
+  const open = async (): Promise<Redis> => {
+    if (client?.status === 'ready') return client;
+    discard();
+    lastSocketError = undefined;
+    const fresh = new Redis(target.url, {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      enableReadyCheck: false,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+      reconnectOnError: () => false,
+      connectTimeout: c.timeout,
+      commandTimeout: c.timeout,
+      connectionName: 'mcp-vitals',
+    });
+    // Without a listener ioredis would print socket errors; keep the latest to explain a failed connect.
+    fresh.on('error', (e) => (lastSocketError = e));
+    client = fresh;
+    await fresh.connect();
+    if (target.password !== undefined) await (target.username ? fresh.call('AUTH', target.username, target.password) : fresh.call('AUTH', target.password));
+    if (target.db !== 0) await fresh.select(target.db);
+    return fresh;
+  };
 
   return {
     kind: 'redis',
     async run(signal) {
       const started = process.hrtime.bigint();
+      // Closing the connection is what makes a command stuck behind a black hole give up now.
+      const onAbort = () => discard();
+      signal.addEventListener('abort', onAbort, { once: true });
       try {
-        if (client.status === 'wait' || client.status === 'end') await client.connect();
-        else if (client.status !== 'ready') throw Object.assign(new Error('not connected'), { code: 'ECONNREFUSED' });
         if (signal.aborted) throw signal.reason;
-        await client.ping();
+        const conn = await open();
+        await conn.ping();
         const responseTimeSeconds = elapsedSeconds(started);
-        const info = await client.info();
+        const info = await conn.info();
         const used = Number(field(info, 'used_memory') ?? 0);
         const max = Number(field(info, 'maxmemory') ?? 0);
         const values: Record<string, number> = {
@@ -66,18 +129,16 @@ export function create(c: RedisConfig): Probe<Observation> {
         }
         return { ok, values, info: facts, ...(error ? { error } : {}), ...(warnings.length ? { warnings } : {}) };
       } catch (e) {
-        const msg = String((e as Error)?.message ?? '');
-        let error = describeError(e);
-        if (/WRONGPASS|NOAUTH|invalid password/i.test(msg)) error = 'authentication failed';
-        else if (/Command timed out/i.test(msg)) error = 'timed out';
-        else if (/Stream isn't writeable|not connected|Connection is closed/i.test(msg)) error = 'not connected';
-        // Drop a wedged connection so the next run starts clean.
-        if (signal.aborted || error === 'timed out') client.disconnect(false);
-        return { ok: false, values: {}, error: signal.aborted ? 'timed out' : error };
+        const error = signal.aborted ? 'timed out' : redisError(e, lastSocketError);
+        // Whatever went wrong, the next run starts from a fresh connection and a fresh AUTH.
+        discard();
+        return { ok: false, values: {}, error };
+      } finally {
+        signal.removeEventListener('abort', onAbort);
       }
     },
     async close() {
-      client.disconnect(false);
+      discard();
     },
   };
 }
