@@ -1,6 +1,8 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { Config } from './config/schema.js';
+import { startHttpServer, type HttpServer } from './http/server.js';
+import { healthRoutes } from './http/routes/health.js';
 import { createMcpServer } from './mcp/server.js';
 import { HealthMonitor } from './monitor/health-monitor.js';
 import { createLogger, type Logger } from './telemetry/logger.js';
@@ -10,6 +12,8 @@ export interface AppOptions {
   config: Config;
   /** Serve MCP over stdin/stdout (the Claude Desktop entry). */
   stdio: boolean;
+  /** Serve HTTP (health endpoints, and later /mcp and /metrics) on this address; config.http.listen when true. */
+  http?: { listen?: string; insecure?: boolean };
   logLevel?: string;
   logger?: Logger;
 }
@@ -22,6 +26,9 @@ export class App {
   readonly log: Logger;
   readonly monitor: HealthMonitor;
   private readonly servers: McpServer[] = [];
+  private httpServer: HttpServer | undefined;
+  private shuttingDown = false;
+  private monitorReady = false;
   private stopping: Promise<void> | undefined;
   private resolveStopped!: () => void;
   /** Resolves once stop() has finished, whoever called it (a signal, or the stdio client leaving). */
@@ -36,9 +43,26 @@ export class App {
     // The MCP transport is connected before the first sample so `initialize` is answered at once;
     // tool calls that arrive before the first sample wait for it (monitor.ready).
     const monitorStarted = this.monitor.start();
+    void this.monitor.ready.then(() => (this.monitorReady = true));
     if (this.options.stdio) await this.startStdio();
+    if (this.options.http) await this.startHttp(this.options.http);
     await monitorStarted;
     this.log.info({ version: VERSION, checks: this.options.config.checks.length, stdio: this.options.stdio }, 'mcp-vitals started');
+  }
+
+  /** The bound HTTP address (useful with port 0). */
+  get httpAddress(): { host: string; port: number } | undefined {
+    return this.httpServer?.address;
+  }
+
+  private async startHttp(http: NonNullable<AppOptions['http']>): Promise<void> {
+    this.httpServer = await startHttpServer({
+      listen: http.listen ?? this.options.config.http.listen,
+      log: this.log,
+      authConfigured: false,
+      insecure: Boolean(http.insecure),
+      plugins: [[healthRoutes, { monitor: this.monitor, release: VERSION, shuttingDown: () => this.shuttingDown, started: () => this.monitorReady }]],
+    });
   }
 
   private async startStdio(): Promise<void> {
@@ -54,6 +78,9 @@ export class App {
   stop(reason: string): Promise<void> {
     this.stopping ??= (async () => {
       this.log.info({ reason }, 'mcp-vitals stopping');
+      // Readiness fails first so load balancers stop sending before anything closes.
+      this.shuttingDown = true;
+      await this.httpServer?.close();
       await Promise.allSettled(this.servers.map((s) => s.close()));
       await this.monitor.stop();
       this.log.info('mcp-vitals stopped');

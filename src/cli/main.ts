@@ -10,6 +10,7 @@ const USAGE = `mcp-vitals ${VERSION}: a monitoring daemon that speaks the Model 
 
 Usage:
   vitals serve --stdio [--config FILE] [--log-level LEVEL]   serve MCP over stdio (Claude Desktop)
+  vitals serve --http [--listen HOST:PORT] [--insecure]       serve HTTP (default 127.0.0.1:9464); with --stdio too if given
   vitals check [--json] [--config FILE]                       one sampling round; exit 0 ok, 1 warning, 2 failed, 3 unknown
   vitals config validate FILE                                 validate a config file; exit 2 when invalid
   vitals config print [--config FILE]                         print the effective config, secrets redacted
@@ -25,6 +26,9 @@ export async function main(argv: string[]): Promise<number> {
     strict: true,
     options: {
       stdio: { type: 'boolean' },
+      http: { type: 'boolean' },
+      listen: { type: 'string' },
+      insecure: { type: 'boolean' },
       config: { type: 'string', short: 'c' },
       'log-level': { type: 'string' },
       json: { type: 'boolean' },
@@ -44,11 +48,11 @@ export async function main(argv: string[]): Promise<number> {
   const logLevel = values['log-level'] ?? process.env.VITALS_LOG_LEVEL;
   switch (command) {
     case 'serve':
-      if (!values.stdio) {
-        process.stderr.write('vitals serve: choose a transport: --stdio\n');
+      if (!values.stdio && !values.http) {
+        process.stderr.write('vitals serve: choose a transport: --stdio, --http, or both\n');
         return 2;
       }
-      return serve({ configPath: values.config, logLevel, stdio: true });
+      return serve({ configPath: values.config, logLevel, stdio: Boolean(values.stdio), ...(values.http ? { http: { ...(values.listen ? { listen: values.listen } : {}), insecure: Boolean(values.insecure) } } : {}) });
     case 'check':
       return runCheck({ configPath: values.config, json: Boolean(values.json), logLevel });
     case 'config':

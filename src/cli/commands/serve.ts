@@ -1,19 +1,30 @@
 import { App } from '../../app.js';
 import { loadConfig } from '../../config/load.js';
+import { UnsafeBindError } from '../../http/server.js';
 
 export interface ServeOptions {
   configPath: string | undefined;
   logLevel: string | undefined;
   stdio: boolean;
+  http?: { listen?: string; insecure?: boolean };
 }
 
 /** Runs the daemon until SIGTERM/SIGINT or, in stdio mode, until the client closes stdin. */
 export async function serve(options: ServeOptions): Promise<number> {
   const { config, source } = loadConfig({ path: options.configPath });
-  const app = new App({ config, stdio: options.stdio, ...(options.logLevel ? { logLevel: options.logLevel } : {}) });
+  const app = new App({ config, stdio: options.stdio, ...(options.http ? { http: options.http } : {}), ...(options.logLevel ? { logLevel: options.logLevel } : {}) });
   app.log.debug({ source: source ?? '(defaults)' }, 'config loaded');
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void app.stop(signal));
-  await app.start();
+  try {
+    await app.start();
+  } catch (e) {
+    if (e instanceof UnsafeBindError) {
+      process.stderr.write(`vitals: ${e.message}\n`);
+      await app.stop('start failed');
+      return 2;
+    }
+    throw e;
+  }
   await app.stopped;
   // Sockets and pools are closed; exit rather than wait on anything a library left referenced.
   setImmediate(() => process.exit(0));
