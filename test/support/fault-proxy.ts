@@ -14,13 +14,19 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
  */
 export type FaultMode = { kind: 'pass' } | { kind: 'refuse' } | { kind: 'blackhole' } | { kind: 'delay'; ms: number } | { kind: 'reset' };
 
+/** What is still to be done in one direction, in order: a chunk to write, or the FIN after the chunks. */
+interface Step {
+  at: number;
+  run: () => void;
+}
+
 interface Pair {
   client: Socket;
   /** None for a connection accepted while black-holing: it never reaches the server at all. */
   upstream: Socket | undefined;
-  /** Earliest time the next chunk in each direction may go, so delayed chunks keep their order. */
-  nextUp: number;
-  nextDown: number;
+  /** One ordered queue per direction, so a delayed chunk is never overtaken by a later one or by the FIN. */
+  up: Step[];
+  down: Step[];
 }
 
 export class FaultProxy {
@@ -96,7 +102,7 @@ export class FaultProxy {
   }
 
   private listen(): Promise<void> {
-    const server = createServer({ noDelay: true }, (client) => this.accept(client));
+    const server = createServer({ noDelay: true, allowHalfOpen: true }, (client) => this.accept(client));
     this.server = server;
     return new Promise((resolve, reject) => {
       server.once('error', reject);
@@ -118,18 +124,20 @@ export class FaultProxy {
 
   private accept(client: Socket): void {
     this.accepted++;
-    const upstream = this.mode.kind === 'blackhole' ? undefined : connect({ host: this.target.host, port: this.target.port, noDelay: true });
-    const pair: Pair = { client, upstream, nextUp: 0, nextDown: 0 };
+    const upstream = this.mode.kind === 'blackhole' ? undefined : connect({ host: this.target.host, port: this.target.port, noDelay: true, allowHalfOpen: true });
+    const pair: Pair = { client, upstream, up: [], down: [] };
     this.pairs.add(pair);
     this.peak = Math.max(this.peak, this.pairs.size);
     // Forwarding is done by hand rather than with pipe() so a mode change reaches open connections too.
     client.on('data', (chunk) => this.forward(pair, 'up', chunk));
     upstream?.on('data', (chunk) => this.forward(pair, 'down', chunk));
-    const end = () => this.drop(pair);
-    client.on('error', end);
-    client.on('close', end);
-    upstream?.on('error', end);
-    upstream?.on('close', end);
+    // A FIN is passed on only after the chunks still held in that direction, so a delayed answer is not
+    // cut off by the server closing right after it. A client that hangs up on a black hole is simply gone.
+    client.on('end', () => (this.mode.kind === 'blackhole' || !pair.upstream ? this.drop(pair) : this.enqueue(pair, 'up', 0, () => pair.upstream?.end())));
+    upstream?.on('end', () => this.enqueue(pair, 'down', 0, () => client.end()));
+    client.on('error', () => this.drop(pair));
+    upstream?.on('error', () => this.drop(pair));
+    client.on('close', () => this.drop(pair));
   }
 
   private forward(pair: Pair, dir: 'up' | 'down', chunk: Buffer): void {
@@ -138,20 +146,14 @@ export class FaultProxy {
     if (!to) return;
     switch (mode.kind) {
       case 'pass':
-        // A chunk that arrives behind delayed ones must not overtake them.
-        if ((dir === 'up' ? pair.nextUp : pair.nextDown) > Date.now()) return this.later(pair, dir, chunk, 0);
-        to.write(chunk);
-        return;
+        return this.enqueue(pair, dir, 0, () => to.write(chunk));
       case 'blackhole':
       case 'refuse':
         return;
       case 'delay':
-        return this.later(pair, dir, chunk, mode.ms);
+        return this.enqueue(pair, dir, mode.ms, () => to.write(chunk));
       case 'reset':
-        if (dir === 'up') {
-          to.write(chunk);
-          return;
-        }
+        if (dir === 'up') return this.enqueue(pair, dir, 0, () => to.write(chunk));
         this.resets++;
         this.pairs.delete(pair);
         pair.client.resetAndDestroy();
@@ -160,17 +162,30 @@ export class FaultProxy {
     }
   }
 
-  private later(pair: Pair, dir: 'up' | 'down', chunk: Buffer, ms: number): void {
-    const key = dir === 'up' ? 'nextUp' : 'nextDown';
-    const at = Math.max(Date.now() + ms, pair[key]);
-    pair[key] = at;
-    const t = setTimeout(() => {
-      this.timers.delete(t);
-      const to = dir === 'up' ? pair.upstream : pair.client;
-      if (this.mode.kind === 'blackhole' || this.mode.kind === 'refuse' || !to || to.destroyed) return;
-      to.write(chunk);
-    }, at - Date.now());
-    this.timers.add(t);
+  /** Queues `run` to happen `ms` from now, after everything already queued in that direction. */
+  private enqueue(pair: Pair, dir: 'up' | 'down', ms: number, run: () => void): void {
+    const queue = pair[dir];
+    queue.push({ at: Date.now() + ms, run });
+    if (queue.length === 1) this.pump(pair, dir);
+  }
+
+  private pump(pair: Pair, dir: 'up' | 'down'): void {
+    const queue = pair[dir];
+    while (queue.length) {
+      const head = queue[0]!;
+      const wait = head.at - Date.now();
+      if (wait > 0) {
+        const t = setTimeout(() => {
+          this.timers.delete(t);
+          this.pump(pair, dir);
+        }, wait);
+        this.timers.add(t);
+        return;
+      }
+      queue.shift();
+      // A black hole that opened while chunks were held swallows them too.
+      if (this.mode.kind !== 'blackhole' && this.mode.kind !== 'refuse' && this.pairs.has(pair)) head.run();
+    }
   }
 
   private drop(pair: Pair): void {
