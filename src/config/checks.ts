@@ -90,6 +90,7 @@ export const HttpCheck = z
         certWarnDays: z.number().min(0).default(14),
         certFailDays: z.number().min(0).default(7),
         insecureSkipVerify: z.boolean().default(false),
+        /** PEM text or a path to a PEM file. */
         ca: z.string().optional(),
       })
       .strict()
@@ -106,7 +107,21 @@ export const TcpCheck = z
     host: TcpTarget.host.optional(),
     port: TcpTarget.port.optional(),
     instances: z.array(z.object({ name: InstanceName, ...TcpTarget }).strict()).min(1).optional(),
-    tls: z.union([z.boolean(), z.object({ servername: z.string().optional(), insecureSkipVerify: z.boolean().default(false) }).strict()]).default(false),
+    tls: z
+      .union([
+        z.boolean(),
+        z
+          .object({
+            servername: z.string().optional(),
+            insecureSkipVerify: z.boolean().default(false),
+            /** PEM text or a path to a PEM file. */
+            ca: z.string().optional(),
+            certWarnDays: z.number().min(0).default(14),
+            certFailDays: z.number().min(0).default(7),
+          })
+          .strict(),
+      ])
+      .default(false),
   })
   .strict()
   .refine((c) => (c.host !== undefined && c.port !== undefined) || c.instances !== undefined, { message: 'needs `host` and `port`, or `instances`', path: ['host'] });

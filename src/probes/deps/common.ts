@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { PeerCertificate } from 'node:tls';
 import { redactUrl } from '../../shared/redact.js';
 
@@ -34,4 +35,28 @@ export function certificateValues(cert: PeerCertificate | undefined): Record<str
   const expires = Date.parse(cert.valid_to);
   if (!Number.isFinite(expires)) return {};
   return { certExpiryTimestampSeconds: expires / 1000, certDaysLeft: (expires - Date.now()) / 86_400_000 };
+}
+
+/** Judges `certDaysLeft` against warn/fail days: a failure reason, a warning, or nothing. */
+export function certVerdict(values: Record<string, number>, warnDays: number, failDays: number): { error?: string; warning?: string } {
+  const days = values.certDaysLeft;
+  if (days === undefined) return {};
+  const when = days < 0 ? `expired ${(-days).toFixed(1)} days ago` : `expires in ${days.toFixed(1)} days`;
+  if (days <= failDays) return { error: `TLS certificate ${when}` };
+  if (days <= warnDays) return { warning: `TLS certificate ${when}` };
+  return {};
+}
+
+/**
+ * A CA given as PEM text or as a path to a PEM file, read once at creation. A file that cannot be read
+ * becomes the reason every run fails, rather than an exception that would stop the daemon starting.
+ */
+export function loadCa(ca: string | undefined): { ca?: string; error?: string } {
+  if (ca === undefined) return {};
+  if (ca.includes('-----BEGIN')) return { ca };
+  try {
+    return { ca: readFileSync(ca, 'utf8') };
+  } catch (e) {
+    return { error: `cannot read tls.ca (${(e as NodeJS.ErrnoException).code ?? 'error'})` };
+  }
 }

@@ -3,7 +3,7 @@ import { request as httpsRequest } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import type { InstanceConfig } from '../registry.js';
 import type { Observation, Probe } from '../types.js';
-import { certificateValues, describeError, elapsedSeconds } from './common.js';
+import { certificateValues, certVerdict, describeError, elapsedSeconds, loadCa } from './common.js';
 
 type HttpConfig = InstanceConfig<'http'>;
 
@@ -50,18 +50,34 @@ interface Exchange {
   cert: Record<string, number>;
 }
 
-function exchange(url: URL, c: HttpConfig, signal: AbortSignal): Promise<Exchange> {
+/** Headers that carry credentials: never sent on to another origin after a redirect, as browsers do. */
+const CREDENTIAL_HEADER = /^(authorization|proxy-authorization|cookie)$/i;
+
+interface Hop {
+  method: string;
+  headers: Record<string, string>;
+  body: string | undefined;
+}
+
+/** The request a redirect leads to: 303 (and 301/302 after POST) turn into a body-less GET, per fetch. */
+export function nextHop(prev: Hop, status: number, from: URL, to: URL): Hop {
+  const toGet = (status === 303 && prev.method !== 'HEAD') || ((status === 301 || status === 302) && prev.method === 'POST');
+  const headers = from.origin === to.origin ? prev.headers : Object.fromEntries(Object.entries(prev.headers).filter(([k]) => !CREDENTIAL_HEADER.test(k)));
+  return toGet ? { method: 'GET', headers, body: undefined } : { ...prev, headers };
+}
+
+function exchange(url: URL, c: HttpConfig, hop: Hop, ca: string | undefined, signal: AbortSignal): Promise<Exchange> {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
     const timings: Timings = {};
     let cert: Record<string, number> = {};
     const isHttps = url.protocol === 'https:';
     const options = {
-      method: c.method,
-      headers: { 'user-agent': 'mcp-vitals', ...c.headers },
+      method: hop.method,
+      headers: { 'user-agent': 'mcp-vitals', ...hop.headers },
       signal,
       agent: false as const,
-      ...(isHttps ? { rejectUnauthorized: !c.tls.insecureSkipVerify, ...(c.tls.ca ? { ca: c.tls.ca } : {}) } : {}),
+      ...(isHttps ? { rejectUnauthorized: !c.tls.insecureSkipVerify, ...(ca ? { ca } : {}) } : {}),
     };
     const req = (isHttps ? httpsRequest : httpRequest)(url, options, (res) => {
       timings.firstByteSeconds = elapsedSeconds(started);
@@ -83,7 +99,7 @@ function exchange(url: URL, c: HttpConfig, signal: AbortSignal): Promise<Exchang
       });
     });
     req.on('error', reject);
-    if (c.body !== undefined) req.write(c.body);
+    if (hop.body !== undefined) req.write(hop.body);
     req.end();
   });
 }
@@ -91,21 +107,29 @@ function exchange(url: URL, c: HttpConfig, signal: AbortSignal): Promise<Exchang
 /**
  * One HTTP exchange with phase timings, following up to `maxRedirects` redirects by hand so each hop is
  * bounded by the same signal. Checks status, body text, a JSON path and the TLS certificate's days left.
+ * `responseTimeSeconds` covers every hop; the phase timings (DNS, connect, TLS, first byte, each counted
+ * from the start of its request as curl's `time_*` are) and the certificate are those of the last hop.
  */
 export function create(c: HttpConfig): Probe<Observation> {
+  const { ca, error: caError } = loadCa(c.tls.ca);
   return {
     kind: 'http',
     async run(signal) {
       const started = process.hrtime.bigint();
+      if (caError) return { ok: false, values: {}, error: caError };
       let url = new URL(c.url!);
+      let hop: Hop = { method: c.method, headers: c.headers, body: c.body };
       try {
-        let ex = await exchange(url, c, signal);
+        let ex = await exchange(url, c, hop, ca, signal);
         let redirects = 0;
         while (ex.res.statusCode && ex.res.statusCode >= 300 && ex.res.statusCode < 400 && ex.res.headers.location && !statusMatches(ex.res.statusCode, c.expectStatus)) {
-          if (redirects >= c.maxRedirects) return { ok: false, values: { responseTimeSeconds: elapsedSeconds(started), redirects }, error: `more than ${c.maxRedirects} redirects` };
+          if (redirects >= c.maxRedirects) return { ok: false, values: { responseTimeSeconds: elapsedSeconds(started), statusCode: ex.res.statusCode, redirects }, error: `more than ${c.maxRedirects} redirects` };
           redirects++;
-          url = new URL(ex.res.headers.location, url);
-          ex = await exchange(url, c, signal);
+          const next = new URL(ex.res.headers.location, url);
+          if (next.protocol !== 'http:' && next.protocol !== 'https:') return { ok: false, values: { responseTimeSeconds: elapsedSeconds(started), redirects }, error: `redirect to unsupported scheme ${next.protocol}` };
+          hop = nextHop(hop, ex.res.statusCode, url, next);
+          url = next;
+          ex = await exchange(url, c, hop, ca, signal);
         }
         const status = ex.res.statusCode ?? 0;
         const values: Record<string, number> = { responseTimeSeconds: elapsedSeconds(started), statusCode: status, redirects, contentLengthBytes: Buffer.byteLength(ex.body) };
@@ -125,13 +149,9 @@ export function create(c: HttpConfig): Probe<Observation> {
           if (c.json.exists === false ? r.found : !r.found) return fail(`JSON path ${c.json.path} ${r.found ? 'exists' : 'not found'}`);
           if (c.json.equals !== undefined && r.value !== c.json.equals) return fail(`JSON path ${c.json.path} is ${JSON.stringify(r.value)?.slice(0, 60)}, expected ${JSON.stringify(c.json.equals)}`);
         }
-        const warnings: string[] = [];
-        if (values.certDaysLeft !== undefined) {
-          const days = values.certDaysLeft;
-          if (days <= c.tls.certFailDays) return fail(`TLS certificate expires in ${days.toFixed(1)} days`);
-          if (days <= c.tls.certWarnDays) warnings.push(`TLS certificate expires in ${days.toFixed(1)} days`);
-        }
-        return { ok: true, values, ...(warnings.length ? { warnings } : {}) };
+        const cert = certVerdict(values, c.tls.certWarnDays, c.tls.certFailDays);
+        if (cert.error) return fail(cert.error);
+        return { ok: true, values, ...(cert.warning ? { warnings: [cert.warning] } : {}) };
       } catch (e) {
         return { ok: false, values: { responseTimeSeconds: elapsedSeconds(started) }, error: signal.aborted ? 'timed out' : describeError(e) };
       }

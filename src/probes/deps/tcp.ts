@@ -2,7 +2,7 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import type { InstanceConfig } from '../registry.js';
 import type { Observation, Probe } from '../types.js';
-import { certificateValues, describeError, elapsedSeconds } from './common.js';
+import { certificateValues, certVerdict, describeError, elapsedSeconds, loadCa } from './common.js';
 
 type TcpConfig = InstanceConfig<'tcp'>;
 
@@ -10,17 +10,25 @@ export function describe(c: TcpConfig): string {
   return `${c.host}:${c.port}`;
 }
 
-/** TCP connect time, optionally with a TLS handshake (and the certificate's days left). */
+const TLS_DEFAULTS = { insecureSkipVerify: false, certWarnDays: 14, certFailDays: 7 } as const;
+
+/**
+ * TCP connect time, optionally with a TLS handshake and the certificate's days left. Without TLS this
+ * only proves the port accepts connections: a server that accepts and then never answers passes.
+ */
 export function create(c: TcpConfig): Probe<Observation> {
+  const tls = c.tls === false ? undefined : c.tls === true ? { ...TLS_DEFAULTS } : c.tls;
+  const { ca, error: caError } = loadCa(tls && 'ca' in tls ? tls.ca : undefined);
   return {
     kind: 'tcp',
     run: (signal) =>
       new Promise<Observation>((resolve) => {
+        if (caError) return resolve({ ok: false, values: {}, error: caError });
         const started = process.hrtime.bigint();
-        const tls = c.tls === false ? undefined : c.tls === true ? { insecureSkipVerify: false } : c.tls;
         let connectedAt: number | undefined;
+        const servername = tls && 'servername' in tls && tls.servername ? tls.servername : c.host!;
         const socket: Socket | TLSSocket = tls
-          ? tlsConnect({ host: c.host, port: c.port!, servername: 'servername' in tls && tls.servername ? tls.servername : c.host, rejectUnauthorized: !tls.insecureSkipVerify })
+          ? tlsConnect({ host: c.host, port: c.port!, servername, rejectUnauthorized: !tls.insecureSkipVerify, ...(ca ? { ca } : {}) })
           : netConnect({ host: c.host!, port: c.port! });
         const finish = (o: Observation) => {
           signal.removeEventListener('abort', onAbort);
@@ -28,6 +36,7 @@ export function create(c: TcpConfig): Probe<Observation> {
           resolve(o);
         };
         const onAbort = () => finish({ ok: false, values: {}, error: 'timed out' });
+        if (signal.aborted) return onAbort();
         signal.addEventListener('abort', onAbort, { once: true });
         socket.once('connect', () => {
           connectedAt = elapsedSeconds(started);
@@ -37,7 +46,8 @@ export function create(c: TcpConfig): Probe<Observation> {
           const total = elapsedSeconds(started);
           const values: Record<string, number> = { responseTimeSeconds: total, connectSeconds: connectedAt ?? total, tlsSeconds: total - (connectedAt ?? total) };
           Object.assign(values, certificateValues((socket as TLSSocket).getPeerCertificate()));
-          finish({ ok: true, values });
+          const cert = certVerdict(values, tls!.certWarnDays, tls!.certFailDays);
+          finish({ ok: !cert.error, values, ...(cert.error ? { error: cert.error } : {}), ...(cert.warning ? { warnings: [cert.warning] } : {}) });
         });
         socket.once('error', (e) => finish({ ok: false, values: {}, error: describeError(e) }));
       }),
