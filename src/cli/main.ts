@@ -1,9 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../shared/errors.js';
-import { runCheck } from './commands/check.js';
-import { configPrint, configValidate } from './commands/config.js';
-import { serve } from './commands/serve.js';
 import { VERSION } from '../version.js';
 
 const USAGE = `mcp-vitals ${VERSION}: a monitoring daemon that speaks the Model Context Protocol
@@ -52,12 +49,12 @@ export async function main(argv: string[]): Promise<number> {
         process.stderr.write('vitals serve: choose a transport: --stdio, --http, or both\n');
         return 2;
       }
-      return serve({ configPath: values.config, logLevel, stdio: Boolean(values.stdio), ...(values.http ? { http: { ...(values.listen ? { listen: values.listen } : {}), insecure: Boolean(values.insecure) } } : {}) });
+      return (await import('./commands/serve.js')).serve({ configPath: values.config, logLevel, stdio: Boolean(values.stdio), ...(values.http ? { http: { ...(values.listen ? { listen: values.listen } : {}), insecure: Boolean(values.insecure) } } : {}) });
     case 'check':
-      return runCheck({ configPath: values.config, json: Boolean(values.json), logLevel });
+      return (await import('./commands/check.js')).runCheck({ configPath: values.config, json: Boolean(values.json), logLevel });
     case 'config':
-      if (sub === 'validate') return configValidate(arg ?? values.config);
-      if (sub === 'print') return configPrint(values.config);
+      if (sub === 'validate') return (await import('./commands/config.js')).configValidate(arg ?? values.config);
+      if (sub === 'print') return (await import('./commands/config.js')).configPrint(values.config);
       process.stderr.write('vitals config: expected "validate FILE" or "print"\n');
       return 2;
     default:

@@ -1,6 +1,8 @@
 import { z } from 'zod';
-import cron from 'node-cron';
+import { createRequire } from 'node:module';
 import { Duration, Ratio } from './duration.js';
+
+const requireLazy = createRequire(import.meta.url);
 
 /** Options shared by every dependency check, whatever its kind. */
 const CheckCommon = {
@@ -13,7 +15,7 @@ const CheckCommon = {
   /** Cron expression (node-cron, 5 or 6 fields) instead of `every`. */
   cron: z
     .string()
-    .refine((expr) => cron.validate(expr), 'invalid cron expression')
+    .refine((expr) => (requireLazy('node-cron') as typeof import('node-cron')).validate(expr), 'invalid cron expression')
     .optional(),
   timeout: Duration.default(5000),
   critical: z.boolean().default(false),

@@ -1,9 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { createRequire } from 'node:module';
 import type { z } from 'zod';
 import { ConfigError, type ConfigIssue } from '../shared/errors.js';
 import { expandTree } from './expand.js';
 import { Config } from './schema.js';
+
+// yaml costs ~50 ms to load; a daemon started on defaults (Claude Desktop) never needs it.
+const requireLazy = createRequire(import.meta.url);
+const yaml = () => requireLazy('yaml') as typeof import('yaml');
 
 export interface LoadOptions {
   /** Path from `--config`; falls back to `VITALS_CONFIG`; none means defaults. */
@@ -56,8 +60,9 @@ export function parseConfigText(text: string, env: NodeJS.ProcessEnv = process.e
   let doc: unknown;
   try {
     // YAML 1.2 is a superset of JSON, so one parser reads both.
-    doc = parseYaml(text, { prettyErrors: true, uniqueKeys: true });
+    doc = yaml().parse(text, { prettyErrors: true, uniqueKeys: true });
   } catch (e) {
+    const { YAMLParseError } = yaml();
     const where = e instanceof YAMLParseError && e.linePos ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '(document)';
     const what = e instanceof YAMLParseError ? e.code : 'parse error';
     throw new ConfigError([{ path: where, message: `not valid YAML/JSON (${what})` }], source);

@@ -6,10 +6,9 @@ import { CpuCollector } from '../probes/host/cpu.js';
 import { hostCollectors, type HostCollectorName } from '../probes/registry.js';
 import { NoDataError, type Probe } from '../probes/types.js';
 import { collectSecrets } from '../shared/redact.js';
-import { DependencyCheck } from './dependency-check.js';
+import type { DependencyCheck } from './dependency-check.js';
 import { EventLog } from './events.js';
 import { HostChecks } from './host-checks.js';
-import { sharedBulkhead } from './resilience.js';
 import { schedule, type ScheduledJob } from './scheduler.js';
 import { worst, type CheckState, type CheckStatus, type HealthEvent, type HostState, type Snapshot } from './schema.js';
 import { ToolCallStats, type ToolCall } from './tool-stats.js';
@@ -84,8 +83,6 @@ export class HealthMonitor extends EventEmitter<MonitorEvents> {
     for (const [name, entry] of Object.entries(hostCollectors) as [HostCollectorName, (typeof hostCollectors)[HostCollectorName]][]) {
       if (config.host.collectors[name] ?? entry.defaultEnabled) this.collectors.push([name, entry.create(config.host)]);
     }
-    const bulkhead = sharedBulkhead(config.concurrency);
-    for (const check of config.checks) this.deps.push(new DependencyCheck(check, bulkhead, this.secrets, (e) => this.record(e)));
     this.current = this.build(Date.now());
   }
 
@@ -108,7 +105,7 @@ export class HealthMonitor extends EventEmitter<MonitorEvents> {
     if (this.started) return;
     this.started = true;
     await Promise.all(this.collectors.map(([, c]) => (c instanceof CpuCollector ? c.prime() : undefined)));
-    await Promise.all(this.deps.map((d) => d.init()));
+    await this.createDependencyChecks();
     // A short first interval gives CPU a delta to measure; the snapshot is then ready within ~0.25 s.
     await new Promise((r) => setTimeout(r, 250));
     await Promise.all([this.sampleHost(), ...this.deps.map((d) => this.runCheck(d))]);
@@ -124,10 +121,22 @@ export class HealthMonitor extends EventEmitter<MonitorEvents> {
     }
   }
 
+  /**
+   * Dependency checks and their resilience policies are loaded only when some are configured: a daemon
+   * watching just its host keeps cockatiel and the probe drivers out of its cold start.
+   */
+  private async createDependencyChecks(): Promise<void> {
+    if (this.deps.length || !this.config.checks.length) return;
+    const [{ DependencyCheck }, { sharedBulkhead }] = await Promise.all([import('./dependency-check.js'), import('./resilience.js')]);
+    const bulkhead = sharedBulkhead(this.config.concurrency);
+    for (const check of this.config.checks) this.deps.push(new DependencyCheck(check, bulkhead, this.secrets, (e) => this.record(e)));
+    await Promise.all(this.deps.map((d) => d.init()));
+  }
+
   /** One sampling round of everything, without schedules (`vitals check`). */
   async runOnce(): Promise<Snapshot> {
     await Promise.all(this.collectors.map(([, c]) => (c instanceof CpuCollector ? c.prime() : undefined)));
-    await Promise.all(this.deps.map((d) => d.init()));
+    await this.createDependencyChecks();
     await new Promise((r) => setTimeout(r, 500));
     await Promise.all([this.sampleHost(), ...this.deps.map((d) => this.runCheck(d))]);
     this.readyResolve();

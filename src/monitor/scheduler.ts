@@ -1,4 +1,7 @@
-import cron from 'node-cron';
+import { createRequire } from 'node:module';
+
+// node-cron is loaded only by a daemon that has cron schedules.
+const requireLazy = createRequire(import.meta.url);
 
 export interface Schedule {
   every?: number;
@@ -34,6 +37,7 @@ export function schedule(spec: Schedule, fn: () => Promise<void>, onError: (e: u
   };
 
   if (spec.cron) {
+    const cron = requireLazy('node-cron') as typeof import('node-cron');
     const task = cron.schedule(spec.cron, tick, { noOverlap: false });
     return {
       stop() {

@@ -1,6 +1,5 @@
 import { App } from '../../app.js';
 import { loadConfig } from '../../config/load.js';
-import { UnsafeBindError } from '../../http/server.js';
 
 export interface ServeOptions {
   configPath: string | undefined;
@@ -18,8 +17,8 @@ export async function serve(options: ServeOptions): Promise<number> {
   try {
     await app.start();
   } catch (e) {
-    if (e instanceof UnsafeBindError) {
-      process.stderr.write(`vitals: ${e.message}\n`);
+    if ((e as { code?: string }).code === 'UNSAFE_BIND') {
+      process.stderr.write(`vitals: ${(e as Error).message}\n`);
       await app.stop('start failed');
       return 2;
     }

@@ -55,11 +55,13 @@ export class FilesystemCollector implements Probe<FilesystemSample[]> {
   }
 
   private async stat(m: MountEntry, signal: AbortSignal): Promise<FilesystemSample | undefined> {
+    let onAbort: (() => void) | undefined;
     const aborted = new Promise<never>((_, reject) => {
-      if (signal.aborted) reject(signal.reason);
-      signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+      onAbort = () => reject(signal.reason);
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
     });
-    const s = await Promise.race([statfs(m.mountpoint), aborted]);
+    const s = await Promise.race([statfs(m.mountpoint), aborted]).finally(() => signal.removeEventListener('abort', onAbort!));
     if (s.blocks === 0) return undefined;
     const size = s.blocks * s.bsize;
     const free = s.bfree * s.bsize;

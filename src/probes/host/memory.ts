@@ -1,4 +1,3 @@
-import si from 'systeminformation';
 import type { Probe } from '../types.js';
 import type { MemorySample } from './types.js';
 
@@ -6,6 +5,8 @@ import type { MemorySample } from './types.js';
 export class MemoryCollector implements Probe<MemorySample> {
   readonly kind = 'memory';
   async run(): Promise<MemorySample> {
+    // Loaded on first use: ~65 ms of module loading that must not delay the stdio `initialize` reply.
+    const si = (await import('systeminformation')).default;
     const m = await si.mem();
     const used = m.total - m.available;
     return {

@@ -12,7 +12,8 @@ export class ProcessCollector implements Probe<ProcessSample> {
   private maxFds: number | null | undefined;
 
   constructor() {
-    this.loop = monitorEventLoopDelay({ resolution: 20 });
+    // 50 ms resolution: finer sampling wakes the loop often enough to show in idle CPU.
+    this.loop = monitorEventLoopDelay({ resolution: 50 });
     this.loop.enable();
   }
 

@@ -1,0 +1,106 @@
+// Issue 2 figures: cost of a host sampling tick (CPU ms, forks), each systeminformation call we considered,
+// the daemon's idle CPU and RSS, and stdio cold start against a bare SDK server.
+// Run after `npm run build`: node bench/host.mjs [--idle-seconds 30]
+import cp from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { cpuSeconds, fmt, median, rssBytes, table, timeToInitialize } from './lib.mjs';
+
+const { values } = parseArgs({ options: { 'idle-seconds': { type: 'string', default: '30' }, ticks: { type: 'string', default: '50' }, starts: { type: 'string', default: '10' } } });
+const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
+const BARE = fileURLToPath(new URL('./bare-stdio-server.mjs', import.meta.url));
+
+// Count every child process this process starts. Patched before systeminformation loads, because it
+// captures child_process functions at require time.
+let forks = 0;
+for (const name of ['exec', 'execFile', 'spawn', 'fork', 'execSync', 'execFileSync', 'spawnSync']) {
+  const orig = cp[name];
+  cp[name] = function (...args) {
+    forks++;
+    return orig.apply(this, args);
+  };
+}
+
+const si = (await import('systeminformation')).default;
+const { hostCollectors } = await import('../dist/probes/registry.js');
+const { loadConfig } = await import('../dist/config/load.js');
+const { config } = loadConfig({ env: {} });
+
+async function measure(fn, n) {
+  const cpu = [];
+  const before = forks;
+  for (let i = 0; i < n; i++) {
+    const u0 = process.cpuUsage();
+    await fn();
+    const u = process.cpuUsage(u0);
+    cpu.push((u.user + u.system) / 1000);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return { cpuMs: median(cpu), forksPerCall: (forks - before) / n };
+}
+
+const n = Number(values.ticks);
+const collectors = Object.entries(hostCollectors).map(([name, e]) => [name, e.create(config.host)]);
+for (const [, c] of collectors) if (c.prime) await c.prime();
+const signal = new AbortController().signal;
+const perCollector = [];
+for (const [name, c] of collectors) {
+  const r = await measure(() => c.run(signal), n);
+  perCollector.push([`collector ${name}`, `${fmt(r.cpuMs, 3)} ms`, `${r.forksPerCall} forks/run`]);
+}
+const tick = await measure(() => Promise.all(collectors.map(([, c]) => c.run(signal))), n);
+
+const siRows = [];
+for (const [name, fn] of [
+  ['si.currentLoad()', () => si.currentLoad()],
+  ['si.mem()', () => si.mem()],
+  ['si.fsSize()', () => si.fsSize()],
+  ['si.networkStats()', () => si.networkStats('*')],
+  ['si.processLoad? (skipped)', null],
+]) {
+  if (!fn) continue;
+  const r = await measure(fn, Math.min(n, 20));
+  siRows.push([name, `${fmt(r.cpuMs, 3)} ms`, `${r.forksPerCall} forks/call${r.forksPerCall > 0 ? ' -> replaced by /proc or statfs' : ' -> used'}`]);
+}
+
+table('One host sampling tick (all collectors, median of ' + n + ')', [
+  ['CPU per tick', `${fmt(tick.cpuMs, 3)} ms`],
+  ['processes forked per tick', String(tick.forksPerCall), 'target 0'],
+  ...perCollector,
+]);
+table('systeminformation calls considered (median in-process CPU; forked children cost more, not counted here)', siRows);
+
+// Idle daemon: default 5 s interval, no client activity.
+const idleSeconds = Number(values['idle-seconds']);
+const daemon = cp.spawn(process.execPath, [CLI, 'serve', '--stdio'], { stdio: ['pipe', 'pipe', 'ignore'], env: { ...process.env, VITALS_LOG_LEVEL: 'warn' } });
+daemon.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bench', version: '0' } } })}\n`);
+await new Promise((r) => setTimeout(r, 3000));
+const rssAfterStart = rssBytes(daemon.pid);
+const c0 = cpuSeconds(daemon.pid);
+const t0 = performance.now();
+await new Promise((r) => setTimeout(r, idleSeconds * 1000));
+const idlePct = ((cpuSeconds(daemon.pid) - c0) / ((performance.now() - t0) / 1000)) * 100;
+const rssIdle = rssBytes(daemon.pid);
+daemon.stdin.end();
+daemon.kill('SIGTERM');
+
+// Cold start, alternating to share the machine's noise between the two.
+const ours = [];
+const bare = [];
+for (let i = 0; i < Number(values.starts); i++) {
+  bare.push(await timeToInitialize(process.execPath, [BARE]));
+  ours.push(await timeToInitialize(process.execPath, [CLI, 'serve', '--stdio'], { VITALS_LOG_LEVEL: 'warn' }));
+}
+const ratio = median(ours) / median(bare);
+
+table('Daemon', [
+  [`idle CPU over ${idleSeconds}s (5 s interval)`, `${fmt(idlePct, 2)} % of one core`, 'target < 1 %'],
+  ['RSS 3 s after start', `${fmt(rssAfterStart / 1048576, 1)} MiB`, 'target < 80 MiB'],
+  [`RSS after ${idleSeconds}s idle`, `${fmt(rssIdle / 1048576, 1)} MiB`],
+]);
+table(`stdio cold start to initialize reply (median of ${values.starts})`, [
+  ['mcp-vitals', `${fmt(median(ours), 1)} ms`],
+  ['bare SDK server, one tool', `${fmt(median(bare), 1)} ms`],
+  ['ratio', `${fmt(ratio, 2)} x`, 'target <= 1.3 x'],
+]);
+process.exit(0);
