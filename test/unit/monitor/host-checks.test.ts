@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../../src/config/load.js';
+import { overallStatus } from '../../../src/monitor/health-monitor.js';
+import { HostChecks } from '../../../src/monitor/host-checks.js';
+import type { CheckState, HostState, ToolStats } from '../../../src/monitor/schema.js';
+
+const thresholds = parseConfig({}, {}).host.thresholds;
+const tools = (calls: number, errors: number): ToolStats => ({
+  calls, errors, windowSeconds: 300, callsInWindow: calls, errorsInWindow: errors, errorRate: calls ? errors / calls : null,
+  latencySeconds: { p50: null, p95: null }, byTool: {},
+});
+const fs = (mountpoint: string, utilization: number, inodesUtilization: number | null = 0.1) => ({
+  mountpoint, device: `/dev/${mountpoint}`, type: 'ext4', sizeBytes: 100, usedBytes: utilization * 100, availableBytes: (1 - utilization) * 100,
+  reservedBytes: 0, utilization, inodesTotal: 100, inodesUsed: 10, inodesUtilization, readOnly: false,
+});
+const host = (cpu: number, mem: number, disks = [fs('/', 0.2)]): HostState => ({
+  cpu: { utilization: cpu, modes: {}, secondsTotal: {}, perCore: [], cores: 2 },
+  memory: { totalBytes: 100, availableBytes: 100 - mem * 100, usedBytes: mem * 100, freeBytes: 0, buffersBytes: 0, cachedBytes: 0, utilization: mem, swapTotalBytes: 0, swapUsedBytes: 0, swapUtilization: null },
+  filesystems: disks,
+});
+
+describe('HostChecks', () => {
+  it('holds CPU at fail for its for: duration, records one transition, and names the reason', () => {
+    const hc = new HostChecks(thresholds);
+    const changes: string[] = [];
+    const onChange = (n: string, f: string, t: string) => changes.push(`${n} ${f}->${t}`);
+    let cpu = hc.evaluate(host(0.97, 0.1), tools(0, 0), 0, onChange).find((c) => c.name === 'cpu')!;
+    expect(cpu.status).toBe('pass');
+    expect(cpu.pending).toMatchObject({ status: 'fail', forSeconds: 60 });
+    expect(cpu.output).toMatch(/CPU 97\.0% busy above fail level 95\.0% for 0s of 60s \(pending\)/);
+    cpu = hc.evaluate(host(0.97, 0.1), tools(0, 0), 60_000, onChange).find((c) => c.name === 'cpu')!;
+    expect(cpu.status).toBe('fail');
+    expect(cpu.since).toBe(new Date(60_000).toISOString());
+    expect(cpu.output).toMatch(/at or above fail level 95\.0% for 60s/);
+    expect(changes).toEqual(['cpu pass->fail']);
+  });
+
+  it('judges a disk by the fuller of bytes and inodes, per mount', () => {
+    const hc = new HostChecks({ ...thresholds, disk: { ...thresholds.disk, for: 0 } });
+    const checks = hc.evaluate(host(0.1, 0.1, [fs('/', 0.5, 0.97), fs('/data', 0.9)]), tools(0, 0), 0, () => {});
+    expect(checks.find((c) => c.name === 'disk:/')).toMatchObject({ status: 'fail', componentId: '/', output: expect.stringMatching(/of inodes/) });
+    expect(checks.find((c) => c.name === 'disk:/data')).toMatchObject({ status: 'warn', observedValue: 0.9 });
+  });
+
+  it('judges the tool error rate only once minCalls were made', () => {
+    const hc = new HostChecks(thresholds);
+    expect(hc.evaluate(host(0.1, 0.1), tools(3, 3), 0, () => {}).find((c) => c.name === 'tool_errors')).toMatchObject({ status: 'pass', observedValue: null });
+    expect(hc.evaluate(host(0.1, 0.1), tools(20, 1), 1, () => {}).find((c) => c.name === 'tool_errors')).toMatchObject({ status: 'warn', observedValue: 0.05 });
+    expect(hc.evaluate(host(0.1, 0.1), tools(20, 3), 2, () => {}).find((c) => c.name === 'tool_errors')).toMatchObject({ status: 'fail' });
+  });
+});
+
+describe('overallStatus', () => {
+  const c = (over: Partial<CheckState>) => ({ group: 'dependency', critical: false, status: 'pass', ...over }) as CheckState;
+  it('a failing non-critical dependency only warns; a critical one fails; host failures fail', () => {
+    expect(overallStatus([c({ status: 'fail' })])).toBe('warn');
+    expect(overallStatus([c({ status: 'fail', critical: true })])).toBe('fail');
+    expect(overallStatus([c({ group: 'host', status: 'fail' }), c({})])).toBe('fail');
+    expect(overallStatus([])).toBe('pass');
+  });
+});
