@@ -217,9 +217,12 @@ export class DependencyCheck {
           ? `recovering: ${this.streak.successes}/${this.config.successThreshold} good runs${output ? `; ${output}` : ''}`
           : `${outcome.status === 'fail' ? 'failing' : outcome.status}: ${this.streak.failures}/${this.config.failureThreshold} failed runs${output ? ` (${output})` : ''}`;
     }
-    if (prevStatus !== undefined && prevStatus !== status) {
+    // Before its first round a check shows as pass ("not run yet"); one that starts out failing is a change
+    // readers saw, so it is an event too, or a dependency down from boot would never be logged.
+    const shownBefore = prevStatus ?? 'pass';
+    if (shownBefore !== status) {
       this.lastStatusChange = time;
-      this.emit({ time, check: this.config.name, type: 'status', from: prevStatus, to: status, reason: output || 'recovered' });
+      this.emit({ time, check: this.config.name, type: 'status', from: shownBefore, to: status, reason: output || 'recovered' });
     } else if (prevStatus === undefined) this.lastStatusChange = time;
     const ups = outcome.instances.filter((i) => i.ok && i.latencySeconds !== null);
     const latency = ups.length ? Math.max(...ups.map((i) => i.latencySeconds!)) : null;
