@@ -23,6 +23,8 @@ export interface ProbeRunInfo {
   kind: string;
   durationSeconds: number;
   outcome: 'success' | 'failure' | 'skipped';
+  /** Why a failed run failed, already redacted. */
+  error?: string;
 }
 
 function deepFreeze<T>(o: T): T {
@@ -69,6 +71,11 @@ export class HealthMonitor extends EventEmitter<MonitorEvents> {
   readonly secrets: Set<string>;
   /** Observers of probe runs (telemetry); kept apart from the snapshot so they cost nothing when absent. */
   onProbeRun: ((info: ProbeRunInfo) => void) | undefined;
+  /**
+   * Wraps each dependency check round (tracing): the round runs inside it, so driver spans (pg, ioredis,
+   * http) nest under the round's span. Absent when tracing is off.
+   */
+  probeScope: ((check: string, kind: string, run: () => Promise<ProbeRunInfo>) => Promise<ProbeRunInfo>) | undefined;
 
   constructor(
     readonly config: Config,
@@ -215,9 +222,14 @@ export class HealthMonitor extends EventEmitter<MonitorEvents> {
   }
 
   private async runCheck(d: DependencyCheck): Promise<void> {
-    const started = performance.now();
-    await d.run();
-    this.onProbeRun?.({ check: d.name, kind: d.config.kind, durationSeconds: (performance.now() - started) / 1000, outcome: d.lastOutcome?.status === 'fail' ? 'failure' : 'success' });
+    const round = async (): Promise<ProbeRunInfo> => {
+      const started = performance.now();
+      await d.run();
+      const failed = d.lastOutcome?.status === 'fail';
+      const error = failed ? d.lastOutcome?.error : undefined;
+      return { check: d.name, kind: d.config.kind, durationSeconds: (performance.now() - started) / 1000, outcome: failed ? 'failure' : 'success', ...(error ? { error } : {}) };
+    };
+    this.onProbeRun?.(await (this.probeScope ? this.probeScope(d.name, d.config.kind, round) : round()));
     this.publish();
   }
 
