@@ -1,0 +1,146 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import type { FastifyPluginAsync, preHandlerHookHandler } from 'fastify';
+import type { HealthMonitor } from '../../monitor/health-monitor.js';
+import type { HealthEvent, Snapshot } from '../../monitor/schema.js';
+import { diff, toView, type StatusView } from '../status/view.js';
+
+export interface StatusRoutesOptions {
+  monitor: HealthMonitor;
+  /** Last hour of a check's observed value for sparklines: [unix seconds, value] pairs, oldest first. */
+  history?: (check: string, sinceMs: number) => Promise<[number, number][]>;
+  /** Guards the data routes (the page's files reveal nothing and stay open). */
+  guard?: preHandlerHookHandler;
+  /** Most live /events streams at once; more get 503. */
+  maxStreams?: number;
+}
+
+/** Strict: only our own files, no inline script or style, nothing from elsewhere. */
+export const CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml' };
+
+interface Asset {
+  type: string;
+  raw: Buffer;
+  gzip: Buffer;
+  etag: string;
+}
+
+/** The page's files, bundled into dist at build time, read and gzipped once at start. */
+function loadAssets(): Map<string, Asset> {
+  const dir = new URL('../status/assets/', import.meta.url);
+  const assets = new Map<string, Asset>();
+  for (const name of readdirSync(dir)) {
+    const ext = name.slice(name.lastIndexOf('.'));
+    if (!TYPES[ext]) continue;
+    const raw = readFileSync(new URL(name, dir));
+    assets.set(name, { type: TYPES[ext]!, raw, gzip: gzipSync(raw, { level: 9 }), etag: `"${createHash('sha256').update(raw).digest('base64url').slice(0, 16)}"` });
+  }
+  return assets;
+}
+
+const SECURITY_HEADERS = {
+  'content-security-policy': CSP,
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+};
+
+/** GET / and /status (the page), /status/assets/* (its files), /events (live updates, Server-Sent Events). */
+export const statusRoutes: FastifyPluginAsync<StatusRoutesOptions> = async (app, opts) => {
+  const assets = loadAssets();
+  const maxStreams = opts.maxStreams ?? 100;
+  let streams = 0;
+
+  const sendAsset = (name: string) => async (req: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply) => {
+    const a = assets.get(name);
+    if (!a) return reply.code(404).send({ error: 'not found' });
+    reply.headers(SECURITY_HEADERS).header('etag', a.etag).header('vary', 'accept-encoding').type(a.type);
+    reply.header('cache-control', name === 'index.html' ? 'no-cache' : 'public, max-age=300');
+    if (req.headers['if-none-match'] === a.etag) return reply.code(304).send();
+    if (/\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) return reply.header('content-encoding', 'gzip').send(a.gzip);
+    return reply.send(a.raw);
+  };
+  app.get('/', sendAsset('index.html'));
+  app.get('/status', sendAsset('index.html'));
+  app.get<{ Params: { file: string } }>('/status/assets/:file', (req, reply) => sendAsset(req.params.file)(req, reply));
+
+  const initial = async (s: Snapshot) => {
+    const view = toView(s);
+    const history: Record<string, [number, number][]> = {};
+    if (opts.history) {
+      const since = Date.now() - 3_600_000;
+      const names = [...view.gauges.map((g) => g.name), ...view.checks.filter((c) => c.group === 'dependency').map((c) => c.name)];
+      await Promise.all(names.map(async (n) => (history[n] = await opts.history!(n, since).catch(() => []))));
+    }
+    return { view, history, events: opts.monitor.events({ limit: 20 }) };
+  };
+
+  app.get('/api/status', { ...(opts.guard ? { preHandler: opts.guard } : {}) }, async (_req, reply) => {
+    return reply.headers({ 'cache-control': 'no-store' }).send(await initial(opts.monitor.snapshot));
+  });
+
+  app.get('/events', { ...(opts.guard ? { preHandler: opts.guard } : {}) }, async (req, reply) => {
+    if (streams >= maxStreams) return reply.code(503).header('retry-after', '5').send({ error: 'too many live streams' });
+    streams++;
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    // Every (re)connection starts from a full snapshot, so a client that missed deltas is never stale.
+    res.write('retry: 2000\n\n');
+    let last: StatusView;
+    try {
+      const first = await initial(opts.monitor.snapshot);
+      last = first.view;
+      send('snapshot', first);
+    } catch {
+      res.end();
+      streams--;
+      return;
+    }
+    let pendingEvents: HealthEvent[] = [];
+    let timer: NodeJS.Timeout | undefined;
+    // Snapshots arrive on every check run; coalesce them so a busy daemon sends at most 4 deltas a second.
+    const flush = () => {
+      timer = undefined;
+      const next = toView(opts.monitor.snapshot);
+      send('delta', diff(last, next, pendingEvents));
+      last = next;
+      pendingEvents = [];
+    };
+    const onSnapshot = () => {
+      timer ??= setTimeout(flush, 250);
+    };
+    const onEvent = (e: HealthEvent) => {
+      pendingEvents.push(e);
+      onSnapshot();
+    };
+    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+    opts.monitor.on('snapshot', onSnapshot);
+    opts.monitor.on('event', onEvent);
+    const close = () => {
+      opts.monitor.off('snapshot', onSnapshot);
+      opts.monitor.off('event', onEvent);
+      clearInterval(heartbeat);
+      if (timer) clearTimeout(timer);
+      streams--;
+    };
+    req.raw.once('close', close);
+    // Shutdown ends live streams so the server can close.
+    app.addHook('onClose', async () => {
+      res.end();
+    });
+  });
+};

@@ -1,0 +1,103 @@
+import type { CheckState, CheckStatus, HealthEvent, Snapshot } from '../../monitor/schema.js';
+import { STATUS_ICON, STATUS_WORD, formatValue } from '../../monitor/summary.js';
+
+/** One row of the status page; words and icons come from the same table `vitals check` prints. */
+export interface CheckRow {
+  name: string;
+  kind: string;
+  group: CheckState['group'];
+  status: CheckStatus;
+  word: string;
+  icon: string;
+  critical: boolean;
+  value: string;
+  observedValue: number | null;
+  since: string;
+  output: string;
+}
+
+export interface Gauge {
+  name: string;
+  label: string;
+  ratio: number | null;
+  text: string;
+}
+
+export interface StatusView {
+  time: string;
+  hostname: string;
+  status: CheckStatus;
+  word: string;
+  icon: string;
+  checks: CheckRow[];
+  gauges: Gauge[];
+}
+
+export interface StatusDelta {
+  time: string;
+  status: CheckStatus;
+  word: string;
+  icon: string;
+  /** Rows that changed or appeared. */
+  checks: CheckRow[];
+  /** Names of rows that disappeared. */
+  removed: string[];
+  gauges: Gauge[];
+  events: HealthEvent[];
+}
+
+export function toRow(c: CheckState): CheckRow {
+  return {
+    name: c.name,
+    kind: c.kind,
+    group: c.group,
+    status: c.status,
+    word: STATUS_WORD[c.status],
+    icon: STATUS_ICON[c.status],
+    critical: c.critical,
+    value: formatValue(c.observedValue, c.observedUnit),
+    observedValue: c.observedValue,
+    since: c.since,
+    output: c.output,
+  };
+}
+
+export function gauges(s: Snapshot): Gauge[] {
+  const out: Gauge[] = [];
+  const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
+  if (s.host.cpu) out.push({ name: 'cpu', label: 'CPU', ratio: s.host.cpu.utilization, text: pct(s.host.cpu.utilization) });
+  if (s.host.memory) out.push({ name: 'memory', label: 'Memory', ratio: s.host.memory.utilization, text: pct(s.host.memory.utilization) });
+  for (const f of s.host.filesystems ?? []) out.push({ name: `disk:${f.mountpoint}`, label: `Disk ${f.mountpoint}`, ratio: f.utilization, text: pct(f.utilization) });
+  return out;
+}
+
+const GROUP_ORDER = { dependency: 0, host: 1, self: 2 } as const;
+
+export function toView(s: Snapshot): StatusView {
+  const checks = Object.values(s.checks)
+    .map(toRow)
+    .sort((a, b) => GROUP_ORDER[a.group] - GROUP_ORDER[b.group] || a.name.localeCompare(b.name));
+  return { time: s.time, hostname: s.hostname, status: s.status, word: STATUS_WORD[s.status], icon: STATUS_ICON[s.status], checks, gauges: gauges(s) };
+}
+
+const sameRow = (a: CheckRow, b: CheckRow) =>
+  a.status === b.status && a.value === b.value && a.since === b.since && a.output === b.output && a.critical === b.critical;
+
+/** What changed from one view to the next; gauges are always sent (they move every tick). */
+export function diff(prev: StatusView, next: StatusView, events: HealthEvent[]): StatusDelta {
+  const before = new Map(prev.checks.map((c) => [c.name, c]));
+  const names = new Set(next.checks.map((c) => c.name));
+  return {
+    time: next.time,
+    status: next.status,
+    word: next.word,
+    icon: next.icon,
+    checks: next.checks.filter((c) => {
+      const p = before.get(c.name);
+      return !p || !sameRow(p, c);
+    }),
+    removed: prev.checks.filter((c) => !names.has(c.name)).map((c) => c.name),
+    gauges: next.gauges,
+    events,
+  };
+}

@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { diff, toView } from '../../../src/http/status/view.js';
+import type { CheckState, Snapshot } from '../../../src/monitor/schema.js';
+import { STATUS_WORD } from '../../../src/monitor/summary.js';
+
+const check = (over: Partial<CheckState>): CheckState => ({
+  name: 'db', kind: 'postgres', group: 'dependency', component: 'db', measurement: 'responseTime', status: 'pass', critical: true,
+  observedValue: 0.004, observedUnit: 's', output: '', since: '2026-01-01T00:00:00.000Z', time: '2026-01-01T00:00:05.000Z', ...over,
+});
+const snap = (checks: CheckState[], status: Snapshot['status'] = 'pass'): Snapshot => ({
+  status, time: '2026-01-01T00:00:05.000Z', startedAt: '2026-01-01T00:00:00.000Z', hostname: 'h', checks: Object.fromEntries(checks.map((c) => [c.name, c])),
+  host: { cpu: { utilization: 0.25, modes: {}, secondsTotal: {}, perCore: [], cores: 2 } },
+  tools: { calls: 0, errors: 0, windowSeconds: 300, callsInWindow: 0, errorsInWindow: 0, errorRate: null, latencySeconds: { p50: null, p95: null }, byTool: {} }, collectors: {},
+});
+
+describe('status page view', () => {
+  it('uses the same words and icons as vitals check, dependencies first', () => {
+    const v = toView(snap([check({ name: 'cpu', kind: 'cpu', group: 'host', observedUnit: 'ratio', observedValue: 0.25, critical: false }), check({ status: 'fail', output: 'refused' })], 'fail'));
+    expect(v.word).toBe(STATUS_WORD.fail);
+    expect(v.checks.map((c) => [c.name, c.word, c.value])).toEqual([
+      ['db', 'failed', '4.0ms'],
+      ['cpu', 'ok', '25.0%'],
+    ]);
+    expect(v.gauges).toEqual([{ name: 'cpu', label: 'CPU', ratio: 0.25, text: '25.0%' }]);
+  });
+
+  it('a delta carries only changed, new and removed rows', () => {
+    const a = toView(snap([check({}), check({ name: 'cache', kind: 'redis' })]));
+    const b = toView(snap([check({ status: 'fail', output: 'refused' }), check({ name: 'api', kind: 'http' })]));
+    const d = diff(a, b, []);
+    expect(d.checks.map((c) => `${c.name}:${c.status}`)).toEqual(['api:pass', 'db:fail']);
+    expect(d.removed).toEqual(['cache']);
+    expect(diff(b, b, []).checks).toEqual([]);
+  });
+});
