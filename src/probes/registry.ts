@@ -10,11 +10,11 @@ import type { Observation, Probe } from './types.js';
 
 /** Host collectors by name, each with its default on/off state, as node_exporter registers collectors. */
 export const hostCollectors = {
-  cpu: { defaultEnabled: true, create: (_: HostConfig) => new CpuCollector() },
+  cpu: { defaultEnabled: true, create: (c: HostConfig) => new CpuCollector(c.procfs) },
   load: { defaultEnabled: true, create: (_: HostConfig) => new LoadCollector() },
   memory: { defaultEnabled: true, create: (_: HostConfig) => new MemoryCollector() },
-  filesystem: { defaultEnabled: true, create: (c: HostConfig) => new FilesystemCollector(c.filesystems) },
-  network: { defaultEnabled: true, create: (c: HostConfig) => new NetworkCollector(c.network) },
+  filesystem: { defaultEnabled: true, create: (c: HostConfig) => new FilesystemCollector({ ...c.filesystems, procfs: c.procfs, rootfs: c.rootfs }) },
+  network: { defaultEnabled: true, create: (c: HostConfig) => new NetworkCollector({ ...c.network, procfs: c.procfs }) },
   process: { defaultEnabled: true, create: (_: HostConfig) => new ProcessCollector() },
 } as const;
 export type HostCollectorName = keyof typeof hostCollectors;

@@ -44,12 +44,14 @@ export class CpuCollector implements Probe<CpuSample> {
   private prev: Ticks | undefined;
   private readonly hz = 100; // USER_HZ is 100 on every Linux ABI Node.js runs on.
 
+  constructor(private readonly procfs = '/proc') {}
+
   async prime(): Promise<void> {
-    this.prev = parseProcStat(await readProc('stat'));
+    this.prev = parseProcStat(await readProc(this.procfs, 'stat'));
   }
 
   async run(signal: AbortSignal): Promise<CpuSample> {
-    const cur = parseProcStat(await readProc('stat', signal));
+    const cur = parseProcStat(await readProc(this.procfs, 'stat', signal));
     const prev = this.prev ?? { total: MODES.map(() => 0), perCore: cur.perCore.map(() => MODES.map(() => 0)) };
     this.prev = cur;
     const deltas = MODES.map((_, i) => Math.max(0, cur.total[i]! - prev.total[i]!));

@@ -6,6 +6,8 @@ import type { FilesystemSample } from './types.js';
 export interface FilesystemOptions {
   excludeTypes: string[];
   excludeMountpoints: string;
+  procfs?: string;
+  rootfs?: string;
 }
 
 export interface MountEntry {
@@ -46,10 +48,17 @@ export function selectMounts(mounts: MountEntry[], options: FilesystemOptions): 
  */
 export class FilesystemCollector implements Probe<FilesystemSample[]> {
   readonly kind = 'filesystem';
-  constructor(private readonly options: FilesystemOptions) {}
+  private readonly rootfs: string;
+
+  constructor(private readonly options: FilesystemOptions) {
+    this.rootfs = (options.rootfs ?? '/').replace(/\/+$/, '') || '/';
+  }
 
   async run(signal: AbortSignal): Promise<FilesystemSample[]> {
-    const mounts = selectMounts(parseMounts(await readProc('self/mounts', signal)), this.options);
+    const procfs = this.options.procfs ?? '/proc';
+    // Inside a container watching its node, the node's mounts are PID 1's (with hostPID), not ours.
+    const table = this.rootfs === '/' ? 'self/mounts' : '1/mounts';
+    const mounts = selectMounts(parseMounts(await readProc(procfs, table, signal)), this.options);
     const results = await Promise.all(mounts.map((m) => this.stat(m, signal).catch(() => undefined)));
     return results.filter((r): r is FilesystemSample => r !== undefined);
   }
@@ -61,7 +70,7 @@ export class FilesystemCollector implements Probe<FilesystemSample[]> {
       if (signal.aborted) onAbort();
       else signal.addEventListener('abort', onAbort, { once: true });
     });
-    const s = await Promise.race([statfs(m.mountpoint), aborted]).finally(() => signal.removeEventListener('abort', onAbort!));
+    const s = await Promise.race([statfs(this.rootfs === '/' ? m.mountpoint : `${this.rootfs}${m.mountpoint}`), aborted]).finally(() => signal.removeEventListener('abort', onAbort!));
     if (s.blocks === 0) return undefined;
     const size = s.blocks * s.bsize;
     const free = s.bfree * s.bsize;

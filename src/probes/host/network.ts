@@ -30,13 +30,16 @@ export class NetworkCollector implements Probe<NetworkSample[]> {
   private prev: { at: number; counters: Map<string, Counters> } | undefined;
   private readonly exclude: RegExp;
 
-  constructor(options: { excludeInterfaces: string }) {
+  private readonly procfs: string;
+
+  constructor(options: { excludeInterfaces: string; procfs?: string }) {
+    this.procfs = options.procfs ?? '/proc';
     this.exclude = new RegExp(options.excludeInterfaces);
   }
 
   async run(signal: AbortSignal): Promise<NetworkSample[]> {
     const at = performance.now();
-    const counters = parseNetDev(await readProc('net/dev', signal));
+    const counters = parseNetDev(await readProc(this.procfs, 'net/dev', signal));
     const prev = this.prev;
     this.prev = { at, counters };
     const seconds = prev ? (at - prev.at) / 1000 : 0;

@@ -45,7 +45,7 @@ export class ProcessCollector implements Probe<ProcessSample> {
   private async readMaxFds(signal: AbortSignal): Promise<number | null> {
     if (this.maxFds !== undefined) return this.maxFds;
     try {
-      const m = /^Max open files\s+(\d+)/m.exec(await readProc('self/limits', signal));
+      const m = /^Max open files\s+(\d+)/m.exec(await readProc('/proc', 'self/limits', signal));
       this.maxFds = m ? Number(m[1]) : null;
     } catch {
       this.maxFds = null;

@@ -1,10 +1,8 @@
 import { readFile } from 'node:fs/promises';
 
-/** Root of procfs; tests point it at fixtures. */
-export const PROC = process.env.VITALS_PROCFS ?? '/proc';
-
-export async function readProc(path: string, signal?: AbortSignal): Promise<string> {
-  return readFile(`${PROC}/${path}`, { encoding: 'utf8', signal });
+/** Reads a file under a procfs root (`/proc`, or the node's `/host/proc` from inside a container). */
+export async function readProc(root: string, path: string, signal?: AbortSignal): Promise<string> {
+  return readFile(`${root}/${path}`, { encoding: 'utf8', signal });
 }
 
 /** `/proc/meminfo`-style "Key:   123 kB" lines to a map of numbers (kB converted to bytes). */

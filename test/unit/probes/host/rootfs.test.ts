@@ -1,0 +1,36 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_EXCLUDED_FS_TYPES, DEFAULT_EXCLUDED_MOUNTS } from '../../../../src/config/schema.js';
+import { CpuCollector } from '../../../../src/probes/host/cpu.js';
+import { FilesystemCollector } from '../../../../src/probes/host/filesystem.js';
+
+describe('watching a node from a container (host.procfs, host.rootfs)', () => {
+  it('reads PID 1 mounts under procfs and statfs under rootfs, reporting host mountpoints', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'vitals-root-'));
+    const proc = join(root, 'proc');
+    mkdirSync(join(proc, '1'), { recursive: true });
+    mkdirSync(join(root, 'data'));
+    writeFileSync(join(proc, '1/mounts'), '/dev/vdz / ext4 rw 0 0\n/dev/vdy /data xfs ro 0 0\nproc /proc proc rw 0 0\n');
+    const fs = new FilesystemCollector({ excludeTypes: DEFAULT_EXCLUDED_FS_TYPES, excludeMountpoints: DEFAULT_EXCLUDED_MOUNTS, procfs: proc, rootfs: root });
+    const out = await fs.run(new AbortController().signal);
+    expect(out.map((f) => [f.mountpoint, f.device, f.readOnly])).toEqual([
+      ['/', '/dev/vdz', false],
+      ['/data', '/dev/vdy', true],
+    ]);
+    expect(out[0]!.sizeBytes).toBeGreaterThan(0);
+  });
+
+  it('computes CPU shares from a procfs other than /proc', async () => {
+    const proc = mkdtempSync(join(tmpdir(), 'vitals-proc-'));
+    writeFileSync(join(proc, 'stat'), 'cpu  100 0 100 800 0 0 0 0 0 0\ncpu0 100 0 100 800 0 0 0 0 0 0\n');
+    const cpu = new CpuCollector(proc);
+    await cpu.prime();
+    writeFileSync(join(proc, 'stat'), 'cpu  160 0 120 820 0 0 0 0 0 0\ncpu0 160 0 120 820 0 0 0 0 0 0\n');
+    const s = await cpu.run(new AbortController().signal);
+    expect(s.utilization).toBeCloseTo(0.8);
+    expect(s.modes.user).toBeCloseTo(0.6);
+    expect(s.secondsTotal.user).toBeCloseTo(1.6);
+  });
+});
