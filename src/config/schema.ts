@@ -45,6 +45,10 @@ export const HostConfig = z
   .object({
     interval: Duration.default(5000),
     timeout: Duration.default(2000),
+    /** Where the host's procfs is mounted: `/host/proc` in a container watching its node (DaemonSet). */
+    procfs: z.string().default('/proc'),
+    /** Where the host's root filesystem is mounted; filesystems are then read from PID 1's mount table. */
+    rootfs: z.string().default('/'),
     collectors: z
       .object({
         cpu: z.boolean().default(true),
