@@ -229,7 +229,10 @@ export class HealthMonitor extends EventEmitter<MonitorEvents> {
       const error = failed ? d.lastOutcome?.error : undefined;
       return { check: d.name, kind: d.config.kind, durationSeconds: (performance.now() - started) / 1000, outcome: failed ? 'failure' : 'success', ...(error ? { error } : {}) };
     };
-    this.onProbeRun?.(await (this.probeScope ? this.probeScope(d.name, d.config.kind, round) : round()));
+    // Not `onProbeRun?.(await …)`: an optional call skips evaluating its arguments, so without an observer
+    // the round itself would never run.
+    const info = await (this.probeScope ? this.probeScope(d.name, d.config.kind, round) : round());
+    this.onProbeRun?.(info);
     this.publish();
   }
 
