@@ -56,13 +56,31 @@ export class App {
 
   private async startHttp(http: NonNullable<AppOptions['http']>): Promise<void> {
     // fastify is loaded only when HTTP is served: it would add ~110 ms to a stdio cold start.
-    const [{ startHttpServer }, { healthRoutes }] = await Promise.all([import('./http/server.js'), import('./http/routes/health.js')]);
+    const [{ startHttpServer }, { healthRoutes }, { mcpRoutes, scopesFromExtra }, { McpHttp }] = await Promise.all([
+      import('./http/server.js'),
+      import('./http/routes/health.js'),
+      import('./http/routes/mcp.js'),
+      import('./http/mcp-sessions.js'),
+    ]);
+    const config = this.options.config.http;
+    const mcp = new McpHttp({
+      // Per session (or per request when stateless); the caller's scopes travel in each request's authInfo.
+      createServer: () => createMcpServer({ monitor: this.monitor, version: VERSION, scopesFor: scopesFromExtra }),
+      stateless: config.stateless,
+      maxSessions: config.sessions.max,
+      idleTimeoutMs: config.sessions.idleTimeout,
+      log: this.log.child({ component: 'mcp-http' }),
+    });
     this.httpServer = await startHttpServer({
-      listen: http.listen ?? this.options.config.http.listen,
+      config,
+      ...(http.listen ? { listen: http.listen } : {}),
       log: this.log,
-      authConfigured: false,
       insecure: Boolean(http.insecure),
-      plugins: [[healthRoutes, { monitor: this.monitor, release: VERSION, shuttingDown: () => this.shuttingDown, started: () => this.monitorReady }]],
+      plugins: [
+        [healthRoutes, { monitor: this.monitor, release: VERSION, shuttingDown: () => this.shuttingDown, started: () => this.monitorReady }],
+        [mcpRoutes, { mcp }],
+      ],
+      drain: (deadline) => mcp.shutdown(deadline),
     });
   }
 
@@ -79,7 +97,9 @@ export class App {
   stop(reason: string): Promise<void> {
     this.stopping ??= (async () => {
       this.log.info({ reason }, 'mcp-vitals stopping');
-      // Readiness fails first so load balancers stop sending before anything closes.
+      // Readiness fails first so load balancers stop sending before anything closes. Then HTTP stops accepting,
+      // in-flight requests finish within http.shutdownGrace and MCP sessions close; only then does the monitor
+      // stop (a slow refresh in flight still has its checks), and telemetry and history flush after that.
       this.shuttingDown = true;
       await this.httpServer?.close();
       await Promise.allSettled(this.servers.map((s) => s.close()));

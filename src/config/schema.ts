@@ -85,9 +85,99 @@ export const HostConfig = z
   })
   .strict();
 
+/** What a caller may do; `vitals:admin` implies the others. */
+export const Scope = z.enum(['vitals:read', 'vitals:refresh', 'vitals:admin', 'vitals:metrics']);
+
+const Sha256Hex = z
+  .string()
+  .regex(/^[0-9a-f]{64}$/i, 'expected the token\'s SHA-256 hash as 64 hex characters (printf %s "$TOKEN" | sha256sum), never the token itself')
+  .transform((h) => h.toLowerCase());
+
+const Subject = z.string().regex(/^[\w.@:+-]{1,128}$/, 'must be 1-128 letters, digits or ". @ : + _ -"');
+
+/** A static bearer token: only its hash is kept, so a leaked config file leaks no credential. */
+export const StaticToken = z.object({ subject: Subject, sha256: Sha256Hex, scopes: z.array(Scope).min(1).default(['vitals:read']) }).strict();
+
+const isLoopbackUrl = (u: string) => /^https?:\/\/(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?(\/|$)/i.test(u);
+
+export const JwtConfig = z
+  .object({
+    /** HS256 shared secret (at least 32 characters); or give `jwksUrl` for RS256/ES256. */
+    secret: z.string().min(32, 'an HS256 secret needs at least 32 characters (256 bits)').optional(),
+    /** The issuer's JSON Web Key Set; keys are cached and fetched again when a token names an unknown `kid`. */
+    jwksUrl: z.url({ protocol: /^https?$/ }).optional(),
+    issuer: z.string().min(1),
+    audience: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+    algorithms: z.array(z.enum(['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'EdDSA'])).min(1).optional(),
+    /** Leeway for `exp` and `nbf` between our clock and the issuer's. */
+    clockSkew: Duration.default(30_000),
+    /** Least time between two JWKS fetches caused by unknown `kid`s (bounds what junk tokens can make us fetch). */
+    jwksCooldown: Duration.default(30_000),
+    jwksTimeout: Duration.default(5000),
+  })
+  .strict()
+  .superRefine((j, ctx) => {
+    if ((j.secret === undefined) === (j.jwksUrl === undefined)) ctx.addIssue({ code: 'custom', path: ['secret'], message: 'give `secret` (HS256) or `jwksUrl` (RS256/ES256), exactly one' });
+    if (j.jwksUrl && j.jwksUrl.startsWith('http:') && !isLoopbackUrl(j.jwksUrl)) ctx.addIssue({ code: 'custom', path: ['jwksUrl'], message: 'keys must come over https (plain http only on loopback)' });
+    const hmac = j.algorithms?.filter((a) => a.startsWith('HS')) ?? [];
+    if (j.secret !== undefined && j.algorithms && hmac.length !== j.algorithms.length) ctx.addIssue({ code: 'custom', path: ['algorithms'], message: 'with `secret` only HS256/HS384/HS512 apply' });
+    if (j.jwksUrl !== undefined && hmac.length) ctx.addIssue({ code: 'custom', path: ['algorithms'], message: 'with `jwksUrl` HMAC algorithms are not allowed (a public key must never verify an HMAC)' });
+  });
+
+export const AuthConfig = z
+  .object({
+    tokens: z.array(StaticToken).default([]),
+    jwt: JwtConfig.optional(),
+    /** OAuth authorization servers advertised in the RFC 9728 protected-resource metadata. */
+    authorizationServers: z.array(z.url({ protocol: /^https?$/ })).default([]),
+  })
+  .strict()
+  .refine((a) => a.tokens.length > 0 || a.jwt !== undefined, { message: 'give `tokens`, `jwt`, or both', path: ['tokens'] });
+
+const HostPattern = z.string().regex(/^(\*|(\*\.)?[a-z0-9.-]+|\[[0-9a-f:.]+\])$/i, 'a host name, "*.example.com", an IP, or "*"');
+const OriginPattern = z.string().regex(/^(\*|https?:\/\/(\*\.)?[a-z0-9.-]+(:\d{1,5})?|https?:\/\/\[[0-9a-f:.]+\](:\d{1,5})?)$/i, 'an origin such as "https://app.example.com" (scheme://host[:port]), or "*"');
+
 export const HttpConfig = z
   .object({
     listen: z.string().regex(/^(\[[0-9a-f:.]+\]|[^:\s]+):\d{1,5}$/i, 'expected host:port, e.g. 127.0.0.1:9464').default('127.0.0.1:9464'),
+    /** Every /mcp request stands alone (no sessions), so any replica behind a plain load balancer can answer it. */
+    stateless: z.boolean().default(false),
+    sessions: z
+      .object({ max: z.number().int().min(1).max(1_000_000).default(1000), idleTimeout: Duration.default(1_800_000) })
+      .strict()
+      .default({ max: 1000, idleTimeout: 1_800_000 }),
+    /** The URL clients use to reach us (behind a proxy); by default taken from the request's Host. */
+    publicUrl: z.url({ protocol: /^https?$/ }).optional(),
+    auth: AuthConfig.optional(),
+    /** /metrics: open, or also reachable with these tokens (scope vitals:metrics only). */
+    metricsAuth: z.object({ open: z.boolean().default(false), tokens: z.array(StaticToken.omit({ scopes: true })).default([]) }).strict().default({ open: false, tokens: [] }),
+    /** /health without a token even when auth is configured (it names checks and their errors). */
+    openHealth: z.boolean().default(false),
+    /** Host headers accepted besides IP literals, localhost and the listen host (DNS-rebinding defence). */
+    allowedHosts: z.array(HostPattern).default([]),
+    /** Browser origins accepted besides http(s)://localhost, 127.0.0.1 and [::1] on any port. */
+    allowedOrigins: z.array(OriginPattern).default([]),
+    /** Believe X-Forwarded-For/-Proto/-Host from these proxies (addresses or CIDRs), or from anyone (true). */
+    trustProxy: z.union([z.boolean(), z.string().min(1), z.array(z.string().min(1))]).default(false),
+    bodyLimit: z.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+    timeouts: z
+      .object({ headers: Duration.default(10_000), request: Duration.default(30_000), keepAlive: Duration.default(5000) })
+      .strict()
+      .default({ headers: 10_000, request: 30_000, keepAlive: 5000 }),
+    rateLimit: z
+      .object({
+        enabled: z.boolean().default(true),
+        /** Requests per principal (token subject, else client address) per window. */
+        max: z.number().int().min(1).default(600),
+        window: Duration.default(60_000),
+        /** Redis URL: replicas share one budget per principal. */
+        redis: z.string().regex(/^rediss?:\/\//, 'expected redis://… or rediss://…').optional(),
+        keyPrefix: z.string().min(1).max(100).default('mcp-vitals:rl:'),
+      })
+      .strict()
+      .default({ enabled: true, max: 600, window: 60_000, keyPrefix: 'mcp-vitals:rl:' }),
+    /** On SIGTERM: how long in-flight requests get to finish before connections are cut. */
+    shutdownGrace: Duration.default(10_000),
   })
   .strict();
 
@@ -120,6 +210,10 @@ export const Config = z
 
 export type Config = z.infer<typeof Config>;
 export type HostConfig = z.infer<typeof HostConfig>;
+export type HttpConfig = z.infer<typeof HttpConfig>;
+export type AuthConfig = z.infer<typeof AuthConfig>;
+export type JwtConfig = z.infer<typeof JwtConfig>;
+export type Scope = z.infer<typeof Scope>;
 export type ThresholdsConfig = z.infer<typeof ThresholdsConfig>;
 export type Threshold = Config['host']['thresholds']['cpu'];
 export type ToolErrorThreshold = Config['host']['thresholds']['toolErrorRate'];

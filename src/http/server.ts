@@ -1,17 +1,24 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyPluginAsync, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import type { HttpConfig } from '../config/schema.js';
 import { VitalsError } from '../shared/errors.js';
+import { Authenticator } from './auth.js';
+import { JSONRPC, jsonRpcError } from './jsonrpc.js';
 import { isLoopback, parseListen, type ListenAddress } from './listen.js';
+import { OriginPolicy } from './origin.js';
+import { rateLimitPlugin } from './rate-limit.js';
+import { routePolicy, securityPlugin } from './security.js';
 
 export interface HttpServerOptions {
-  listen: string;
+  config: HttpConfig;
+  /** Overrides config.listen (the --listen flag). */
+  listen?: string;
   log: Logger;
-  /** Plugins with their options, registered in order (auth before routes). */
+  /** Route plugins with their options, registered in order after security and rate limiting. */
   plugins: [FastifyPluginAsync<any>, Record<string, unknown>][];
-  /** Authentication configured: required for any non-loopback bind unless `insecure`. */
-  authConfigured: boolean;
   insecure: boolean;
-  bodyLimit?: number;
+  /** Called when closing, before connections are cut: finish in-flight work by `deadline` (epoch ms). */
+  drain?: (deadline: number) => Promise<void>;
 }
 
 export class UnsafeBindError extends VitalsError {
@@ -23,29 +30,86 @@ export class UnsafeBindError extends VitalsError {
 export interface HttpServer {
   app: FastifyInstance;
   address: ListenAddress;
-  close(): Promise<void>;
+  /** Stops listening, lets in-flight requests finish within the grace period, then cuts what is left. */
+  close(graceMs?: number): Promise<void>;
 }
 
-/** One fastify instance per listen address; features arrive as plugins. */
+const humanBytes = (n: number) => (n % (1024 * 1024) === 0 ? `${n / (1024 * 1024)} MiB` : n % 1024 === 0 ? `${n / 1024} KiB` : `${n} bytes`);
+
+/** Errors from body parsing, the rate limiter, or a route, in the shape the route speaks. */
+function errorHandler(log: Logger, bodyLimit: number) {
+  return (err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
+    const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
+    let code: number = JSONRPC.SERVER_ERROR;
+    let message = status >= 500 ? 'Internal error' : err.message;
+    if (err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || (status === 400 && err instanceof SyntaxError)) {
+      code = JSONRPC.PARSE_ERROR;
+      message = /prototype/i.test(err.message) ? 'Parse error: forbidden property name' : 'Parse error: invalid JSON';
+    } else if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') message = `Request body larger than ${humanBytes(bodyLimit)}`;
+    else if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') message = 'Unsupported Media Type: Content-Type must be application/json';
+    else if (status === 500) code = JSONRPC.INTERNAL_ERROR;
+    if (status >= 500) log.error({ err: { message: err.message, code: err.code }, route: req.routeOptions.url }, 'request failed');
+    reply.code(status);
+    if (req.routeOptions.url === '/mcp') return reply.send(jsonRpcError(code, message));
+    return reply.send({ error: status === 429 ? 'rate_limited' : status >= 500 ? 'internal_error' : 'bad_request', message });
+  };
+}
+
+/** One fastify instance per listen address; security first, then the rate limiter, then routes as plugins. */
 export async function startHttpServer(options: HttpServerOptions): Promise<HttpServer> {
-  const { host, port } = parseListen(options.listen);
-  if (!isLoopback(host) && !options.authConfigured && !options.insecure) throw new UnsafeBindError(host);
+  const { config, log } = options;
+  const { host, port } = parseListen(options.listen ?? config.listen);
+  if (!isLoopback(host) && !config.auth && !options.insecure) throw new UnsafeBindError(host);
+  const httpLog = log.child({ component: 'http' });
   const app = Fastify({
-    loggerInstance: options.log.child({ component: 'http' }) as unknown as FastifyBaseLogger,
+    loggerInstance: httpLog as unknown as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: options.bodyLimit ?? 1024 * 1024,
-    // Slow clients (slowloris) cannot hold sockets open indefinitely.
+    bodyLimit: config.bodyLimit,
+    // Slow clients (slowloris) cannot hold sockets open indefinitely: the whole request must arrive in time.
     connectionTimeout: 0,
-    requestTimeout: 30_000,
-    keepAliveTimeout: 5_000,
+    requestTimeout: config.timeouts.request,
+    keepAliveTimeout: config.timeouts.keepAlive,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    trustProxy: config.trustProxy,
   });
-  app.server.headersTimeout = 10_000;
+  app.server.headersTimeout = config.timeouts.headers;
+  app.setErrorHandler(errorHandler(httpLog, config.bodyLimit));
+
+  const authenticator = new Authenticator(config.auth, config.metricsAuth.tokens);
+  await app.register(securityPlugin, {
+    authenticator,
+    origins: new OriginPolicy({ listenHost: host, allowedHosts: config.allowedHosts, allowedOrigins: config.allowedOrigins }),
+    policy: routePolicy(config),
+    ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
+    authorizationServers: config.auth?.authorizationServers ?? [],
+    metadata: config.auth !== undefined,
+    log: httpLog,
+  });
+  await app.register(rateLimitPlugin, { config: config.rateLimit, log: httpLog });
   for (const [plugin, opts] of options.plugins) await app.register(plugin, opts);
   await app.listen({ host, port });
   const addr = app.server.address();
   const address = typeof addr === 'object' && addr ? { host, port: addr.port } : { host, port };
-  options.log.info({ listen: `${host.includes(':') ? `[${host}]` : host}:${address.port}` }, 'HTTP server listening');
-  return { app, address, close: () => app.close() };
+  log.info({ listen: `${host.includes(':') ? `[${host}]` : host}:${address.port}`, auth: config.auth !== undefined, stateless: config.stateless }, 'HTTP server listening');
+
+  let closing: Promise<void> | undefined;
+  const close = (graceMs = config.shutdownGrace) =>
+    (closing ??= (async () => {
+      const deadline = Date.now() + graceMs;
+      // Stops accepting connections and closes idle keep-alive ones; requests on open ones get 503.
+      const closed = app.close();
+      await options.drain?.(deadline);
+      // Connections whose last response just finished are idle now: close them rather than wait out keep-alive.
+      const sweep = setInterval(() => app.server.closeIdleConnections(), 50);
+      const cut = setTimeout(() => app.server.closeAllConnections(), Math.max(0, deadline - Date.now()));
+      app.server.closeIdleConnections();
+      try {
+        await closed;
+      } finally {
+        clearInterval(sweep);
+        clearTimeout(cut);
+      }
+    })());
+  return { app, address, close };
 }

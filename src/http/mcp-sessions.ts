@@ -1,0 +1,190 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { Logger } from '../telemetry/logger.js';
+import { JSONRPC, jsonRpcError, type JsonRpcErrorBody } from './jsonrpc.js';
+
+export interface McpHttpOptions {
+  /** A fresh McpServer with every tool registered; one per session (stateful) or per request (stateless). */
+  createServer: () => McpServer;
+  stateless: boolean;
+  maxSessions: number;
+  idleTimeoutMs: number;
+  log: Logger;
+}
+
+export type McpRequest = IncomingMessage & { auth?: AuthInfo };
+
+export interface McpCall {
+  method: string;
+  sessionId: string | string[] | undefined;
+  /** Already parsed and validated as JSON-RPC (POST only). */
+  body: unknown;
+  initialize: boolean;
+  /** Who is asking (`kind:subject`), so a session is only ever used by the principal that opened it. */
+  owner: string | undefined;
+}
+
+/** A refusal to send as is, or the handler to give the raw request to. */
+export type McpRoute = { ok: false; status: number; body: JsonRpcErrorBody; headers?: Record<string, string> } | { ok: true; run: (req: McpRequest, res: ServerResponse) => Promise<void> };
+
+interface Session {
+  id: string;
+  server: McpServer;
+  transport: StreamableHTTPServerTransport;
+  owner: string | undefined;
+  connected: Promise<void>;
+  lastActive: number;
+  /** Requests on this session still open (including a GET stream): such a session is never idle. */
+  open: number;
+}
+
+const refuse = (status: number, code: number, message: string, headers?: Record<string, string>): McpRoute => ({ ok: false, status, body: jsonRpcError(code, message), ...(headers ? { headers } : {}) });
+
+/**
+ * Streamable HTTP sessions over the SDK transport. Stateful: one McpServer and transport per session, capped,
+ * expired when idle. Stateless: a server and transport per POST, gone when the response is.
+ */
+export class McpHttp {
+  private readonly sessions = new Map<string, Session>();
+  private postsInFlight = 0;
+  private idleWaiters: (() => void)[] = [];
+  private closing = false;
+  private readonly sweeper: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: McpHttpOptions) {
+    if (!options.stateless) {
+      const every = Math.max(250, Math.min(options.idleTimeoutMs / 2, 60_000));
+      this.sweeper = setInterval(() => this.expireIdle(), every);
+      this.sweeper.unref();
+    }
+  }
+
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  get inFlight(): number {
+    return this.postsInFlight;
+  }
+
+  route(call: McpCall): McpRoute {
+    if (this.closing) return refuse(503, JSONRPC.SERVER_ERROR, 'Server shutting down', { 'retry-after': '1', connection: 'close' });
+    if (this.options.stateless) {
+      // Nothing could ever be pushed on a stateless GET stream, and there is no session to DELETE.
+      if (call.method !== 'POST') return refuse(405, JSONRPC.SERVER_ERROR, 'Method not allowed: this server is stateless; use POST', { allow: 'POST' });
+      return { ok: true, run: (req, res) => this.runStateless(req, res, call.body) };
+    }
+    if (call.sessionId !== undefined) {
+      const session = typeof call.sessionId === 'string' ? this.sessions.get(call.sessionId) : undefined;
+      // Another principal's session looks exactly like a missing one.
+      if (!session || session.owner !== call.owner) return refuse(404, JSONRPC.SESSION_NOT_FOUND, 'Session not found');
+      return { ok: true, run: (req, res) => this.runInSession(session, req, res, call.method === 'POST' ? call.body : undefined, call.method === 'POST') };
+    }
+    if (call.method === 'POST' && call.initialize) {
+      if (this.sessions.size >= this.options.maxSessions) {
+        this.options.log.warn({ max: this.options.maxSessions }, 'MCP session refused: session limit reached');
+        return refuse(503, JSONRPC.SERVER_ERROR, 'Too many sessions; try again later', { 'retry-after': '10' });
+      }
+      const session = this.openSession(call.owner);
+      return { ok: true, run: (req, res) => this.runInSession(session, req, res, call.body, true) };
+    }
+    return refuse(400, JSONRPC.SERVER_ERROR, 'Bad Request: Mcp-Session-Id header is required');
+  }
+
+  private openSession(owner: string | undefined): Session {
+    const id = randomUUID();
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: () => id });
+    const server = this.options.createServer();
+    const session: Session = { id, server, transport, owner, connected: Promise.resolve(), lastActive: Date.now(), open: 0 };
+    // Registered before connect, so the SDK chains its own handler after ours.
+    transport.onclose = () => {
+      if (this.sessions.get(id) === session) this.sessions.delete(id);
+    };
+    transport.onerror = (e) => this.options.log.debug({ err: { message: e.message } }, 'MCP transport error');
+    // Counted against the cap at once, so a burst of initializes cannot overshoot it.
+    this.sessions.set(id, session);
+    session.connected = server.connect(transport);
+    return session;
+  }
+
+  private async runInSession(session: Session, req: McpRequest, res: ServerResponse, body: unknown, post: boolean): Promise<void> {
+    session.open++;
+    session.lastActive = Date.now();
+    if (post) this.postsInFlight++;
+    res.once('close', () => {
+      session.open--;
+      session.lastActive = Date.now();
+      if (post) this.postDone();
+      // An initialize the server did not accept leaves no usable session behind.
+      if (!session.server.server.getClientCapabilities() && session.open === 0) void this.closeSession(session);
+    });
+    await session.connected;
+    await this.delegate(session.transport, req, res, body);
+  }
+
+  private async runStateless(req: McpRequest, res: ServerResponse, body: unknown): Promise<void> {
+    const server = this.options.createServer();
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+    this.postsInFlight++;
+    res.once('close', () => {
+      this.postDone();
+      void server.close().catch(() => undefined);
+    });
+    await server.connect(transport);
+    await this.delegate(transport, req, res, body);
+  }
+
+  private async delegate(transport: StreamableHTTPServerTransport, req: McpRequest, res: ServerResponse, body: unknown): Promise<void> {
+    try {
+      await transport.handleRequest(req, res, body);
+    } catch (e) {
+      this.options.log.error({ err: { message: (e as Error)?.message } }, 'MCP request failed');
+      if (!res.headersSent) {
+        res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify(jsonRpcError(JSONRPC.INTERNAL_ERROR, 'Internal error')));
+      } else res.destroy();
+    }
+  }
+
+  private postDone(): void {
+    this.postsInFlight--;
+    if (this.postsInFlight === 0) for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  private async closeSession(session: Session): Promise<void> {
+    this.sessions.delete(session.id);
+    await session.server.close().catch(() => undefined);
+  }
+
+  private expireIdle(): void {
+    const cutoff = Date.now() - this.options.idleTimeoutMs;
+    for (const s of this.sessions.values()) {
+      if (s.open === 0 && s.lastActive < cutoff) {
+        this.options.log.debug({ session: s.id.slice(0, 8) }, 'MCP session expired (idle)');
+        void this.closeSession(s);
+      }
+    }
+  }
+
+  /**
+   * Graceful shutdown: refuse new work, end the GET streams (they never finish on their own), let POSTs in
+   * flight complete until `deadline`, then close every session.
+   */
+  async shutdown(deadline: number): Promise<void> {
+    this.closing = true;
+    if (this.sweeper) clearInterval(this.sweeper);
+    for (const s of this.sessions.values()) s.transport.closeStandaloneSSEStream();
+    if (this.postsInFlight > 0) {
+      const left = deadline - Date.now();
+      if (left > 0) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([new Promise<void>((r) => this.idleWaiters.push(r)), new Promise<void>((r) => (timer = setTimeout(r, left)))]);
+        clearTimeout(timer);
+      }
+      if (this.postsInFlight > 0) this.options.log.warn({ inFlight: this.postsInFlight }, 'shutdown grace period over; cutting requests still in flight');
+    }
+    await Promise.allSettled([...this.sessions.values()].map((s) => this.closeSession(s)));
+  }
+}

@@ -1,0 +1,147 @@
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import type { HttpConfig, Scope } from '../config/schema.js';
+import type { Logger } from '../telemetry/logger.js';
+import type { Authenticator, Principal } from './auth.js';
+import { JSONRPC, jsonRpcError } from './jsonrpc.js';
+import type { OriginPolicy } from './origin.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set once a bearer token checked out; absent on open routes and when no auth is configured. */
+    principal?: Principal;
+  }
+}
+
+/** `open`, or the scopes of which a caller needs at least one. */
+export type RoutePolicy = 'open' | readonly Scope[];
+
+export const REALM = 'mcp-vitals';
+export const METADATA_PATH = '/.well-known/oauth-protected-resource';
+/** Probes: kubelet sends the pod IP as Host and never an Origin; their answers reveal nothing. */
+export const PROBE_ROUTES: ReadonlySet<string> = new Set(['/livez', '/readyz']);
+const OPEN_ROUTES: ReadonlySet<string> = new Set([...PROBE_ROUTES, METADATA_PATH, `${METADATA_PATH}/mcp`]);
+export const SCOPES_SUPPORTED: readonly Scope[] = ['vitals:read', 'vitals:refresh', 'vitals:admin', 'vitals:metrics'];
+
+/**
+ * Who may call what, by route. With `http.auth` configured every route needs `vitals:read` except the probes,
+ * the RFC 9728 metadata, /health when `openHealth`, and /metrics (its own rule). New routes are closed by default.
+ */
+export function routePolicy(config: Pick<HttpConfig, 'auth' | 'metricsAuth' | 'openHealth'>): (url: string | undefined) => RoutePolicy {
+  const metricsProtected = !config.metricsAuth.open && (config.auth !== undefined || config.metricsAuth.tokens.length > 0);
+  return (url) => {
+    // Unmatched URLs get a 404 whoever asks.
+    if (url === undefined || OPEN_ROUTES.has(url)) return 'open';
+    if (url === '/metrics') return metricsProtected ? ['vitals:metrics', 'vitals:read'] : 'open';
+    if (config.auth === undefined) return 'open';
+    if (url === '/health' && config.openHealth) return 'open';
+    return ['vitals:read'];
+  };
+}
+
+export interface SecurityOptions {
+  authenticator: Authenticator;
+  origins: OriginPolicy;
+  policy: (url: string | undefined) => RoutePolicy;
+  publicUrl?: string;
+  authorizationServers: readonly string[];
+  /** Serve the RFC 9728 metadata (when `http.auth` is configured). */
+  metadata: boolean;
+  log: Logger;
+}
+
+const isMcp = (req: FastifyRequest) => req.routeOptions.url === '/mcp';
+const quote = (s: string) => `"${s.replace(/["\\]/g, '')}"`;
+
+/** The base URL clients reach us at, for `resource` and `resource_metadata`. Host was validated before this runs. */
+export function baseUrl(req: FastifyRequest, publicUrl: string | undefined): string {
+  if (publicUrl) return publicUrl.replace(/\/+$/, '');
+  return `${req.protocol}://${req.host || 'localhost'}`;
+}
+
+/** Refusals in the shape the route speaks: JSON-RPC on /mcp, RFC 6750-style JSON elsewhere. */
+function refuse(req: FastifyRequest, reply: FastifyReply, status: number, error: string, description: string): FastifyReply {
+  reply.code(status).header('cache-control', 'no-store');
+  if (isMcp(req)) return reply.send(jsonRpcError(JSONRPC.SERVER_ERROR, `${status === 401 ? 'Unauthorized' : 'Forbidden'}: ${description}`));
+  return reply.send({ error, error_description: description });
+}
+
+/**
+ * One onRequest hook at the root, ahead of every route and of the rate limiter: Host and Origin checks,
+ * CORS for allowed origins, then bearer authentication and scopes by route policy. Tokens are never logged.
+ */
+const security: FastifyPluginAsync<SecurityOptions> = async (app, opts) => {
+  const { authenticator, origins, policy, log } = opts;
+  const metadataUrl = (req: FastifyRequest) => `${baseUrl(req, opts.publicUrl)}${METADATA_PATH}`;
+
+  app.addHook('onRequest', async (req, reply) => {
+    const url = req.routeOptions.url;
+    if (url !== undefined && PROBE_ROUTES.has(url)) return;
+
+    if (!origins.hostAllowed(req.headers.host)) {
+      log.warn({ route: url ?? 'unmatched' }, 'request refused: Host not allowed (add it to http.allowedHosts)');
+      return refuse(req, reply, 403, 'invalid_host', 'Host not allowed');
+    }
+    const origin = req.headers.origin;
+    if (!origins.originAllowed(origin)) {
+      log.warn({ route: url ?? 'unmatched' }, 'request refused: Origin not allowed (add it to http.allowedOrigins)');
+      return refuse(req, reply, 403, 'invalid_origin', 'Origin not allowed');
+    }
+    if (origin !== undefined) {
+      reply.header('access-control-allow-origin', origin).header('vary', 'Origin');
+      reply.header('access-control-expose-headers', 'Mcp-Session-Id, Mcp-Protocol-Version, WWW-Authenticate, Retry-After');
+      if (req.method === 'OPTIONS' && req.headers['access-control-request-method']) {
+        return reply
+          .code(204)
+          .header('access-control-allow-methods', 'GET, POST, DELETE, OPTIONS')
+          .header('access-control-allow-headers', 'Authorization, Content-Type, Accept, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID')
+          .header('access-control-max-age', '600')
+          .send();
+      }
+    }
+
+    const required = policy(url);
+    if (required === 'open') return;
+    const result = await authenticator.authenticate(req.headers.authorization);
+    if (!result.ok) {
+      const meta = `resource_metadata=${quote(metadataUrl(req))}`;
+      if (result.reason === 'unavailable') {
+        log.warn('cannot verify a bearer token: signing keys unavailable');
+        reply.header('retry-after', '5');
+        return refuse(req, reply, 503, 'temporarily_unavailable', result.description);
+      }
+      const challenge =
+        result.reason === 'missing'
+          ? `Bearer realm=${quote(REALM)}, scope=${quote(required.join(' '))}, ${meta}`
+          : `Bearer realm=${quote(REALM)}, error="invalid_token", error_description=${quote(result.description)}, ${meta}`;
+      if (result.reason === 'invalid') log.info({ route: url, reason: result.description }, 'bearer token refused');
+      reply.header('www-authenticate', challenge);
+      return refuse(req, reply, 401, result.reason === 'missing' ? 'unauthorized' : 'invalid_token', result.reason === 'missing' ? 'bearer token required' : result.description);
+    }
+    const { principal } = result;
+    if (!required.some((s) => principal.scopes.has(s))) {
+      reply.header('www-authenticate', `Bearer realm=${quote(REALM)}, error="insufficient_scope", scope=${quote(required[0]!)}, ${`resource_metadata=${quote(metadataUrl(req))}`}`);
+      log.info({ route: url, subject: principal.subject }, 'request refused: insufficient scope');
+      return refuse(req, reply, 403, 'insufficient_scope', `needs scope ${required.join(' or ')}`);
+    }
+    req.principal = principal;
+  });
+
+  // RFC 9728 metadata, which the MCP authorization spec points clients at from the 401 challenge.
+  if (opts.metadata) {
+    const metadata = async (req: FastifyRequest, reply: FastifyReply) => {
+      const base = baseUrl(req, opts.publicUrl);
+      return reply.header('cache-control', 'public, max-age=300').send({
+        resource: `${base}/mcp`,
+        ...(opts.authorizationServers.length ? { authorization_servers: opts.authorizationServers } : {}),
+        scopes_supported: SCOPES_SUPPORTED,
+        bearer_methods_supported: ['header'],
+        resource_name: 'mcp-vitals',
+      });
+    };
+    app.get(METADATA_PATH, metadata);
+    app.get(`${METADATA_PATH}/mcp`, metadata);
+  }
+};
+
+export const securityPlugin = fp(security, { name: 'mcp-vitals-security', fastify: '5.x' });
