@@ -15,6 +15,7 @@ const DependencyView = z.object({
   since: z.string().describe('ISO time the status last changed'),
   time: z.string().describe('ISO time of the latest run'),
   consecutiveFailures: z.number().int(),
+  consecutiveSuccesses: z.number().int(),
   runs: z.number().int(),
   skippedRuns: z.number().int(),
   instances: z.array(InstanceState),
@@ -63,6 +64,7 @@ export const checkDependenciesTool = defineTool({
       since: c.since,
       time: c.time,
       consecutiveFailures: c.consecutiveFailures ?? 0,
+      consecutiveSuccesses: c.consecutiveSuccesses ?? 0,
       runs: c.runs ?? 0,
       skippedRuns: c.skippedRuns ?? 0,
       instances: c.instances ?? [],
@@ -72,7 +74,12 @@ export const checkDependenciesTool = defineTool({
     const status = checks.reduce<'pass' | 'warn' | 'fail'>((w, c) => (rank[c.status] > rank[w] ? c.status : w), 'pass');
     const text = checks.length
       ? checks
-          .map((c) => `- ${c.name} (${c.kind}${c.critical ? ', critical' : ''}): ${STATUS_WORD[c.status]}, ${formatValue(c.latencySeconds, 's')}${c.breaker !== 'closed' ? `, breaker ${c.breaker}` : ''}${c.output ? ` — ${c.output}` : ''}`)
+          .map((c) => {
+            const line = `- ${c.name} (${c.kind}${c.critical ? ', critical' : ''}): ${STATUS_WORD[c.status]}, ${formatValue(c.latencySeconds, 's')}${c.breaker !== 'closed' ? `, breaker ${c.breaker}` : ''}${c.output ? ` — ${c.output}` : ''}`;
+            // With several instances the model needs to see which one is down, not only the aggregate.
+            if (c.instances.length < 2) return line;
+            return [line, ...c.instances.map((i) => `  - ${i.name} ${i.target}: ${i.ok ? `up, ${formatValue(i.latencySeconds, 's')}` : `down${i.error ? ` — ${i.error}` : ''}`}`)].join('\n');
+          })
           .join('\n')
       : 'No dependency checks are configured. Add PostgreSQL, Redis, HTTP or TCP checks under `checks:` in the config file.';
     return { text, data: { time: s.time, status, refreshed: Boolean(args.refresh), checks } };
