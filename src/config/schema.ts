@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { z } from 'zod';
 import { Duration, Ratio } from './duration.js';
 import { CheckConfig } from './checks.js';
@@ -181,6 +182,53 @@ export const HttpConfig = z
   })
   .strict();
 
+/** Cron expressions are checked with node-cron, loaded only when a config gives one. */
+const CronExpr = z.string().refine((expr) => (createRequire(import.meta.url)('node-cron') as typeof import('node-cron')).validate(expr), 'invalid cron expression');
+
+/** Tier retention when the config gives none: memory keeps what fits a small daemon, PostgreSQL far more. */
+export const HISTORY_RETENTION_DEFAULTS = {
+  memory: { raw: 3_600_000, minute: 86_400_000, quarter: 604_800_000, events: 604_800_000 },
+  postgres: { raw: 172_800_000, minute: 1_209_600_000, quarter: 7_776_000_000, events: 7_776_000_000 },
+} as const;
+
+/** Where sampled history and events are kept: in memory (default) or in PostgreSQL (survives restarts). */
+export const HistoryConfig = z
+  .object({
+    store: z.enum(['memory', 'postgres']).default('memory'),
+    /** PostgreSQL connection string; required with `store: postgres`. */
+    url: z.string().regex(/^postgres(ql)?:\/\//, 'expected postgres://user:password@host:5432/db').optional(),
+    /** PostgreSQL schema holding the tables (created by the migrations). */
+    schema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case SQL identifier').default('vitals'),
+    /** How long each tier is kept; defaults depend on the store (see HISTORY_RETENTION_DEFAULTS). */
+    retention: z
+      .object({ raw: Duration.optional(), minute: Duration.optional(), quarter: Duration.optional(), events: Duration.optional() })
+      .strict()
+      .default({}),
+    /** PostgreSQL: how often buffered samples are written. */
+    flushInterval: Duration.default(2000),
+    /** PostgreSQL: most rows per INSERT. */
+    batchSize: z.number().int().min(1).max(100_000).default(5000),
+    /** PostgreSQL: samples held while the database is away; beyond this the oldest are dropped (counted and logged). */
+    bufferMax: z.number().int().min(100).max(10_000_000).default(100_000),
+    /** Series kept at most (mounts and interfaces come and go); samples of further series are dropped and counted. */
+    maxSeries: z.number().int().min(1).max(100_000).default(2000),
+    /** Memory: raw samples kept per series at most (3600 = one hour at one per second). */
+    maxRawPerSeries: z.number().int().min(10).max(1_000_000).default(3600),
+    /** PostgreSQL: when the downsampling and retention jobs run (node-cron). */
+    jobs: z
+      .object({ downsample: CronExpr.default('* * * * *'), retention: CronExpr.default('*/10 * * * *') })
+      .strict()
+      .default({ downsample: '* * * * *', retention: '*/10 * * * *' }),
+  })
+  .strict()
+  .superRefine((h, ctx) => {
+    if (h.store === 'postgres' && !h.url) ctx.addIssue({ code: 'custom', path: ['url'], message: '`store: postgres` needs `url`' });
+    const r = { ...HISTORY_RETENTION_DEFAULTS[h.store], ...h.retention };
+    if (r.raw > r.minute) ctx.addIssue({ code: 'custom', path: ['retention', 'raw'], message: 'raw retention must not be longer than minute retention' });
+    if (r.minute > r.quarter) ctx.addIssue({ code: 'custom', path: ['retention', 'minute'], message: 'minute retention must not be longer than quarter retention' });
+  })
+  .transform((h) => ({ ...h, retention: { ...HISTORY_RETENTION_DEFAULTS[h.store], ...h.retention } }));
+
 export const Config = z
   .object({
     logLevel: LogLevel.default('info'),
@@ -205,11 +253,13 @@ export const Config = z
     refreshMinInterval: Duration.default(2000),
     events: z.object({ max: z.number().int().min(10).max(1_000_000).default(1000) }).strict().default({ max: 1000 }),
     http: HttpConfig.default(HttpConfig.parse({})),
+    history: HistoryConfig.default(HistoryConfig.parse({})),
   })
   .strict();
 
 export type Config = z.infer<typeof Config>;
 export type HostConfig = z.infer<typeof HostConfig>;
+export type HistoryConfig = z.infer<typeof HistoryConfig>;
 export type HttpConfig = z.infer<typeof HttpConfig>;
 export type AuthConfig = z.infer<typeof AuthConfig>;
 export type JwtConfig = z.infer<typeof JwtConfig>;

@@ -1,0 +1,47 @@
+/**
+ * Series names. A name is `family` or `family:instance`, the instance being whatever the family is per
+ * (a mountpoint, an interface, a check), so names read like the check names the model already knows:
+ * `disk.utilization:/var` beside the check `disk:/var`, `check.latency:orders-db` beside `orders-db`.
+ */
+
+export interface SeriesFamily {
+  family: string;
+  unit: 'ratio' | 's' | 'By/s' | 'By' | 'status' | '1';
+  description: string;
+}
+
+export const FAMILIES: readonly SeriesFamily[] = [
+  { family: 'cpu.utilization', unit: 'ratio', description: 'busy share of all cores, 0..1' },
+  { family: 'memory.utilization', unit: 'ratio', description: 'used / total memory, 0..1' },
+  { family: 'swap.utilization', unit: 'ratio', description: 'used / total swap, 0..1' },
+  { family: 'load.1m', unit: '1', description: '1-minute load average' },
+  { family: 'disk.utilization', unit: 'ratio', description: 'used share of a filesystem, per mountpoint, 0..1' },
+  { family: 'network.receive', unit: 'By/s', description: 'bytes received per second, per interface' },
+  { family: 'network.transmit', unit: 'By/s', description: 'bytes sent per second, per interface' },
+  { family: 'self.rss', unit: 'By', description: 'resident memory of the mcp-vitals daemon' },
+  { family: 'check.status', unit: 'status', description: "a check's reported status: 0 pass, 1 warn, 2 fail" },
+  { family: 'check.value', unit: 'ratio', description: "a host check's observed value (the utilization it is judged on)" },
+  { family: 'check.latency', unit: 's', description: "a dependency check's response time in seconds (absent while it fails)" },
+];
+
+const BY_FAMILY = new Map(FAMILIES.map((f) => [f.family, f]));
+
+export function seriesName(family: string, instance?: string): string {
+  return instance === undefined ? family : `${family}:${instance}`;
+}
+
+/** Splits at the first colon only: check names such as `disk:/var` keep theirs. */
+export function parseSeries(name: string): { family: string; instance?: string } {
+  const i = name.indexOf(':');
+  return i < 0 ? { family: name } : { family: name.slice(0, i), instance: name.slice(i + 1) };
+}
+
+export function describeSeries(name: string): SeriesFamily | undefined {
+  return BY_FAMILY.get(parseSeries(name).family);
+}
+
+export function unitOf(name: string): string {
+  return describeSeries(name)?.unit ?? '1';
+}
+
+export const STATUS_VALUE = { pass: 0, warn: 1, fail: 2 } as const;

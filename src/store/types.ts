@@ -1,0 +1,138 @@
+import { z } from 'zod';
+import type { HealthEvent } from '../monitor/schema.js';
+
+/** Granularity a query was answered from: raw samples, or 1-minute / 15-minute aggregates. */
+export const Resolution = z.enum(['raw', '1m', '15m']);
+export type Resolution = z.infer<typeof Resolution>;
+
+export const SeriesSummary = z.object({
+  count: z.number().int().describe('samples in the window'),
+  min: z.number(),
+  avg: z.number(),
+  p95: z.number(),
+  p95Estimated: z.boolean().describe('true when the window was answered from aggregates: p95 is then the count-weighted p95 of bucket averages'),
+  max: z.number(),
+  last: z.number(),
+  lastTime: z.string().describe('ISO time of the last sample'),
+  trendPerHour: z.number().nullable().describe('least-squares slope over every sample in the window, in units per hour; null with fewer than two distinct times'),
+});
+export type SeriesSummary = z.infer<typeof SeriesSummary>;
+
+export const SeriesPoint = z.object({
+  time: z.string().describe('ISO start of the step'),
+  min: z.number(),
+  avg: z.number(),
+  max: z.number(),
+  count: z.number().int(),
+});
+export type SeriesPoint = z.infer<typeof SeriesPoint>;
+
+export const ProcessInfo = z.object({
+  pid: z.number().int(),
+  name: z.string().describe('command name from /proc/[pid]/stat (no arguments: they can hold secrets)'),
+  user: z.string(),
+  cpuPercent: z.number().describe('share of one core over the sampling interval, in percent (can exceed 100 on several cores)'),
+  rssBytes: z.number(),
+  memoryRatio: z.number().describe('RSS / total memory, 0..1'),
+});
+export type ProcessInfo = z.infer<typeof ProcessInfo>;
+
+export interface ProcessSnapshot {
+  /** ms since epoch of the second reading. */
+  time: number;
+  /** Why it was taken (the event that triggered it). */
+  reason: string;
+  /** Sorted by CPU, the top few by CPU and by memory together. */
+  processes: ProcessInfo[];
+}
+
+export interface HistoryQuery {
+  series: string;
+  /** ms since epoch, inclusive. */
+  from: number;
+  to: number;
+  /** Requested step between points in ms; raised when it would give more than `maxPoints`. */
+  step?: number;
+  maxPoints?: number;
+}
+
+export interface HistoryResult {
+  series: string;
+  unit: string;
+  resolution: Resolution;
+  /** Effective window: `from` is aligned down to the resolution's bucket, and clamped to what is retained. */
+  from: number;
+  to: number;
+  stepMs: number;
+  /** True when `step` was raised to keep the answer within `maxPoints`. */
+  stepAdjusted: boolean;
+  /** Null when no sample falls in the window. */
+  summary: SeriesSummary | null;
+  points: SeriesPoint[];
+}
+
+export interface SeriesInfo {
+  name: string;
+  unit: string;
+}
+
+export interface EventQuery {
+  sinceMs?: number;
+  untilMs?: number;
+  check?: string;
+  limit?: number;
+}
+
+export interface StoreStats {
+  kind: 'memory' | 'postgres';
+  series: number;
+  /** Estimated bytes held in memory by the store (rings, or the write-behind buffer). */
+  bytes: number;
+  /** Samples waiting to be written (postgres write-behind buffer); 0 for memory. */
+  buffered: number;
+  /** Samples lost for good: buffer overflow while PostgreSQL was away, or over `maxSeries`. */
+  dropped: number;
+  /** Samples written to the backing store since start. */
+  written: number;
+  /** False while PostgreSQL cannot be reached. */
+  available: boolean;
+  lastError?: string;
+}
+
+/**
+ * History of the series the monitor samples, and of its events. `append` and `recordEvent` never block
+ * or throw: the monitor's snapshot path must not wait on storage.
+ */
+export interface History {
+  readonly kind: 'memory' | 'postgres';
+  start(): Promise<void>;
+  append(time: number, values: ReadonlyArray<readonly [series: string, value: number]>): void;
+  recordEvent(event: HealthEvent): void;
+  query(q: HistoryQuery): Promise<HistoryResult>;
+  series(): Promise<SeriesInfo[]>;
+  /** Newest first. */
+  events(q?: EventQuery): Promise<HealthEvent[]>;
+  recordProcesses(snapshot: ProcessSnapshot): void;
+  /** The process snapshot taken closest to `time`, if one is within `withinMs` of it. */
+  processesNear(time: number, withinMs: number): ProcessSnapshot | undefined;
+  stats(): StoreStats;
+  /** Writes out whatever is buffered (postgres); resolves when done or when the store is unreachable. */
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A query for a series the store has never seen; `known` lets the caller list what exists. */
+export class UnknownSeriesError extends Error {
+  readonly code = 'UNKNOWN_SERIES';
+  constructor(
+    readonly series: string,
+    readonly known: string[],
+  ) {
+    super(`unknown series "${series}"`);
+  }
+}
+
+/** The backing store cannot answer (PostgreSQL away); samples keep being buffered meanwhile. */
+export class StoreUnavailableError extends Error {
+  readonly code = 'STORE_UNAVAILABLE';
+}

@@ -1,0 +1,205 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { MemoryHistory } from '../../../src/store/memory.js';
+import { UnknownSeriesError } from '../../../src/store/types.js';
+
+const MIN = 60_000;
+const HOUR = 3_600_000;
+const DAY = 86_400_000;
+const RES = { raw: 1000, '1m': MIN, '15m': 15 * MIN } as const;
+
+function store(clock: () => number, opts: { maxRawPerSeries?: number; maxSeries?: number } = {}) {
+  return new MemoryHistory({
+    retention: { raw: HOUR, minute: DAY, quarter: 7 * DAY },
+    maxRawPerSeries: opts.maxRawPerSeries ?? 3600,
+    maxSeries: opts.maxSeries ?? 100,
+    eventsMax: 100,
+    clock,
+  });
+}
+
+// ---- brute force, written independently of the store's code ----
+
+function bruteP95(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const pos = (s.length - 1) * 0.95;
+  const i = Math.floor(pos);
+  return i + 1 < s.length ? s[i]! * (1 - (pos - i)) + s[i + 1]! * (pos - i) : s[i]!;
+}
+
+/** Two-pass least squares over (hours, value). */
+function bruteSlope(samples: [number, number][]): number | null {
+  if (samples.length < 2) return null;
+  const xs = samples.map(([t]) => t / HOUR);
+  const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const mv = samples.reduce((a, [, v]) => a + v, 0) / samples.length;
+  let sxx = 0;
+  let sxv = 0;
+  samples.forEach(([, v], i) => {
+    sxx += (xs[i]! - mx) ** 2;
+    sxv += (xs[i]! - mx) * (v - mv);
+  });
+  return sxx > 1e-12 ? sxv / sxx : null;
+}
+
+/** Nearest-rank weighted quantile, as a person would compute it by hand. */
+function bruteWeighted(items: { v: number; w: number }[], q: number): number {
+  const s = [...items].sort((a, b) => a.v - b.v);
+  const total = s.reduce((a, b) => a + b.w, 0);
+  let acc = 0;
+  for (const i of s) {
+    acc += i.w;
+    if (acc >= q * total) return i.v;
+  }
+  return s[s.length - 1]!.v;
+}
+
+const close = (a: number, b: number, tol = 1e-9) => Math.abs(a - b) <= tol * Math.max(1, Math.abs(a), Math.abs(b));
+
+describe('MemoryHistory: query_history summaries against brute force', () => {
+  it('summary and points match a brute-force computation over the raw samples (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1_700_000_000_000, max: 1_800_000_000_000 }),
+        fc.array(fc.tuple(fc.integer({ min: 1000, max: 20 * MIN }), fc.integer({ min: -1_000_000, max: 1_000_000 })), { minLength: 1, maxLength: 400 }),
+        fc.integer({ min: MIN, max: 8 * DAY }),
+        fc.constantFrom(50, 3600),
+        fc.option(fc.integer({ min: 1000, max: DAY }), { nil: undefined }),
+        async (t0, steps, windowMs, maxRaw, step) => {
+          let now = t0;
+          const h = store(() => now, { maxRawPerSeries: maxRaw });
+          const samples: [number, number][] = [];
+          let t = t0;
+          for (const [gap, k] of steps) {
+            t += gap;
+            now = t;
+            const v = k / 1000;
+            samples.push([t, v]);
+            h.append(t, [['cpu.utilization', v]]);
+          }
+          const from = now - windowMs;
+          const r = await h.query({ series: 'cpu.utilization', from, to: now, ...(step !== undefined ? { step } : {}) });
+          const res = RES[r.resolution];
+          const aligned = r.resolution === 'raw' ? from : Math.floor(from / res) * res;
+          // A window longer than the 15-minute tier's retention is clamped to what is kept.
+          if (r.from !== aligned) {
+            expect(r.resolution).toBe('15m');
+            expect(r.from).toBeGreaterThan(aligned);
+            expect(r.from).toBeGreaterThanOrEqual(now - 7 * DAY - 15 * MIN);
+          }
+          const lo = r.from;
+          const inWin = samples.filter(([ts]) => ts >= lo && ts <= now);
+          expect(r.points.length).toBeLessThanOrEqual(120);
+          if (!inWin.length) {
+            expect(r.summary).toBeNull();
+            return;
+          }
+          const vals = inWin.map(([, v]) => v);
+          const s = r.summary!;
+          expect(s.count).toBe(inWin.length);
+          expect(s.min).toBe(Math.min(...vals));
+          expect(s.max).toBe(Math.max(...vals));
+          expect(close(s.avg, vals.reduce((a, b) => a + b, 0) / vals.length)).toBe(true);
+          expect(s.last).toBe(inWin[inWin.length - 1]![1]);
+          expect(s.lastTime).toBe(new Date(inWin[inWin.length - 1]![0]).toISOString());
+          const slope = bruteSlope(inWin);
+          if (slope === null || s.trendPerHour === null) {
+            // Both must agree there is no line when there is at most one distinct instant.
+            expect(new Set(inWin.map(([ts]) => ts)).size <= 1 || slope === null).toBe(true);
+          } else expect(Math.abs(s.trendPerHour - slope)).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(slope)));
+
+          if (r.resolution === 'raw') {
+            expect(s.p95Estimated).toBe(false);
+            expect(close(s.p95, bruteP95(vals))).toBe(true);
+          } else {
+            expect(s.p95Estimated).toBe(true);
+            // From aggregates p95 is estimated; it must lie between the p95 of bucket minima and of maxima.
+            const buckets = new Map<number, number[]>();
+            for (const [ts, v] of inWin) {
+              const b = Math.floor(ts / res) * res;
+              buckets.set(b, [...(buckets.get(b) ?? []), v]);
+            }
+            const mins = [...buckets.values()].map((vs) => ({ v: Math.min(...vs), w: vs.length }));
+            const maxs = [...buckets.values()].map((vs) => ({ v: Math.max(...vs), w: vs.length }));
+            expect(s.p95).toBeGreaterThanOrEqual(bruteWeighted(mins, 0.95) - 1e-9);
+            expect(s.p95).toBeLessThanOrEqual(bruteWeighted(maxs, 0.95) + 1e-9);
+          }
+
+          // Points: every sample lands in exactly one point, aligned to the step.
+          expect(r.points.reduce((a, p) => a + p.count, 0)).toBe(inWin.length);
+          for (const p of r.points) {
+            const start = Date.parse(p.time);
+            expect(start % r.stepMs).toBe(0);
+            const members = inWin.filter(([ts]) => (r.resolution === 'raw' ? Math.floor(ts / r.stepMs) * r.stepMs : Math.floor(Math.floor(ts / res) * res / r.stepMs) * r.stepMs) === start).map(([, v]) => v);
+            expect(p.count).toBe(members.length);
+            expect(p.min).toBe(Math.min(...members));
+            expect(p.max).toBe(Math.max(...members));
+            expect(close(p.avg, members.reduce((a, b) => a + b, 0) / members.length)).toBe(true);
+          }
+          if (step !== undefined && !r.stepAdjusted) expect(r.stepMs).toBe(step);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('picks raw for a recent window, 1-minute aggregates for a day, 15-minute for a week (24 h of 5 s samples)', async () => {
+    const end = Date.UTC(2026, 0, 8);
+    let now = end - 7 * DAY;
+    const h = store(() => now);
+    for (let t = end - 7 * DAY; t <= end; t += 5000) {
+      now = t;
+      h.append(t, [['disk.utilization:/', 0.5 + (t - (end - 7 * DAY)) / (7 * DAY) / 4]]);
+    }
+    const q15 = await h.query({ series: 'disk.utilization:/', from: end - 15 * MIN, to: end });
+    expect(q15.resolution).toBe('raw');
+    expect(q15.summary!.count).toBe(181);
+    const q6 = await h.query({ series: 'disk.utilization:/', from: end - 6 * HOUR, to: end });
+    expect(q6.resolution).toBe('1m');
+    expect(q6.stepMs).toBe(5 * MIN);
+    const q7 = await h.query({ series: 'disk.utilization:/', from: end - 7 * DAY, to: end });
+    expect(q7.resolution).toBe('15m');
+    expect(q7.points.length).toBeLessThanOrEqual(120);
+    // A straight line, so the trend is exact whatever the tier: 0.25 over 168 hours.
+    for (const q of [q15, q6, q7]) expect(q.summary!.trendPerHour).toBeCloseTo(0.25 / 168, 9);
+    // A step that would give thousands of points is raised.
+    const fine = await h.query({ series: 'disk.utilization:/', from: end - 7 * DAY, to: end, step: 1000 });
+    expect(fine.stepAdjusted).toBe(true);
+    expect(fine.points.length).toBeLessThanOrEqual(120);
+  });
+
+  it('lists the series it knows when asked for an unknown one', async () => {
+    const h = store(() => 1_000_000);
+    h.append(1_000_000, [['cpu.utilization', 0.1], ['memory.utilization', 0.2]]);
+    const e = await h.query({ series: 'cpu.utilisation', from: 0, to: 1_000_000 }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(UnknownSeriesError);
+    expect((e as UnknownSeriesError).known).toEqual(['cpu.utilization', 'memory.utilization']);
+  });
+
+  it('is bounded: series over maxSeries are dropped and counted; raw rings stop growing; bytes are reported', () => {
+    let now = 0;
+    const h = store(() => now, { maxSeries: 3, maxRawPerSeries: 100 });
+    for (let i = 0; i < 1000; i++) {
+      now = i * 1000;
+      h.append(now, [['a', i], ['b', i], ['c', i], ['d', i]]);
+    }
+    const st = h.stats();
+    expect(st.series).toBe(3);
+    expect(st.dropped).toBe(1000);
+    const before = st.bytes;
+    for (let i = 1000; i < 5000; i++) {
+      now = i * 1000;
+      h.append(now, [['a', i], ['b', i], ['c', i]]);
+    }
+    expect(h.stats().bytes).toBe(before);
+    expect(before).toBeLessThan(3 * 400_000);
+  });
+
+  it('keeps events newest first, filtered by window and check', async () => {
+    const h = store(() => 0);
+    for (let i = 0; i < 5; i++) h.recordEvent({ time: new Date(i * 1000).toISOString(), check: i % 2 ? 'db' : 'cache', type: 'status', from: 'pass', to: 'fail', reason: String(i) });
+    expect((await h.events()).map((e) => e.reason)).toEqual(['4', '3', '2', '1', '0']);
+    expect((await h.events({ sinceMs: 2000, check: 'cache' })).map((e) => e.reason)).toEqual(['4', '2']);
+    expect((await h.events({ untilMs: 2000, limit: 2 })).map((e) => e.reason)).toEqual(['2', '1']);
+  });
+});
