@@ -1,3 +1,4 @@
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { HealthMonitor } from '../monitor/health-monitor.js';
 import { redactText } from '../shared/redact.js';
@@ -34,4 +35,165 @@ export function wrapTool(def: ToolDefinition, monitor: HealthMonitor, ctxFor: (e
       for (const o of observers) o({ tool: def.name, durationMs, ...(errorType ? { errorType } : {}) });
     }
   };
+}
+
+/** What the transport layer knows about one incoming MCP request or notification. */
+export interface McpMessageInfo {
+  /** The method, or `_OTHER` for one outside the MCP method set (a client must not mint label values). */
+  method: string;
+  /** JSON-RPC id; absent on notifications. */
+  id?: string;
+  /** A tool this server offers (`tools/call`); `_OTHER` for any other name asked for. */
+  toolName?: string;
+  /** The URI of resources/read and (un)subscribe: for spans only, never a metric label. */
+  resourceUri?: string;
+  /** W3C trace context the client put in `params._meta` (traceparent, tracestate, baggage). */
+  meta?: Record<string, string>;
+  /** `pipe` for stdio, `tcp` for Streamable HTTP, as the OTel MCP conventions name them. */
+  transport: 'pipe' | 'tcp';
+  sessionId?: string;
+  /** Negotiated by `initialize` on this transport (the server's answer, so a bounded value). */
+  protocolVersion?: string;
+}
+
+export interface McpMessageOutcome {
+  /** JSON-RPC error code of an error response. */
+  errorCode?: number;
+  errorMessage?: string;
+  /** A `tools/call` answered with `isError: true`. */
+  toolError?: boolean;
+  /** The version `initialize` settled on (its own span learns it only from the response). */
+  protocolVersion?: string;
+}
+
+export interface McpMessageScope {
+  /** Runs the SDK's handling of the message, e.g. inside the request's span context. */
+  run<T>(fn: () => T): T;
+  end(outcome: McpMessageOutcome): void;
+}
+
+/** Telemetry's view of MCP traffic: one scope per request, and session ends. */
+export interface McpTransportObserver {
+  message(info: McpMessageInfo): McpMessageScope;
+  sessionEnded?(info: { transport: 'pipe' | 'tcp'; protocolVersion?: string; durationSeconds: number }): void;
+}
+
+export const MCP_METHODS = new Set([
+  'initialize', 'ping', 'tools/list', 'tools/call', 'resources/list', 'resources/templates/list', 'resources/read',
+  'resources/subscribe', 'resources/unsubscribe', 'prompts/list', 'prompts/get', 'completion/complete', 'logging/setLevel',
+  'notifications/initialized', 'notifications/cancelled', 'notifications/progress', 'notifications/roots/list_changed',
+]);
+
+const META_KEYS = ['traceparent', 'tracestate', 'baggage'] as const;
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null;
+
+/** Builds the transport-level facts of one incoming message; `knownTools` bounds gen_ai.tool.name. */
+export function describeMessage(msg: Json, transport: 'pipe' | 'tcp', knownTools: ReadonlySet<string>, session: { id?: string; protocolVersion?: string }): McpMessageInfo {
+  const method = typeof msg.method === 'string' && MCP_METHODS.has(msg.method) ? msg.method : '_OTHER';
+  const params = isObject(msg.params) ? msg.params : undefined;
+  const info: McpMessageInfo = { method, transport };
+  if (msg.id !== undefined && msg.id !== null) info.id = String(msg.id);
+  if (method === 'tools/call') info.toolName = typeof params?.name === 'string' && knownTools.has(params.name) ? params.name : '_OTHER';
+  if (method.startsWith('resources/') && typeof params?.uri === 'string') info.resourceUri = params.uri;
+  const rawMeta = params?._meta;
+  if (isObject(rawMeta)) {
+    const meta: Record<string, string> = {};
+    for (const k of META_KEYS) if (typeof rawMeta[k] === 'string') meta[k] = rawMeta[k];
+    if (Object.keys(meta).length) info.meta = meta;
+  }
+  if (session.id) info.sessionId = session.id;
+  if (session.protocolVersion) info.protocolVersion = session.protocolVersion;
+  return info;
+}
+
+/**
+ * Watches a transport's traffic for telemetry without touching the SDK: incoming requests are handled inside
+ * the observer's scope (so a span is active while the tool runs), and the scope ends when the matching
+ * response goes out. Accessors on `onmessage`/`onclose` keep working whoever sets them, before or after
+ * `connect()` (the SDK chains `onclose`; HTTP code often sets it too).
+ */
+export function observeTransport<T extends Transport>(transport: T, observer: McpTransportObserver, knownTools: ReadonlySet<string>, networkTransport?: 'pipe' | 'tcp'): T {
+  const kind = networkTransport ?? ('handleRequest' in transport ? 'tcp' : 'pipe');
+  const pending = new Map<string, { scope: McpMessageScope; initialize: boolean }>();
+  const session: { id?: string; protocolVersion?: string; startedAt?: number; ended?: boolean } = {};
+
+  // A handler set before connect() is called again from inside the SDK's own: observe each message once.
+  const seen = new WeakSet<object>();
+  const wrapMessage = (fn: Transport['onmessage']): Transport['onmessage'] =>
+    fn &&
+    ((msg, extra) => {
+      const m = msg as unknown as Json;
+      if (typeof m.method !== 'string' || seen.has(m)) return fn(msg, extra);
+      seen.add(m);
+      if (m.method === 'initialize') session.startedAt ??= performance.now();
+      session.id = (transport as { sessionId?: string }).sessionId ?? session.id;
+      const info = describeMessage(m, kind, knownTools, session);
+      const scope = observer.message(info);
+      if (info.id === undefined) {
+        try {
+          return scope.run(() => fn(msg, extra));
+        } finally {
+          scope.end({});
+        }
+      }
+      pending.set(info.id, { scope, initialize: m.method === 'initialize' });
+      return scope.run(() => fn(msg, extra));
+    });
+  let onmessage = wrapMessage(transport.onmessage);
+  Object.defineProperty(transport, 'onmessage', {
+    configurable: true,
+    enumerable: true,
+    get: () => onmessage,
+    set(fn: Transport['onmessage']) {
+      onmessage = wrapMessage(fn);
+    },
+  });
+
+  const send = transport.send.bind(transport);
+  transport.send = (message, options) => {
+    const m = message as unknown as Json;
+    const id = m.id !== undefined && m.id !== null && typeof m.method !== 'string' ? String(m.id) : undefined;
+    const entry = id === undefined ? undefined : pending.get(id);
+    if (entry && id !== undefined) {
+      pending.delete(id);
+      const result = isObject(m.result) ? m.result : undefined;
+      const error = isObject(m.error) ? m.error : undefined;
+      if (entry.initialize && typeof result?.protocolVersion === 'string') session.protocolVersion = result.protocolVersion;
+      entry.scope.end(
+        error
+          ? { errorCode: typeof error.code === 'number' ? error.code : undefined, errorMessage: typeof error.message === 'string' ? error.message : undefined }
+          : { toolError: result?.isError === true, ...(entry.initialize && session.protocolVersion ? { protocolVersion: session.protocolVersion } : {}) },
+      );
+    }
+    return send(message, options);
+  };
+
+  const endSession = () => {
+    // Requests still open when the transport goes (client gone mid-call) end as failed.
+    for (const { scope } of pending.values()) scope.end({ errorCode: -32000, errorMessage: 'connection closed' });
+    pending.clear();
+    if (session.startedAt === undefined || session.ended) return;
+    session.ended = true;
+    observer.sessionEnded?.({ transport: kind, durationSeconds: (performance.now() - session.startedAt) / 1000, ...(session.protocolVersion ? { protocolVersion: session.protocolVersion } : {}) });
+  };
+  // Each handler gets its own wrapper, so one the SDK chains to (it calls the previous onclose) never loops.
+  const wrapClose = (fn: Transport['onclose']): NonNullable<Transport['onclose']> => () => {
+    try {
+      fn?.();
+    } finally {
+      endSession();
+    }
+  };
+  let onclose = wrapClose(transport.onclose);
+  Object.defineProperty(transport, 'onclose', {
+    configurable: true,
+    enumerable: true,
+    get: () => onclose,
+    set(fn: Transport['onclose']) {
+      onclose = wrapClose(fn);
+    },
+  });
+  return transport;
 }

@@ -1,6 +1,6 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { HealthMonitor } from '../monitor/health-monitor.js';
-import { wrapTool, type ToolCallObserver } from './middleware.js';
+import { observeTransport, wrapTool, type McpTransportObserver, type ToolCallObserver } from './middleware.js';
 import { tools } from './tools/index.js';
 import type { ToolContext } from './tools/types.js';
 
@@ -10,6 +10,8 @@ export interface McpServerOptions {
   observers?: ToolCallObserver[];
   /** Scopes of the caller for a request, from the HTTP layer's auth; undefined means unrestricted. */
   scopesFor?: (extra: unknown) => ReadonlySet<string> | undefined;
+  /** Telemetry (spans and mcp.server.* metrics) for every transport this server is connected to. */
+  transportObserver?: McpTransportObserver;
 }
 
 const INSTRUCTIONS =
@@ -31,6 +33,12 @@ export function createMcpServer(options: McpServerOptions): McpServer {
       { title: def.title, description: def.description, inputSchema: def.input, outputSchema: def.output, annotations: def.annotations },
       wrapTool(def, options.monitor, ctxFor, options.observers ?? []) as never,
     );
+  }
+  const observer = options.transportObserver;
+  if (observer) {
+    const knownTools = new Set(tools.map((t) => t.name));
+    const connect = server.connect.bind(server);
+    server.connect = (transport) => connect(observeTransport(transport, observer, knownTools));
   }
   return server;
 }

@@ -1,5 +1,6 @@
 import pino, { type Logger } from 'pino';
 import { redactUrl } from '../shared/redact.js';
+import { traceContextFields } from './log-context.js';
 
 export type { Logger };
 
@@ -14,7 +15,7 @@ export interface LoggerOptions {
   level: string;
   /** Where lines go; stderr by default so stdout stays the protocol's in stdio mode. */
   destination?: NodeJS.WritableStream | number;
-  /** Adds trace_id/span_id of the active span; set by telemetry when tracing is on. */
+  /** Fields added to every line; by default trace_id/span_id of the active span once tracing is on. */
   mixin?: () => Record<string, unknown>;
 }
 
@@ -39,7 +40,7 @@ export function createLogger(options: LoggerOptions): Logger {
           return method.apply(this, args as Parameters<typeof method>);
         },
       },
-      ...(options.mixin ? { mixin: options.mixin } : {}),
+      mixin: options.mixin ?? traceContextFields,
     },
     typeof dest === 'number' ? pino.destination({ fd: dest, sync: true }) : (dest as pino.DestinationStream),
   );

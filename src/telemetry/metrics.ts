@@ -1,0 +1,108 @@
+import type { Attributes as OtelAttributes, Counter, Histogram, Meter, Observable } from '@opentelemetry/api';
+import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
+import type { Resource } from '@opentelemetry/resources';
+import { MeterProvider, type IMetricReader } from '@opentelemetry/sdk-metrics';
+import type { Logger } from 'pino';
+import type { HealthMonitor, ProbeRunInfo } from '../monitor/health-monitor.js';
+import { OBSERVED, RECORDED, observeSnapshot, type InstrumentSpec, type ObservedName } from './catalogue.js';
+import { Exposition } from './exposition.js';
+import type { TelemetrySettings } from './settings.js';
+
+export interface MetricsOptions {
+  monitor: HealthMonitor;
+  resource: Resource;
+  settings: TelemetrySettings;
+  /** Serve /metrics (the HTTP server is up); otherwise only OTLP reads the instruments. */
+  prometheus: boolean;
+  log: Logger;
+  version: string;
+}
+
+export interface Metrics {
+  /** The /metrics page; absent when nothing serves it. */
+  exposition: Exposition | undefined;
+  recordProbeRun(info: ProbeRunInfo): void;
+  recordOperation(seconds: number, attributes: OtelAttributes): void;
+  recordSession(seconds: number, attributes: OtelAttributes): void;
+  shutdown(): Promise<void>;
+}
+
+function createObservable(meter: Meter, s: InstrumentSpec): Observable {
+  const options = { description: s.description, unit: s.unit };
+  if (s.kind === 'counter') return meter.createObservableCounter(s.name, options);
+  if (s.kind === 'updowncounter') return meter.createObservableUpDownCounter(s.name, options);
+  return meter.createObservableGauge(s.name, options);
+}
+
+const histogram = (meter: Meter, s: InstrumentSpec): Histogram =>
+  meter.createHistogram(s.name, { description: s.description, unit: s.unit, ...(s.buckets ? { advice: { explicitBucketBoundaries: s.buckets } } : {}) });
+
+/**
+ * The MeterProvider: observable instruments over the monitor's snapshot, read by the Prometheus reader when
+ * /metrics is served and by a periodic OTLP reader when an endpoint is configured.
+ */
+export async function createMetrics(o: MetricsOptions): Promise<Metrics> {
+  const readers: IMetricReader[] = [];
+  let prometheus: PrometheusExporter | undefined;
+  if (o.prometheus) {
+    // Only the reader and its serializer: the page is served by our own HTTP server, never a second one.
+    prometheus = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true });
+    readers.push(prometheus);
+  }
+  if (o.settings.otlpMetrics) {
+    const [{ OTLPMetricExporter }, { PeriodicExportingMetricReader }] = await Promise.all([import('@opentelemetry/exporter-metrics-otlp-http'), import('@opentelemetry/sdk-metrics')]);
+    readers.push(
+      new PeriodicExportingMetricReader({
+        exporter: new OTLPMetricExporter(),
+        exportIntervalMillis: o.settings.metricExportIntervalMs,
+        exportTimeoutMillis: Math.min(o.settings.metricExportTimeoutMs, o.settings.metricExportIntervalMs),
+      }),
+    );
+  }
+  const provider = new MeterProvider({ resource: o.resource, readers });
+  const meter = provider.getMeter('mcp-vitals', o.version);
+
+  const observables = new Map<ObservedName, Observable>(OBSERVED.map((s) => [s.name, createObservable(meter, s)]));
+  meter.addBatchObservableCallback((result) => {
+    observeSnapshot(o.monitor.snapshot, (name, value, attributes) => {
+      if (Number.isFinite(value)) result.observe(observables.get(name)!, value, attributes);
+    });
+  }, [...observables.values()]);
+
+  const checkDuration = histogram(meter, RECORDED.checkDuration);
+  const checkRuns: Counter = meter.createCounter(RECORDED.checkRuns.name, { description: RECORDED.checkRuns.description, unit: RECORDED.checkRuns.unit });
+  const operation = histogram(meter, RECORDED.mcpOperation);
+  const session = histogram(meter, RECORDED.mcpSession);
+
+  // Anything recorded between snapshots invalidates the cached page, as a new snapshot does.
+  let recorded = 0;
+  let versionKey: { snapshot: unknown; recorded: number } = { snapshot: undefined, recorded: -1 };
+  const version = () => {
+    const snapshot = o.monitor.snapshot;
+    if (versionKey.snapshot !== snapshot || versionKey.recorded !== recorded) versionKey = { snapshot, recorded };
+    return versionKey;
+  };
+  const exposition = prometheus ? new Exposition(prometheus, new PrometheusSerializer(undefined, false, undefined, false, true), version) : undefined;
+
+  return {
+    exposition,
+    recordProbeRun(info) {
+      const attributes = { check: info.check, kind: info.kind };
+      checkDuration.record(info.durationSeconds, attributes);
+      checkRuns.add(1, { ...attributes, outcome: info.outcome });
+      recorded++;
+    },
+    recordOperation(seconds, attributes) {
+      operation.record(seconds, attributes);
+      recorded++;
+    },
+    recordSession(seconds, attributes) {
+      session.record(seconds, attributes);
+      recorded++;
+    },
+    async shutdown() {
+      // A last OTLP push so the final interval is not lost; the Prometheus reader has nothing to flush.
+      await provider.shutdown({ timeoutMillis: 5000 }).catch((e: unknown) => o.log.warn({ err: (e as Error).message }, 'metrics shutdown failed'));
+    },
+  };
+}
