@@ -4,6 +4,7 @@ import type { Config } from './config/schema.js';
 import type { HttpServer } from './http/server.js';
 import { createMcpServer } from './mcp/server.js';
 import { HealthMonitor } from './monitor/health-monitor.js';
+import { startTelemetry, type Telemetry } from './telemetry/index.js';
 import { createLogger, type Logger } from './telemetry/logger.js';
 import { VERSION } from './version.js';
 
@@ -13,6 +14,8 @@ export interface AppOptions {
   stdio: boolean;
   /** Serve HTTP (health endpoints, and later /mcp and /metrics) on this address; config.http.listen when true. */
   http?: { listen?: string; insecure?: boolean };
+  /** Also serve /metrics and the health routes on 127.0.0.1:<port> (a stdio daemon that is scraped). */
+  metricsPort?: number;
   logLevel?: string;
   logger?: Logger;
 }
@@ -26,6 +29,8 @@ export class App {
   readonly monitor: HealthMonitor;
   private readonly servers: McpServer[] = [];
   private httpServer: HttpServer | undefined;
+  private metricsServer: HttpServer | undefined;
+  private telemetry: Telemetry | undefined;
   private shuttingDown = false;
   private monitorReady = false;
   private stopping: Promise<void> | undefined;
@@ -39,12 +44,16 @@ export class App {
   }
 
   async start(): Promise<void> {
+    // Telemetry first: its instrumentations must hook pg, ioredis and http before the probes load them.
+    const prometheus = Boolean(this.options.http) || this.options.metricsPort !== undefined;
+    this.telemetry = await startTelemetry({ monitor: this.monitor, config: this.options.config, log: this.log, version: VERSION, prometheus });
     // The MCP transport is connected before the first sample so `initialize` is answered at once;
     // tool calls that arrive before the first sample wait for it (monitor.ready).
     const monitorStarted = this.monitor.start();
     void this.monitor.ready.then(() => (this.monitorReady = true));
     if (this.options.stdio) await this.startStdio();
     if (this.options.http) await this.startHttp(this.options.http);
+    if (this.options.metricsPort !== undefined) await this.startMetricsServer(this.options.metricsPort);
     await monitorStarted;
     this.log.info({ version: VERSION, checks: this.options.config.checks.length, stdio: this.options.stdio }, 'mcp-vitals started');
   }
@@ -56,16 +65,17 @@ export class App {
 
   private async startHttp(http: NonNullable<AppOptions['http']>): Promise<void> {
     // fastify is loaded only when HTTP is served: it would add ~110 ms to a stdio cold start.
-    const [{ startHttpServer }, { healthRoutes }, { mcpRoutes, scopesFromExtra }, { McpHttp }] = await Promise.all([
+    const [{ startHttpServer }, { healthRoutes }, { mcpRoutes, scopesFromExtra }, { McpHttp }, { metricsRoutes }] = await Promise.all([
       import('./http/server.js'),
       import('./http/routes/health.js'),
       import('./http/routes/mcp.js'),
       import('./http/mcp-sessions.js'),
+      import('./http/routes/metrics.js'),
     ]);
     const config = this.options.config.http;
     const mcp = new McpHttp({
       // Per session (or per request when stateless); the caller's scopes travel in each request's authInfo.
-      createServer: () => createMcpServer({ monitor: this.monitor, version: VERSION, scopesFor: scopesFromExtra }),
+      createServer: () => createMcpServer({ monitor: this.monitor, version: VERSION, scopesFor: scopesFromExtra, transportObserver: this.telemetry?.mcpObserver }),
       stateless: config.stateless,
       maxSessions: config.sessions.max,
       idleTimeoutMs: config.sessions.idleTimeout,
@@ -79,13 +89,43 @@ export class App {
       plugins: [
         [healthRoutes, { monitor: this.monitor, release: VERSION, shuttingDown: () => this.shuttingDown, started: () => this.monitorReady }],
         [mcpRoutes, { mcp }],
+        ...this.metricsPlugin(metricsRoutes),
       ],
       drain: (deadline) => mcp.shutdown(deadline),
     });
   }
 
+  /** /metrics as a route plugin, when telemetry renders a page. */
+  private metricsPlugin(metricsRoutes: typeof import('./http/routes/metrics.js').metricsRoutes): [typeof metricsRoutes, Record<string, unknown>][] {
+    const page = this.telemetry?.metricsPage;
+    return page ? [[metricsRoutes, { page }]] : [];
+  }
+
+  /**
+   * `--metrics-port`: health routes and /metrics on loopback beside stdio, so a daemon that Claude Desktop
+   * launched can still be scraped. No /mcp here: that stays the stdio client's.
+   */
+  private async startMetricsServer(port: number): Promise<void> {
+    const [{ startHttpServer }, { healthRoutes }, { metricsRoutes }] = await Promise.all([import('./http/server.js'), import('./http/routes/health.js'), import('./http/routes/metrics.js')]);
+    this.metricsServer = await startHttpServer({
+      config: this.options.config.http,
+      listen: `127.0.0.1:${port}`,
+      log: this.log,
+      insecure: false,
+      plugins: [
+        [healthRoutes, { monitor: this.monitor, release: VERSION, shuttingDown: () => this.shuttingDown, started: () => this.monitorReady }],
+        ...this.metricsPlugin(metricsRoutes),
+      ],
+    });
+  }
+
+  /** The bound address of the --metrics-port server. */
+  get metricsAddress(): { host: string; port: number } | undefined {
+    return this.metricsServer?.address;
+  }
+
   private async startStdio(): Promise<void> {
-    const server = createMcpServer({ monitor: this.monitor, version: VERSION });
+    const server = createMcpServer({ monitor: this.monitor, version: VERSION, transportObserver: this.telemetry?.mcpObserver });
     const transport = new StdioServerTransport();
     this.servers.push(server);
     // The client closing our stdin is how Claude Desktop says goodbye.
@@ -101,9 +141,10 @@ export class App {
       // in-flight requests finish within http.shutdownGrace and MCP sessions close; only then does the monitor
       // stop (a slow refresh in flight still has its checks), and telemetry and history flush after that.
       this.shuttingDown = true;
-      await this.httpServer?.close();
+      await Promise.all([this.httpServer?.close(), this.metricsServer?.close()]);
       await Promise.allSettled(this.servers.map((s) => s.close()));
       await this.monitor.stop();
+      await this.telemetry?.shutdown();
       this.log.info('mcp-vitals stopped');
     })().finally(() => this.resolveStopped());
     return this.stopping;

@@ -8,12 +8,14 @@ const USAGE = `mcp-vitals ${VERSION}: a monitoring daemon that speaks the Model 
 Usage:
   vitals serve --stdio [--config FILE] [--log-level LEVEL]   serve MCP over stdio (Claude Desktop)
   vitals serve --http [--listen HOST:PORT] [--insecure]       serve HTTP (default 127.0.0.1:9464); with --stdio too if given
+  vitals serve --stdio --metrics-port PORT                     also serve /metrics and health routes on 127.0.0.1:PORT
   vitals check [--json] [--config FILE]                       one sampling round; exit 0 ok, 1 warning, 2 failed, 3 unknown
   vitals config validate FILE                                 validate a config file; exit 2 when invalid
   vitals config print [--config FILE]                         print the effective config, secrets redacted
   vitals --version | --help
 
-Environment: VITALS_CONFIG (config file), VITALS_LOG_LEVEL (fatal|error|warn|info|debug|trace|silent).
+Environment: VITALS_CONFIG (config file), VITALS_LOG_LEVEL (fatal|error|warn|info|debug|trace|silent);
+OTEL_EXPORTER_OTLP_ENDPOINT (or _TRACES_/_METRICS_ENDPOINT) pushes traces and metrics over OTLP/HTTP.
 `;
 
 export async function main(argv: string[]): Promise<number> {
@@ -26,6 +28,7 @@ export async function main(argv: string[]): Promise<number> {
       http: { type: 'boolean' },
       listen: { type: 'string' },
       insecure: { type: 'boolean' },
+      'metrics-port': { type: 'string' },
       config: { type: 'string', short: 'c' },
       'log-level': { type: 'string' },
       json: { type: 'boolean' },
@@ -44,12 +47,18 @@ export async function main(argv: string[]): Promise<number> {
   }
   const logLevel = values['log-level'] ?? process.env.VITALS_LOG_LEVEL;
   switch (command) {
-    case 'serve':
+    case 'serve': {
       if (!values.stdio && !values.http) {
         process.stderr.write('vitals serve: choose a transport: --stdio, --http, or both\n');
         return 2;
       }
-      return (await import('./commands/serve.js')).serve({ configPath: values.config, logLevel, stdio: Boolean(values.stdio), ...(values.http ? { http: { ...(values.listen ? { listen: values.listen } : {}), insecure: Boolean(values.insecure) } } : {}) });
+      const metricsPort = values['metrics-port'] === undefined ? undefined : Number(values['metrics-port']);
+      if (metricsPort !== undefined && !(Number.isInteger(metricsPort) && metricsPort >= 0 && metricsPort <= 65535)) {
+        process.stderr.write(`vitals serve: --metrics-port expects a port number 0-65535, got "${values['metrics-port']}"\n`);
+        return 2;
+      }
+      return (await import('./commands/serve.js')).serve({ configPath: values.config, logLevel, stdio: Boolean(values.stdio), ...(values.http ? { http: { ...(values.listen ? { listen: values.listen } : {}), insecure: Boolean(values.insecure) } } : {}), ...(metricsPort !== undefined ? { metricsPort } : {}) });
+    }
     case 'check':
       return (await import('./commands/check.js')).runCheck({ configPath: values.config, json: Boolean(values.json), logLevel });
     case 'config':
