@@ -30,7 +30,9 @@ export function sharedBulkhead(limit: number): BulkheadPolicy {
  * ignores the signal), inside an optional retry with exponential backoff.
  */
 export function attemptPolicy(options: { timeoutMs: number; attempts: number; backoffMs: number }): IPolicy {
-  const perAttempt = timeout(options.timeoutMs, TimeoutStrategy.Aggressive);
+  // abortOnReturn off: aborting a signal whose probe already finished builds a DOMException (and, through
+  // node:http, an AbortError with a stack) on every run for nothing; probes release their own resources.
+  const perAttempt = timeout(options.timeoutMs, { strategy: TimeoutStrategy.Aggressive, abortOnReturn: false });
   if (options.attempts <= 0) return perAttempt;
   const retrying = retry(handleAll, {
     maxAttempts: options.attempts,
