@@ -196,18 +196,16 @@ const NICE_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 720
 /**
  * The step for a query: the requested one, or the window split into `maxPoints`; never finer than the
  * resolution, always a whole number of its buckets, and raised (to a round value) when it would give more
- * than `maxPoints` points.
+ * than `maxPoints` points. Steps are aligned to the epoch, so a window can touch one more step than it
+ * spans: a step of at least window / (maxPoints − 1) keeps within the limit.
  */
 export function chooseStep(windowMs: number, resMs: number, maxPoints: number, requested?: number): { stepMs: number; adjusted: boolean } {
-  const need = Math.max(resMs, Math.ceil(windowMs / Math.max(1, maxPoints)));
+  const need = Math.max(resMs, Math.ceil(windowMs / Math.max(1, maxPoints - 1)));
   const round = (min: number) => NICE_STEPS.find((s) => s >= min && s % resMs === 0) ?? Math.ceil(min / resMs) * resMs;
   if (requested !== undefined) {
     const r = Math.max(resMs, Math.ceil(requested / resMs) * resMs);
-    // The window counted in steps, with one more for a partial step at each end.
-    if (Math.ceil(windowMs / r) + 1 <= maxPoints) return { stepMs: r, adjusted: r !== requested };
-    return { stepMs: round(Math.max(need, r)), adjusted: true };
+    if (r >= need) return { stepMs: r, adjusted: r !== requested };
+    return { stepMs: round(need), adjusted: true };
   }
-  let s = round(need);
-  while (Math.ceil(windowMs / s) + 1 > maxPoints) s = round(s + 1);
-  return { stepMs: s, adjusted: false };
+  return { stepMs: round(need), adjusted: false };
 }
