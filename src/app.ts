@@ -4,6 +4,10 @@ import type { Config } from './config/schema.js';
 import type { HttpServer } from './http/server.js';
 import { createMcpServer } from './mcp/server.js';
 import { HealthMonitor } from './monitor/health-monitor.js';
+import { ProcessSampler } from './probes/host/processes.js';
+import { createHistory } from './store/index.js';
+import { Recorder } from './store/recorder.js';
+import type { History } from './store/types.js';
 import { startTelemetry, type Telemetry } from './telemetry/index.js';
 import { createLogger, type Logger } from './telemetry/logger.js';
 import { VERSION } from './version.js';
@@ -27,6 +31,11 @@ export interface AppOptions {
 export class App {
   readonly log: Logger;
   readonly monitor: HealthMonitor;
+  /** Sampled history and events (memory or postgres); `history.stats()` has the dropped-sample count for telemetry. */
+  history: History | undefined;
+  /** Process table on demand (top_processes) and at each check's fall (diagnose). */
+  readonly processes: ProcessSampler;
+  private recorder: Recorder | undefined;
   private readonly servers: McpServer[] = [];
   private httpServer: HttpServer | undefined;
   private metricsServer: HttpServer | undefined;
@@ -35,18 +44,39 @@ export class App {
   private monitorReady = false;
   private stopping: Promise<void> | undefined;
   private resolveStopped!: () => void;
+  private historyStarted: Promise<void> | undefined;
   /** Resolves once stop() has finished, whoever called it (a signal, or the stdio client leaving). */
   readonly stopped = new Promise<void>((r) => (this.resolveStopped = r));
 
   constructor(private readonly options: AppOptions) {
     this.log = options.logger ?? createLogger({ level: options.logLevel ?? options.config.logLevel });
     this.monitor = new HealthMonitor(options.config, this.log.child({ component: 'monitor' }));
+    this.processes = new ProcessSampler({ procfs: options.config.host.procfs });
+  }
+
+  /**
+   * The history store and its recorder, subscribed before the first sample so history starts with it. A
+   * postgres store connects and migrates in the background: samples are buffered until it is there.
+   */
+  private async startHistory(): Promise<void> {
+    const log = this.log.child({ component: 'history' });
+    const history = await createHistory(this.options.config, log);
+    this.history = history;
+    const capture = async () => {
+      const rows = await this.processes.sample();
+      const byMemory = [...rows].sort((a, b) => b.rssBytes - a.rssBytes).slice(0, 5);
+      return [...new Set([...rows.slice(0, 10), ...byMemory])];
+    };
+    this.recorder = new Recorder(this.monitor, history, { captureProcesses: capture, log });
+    this.recorder.start();
+    this.historyStarted = history.start().catch((e: unknown) => log.error({ err: (e as Error)?.message }, 'history store failed to start'));
   }
 
   async start(): Promise<void> {
     // Telemetry first: its instrumentations must hook pg, ioredis and http before the probes load them.
     const prometheus = Boolean(this.options.http) || this.options.metricsPort !== undefined;
     this.telemetry = await startTelemetry({ monitor: this.monitor, config: this.options.config, log: this.log, version: VERSION, prometheus });
+    await this.startHistory();
     // The MCP transport is connected before the first sample so `initialize` is answered at once;
     // tool calls that arrive before the first sample wait for it (monitor.ready).
     const monitorStarted = this.monitor.start();
@@ -55,6 +85,7 @@ export class App {
     if (this.options.http) await this.startHttp(this.options.http);
     if (this.options.metricsPort !== undefined) await this.startMetricsServer(this.options.metricsPort);
     await monitorStarted;
+    await this.historyStarted;
     this.log.info({ version: VERSION, checks: this.options.config.checks.length, stdio: this.options.stdio }, 'mcp-vitals started');
   }
 
@@ -75,7 +106,7 @@ export class App {
     const config = this.options.config.http;
     const mcp = new McpHttp({
       // Per session (or per request when stateless); the caller's scopes travel in each request's authInfo.
-      createServer: () => createMcpServer({ monitor: this.monitor, version: VERSION, scopesFor: scopesFromExtra, transportObserver: this.telemetry?.mcpObserver }),
+      createServer: () => createMcpServer({ monitor: this.monitor, version: VERSION, history: this.history, processes: this.processes, scopesFor: scopesFromExtra, transportObserver: this.telemetry?.mcpObserver }),
       stateless: config.stateless,
       maxSessions: config.sessions.max,
       idleTimeoutMs: config.sessions.idleTimeout,
@@ -125,7 +156,7 @@ export class App {
   }
 
   private async startStdio(): Promise<void> {
-    const server = createMcpServer({ monitor: this.monitor, version: VERSION, transportObserver: this.telemetry?.mcpObserver });
+    const server = createMcpServer({ monitor: this.monitor, version: VERSION, history: this.history, processes: this.processes, transportObserver: this.telemetry?.mcpObserver });
     const transport = new StdioServerTransport();
     this.servers.push(server);
     // The client closing our stdin is how Claude Desktop says goodbye.
@@ -144,6 +175,9 @@ export class App {
       await Promise.all([this.httpServer?.close(), this.metricsServer?.close()]);
       await Promise.allSettled(this.servers.map((s) => s.close()));
       await this.monitor.stop();
+      // The last samples are in; write out what the history store still buffers.
+      this.recorder?.stop();
+      await this.history?.close();
       await this.telemetry?.shutdown();
       this.log.info('mcp-vitals stopped');
     })().finally(() => this.resolveStopped());

@@ -1,0 +1,103 @@
+import type { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+import type { MonitorEvents } from '../monitor/health-monitor.js';
+import type { HealthEvent, Snapshot } from '../monitor/schema.js';
+import { seriesName, STATUS_VALUE } from './series.js';
+import type { History, ProcessInfo } from './types.js';
+
+/** The series one snapshot holds, each at the time it was observed. */
+export function seriesOf(s: Snapshot, options: { host: boolean; checks: ReadonlySet<string> | 'all' }): { time: number; values: [string, number][] }[] {
+  const out: { time: number; values: [string, number][] }[] = [];
+  if (options.host) {
+    const v: [string, number][] = [];
+    const h = s.host;
+    if (h.cpu) v.push(['cpu.utilization', h.cpu.utilization]);
+    if (h.memory) {
+      v.push(['memory.utilization', h.memory.utilization]);
+      if (h.memory.swapUtilization !== null) v.push(['swap.utilization', h.memory.swapUtilization]);
+    }
+    if (h.load) v.push(['load.1m', h.load.load1]);
+    for (const f of h.filesystems ?? []) v.push([seriesName('disk.utilization', f.mountpoint), f.utilization]);
+    for (const n of h.network ?? []) {
+      if (n.receiveBytesPerSecond !== null) v.push([seriesName('network.receive', n.interface), n.receiveBytesPerSecond]);
+      if (n.transmitBytesPerSecond !== null) v.push([seriesName('network.transmit', n.interface), n.transmitBytesPerSecond]);
+    }
+    if (s.self) v.push(['self.rss', s.self.rssBytes]);
+    // Host and self checks are re-judged on every publish; they are recorded with the host sample they judge.
+    for (const c of Object.values(s.checks)) {
+      if (c.group === 'dependency') continue;
+      v.push([seriesName('check.status', c.name), STATUS_VALUE[c.status]]);
+      if (c.observedValue !== null) v.push([seriesName('check.value', c.name), c.observedValue]);
+    }
+    out.push({ time: Date.parse(s.time), values: v });
+  }
+  for (const c of Object.values(s.checks)) {
+    if (c.group !== 'dependency' || (options.checks !== 'all' && !options.checks.has(c.name))) continue;
+    const v: [string, number][] = [[seriesName('check.status', c.name), STATUS_VALUE[c.status]]];
+    if (c.latencySeconds !== null && c.latencySeconds !== undefined) v.push([seriesName('check.latency', c.name), c.latencySeconds]);
+    out.push({ time: Date.parse(c.time), values: v });
+  }
+  return out;
+}
+
+export interface RecorderOptions {
+  /** Takes the process table when a check turns bad, so a diagnosis can say what ran then; optional. */
+  captureProcesses?: () => Promise<ProcessInfo[]>;
+  log?: Logger;
+}
+
+/**
+ * Feeds the history from the monitor's events rather than from inside it: each 'snapshot' contributes the
+ * series that changed since the previous one (the host when a host sample came in, a dependency when its
+ * round finished), and each 'event' is stored as is.
+ */
+export class Recorder {
+  private lastHost: unknown;
+  private readonly lastCheckTime = new Map<string, string>();
+  private lastCapture = 0;
+  private readonly onSnapshot = (s: Snapshot) => this.record(s);
+  private readonly onEvent = (e: HealthEvent) => this.recordEvent(e);
+
+  constructor(
+    private readonly monitor: EventEmitter<MonitorEvents>,
+    private readonly history: History,
+    private readonly options: RecorderOptions = {},
+  ) {}
+
+  start(): void {
+    this.monitor.on('snapshot', this.onSnapshot);
+    this.monitor.on('event', this.onEvent);
+  }
+
+  stop(): void {
+    this.monitor.off('snapshot', this.onSnapshot);
+    this.monitor.off('event', this.onEvent);
+  }
+
+  record(s: Snapshot): void {
+    // Only samples that have not been recorded yet: snapshots are published after every check round.
+    const hostChanged = s.host !== this.lastHost && Object.keys(s.host).length > 0;
+    if (hostChanged) this.lastHost = s.host;
+    const fresh = new Set<string>();
+    for (const c of Object.values(s.checks)) {
+      if (c.group !== 'dependency' || c.runs === 0 || this.lastCheckTime.get(c.name) === c.time) continue;
+      this.lastCheckTime.set(c.name, c.time);
+      fresh.add(c.name);
+    }
+    if (!hostChanged && fresh.size === 0) return;
+    for (const { time, values } of seriesOf(s, { host: hostChanged, checks: fresh })) this.history.append(time, values);
+  }
+
+  private recordEvent(e: HealthEvent): void {
+    this.history.recordEvent(e);
+    if (e.type !== 'status' || (e.to !== 'fail' && e.to !== 'warn') || !this.options.captureProcesses) return;
+    // At most one capture every 5 s: a storm of transitions must not become a storm of /proc scans.
+    const now = Date.now();
+    if (now - this.lastCapture < 5000) return;
+    this.lastCapture = now;
+    this.options
+      .captureProcesses()
+      .then((processes) => this.history.recordProcesses({ time: Date.now(), reason: `${e.check} ${e.from} → ${e.to}`, processes }))
+      .catch((err: unknown) => this.options.log?.debug({ err: (err as Error)?.message }, 'history: process capture failed'));
+  }
+}
