@@ -1,12 +1,20 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { HealthMonitor } from '../monitor/health-monitor.js';
+import type { History } from '../store/types.js';
 import { observeTransport, wrapTool, type McpTransportObserver, type ToolCallObserver } from './middleware.js';
+import { registerPrompts } from './prompts/index.js';
+import { registerResources } from './resources/index.js';
+import { attachLiveUpdates } from './resources/live.js';
 import { tools } from './tools/index.js';
-import type { ToolContext } from './tools/types.js';
+import type { ProcessSource, ToolContext } from './tools/types.js';
 
 export interface McpServerOptions {
   monitor: HealthMonitor;
   version: string;
+  /** History for query_history, list_events and diagnose; without it those tools answer with an error. */
+  history?: History;
+  /** On-demand process table for top_processes. */
+  processes?: ProcessSource;
   observers?: ToolCallObserver[];
   /** Scopes of the caller for a request, from the HTTP layer's auth; undefined means unrestricted. */
   scopesFor?: (extra: unknown) => ReadonlySet<string> | undefined;
@@ -18,14 +26,16 @@ const INSTRUCTIONS =
   'mcp-vitals watches this machine (CPU, memory, disks, network) and the services it depends on. ' +
   'Call health_check first for the overall status and the reasons behind anything not passing; get_metrics for ' +
   'raw figures in base units; check_dependencies for databases, caches and endpoints. Every answer comes from ' +
-  'the latest scheduled sample, so calls are cheap.';
+  'the latest scheduled sample, so calls are cheap. To look back: diagnose explains what is wrong, since when and ' +
+  'what changed before; query_history and list_events show how a metric or check behaved; top_processes shows who ' +
+  'uses CPU or memory now. Subscribe to vitals://health or vitals://checks/{name} to hear of status changes.';
 
 /** One McpServer with every tool registered; transports are connected by the caller. */
 export function createMcpServer(options: McpServerOptions): McpServer {
   const server = new McpServer({ name: 'mcp-vitals', title: 'mcp-vitals', version: options.version }, { instructions: INSTRUCTIONS, capabilities: { logging: {} } });
   const ctxFor = (extra: unknown): ToolContext => {
     const scopes = options.scopesFor?.(extra);
-    return { monitor: options.monitor, ...(scopes ? { scopes } : {}) };
+    return { monitor: options.monitor, ...(options.history ? { history: options.history } : {}), ...(options.processes ? { processes: options.processes } : {}), ...(scopes ? { scopes } : {}) };
   };
   for (const def of tools) {
     server.registerTool(
@@ -34,6 +44,9 @@ export function createMcpServer(options: McpServerOptions): McpServer {
       wrapTool(def, options.monitor, ctxFor, options.observers ?? []) as never,
     );
   }
+  registerResources(server, options.monitor);
+  registerPrompts(server);
+  attachLiveUpdates(server, options.monitor);
   const observer = options.transportObserver;
   if (observer) {
     const knownTools = new Set(tools.map((t) => t.name));

@@ -45,3 +45,37 @@ export function unitOf(name: string): string {
 }
 
 export const STATUS_VALUE = { pass: 0, warn: 1, fail: 2 } as const;
+
+/** A value in its series' unit, short, for text meant for a model or a person. */
+export function formatSeriesValue(value: number, unit: string): string {
+  switch (unit) {
+    case 'ratio':
+      return `${(value * 100).toFixed(1)}%`;
+    case 's':
+      return value < 1 ? `${(value * 1000).toFixed(1)}ms` : `${value.toFixed(2)}s`;
+    case 'By':
+    case 'By/s': {
+      const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+      let n = Math.abs(value);
+      let i = 0;
+      while (n >= 1024 && i < units.length - 1) {
+        n /= 1024;
+        i++;
+      }
+      return `${value < 0 ? '-' : ''}${n.toFixed(i ? 1 : 0)} ${units[i]}${unit === 'By/s' ? '/s' : ''}`;
+    }
+    case 'status':
+      return value >= 1.5 ? 'fail' : value >= 0.5 ? 'warn' : 'pass';
+    default:
+      return Math.abs(value) >= 100 ? value.toFixed(0) : value.toPrecision(3);
+  }
+}
+
+/** A rate of change per hour in the series' unit ("+1.2 pp/h" for ratios: percentage points). */
+export function formatTrend(perHour: number, unit: string): string {
+  const sign = perHour >= 0 ? '+' : '-';
+  const v = Math.abs(perHour);
+  if (unit === 'ratio') return `${sign}${(v * 100).toFixed(v * 100 >= 1 ? 1 : 3)} pp/h`;
+  if (unit === 'status') return `${sign}${v.toFixed(3)}/h`;
+  return `${sign}${formatSeriesValue(v, unit)}/h`;
+}

@@ -2,10 +2,19 @@ import type { ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
 import type { HealthMonitor } from '../../monitor/health-monitor.js';
 import { VitalsError } from '../../shared/errors.js';
+import type { History, ProcessInfo } from '../../store/types.js';
 
-/** What a tool handler may use: the monitor to read, and who is asking. */
+/** Top processes on demand (top_processes is the one tool that samples: a process table is not kept on a schedule). */
+export interface ProcessSource {
+  top(n: number, by: 'cpu' | 'memory'): Promise<{ rows: ProcessInfo[]; total: number; sampledAt: number }>;
+}
+
+/** What a tool handler may use: the monitor and the history to read, and who is asking. */
 export interface ToolContext {
   monitor: HealthMonitor;
+  /** Sampled history and events; absent only where no store was built (then history tools say so). */
+  history?: History;
+  processes?: ProcessSource;
   /** Scopes of the caller; undefined when the transport has no authentication (stdio, open loopback). */
   scopes?: ReadonlySet<string>;
 }

@@ -1,0 +1,140 @@
+import { z } from 'zod';
+import { formatDuration, parseDuration } from '../../config/duration.js';
+import { HealthEvent } from '../../monitor/schema.js';
+import { FAMILIES, formatSeriesValue, formatTrend, seriesName } from '../../store/series.js';
+import { Resolution, SeriesPoint, SeriesSummary, StoreUnavailableError, UnknownSeriesError, type History } from '../../store/types.js';
+import { defineTool, READ_ONLY, ToolError } from './types.js';
+
+const MAX_POINTS = 120;
+const RESOLUTION_WORDS: Record<Resolution, string> = { raw: 'raw samples', '1m': '1-minute aggregates', '15m': '15-minute aggregates' };
+
+/** "15m", "6h", "7d" to milliseconds, within what any store keeps. */
+export function parseWindow(text: string, what = 'window'): number {
+  const ms = parseDuration(text);
+  if (ms === undefined || ms < 1000) throw new ToolError(`invalid ${what} "${text}": give a duration such as 15m, 6h or 7d`, 'INVALID_ARGUMENT');
+  return ms;
+}
+
+export function requireHistory(history: History | undefined): History {
+  if (!history) throw new ToolError('no history store is running in this process', 'NO_HISTORY');
+  return history;
+}
+
+/** Store failures as short tool errors: an unknown series lists what exists, an unreachable store says so. */
+export function historyError(e: unknown): never {
+  if (e instanceof UnknownSeriesError) {
+    const known = e.known;
+    throw new ToolError(
+      `unknown series "${e.series}". Available (${known.length}): ${known.slice(0, 80).join(', ')}${known.length > 80 ? ', …' : ''}. Series families: ${FAMILIES.map((f) => f.family).join(', ')}.`,
+      'UNKNOWN_SERIES',
+    );
+  }
+  if (e instanceof StoreUnavailableError) throw new ToolError(e.message, 'STORE_UNAVAILABLE');
+  throw e;
+}
+
+export const queryHistoryTool = defineTool({
+  name: 'query_history',
+  title: 'Query history',
+  description:
+    'How a metric or a check behaved over a past window (e.g. 15m, 6h, 7d): min, avg, p95, max, last value and the trend ' +
+    'per hour, plus at most 120 downsampled points (min/avg/max per step). Give `series` (cpu.utilization, ' +
+    'memory.utilization, swap.utilization, load.1m, disk.utilization:<mountpoint>, network.receive:<interface>, ' +
+    'network.transmit:<interface>, self.rss, check.status:<check>, check.latency:<check>, check.value:<check>) or ' +
+    '`check` (a check name: its latency or observed value, its status and its transitions). An unknown name answers ' +
+    'with the list of series that exist. Reads stored history only; recent windows come from raw samples, longer ones ' +
+    'from 1-minute or 15-minute aggregates (then p95 is an estimate).',
+  input: z.object({
+    series: z.string().min(1).optional().describe('A series name, e.g. "cpu.utilization" or "disk.utilization:/".'),
+    check: z.string().min(1).optional().describe('A check name (as health_check lists them), instead of `series`.'),
+    window: z.string().default('1h').describe('How far back from now: "15m", "6h", "24h", "7d".'),
+    step: z.string().optional().describe('Spacing of the points, e.g. "5m"; raised when it would give more than 120 points.'),
+  }),
+  output: z.object({
+    series: z.string(),
+    unit: z.string().describe('"ratio" (0..1), "s", "By", "By/s", "status" (0 pass, 1 warn, 2 fail), or "1"'),
+    from: z.string(),
+    to: z.string(),
+    resolution: Resolution,
+    stepSeconds: z.number(),
+    stepAdjusted: z.boolean(),
+    summary: SeriesSummary.nullable().describe('null when no sample falls in the window'),
+    points: z.array(SeriesPoint),
+    check: z
+      .object({
+        name: z.string(),
+        status: z.string().describe('current status'),
+        worstStatus: z.enum(['pass', 'warn', 'fail']).nullable().describe('worst status sampled in the window'),
+        transitions: z.array(HealthEvent).describe('status changes in the window, newest first'),
+      })
+      .optional(),
+  }),
+  annotations: { title: 'Query history', ...READ_ONLY },
+  async run(args, { monitor, history }) {
+    const h = requireHistory(history);
+    if ((args.series === undefined) === (args.check === undefined)) {
+      const known = (await h.series()).map((s) => s.name);
+      throw new ToolError(`give exactly one of \`series\` or \`check\`. Available series (${known.length}): ${known.slice(0, 80).join(', ')}`, 'INVALID_ARGUMENT');
+    }
+    const windowMs = parseWindow(args.window);
+    const step = args.step !== undefined ? parseWindow(args.step, 'step') : undefined;
+    const to = Date.now();
+    const from = to - windowMs;
+
+    let series = args.series!;
+    const checkName = args.check;
+    if (checkName !== undefined) {
+      const state = monitor.snapshot.checks[checkName];
+      const known = (await h.series()).map((s) => s.name);
+      const candidates = [seriesName('check.latency', checkName), seriesName('check.value', checkName)];
+      const found = candidates.find((c) => known.includes(c)) ?? (state ? (state.group === 'dependency' ? candidates[0]! : candidates[1]!) : undefined);
+      if (!found) historyError(new UnknownSeriesError(`check ${checkName}`, [...new Set(known.filter((k) => k.startsWith('check.')).map((k) => k.slice(k.indexOf(':') + 1)))].map((n) => `check ${n}`)));
+      series = found;
+    }
+    const r = await h.query({ series, from, to, maxPoints: MAX_POINTS, ...(step !== undefined ? { step } : {}) }).catch(historyError);
+
+    let check: { name: string; status: string; worstStatus: 'pass' | 'warn' | 'fail' | null; transitions: z.infer<typeof HealthEvent>[] } | undefined;
+    if (checkName !== undefined) {
+      const status = await h.query({ series: seriesName('check.status', checkName), from, to, maxPoints: 2 }).catch(() => undefined);
+      const max = status?.summary?.max;
+      const transitions = (await h.events({ sinceMs: from, check: checkName, limit: 50 })).filter((e) => e.type === 'status');
+      check = {
+        name: checkName,
+        status: monitor.snapshot.checks[checkName]?.status ?? 'unknown',
+        worstStatus: max === undefined ? null : max >= 2 ? 'fail' : max >= 1 ? 'warn' : 'pass',
+        transitions,
+      };
+    }
+
+    const f = (v: number) => formatSeriesValue(v, r.unit);
+    const s = r.summary;
+    // A slope over a few seconds of samples extrapolated to an hour is noise, not a trend.
+    const spanMs = s && r.points[0] ? Date.parse(s.lastTime) - Date.parse(r.points[0].time) : 0;
+    const trend = !s || s.trendPerHour === null ? 'n/a' : spanMs < 5 * 60_000 ? `n/a (samples span only ${formatDuration(Math.max(0, spanMs))})` : formatTrend(s.trendPerHour, r.unit);
+    const lines = [
+      `${series} over ${formatDuration(windowMs)} (${RESOLUTION_WORDS[r.resolution]}, ${formatDuration(r.stepMs)} steps, ${r.points.length} points${r.stepAdjusted ? '; step raised to stay within 120 points' : ''}):`,
+      s
+        ? `min ${f(s.min)}, avg ${f(s.avg)}, p95 ${f(s.p95)}${s.p95Estimated ? ' (estimated)' : ''}, max ${f(s.max)}, last ${f(s.last)} at ${s.lastTime}; ${s.count} samples; trend ${trend}`
+        : 'no samples in this window (the daemon may have started later, or the series is new).',
+    ];
+    if (check) {
+      lines.push(`check ${check.name}: now ${check.status}; worst in window ${check.worstStatus ?? 'n/a'}; ${check.transitions.length} transition(s)${check.transitions.length ? `: ${check.transitions.slice(0, 10).map((e) => `${e.time} ${e.from}→${e.to}`).join(', ')}` : ''}`);
+    }
+    if (r.points.length) lines.push(`points (start avg [min–max]): ${r.points.map((p) => `${p.time.slice(windowMs > 86_400_000 ? 5 : 11, 16)} ${f(p.avg)}${p.min !== p.max ? ` [${f(p.min)}–${f(p.max)}]` : ''}`).join('; ')}`);
+    return {
+      text: lines.join('\n'),
+      data: {
+        series,
+        unit: r.unit,
+        from: new Date(r.from).toISOString(),
+        to: new Date(r.to).toISOString(),
+        resolution: r.resolution,
+        stepSeconds: r.stepMs / 1000,
+        stepAdjusted: r.stepAdjusted,
+        summary: s,
+        points: r.points,
+        ...(check ? { check } : {}),
+      },
+    };
+  },
+});
