@@ -141,13 +141,25 @@ export function observeTransport<T extends Transport>(transport: T, observer: Mc
       pending.set(info.id, { scope, initialize: m.method === 'initialize' });
       return scope.run(() => fn(msg, extra));
     });
+  // StreamableHTTPServerTransport's handlers are accessors forwarding to an inner transport: keep feeding them,
+  // or the inner transport never sees a handler and every HTTP request hangs.
+  const inherited = (name: 'onmessage' | 'onclose') => {
+    for (let o = Object.getPrototypeOf(transport); o; o = Object.getPrototypeOf(o)) {
+      const d = Object.getOwnPropertyDescriptor(o, name);
+      if (d) return d.set;
+    }
+    return undefined;
+  };
+  const setMessage = inherited('onmessage');
   let onmessage = wrapMessage(transport.onmessage);
+  setMessage?.call(transport, onmessage);
   Object.defineProperty(transport, 'onmessage', {
     configurable: true,
     enumerable: true,
     get: () => onmessage,
     set(fn: Transport['onmessage']) {
       onmessage = wrapMessage(fn);
+      setMessage?.call(transport, onmessage);
     },
   });
 
@@ -186,13 +198,16 @@ export function observeTransport<T extends Transport>(transport: T, observer: Mc
       endSession();
     }
   };
+  const setClose = inherited('onclose');
   let onclose = wrapClose(transport.onclose);
+  setClose?.call(transport, onclose);
   Object.defineProperty(transport, 'onclose', {
     configurable: true,
     enumerable: true,
     get: () => onclose,
     set(fn: Transport['onclose']) {
       onclose = wrapClose(fn);
+      setClose?.call(transport, onclose);
     },
   });
   return transport;
