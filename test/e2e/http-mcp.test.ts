@@ -26,6 +26,12 @@ checks:
     every: 1h
 `;
 
+/** Tools whose arguments depend on each other (so the schema alone cannot produce valid ones). A new tool not
+ *  listed here is called with its schema's required properties and must answer without an error. */
+const EXAMPLE_ARGS: Record<string, Record<string, unknown>> = {
+  query_history: { series: 'cpu.utilization', window: '15m' },
+};
+
 const INIT = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
 
 describe.each([
@@ -55,10 +61,19 @@ describe.each([
     expect(tools.map((t) => t.name)).toEqual(expect.arrayContaining(['health_check', 'get_metrics', 'check_dependencies']));
     for (const tool of tools) {
       // The client validates structuredContent against the listed outputSchema, so a mismatch throws here.
-      const r = await client.callTool({ name: tool.name, arguments: minimalArgs(tool.inputSchema as never) });
+      const r = await client.callTool({ name: tool.name, arguments: EXAMPLE_ARGS[tool.name] ?? minimalArgs(tool.inputSchema as never) });
       expect(r.isError, `${tool.name}: ${JSON.stringify(r.content)}`).toBeFalsy();
       expect((r.content as { type: string; text: string }[])[0]!.text.length).toBeGreaterThan(0);
       if (tool.outputSchema) expect(r.structuredContent).toBeTypeOf('object');
+    }
+  });
+
+  it('lists and reads the resources', async () => {
+    const { resources } = await client.listResources();
+    expect(resources.length).toBeGreaterThan(0);
+    for (const r of resources) {
+      const read = await client.readResource({ uri: r.uri });
+      expect(read.contents.length, r.uri).toBeGreaterThan(0);
     }
   });
 
@@ -94,7 +109,7 @@ describe.each([
         const r = await fetch(`${daemon.url}/mcp`, { method, headers: { accept: 'text/event-stream' } });
         expect(r.status).toBe(405);
         expect(r.headers.get('allow')).toBe('POST');
-        expect((await r.json()).error.code).toBe(-32000);
+        expect(((await r.json()) as { error: { code: number } }).error.code).toBe(-32000);
       }
     });
 
