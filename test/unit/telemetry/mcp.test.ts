@@ -131,6 +131,39 @@ describe('observeTransport', () => {
     expect(r.events.filter((e) => e.startsWith('start'))).toEqual(['start ping']);
   });
 
+  it('keeps feeding a transport whose handlers are accessors over an inner transport (Streamable HTTP)', () => {
+    const inner: { onmessage?: (m: JSONRPCMessage) => void; onclose?: () => void } = {};
+    class Delegating {
+      async start() {}
+      async send() {}
+      async close() {
+        inner.onclose?.();
+      }
+      get onmessage() {
+        return inner.onmessage;
+      }
+      set onmessage(fn) {
+        inner.onmessage = fn;
+      }
+      get onclose() {
+        return inner.onclose;
+      }
+      set onclose(fn) {
+        inner.onclose = fn;
+      }
+      handleRequest() {}
+    }
+    const t = new Delegating() as unknown as Transport;
+    const r = recorder();
+    observeTransport(t, r.observer, tools);
+    const handled: string[] = [];
+    t.onmessage = (m) => handled.push((m as { method: string }).method);
+    // The inner transport is what receives the HTTP body and calls its handler.
+    inner.onmessage!({ jsonrpc: '2.0', method: 'notifications/initialized' });
+    expect(handled).toEqual(['notifications/initialized']);
+    expect(r.ended[0]?.info).toMatchObject({ method: 'notifications/initialized', transport: 'tcp' });
+  });
+
   it('ends notifications at once and leaves responses to server requests alone', () => {
     const t = fakeTransport();
     const r = recorder();
