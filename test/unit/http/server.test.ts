@@ -1,0 +1,122 @@
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { FastifyPluginAsync } from 'fastify';
+import { afterEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { HttpConfig } from '../../../src/config/schema.js';
+import { sha256Hex } from '../../../src/http/auth.js';
+import { McpHttp } from '../../../src/http/mcp-sessions.js';
+import { mcpRoutes, scopesFromExtra } from '../../../src/http/routes/mcp.js';
+import { startHttpServer, type HttpServer } from '../../../src/http/server.js';
+import { createLogger } from '../../../src/telemetry/logger.js';
+
+const log = createLogger({ level: 'silent' });
+const MCP = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+const CALL = (name: string) => JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: {} } });
+
+let server: HttpServer | undefined;
+afterEach(async () => {
+  await server?.close(100);
+  server = undefined;
+});
+
+/** A tiny MCP server: `whoami` answers the caller's scopes (as the real tools see them); `slow` takes a while. */
+function testMcp(stateless: boolean, slowMs = 300) {
+  let release: (() => void) | undefined;
+  const mcp = new McpHttp({
+    createServer: () => {
+      const s = new McpServer({ name: 't', version: '1' });
+      s.registerTool('whoami', { inputSchema: {} }, async (_a, extra) => ({ content: [{ type: 'text', text: JSON.stringify([...(scopesFromExtra(extra) ?? ['(unrestricted)'])]) }] }));
+      s.registerTool('slow', { inputSchema: { n: z.number().optional() } }, async () => {
+        await new Promise<void>((r) => {
+          release = r;
+          setTimeout(r, slowMs);
+        });
+        return { content: [{ type: 'text', text: 'done' }] };
+      });
+      return s;
+    },
+    stateless,
+    maxSessions: 10,
+    idleTimeoutMs: 60_000,
+    log,
+  });
+  return { mcp, release: () => release?.() };
+}
+
+async function start(doc: Record<string, unknown>, plugins: [FastifyPluginAsync<any>, Record<string, unknown>][], mcp?: McpHttp): Promise<string> {
+  server = await startHttpServer({ config: HttpConfig.parse({ listen: '127.0.0.1:0', ...doc }), log, insecure: false, plugins, ...(mcp ? { drain: (d: number) => mcp.shutdown(d) } : {}) });
+  return `http://127.0.0.1:${server.address.port}`;
+}
+
+const sseJson = async (r: Response) => {
+  const text = await r.text();
+  return JSON.parse(/^data: (.*)$/m.exec(text)?.[1] ?? text);
+};
+
+describe('HTTP server wiring', () => {
+  it('refuses a non-loopback bind without auth', async () => {
+    await expect(startHttpServer({ config: HttpConfig.parse({ listen: '0.0.0.0:0' }), log, insecure: false, plugins: [] })).rejects.toMatchObject({ code: 'UNSAFE_BIND' });
+  });
+
+  it('passes the caller\'s scopes to tools through authInfo; unrestricted when no auth is configured', async () => {
+    const { mcp } = testMcp(true);
+    const base = await start({ stateless: true, auth: { tokens: [{ subject: 'ops', sha256: sha256Hex('t-ops'), scopes: ['vitals:admin'] }] } }, [[mcpRoutes, { mcp }]], mcp);
+    const r = await fetch(`${base}/mcp`, { method: 'POST', headers: { ...MCP, authorization: 'Bearer t-ops' }, body: CALL('whoami') });
+    expect(JSON.parse((await sseJson(r)).result.content[0].text).sort()).toEqual(['vitals:admin', 'vitals:metrics', 'vitals:read', 'vitals:refresh']);
+    await server!.close(100);
+
+    const open = testMcp(true);
+    const base2 = await start({ stateless: true }, [[mcpRoutes, { mcp: open.mcp }]], open.mcp);
+    const r2 = await fetch(`${base2}/mcp`, { method: 'POST', headers: MCP, body: CALL('whoami') });
+    expect(JSON.parse((await sseJson(r2)).result.content[0].text)).toEqual(['(unrestricted)']);
+  });
+
+  it('rate-limits per principal, after authentication: one caller\'s budget is not another\'s', async () => {
+    const ping: FastifyPluginAsync = async (app) => void app.get('/ping', async () => 'pong');
+    const base = await start(
+      {
+        rateLimit: { max: 2, window: '1m' },
+        auth: { tokens: [{ subject: 'a', sha256: sha256Hex('t-a') }, { subject: 'b', sha256: sha256Hex('t-b') }] },
+      },
+      [[ping, {}]],
+    );
+    const get = (t?: string) => fetch(`${base}/ping`, { headers: t ? { authorization: `Bearer ${t}` } : {} });
+    expect((await get('t-a')).status).toBe(200);
+    expect((await get('t-a')).status).toBe(200);
+    const limited = await get('t-a');
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(await limited.json()).toMatchObject({ error: 'rate_limited', message: expect.stringMatching(/rate limit/) });
+    expect((await get('t-b')).status).toBe(200);
+    // Refused before the limiter: unauthenticated requests spend nobody's budget.
+    expect((await get()).status).toBe(401);
+    expect((await get('t-b')).status).toBe(200);
+  });
+
+  it('on close: in-flight calls finish, then sessions close; work past the grace period is cut', async () => {
+    const { mcp } = testMcp(false, 400);
+    const base = await start({}, [[mcpRoutes, { mcp }]], mcp);
+    const init = await fetch(`${base}/mcp`, { method: 'POST', headers: MCP, body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'c', version: '1' } } }) });
+    const sid = init.headers.get('mcp-session-id')!;
+    await init.text();
+    expect(mcp.sessionCount).toBe(1);
+    const call = fetch(`${base}/mcp`, { method: 'POST', headers: { ...MCP, 'mcp-session-id': sid, 'mcp-protocol-version': '2025-06-18' }, body: CALL('slow') });
+    while (mcp.inFlight === 0) await new Promise((r) => setTimeout(r, 10));
+    const closing = server!.close(10_000);
+    const answer = await sseJson(await call);
+    expect(answer.result.content[0].text).toBe('done');
+    await closing;
+    expect(mcp.sessionCount).toBe(0);
+    await expect(fetch(`${base}/livez`)).rejects.toThrow();
+    server = undefined;
+
+    const stuck = testMcp(true, 60_000);
+    const base2 = await start({ stateless: true }, [[mcpRoutes, { mcp: stuck.mcp }]], stuck.mcp);
+    const hung = fetch(`${base2}/mcp`, { method: 'POST', headers: MCP, body: CALL('slow') }).then((r) => r.text());
+    while (stuck.mcp.inFlight === 0) await new Promise((r) => setTimeout(r, 10));
+    await server!.close(200);
+    await expect(hung).rejects.toThrow();
+    stuck.release();
+    server = undefined;
+  });
+});
