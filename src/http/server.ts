@@ -44,7 +44,7 @@ function errorHandler(log: Logger, bodyLimit: number) {
     let message = status >= 500 ? 'Internal error' : err.message;
     if (err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || (status === 400 && err instanceof SyntaxError)) {
       code = JSONRPC.PARSE_ERROR;
-      message = /prototype/i.test(err.message) ? 'Parse error: forbidden property name' : 'Parse error: invalid JSON';
+      message = 'Parse error: invalid JSON';
     } else if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') message = `Request body larger than ${humanBytes(bodyLimit)}`;
     else if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') message = 'Unsupported Media Type: Content-Type must be application/json';
     else if (status === 500) code = JSONRPC.INTERNAL_ERROR;
@@ -72,6 +72,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     trustProxy: config.trustProxy,
+    // "__proto__" and "constructor.prototype" keys are valid JSON: drop them rather than call the body unparseable.
+    onProtoPoisoning: 'remove',
+    onConstructorPoisoning: 'remove',
   });
   app.server.headersTimeout = config.timeouts.headers;
   app.setErrorHandler(errorHandler(httpLog, config.bodyLimit));
