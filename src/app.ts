@@ -73,13 +73,14 @@ export class App {
   }
 
   async start(): Promise<void> {
-    // Telemetry first: its instrumentations must hook pg, ioredis and http before the probes load them.
+    // Telemetry loads in the background (nothing at all when nothing is configured) while the transports come up.
     const prometheus = Boolean(this.options.http) || this.options.metricsPort !== undefined;
-    this.telemetry = await startTelemetry({ monitor: this.monitor, config: this.options.config, log: this.log, version: VERSION, prometheus });
+    this.telemetry = startTelemetry({ monitor: this.monitor, config: this.options.config, log: this.log, version: VERSION, prometheus });
     await this.startHistory();
     // The MCP transport is connected before the first sample so `initialize` is answered at once;
-    // tool calls that arrive before the first sample wait for it (monitor.ready).
-    const monitorStarted = this.monitor.start();
+    // tool calls that arrive before the first sample wait for it (monitor.ready). The monitor starts once the
+    // instrumentations are hooked: its probes load pg and ioredis.
+    const monitorStarted = this.telemetry.ready.then(() => this.monitor.start());
     void this.monitor.ready.then(() => (this.monitorReady = true));
     if (this.options.stdio) await this.startStdio();
     if (this.options.http) await this.startHttp(this.options.http);

@@ -69,12 +69,14 @@ export interface McpMessageOutcome {
 export interface McpMessageScope {
   /** Runs the SDK's handling of the message, e.g. inside the request's span context. */
   run<T>(fn: () => T): T;
-  end(outcome: McpMessageOutcome): void;
+  /** `endedAt` (performance.now() time) when the end is reported later than it happened. */
+  end(outcome: McpMessageOutcome, endedAt?: number): void;
 }
 
 /** Telemetry's view of MCP traffic: one scope per request, and session ends. */
 export interface McpTransportObserver {
-  message(info: McpMessageInfo): McpMessageScope;
+  /** `startedAt` (performance.now() time) when the message is reported later than it arrived. */
+  message(info: McpMessageInfo, startedAt?: number): McpMessageScope;
   sessionEnded?(info: { transport: 'pipe' | 'tcp'; protocolVersion?: string; durationSeconds: number }): void;
 }
 

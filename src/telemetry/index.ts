@@ -17,54 +17,84 @@ export interface TelemetryOptions {
 
 export interface Telemetry {
   readonly settings: TelemetrySettings;
+  /** Settles once the SDK is loaded and the instrumentations are hooked (at once when nothing is wanted). */
+  readonly ready: Promise<void>;
   /** The current /metrics page; undefined when no HTTP server serves it. */
-  readonly metricsPage: (() => ExpositionPage | Promise<ExpositionPage>) | undefined;
+  readonly metricsPage: (() => Promise<ExpositionPage> | ExpositionPage) | undefined;
   /** Handed to createMcpServer; undefined when nothing would read what it records. */
   readonly mcpObserver: McpTransportObserver | undefined;
   /** Flushes pending spans and a last OTLP metrics push. */
   shutdown(): Promise<void>;
 }
 
-const NOTHING: Omit<Telemetry, 'settings'> = { metricsPage: undefined, mcpObserver: undefined, shutdown: async () => {} };
-
 /**
  * Starts what the environment and the served endpoints ask for and nothing more: with no HTTP server and no
- * OTLP endpoint, no part of OpenTelemetry is even loaded (stdio cold start). Must run before the monitor
- * starts, so the pg/ioredis/http instrumentations are hooked before the probe drivers load.
+ * OTLP endpoint no part of OpenTelemetry is loaded (stdio cold start). The SDK loads in the background while
+ * the transports come up, so `initialize` is not kept waiting for it; MCP messages that arrive before it is
+ * loaded are recorded once it is, with their real times but without span context. The monitor must wait for `ready`, so the pg/ioredis/http instrumentations are
+ * hooked before the probe drivers load.
  */
-export async function startTelemetry(o: TelemetryOptions): Promise<Telemetry> {
+export function startTelemetry(o: TelemetryOptions): Telemetry {
   const settings = telemetrySettings(o.env ?? process.env);
   const log = o.log.child({ component: 'telemetry' });
   if (settings.unsupportedProtocols.length) {
     log.warn({ protocols: settings.unsupportedProtocols }, 'only OTLP over HTTP with JSON (http/json) is supported; exporting that way');
   }
   const wantMetrics = o.prometheus || settings.otlpMetrics;
-  if (!wantMetrics && !settings.traces) return { settings, ...NOTHING };
+  if (!wantMetrics && !settings.traces) return { settings, ready: Promise.resolve(), metricsPage: undefined, mcpObserver: undefined, shutdown: async () => {} };
 
-  const [{ buildResource }, metricsMod, tracingMod, { createMcpObserver }] = await Promise.all([
-    import('./resource.js'),
-    wantMetrics ? import('./metrics.js') : undefined,
-    settings.traces ? import('./tracing.js') : undefined,
-    import('./mcp.js'),
-  ]);
-  const resource = buildResource(o.version);
-  const kinds = new Set(o.config.checks.map((c) => c.kind));
-  const [tracing, metrics] = await Promise.all([
-    tracingMod?.startTracing({ resource, log, version: o.version, kinds }),
-    metricsMod?.createMetrics({ monitor: o.monitor, resource, settings, prometheus: o.prometheus, log, version: o.version }),
-  ]);
-  if (metrics) o.monitor.onProbeRun = (info) => metrics.recordProbeRun(info);
-  if (tracing) o.monitor.probeScope = tracing.probeScope;
-  const exposition = metrics?.exposition;
-  log.info({ traces: settings.traces, otlpMetrics: settings.otlpMetrics, prometheus: o.prometheus }, 'telemetry started');
-  return {
-    settings,
-    metricsPage: exposition ? () => exposition.get() : undefined,
-    mcpObserver: createMcpObserver(metrics, tracing?.tracer),
-    async shutdown() {
+  let observer: McpTransportObserver | undefined;
+  let stop: () => Promise<void> = async () => {};
+  let page: (() => Promise<ExpositionPage> | ExpositionPage) | undefined;
+  const ready = (async () => {
+    const [{ buildResource }, metricsMod, tracingMod, { createMcpObserver }] = await Promise.all([
+      import('./resource.js'),
+      wantMetrics ? import('./metrics.js') : undefined,
+      settings.traces ? import('./tracing.js') : undefined,
+      import('./mcp.js'),
+    ]);
+    const resource = buildResource(o.version);
+    const kinds = new Set(o.config.checks.map((c) => c.kind));
+    const [tracing, metrics] = await Promise.all([
+      tracingMod?.startTracing({ resource, log, version: o.version, kinds }),
+      metricsMod?.createMetrics({ monitor: o.monitor, resource, settings, prometheus: o.prometheus, log, version: o.version }),
+    ]);
+    if (metrics) o.monitor.onProbeRun = (info) => metrics.recordProbeRun(info);
+    if (tracing) o.monitor.probeScope = tracing.probeScope;
+    const exposition = metrics?.exposition;
+    if (exposition) page = () => exposition.get();
+    observer = createMcpObserver(metrics, tracing?.tracer);
+    stop = async () => {
       o.monitor.onProbeRun = undefined;
       o.monitor.probeScope = undefined;
       await Promise.all([tracing?.shutdown(), metrics?.shutdown()]);
+    };
+    log.info({ traces: settings.traces, otlpMetrics: settings.otlpMetrics, prometheus: o.prometheus }, 'telemetry started');
+  })();
+
+  return {
+    settings,
+    ready,
+    metricsPage: o.prometheus ? () => page?.() ?? ready.then(() => page!()) : undefined,
+    mcpObserver: {
+      message(info) {
+        if (observer) return observer.message(info);
+        // Arrived while the SDK loads: reported with its real times once it is there. Only its span context is
+        // lost (nothing it triggers nests under it), which is the price of not delaying `initialize`.
+        const startedAt = performance.now();
+        return {
+          run: (fn) => fn(),
+          end(outcome) {
+            const endedAt = performance.now();
+            void ready.then(() => observer?.message(info, startedAt).end(outcome, endedAt), () => undefined);
+          },
+        };
+      },
+      sessionEnded: (info) => void ready.then(() => observer?.sessionEnded?.(info), () => undefined),
+    },
+    async shutdown() {
+      await ready.catch(() => undefined);
+      await stop();
     },
   };
 }

@@ -2,6 +2,9 @@ import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, ty
 import type { McpMessageInfo, McpMessageOutcome, McpTransportObserver } from '../mcp/middleware.js';
 import type { Metrics } from './metrics.js';
 
+/** A performance.now() time as epoch milliseconds, for span start and end times. */
+const epochMs = (perfTime: number) => performance.timeOrigin + perfTime;
+
 /** error.type per the OTel MCP conventions: the JSON-RPC code, or `tool_error` for an `isError` result. */
 export function errorType(outcome: McpMessageOutcome): string | undefined {
   if (outcome.errorCode !== undefined) return String(outcome.errorCode);
@@ -48,22 +51,21 @@ export function spanAttributes(info: McpMessageInfo): Attributes {
 export function createMcpObserver(metrics: Metrics | undefined, tracer: Tracer | undefined): McpTransportObserver | undefined {
   if (!metrics && !tracer) return undefined;
   return {
-    message(info) {
-      const started = performance.now();
+    message(info, started = performance.now()) {
       let ctx: Context | undefined;
       let span: Span | undefined;
       if (tracer) {
         const parent = info.meta?.traceparent ? propagation.extract(ROOT_CONTEXT, info.meta) : context.active();
-        span = tracer.startSpan(spanName(info), { kind: SpanKind.SERVER, attributes: spanAttributes(info) }, parent);
+        span = tracer.startSpan(spanName(info), { kind: SpanKind.SERVER, attributes: spanAttributes(info), startTime: epochMs(started) }, parent);
         ctx = trace.setSpan(parent, span);
       }
       let ended = false;
       return {
         run: (fn) => (ctx ? context.with(ctx, fn) : fn()),
-        end(outcome) {
+        end(outcome, at = performance.now()) {
           if (ended) return;
           ended = true;
-          metrics?.recordOperation((performance.now() - started) / 1000, operationAttributes(info, outcome));
+          metrics?.recordOperation((at - started) / 1000, operationAttributes(info, outcome));
           if (!span) return;
           const err = errorType(outcome);
           if (outcome.protocolVersion) span.setAttribute('mcp.protocol.version', outcome.protocolVersion);
@@ -72,7 +74,7 @@ export function createMcpObserver(metrics: Metrics | undefined, tracer: Tracer |
             if (outcome.errorCode !== undefined) span.setAttribute('rpc.response.status_code', String(outcome.errorCode));
             span.setStatus({ code: SpanStatusCode.ERROR, ...(outcome.errorMessage ? { message: outcome.errorMessage } : {}) });
           }
-          span.end();
+          span.end(epochMs(at));
         },
       };
     },

@@ -59,7 +59,7 @@ export async function startTracing(o: TracingOptions): Promise<Tracing> {
   if (pgMod) instrumentations.push(new pgMod.PgInstrumentation({ requireParentSpan: true }));
   if (redisMod) instrumentations.push(new redisMod.IORedisInstrumentation({ requireParentSpan: true }));
   registerInstrumentations({ tracerProvider: provider, instrumentations });
-  patchLoaded(['node:http', 'node:https', ...(wantPg ? ['pg'] : []), ...(wantRedis ? ['ioredis'] : [])]);
+  patchLoaded(['node:http', 'node:https', ...(wantPg ? ['pg', 'pg-pool'] : []), ...(wantRedis ? ['ioredis'] : [])]);
 
   setTraceContextSource(() => {
     const sc = trace.getSpanContext(context.active());
