@@ -111,7 +111,8 @@ export class Accumulator {
     this.sxx += b.count * a * a + 2 * a * b.sumT * h + b.sumTT * h * h;
     this.sxv += a * b.sum + b.sumTV * h;
     this.svv += b.sumVV;
-    const lastTime = b.start + b.lastT * 1000;
+    // Sample times are whole milliseconds; seconds × 1000 can land just below one (1.001 s → 1000.9999…).
+    const lastTime = b.start + Math.round(b.lastT * 1000);
     if (lastTime >= this.lastTime) {
       this.last = b.last;
       this.lastTime = lastTime;

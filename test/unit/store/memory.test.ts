@@ -203,3 +203,16 @@ describe('MemoryHistory: query_history summaries against brute force', () => {
     expect((await h.events({ untilMs: 2000, limit: 2 })).map((e) => e.reason)).toEqual(['2', '1']);
   });
 });
+
+describe('MemoryHistory: exact last time from aggregates', () => {
+  it('reports the last sample time to the millisecond even where seconds × 1000 rounds down (1.001 s)', async () => {
+    let now = Date.UTC(2026, 0, 1);
+    const h = store(() => now);
+    now += 1001;
+    h.append(now, [['x', 1]]);
+    now += 2 * HOUR;
+    const r = await h.query({ series: 'x', from: now - 3 * HOUR, to: now });
+    expect(r.resolution).toBe('1m');
+    expect(r.summary!.lastTime).toBe(new Date(Date.UTC(2026, 0, 1) + 1001).toISOString());
+  });
+});

@@ -1,0 +1,146 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { LoggingMessageNotificationSchema, ResourceUpdatedNotificationSchema, type LoggingMessageNotification } from '@modelcontextprotocol/sdk/types.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeConfig } from '../support/cli.js';
+import { FaultProxy } from '../support/fault-proxy.js';
+import { CLI } from '../support/paths.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, ms = 15_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+interface Daemon {
+  client: Client;
+  updates: string[];
+  logs: LoggingMessageNotification['params'][];
+  stderr: () => string;
+}
+
+async function startDaemon(configPath: string): Promise<Daemon> {
+  const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, 'serve', '--stdio', '--config', configPath], env: { ...process.env, VITALS_LOG_LEVEL: 'info' } as Record<string, string>, stderr: 'pipe' });
+  let stderr = '';
+  transport.stderr?.on('data', (d) => (stderr += d));
+  const client = new Client({ name: 'e2e-live', version: '1.0.0' });
+  const d: Daemon = { client, updates: [], logs: [], stderr: () => stderr };
+  client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => void d.updates.push(n.params.uri));
+  client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => void d.logs.push(n.params));
+  await client.connect(transport);
+  return d;
+}
+
+type Json = Record<string, any>;
+const call = async (d: Daemon, name: string, args: Json = {}): Promise<Json> => {
+  const r = await d.client.callTool({ name, arguments: args });
+  if (r.isError) throw new Error(`${name}: ${(r.content as { text: string }[])[0]?.text}`);
+  return r.structuredContent as Json;
+};
+const cacheStatus = async (d: Daemon) => ((await call(d, 'check_dependencies', { names: ['cache'] })).checks[0].status as string);
+
+describe('a dependency cut through the fault proxy, seen through resources, logs, events and diagnose', () => {
+  let proxy: FaultProxy;
+  let subscribed: Daemon;
+  let unsubscribed: Daemon;
+  const CHECK_URI = 'vitals://checks/cache';
+
+  beforeAll(async () => {
+    proxy = await FaultProxy.start({ host: '127.0.0.1', port: 6379 });
+    // failureThreshold 1 and a 500 ms schedule keep the test quick; a high breaker threshold keeps
+    // breaker events out of the count.
+    const config = writeConfig(`
+host:
+  interval: 1s
+checks:
+  - name: cache
+    kind: redis
+    url: redis://127.0.0.1:${proxy.port}
+    every: 500ms
+    timeout: 1s
+    failureThreshold: 1
+    successThreshold: 1
+    breaker: { failures: 1000 }
+`);
+    [subscribed, unsubscribed] = await Promise.all([startDaemon(config), startDaemon(config)]);
+    await subscribed.client.subscribeResource({ uri: CHECK_URI });
+    await subscribed.client.subscribeResource({ uri: 'vitals://health' });
+    await subscribed.client.setLoggingLevel('warning');
+    // 'error' is below 'critical': this client asked not to hear of a failed check.
+    await unsubscribed.client.setLoggingLevel('critical');
+    for (const d of [subscribed, unsubscribed]) await until('cache to pass', async () => (await cacheStatus(d)) === 'pass');
+  });
+
+  afterAll(async () => {
+    await Promise.allSettled([subscribed?.client.close(), unsubscribed?.client.close()]);
+    await proxy?.close();
+  });
+
+  it('declares subscribe and lists the check as a resource', async () => {
+    expect(subscribed.client.getServerCapabilities()?.resources).toMatchObject({ subscribe: true, listChanged: true });
+    const { resources } = await subscribed.client.listResources();
+    expect(resources.map((r) => r.uri)).toEqual(expect.arrayContaining(['vitals://health', 'vitals://events', CHECK_URI]));
+    const read = await subscribed.client.readResource({ uri: CHECK_URI });
+    expect(JSON.parse((read.contents[0] as { text: string }).text)).toMatchObject({ name: 'cache', status: 'pass' });
+  });
+
+  it('one cut: one event, one resources/updated to the subscribed client and none to the other, a log line at its level, and a diagnose finding', async () => {
+    const cutAt = Date.now();
+    const before = { updates: subscribed.updates.length, logs: subscribed.logs.length };
+    expect(unsubscribed.updates).toEqual([]);
+    await proxy.refuse();
+
+    for (const d of [subscribed, unsubscribed]) await until('cache to fail', async () => (await cacheStatus(d)) === 'fail');
+    await until('the notification', () => subscribed.updates.slice(before.updates).includes(CHECK_URI));
+    // Several more failed runs (every 500 ms) must not notify again: only a status change does.
+    await sleep(2500);
+
+    const updates = subscribed.updates.slice(before.updates);
+    expect(updates.filter((u) => u === CHECK_URI)).toHaveLength(1);
+    expect(updates).toContain('vitals://health');
+    expect(unsubscribed.updates).toEqual([]);
+
+    const read = await subscribed.client.readResource({ uri: CHECK_URI });
+    expect(JSON.parse((read.contents[0] as { text: string }).text)).toMatchObject({ name: 'cache', status: 'fail' });
+
+    const listed = await call(subscribed, 'list_events', { window: '5m', check: 'cache' });
+    const events = (listed.events as Json[]).filter((e) => Date.parse(e.time) >= cutAt - 1000);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ check: 'cache', type: 'status', from: 'pass', to: 'fail' });
+
+    const logs = subscribed.logs.slice(before.logs).filter((l) => (l.data as Json).check === 'cache');
+    expect(logs).toHaveLength(1);
+    expect(logs[0]).toMatchObject({ level: 'error', logger: 'mcp-vitals', data: { check: 'cache', to: 'fail', time: events[0]!.time } });
+    expect(unsubscribed.logs.filter((l) => (l.data as Json).check === 'cache')).toEqual([]);
+
+    const report = await call(subscribed, 'diagnose', { window: '15m' });
+    const finding = (report.findings as Json[]).find((f) => f.kind === 'failing' && f.check === 'cache');
+    expect(finding).toBeDefined();
+    expect(finding!.time).toBe(events[0]!.time);
+    expect(finding!.title).toContain('cache');
+    expect(finding!.title).toContain(events[0]!.time);
+    expect(finding!.figures).toMatchObject({ status: 'fail', since: events[0]!.time, breaker: 'closed' });
+  });
+
+  it('recovery notifies again; after unsubscribing, a new cut does not', async () => {
+    const n = subscribed.updates.filter((u) => u === CHECK_URI).length;
+    await proxy.restore();
+    await until('cache to pass again', async () => (await cacheStatus(subscribed)) === 'pass');
+    await until('the recovery notification', () => subscribed.updates.filter((u) => u === CHECK_URI).length === n + 1);
+    expect(subscribed.logs.some((l) => (l.data as Json).check === 'cache' && (l.data as Json).to === 'pass')).toBe(false);
+
+    await subscribed.client.unsubscribeResource({ uri: CHECK_URI });
+    const cutAt = Date.now();
+    await proxy.refuse();
+    await until('the second failure event', async () => ((await call(subscribed, 'list_events', { window: '5m', check: 'cache' })).events as Json[]).some((e) => e.to === 'fail' && Date.parse(e.time) >= cutAt - 1000));
+    await sleep(1000);
+    expect(subscribed.updates.filter((u) => u === CHECK_URI)).toHaveLength(n + 1);
+    await proxy.restore();
+  });
+});
