@@ -117,7 +117,7 @@ export async function diagnose({ snapshot, history, now, windowMs, check }: Diag
 
     // Host resources in the minutes before, against the hour before that.
     for (const series of resourceSeries) {
-      const [recent, base] = await Promise.all([tryQuery(history, series, time - BEFORE_MS, time), tryQuery(history, series, time - BEFORE_MS - 3_600_000, time - BEFORE_MS)]);
+      const [recent, base] = await Promise.all([tryQuery(history, series, time - BEFORE_MS, time), tryQuery(history, series, time - BEFORE_MS - 3_600_000, time - BEFORE_MS - 1)]);
       if (!recent?.summary || !base?.summary) continue;
       if (!notableChange(series, base.summary.avg, recent.summary.avg, recent.summary.max)) continue;
       const unit = unitOf(series);
