@@ -66,7 +66,8 @@ export function readiness(s: Snapshot, options: { started: boolean; shuttingDown
   lines.push(options.shuttingDown ? { name: 'shutdown', ok: false, reason: 'shutting down' } : { name: 'shutdown', ok: true });
   for (const c of Object.values(s.checks)) {
     if (!c.critical || options.exclude.has(c.name)) continue;
-    lines.push(c.status === 'fail' ? { name: c.name, ok: false, reason: c.output || 'failed' } : { name: c.name, ok: true });
+    if (c.group === 'dependency' && (c.runs ?? 0) === 0) lines.push({ name: c.name, ok: false, reason: 'not checked yet' });
+    else lines.push(c.status === 'fail' ? { name: c.name, ok: false, reason: c.output || 'failed' } : { name: c.name, ok: true });
   }
   return { ready: lines.every((l) => l.ok), lines };
 }

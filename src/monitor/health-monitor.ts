@@ -66,8 +66,11 @@ export class HealthMonitor extends EventEmitter<MonitorEvents> {
   private lastRefreshEnd = 0;
   private started = false;
   private readyResolve!: () => void;
-  /** Resolves once the first host sample and the first round of checks are in the snapshot. */
+  /** Resolves once the first host sample is in the snapshot (dependency checks may still be on their first round). */
   readonly ready: Promise<void>;
+  private checkedResolve!: () => void;
+  /** Resolves once every dependency check has a result of its own. */
+  readonly checked = new Promise<void>((r) => (this.checkedResolve = r));
   readonly secrets: Set<string>;
   /** Observers of probe runs (telemetry); kept apart from the snapshot so they cost nothing when absent. */
   onProbeRun: ((info: ProbeRunInfo) => void) | undefined;
@@ -115,8 +118,12 @@ export class HealthMonitor extends EventEmitter<MonitorEvents> {
     await this.createDependencyChecks();
     // A short first interval gives CPU a delta to measure; the snapshot is then ready within ~0.25 s.
     await new Promise((r) => setTimeout(r, 250));
-    await Promise.all([this.sampleHost(), ...this.deps.map((d) => this.runCheck(d))]);
+    // Readers wait for the first host sample only: a dependency that hangs at boot must not hold every tool
+    // call for its timeout. Its row says "not run yet" and /readyz stays 503 until it has a result.
+    const firstRound = Promise.all(this.deps.map((d) => this.runCheck(d)));
+    await this.sampleHost();
     this.readyResolve();
+    void firstRound.then(() => this.checkedResolve());
     const onError = (e: unknown) => this.log.error({ err: e }, 'scheduled run failed');
     this.jobs.push(schedule({ every: this.config.host.interval }, () => this.sampleHost(), onError));
     for (const d of this.deps) {
@@ -147,6 +154,7 @@ export class HealthMonitor extends EventEmitter<MonitorEvents> {
     await new Promise((r) => setTimeout(r, 500));
     await Promise.all([this.sampleHost(), ...this.deps.map((d) => this.runCheck(d))]);
     this.readyResolve();
+    this.checkedResolve();
     return this.current;
   }
 

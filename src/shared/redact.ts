@@ -2,8 +2,12 @@
 
 export const REDACTED = '***';
 
-/** Keys whose values are secrets wherever they appear (config, headers, log objects). */
-const SECRET_KEY = /^(password|passwd|pass|secret|token|apikey|api_key|api-key|authorization|proxy-authorization|cookie|set-cookie|x-api-key|private_?key|client_?secret|access_?token|refresh_?token|credentials?|tokenHash|sha256)$/i;
+/**
+ * Keys whose values are secrets wherever they appear (config, headers, log objects): any key that names a
+ * password, token, key, secret, cookie or credential, so `X-Api-Key`, `X-Auth-Token`, `clientSecret` and
+ * `Proxy-Authorization` are covered as well as `password`.
+ */
+const SECRET_KEY = /(passw(or)?d|^pass$|pwd|secret|token|api[-_]?key|auth(orization|[-_]?key)?$|cookie|credential|private[-_]?key|session[-_]?id|signature|sha256)/i;
 
 export function isSecretKey(key: string): boolean {
   return SECRET_KEY.test(key);
@@ -33,7 +37,8 @@ export function redactText(text: string, secrets: Iterable<string> = []): string
 /** Deep copy with secret-named keys masked and URL credentials scrubbed from every string. */
 export function redactDeep<T>(value: T): T {
   const walk = (v: unknown, key?: string): unknown => {
-    if (key !== undefined && isSecretKey(key) && v !== undefined && v !== null && v !== '') return REDACTED;
+    // Only scalar values are masked: an `auth:` section keeps its shape, its secrets inside are masked by key.
+    if (key !== undefined && isSecretKey(key) && (typeof v === 'string' || typeof v === 'number') && v !== '') return REDACTED;
     if (typeof v === 'string') return redactUrl(v);
     if (Array.isArray(v)) return v.map((x) => walk(x));
     if (v !== null && typeof v === 'object') {

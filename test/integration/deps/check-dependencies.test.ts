@@ -23,6 +23,7 @@ async function monitor(checks: unknown[], extra: Record<string, unknown> = {}): 
   const m = new HealthMonitor(parseConfig({ host: HOST_OFF, refreshMinInterval: 0, checks, ...extra }), createLogger({ level: 'silent' }));
   monitors.push(m);
   await m.start();
+  await m.checked;
   return m;
 }
 afterEach(async () => {

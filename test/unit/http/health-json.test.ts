@@ -5,7 +5,7 @@ import type { CheckState, Snapshot } from '../../../src/monitor/schema.js';
 
 const check = (over: Partial<CheckState>): CheckState => ({
   name: 'x', kind: 'postgres', group: 'dependency', component: 'x', measurement: 'responseTime', status: 'pass', critical: false,
-  observedValue: 0.002, observedUnit: 's', output: '', since: '2026-01-01T00:00:00.000Z', time: '2026-01-01T00:00:05.000Z', ...over,
+  observedValue: 0.002, observedUnit: 's', output: '', since: '2026-01-01T00:00:00.000Z', time: '2026-01-01T00:00:05.000Z', runs: 1, ...over,
 });
 
 const snap = (checks: CheckState[], status: Snapshot['status'] = 'pass'): Snapshot => ({
@@ -43,6 +43,11 @@ describe('readiness', () => {
     expect(r.ready).toBe(false);
     expect(r.lines).toContainEqual({ name: 'a', ok: false, reason: 'refused' });
     expect(readiness(s, { ...opts, exclude: new Set(['a']) }).ready).toBe(true);
+  });
+  it('not ready while a critical dependency has not been checked yet', () => {
+    const r = readiness(snap([check({ name: 'a', critical: true, runs: 0 })]), opts);
+    expect(r.ready).toBe(false);
+    expect(r.lines).toContainEqual({ name: 'a', ok: false, reason: 'not checked yet' });
   });
   it('not ready before the first sample or while shutting down', () => {
     expect(readiness(snap([]), { ...opts, started: false }).ready).toBe(false);

@@ -17,3 +17,15 @@ describe('redaction', () => {
     expect(redactDeep(cfg)).toEqual({ checks: [{ url: 'postgres://u:***@h/d' }, { headers: { Authorization: '***' } }] });
   });
 });
+
+describe('secret keys', () => {
+  it('covers header and config spellings', async () => {
+    const { isSecretKey } = await import('../../../src/shared/redact.js');
+    for (const k of ['password', 'PGPASSWORD', 'X-Api-Key', 'x-auth-token', 'Authorization', 'Proxy-Authorization', 'clientSecret', 'Cookie', 'privateKey', 'sha256', 'token'])
+      expect(isSecretKey(k), k).toBe(true);
+    for (const k of ['url', 'name', 'host', 'timeout', 'author', 'authorizationServers', 'kind']) expect(isSecretKey(k), k).toBe(false);
+  });
+  it('keeps the shape of sections named like secrets', () => {
+    expect(redactDeep({ auth: { tokens: [{ subject: 'a', sha256: 'abc' }] }, headers: { 'X-Api-Key': 'k1' } })).toEqual({ auth: { tokens: [{ subject: 'a', sha256: '***' }] }, headers: { 'X-Api-Key': '***' } });
+  });
+});
