@@ -210,8 +210,11 @@ export const HistoryConfig = z
     batchSize: z.number().int().min(1).max(100_000).default(5000),
     /** PostgreSQL: samples held while the database is away; beyond this the oldest are dropped (counted and logged). */
     bufferMax: z.number().int().min(100).max(10_000_000).default(100_000),
-    /** Series kept at most (mounts and interfaces come and go); samples of further series are dropped and counted. */
-    maxSeries: z.number().int().min(1).max(100_000).default(2000),
+    /**
+     * Series kept at most (mounts and interfaces come and go); samples of further series are dropped and counted.
+     * The memory store holds about 200 KiB per series at the default retention, so 500 bounds it near 100 MiB.
+     */
+    maxSeries: z.number().int().min(1).max(100_000).default(500),
     /** Memory: raw samples kept per series at most (3600 = one hour at one per second). */
     maxRawPerSeries: z.number().int().min(10).max(1_000_000).default(3600),
     /** PostgreSQL: when the downsampling and retention jobs run (node-cron). */

@@ -386,9 +386,11 @@ export class PostgresHistory implements History {
     let id = this.ids.get(q.series);
     if (id === undefined) {
       // Known but not flushed yet: write it now so the answer includes what is buffered.
-      if (this.known.has(q.series)) await this.flush();
-      id = this.ids.get(q.series);
-      if (id === undefined) throw new UnknownSeriesError(q.series, (await this.series()).map((s) => s.name));
+      if (this.known.has(q.series)) {
+        await this.flush();
+        id = this.ids.get(q.series);
+        if (id === undefined) throw this.unavailable();
+      } else throw new UnknownSeriesError(q.series, (await this.series()).map((s) => s.name));
     }
     try {
       return await this.queryTier(id, q);
