@@ -1,4 +1,5 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import type { HealthMonitor } from '../monitor/health-monitor.js';
 import type { History } from '../store/types.js';
 import { observeTransport, wrapTool, type McpTransportObserver, type ToolCallObserver } from './middleware.js';
@@ -30,9 +31,16 @@ const INSTRUCTIONS =
   'what changed before; query_history and list_events show how a metric or check behaved; top_processes shows who ' +
   'uses CPU or memory now. Subscribe to vitals://health or vitals://checks/{name} to hear of status changes.';
 
+/**
+ * One validator (an Ajv instance and its compiled-schema cache) shared by every server: left to itself the SDK
+ * builds a fresh Ajv per McpServer, which was the largest cost of a stateless HTTP request and of each session.
+ */
+let validator: AjvJsonSchemaValidator | undefined;
+
 /** One McpServer with every tool registered; transports are connected by the caller. */
 export function createMcpServer(options: McpServerOptions): McpServer {
-  const server = new McpServer({ name: 'mcp-vitals', title: 'mcp-vitals', version: options.version }, { instructions: INSTRUCTIONS, capabilities: { logging: {} } });
+  validator ??= new AjvJsonSchemaValidator();
+  const server = new McpServer({ name: 'mcp-vitals', title: 'mcp-vitals', version: options.version }, { instructions: INSTRUCTIONS, capabilities: { logging: {} }, jsonSchemaValidator: validator });
   const ctxFor = (extra: unknown): ToolContext => {
     const scopes = options.scopesFor?.(extra);
     return { monitor: options.monitor, ...(options.history ? { history: options.history } : {}), ...(options.processes ? { processes: options.processes } : {}), ...(scopes ? { scopes } : {}) };
