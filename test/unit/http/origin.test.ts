@@ -1,3 +1,5 @@
+import { JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { hostName, OriginPolicy } from '../../../src/http/origin.js';
 import { isInitialize, requestId, validateMessages } from '../../../src/http/jsonrpc.js';
@@ -64,6 +66,29 @@ describe('JSON-RPC shape', () => {
     expect(requestId({ id: { a: 1 } })).toBeNull();
     expect(isInitialize({ jsonrpc: '2.0', id: 1, method: 'initialize' })).toBe(true);
     expect(isInitialize([{ method: 'initialize' }])).toBe(false);
+  });
+});
+
+describe('JSON-RPC fast path', () => {
+  it('agrees with the SDK schema on every message (property)', () => {
+    const msg = fc.record(
+      {
+        jsonrpc: fc.oneof(fc.constant('2.0'), fc.jsonValue()),
+        id: fc.oneof(fc.integer(), fc.string(), fc.double(), fc.constant(null), fc.constant(2 ** 60)),
+        method: fc.oneof(fc.constant('ping'), fc.jsonValue()),
+        params: fc.oneof(fc.object(), fc.jsonValue(), fc.record({ _meta: fc.oneof(fc.object(), fc.jsonValue(), fc.record({ progressToken: fc.jsonValue() })) })),
+        result: fc.object(),
+        error: fc.jsonValue(),
+        other: fc.jsonValue(),
+      },
+      { requiredKeys: [] },
+    );
+    // Mostly near-valid requests, where the fast path decides.
+    const near = fc.record(
+      { jsonrpc: fc.constant('2.0'), method: fc.string(), id: fc.oneof(fc.integer(), fc.string(), fc.double(), fc.constant(2 ** 60)), params: fc.oneof(fc.object(), fc.constant(null), fc.record({ _meta: fc.jsonValue() })) },
+      { requiredKeys: ['jsonrpc', 'method'] },
+    );
+    fc.assert(fc.property(fc.oneof(msg, near), (m) => validateMessages(m).ok === JSONRPCMessageSchema.safeParse(m).success), { numRuns: 2000 });
   });
 });
 
