@@ -12,6 +12,7 @@ Usage:
   vitals check [--json] [--config FILE]                       one sampling round; exit 0 ok, 1 warning, 2 failed, 3 unknown
   vitals config validate FILE                                 validate a config file; exit 2 when invalid
   vitals config print [--config FILE]                         print the effective config, secrets redacted
+  vitals token new [SUBJECT]                                  a random bearer token and the http.auth.tokens entry (hash only) for it
   vitals --version | --help
 
 Environment: VITALS_CONFIG (config file), VITALS_LOG_LEVEL (fatal|error|warn|info|debug|trace|silent);
@@ -66,6 +67,18 @@ export async function main(argv: string[]): Promise<number> {
       if (sub === 'print') return (await import('./commands/config.js')).configPrint(values.config);
       process.stderr.write('vitals config: expected "validate FILE" or "print"\n');
       return 2;
+    case 'token': {
+      if (sub !== 'new') {
+        process.stderr.write('vitals token: expected "new [SUBJECT]"\n');
+        return 2;
+      }
+      // 256 random bits: a static token needs no slow hash when it cannot be guessed.
+      const { randomBytes, createHash } = await import('node:crypto');
+      const token = randomBytes(32).toString('base64url');
+      const subject = arg && /^[\w.@:+-]{1,128}$/.test(arg) ? arg : 'client';
+      process.stdout.write(`token (give it to the client; it is stored nowhere):\n  ${token}\nconfig (http.auth.tokens):\n  - { subject: ${subject}, sha256: ${createHash('sha256').update(token).digest('hex')}, scopes: [vitals:read] }\n`);
+      return 0;
+    }
     default:
       process.stderr.write(`vitals: unknown command "${command}"\n\n${USAGE}`);
       return 2;

@@ -1,7 +1,8 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.js';
 import { connectClient, makeToken, MCP_HEADERS, postMcp, startDaemon, type Daemon } from '../support/http-daemon.js';
 import { newKey, signJwt, startJwks, type JwksServer, type SigningKey } from '../support/http-jwks.js';
 
@@ -233,6 +234,19 @@ http:
     const text = await postMcp(daemon.url, PING, { ...bearer(reader.token), 'content-type': 'text/plain' });
     expect(text.status).toBe(415);
     expect(text.json.error.code).toBe(-32000);
+  });
+});
+
+describe('vitals token new', () => {
+  it('prints a random token and a config entry holding only its hash', async () => {
+    const { code, stdout } = await runCli(['token', 'new', 'ci-bot']);
+    expect(code).toBe(0);
+    const token = /^ {2}([A-Za-z0-9_-]{43})$/m.exec(stdout)![1]!;
+    const hash = /sha256: ([0-9a-f]{64})/.exec(stdout)![1];
+    expect(hash).toBe(createHash('sha256').update(token).digest('hex'));
+    expect(stdout).toContain('subject: ci-bot');
+    const again = await runCli(['token', 'new']);
+    expect(again.stdout).not.toContain(token);
   });
 });
 
