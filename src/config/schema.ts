@@ -164,6 +164,7 @@ export const HttpConfig = z
     timeouts: z
       .object({ headers: Duration.default(10_000), request: Duration.default(30_000), keepAlive: Duration.default(5000) })
       .strict()
+      .refine((t) => t.request === 0 || t.headers <= t.request, { message: 'the headers must arrive within the request timeout', path: ['headers'] })
       .default({ headers: 10_000, request: 30_000, keepAlive: 5000 }),
     rateLimit: z
       .object({

@@ -8,8 +8,20 @@ import { isIP } from 'node:net';
 export interface OriginPolicyOptions {
   /** The host we listen on; a name (not a wildcard address) is accepted as a Host. */
   listenHost: string;
+  /** Check Host at all (see hostCheckNeeded). */
+  checkHost: boolean;
   allowedHosts: readonly string[];
   allowedOrigins: readonly string[];
+}
+
+/**
+ * Rebinding matters where nothing else stops a browser: a loopback daemon (the classic target) and any daemon
+ * without authentication. A non-loopback bind with bearer auth is reached under names we cannot guess
+ * (Service DNS, ingress hosts) and browsers cannot attach a bearer token, so Host is checked there only when
+ * `allowedHosts` is given.
+ */
+export function hostCheckNeeded(o: { listenLoopback: boolean; authConfigured: boolean; allowedHosts: readonly string[] }): boolean {
+  return o.allowedHosts.length > 0 || o.listenLoopback || !o.authConfigured;
 }
 
 const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
@@ -37,18 +49,20 @@ export class OriginPolicy {
   private readonly hosts: string[];
   private readonly origins: string[];
   private readonly listenName: string | undefined;
+  private readonly checkHost: boolean;
 
   constructor(options: OriginPolicyOptions) {
     const listen = options.listenHost.toLowerCase();
     const listenName = listen.includes(':') && !listen.startsWith('[') ? `[${listen}]` : listen;
     this.listenName = WILDCARD_ADDRESSES.has(listen) ? undefined : listenName;
     this.hosts = [...options.allowedHosts.map((h) => h.toLowerCase()), ...(this.listenName ? [this.listenName] : [])];
+    this.checkHost = options.checkHost;
     this.origins = options.allowedOrigins.map((o) => o.toLowerCase().replace(/\/$/, ''));
   }
 
   hostAllowed(hostHeader: string | undefined): boolean {
     // HTTP/1.1 requires Host; a request without one did not come from a browser.
-    if (hostHeader === undefined) return true;
+    if (!this.checkHost || hostHeader === undefined) return true;
     const name = hostName(hostHeader);
     if (name === undefined) return false;
     if (LOOPBACK_NAMES.has(name) || isIpLiteral(name)) return true;

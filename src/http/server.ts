@@ -5,7 +5,7 @@ import { VitalsError } from '../shared/errors.js';
 import { Authenticator } from './auth.js';
 import { JSONRPC, jsonRpcError } from './jsonrpc.js';
 import { isLoopback, parseListen, type ListenAddress } from './listen.js';
-import { OriginPolicy } from './origin.js';
+import { hostCheckNeeded, OriginPolicy } from './origin.js';
 import { rateLimitPlugin } from './rate-limit.js';
 import { routePolicy, securityPlugin } from './security.js';
 
@@ -60,6 +60,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   const { config, log } = options;
   const { host, port } = parseListen(options.listen ?? config.listen);
   if (!isLoopback(host) && !config.auth && !options.insecure) throw new UnsafeBindError(host);
+  if (!isLoopback(host) && !config.auth) log.warn({ host }, 'listening beyond loopback without authentication (--insecure): whoever reaches this port can call every tool');
   const httpLog = log.child({ component: 'http' });
   const app = Fastify({
     loggerInstance: httpLog as unknown as FastifyBaseLogger,
@@ -82,7 +83,12 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   const authenticator = new Authenticator(config.auth, config.metricsAuth.tokens);
   await app.register(securityPlugin, {
     authenticator,
-    origins: new OriginPolicy({ listenHost: host, allowedHosts: config.allowedHosts, allowedOrigins: config.allowedOrigins }),
+    origins: new OriginPolicy({
+      listenHost: host,
+      checkHost: hostCheckNeeded({ listenLoopback: isLoopback(host), authConfigured: config.auth !== undefined, allowedHosts: config.allowedHosts }),
+      allowedHosts: config.allowedHosts,
+      allowedOrigins: config.allowedOrigins,
+    }),
     policy: routePolicy(config),
     ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
     authorizationServers: config.auth?.authorizationServers ?? [],

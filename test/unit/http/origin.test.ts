@@ -1,15 +1,15 @@
 import { JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { hostName, OriginPolicy } from '../../../src/http/origin.js';
+import { hostCheckNeeded, hostName, OriginPolicy } from '../../../src/http/origin.js';
 import { isInitialize, requestId, validateMessages } from '../../../src/http/jsonrpc.js';
 import { routePolicy } from '../../../src/http/security.js';
 import { HttpConfig } from '../../../src/config/schema.js';
 
 describe('Host and Origin (DNS rebinding)', () => {
-  const loopback = new OriginPolicy({ listenHost: '127.0.0.1', allowedHosts: [], allowedOrigins: [] });
-  const named = new OriginPolicy({ listenHost: 'vitals.internal', allowedHosts: ['vitals.example.com', '*.svc.cluster.local'], allowedOrigins: ['https://app.example.com', 'https://*.tools.example'] });
-  const wildcard = new OriginPolicy({ listenHost: '0.0.0.0', allowedHosts: [], allowedOrigins: [] });
+  const loopback = new OriginPolicy({ listenHost: '127.0.0.1', checkHost: true, allowedHosts: [], allowedOrigins: [] });
+  const named = new OriginPolicy({ listenHost: 'vitals.internal', checkHost: true, allowedHosts: ['vitals.example.com', '*.svc.cluster.local'], allowedOrigins: ['https://app.example.com', 'https://*.tools.example'] });
+  const wildcard = new OriginPolicy({ listenHost: '0.0.0.0', checkHost: true, allowedHosts: [], allowedOrigins: [] });
 
   it('parses Host headers', () => {
     expect(hostName('Example.COM:9464')).toBe('example.com');
@@ -31,6 +31,17 @@ describe('Host and Origin (DNS rebinding)', () => {
     // A wildcard bind names no host of its own.
     expect(wildcard.hostAllowed('0.0.0.0:9464')).toBe(true);
     expect(wildcard.hostAllowed('vitals.example.com')).toBe(false);
+  });
+
+  it('checks Host on loopback binds and without auth; on an authenticated non-loopback bind only when hosts are listed', () => {
+    expect(hostCheckNeeded({ listenLoopback: true, authConfigured: true, allowedHosts: [] })).toBe(true);
+    expect(hostCheckNeeded({ listenLoopback: false, authConfigured: false, allowedHosts: [] })).toBe(true);
+    expect(hostCheckNeeded({ listenLoopback: false, authConfigured: true, allowedHosts: [] })).toBe(false);
+    expect(hostCheckNeeded({ listenLoopback: false, authConfigured: true, allowedHosts: ['vitals.example.com'] })).toBe(true);
+    const off = new OriginPolicy({ listenHost: '0.0.0.0', checkHost: false, allowedHosts: [], allowedOrigins: [] });
+    expect(off.hostAllowed('mcp-vitals.monitoring.svc')).toBe(true);
+    // Origin is still checked: browsers send it whatever the Host.
+    expect(off.originAllowed('https://evil.example')).toBe(false);
   });
 
   it('accepts no Origin (non-browser clients), loopback origins on any port, and listed ones', () => {
