@@ -73,18 +73,26 @@ function refuse(req: FastifyRequest, reply: FastifyReply, status: number, error:
 const security: FastifyPluginAsync<SecurityOptions> = async (app, opts) => {
   const { authenticator, origins, policy, log } = opts;
   const metadataUrl = (req: FastifyRequest) => `${baseUrl(req, opts.publicUrl)}${METADATA_PATH}`;
+  // Refusals come before the rate limiter: a flood of them must not flood the log too.
+  const lastWarned = new Map<string, number>();
+  const warn = (kind: string, fields: Record<string, unknown>, msg: string) => {
+    const now = Date.now();
+    if (now - (lastWarned.get(kind) ?? 0) < 10_000) return log.debug(fields, msg);
+    lastWarned.set(kind, now);
+    log.warn(fields, msg);
+  };
 
   app.addHook('onRequest', async (req, reply) => {
     const url = req.routeOptions.url;
     if (url !== undefined && PROBE_ROUTES.has(url)) return;
 
     if (!origins.hostAllowed(req.headers.host)) {
-      log.warn({ route: url ?? 'unmatched' }, 'request refused: Host not allowed (add it to http.allowedHosts)');
+      warn('host', { route: url ?? 'unmatched' }, 'request refused: Host not allowed (add it to http.allowedHosts)');
       return refuse(req, reply, 403, 'invalid_host', 'Host not allowed');
     }
     const origin = req.headers.origin;
     if (!origins.originAllowed(origin)) {
-      log.warn({ route: url ?? 'unmatched' }, 'request refused: Origin not allowed (add it to http.allowedOrigins)');
+      warn('origin', { route: url ?? 'unmatched' }, 'request refused: Origin not allowed (add it to http.allowedOrigins)');
       return refuse(req, reply, 403, 'invalid_origin', 'Origin not allowed');
     }
     if (origin !== undefined) {
@@ -106,22 +114,22 @@ const security: FastifyPluginAsync<SecurityOptions> = async (app, opts) => {
     if (!result.ok) {
       const meta = `resource_metadata=${quote(metadataUrl(req))}`;
       if (result.reason === 'unavailable') {
-        log.warn('cannot verify a bearer token: signing keys unavailable');
+        warn('jwks', {}, 'cannot verify a bearer token: signing keys unavailable');
         reply.header('retry-after', '5');
         return refuse(req, reply, 503, 'temporarily_unavailable', result.description);
       }
       const challenge =
         result.reason === 'missing'
-          ? `Bearer realm=${quote(REALM)}, scope=${quote(required.join(' '))}, ${meta}`
+          ? `Bearer realm=${quote(REALM)}, scope=${quote(required[0]!)}, ${meta}`
           : `Bearer realm=${quote(REALM)}, error="invalid_token", error_description=${quote(result.description)}, ${meta}`;
-      if (result.reason === 'invalid') log.info({ route: url, reason: result.description }, 'bearer token refused');
+      if (result.reason === 'invalid') warn('token', { route: url, reason: result.description }, 'bearer token refused');
       reply.header('www-authenticate', challenge);
       return refuse(req, reply, 401, result.reason === 'missing' ? 'unauthorized' : 'invalid_token', result.reason === 'missing' ? 'bearer token required' : result.description);
     }
     const { principal } = result;
     if (!required.some((s) => principal.scopes.has(s))) {
       reply.header('www-authenticate', `Bearer realm=${quote(REALM)}, error="insufficient_scope", scope=${quote(required[0]!)}, ${`resource_metadata=${quote(metadataUrl(req))}`}`);
-      log.info({ route: url, subject: principal.subject }, 'request refused: insufficient scope');
+      warn('scope', { route: url, subject: principal.subject }, 'request refused: insufficient scope');
       return refuse(req, reply, 403, 'insufficient_scope', `needs scope ${required.join(' or ')}`);
     }
     req.principal = principal;
