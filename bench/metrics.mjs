@@ -1,0 +1,267 @@
+// Issue 4 figures: /metrics latency (p50/p99) and throughput at 4 and 32 connections against Debian's
+// prometheus-node-exporter scraped the same way in the same run, at a similar series count; and cold start
+// with OTLP telemetry configured against not.
+// Run after `npm run build`: node bench/metrics.mjs [--duration 5] [--tool wrk|autocannon] [--starts 9]
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { cpuSeconds, fmt, median, quantile, table, timeToInitialize } from './lib.mjs';
+
+const { values } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '5' },
+    tool: { type: 'string', default: spawnSync('wrk', ['--version']).error ? 'autocannon' : 'wrk' },
+    starts: { type: 'string', default: '9' },
+    'node-exporter': { type: 'string', default: '/usr/bin/prometheus-node-exporter' },
+  },
+});
+const DURATION = Number(values.duration);
+// One client thread: on a 2-CPU machine a second one mostly takes the server's core away from it.
+const WRK_THREADS = Number(process.env.WRK_THREADS ?? 1);
+const STARTS = Number(values.starts);
+const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
+const children = new Set();
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createNetServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function start(cmd, args, env = {}) {
+  const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
+  let err = '';
+  child.stderr.on('data', (d) => (err = (err + d).slice(-4000)));
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  child.lastErr = () => err;
+  return child;
+}
+
+function stop(child) {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    const kill = setTimeout(() => child.kill('SIGKILL'), 5000);
+    child.once('exit', () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+async function waitFor(fn, what, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch {
+      // not yet
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+const seriesOf = (text) => text.split('\n').filter((l) => l && !l.startsWith('#')).length;
+const scrape = (url) => fetch(url, { headers: { 'accept-encoding': 'identity' } }).then((r) => (r.ok ? r.text() : Promise.reject(new Error(`${r.status}`))));
+
+// ---- load generators ---------------------------------------------------------------------------------
+
+const UNIT = { us: 1e-3, ms: 1, s: 1000 };
+const ms = (v) => {
+  const m = /^([\d.]+)(us|ms|s)$/.exec(v);
+  return m ? Number(m[1]) * UNIT[m[2]] : NaN;
+};
+
+/** wrk, run asynchronously: a blocked event loop would stop draining the servers' stderr pipes and stall them. */
+function runWrk(url, connections) {
+  return new Promise((resolve, reject) => {
+    const child = spawn('wrk', ['-t', String(WRK_THREADS), '-c', String(connections), '-d', `${DURATION}s`, '--latency', url], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let t = '';
+    let err = '';
+    child.stdout.on('data', (d) => (t += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.once('error', reject);
+    child.once('close', (code) => {
+      if (code !== 0) return reject(new Error(`wrk failed: ${err}`));
+      if (process.env.BENCH_DEBUG) console.error(t);
+      const pick = (re) => re.exec(t)?.[1];
+      const socketErrors = [...t.matchAll(/Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/g)].flatMap((m) => m.slice(1).map(Number)).reduce((a, b) => a + b, 0);
+      resolve({ rps: Number(pick(/Requests\/sec:\s+([\d.]+)/)), p50: ms(pick(/^\s+50%\s+(\S+)/m)), p99: ms(pick(/^\s+99%\s+(\S+)/m)), requests: Number(pick(/(\d+) requests in/)), errors: Number(pick(/Non-2xx or 3xx responses: (\d+)/) ?? 0) + socketErrors });
+    });
+  });
+}
+
+async function runAutocannon(url, connections) {
+  const autocannon = (await import('autocannon')).default;
+  const r = await autocannon({ url, connections, duration: DURATION });
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, requests: r.requests.total, errors: r.errors + r.non2xx + r.timeouts };
+}
+
+const load = (url, connections) => (values.tool === 'wrk' ? runWrk(url, connections) : runAutocannon(url, connections));
+
+// ---- the two servers ---------------------------------------------------------------------------------
+
+/** A loopback TCP listener the tcp checks connect to: each check adds its series without touching real services. */
+async function tcpTarget() {
+  const server = createNetServer((s) => s.destroy());
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return { port: server.address().port, close: () => new Promise((r) => server.close(r)) };
+}
+
+function daemonConfig(checks, targetPort) {
+  const dir = mkdtempSync(join(tmpdir(), 'vitals-bench-'));
+  const file = join(dir, 'vitals.yaml');
+  const lines = [
+    // The rate limiter would answer most of a load test with 429; this measures the /metrics path itself.
+    'http:',
+    '  rateLimit:',
+    '    enabled: false',
+    checks ? 'checks:' : 'checks: []',
+    ...Array.from({ length: checks }, (_, i) => `  - { name: bench-${String(i + 1).padStart(2, '0')}, kind: tcp, host: 127.0.0.1, port: ${targetPort}, every: 5s }`),
+  ];
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  return file;
+}
+
+async function startDaemon(checks, targetPort) {
+  const port = await freePort();
+  const child = start(process.execPath, [CLI, 'serve', '--http', '--listen', `127.0.0.1:${port}`, '--config', daemonConfig(checks, targetPort)], { VITALS_LOG_LEVEL: 'warn' });
+  const url = `http://127.0.0.1:${port}/metrics`;
+  // Ready for the bench once every check has reported and the page is complete.
+  const text = await waitFor(async () => {
+    const t = await scrape(url);
+    return (t.match(/^vitals_check_up\{/gm) ?? []).length === checks && t.includes('process_cpu_utilization_ratio') ? t : undefined;
+  }, `the daemon with ${checks} checks\n${child.lastErr()}`);
+  return { child, url, series: seriesOf(text) };
+}
+
+async function startNodeExporter() {
+  const port = await freePort();
+  const child = start(values['node-exporter'], [`--web.listen-address=127.0.0.1:${port}`]);
+  const url = `http://127.0.0.1:${port}/metrics`;
+  const text = await waitFor(() => scrape(url), `node_exporter\n${child.lastErr()}`);
+  return { child, url, series: seriesOf(text) };
+}
+
+// ---- cold start ---------------------------------------------------------------------------------------
+
+async function otlpReceiver() {
+  let posts = 0;
+  const server = createHttpServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      posts++;
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${server.address().port}`, posts: () => posts, close: () => new Promise((r) => server.close(r)) };
+}
+
+/** ms from spawn until /livez answers 200. */
+async function timeToLivez(env) {
+  const port = await freePort();
+  const started = performance.now();
+  const child = start(process.execPath, [CLI, 'serve', '--http', '--listen', `127.0.0.1:${port}`], { VITALS_LOG_LEVEL: 'warn', ...env });
+  try {
+    await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/livez`)).status === 200, 'livez', 15_000);
+    return performance.now() - started;
+  } finally {
+    await stop(child);
+  }
+}
+
+// ---- main ---------------------------------------------------------------------------------------------
+
+async function main() {
+  console.log(`/metrics bench: ${values.tool}, ${DURATION}s per run, loopback only; node ${process.version}, ${(await import('node:os')).cpus().length} CPUs (shared)`);
+  const target = await tcpTarget();
+  const ne = await startNodeExporter();
+  // Grow the daemon to node_exporter's size with checks: each adds ~22 series (status, up, latency, breaker,
+  // runs and a 17-series duration histogram).
+  const bare = await startDaemon(0, target.port);
+  await stop(bare.child);
+  const checks = Math.max(0, Math.round((ne.series - bare.series) / 22));
+  const ours = await startDaemon(checks, target.port);
+  console.log(`series: node_exporter ${ne.series}; mcp-vitals ${ours.series} (${bare.series} with no checks, ${checks} tcp checks added)`);
+
+  for (const s of [ne, ours]) await load(s.url, 4); // warm both (JIT, connection pools) before measuring
+
+  const rows = [];
+  for (const connections of [4, 32]) {
+    const cpu0 = { ne: cpuSeconds(ne.child.pid), ours: cpuSeconds(ours.child.pid) };
+    const a = await load(ne.url, connections);
+    const cpu1 = cpuSeconds(ne.child.pid);
+    const b = await load(ours.url, connections);
+    const cpu2 = cpuSeconds(ours.child.pid);
+    rows.push({ connections, ne: { ...a, cpuMsPerScrape: ((cpu1 - cpu0.ne) * 1000) / a.requests }, ours: { ...b, cpuMsPerScrape: ((cpu2 - cpu0.ours) * 1000) / b.requests } });
+  }
+
+  console.log('\n/metrics under load');
+  console.log(`  ${'conns'.padEnd(6)}${'server'.padEnd(16)}${'req/s'.padStart(10)}${'p50 ms'.padStart(10)}${'p99 ms'.padStart(10)}${'CPU ms/scrape'.padStart(15)}${'errors'.padStart(8)}`);
+  for (const r of rows) {
+    for (const [name, v] of [['node_exporter', r.ne], ['mcp-vitals', r.ours]]) {
+      console.log(`  ${String(r.connections).padEnd(6)}${name.padEnd(16)}${fmt(v.rps, 0).padStart(10)}${fmt(v.p50, 2).padStart(10)}${fmt(v.p99, 2).padStart(10)}${fmt(v.cpuMsPerScrape, 2).padStart(15)}${String(v.errors).padStart(8)}`);
+    }
+  }
+  table(
+    'ratios (mcp-vitals / node_exporter)',
+    rows.flatMap((r) => [
+      [`throughput, ${r.connections} connections`, `${fmt(r.ours.rps / r.ne.rps, 1)}x`, 'target >= 10x'],
+      [`p99 latency, ${r.connections} connections`, `${fmt(r.ours.p99 / r.ne.p99, 3)}x`, 'target <= 0.2x'],
+    ]),
+  );
+  await Promise.all([stop(ne.child), stop(ours.child), target.close()]);
+
+  // Cold start, interleaved so drift in machine load hits both sides alike.
+  const receiver = await otlpReceiver();
+  const otlp = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url };
+  const times = { stdioOff: [], stdioOn: [], httpOff: [], httpOn: [] };
+  for (let i = 0; i < STARTS; i++) {
+    times.stdioOff.push(await timeToInitialize(process.execPath, [CLI, 'serve', '--stdio']));
+    times.stdioOn.push(await timeToInitialize(process.execPath, [CLI, 'serve', '--stdio'], otlp));
+    times.httpOff.push(await timeToLivez({}));
+    times.httpOn.push(await timeToLivez(otlp));
+  }
+  const d = (on, off) => median(on) - median(off);
+  table(`cold start (median of ${STARTS}; p90 in brackets), OTLP endpoint = a local receiver`, [
+    ['stdio: spawn → initialize reply, no telemetry', `${fmt(median(times.stdioOff), 0)} ms [${fmt(quantile(times.stdioOff, 0.9), 0)}]`],
+    ['stdio: spawn → initialize reply, OTLP configured', `${fmt(median(times.stdioOn), 0)} ms [${fmt(quantile(times.stdioOn, 0.9), 0)}]`],
+    ['stdio: added by OTLP', `${fmt(d(times.stdioOn, times.stdioOff), 0)} ms`, 'target < 150 ms'],
+    ['http: spawn → first /livez 200, no OTLP', `${fmt(median(times.httpOff), 0)} ms [${fmt(quantile(times.httpOff, 0.9), 0)}]`],
+    ['http: spawn → first /livez 200, OTLP configured', `${fmt(median(times.httpOn), 0)} ms [${fmt(quantile(times.httpOn, 0.9), 0)}]`],
+    ['http: added by OTLP', `${fmt(d(times.httpOn, times.httpOff), 0)} ms`, 'target < 150 ms'],
+  ]);
+  console.log(`  (the receiver got ${receiver.posts()} OTLP posts from the configured runs)`);
+  await receiver.close();
+}
+
+const cleanup = () => {
+  for (const c of children) c.kill('SIGKILL');
+};
+process.on('SIGINT', () => {
+  cleanup();
+  process.exit(130);
+});
+main().then(
+  () => cleanup(),
+  (e) => {
+    console.error(e);
+    cleanup();
+    process.exitCode = 1;
+  },
+);
