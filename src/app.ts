@@ -75,7 +75,7 @@ export class App {
   async start(): Promise<void> {
     // Telemetry loads in the background (nothing at all when nothing is configured) while the transports come up.
     const prometheus = Boolean(this.options.http) || this.options.metricsPort !== undefined;
-    this.telemetry = startTelemetry({ monitor: this.monitor, config: this.options.config, log: this.log, version: VERSION, prometheus });
+    this.telemetry = startTelemetry({ monitor: this.monitor, config: this.options.config, log: this.log, version: VERSION, prometheus, historyStats: () => this.history?.stats() });
     await this.startHistory();
     // The MCP transport is connected before the first sample so `initialize` is answered at once;
     // tool calls that arrive before the first sample wait for it (monitor.ready). The monitor starts once the
@@ -104,6 +104,7 @@ export class App {
       import('./http/mcp-sessions.js'),
       import('./http/routes/metrics.js'),
     ]);
+    const { statusRoutes } = await import('./http/routes/status.js');
     const config = this.options.config.http;
     const mcp = new McpHttp({
       // Per session (or per request when stateless); the caller's scopes travel in each request's authInfo.
@@ -121,10 +122,23 @@ export class App {
       plugins: [
         [healthRoutes, { monitor: this.monitor, release: VERSION, shuttingDown: () => this.shuttingDown, started: () => this.monitorReady }],
         [mcpRoutes, { mcp }],
+        [statusRoutes, { monitor: this.monitor, history: this.statusHistory() }],
         ...this.metricsPlugin(metricsRoutes),
       ],
       drain: (deadline) => mcp.shutdown(deadline),
     });
+  }
+
+  /** Last hour of a status-page row (host gauge or dependency) from the history store, for its sparkline. */
+  private statusHistory(): ((name: string, sinceMs: number) => Promise<[number, number][]>) | undefined {
+    const history = this.history;
+    if (!history) return undefined;
+    const seriesOf = (name: string) =>
+      name === 'cpu' ? 'cpu.utilization' : name === 'memory' ? 'memory.utilization' : name.startsWith('disk:') ? `disk.utilization:${name.slice(5)}` : `check.latency:${name}`;
+    return async (name, sinceMs) => {
+      const r = await history.query({ series: seriesOf(name), from: sinceMs, to: Date.now(), maxPoints: 120 });
+      return r.points.map((p) => [Date.parse(p.time) / 1000, p.avg]);
+    };
   }
 
   /** /metrics as a route plugin, when telemetry renders a page. */

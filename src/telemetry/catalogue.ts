@@ -67,6 +67,12 @@ export const OBSERVED = [
   spec('vitals.check.latency', 'gauge', 's', 'Response time of a dependency check in its latest run (slowest instance that answered).'),
   spec('vitals.breaker.open', 'gauge', '', '1 while the circuit breaker of a dependency check is open (runs are skipped), else 0.'),
   spec('vitals.cert.expiry.timestamp', 'gauge', 's', 'Unix time at which the TLS certificate seen by an http check expires.'),
+  spec('vitals.history.series', 'updowncounter', '{series}', 'Series held by the history store.'),
+  spec('vitals.history.memory.usage', 'updowncounter', 'By', 'Memory held by the history store (memory rings, or the PostgreSQL write-behind buffer).'),
+  spec('vitals.history.samples.buffered', 'updowncounter', '{sample}', 'Samples waiting to be written to PostgreSQL.'),
+  spec('vitals.history.samples.written', 'counter', '{sample}', 'Samples written to the history store since start.'),
+  spec('vitals.history.samples.dropped', 'counter', '{sample}', 'Samples lost for good: write-behind buffer overflow while PostgreSQL was away, or over the series limit.'),
+  spec('vitals.history.store.available', 'gauge', '', '1 while the history store can be written to, else 0 (PostgreSQL unreachable).'),
 ] as const;
 
 /** Instruments recorded as events happen. */
@@ -165,4 +171,25 @@ export function observeSnapshot(s: Snapshot, emit: Emit): void {
       if (expiry !== undefined) emit('vitals.cert.expiry.timestamp', expiry, { check: c.name, check_instance: i.name });
     }
   }
+}
+
+/** What the history store says of itself (StoreStats), as far as metrics need it. */
+export interface HistoryStats {
+  kind: string;
+  series: number;
+  bytes: number;
+  buffered: number;
+  dropped: number;
+  written: number;
+  available: boolean;
+}
+
+export function observeHistory(h: HistoryStats, emit: Emit): void {
+  const store = { 'vitals.history.store.kind': h.kind };
+  emit('vitals.history.series', h.series, store);
+  emit('vitals.history.memory.usage', h.bytes, store);
+  emit('vitals.history.samples.buffered', h.buffered, store);
+  emit('vitals.history.samples.written', h.written, store);
+  emit('vitals.history.samples.dropped', h.dropped, store);
+  emit('vitals.history.store.available', h.available ? 1 : 0, store);
 }

@@ -1,6 +1,7 @@
 import type { Config } from '../config/schema.js';
 import type { McpTransportObserver } from '../mcp/middleware.js';
 import type { HealthMonitor } from '../monitor/health-monitor.js';
+import type { HistoryStats } from './catalogue.js';
 import type { ExpositionPage } from './exposition.js';
 import type { Logger } from './logger.js';
 import { telemetrySettings, type TelemetrySettings } from './settings.js';
@@ -12,6 +13,8 @@ export interface TelemetryOptions {
   version: string;
   /** An HTTP server will serve /metrics (--http or --metrics-port). */
   prometheus: boolean;
+  /** The history store's figures (StoreStats), read at each collection. */
+  historyStats?: () => HistoryStats | undefined;
   env?: Record<string, string | undefined>;
 }
 
@@ -57,7 +60,7 @@ export function startTelemetry(o: TelemetryOptions): Telemetry {
     const kinds = new Set(o.config.checks.map((c) => c.kind));
     const [tracing, metrics] = await Promise.all([
       tracingMod?.startTracing({ resource, log, version: o.version, kinds }),
-      metricsMod?.createMetrics({ monitor: o.monitor, resource, settings, prometheus: o.prometheus, log, version: o.version }),
+      metricsMod?.createMetrics({ monitor: o.monitor, resource, settings, prometheus: o.prometheus, log, version: o.version, ...(o.historyStats ? { historyStats: o.historyStats } : {}) }),
     ]);
     if (metrics) o.monitor.onProbeRun = (info) => metrics.recordProbeRun(info);
     if (tracing) o.monitor.probeScope = tracing.probeScope;

@@ -4,7 +4,7 @@ import type { Resource } from '@opentelemetry/resources';
 import { MeterProvider, type IMetricReader } from '@opentelemetry/sdk-metrics';
 import type { Logger } from 'pino';
 import type { HealthMonitor, ProbeRunInfo } from '../monitor/health-monitor.js';
-import { OBSERVED, RECORDED, observeSnapshot, type InstrumentSpec, type ObservedName } from './catalogue.js';
+import { OBSERVED, RECORDED, observeHistory, observeSnapshot, type HistoryStats, type InstrumentSpec, type ObservedName } from './catalogue.js';
 import { Exposition } from './exposition.js';
 import type { TelemetrySettings } from './settings.js';
 
@@ -16,6 +16,8 @@ export interface MetricsOptions {
   prometheus: boolean;
   log: Logger;
   version: string;
+  /** The history store's own figures, when there is a store. */
+  historyStats?: () => HistoryStats | undefined;
 }
 
 export interface Metrics {
@@ -64,9 +66,12 @@ export async function createMetrics(o: MetricsOptions): Promise<Metrics> {
 
   const observables = new Map<ObservedName, Observable>(OBSERVED.map((s) => [s.name, createObservable(meter, s)]));
   meter.addBatchObservableCallback((result) => {
-    observeSnapshot(o.monitor.snapshot, (name, value, attributes) => {
+    const emit = (name: ObservedName, value: number, attributes?: Record<string, string>) => {
       if (Number.isFinite(value)) result.observe(observables.get(name)!, value, attributes);
-    });
+    };
+    observeSnapshot(o.monitor.snapshot, emit);
+    const history = o.historyStats?.();
+    if (history) observeHistory(history, emit);
   }, [...observables.values()]);
 
   const checkDuration = histogram(meter, RECORDED.checkDuration);

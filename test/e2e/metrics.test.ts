@@ -45,6 +45,7 @@ const DIMENSIONLESS = new Set([
   'target_info', 'vitals_overall_status', 'vitals_check_status', 'vitals_check_up', 'vitals_breaker_open',
   'system_cpu_load_average_1m', 'system_cpu_load_average_5m', 'system_cpu_load_average_15m', 'system_cpu_logical_cpus',
   'process_unix_file_descriptors', 'process_unix_file_descriptor_limit',
+  'vitals_history_series', 'vitals_history_samples_buffered', 'vitals_history_store_available',
 ]);
 const IPV4 = /\b\d{1,3}(\.\d{1,3}){3}\b/;
 const IPV6 = /\b[0-9a-f]{0,4}(:[0-9a-f]{0,4}){2,7}\b/i;
@@ -106,7 +107,7 @@ checks:
       const ok = UNIT_SUFFIX.test(f.name) || (f.type === 'counter' && f.name.endsWith('_total')) || DIMENSIONLESS.has(f.name);
       expect(ok, `${f.name} has no unit suffix`).toBe(true);
     }
-    for (const name of ['system_cpu_utilization_ratio', 'system_memory_usage_bytes', 'system_filesystem_usage_bytes', 'system_network_io_bytes_total', 'vitals_check_duration_seconds', 'vitals_check_runs_total', 'process_cpu_time_seconds_total']) {
+    for (const name of ['vitals_history_samples_dropped_total', 'vitals_history_store_available', 'system_cpu_utilization_ratio', 'system_memory_usage_bytes', 'system_filesystem_usage_bytes', 'system_network_io_bytes_total', 'vitals_check_duration_seconds', 'vitals_check_runs_total', 'process_cpu_time_seconds_total']) {
       expect(families.has(name), name).toBe(true);
     }
   });

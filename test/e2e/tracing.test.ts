@@ -34,6 +34,14 @@ checks:
     port: ${closedPort}
     every: 1s
     failureThreshold: 1
+  - name: cache
+    kind: redis
+    url: redis://127.0.0.1:6379
+    every: 1s
+  - name: web
+    kind: http
+    url: ${receiver.url}/health
+    every: 1s
 `);
     const transport = new StdioClientTransport({
       command: process.execPath,
@@ -85,6 +93,22 @@ checks:
     expect(probe.attributes).toMatchObject({ 'vitals.check.name': 'pg-main', 'vitals.check.kind': 'postgres', 'vitals.check.outcome': 'success' });
     expect(child.traceId).toBe(probe.traceId);
     expect(child.attributes['db.system.name'] ?? child.attributes['db.system']).toBe('postgresql');
+  });
+
+  it('nests the ioredis and http driver spans under their probe runs too', async () => {
+    const childOf = (check: string, scope: string) =>
+      waitUntil(() => {
+        for (const probe of spansNamed(`check ${check}`)) {
+          const child = receiver.spans.find((s) => s.parentSpanId === probe.spanId && s.scope === scope);
+          if (child) return child;
+        }
+        return undefined;
+      }, `a ${scope} span under check ${check}`);
+    const redis = await childOf('cache', '@opentelemetry/instrumentation-ioredis');
+    expect(redis.attributes['db.system.name'] ?? redis.attributes['db.system']).toBe('redis');
+    const http = await childOf('web', '@opentelemetry/instrumentation-http');
+    expect(http.name).toBe('GET');
+    expect(http.attributes['http.response.status_code']).toBe(200);
   });
 
   it('records a failed probe run as an error on its span', async () => {

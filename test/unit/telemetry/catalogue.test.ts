@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CheckState, Snapshot } from '../../../src/monitor/schema.js';
-import { OBSERVED, observeSnapshot, type Attributes } from '../../../src/telemetry/catalogue.js';
+import { OBSERVED, observeHistory, observeSnapshot, type Attributes } from '../../../src/telemetry/catalogue.js';
 
 const now = '2026-01-01T00:00:00.000Z';
 
@@ -95,5 +95,17 @@ describe('snapshot → observations', () => {
     for (const v of values) {
       expect(v).not.toMatch(/:\/\/|\?|\d+\.\d+\.\d+\.\d+|ECONNREFUSED|\s/);
     }
+  });
+});
+
+describe('history store → observations', () => {
+  it('reports the store’s own figures under its kind', () => {
+    const out: Record<string, [number, Attributes | undefined]> = {};
+    observeHistory({ kind: 'postgres', series: 12, bytes: 4096, buffered: 30, dropped: 2, written: 900, available: false }, (name, value, attributes) => (out[name] = [value, attributes]));
+    expect(out['vitals.history.samples.dropped']).toEqual([2, { 'vitals.history.store.kind': 'postgres' }]);
+    expect(out['vitals.history.store.available']?.[0]).toBe(0);
+    expect(out['vitals.history.memory.usage']?.[0]).toBe(4096);
+    const declared = new Set<string>(OBSERVED.map((s) => s.name));
+    for (const name of Object.keys(out)) expect(declared.has(name), name).toBe(true);
   });
 });
