@@ -20,7 +20,9 @@ export const REALM = 'mcp-vitals';
 export const METADATA_PATH = '/.well-known/oauth-protected-resource';
 /** Probes: kubelet sends the pod IP as Host and never an Origin; their answers reveal nothing. */
 export const PROBE_ROUTES: ReadonlySet<string> = new Set(['/livez', '/readyz']);
-const OPEN_ROUTES: ReadonlySet<string> = new Set([...PROBE_ROUTES, METADATA_PATH, `${METADATA_PATH}/mcp`]);
+/** The status page's own files carry no data (it arrives over /events, which needs vitals:read): a browser must load them to ask for a token. */
+export const PAGE_ROUTES: ReadonlySet<string> = new Set(['/', '/status', '/status/assets/:file']);
+const OPEN_ROUTES: ReadonlySet<string> = new Set([...PROBE_ROUTES, ...PAGE_ROUTES, METADATA_PATH, `${METADATA_PATH}/mcp`]);
 export const SCOPES_SUPPORTED: readonly Scope[] = ['vitals:read', 'vitals:refresh', 'vitals:admin', 'vitals:metrics'];
 
 /**

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import type { FastifyPluginAsync, preHandlerHookHandler } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { HealthMonitor } from '../../monitor/health-monitor.js';
 import type { HealthEvent, Snapshot } from '../../monitor/schema.js';
 import { diff, toView, type StatusView } from '../status/view.js';
@@ -10,8 +10,6 @@ export interface StatusRoutesOptions {
   monitor: HealthMonitor;
   /** Last hour of a check's observed value for sparklines: [unix seconds, value] pairs, oldest first. */
   history?: (check: string, sinceMs: number) => Promise<[number, number][]>;
-  /** Guards the data routes (the page's files reveal nothing and stay open). */
-  guard?: preHandlerHookHandler;
   /** Most live /events streams at once; more get 503. */
   maxStreams?: number;
 }
@@ -63,7 +61,7 @@ export const statusRoutes: FastifyPluginAsync<StatusRoutesOptions> = async (app,
   const maxStreams = opts.maxStreams ?? 100;
   let streams = 0;
 
-  const sendAsset = (name: string) => async (req: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply) => {
+  const sendAsset = (name: string) => async (req: FastifyRequest, reply: FastifyReply) => {
     const a = assets.get(name);
     if (!a) return reply.code(404).send({ error: 'not found' });
     reply.headers(SECURITY_HEADERS).header('etag', a.etag).header('vary', 'accept-encoding').type(a.type);
@@ -87,11 +85,12 @@ export const statusRoutes: FastifyPluginAsync<StatusRoutesOptions> = async (app,
     return { view, history, events: opts.monitor.events({ limit: 20 }) };
   };
 
-  app.get('/api/status', { ...(opts.guard ? { preHandler: opts.guard } : {}) }, async (_req, reply) => {
+  // Data routes need vitals:read when auth is configured (the security plugin's default for every route).
+  app.get('/api/status', async (_req, reply) => {
     return reply.headers({ 'cache-control': 'no-store' }).send(await initial(opts.monitor.snapshot));
   });
 
-  app.get('/events', { ...(opts.guard ? { preHandler: opts.guard } : {}) }, async (req, reply) => {
+  app.get('/events', async (req, reply) => {
     if (streams >= maxStreams) return reply.code(503).header('retry-after', '5').send({ error: 'too many live streams' });
     streams++;
     reply.hijack();
