@@ -77,6 +77,8 @@ export interface McpMessageScope {
 export interface McpTransportObserver {
   /** `startedAt` (performance.now() time) when the message is reported later than it arrived. */
   message(info: McpMessageInfo, startedAt?: number): McpMessageScope;
+  /** A session began: the transport saw its first `initialize`. Every start is followed by one end. */
+  sessionStarted?(info: { transport: 'pipe' | 'tcp' }): void;
   sessionEnded?(info: { transport: 'pipe' | 'tcp'; protocolVersion?: string; durationSeconds: number }): void;
 }
 
@@ -129,7 +131,10 @@ export function observeTransport<T extends Transport>(transport: T, observer: Mc
       const m = msg as unknown as Json;
       if (typeof m.method !== 'string' || seen.has(m)) return fn(msg, extra);
       seen.add(m);
-      if (m.method === 'initialize') session.startedAt ??= performance.now();
+      if (m.method === 'initialize' && session.startedAt === undefined) {
+        session.startedAt = performance.now();
+        observer.sessionStarted?.({ transport: kind });
+      }
       session.id = (transport as { sessionId?: string }).sessionId ?? session.id;
       const info = describeMessage(m, kind, knownTools, session);
       const scope = observer.message(info);

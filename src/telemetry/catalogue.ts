@@ -81,6 +81,7 @@ export const RECORDED = {
   checkRuns: spec('vitals.check.runs', 'counter', '{run}', 'Probe runs by outcome (success or failure).'),
   mcpOperation: spec('mcp.server.operation.duration', 'histogram', 's', 'Duration of MCP requests as handled by the server.', MCP_BUCKETS),
   mcpSession: spec('mcp.server.session.duration', 'histogram', 's', 'Duration of MCP sessions, recorded when a session ends.', MCP_BUCKETS),
+  mcpSessions: spec('vitals.mcp.sessions', 'updowncounter', '{session}', 'MCP sessions open now (a stdio client counts as one while connected).'),
 } as const;
 
 export type ObservedName = (typeof OBSERVED)[number]['name'];

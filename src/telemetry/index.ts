@@ -93,7 +93,9 @@ export function startTelemetry(o: TelemetryOptions): Telemetry {
           },
         };
       },
-      sessionEnded: (info) => void ready.then(() => observer?.sessionEnded?.(info), () => undefined),
+      // Before the SDK is there, session starts wait for it too, so every start still meets its end.
+      sessionStarted: (info) => (observer ? observer.sessionStarted?.(info) : void ready.then(() => observer?.sessionStarted?.(info), () => undefined)),
+      sessionEnded: (info) => (observer ? observer.sessionEnded?.(info) : void ready.then(() => observer?.sessionEnded?.(info), () => undefined)),
     },
     async shutdown() {
       await ready.catch(() => undefined);

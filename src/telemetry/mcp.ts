@@ -78,7 +78,11 @@ export function createMcpObserver(metrics: Metrics | undefined, tracer: Tracer |
         },
       };
     },
+    sessionStarted(s) {
+      metrics?.sessionsOpen(1, { 'network.transport': s.transport });
+    },
     sessionEnded(s) {
+      metrics?.sessionsOpen(-1, { 'network.transport': s.transport });
       metrics?.recordSession(s.durationSeconds, {
         'network.transport': s.transport,
         ...(s.protocolVersion ? { 'mcp.protocol.version': s.protocolVersion } : {}),

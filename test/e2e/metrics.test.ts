@@ -45,7 +45,7 @@ const DIMENSIONLESS = new Set([
   'target_info', 'vitals_overall_status', 'vitals_check_status', 'vitals_check_up', 'vitals_breaker_open',
   'system_cpu_load_average_1m', 'system_cpu_load_average_5m', 'system_cpu_load_average_15m', 'system_cpu_logical_cpus',
   'process_unix_file_descriptors', 'process_unix_file_descriptor_limit',
-  'vitals_history_series', 'vitals_history_samples_buffered', 'vitals_history_store_available',
+  'vitals_history_series', 'vitals_history_samples_buffered', 'vitals_history_store_available', 'vitals_mcp_sessions',
 ]);
 const IPV4 = /\b\d{1,3}(\.\d{1,3}){3}\b/;
 const IPV6 = /\b[0-9a-f]{0,4}(:[0-9a-f]{0,4}){2,7}\b/i;
@@ -136,11 +136,20 @@ checks:
 
   it('counts MCP requests over HTTP by method and tool, with unknown names folded into _OTHER', async () => {
     const client = new Client({ name: 'e2e-metrics', version: '1.0.0' });
-    await client.connect(new StreamableHTTPClientTransport(new URL(`${base}/mcp`)));
+    const transport = new StreamableHTTPClientTransport(new URL(`${base}/mcp`));
+    await client.connect(transport);
     await client.listTools();
     await client.callTool({ name: 'health_check', arguments: {} });
     await client.callTool({ name: 'no_such_tool_4711', arguments: {} }).catch(() => undefined);
+    const open = (f: Map<string, Family>) => f.get('vitals_mcp_sessions')?.samples.find((s) => s.labels.network_transport === 'tcp')?.value;
+    await waitUntil(async () => open(parseExposition(await scrape())) === 1, 'one open MCP session');
+    await transport.terminateSession();
     await client.close();
+    const ended = await waitUntil(async () => {
+      const f = parseExposition(await scrape());
+      return open(f) === 0 ? f.get('mcp_server_session_duration_seconds') : undefined;
+    }, 'the session to end');
+    expect(ended.samples.find((s) => s.name === 'mcp_server_session_duration_seconds_count')?.value).toBe(1);
     const op = await waitUntil(async () => {
       const f = parseExposition(await scrape()).get('mcp_server_operation_duration_seconds');
       return f?.samples.some((s) => s.labels.gen_ai_tool_name === '_OTHER') ? f : undefined;

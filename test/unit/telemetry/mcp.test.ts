@@ -67,6 +67,7 @@ function recorder() {
   const events: string[] = [];
   const ended: { info: McpMessageInfo; outcome: McpMessageOutcome }[] = [];
   const sessions: number[] = [];
+  const started: string[] = [];
   const observer: McpTransportObserver = {
     message(info) {
       events.push(`start ${info.method}`);
@@ -81,9 +82,10 @@ function recorder() {
         },
       };
     },
+    sessionStarted: (s) => started.push(s.transport),
     sessionEnded: (s) => sessions.push(s.durationSeconds),
   };
-  return { observer, events, ended, sessions };
+  return { observer, events, ended, sessions, started };
 }
 
 describe('observeTransport', () => {
@@ -192,6 +194,7 @@ describe('observeTransport', () => {
     await t.close();
     expect(calls).toEqual(['app', 'sdk']);
     expect(r.ended.map((e) => e.outcome.errorCode)).toEqual([-32000, -32000]);
+    expect(r.started).toEqual(['pipe']);
     expect(r.sessions).toHaveLength(1);
   });
 
@@ -204,6 +207,7 @@ describe('observeTransport', () => {
     await t.send({ jsonrpc: '2.0', id: 1, result: { tools: [] } });
     await t.close();
     expect(r.sessions).toHaveLength(0);
+    expect(r.started).toHaveLength(0);
     expect(r.ended[0]?.info.transport).toBe('tcp');
   });
 });
