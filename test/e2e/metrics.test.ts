@@ -117,7 +117,7 @@ checks:
     const up = families.get('vitals_check_up')!.samples;
     expect(up.find((s) => s.labels.check === 'db')).toMatchObject({ labels: { check: 'db', kind: 'postgres' }, value: 1 });
     expect(up.find((s) => s.labels.check === 'api')).toMatchObject({ labels: { kind: 'http' }, value: 0 });
-    expect(families.get('vitals_check_status')!.samples.find((s) => s.labels.check === 'api')?.value).toBe(2);
+    expect(families.get('vitals_check_status')!.samples.find((s) => s.labels.check === 'api')).toMatchObject({ labels: { kind: 'http', critical: 'false' }, value: 2 });
     expect(families.get('vitals_breaker_open')!.samples.map((s) => s.labels.check).sort()).toEqual(['api', 'cache', 'db']);
     const outcomes = new Set(families.get('vitals_check_runs_total')!.samples.map((s) => s.labels.outcome));
     expect(outcomes).toEqual(new Set(['success', 'failure']));

@@ -75,7 +75,8 @@ describe('snapshot → observations', () => {
 
   it('encodes check status, up, breaker and certificate expiry', () => {
     expect(find('vitals.overall.status')[0]?.value).toBe(1);
-    expect(find('vitals.check.status', { check: 'db' })[0]?.value).toBe(2);
+    expect(find('vitals.check.status', { check: 'db' })[0]).toMatchObject({ value: 2, attributes: { check: 'db', kind: 'postgres', critical: 'false' } });
+    expect(find('vitals.check.status', { check: 'cpu' })[0]?.attributes).toEqual({ check: 'cpu', kind: 'cpu', critical: 'true' });
     expect(find('vitals.check.status', { check: 'cpu' })[0]?.value).toBe(0);
     expect(find('vitals.check.up', { check: 'api', kind: 'http' })[0]?.value).toBe(1);
     expect(find('vitals.check.up', { check: 'db', kind: 'postgres' })[0]?.value).toBe(0);
