@@ -191,7 +191,7 @@ describe('serve --stdio --metrics-port', () => {
         const t = await fetch(`${base}/metrics`).then((r) => r.text());
         return t.includes('system_cpu_utilization_ratio{') ? t : undefined;
       }, 'host metrics on the metrics port');
-      expect(text).toContain('vitals_check_status{check="memory"}');
+      expect(text).toMatch(/^vitals_check_status\{check="memory",kind="memory",critical="(true|false)"\} [012]$/m);
       expect((await fetch(`${base}/livez`)).status).toBe(200);
       expect((await fetch(`${base}/mcp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status).toBe(404);
     } finally {
