@@ -1,4 +1,5 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { FastifyPluginAsync } from 'fastify';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { Config } from './config/schema.js';
 import type { HttpServer } from './http/server.js';
@@ -97,7 +98,7 @@ export class App {
 
   private async startHttp(http: NonNullable<AppOptions['http']>): Promise<void> {
     // fastify is loaded only when HTTP is served: it would add ~110 ms to a stdio cold start.
-    const [{ startHttpServer }, { healthRoutes }, { mcpRoutes, scopesFromExtra }, { McpHttp }, { metricsRoutes }] = await Promise.all([
+    const [{ startHttpServer }, { healthRoutes }, { mcpRoutes, scopesFromExtra }, { McpHttp }, metricsModule] = await Promise.all([
       import('./http/server.js'),
       import('./http/routes/health.js'),
       import('./http/routes/mcp.js'),
@@ -123,7 +124,7 @@ export class App {
         [healthRoutes, { monitor: this.monitor, release: VERSION, shuttingDown: () => this.shuttingDown, started: () => this.monitorReady }],
         [mcpRoutes, { mcp }],
         [statusRoutes, { monitor: this.monitor, history: this.statusHistory() }],
-        ...this.metricsPlugin(metricsRoutes),
+        ...this.metricsPlugins(metricsModule),
       ],
       drain: (deadline) => mcp.shutdown(deadline),
     });
@@ -141,10 +142,14 @@ export class App {
     };
   }
 
-  /** /metrics as a route plugin, when telemetry renders a page. */
-  private metricsPlugin(metricsRoutes: typeof import('./http/routes/metrics.js').metricsRoutes): [typeof metricsRoutes, Record<string, unknown>][] {
+  /** /metrics and the HTTP request histogram as plugins, when telemetry serves a page. */
+  private metricsPlugins(m: typeof import('./http/routes/metrics.js')): [FastifyPluginAsync<any>, Record<string, unknown>][] {
     const page = this.telemetry?.metricsPage;
-    return page ? [[metricsRoutes, { page }]] : [];
+    const record = this.telemetry?.recordHttp;
+    const plugins: [FastifyPluginAsync<any>, Record<string, unknown>][] = [];
+    if (record) plugins.push([m.httpMetricsPlugin, { record }]);
+    if (page) plugins.push([m.metricsRoutes, { page }]);
+    return plugins;
   }
 
   /**
@@ -152,7 +157,7 @@ export class App {
    * launched can still be scraped. No /mcp here: that stays the stdio client's.
    */
   private async startMetricsServer(port: number): Promise<void> {
-    const [{ startHttpServer }, { healthRoutes }, { metricsRoutes }] = await Promise.all([import('./http/server.js'), import('./http/routes/health.js'), import('./http/routes/metrics.js')]);
+    const [{ startHttpServer }, { healthRoutes }, metricsModule] = await Promise.all([import('./http/server.js'), import('./http/routes/health.js'), import('./http/routes/metrics.js')]);
     this.metricsServer = await startHttpServer({
       config: this.options.config.http,
       listen: `127.0.0.1:${port}`,
@@ -160,7 +165,7 @@ export class App {
       insecure: false,
       plugins: [
         [healthRoutes, { monitor: this.monitor, release: VERSION, shuttingDown: () => this.shuttingDown, started: () => this.monitorReady }],
-        ...this.metricsPlugin(metricsRoutes),
+        ...this.metricsPlugins(metricsModule),
       ],
     });
   }

@@ -26,6 +26,8 @@ const spec = (name: string, kind: InstrumentKind, unit: string, description: str
 
 // Bucket boundaries the OTel MCP conventions recommend for both MCP histograms.
 const MCP_BUCKETS = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 120, 300];
+// The HTTP semantic conventions' recommended boundaries.
+const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
 // Probe runs range from a /proc read (~100 µs) to a dependency timing out (seconds).
 const PROBE_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -81,6 +83,7 @@ export const RECORDED = {
   checkRuns: spec('vitals.check.runs', 'counter', '{run}', 'Probe runs by outcome (success or failure).'),
   mcpOperation: spec('mcp.server.operation.duration', 'histogram', 's', 'Duration of MCP requests as handled by the server.', MCP_BUCKETS),
   mcpSession: spec('mcp.server.session.duration', 'histogram', 's', 'Duration of MCP sessions, recorded when a session ends.', MCP_BUCKETS),
+  httpServer: spec('http.server.request.duration', 'histogram', 's', 'Duration of HTTP requests the daemon served, by method, route and status.', HTTP_BUCKETS),
   mcpSessions: spec('vitals.mcp.sessions', 'updowncounter', '{session}', 'MCP sessions open now (a stdio client counts as one while connected).'),
 } as const;
 

@@ -24,6 +24,8 @@ export interface Telemetry {
   readonly ready: Promise<void>;
   /** The current /metrics page; undefined when no HTTP server serves it. */
   readonly metricsPage: (() => Promise<ExpositionPage> | ExpositionPage) | undefined;
+  /** Records one served HTTP request (http.server.request.duration); a no-op until the SDK is loaded. */
+  readonly recordHttp: ((seconds: number, attributes: Record<string, string | number>) => void) | undefined;
   /** Handed to createMcpServer; undefined when nothing would read what it records. */
   readonly mcpObserver: McpTransportObserver | undefined;
   /** Flushes pending spans and a last OTLP metrics push. */
@@ -44,11 +46,12 @@ export function startTelemetry(o: TelemetryOptions): Telemetry {
     log.warn({ protocols: settings.unsupportedProtocols }, 'only OTLP over HTTP with JSON (http/json) is supported; exporting that way');
   }
   const wantMetrics = o.prometheus || settings.otlpMetrics;
-  if (!wantMetrics && !settings.traces) return { settings, ready: Promise.resolve(), metricsPage: undefined, mcpObserver: undefined, shutdown: async () => {} };
+  if (!wantMetrics && !settings.traces) return { settings, ready: Promise.resolve(), metricsPage: undefined, recordHttp: undefined, mcpObserver: undefined, shutdown: async () => {} };
 
   let observer: McpTransportObserver | undefined;
   let stop: () => Promise<void> = async () => {};
   let page: (() => Promise<ExpositionPage> | ExpositionPage) | undefined;
+  let recordHttp: ((seconds: number, attributes: Record<string, string | number>) => void) | undefined;
   const ready = (async () => {
     const [{ buildResource }, metricsMod, tracingMod, { createMcpObserver }] = await Promise.all([
       import('./resource.js'),
@@ -66,6 +69,7 @@ export function startTelemetry(o: TelemetryOptions): Telemetry {
     if (tracing) o.monitor.probeScope = tracing.probeScope;
     const exposition = metrics?.exposition;
     if (exposition) page = () => exposition.get();
+    if (metrics) recordHttp = (seconds, attributes) => metrics.recordHttp(seconds, attributes);
     observer = createMcpObserver(metrics, tracing?.tracer);
     stop = async () => {
       o.monitor.onProbeRun = undefined;
@@ -79,6 +83,7 @@ export function startTelemetry(o: TelemetryOptions): Telemetry {
     settings,
     ready,
     metricsPage: o.prometheus ? () => page?.() ?? ready.then(() => page!()) : undefined,
+    recordHttp: o.prometheus ? (seconds, attributes) => recordHttp?.(seconds, attributes) : undefined,
     mcpObserver: {
       message(info) {
         if (observer) return observer.message(info);

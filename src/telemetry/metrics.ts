@@ -26,6 +26,7 @@ export interface Metrics {
   recordProbeRun(info: ProbeRunInfo): void;
   recordOperation(seconds: number, attributes: OtelAttributes): void;
   recordSession(seconds: number, attributes: OtelAttributes): void;
+  recordHttp(seconds: number, attributes: OtelAttributes): void;
   /** +1 when a session opens, -1 when it ends. */
   sessionsOpen(delta: number, attributes: OtelAttributes): void;
   shutdown(): Promise<void>;
@@ -80,6 +81,7 @@ export async function createMetrics(o: MetricsOptions): Promise<Metrics> {
   const checkRuns: Counter = meter.createCounter(RECORDED.checkRuns.name, { description: RECORDED.checkRuns.description, unit: RECORDED.checkRuns.unit });
   const operation = histogram(meter, RECORDED.mcpOperation);
   const session = histogram(meter, RECORDED.mcpSession);
+  const httpServer = histogram(meter, RECORDED.httpServer);
   const sessions = meter.createUpDownCounter(RECORDED.mcpSessions.name, { description: RECORDED.mcpSessions.description, unit: RECORDED.mcpSessions.unit });
 
   // Anything recorded between snapshots invalidates the cached page, as a new snapshot does.
@@ -106,6 +108,10 @@ export async function createMetrics(o: MetricsOptions): Promise<Metrics> {
     },
     recordSession(seconds, attributes) {
       session.record(seconds, attributes);
+      recorded++;
+    },
+    recordHttp(seconds, attributes) {
+      httpServer.record(seconds, attributes);
       recorded++;
     },
     sessionsOpen(delta, attributes) {

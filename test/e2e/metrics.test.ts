@@ -162,6 +162,20 @@ checks:
     expect(JSON.stringify(op)).not.toContain('no_such_tool_4711');
   });
 
+  it('counts HTTP requests by method, route and status, never by raw URL', async () => {
+    expect((await fetch(`${base}/no/such/path-4711?token=topsecret`)).status).toBe(404);
+    expect((await fetch(`${base}/livez`)).status).toBe(200);
+    const counts = await waitUntil(async () => {
+      const f = parseExposition(await scrape()).get('http_server_request_duration_seconds');
+      const c = f?.samples.filter((s) => s.name === 'http_server_request_duration_seconds_count') ?? [];
+      return c.some((s) => s.labels.http_response_status_code === '404') && c.some((s) => s.labels.http_route === '/livez') ? c : undefined;
+    }, 'http_server_request_duration_seconds for the 404 and /livez');
+    expect(counts.find((s) => s.labels.http_route === '/metrics')?.labels).toMatchObject({ http_request_method: 'GET', http_response_status_code: '200' });
+    const notFound = counts.find((s) => s.labels.http_response_status_code === '404')!;
+    expect(notFound.labels.http_route).toBeUndefined();
+    expect(JSON.stringify(counts)).not.toMatch(/4711|topsecret/);
+  });
+
   it('serves gzip to scrapers that ask, as Prometheus does', async () => {
     const r = await fetch(`${base}/metrics`, { headers: { 'accept-encoding': 'gzip' } });
     // fetch would decompress transparently; read the raw bytes through a plain request instead.

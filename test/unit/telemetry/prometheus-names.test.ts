@@ -43,7 +43,7 @@ describe('OTel → Prometheus metric names', () => {
   });
 
   it('gives the names the README and dashboards use', () => {
-    const names = [...OBSERVED.map((s) => prometheusName(s.name, s.unit, s.kind === 'counter' ? 'counter' : 'gauge', true)), ...Object.values(RECORDED).map((s) => prometheusName(s.name, s.unit, s.kind === 'histogram' ? 'histogram' : 'counter', true))];
+    const names = [...OBSERVED.map((s) => prometheusName(s.name, s.unit, s.kind === 'counter' ? 'counter' : 'gauge', true)), ...Object.values(RECORDED).map((s) => prometheusName(s.name, s.unit, s.kind === 'histogram' ? 'histogram' : s.kind === 'counter' ? 'counter' : 'gauge', true))];
     expect(names).toEqual(
       expect.arrayContaining([
         'vitals_check_up',
@@ -56,6 +56,8 @@ describe('OTel → Prometheus metric names', () => {
         'system_filesystem_utilization_ratio',
         'system_memory_utilization_ratio',
         'mcp_server_session_duration_seconds',
+        'vitals_mcp_sessions',
+        'http_server_request_duration_seconds',
       ]),
     );
     expect(new Set(names).size).toBe(names.length);
