@@ -118,10 +118,12 @@ export function observeSnapshot(s: Snapshot, emit: Emit): void {
     }
     emit('system.memory.limit', memory.totalBytes);
     emit('system.memory.linux.available', memory.availableBytes);
+    // Usage is reported as 0/0 on a host without swap (as node_exporter reports SwapTotal 0), so swap panels
+    // and queries find a series everywhere; utilization has no meaning there and is left out.
+    const free = memory.swapTotalBytes - memory.swapUsedBytes;
+    emit('system.paging.usage', memory.swapUsedBytes, { 'system.paging.state': 'used' });
+    emit('system.paging.usage', free, { 'system.paging.state': 'free' });
     if (memory.swapTotalBytes > 0) {
-      const free = memory.swapTotalBytes - memory.swapUsedBytes;
-      emit('system.paging.usage', memory.swapUsedBytes, { 'system.paging.state': 'used' });
-      emit('system.paging.usage', free, { 'system.paging.state': 'free' });
       emit('system.paging.utilization', memory.swapUsedBytes / memory.swapTotalBytes, { 'system.paging.state': 'used' });
       emit('system.paging.utilization', free / memory.swapTotalBytes, { 'system.paging.state': 'free' });
     }

@@ -62,8 +62,9 @@ describe('snapshot → observations', () => {
     expect(find('system.cpu.load_average.15m')[0]?.value).toBe(0.3);
   });
 
-  it('reports no swap series on a host without swap', () => {
-    expect(find('system.paging.usage')).toHaveLength(0);
+  it('reports swap usage as zero and no utilization on a host without swap', () => {
+    expect(find('system.paging.usage').map((o) => o.value)).toEqual([0, 0]);
+    expect(find('system.paging.utilization')).toHaveLength(0);
     const withSwap = observe({ ...snapshot, host: { ...snapshot.host, memory: { ...snapshot.host.memory!, swapTotalBytes: 200, swapUsedBytes: 50, swapUtilization: 0.25 } } });
     expect(withSwap.find('system.paging.utilization', { 'system.paging.state': 'used' })[0]?.value).toBe(0.25);
   });
