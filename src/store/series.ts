@@ -4,6 +4,8 @@
  * `disk.utilization:/var` beside the check `disk:/var`, `check.latency:orders-db` beside `orders-db`.
  */
 
+import { formatBytes, formatValue } from '../monitor/summary.js';
+
 export interface SeriesFamily {
   family: string;
   unit: 'ratio' | 's' | 'By/s' | 'By' | 'status' | '1';
@@ -50,20 +52,11 @@ export const STATUS_VALUE = { pass: 0, warn: 1, fail: 2 } as const;
 export function formatSeriesValue(value: number, unit: string): string {
   switch (unit) {
     case 'ratio':
-      return `${(value * 100).toFixed(1)}%`;
     case 's':
-      return value < 1 ? `${(value * 1000).toFixed(1)}ms` : `${value.toFixed(2)}s`;
+      return formatValue(value, unit);
     case 'By':
-    case 'By/s': {
-      const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-      let n = Math.abs(value);
-      let i = 0;
-      while (n >= 1024 && i < units.length - 1) {
-        n /= 1024;
-        i++;
-      }
-      return `${value < 0 ? '-' : ''}${n.toFixed(i ? 1 : 0)} ${units[i]}${unit === 'By/s' ? '/s' : ''}`;
-    }
+    case 'By/s':
+      return `${value < 0 ? '-' : ''}${formatBytes(Math.abs(value))}${unit === 'By/s' ? '/s' : ''}`;
     case 'status':
       return value >= 1.5 ? 'fail' : value >= 0.5 ? 'warn' : 'pass';
     default:
