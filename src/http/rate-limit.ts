@@ -60,7 +60,8 @@ const limiter: FastifyPluginAsync<RateLimitOptions> = async (app, { config, log 
     max: config.max,
     timeWindow: config.window,
     keyGenerator: rateLimitKey,
-    allowList: (req) => PROBE_ROUTES.has(req.routeOptions.url ?? ''),
+    // Probes and scrapes are never limited: /metrics is served from a cached page and a scraper must not be cut off.
+    allowList: (req) => PROBE_ROUTES.has(req.routeOptions.url ?? '') || req.routeOptions.url === '/metrics',
     skipOnError: true,
     ...(redis ? { redis, nameSpace: config.keyPrefix } : {}),
     errorResponseBuilder: (_req, ctx) => new RateLimitedError(ctx.statusCode, ctx.after),

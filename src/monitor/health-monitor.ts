@@ -65,6 +65,7 @@ export class HealthMonitor extends EventEmitter<MonitorEvents> {
   private inflightRefresh: Promise<Snapshot> | undefined;
   private lastRefreshEnd = 0;
   private started = false;
+  private stopped = false;
   private readyResolve!: () => void;
   /** Resolves once the first host sample is in the snapshot (dependency checks may still be on their first round). */
   readonly ready: Promise<void>;
@@ -125,6 +126,8 @@ export class HealthMonitor extends EventEmitter<MonitorEvents> {
     this.readyResolve();
     void firstRound.then(() => this.checkedResolve());
     const onError = (e: unknown) => this.log.error({ err: e }, 'scheduled run failed');
+    // stop() may have come while the first round ran (a start that failed elsewhere): schedule nothing then.
+    if (this.stopped) return;
     this.jobs.push(schedule({ every: this.config.host.interval }, () => this.sampleHost(), onError));
     for (const d of this.deps) {
       const spec = d.config.cron ? { cron: d.config.cron } : { every: d.config.every ?? this.config.checkInterval };
@@ -184,6 +187,7 @@ export class HealthMonitor extends EventEmitter<MonitorEvents> {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     for (const j of this.jobs.splice(0)) j.stop();
     await Promise.all([...this.deps.map((d) => d.close()), ...this.collectors.map(([, c]) => c.close?.())]);
   }

@@ -19,12 +19,18 @@ export async function serve(options: ServeOptions): Promise<number> {
   try {
     await app.start();
   } catch (e) {
-    if ((e as { code?: string }).code === 'UNSAFE_BIND') {
-      process.stderr.write(`vitals: ${(e as Error).message}\n`);
-      await app.stop('start failed');
-      return 2;
-    }
-    throw e;
+    // A daemon that cannot start must exit, not linger with its monitor's timers running.
+    const err = e as NodeJS.ErrnoException & { address?: string; port?: number };
+    const unsafe = err.code === 'UNSAFE_BIND';
+    const message = unsafe
+      ? err.message
+      : err.code === 'EADDRINUSE' || err.code === 'EACCES' || err.code === 'EADDRNOTAVAIL'
+        ? `cannot listen on ${err.address ?? ''}:${err.port ?? ''}: ${err.code === 'EADDRINUSE' ? 'address already in use' : err.code === 'EACCES' ? 'permission denied' : 'address not available'}`
+        : `could not start: ${err.message}`;
+    process.stderr.write(`vitals: ${message}\n`);
+    await app.stop('start failed').catch(() => {});
+    setImmediate(() => process.exit(unsafe ? 2 : 1));
+    return unsafe ? 2 : 1;
   }
   await app.stopped;
   // Sockets and pools are closed; exit rather than wait on anything a library left referenced.

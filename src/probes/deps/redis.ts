@@ -85,6 +85,8 @@ export function create(c: RedisConfig): Probe<Observation> {
       connectTimeout: c.timeout,
       commandTimeout: c.timeout,
       connectionName: 'mcp-vitals',
+      // CLIENT SETINFO fails on servers before 7.2: two error spans and a wasted round trip on every connect.
+      disableClientInfo: true,
     });
     // Without a listener ioredis would print socket errors; keep the latest to explain a failed connect.
     fresh.on('error', (e) => (lastSocketError = e));
