@@ -7,6 +7,7 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Integration and e2e tests share real servers and ports; files run in parallel, tests inside a file in order.
     pool: 'forks',
-    reporters: ['default'],
+    // The JSON report lets .ci/run print a plain "N passed, N failed" line any CI can read.
+    reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
   },
 });
