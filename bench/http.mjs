@@ -40,7 +40,7 @@ function startDaemon(stateless) {
   // Auth and the limiter stay on (a budget nobody reaches), as a real deployment runs them.
   writeFileSync(
     config,
-    `http:\n  stateless: ${stateless}\n  sessions: { max: ${SESSIONS * 2} }\n  rateLimit: { max: 100000000 }\n  auth:\n    tokens: [{ subject: bench, sha256: ${sha256}, scopes: [vitals:read] }]\n`,
+    `http:\n  stateless: ${stateless}\n  sessions: { max: ${SESSIONS * 2}, maxPerPrincipal: ${SESSIONS * 2} }\n  rateLimit: { max: 100000000 }\n  auth:\n    tokens: [{ subject: bench, sha256: ${sha256}, scopes: [vitals:read] }]\n`,
   );
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, 'serve', '--http', '--listen', '127.0.0.1:0', '--config', config], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, VITALS_LOG_LEVEL: 'info' } });

@@ -112,6 +112,7 @@ export class App {
       createServer: () => createMcpServer({ monitor: this.monitor, version: VERSION, history: this.history, processes: this.processes, scopesFor: scopesFromExtra, transportObserver: this.telemetry?.mcpObserver }),
       stateless: config.stateless,
       maxSessions: config.sessions.max,
+      maxSessionsPerOwner: config.sessions.maxPerPrincipal,
       idleTimeoutMs: config.sessions.idleTimeout,
       log: this.log.child({ component: 'mcp-http' }),
     });

@@ -144,9 +144,14 @@ export const HttpConfig = z
     /** Every /mcp request stands alone (no sessions), so any replica behind a plain load balancer can answer it. */
     stateless: z.boolean().default(false),
     sessions: z
-      .object({ max: z.number().int().min(1).max(1_000_000).default(1000), idleTimeout: Duration.default(1_800_000) })
+      .object({
+        max: z.number().int().min(1).max(1_000_000).default(1000),
+        /** Per authenticated principal; past it, that principal's least recently used idle session is closed. */
+        maxPerPrincipal: z.number().int().min(1).max(1_000_000).default(100),
+        idleTimeout: Duration.default(1_800_000),
+      })
       .strict()
-      .default({ max: 1000, idleTimeout: 1_800_000 }),
+      .default({ max: 1000, maxPerPrincipal: 100, idleTimeout: 1_800_000 }),
     /** The URL clients use to reach us (behind a proxy); by default taken from the request's Host. */
     publicUrl: z.url({ protocol: /^https?$/ }).optional(),
     auth: AuthConfig.optional(),

@@ -11,6 +11,8 @@ export interface McpHttpOptions {
   createServer: () => McpServer;
   stateless: boolean;
   maxSessions: number;
+  /** Sessions one authenticated principal may hold, so one token cannot use up the cap for everyone. */
+  maxSessionsPerOwner?: number;
   idleTimeoutMs: number;
   log: Logger;
 }
@@ -84,6 +86,10 @@ export class McpHttp {
       return { ok: true, run: (req, res) => this.runInSession(session, req, res, call.method === 'POST' ? call.body : undefined, call.method === 'POST') };
     }
     if (call.method === 'POST' && call.initialize) {
+      if (call.owner !== undefined && this.options.maxSessionsPerOwner !== undefined && !this.makeRoomFor(call.owner, this.options.maxSessionsPerOwner)) {
+        this.options.log.warn({ max: this.options.maxSessionsPerOwner }, 'MCP session refused: per-principal session limit reached');
+        return refuse(503, JSONRPC.SERVER_ERROR, 'Too many sessions for this principal; end some (DELETE /mcp) or try again later', { 'retry-after': '10' });
+      }
       if (this.sessions.size >= this.options.maxSessions) {
         this.options.log.warn({ max: this.options.maxSessions }, 'MCP session refused: session limit reached');
         return refuse(503, JSONRPC.SERVER_ERROR, 'Too many sessions; try again later', { 'retry-after': '10' });
@@ -92,6 +98,23 @@ export class McpHttp {
       return { ok: true, run: (req, res) => this.runInSession(session, req, res, call.body, true) };
     }
     return refuse(400, JSONRPC.SERVER_ERROR, 'Bad Request: Mcp-Session-Id header is required');
+  }
+
+  /**
+   * At its per-principal limit, an owner's least recently used idle session is closed to make room (clients
+   * that reconnect without DELETE leak sessions); false when every one of them is busy.
+   */
+  private makeRoomFor(owner: string, max: number): boolean {
+    const mine = [...this.sessions.values()].filter((s) => s.owner === owner);
+    if (mine.length < max) return true;
+    const idle = mine.filter((s) => s.open === 0).sort((a, b) => a.lastActive - b.lastActive);
+    const evict = idle.slice(0, mine.length - max + 1);
+    if (evict.length < mine.length - max + 1) return false;
+    for (const s of evict) {
+      this.sessions.delete(s.id);
+      void this.closeSession(s);
+    }
+    return true;
   }
 
   private openSession(owner: string | undefined): Session {

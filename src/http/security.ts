@@ -49,6 +49,8 @@ export interface SecurityOptions {
   authorizationServers: readonly string[];
   /** Serve the RFC 9728 metadata (when `http.auth` is configured). */
   metadata: boolean;
+  /** `/readyz?verbose` needs `vitals:read` (when `http.auth` is configured). */
+  protectVerboseProbes: boolean;
   log: Logger;
 }
 
@@ -64,7 +66,8 @@ export function baseUrl(req: FastifyRequest, publicUrl: string | undefined): str
 /** Refusals in the shape the route speaks: JSON-RPC on /mcp, RFC 6750-style JSON elsewhere. */
 function refuse(req: FastifyRequest, reply: FastifyReply, status: number, error: string, description: string): FastifyReply {
   reply.code(status).header('cache-control', 'no-store');
-  if (isMcp(req)) return reply.send(jsonRpcError(JSONRPC.SERVER_ERROR, `${status === 401 ? 'Unauthorized' : 'Forbidden'}: ${description}`));
+  const word = status === 401 ? 'Unauthorized' : status === 429 ? 'Too Many Requests' : 'Forbidden';
+  if (isMcp(req)) return reply.send(jsonRpcError(JSONRPC.SERVER_ERROR, `${word}: ${description}`));
   return reply.send({ error, error_description: description });
 }
 
@@ -84,9 +87,28 @@ const security: FastifyPluginAsync<SecurityOptions> = async (app, opts) => {
     log.warn(fields, msg);
   };
 
+  // Refused tokens are counted per client address: the rate limiter only sees authenticated requests, so
+  // without this a client could guess tokens (or make us verify JWTs) without limit.
+  const failures = new Map<string, { count: number; resetAt: number }>();
+  const FAILURE_WINDOW_MS = 60_000;
+  const MAX_FAILURES = 100;
+  const throttled = (ip: string, now: number) => {
+    const f = failures.get(ip);
+    return f !== undefined && f.resetAt > now && f.count >= MAX_FAILURES ? Math.ceil((f.resetAt - now) / 1000) : 0;
+  };
+  const countFailure = (ip: string, now: number) => {
+    if (failures.size > 10_000) for (const [k, v] of failures) if (v.resetAt <= now) failures.delete(k);
+    const f = failures.get(ip);
+    if (!f || f.resetAt <= now) failures.set(ip, { count: 1, resetAt: now + FAILURE_WINDOW_MS });
+    else f.count++;
+  };
+
   app.addHook('onRequest', async (req, reply) => {
     const url = req.routeOptions.url;
-    if (url !== undefined && PROBE_ROUTES.has(url)) return;
+    // Probes stay open for kubelets and load balancers, but the verbose readiness list names checks and their
+    // errors: with auth configured it needs a read token like /health does.
+    const verboseProbe = opts.protectVerboseProbes && url === '/readyz' && (req.query as Record<string, unknown>).verbose !== undefined;
+    if (url !== undefined && PROBE_ROUTES.has(url) && !verboseProbe) return;
 
     if (!origins.hostAllowed(req.headers.host)) {
       warn('host', { route: url ?? 'unmatched' }, 'request refused: Host not allowed (add it to http.allowedHosts)');
@@ -110,10 +132,18 @@ const security: FastifyPluginAsync<SecurityOptions> = async (app, opts) => {
       }
     }
 
-    const required = policy(url);
+    const required: RoutePolicy = verboseProbe ? ['vitals:read'] : policy(url);
     if (required === 'open') return;
+    const now = Date.now();
+    const wait = req.headers.authorization !== undefined ? throttled(req.ip, now) : 0;
+    if (wait > 0) {
+      warn('throttle', { route: url }, 'request refused: too many invalid tokens from this address');
+      reply.header('retry-after', String(wait));
+      return refuse(req, reply, 429, 'too_many_requests', 'too many invalid tokens; try again later');
+    }
     const result = await authenticator.authenticate(req.headers.authorization);
     if (!result.ok) {
+      if (result.reason === 'invalid') countFailure(req.ip, now);
       const meta = `resource_metadata=${quote(metadataUrl(req))}`;
       if (result.reason === 'unavailable') {
         warn('jwks', {}, 'cannot verify a bearer token: signing keys unavailable');

@@ -93,6 +93,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
     authorizationServers: config.auth?.authorizationServers ?? [],
     metadata: config.auth !== undefined,
+    protectVerboseProbes: config.auth !== undefined,
     log: httpLog,
   });
   await app.register(rateLimitPlugin, { config: config.rateLimit, log: httpLog });

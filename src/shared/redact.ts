@@ -13,7 +13,8 @@ export function isSecretKey(key: string): boolean {
   return SECRET_KEY.test(key);
 }
 
-const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/@:]*)(?::([^\s/@]*))?@/gi;
+// The password runs to the last `@` of the authority, as URL parsers (and so the drivers) split it.
+const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/@:]*)(?::([^\s/?#]*))?@(?=[^\s@/?#]*(?:[/?#\s]|$))/gi;
 const QUERY_SECRET = /([?&](?:password|passwd|pass|token|access_token|api_?key|secret|sslpassword)=)[^&\s#]*/gi;
 const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/g;
 
@@ -56,7 +57,7 @@ export function collectSecrets(value: unknown, out = new Set<string>()): Set<str
   const visit = (v: unknown, key?: string) => {
     if (typeof v === 'string') {
       if (key !== undefined && isSecretKey(key) && v) out.add(v);
-      for (const m of v.matchAll(/[a-z][a-z0-9+.-]*:\/\/[^\s/@:]*:([^\s/@]+)@/gi)) if (m[1]) {
+      for (const m of v.matchAll(/[a-z][a-z0-9+.-]*:\/\/[^\s/@:]*:([^\s/?#]+)@(?=[^\s@/?#]*(?:[/?#\s]|$))/gi)) if (m[1]) {
         out.add(m[1]);
         try {
           out.add(decodeURIComponent(m[1]));

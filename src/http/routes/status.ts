@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
+import type { ServerResponse } from 'node:http';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { HealthMonitor } from '../../monitor/health-monitor.js';
 import type { HealthEvent, Snapshot } from '../../monitor/schema.js';
@@ -12,7 +13,12 @@ export interface StatusRoutesOptions {
   history?: (check: string, sinceMs: number) => Promise<[number, number][]>;
   /** Most live /events streams at once; more get 503. */
   maxStreams?: number;
+  /** Most live /events streams per principal (token subject, else client address). */
+  maxStreamsPerClient?: number;
 }
+
+/** A stream whose client stopped reading is dropped rather than buffered without bound. */
+const MAX_BUFFERED_BYTES = 1 << 20;
 
 /** Strict: only our own files, no inline script or style, nothing from elsewhere. */
 export const CSP = [
@@ -59,7 +65,13 @@ const SECURITY_HEADERS = {
 export const statusRoutes: FastifyPluginAsync<StatusRoutesOptions> = async (app, opts) => {
   const assets = loadAssets();
   const maxStreams = opts.maxStreams ?? 100;
-  let streams = 0;
+  const maxPerClient = opts.maxStreamsPerClient ?? 10;
+  const live = new Set<ServerResponse>();
+  const perClient = new Map<string, number>();
+  // Ends every live stream as shutdown begins, so the server can drain instead of waiting out the grace period.
+  app.addHook('preClose', async () => {
+    for (const res of live) res.end();
+  });
 
   const sendAsset = (name: string) => async (req: FastifyRequest, reply: FastifyReply) => {
     const a = assets.get(name);
@@ -91,12 +103,47 @@ export const statusRoutes: FastifyPluginAsync<StatusRoutesOptions> = async (app,
   });
 
   app.get('/events', async (req, reply) => {
-    if (streams >= maxStreams) return reply.code(503).header('retry-after', '5').send({ error: 'too many live streams' });
-    streams++;
+    const client = req.principal ? `${req.principal.kind}:${req.principal.subject}` : `ip:${req.ip}`;
+    if (live.size >= maxStreams || (perClient.get(client) ?? 0) >= maxPerClient) return reply.code(503).header('retry-after', '5').send({ error: 'too many live streams' });
     reply.hijack();
     const res = reply.raw;
+    live.add(res);
+    perClient.set(client, (perClient.get(client) ?? 0) + 1);
+    let closed = false;
+    let timer: NodeJS.Timeout | undefined;
+    let heartbeat: NodeJS.Timeout | undefined;
+    let pendingEvents: HealthEvent[] = [];
+    const onSnapshot = () => {
+      timer ??= setTimeout(flush, 250);
+    };
+    const onEvent = (e: HealthEvent) => {
+      pendingEvents.push(e);
+      onSnapshot();
+    };
+    // Registered before anything is awaited, so a client gone during the first snapshot leaks nothing.
+    const close = () => {
+      if (closed) return;
+      closed = true;
+      opts.monitor.off('snapshot', onSnapshot);
+      opts.monitor.off('event', onEvent);
+      if (heartbeat) clearInterval(heartbeat);
+      if (timer) clearTimeout(timer);
+      live.delete(res);
+      const n = (perClient.get(client) ?? 1) - 1;
+      if (n > 0) perClient.set(client, n);
+      else perClient.delete(client);
+    };
+    req.raw.once('close', close);
+    res.once('close', close);
+    const send = (event: string, data: unknown) => {
+      if (closed) return;
+      if (res.writableLength > MAX_BUFFERED_BYTES) {
+        res.destroy();
+        return;
+      }
+      res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    };
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-    const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     // Every (re)connection starts from a full snapshot, so a client that missed deltas is never stale.
     res.write('retry: 2000\n\n');
     let last: StatusView;
@@ -106,11 +153,10 @@ export const statusRoutes: FastifyPluginAsync<StatusRoutesOptions> = async (app,
       send('snapshot', first);
     } catch {
       res.end();
-      streams--;
+      close();
       return;
     }
-    let pendingEvents: HealthEvent[] = [];
-    let timer: NodeJS.Timeout | undefined;
+    if (closed) return;
     // Snapshots arrive on every check run; coalesce them so a busy daemon sends at most 4 deltas a second.
     const flush = () => {
       timer = undefined;
@@ -119,27 +165,11 @@ export const statusRoutes: FastifyPluginAsync<StatusRoutesOptions> = async (app,
       last = next;
       pendingEvents = [];
     };
-    const onSnapshot = () => {
-      timer ??= setTimeout(flush, 250);
-    };
-    const onEvent = (e: HealthEvent) => {
-      pendingEvents.push(e);
-      onSnapshot();
-    };
-    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+    heartbeat = setInterval(() => !closed && res.write(': keep-alive\n\n'), 15_000);
+    // A stream opened with a token that expires ends with it; the page reconnects and authenticates again.
+    const expiresAt = req.principal?.expiresAt;
+    if (expiresAt !== undefined) setTimeout(() => res.end(), Math.max(0, expiresAt * 1000 - Date.now())).unref();
     opts.monitor.on('snapshot', onSnapshot);
     opts.monitor.on('event', onEvent);
-    const close = () => {
-      opts.monitor.off('snapshot', onSnapshot);
-      opts.monitor.off('event', onEvent);
-      clearInterval(heartbeat);
-      if (timer) clearTimeout(timer);
-      streams--;
-    };
-    req.raw.once('close', close);
-    // Shutdown ends live streams so the server can close.
-    app.addHook('onClose', async () => {
-      res.end();
-    });
   });
 };
