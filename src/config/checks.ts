@@ -37,7 +37,11 @@ const CheckCommon = {
 
 const InstanceName = z.string().regex(/^[a-z0-9][a-z0-9._:-]{0,62}$/i).optional();
 
-const PostgresTarget = { url: z.string().min(1) };
+/** A connection URL that parses (the message never repeats it: it may hold a password). */
+const ConnectionUrl = (schemes: RegExp, example: string) =>
+  z.string().min(1).refine((u) => URL.canParse(u) && schemes.test(new URL(u).protocol), `not a valid URL (expected ${example})`);
+
+const PostgresTarget = { url: ConnectionUrl(/^postgres(ql)?:$/, 'postgres://user:password@host:5432/db') };
 export const PostgresCheck = z
   .object({
     ...CheckCommon,
@@ -51,7 +55,7 @@ export const PostgresCheck = z
   .strict()
   .refine((c) => c.url !== undefined || c.instances !== undefined, { message: 'needs `url` or `instances`', path: ['url'] });
 
-const RedisTarget = { url: z.string().min(1) };
+const RedisTarget = { url: ConnectionUrl(/^rediss?:$/, 'redis://:password@host:6379/0') };
 export const RedisCheck = z
   .object({
     ...CheckCommon,

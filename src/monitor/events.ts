@@ -1,5 +1,18 @@
 import type { HealthEvent } from './schema.js';
 
+/**
+ * Inserts keeping `items` sorted by time. Events arrive nearly in order, but a slow dependency round stamps
+ * its event with the round's start, after faster rounds have pushed later ones: lists stop scanning at the
+ * first event older than their window, so the order must hold.
+ */
+export function insertByTime(items: HealthEvent[], e: HealthEvent): void {
+  const t = Date.parse(e.time);
+  let i = items.length;
+  while (i > 0 && Date.parse(items[i - 1]!.time) > t) i--;
+  if (i === items.length) items.push(e);
+  else items.splice(i, 0, e);
+}
+
 /** Bounded list of transitions: the oldest fall off once `max` is reached. */
 export class EventLog {
   private readonly items: HealthEvent[] = [];
@@ -8,7 +21,7 @@ export class EventLog {
   constructor(private readonly max: number) {}
 
   push(event: HealthEvent): void {
-    this.items.push(Object.freeze(event));
+    insertByTime(this.items, Object.freeze(event));
     if (this.items.length > this.max) {
       this.items.splice(0, this.items.length - this.max);
       this.dropped++;

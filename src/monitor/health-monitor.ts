@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { CpuCollector } from '../probes/host/cpu.js';
 import { hostCollectors, type HostCollectorName } from '../probes/registry.js';
+import type { FilesystemReading } from '../probes/host/types.js';
 import { NoDataError, type Probe } from '../probes/types.js';
 import { collectSecrets } from '../shared/redact.js';
 import type { DependencyCheck } from './dependency-check.js';
@@ -224,9 +225,18 @@ export class HealthMonitor extends EventEmitter<MonitorEvents> {
     const results = await Promise.all(this.collectors.map(async ([name, c]) => [name, await this.runCollector(name, c)] as const));
     const host: HostState = { ...this.host };
     for (const [name, value] of results) {
-      if (value === undefined) continue;
+      // A collector that failed this round leaves its section empty: serving the last value as current would
+      // let a `for:` hold mature on data nobody measured. Its check then reports the failure.
       if (name === 'process') this.self = value as Snapshot['self'];
-      else if (name === 'filesystem') host.filesystems = value as HostState['filesystems'];
+      else if (name === 'filesystem') {
+        const reading = value as FilesystemReading | undefined;
+        delete host.filesystems;
+        delete host.filesystemErrors;
+        if (reading) {
+          host.filesystems = reading.samples;
+          host.filesystemErrors = reading.errors;
+        }
+      } else if (value === undefined) delete (host as Record<string, unknown>)[name];
       else (host as Record<string, unknown>)[name] = value;
     }
     this.host = host;
@@ -253,7 +263,9 @@ export class HealthMonitor extends EventEmitter<MonitorEvents> {
     this.toolsDirtyAt = 0;
     this.publishedAt = now;
     const tools = this.tools.stats();
-    this.hostCheckStates = this.hostChecks.evaluate(this.host, tools, now, (check, from, to, reason) =>
+    const failed: Record<string, string> = {};
+    for (const [name, c] of Object.entries(this.collectorStates)) if (!c.success) failed[name] = c.error ?? 'failed';
+    this.hostCheckStates = this.hostChecks.evaluate(this.host, tools, now, failed, (check, from, to, reason) =>
       this.record({ time: new Date(now).toISOString(), check, type: 'status', from, to, reason }),
     );
     const prev = this.current?.status;

@@ -20,7 +20,11 @@ export class HostChecks {
 
   constructor(private readonly thresholds: Config['host']['thresholds']) {}
 
-  evaluate(host: HostState, tools: ToolStats, now: number, onChange: (name: string, from: CheckStatus, to: CheckStatus, output: string) => void): CheckState[] {
+  /**
+   * `failed` names host collectors that failed this round (with the reason): their checks report warn with
+   * no value ("cannot tell") instead of vanishing or keeping a stale number.
+   */
+  evaluate(host: HostState, tools: ToolStats, now: number, failed: Readonly<Record<string, string>>, onChange: (name: string, from: CheckStatus, to: CheckStatus, output: string) => void): CheckState[] {
     const t = this.thresholds;
     const out: CheckState[] = [];
     const time = new Date(now).toISOString();
@@ -35,7 +39,8 @@ export class HostChecks {
         output = output ? `${output}; ${note}` : note;
       }
       const since = r.status !== prev.status ? time : prev.since;
-      if (r.status !== prev.status && this.held.has(base.name)) onChange(base.name, prev.status, r.status, output || 'back under threshold');
+      // A check that starts out non-pass is a transition from the implied pass, as for dependency checks.
+      if (r.status !== prev.status) onChange(base.name, prev.status, r.status, output || 'back under threshold');
       this.held.set(base.name, { status: r.status, since, hold: r.hold });
       out.push({
         ...base,
@@ -51,8 +56,24 @@ export class HostChecks {
       });
     };
 
-    if (host.cpu) add({ name: 'cpu', kind: 'cpu', group: 'host', component: 'cpu', measurement: 'utilization' }, host.cpu.utilization, t.cpu, (v) => `CPU ${pct(v)} busy`);
-    if (host.memory) add({ name: 'memory', kind: 'memory', group: 'host', component: 'memory', measurement: 'utilization' }, host.memory.utilization, t.memory, (v) => `memory ${pct(v)} used`);
+    const unknown = (base: Parameters<typeof add>[0], th: Threshold, reason: string) => {
+      const prev = this.held.get(base.name) ?? { status: 'pass' as CheckStatus, since: time, hold: {} };
+      const output = `no current sample: ${reason}`;
+      const since = prev.status !== 'warn' ? time : prev.since;
+      if (prev.status !== 'warn') onChange(base.name, prev.status, 'warn', output);
+      this.held.set(base.name, { status: 'warn', since, hold: {} });
+      out.push({ ...base, status: 'warn', critical: false, observedValue: null, observedUnit: 'ratio', threshold: { warn: th.warn, fail: th.fail, forSeconds: secs(th.for) }, output, since, time });
+    };
+    const CPU = { name: 'cpu', kind: 'cpu', group: 'host', component: 'cpu', measurement: 'utilization' } as const;
+    const MEMORY = { name: 'memory', kind: 'memory', group: 'host', component: 'memory', measurement: 'utilization' } as const;
+    if (host.cpu) add(CPU, host.cpu.utilization, t.cpu, (v) => `CPU ${pct(v)} busy`);
+    else if (failed.cpu) unknown(CPU, t.cpu, failed.cpu);
+    if (host.memory) add(MEMORY, host.memory.utilization, t.memory, (v) => `memory ${pct(v)} used`);
+    else if (failed.memory) unknown(MEMORY, t.memory, failed.memory);
+    const disk = (mountpoint: string) => ({ name: `disk:${mountpoint}`, kind: 'disk', group: 'host', component: 'disk', measurement: 'utilization', componentId: mountpoint }) as const;
+    for (const e of host.filesystemErrors ?? []) unknown(disk(e.mountpoint), t.disk, e.error);
+    // The whole collector failed: every disk seen before is unknown now, not gone.
+    if (failed.filesystem && !host.filesystems) for (const name of this.held.keys()) if (name.startsWith('disk:')) unknown(disk(name.slice(5)), t.disk, failed.filesystem);
     for (const fs of host.filesystems ?? []) {
       // Running out of inodes fills a disk as surely as running out of bytes.
       const inodes = fs.inodesUtilization ?? 0;

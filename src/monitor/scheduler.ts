@@ -56,6 +56,13 @@ export function schedule(spec: Schedule, fn: () => Promise<void>, onError: (e: u
   let timer: NodeJS.Timeout | undefined;
   const arm = () => {
     n++;
+    // After a stall (a blocked event loop, a suspended VM) the ticks that fell in it are skipped and
+    // counted, not fired back to back: a burst of CPU samples 1 ms apart would read as idle.
+    const behind = Math.floor((performance.now() - start) / every) - n + 1;
+    if (behind > 0) {
+      n += behind;
+      skipped += behind;
+    }
     // Aim at start + n·every so the schedule does not drift by each tick's own latency.
     const delay = Math.max(0, start + n * every - performance.now());
     timer = setTimeout(() => {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { CpuSample, FilesystemSample, LoadSample, MemorySample, NetworkSample, ProcessSample } from '../probes/host/types.js';
+import { CpuSample, FilesystemError, FilesystemSample, LoadSample, MemorySample, NetworkSample, ProcessSample } from '../probes/host/types.js';
 
-export { CpuSample, FilesystemSample, LoadSample, MemorySample, NetworkSample, ProcessSample };
+export { CpuSample, FilesystemError, FilesystemSample, LoadSample, MemorySample, NetworkSample, ProcessSample };
 
 /** IETF health+json status words. */
 export const CheckStatus = z.enum(['pass', 'warn', 'fail']);
@@ -89,6 +89,8 @@ export const HostState = z.object({
   load: LoadSample.optional(),
   memory: MemorySample.optional(),
   filesystems: z.array(FilesystemSample).optional(),
+  /** Real filesystems that could not be read this round. */
+  filesystemErrors: z.array(FilesystemError).optional(),
   network: z.array(NetworkSample).optional(),
 });
 export type HostState = z.infer<typeof HostState>;

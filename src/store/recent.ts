@@ -1,14 +1,15 @@
+import { insertByTime } from '../monitor/events.js';
 import type { HealthEvent } from '../monitor/schema.js';
 import type { EventQuery, ProcessSnapshot } from './types.js';
 
-/** The newest events in memory, oldest falling off at `max`; time-ordered as the monitor emits them. */
+/** The newest events in memory, oldest falling off at `max`; kept in time order. */
 export class RecentEvents {
   private items: HealthEvent[] = [];
 
   constructor(private readonly max: number) {}
 
   push(e: HealthEvent): void {
-    this.items.push(e);
+    insertByTime(this.items, e);
     // Trim in chunks so a full log does not shift the array on every event.
     if (this.items.length > this.max * 1.25) this.items = this.items.slice(-this.max);
   }

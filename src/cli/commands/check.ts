@@ -4,6 +4,7 @@ import { HealthMonitor } from '../../monitor/health-monitor.js';
 import type { CheckState, CheckStatus } from '../../monitor/schema.js';
 import { STATUS_ICON, STATUS_WORD, formatValue } from '../../monitor/summary.js';
 import { ConfigError } from '../../shared/errors.js';
+import { redactText } from '../../shared/redact.js';
 import { createLogger } from '../../telemetry/logger.js';
 
 /** Nagios plugin exit codes. */
@@ -47,6 +48,12 @@ export async function runCheck(options: { configPath: string | undefined; json: 
       process.stdout.write(`${s.hostname}: ${STATUS_ICON[s.status]} ${STATUS_WORD[s.status]}\n\n${renderTable(checks)}\n`);
     }
     return EXIT[s.status];
+  } catch (e) {
+    // Nagios: anything that stops the round from being judged is UNKNOWN (3), never a WARNING (1).
+    const message = redactText(String((e as Error)?.message ?? e), monitor.secrets);
+    process.stderr.write(`vitals: check could not run: ${message}\n`);
+    if (options.json) process.stdout.write(`${JSON.stringify({ status: 'unknown', error: message })}\n`);
+    return UNKNOWN;
   } finally {
     await monitor.stop();
   }

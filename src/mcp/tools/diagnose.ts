@@ -5,7 +5,7 @@ import { STATUS_WORD } from '../../monitor/summary.js';
 import { formatSeriesValue, formatTrend, parseSeries, unitOf } from '../../store/series.js';
 import type { History, HistoryResult } from '../../store/types.js';
 import { parseWindow, requireHistory } from './query-history.js';
-import { defineTool, READ_ONLY } from './types.js';
+import { defineTool, READ_ONLY, ToolError } from './types.js';
 
 export const Finding = z.object({
   kind: z.enum(['failing', 'warning', 'pending', 'correlated', 'preceded_by', 'resource_change', 'processes', 'disk_full_eta', 'all_clear']),
@@ -255,6 +255,7 @@ export const diagnoseTool = defineTool({
     await monitor.ready;
     const windowMs = parseWindow(args.window);
     const snapshot = monitor.snapshot;
+    if (args.check !== undefined && !snapshot.checks[args.check]) throw new ToolError(`unknown check: ${args.check}; known: ${Object.keys(snapshot.checks).join(', ')}`, 'UNKNOWN_CHECK');
     const findings = await diagnose({ snapshot, history: h, now: Date.now(), windowMs, ...(args.check ? { check: args.check } : {}) });
     const problems = findings.filter((f) => f.kind === 'failing' || f.kind === 'warning').length;
     const headline = problems ? `${snapshot.hostname} is ${STATUS_WORD[snapshot.status]}: ${problems} check(s) not passing` : `${snapshot.hostname} is ${STATUS_WORD[snapshot.status]}: nothing failing`;

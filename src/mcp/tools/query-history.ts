@@ -86,7 +86,8 @@ export const queryHistoryTool = defineTool({
     if (checkName !== undefined) {
       const state = monitor.snapshot.checks[checkName];
       const known = (await h.series()).map((s) => s.name);
-      const candidates = [seriesName('check.latency', checkName), seriesName('check.value', checkName)];
+      // A dependency that never answered has no latency series; its status series still tells the story.
+      const candidates = [seriesName('check.latency', checkName), seriesName('check.value', checkName), seriesName('check.status', checkName)];
       const found = candidates.find((c) => known.includes(c)) ?? (state ? (state.group === 'dependency' ? candidates[0]! : candidates[1]!) : undefined);
       if (!found) historyError(new UnknownSeriesError(`check ${checkName}`, [...new Set(known.filter((k) => k.startsWith('check.')).map((k) => k.slice(k.indexOf(':') + 1)))].map((n) => `check ${n}`)));
       series = found;

@@ -1,7 +1,7 @@
 import { statfs } from 'node:fs/promises';
 import type { Probe } from '../types.js';
 import { readProc, unescapeMountPath } from './procfs.js';
-import type { FilesystemSample } from './types.js';
+import type { FilesystemReading, FilesystemSample } from './types.js';
 
 export interface FilesystemOptions {
   excludeTypes: string[];
@@ -46,7 +46,7 @@ export function selectMounts(mounts: MountEntry[], options: FilesystemOptions): 
  * statfs is one syscall per mount. Each statfs is raced against the signal so one hung NFS mount cannot
  * hold up the others.
  */
-export class FilesystemCollector implements Probe<FilesystemSample[]> {
+export class FilesystemCollector implements Probe<FilesystemReading> {
   readonly kind = 'filesystem';
   private readonly rootfs: string;
 
@@ -54,13 +54,23 @@ export class FilesystemCollector implements Probe<FilesystemSample[]> {
     this.rootfs = (options.rootfs ?? '/').replace(/\/+$/, '') || '/';
   }
 
-  async run(signal: AbortSignal): Promise<FilesystemSample[]> {
+  async run(signal: AbortSignal): Promise<FilesystemReading> {
     const procfs = this.options.procfs ?? '/proc';
     // Inside a container watching its node, the node's mounts are PID 1's (with hostPID), not ours.
     const table = this.rootfs === '/' ? 'self/mounts' : '1/mounts';
     const mounts = selectMounts(parseMounts(await readProc(procfs, table, signal)), this.options);
-    const results = await Promise.all(mounts.map((m) => this.stat(m, signal).catch(() => undefined)));
-    return results.filter((r): r is FilesystemSample => r !== undefined);
+    const reading: FilesystemReading = { samples: [], errors: [] };
+    // A hung NFS mount or a vanished path is a finding (the disk check turns warn), not a reason to drop the mount.
+    await Promise.all(
+      mounts.map((m) =>
+        this.stat(m, signal).then(
+          (s) => (s ? reading.samples.push(s) : undefined),
+          (e: unknown) => reading.errors.push({ mountpoint: m.mountpoint, device: m.device, type: m.type, error: signal.aborted ? 'statfs timed out' : `statfs failed (${(e as NodeJS.ErrnoException)?.code ?? 'error'})` }),
+        ),
+      ),
+    );
+    reading.samples.sort((a, b) => a.mountpoint.localeCompare(b.mountpoint));
+    return reading;
   }
 
   private async stat(m: MountEntry, signal: AbortSignal): Promise<FilesystemSample | undefined> {

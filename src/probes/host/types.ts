@@ -52,6 +52,15 @@ export const FilesystemSample = z.object({
 });
 export type FilesystemSample = z.infer<typeof FilesystemSample>;
 
+/** A real filesystem whose statfs failed or hung: reported, never silently dropped. */
+export const FilesystemError = z.object({ mountpoint: z.string(), device: z.string(), type: z.string(), error: z.string() });
+export type FilesystemError = z.infer<typeof FilesystemError>;
+
+export interface FilesystemReading {
+  samples: FilesystemSample[];
+  errors: FilesystemError[];
+}
+
 export const NetworkSample = z.object({
   interface: z.string(),
   receiveBytes: z.number(),

@@ -48,7 +48,7 @@ describe('config defaults', () => {
 
 describe('config errors name the key path', () => {
   it('bad duration and unknown key inside a named check', () => {
-    expect(issues('checks:\n  - name: orders\n    kind: postgres\n    url: x\n    timeout: 5 sec\n    retires: 3\n')).toEqual([
+    expect(issues('checks:\n  - name: orders\n    kind: postgres\n    url: postgres://h/d\n    timeout: 5 sec\n    retires: 3\n')).toEqual([
       'checks[0](orders).timeout: invalid duration "5 sec" (expected e.g. "500ms", "5s", "2m", "1h")',
       'checks[0](orders): unknown key "retires"',
     ]);
@@ -77,5 +77,15 @@ describe('config errors name the key path', () => {
   });
   it('a missing file is a config error', () => {
     expect(() => loadConfig({ path: '/nonexistent/vitals.yaml' })).toThrow(ConfigError);
+  });
+});
+
+describe('connection URLs', () => {
+  it('a postgres or redis URL that does not parse is a config error that does not repeat it', () => {
+    const msgs = issues('checks:\n  - { name: a, kind: redis, url: "http://%zz-secret" }\n  - { name: b, kind: postgres, url: "redis://h" }\n');
+    expect(msgs).toEqual([
+      'checks[0](a).url: not a valid URL (expected redis://:password@host:6379/0)',
+      'checks[1](b).url: not a valid URL (expected postgres://user:password@host:5432/db)',
+    ]);
   });
 });

@@ -24,29 +24,57 @@ describe('HostChecks', () => {
     const hc = new HostChecks(thresholds);
     const changes: string[] = [];
     const onChange = (n: string, f: string, t: string) => changes.push(`${n} ${f}->${t}`);
-    let cpu = hc.evaluate(host(0.97, 0.1), tools(0, 0), 0, onChange).find((c) => c.name === 'cpu')!;
+    let cpu = hc.evaluate(host(0.97, 0.1), tools(0, 0), 0, {}, onChange).find((c) => c.name === 'cpu')!;
     expect(cpu.status).toBe('pass');
     expect(cpu.pending).toMatchObject({ status: 'fail', forSeconds: 60 });
     expect(cpu.output).toMatch(/CPU 97\.0% busy above fail level 95\.0% for 0s of 60s \(pending\)/);
-    cpu = hc.evaluate(host(0.97, 0.1), tools(0, 0), 60_000, onChange).find((c) => c.name === 'cpu')!;
+    cpu = hc.evaluate(host(0.97, 0.1), tools(0, 0), 60_000, {}, onChange).find((c) => c.name === 'cpu')!;
     expect(cpu.status).toBe('fail');
     expect(cpu.since).toBe(new Date(60_000).toISOString());
     expect(cpu.output).toMatch(/at or above fail level 95\.0% for 60s/);
     expect(changes).toEqual(['cpu pass->fail']);
   });
 
+  it('a check that starts out failing is an event too', () => {
+    const hc = new HostChecks({ ...thresholds, memory: { ...thresholds.memory, for: 0 } });
+    const changes: string[] = [];
+    hc.evaluate(host(0.1, 0.95), tools(0, 0), 0, {}, (n, f, t) => changes.push(`${n} ${f}->${t}`));
+    expect(changes).toEqual(['memory pass->fail']);
+  });
+
+  it('a collector that failed makes its check warn with no value, and resets its hold', () => {
+    const hc = new HostChecks(thresholds);
+    hc.evaluate(host(0.97, 0.1), tools(0, 0), 0, {}, () => {});
+    const { cpu: _gone, ...noCpu } = host(0.97, 0.1);
+    const cpu = hc.evaluate(noCpu, tools(0, 0), 30_000, { cpu: 'timed out after 2000ms' }, () => {}).find((c) => c.name === 'cpu')!;
+    expect(cpu).toMatchObject({ status: 'warn', observedValue: null, output: 'no current sample: timed out after 2000ms' });
+    // The 97 % seen before the gap does not count towards the 60 s hold afterwards.
+    const after = hc.evaluate(host(0.97, 0.1), tools(0, 0), 61_000, {}, () => {}).find((c) => c.name === 'cpu')!;
+    expect(after.status).toBe('pass');
+    expect(after.pending?.status).toBe('fail');
+  });
+
+  it('a filesystem that cannot be read is a warn check, not a missing one', () => {
+    const hc = new HostChecks(thresholds);
+    const changes: string[] = [];
+    const h = { ...host(0.1, 0.1), filesystemErrors: [{ mountpoint: '/mnt/nfs', device: 'srv:/x', type: 'nfs4', error: 'statfs timed out' }] };
+    const checks = hc.evaluate(h, tools(0, 0), 0, {}, (n, f, t) => changes.push(`${n} ${f}->${t}`));
+    expect(checks.find((c) => c.name === 'disk:/mnt/nfs')).toMatchObject({ status: 'warn', componentId: '/mnt/nfs', output: 'no current sample: statfs timed out' });
+    expect(changes).toEqual(['disk:/mnt/nfs pass->warn']);
+  });
+
   it('judges a disk by the fuller of bytes and inodes, per mount', () => {
     const hc = new HostChecks({ ...thresholds, disk: { ...thresholds.disk, for: 0 } });
-    const checks = hc.evaluate(host(0.1, 0.1, [fs('/', 0.5, 0.97), fs('/data', 0.9)]), tools(0, 0), 0, () => {});
+    const checks = hc.evaluate(host(0.1, 0.1, [fs('/', 0.5, 0.97), fs('/data', 0.9)]), tools(0, 0), 0, {}, () => {});
     expect(checks.find((c) => c.name === 'disk:/')).toMatchObject({ status: 'fail', componentId: '/', output: expect.stringMatching(/of inodes/) });
     expect(checks.find((c) => c.name === 'disk:/data')).toMatchObject({ status: 'warn', observedValue: 0.9 });
   });
 
   it('judges the tool error rate only once minCalls were made', () => {
     const hc = new HostChecks(thresholds);
-    expect(hc.evaluate(host(0.1, 0.1), tools(3, 3), 0, () => {}).find((c) => c.name === 'tool_errors')).toMatchObject({ status: 'pass', observedValue: null });
-    expect(hc.evaluate(host(0.1, 0.1), tools(20, 1), 1, () => {}).find((c) => c.name === 'tool_errors')).toMatchObject({ status: 'warn', observedValue: 0.05 });
-    expect(hc.evaluate(host(0.1, 0.1), tools(20, 3), 2, () => {}).find((c) => c.name === 'tool_errors')).toMatchObject({ status: 'fail' });
+    expect(hc.evaluate(host(0.1, 0.1), tools(3, 3), 0, {}, () => {}).find((c) => c.name === 'tool_errors')).toMatchObject({ status: 'pass', observedValue: null });
+    expect(hc.evaluate(host(0.1, 0.1), tools(20, 1), 1, {}, () => {}).find((c) => c.name === 'tool_errors')).toMatchObject({ status: 'warn', observedValue: 0.05 });
+    expect(hc.evaluate(host(0.1, 0.1), tools(20, 3), 2, {}, () => {}).find((c) => c.name === 'tool_errors')).toMatchObject({ status: 'fail' });
   });
 });
 

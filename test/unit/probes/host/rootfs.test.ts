@@ -14,12 +14,24 @@ describe('watching a node from a container (host.procfs, host.rootfs)', () => {
     mkdirSync(join(root, 'data'));
     writeFileSync(join(proc, '1/mounts'), '/dev/vdz / ext4 rw 0 0\n/dev/vdy /data xfs ro 0 0\nproc /proc proc rw 0 0\n');
     const fs = new FilesystemCollector({ excludeTypes: DEFAULT_EXCLUDED_FS_TYPES, excludeMountpoints: DEFAULT_EXCLUDED_MOUNTS, procfs: proc, rootfs: root });
-    const out = await fs.run(new AbortController().signal);
+    const { samples: out, errors } = await fs.run(new AbortController().signal);
+    expect(errors).toEqual([]);
     expect(out.map((f) => [f.mountpoint, f.device, f.readOnly])).toEqual([
       ['/', '/dev/vdz', false],
       ['/data', '/dev/vdy', true],
     ]);
     expect(out[0]!.sizeBytes).toBeGreaterThan(0);
+  });
+
+  it('a mount whose statfs fails is reported as an error, not dropped', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'vitals-root-'));
+    const proc = join(root, 'proc');
+    mkdirSync(join(proc, '1'), { recursive: true });
+    writeFileSync(join(proc, '1/mounts'), '/dev/vdz / ext4 rw 0 0\n/dev/vdx /gone ext4 rw 0 0\n');
+    const fs = new FilesystemCollector({ excludeTypes: DEFAULT_EXCLUDED_FS_TYPES, excludeMountpoints: DEFAULT_EXCLUDED_MOUNTS, procfs: proc, rootfs: root });
+    const { samples, errors } = await fs.run(new AbortController().signal);
+    expect(samples.map((s) => s.mountpoint)).toEqual(['/']);
+    expect(errors).toEqual([{ mountpoint: '/gone', device: '/dev/vdx', type: 'ext4', error: 'statfs failed (ENOENT)' }]);
   });
 
   it('computes CPU shares from a procfs other than /proc', async () => {
