@@ -105,6 +105,10 @@ export class PostgresHistory implements History {
   private dropped = 0;
   private written = 0;
   private available = true;
+  /** When the last operation found PostgreSQL unreachable. */
+  private unavailableAt = 0;
+  /** Samples of the batch being written right now (lost, and counted, if shutdown cuts the write). */
+  private inFlight = 0;
   private lastError: string | undefined;
   private outage: { since: number; droppedAtStart: number; lastLog: number } | undefined;
   private lastDropLog = 0;
@@ -127,7 +131,8 @@ export class PostgresHistory implements History {
       max: 3,
       connectionTimeoutMillis: 5000,
       idleTimeoutMillis: 30_000,
-      query_timeout: 30_000,
+      // A batch INSERT takes milliseconds; a write stuck behind a dead network gives up well before shutdown would.
+      query_timeout: 10_000,
       keepAlive: true,
       application_name: 'mcp-vitals-history',
     });
@@ -249,11 +254,14 @@ export class PostgresHistory implements History {
       const batch = this.buffer.splice(0, this.options.batchSize);
       const events = this.eventBuffer.splice(0, 1000);
       try {
+        this.inFlight = batch.length;
         await this.write(batch, events);
+        this.inFlight = 0;
         this.written += batch.length;
         this.markAvailable();
       } catch (e) {
         // Back at the front, in order, ahead of whatever was appended meanwhile; then bounded again.
+        this.inFlight = 0;
         this.buffer = batch.concat(this.buffer);
         this.eventBuffer = events.concat(this.eventBuffer);
         this.bound();
@@ -299,6 +307,7 @@ export class PostgresHistory implements History {
   private markUnavailable(e: unknown): void {
     this.lastError = this.redact(e);
     const now = Date.now();
+    this.unavailableAt = now;
     if (this.available) {
       this.available = false;
       this.outage = { since: now, droppedAtStart: this.dropped, lastLog: now };
@@ -380,7 +389,16 @@ export class PostgresHistory implements History {
     return new StoreUnavailableError(`history store unavailable (PostgreSQL: ${this.lastError ?? 'not connected'}); ${this.buffer.length} samples are buffered and will be written when it returns`);
   }
 
+  /**
+   * While PostgreSQL was found unreachable moments ago, readers get the answer at once instead of each waiting
+   * out a connect timeout; the flush loop keeps probing and clears this when it gets through.
+   */
+  private get recentlyUnavailable(): boolean {
+    return !this.available && Date.now() - this.unavailableAt < Math.max(10_000, this.options.flushInterval);
+  }
+
   async query(q: HistoryQuery): Promise<HistoryResult> {
+    if (this.recentlyUnavailable) throw this.unavailable();
     if (!this.ready) await this.init();
     if (!this.ready) throw this.unavailable();
     let id = this.ids.get(q.series);
@@ -464,7 +482,7 @@ export class PostgresHistory implements History {
 
   async series(): Promise<SeriesInfo[]> {
     const names = new Set(this.known);
-    if (this.ready) {
+    if (this.ready && !this.recentlyUnavailable) {
       try {
         const { rows } = await this.pool.query<{ name: string }>(`SELECT name FROM ${this.s}.series`);
         for (const r of rows) names.add(r.name);
@@ -476,7 +494,7 @@ export class PostgresHistory implements History {
   }
 
   async events(q: EventQuery = {}): Promise<HealthEvent[]> {
-    if (!this.ready) return this.recent.list(q);
+    if (!this.ready || this.recentlyUnavailable) return this.recent.list(q);
     try {
       const { rows } = await this.pool.query<{ time: Date; check: string; type: HealthEvent['type']; from_status: string; to_status: string; reason: string }>(
         `SELECT time, "check", type, from_status, to_status, reason FROM ${this.s}.events
@@ -528,16 +546,21 @@ export class PostgresHistory implements History {
     if (this.timer) clearInterval(this.timer);
     for (const j of this.jobs.splice(0)) j.stop();
     const deadline = Date.now() + graceMs;
+    // A write hung on a black-holed connection must not hold shutdown past the grace period.
+    const left = () => new Promise<void>((r) => setTimeout(r, Math.max(0, deadline - Date.now())).unref());
     while ((this.buffer.length || this.eventBuffer.length) && Date.now() < deadline) {
-      await this.flush();
+      await Promise.race([this.flush(), left()]);
       if (!this.available) break;
     }
     this.logDrops();
-    if (this.buffer.length) {
-      this.dropped += this.buffer.length;
-      this.log.error({ dropped: this.buffer.length, droppedTotal: this.dropped, err: this.lastError }, `history: PostgreSQL unreachable at shutdown; ${this.buffer.length} buffered samples lost`);
+    const lost = this.buffer.length + this.inFlight;
+    if (lost) {
+      this.dropped += lost;
+      this.log.error({ dropped: lost, droppedTotal: this.dropped, err: this.lastError }, `history: PostgreSQL unreachable at shutdown; ${lost} buffered samples lost`);
       this.buffer = [];
+      this.inFlight = 0;
     }
-    await this.pool.end().catch(() => {});
+    // pool.end() waits for checked-out clients; a hung one would wait out query_timeout.
+    await Promise.race([this.pool.end().catch(() => {}), new Promise<void>((r) => setTimeout(r, Math.max(100, deadline - Date.now())).unref())]);
   }
 }
