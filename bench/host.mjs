@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { cpuSeconds, fmt, median, rssBytes, table, timeToInitialize } from './lib.mjs';
 
-const { values } = parseArgs({ options: { 'idle-seconds': { type: 'string', default: '30' }, ticks: { type: 'string', default: '50' }, starts: { type: 'string', default: '10' } } });
+const { values } = parseArgs({ options: { 'idle-seconds': { type: 'string', default: '30' }, ticks: { type: 'string', default: '50' }, starts: { type: 'string', default: '21' } } });
 const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 const BARE = fileURLToPath(new URL('./bare-stdio-server.mjs', import.meta.url));
 
