@@ -109,8 +109,9 @@ export const queryHistoryTool = defineTool({
 
     const f = (v: number) => formatSeriesValue(v, r.unit);
     const s = r.summary;
-    // A slope over a few seconds of samples extrapolated to an hour is noise, not a trend.
-    const spanMs = s && r.points[0] ? Date.parse(s.lastTime) - Date.parse(r.points[0].time) : 0;
+    // A slope over a few seconds of samples extrapolated to an hour is noise, not a trend. Points are aligned
+    // bucket starts, so the first sample may sit at the end of the first bucket: measure from there.
+    const spanMs = s && r.points[0] ? Date.parse(s.lastTime) - (Date.parse(r.points[0].time) + r.stepMs) : 0;
     const trend = !s || s.trendPerHour === null ? 'n/a' : spanMs < 5 * 60_000 ? `n/a (samples span only ${formatDuration(Math.max(0, spanMs))})` : formatTrend(s.trendPerHour, r.unit);
     const lines = [
       `${series} over ${formatDuration(windowMs)} (${RESOLUTION_WORDS[r.resolution]}, ${formatDuration(r.stepMs)} steps, ${r.points.length} points${r.stepAdjusted ? '; step raised to stay within 120 points' : ''}):`,
