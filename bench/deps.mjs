@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { cpuSeconds, fmt, median, quantile } from './lib.mjs';
+import { cpuSeconds, fmt, freePort, median, quantile } from './lib.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -227,12 +227,3 @@ async function main() {
   server.send('exit');
 }
 
-function freePort() {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { cpuSeconds, fmt, median, quantile, table, timeToInitialize } from './lib.mjs';
+import { cpuSeconds, fmt, freePort, median, quantile, table, timeToInitialize } from './lib.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -27,17 +27,6 @@ const STARTS = Number(values.starts);
 const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 const children = new Set();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createNetServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function start(cmd, args, env = {}) {
   const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeConfig } from '../support/cli.js';
 import { FaultProxy } from '../support/fault-proxy.js';
 import { CLI } from '../support/paths.js';
+import { waitUntil } from '../support/wait.js';
 
 type Json = Record<string, any>;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -12,15 +13,6 @@ const PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
 /** This file's own schema, dropped afterwards. */
 const SCHEMA = `vitals_test_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 interface Daemon {
   client: Client;
@@ -49,14 +41,14 @@ async function startDaemon(configPath: string): Promise<Daemon> {
     },
     async stop() {
       await client.close();
-      await until('the daemon to exit', async () => {
+      await waitUntil(async () => {
         try {
           process.kill(pid, 0);
           return false;
         } catch {
           return true;
         }
-      });
+      }, 'the daemon to exit', 15_000);
     },
   };
 }
@@ -95,12 +87,12 @@ checks:
 
   it('writes history and events, is stopped, and the next daemon answers the same history back', async () => {
     const first = await startDaemon(config);
-    await until('cache to pass', async () => (await first.call('check_dependencies')).checks[0].status === 'pass');
+    await waitUntil(async () => (await first.call('check_dependencies')).checks[0].status === 'pass', 'cache to pass', 15_000);
     // One transition to persist, then a few seconds of samples.
     await proxy.refuse();
-    await until('cache to fail', async () => (await first.call('check_dependencies')).checks[0].status === 'fail');
+    await waitUntil(async () => (await first.call('check_dependencies')).checks[0].status === 'fail', 'cache to fail', 15_000);
     await proxy.restore();
-    await until('cache to pass again', async () => (await first.call('check_dependencies')).checks[0].status === 'pass');
+    await waitUntil(async () => (await first.call('check_dependencies')).checks[0].status === 'pass', 'cache to pass again', 15_000);
     await sleep(3000);
     const queriedAt = Date.now();
     const before = await first.call('query_history', { series: 'cpu.utilization', window: '2m', step: '2s' });

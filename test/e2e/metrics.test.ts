@@ -4,7 +4,8 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeConfig } from '../support/cli.js';
-import { freePort, spawnDaemon, waitUntil, type Daemon } from '../integration/telemetry/support.js';
+import { spawnDaemon, type Daemon } from '../integration/telemetry/support.js';
+import { freePort, waitUntil } from '../support/wait.js';
 
 interface Family {
   name: string;

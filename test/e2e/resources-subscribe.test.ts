@@ -5,18 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeConfig } from '../support/cli.js';
 import { FaultProxy } from '../support/fault-proxy.js';
 import { CLI } from '../support/paths.js';
+import { waitUntil } from '../support/wait.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 interface Daemon {
   client: Client;
@@ -74,7 +66,7 @@ checks:
     await subscribed.client.setLoggingLevel('warning');
     // 'error' is below 'critical': this client asked not to hear of a failed check.
     await unsubscribed.client.setLoggingLevel('critical');
-    for (const d of [subscribed, unsubscribed]) await until('cache to pass', async () => (await cacheStatus(d)) === 'pass');
+    for (const d of [subscribed, unsubscribed]) await waitUntil(async () => (await cacheStatus(d)) === 'pass', 'cache to pass', 15_000);
   });
 
   afterAll(async () => {
@@ -96,8 +88,8 @@ checks:
     expect(unsubscribed.updates).toEqual([]);
     await proxy.refuse();
 
-    for (const d of [subscribed, unsubscribed]) await until('cache to fail', async () => (await cacheStatus(d)) === 'fail');
-    await until('the notification', () => subscribed.updates.slice(before.updates).includes(CHECK_URI));
+    for (const d of [subscribed, unsubscribed]) await waitUntil(async () => (await cacheStatus(d)) === 'fail', 'cache to fail', 15_000);
+    await waitUntil(() => subscribed.updates.slice(before.updates).includes(CHECK_URI), 'the notification', 15_000);
     // Several more failed runs (every 500 ms) must not notify again: only a status change does.
     await sleep(2500);
 
@@ -131,14 +123,14 @@ checks:
   it('recovery notifies again; after unsubscribing, a new cut does not', async () => {
     const n = subscribed.updates.filter((u) => u === CHECK_URI).length;
     await proxy.restore();
-    await until('cache to pass again', async () => (await cacheStatus(subscribed)) === 'pass');
-    await until('the recovery notification', () => subscribed.updates.filter((u) => u === CHECK_URI).length === n + 1);
+    await waitUntil(async () => (await cacheStatus(subscribed)) === 'pass', 'cache to pass again', 15_000);
+    await waitUntil(() => subscribed.updates.filter((u) => u === CHECK_URI).length === n + 1, 'the recovery notification', 15_000);
     expect(subscribed.logs.some((l) => (l.data as Json).check === 'cache' && (l.data as Json).to === 'pass')).toBe(false);
 
     await subscribed.client.unsubscribeResource({ uri: CHECK_URI });
     const cutAt = Date.now();
     await proxy.refuse();
-    await until('the second failure event', async () => ((await call(subscribed, 'list_events', { window: '5m', check: 'cache' })).events as Json[]).some((e) => e.to === 'fail' && Date.parse(e.time) >= cutAt - 1000));
+    await waitUntil(async () => ((await call(subscribed, 'list_events', { window: '5m', check: 'cache' })).events as Json[]).some((e) => e.to === 'fail' && Date.parse(e.time) >= cutAt - 1000), 'the second failure event', 15_000);
     await sleep(1000);
     expect(subscribed.updates.filter((u) => u === CHECK_URI)).toHaveLength(n + 1);
     await proxy.restore();

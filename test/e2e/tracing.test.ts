@@ -4,7 +4,8 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI } from '../support/paths.js';
 import { writeConfig } from '../support/cli.js';
-import { freePort, otlpReceiver, waitUntil, type OtlpSpan } from '../integration/telemetry/support.js';
+import { otlpReceiver, type OtlpSpan } from '../integration/telemetry/support.js';
+import { freePort, waitUntil } from '../support/wait.js';
 
 // OTLP/JSON span kinds.
 const SERVER = 2;

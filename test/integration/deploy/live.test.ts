@@ -11,7 +11,7 @@ import { FaultProxy } from '../../support/fault-proxy.js';
 import { startDaemon, type Daemon } from '../../support/http-daemon.js';
 import { ROOT } from '../../support/paths.js';
 import { selfSigned } from '../deps/servers.js';
-import { freePort, waitUntil } from '../telemetry/support.js';
+import { freePort, waitUntil } from '../../support/wait.js';
 
 const PROMQL_WORDS = new Set([
   'sum', 'min', 'max', 'avg', 'count', 'rate', 'irate', 'increase', 'deriv', 'predict_linear', 'histogram_quantile', 'time', 'by', 'without',

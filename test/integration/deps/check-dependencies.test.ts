@@ -1,21 +1,14 @@
-import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/config/load.js';
 import { checkDependenciesTool } from '../../../src/mcp/tools/check-dependencies.js';
 import { HealthMonitor } from '../../../src/monitor/health-monitor.js';
 import { createLogger } from '../../../src/telemetry/logger.js';
 import { FaultProxy } from '../../support/fault-proxy.js';
+import { freePort } from '../../support/wait.js';
 import { makeCheck, PG } from './helpers.js';
 
 const HOST_OFF = { collectors: { cpu: false, load: false, memory: false, filesystem: false, network: false, process: false } };
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 const monitors: HealthMonitor[] = [];
 const proxies: FaultProxy[] = [];

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildResource } from '../../../src/telemetry/resource.js';
 import { createLogger } from '../../../src/telemetry/logger.js';
 import { startTracing, type Tracing } from '../../../src/telemetry/tracing.js';
-import { otlpReceiver, waitUntil } from './support.js';
+import { waitUntil } from '../../support/wait.js';
+import { otlpReceiver } from './support.js';
 
 /** A logger writing into an array, built as the daemon builds its own (default mixin). */
 function capture() {

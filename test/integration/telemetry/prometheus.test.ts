@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, spawnDaemon, waitUntil, type Daemon } from './support.js';
+import { freePort, waitUntil } from '../../support/wait.js';
+import { spawnDaemon, type Daemon } from './support.js';
 import { writeConfig } from '../../support/cli.js';
 
 interface Sample {
