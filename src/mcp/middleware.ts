@@ -157,18 +157,22 @@ export function observeTransport<T extends Transport>(transport: T, observer: Mc
     }
     return undefined;
   };
-  const setMessage = inherited('onmessage');
-  let onmessage = wrapMessage(transport.onmessage);
-  setMessage?.call(transport, onmessage);
-  Object.defineProperty(transport, 'onmessage', {
-    configurable: true,
-    enumerable: true,
-    get: () => onmessage,
-    set(fn: Transport['onmessage']) {
-      onmessage = wrapMessage(fn);
-      setMessage?.call(transport, onmessage);
-    },
-  });
+  // Keeps a handler wrapped whoever sets it (the SDK sets its own on connect), feeding the inherited accessor too.
+  const intercept = <K extends 'onmessage' | 'onclose'>(name: K, wrap: (fn: Transport[K]) => Transport[K]) => {
+    const setInherited = inherited(name);
+    let current = wrap(transport[name]);
+    setInherited?.call(transport, current);
+    Object.defineProperty(transport, name, {
+      configurable: true,
+      enumerable: true,
+      get: () => current,
+      set(fn: Transport[K]) {
+        current = wrap(fn);
+        setInherited?.call(transport, current);
+      },
+    });
+  };
+  intercept('onmessage', wrapMessage);
 
   const send = transport.send.bind(transport);
   transport.send = (message, options) => {
@@ -205,17 +209,6 @@ export function observeTransport<T extends Transport>(transport: T, observer: Mc
       endSession();
     }
   };
-  const setClose = inherited('onclose');
-  let onclose = wrapClose(transport.onclose);
-  setClose?.call(transport, onclose);
-  Object.defineProperty(transport, 'onclose', {
-    configurable: true,
-    enumerable: true,
-    get: () => onclose,
-    set(fn: Transport['onclose']) {
-      onclose = wrapClose(fn);
-      setClose?.call(transport, onclose);
-    },
-  });
+  intercept('onclose', wrapClose);
   return transport;
 }

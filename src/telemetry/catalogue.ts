@@ -1,4 +1,5 @@
 import type { CheckStatus, Snapshot } from '../monitor/schema.js';
+import type { StoreStats } from '../store/types.js';
 
 /**
  * Every metric the daemon exports, in one place: the README table and the dashboards issue build on these
@@ -180,16 +181,8 @@ export function observeSnapshot(s: Snapshot, emit: Emit): void {
   }
 }
 
-/** What the history store says of itself (StoreStats), as far as metrics need it. */
-export interface HistoryStats {
-  kind: string;
-  series: number;
-  bytes: number;
-  buffered: number;
-  dropped: number;
-  written: number;
-  available: boolean;
-}
+/** What the history store says of itself, as far as metrics need it. */
+export type HistoryStats = Pick<StoreStats, 'kind' | 'series' | 'bytes' | 'buffered' | 'dropped' | 'written' | 'available'>;
 
 export function observeHistory(h: HistoryStats, emit: Emit): void {
   const store = { 'vitals.history.store.kind': h.kind };
