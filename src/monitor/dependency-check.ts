@@ -61,7 +61,8 @@ export class DependencyCheck {
   private inflight: Promise<void> | undefined;
   /** The latest failure that came from the dependency itself, not from the open breaker. */
   private lastRealError: string | undefined;
-  skippedRuns = 0;
+  /** The check's schedule, once the monitor has one: its skipped ticks show in the check's state. */
+  schedule: { readonly skipped: number } | undefined;
   /** Outcome of the latest round before the consecutive thresholds (what `vitals check` reports). */
   lastOutcome: RunOutcome | undefined;
 
@@ -241,7 +242,7 @@ export class DependencyCheck {
       consecutiveFailures: this.streak.failures,
       consecutiveSuccesses: this.streak.successes,
       runs: this.runs,
-      skippedRuns: this.skippedRuns,
+      skippedRuns: this.schedule?.skipped ?? 0,
       instances: outcome.instances,
       ...(lastError ? { lastError } : {}),
       ...(values ? { values } : {}),

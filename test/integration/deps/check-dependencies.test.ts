@@ -37,6 +37,17 @@ describe('check_dependencies over a real monitor', () => {
     expect(text).toMatch(new RegExp(`^  - standby 127\\.0\\.0\\.1:${down}: down — connection refused$`, 'm'));
   });
 
+  it('scheduled ticks that fall while a round is still running are skipped and counted in the check state', async () => {
+    const p = await FaultProxy.start(PG);
+    proxies.push(p);
+    await p.blackhole();
+    const m = await monitor([{ name: 'db', kind: 'postgres', url: `postgres://postgres@127.0.0.1:${p.port}/test`, every: '200ms', timeout: '1500ms' }]);
+    // The first round hangs for its 1.5 s timeout; the schedule ticks every 200 ms meanwhile.
+    await new Promise((r) => setTimeout(r, 1200));
+    await m.refresh({ dependenciesOnly: true });
+    expect(m.snapshot.checks.db!.skippedRuns).toBeGreaterThanOrEqual(3);
+  });
+
   it('concurrent refreshes share one round', async () => {
     const p = await FaultProxy.start(PG);
     proxies.push(p);
