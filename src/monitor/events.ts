@@ -16,16 +16,12 @@ export function insertByTime(items: HealthEvent[], e: HealthEvent): void {
 /** Bounded list of transitions: the oldest fall off once `max` is reached. */
 export class EventLog {
   private readonly items: HealthEvent[] = [];
-  private dropped = 0;
 
   constructor(private readonly max: number) {}
 
   push(event: HealthEvent): void {
     insertByTime(this.items, Object.freeze(event));
-    if (this.items.length > this.max) {
-      this.items.splice(0, this.items.length - this.max);
-      this.dropped++;
-    }
+    if (this.items.length > this.max) this.items.splice(0, this.items.length - this.max);
   }
 
   /** Newest first, optionally only those at or after `sinceMs` and for one check. */

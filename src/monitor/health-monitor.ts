@@ -161,11 +161,6 @@ export class HealthMonitor extends EventEmitter<MonitorEvents> {
     return this.current;
   }
 
-  /** Raw outcome of each dependency's latest round, before consecutive-run thresholds. */
-  rawOutcomes(): Map<string, DependencyCheck['lastOutcome']> {
-    return new Map(this.deps.map((d) => [d.name, d.lastOutcome]));
-  }
-
   /**
    * Runs checks now for a caller that asked for fresh data. Concurrent callers share one run; a run that
    * finished less than `refreshMinInterval` ago is served instead of starting another.

@@ -6,7 +6,6 @@ import {
   ConsecutiveBreaker,
   ExponentialBackoff,
   handleAll,
-  noop,
   retry,
   timeout,
   TimeoutStrategy,
@@ -57,5 +56,3 @@ export function breakerState(b: CircuitBreakerPolicy): BreakerState {
       return 'closed';
   }
 }
-
-export const passThrough = noop;

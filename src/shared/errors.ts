@@ -25,9 +25,3 @@ export class ConfigError extends VitalsError {
   }
 }
 
-export class ProbeError extends VitalsError {}
-export class TimeoutError extends VitalsError {
-  constructor(what: string, ms: number) {
-    super('TIMEOUT', `${what} timed out after ${ms}ms`);
-  }
-}
