@@ -116,10 +116,8 @@ export class HealthMonitor extends EventEmitter<MonitorEvents> {
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
-    await Promise.all(this.collectors.map(([, c]) => (c instanceof CpuCollector ? c.prime() : undefined)));
-    await this.createDependencyChecks();
     // A short first interval gives CPU a delta to measure; the snapshot is then ready within ~0.25 s.
-    await new Promise((r) => setTimeout(r, 250));
+    await this.prepare(250);
     // Readers wait for the first host sample only: a dependency that hangs at boot must not hold every tool
     // call for its timeout. Its row says "not run yet" and /readyz stays 503 until it has a result.
     const firstRound = Promise.all(this.deps.map((d) => this.runCheck(d)));
@@ -150,11 +148,16 @@ export class HealthMonitor extends EventEmitter<MonitorEvents> {
     await Promise.all(this.deps.map((d) => d.init()));
   }
 
-  /** One sampling round of everything, without schedules (`vitals check`). */
-  async runOnce(): Promise<Snapshot> {
+  /** Primes the CPU counters, loads the dependency checks, and waits the first CPU interval. */
+  private async prepare(firstIntervalMs: number): Promise<void> {
     await Promise.all(this.collectors.map(([, c]) => (c instanceof CpuCollector ? c.prime() : undefined)));
     await this.createDependencyChecks();
-    await new Promise((r) => setTimeout(r, 500));
+    await new Promise((r) => setTimeout(r, firstIntervalMs));
+  }
+
+  /** One sampling round of everything, without schedules (`vitals check`). */
+  async runOnce(): Promise<Snapshot> {
+    await this.prepare(500);
     await Promise.all([this.sampleHost(), ...this.deps.map((d) => this.runCheck(d))]);
     this.readyResolve();
     this.checkedResolve();
