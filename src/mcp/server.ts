@@ -2,7 +2,8 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import type { HealthMonitor } from '../monitor/health-monitor.js';
 import type { History } from '../store/types.js';
-import { observeTransport, wrapTool, type McpTransportObserver, type ToolCallObserver } from './middleware.js';
+import { CallToolRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { observeTransport, toolCallHandler, type McpTransportObserver, type ToolCallObserver } from './middleware.js';
 import { registerPrompts } from './prompts/index.js';
 import { registerResources } from './resources/index.js';
 import { attachLiveUpdates } from './resources/live.js';
@@ -45,13 +46,15 @@ export function createMcpServer(options: McpServerOptions): McpServer {
     const scopes = options.scopesFor?.(extra);
     return { monitor: options.monitor, ...(options.history ? { history: options.history } : {}), ...(options.processes ? { processes: options.processes } : {}), ...(scopes ? { scopes } : {}) };
   };
+  const unreachable = async () => {
+    throw new Error('tools/call is answered by toolCallHandler');
+  };
+  // Registered with the SDK for tools/list (schemas, annotations); calls go through our own handler, which
+  // counts and classifies the calls the SDK would answer itself (unknown tools, bad arguments).
   for (const def of tools) {
-    server.registerTool(
-      def.name,
-      { title: def.title, description: def.description, inputSchema: def.input, outputSchema: def.output, annotations: def.annotations },
-      wrapTool(def, options.monitor, ctxFor, options.observers ?? []) as never,
-    );
+    server.registerTool(def.name, { title: def.title, description: def.description, inputSchema: def.input, outputSchema: def.output, annotations: def.annotations }, unreachable as never);
   }
+  server.server.setRequestHandler(CallToolRequestSchema, toolCallHandler(tools, options.monitor, ctxFor, options.observers ?? []) as never);
   registerResources(server, options.monitor);
   registerPrompts(server);
   attachLiveUpdates(server, options.monitor);

@@ -1,4 +1,4 @@
-import type { CheckState, CheckStatus, HealthEvent, Snapshot } from '../../monitor/schema.js';
+import type { CheckState, CheckStatus, HealthEvent, Snapshot, StateStatus } from '../../monitor/schema.js';
 import { STATUS_ICON, STATUS_WORD, formatValue } from '../../monitor/summary.js';
 
 /** One row of the status page; words and icons come from the same table `vitals check` prints. */
@@ -6,7 +6,7 @@ export interface CheckRow {
   name: string;
   kind: string;
   group: CheckState['group'];
-  status: CheckStatus;
+  status: StateStatus;
   word: string;
   icon: string;
   critical: boolean;

@@ -92,7 +92,7 @@ export async function diagnose({ snapshot, history, now, windowMs, check }: Diag
     const word = c.pending && c.status === 'pass' ? `about to turn ${STATUS_WORD[c.pending.status]}` : STATUS_WORD[c.status];
     findings.push({
       kind,
-      severity: c.status === 'pass' ? 'info' : c.status,
+      severity: c.status === 'pass' || c.status === 'pending' ? 'info' : c.status,
       check: c.name,
       time: new Date(time).toISOString(),
       title: `${c.name} ${word} since ${new Date(time).toISOString()} (${ago(now, time)})`,

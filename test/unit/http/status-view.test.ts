@@ -10,7 +10,7 @@ const check = (over: Partial<CheckState>): CheckState => ({
 const snap = (checks: CheckState[], status: Snapshot['status'] = 'pass'): Snapshot => ({
   status, time: '2026-01-01T00:00:05.000Z', startedAt: '2026-01-01T00:00:00.000Z', hostname: 'h', checks: Object.fromEntries(checks.map((c) => [c.name, c])),
   host: { cpu: { utilization: 0.25, modes: {}, secondsTotal: {}, perCore: [], cores: 2 } },
-  tools: { calls: 0, errors: 0, windowSeconds: 300, callsInWindow: 0, errorsInWindow: 0, errorRate: null, latencySeconds: { p50: null, p95: null }, byTool: {} }, collectors: {},
+  tools: { calls: 0, errors: 0, clientErrors: 0, windowSeconds: 300, callsInWindow: 0, errorsInWindow: 0, errorRate: null, latencySeconds: { p50: null, p95: null }, byTool: {} }, collectors: {},
 });
 
 describe('status page view', () => {
