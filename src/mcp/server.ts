@@ -56,7 +56,7 @@ export function createMcpServer(options: McpServerOptions): McpServer {
   }
   server.server.setRequestHandler(CallToolRequestSchema, toolCallHandler(tools, options.monitor, ctxFor, options.observers ?? []) as never);
   registerResources(server, options.monitor);
-  registerPrompts(server);
+  registerPrompts(server, options.monitor);
   attachLiveUpdates(server, options.monitor);
   const observer = options.transportObserver;
   if (observer) {

@@ -115,6 +115,11 @@ export class HealthMonitor extends EventEmitter<MonitorEvents> {
     return this.current;
   }
 
+  /** Each dependency check's sampling interval in ms (a cron check counts as a minute); host checks use `host.interval`. */
+  get intervals(): Record<string, number> {
+    return Object.fromEntries(this.config.checks.map((c) => [c.name, c.cron ? 60_000 : (c.every ?? this.config.checkInterval)]));
+  }
+
   events(options?: { sinceMs?: number; check?: string; limit?: number }): HealthEvent[] {
     return this.eventLog.list(options);
   }

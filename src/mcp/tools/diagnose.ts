@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { Analysis, analyze, BEFORE_MS, buildIncidents, inWindow, RESOURCE_SERIES, renderAnalysis, type SeriesData } from '../../analysis/index.js';
-import type { Config } from '../../config/schema.js';
 import type { Snapshot } from '../../monitor/schema.js';
 import type { History, HistoryResult, ProcessSnapshot } from '../../store/types.js';
 import { parseWindow, requireHistory } from './query-history.js';
@@ -28,14 +27,9 @@ async function tryQuery(h: History, series: string, from: number, to: number): P
   }
 }
 
-/** Each check's sampling interval: its `every` (a cron check counts as a minute), host checks the host's. */
-export function intervalsOf(config: Config): Record<string, number> {
-  return Object.fromEntries(config.checks.map((c) => [c.name, c.cron ? 60_000 : (c.every ?? config.checkInterval)]));
-}
-
 /** Reads what the analysis needs from the history: events, series, process captures near each start. */
-export async function analysisFromHistory(options: { snapshot: Snapshot; history: History; config: Config; now: number; windowMs: number; check?: string }) {
-  const { snapshot, history: h, config, now, windowMs } = options;
+export async function analysisFromHistory(options: { snapshot: Snapshot; history: History; intervals: Record<string, number>; hostIntervalMs: number; now: number; windowMs: number; check?: string }) {
+  const { snapshot, history: h, now, windowMs } = options;
   const lookback = now - Math.max(windowMs, 24 * 3_600_000) - BEFORE_MS;
   const events = await h.events({ sinceMs: lookback, limit: 5000 });
   const checks = Object.values(snapshot.checks);
@@ -65,8 +59,8 @@ export async function analysisFromHistory(options: { snapshot: Snapshot; history
     status: snapshot.status,
     checks,
     events,
-    intervals: intervalsOf(config),
-    defaultIntervalMs: config.host.interval,
+    intervals: options.intervals,
+    defaultIntervalMs: options.hostIntervalMs,
     series,
     processes: [...processes],
     ...(options.check !== undefined ? { check: options.check } : {}),
@@ -94,7 +88,7 @@ export const diagnoseTool = defineTool({
     const windowMs = parseWindow(args.window);
     const snapshot = monitor.snapshot;
     if (args.check !== undefined && !snapshot.checks[args.check]) throw new ToolError(`unknown check: ${args.check}; known: ${Object.keys(snapshot.checks).join(', ')}`, 'UNKNOWN_CHECK');
-    const analysis = await analysisFromHistory({ snapshot, history: h, config: monitor.config, now: monitor.now(), windowMs, ...(args.check ? { check: args.check } : {}) });
+    const analysis = await analysisFromHistory({ snapshot, history: h, intervals: monitor.intervals, hostIntervalMs: monitor.config.host.interval, now: monitor.now(), windowMs, ...(args.check ? { check: args.check } : {}) });
     return { text: renderAnalysis(analysis, { verbose: args.verbose === true }), data: analysis };
   },
 });

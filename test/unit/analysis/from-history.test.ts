@@ -57,7 +57,7 @@ describe('analysisFromHistory (memory store → analysis)', () => {
       check('api', { kind: 'http', status: 'fail', since: iso(T - 4 * MIN), output: 'HTTP 503' }),
       check('disk:/', { kind: 'disk', group: 'host', status: 'pass', observedValue: 0.86, observedUnit: 'ratio', threshold: { warn: 0.85, fail: 0.95, forSeconds: 300 } }),
     ]);
-    const a = await analysisFromHistory({ snapshot: s, history: h, config, now: T, windowMs: 6 * HOUR });
+    const a = await analysisFromHistory({ snapshot: s, history: h, intervals: {}, hostIntervalMs: config.host.interval, now: T, windowMs: 6 * HOUR });
     const findings = a.findings;
     const of = (kind: string, c?: string) => findings.filter((f) => f.kind === kind && (c === undefined || f.check === c));
 
@@ -103,7 +103,7 @@ describe('analysisFromHistory (memory store → analysis)', () => {
       h.append(t, [['disk.utilization:/', 0.25 + (t - T + 80_000) / 1e8]]);
     }
     for (const windowMs of [HOUR, 6 * HOUR, 7 * 24 * HOUR]) {
-      const a = await analysisFromHistory({ snapshot: snapshot([]), history: h, config, now: T, windowMs });
+      const a = await analysisFromHistory({ snapshot: snapshot([]), history: h, intervals: {}, hostIntervalMs: config.host.interval, now: T, windowMs });
       expect(a.findings.filter((f) => f.kind === 'disk_full_eta')).toEqual([]);
       expect(a.findings.map((f) => f.text)).toContain('no disk-full ETA: less than 10m of samples for 1 filesystem');
     }
@@ -116,7 +116,7 @@ describe('analysisFromHistory (memory store → analysis)', () => {
       now = t;
       h.append(t, [['disk.utilization:/', 0.5]]);
     }
-    const a = await analysisFromHistory({ snapshot: { ...snapshot([check('db', {})]), status: 'pass' }, history: h, config, now: T, windowMs: HOUR });
+    const a = await analysisFromHistory({ snapshot: { ...snapshot([check('db', {})]), status: 'pass' }, history: h, intervals: {}, hostIntervalMs: config.host.interval, now: T, windowMs: HOUR });
     expect(a.findings).toEqual([expect.objectContaining({ kind: 'all_clear', text: 'no check failed or warned in the last 1h' })]);
     expect(a.headline).toBe('box is ok (pass): nothing failing or warning now');
   });
