@@ -57,7 +57,8 @@ export function toRow(c: CheckState): CheckRow {
     critical: c.critical,
     value: formatValue(c.observedValue, c.observedUnit),
     observedValue: c.observedValue,
-    since: c.since,
+    // A problem is dated from when it began (first crossing, first failed run), as every other reader does.
+    since: c.problemSince ?? c.since,
     output: c.output,
   };
 }

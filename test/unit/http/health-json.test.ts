@@ -31,6 +31,14 @@ describe('health+json', () => {
   });
 });
 
+describe('health+json: a check with no result', () => {
+  it('is pending in its entry, with no value, and does not sway the overall status', () => {
+    const doc = toHealthDocument(snap([check({ name: 'orders-db', component: 'orders-db', status: 'pending', observedValue: null, output: 'no result yet', runs: 0 })]), '1.2.3');
+    expect(doc.status).toBe('pass');
+    expect(doc.checks['orders-db:responseTime']).toEqual([{ componentType: 'datastore', observedValue: null, observedUnit: 's', status: 'pending', time: '2026-01-01T00:00:05.000Z', output: 'no result yet' }]);
+  });
+});
+
 describe('readiness', () => {
   const opts = { started: true, shuttingDown: false, exclude: new Set<string>() };
   it('ready when every critical check passes or warns; non-critical failures do not count', () => {

@@ -24,6 +24,14 @@ describe('status page view', () => {
     expect(v.gauges).toEqual([{ name: 'cpu', label: 'CPU', ratio: 0.25, text: '25.0%' }]);
   });
 
+  it('a check with no result yet is pending, with its own word and icon, and a problem shows when it began', () => {
+    const v = toView(snap([check({ status: 'pending', observedValue: null, output: 'no result yet' }), check({ name: 'cache', kind: 'redis', status: 'fail', since: '2026-01-01T00:00:04.000Z', problemSince: '2026-01-01T00:00:02.000Z' })]));
+    expect(v.checks.map((c) => [c.name, c.status, c.word, c.icon, c.since])).toEqual([
+      ['cache', 'fail', 'failed', '✖', '2026-01-01T00:00:02.000Z'],
+      ['db', 'pending', 'pending', '…', '2026-01-01T00:00:00.000Z'],
+    ]);
+  });
+
   it('a delta carries only changed, new and removed rows', () => {
     const a = toView(snap([check({}), check({ name: 'cache', kind: 'redis' })]));
     const b = toView(snap([check({ status: 'fail', output: 'refused' }), check({ name: 'api', kind: 'http' })]));
