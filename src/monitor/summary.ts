@@ -49,7 +49,9 @@ export function describeCheck(c: CheckState, now: number, options: { thresholds?
   const th = options.thresholds && c.threshold ? ` (${thresholdText(c)})` : '';
   if (c.status === 'pending') return `${c.name}: pending — ${c.output || 'no result yet'}`;
   if (c.status === 'pass') return `${c.name}: ok — ${value}${th}${c.pending ? `; ${c.output}` : ''}`;
-  return `${c.name}: ${STATUS_WORD[c.status]} since ${sinceText(problemStart(c), now)} — ${value}${th}${c.output ? `: ${c.output}` : ''}`;
+  // A failing dependency has no latency to show: no "–" placeholder, the reason says it.
+  const shown = c.observedValue === null ? '' : ` — ${value}${th}`;
+  return `${c.name}: ${STATUS_WORD[c.status]} since ${sinceText(problemStart(c), now)}${shown}${c.output ? `: ${c.output}` : ''}`;
 }
 
 const SEVERITY: Record<CheckState['status'], number> = { fail: 0, warn: 1, pass: 2, pending: 3 };

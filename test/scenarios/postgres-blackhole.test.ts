@@ -66,7 +66,7 @@ checks:
     truth.passSeenAt = Date.now();
 
     const r = await d.call('diagnose', { check: 'orders-db', window: '15m' });
-    const [inc] = r.data.incidents as Json[];
+    const inc = (r.data.incidents as Json[])[0]!;
     expect(inc).toMatchObject({ check: 'orders-db', ongoing: false });
     const end = Date.parse(inc.end);
     expect(end).toBeGreaterThanOrEqual(truth.restoreAt - TIMEOUT - 100);

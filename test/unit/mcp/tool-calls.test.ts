@@ -88,3 +88,22 @@ describe('tools/call classification', () => {
     expect(errorType({ toolError: true })).toBe('tool_error');
   });
 });
+
+describe('tools/list', () => {
+  it('is built from the definitions, without ±2^53 integer bounds or output field descriptions, and keeps input descriptions', async () => {
+    const { toolList } = await import('../../../src/mcp/tool-list.js');
+    const { tools } = await import('../../../src/mcp/tools/index.js');
+    const list = toolList(tools);
+    expect(list.map((t) => t.name)).toEqual(tools.map((t) => t.name));
+    const text = JSON.stringify(list);
+    expect(text).not.toContain(String(Number.MAX_SAFE_INTEGER));
+    for (const t of list) {
+      expect(JSON.stringify(t.outputSchema)).not.toMatch(/"description":"/);
+      expect(t.inputSchema.type).toBe('object');
+    }
+    const diagnose = list.find((t) => t.name === 'diagnose')!;
+    expect((diagnose.inputSchema.properties as Record<string, { description?: string; default?: unknown }>).window).toMatchObject({ default: '6h', description: expect.any(String) });
+    // A defaulted argument is optional to the caller.
+    expect(diagnose.inputSchema.required ?? []).not.toContain('window');
+  });
+});
