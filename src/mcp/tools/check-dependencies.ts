@@ -79,7 +79,8 @@ export const checkDependenciesTool = defineTool({
       const head = `- ${c.name} (${c.kind}${c.critical ? ', critical' : ''}): ${STATUS_WORD[c.status]}`;
       if (c.status === 'pending') return `${head} — no result yet`;
       const since = c.status === 'pass' ? '' : ` since ${sinceText(problemStart(state), now)}`;
-      return `${head}${since}, ${formatValue(c.latencySeconds, 's')}${c.breaker !== 'closed' ? `, breaker ${c.breaker}` : ''}${c.output ? ` — ${c.output}` : ''}`;
+      const latency = c.latencySeconds === null ? '' : `, ${formatValue(c.latencySeconds, 's')}`;
+      return `${head}${since}${latency}${c.breaker !== 'closed' ? `, breaker ${c.breaker}` : ''}${c.output ? ` — ${c.output}` : ''}`;
     };
     const text = checks.length
       ? checks
