@@ -1,31 +1,10 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { GetPromptResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { analyze, type Analysis } from '../../analysis/index.js';
+import { analyzeMonitor, type Analysis } from '../../analysis/index.js';
 import type { HealthMonitor } from '../../monitor/health-monitor.js';
 
 const user = (text: string): GetPromptResult => ({ messages: [{ role: 'user', content: { type: 'text', text } }] });
-
-/**
- * What the analysis says now from the monitor's own events (no history reads): the prompt starts from the
- * same facts diagnose will report, so the model is not steered by a guess.
- */
-export function currentAnalysis(monitor: HealthMonitor, check?: string): Analysis {
-  const s = monitor.snapshot;
-  return analyze({
-    now: monitor.now(),
-    windowMs: 3_600_000,
-    hostname: s.hostname,
-    status: s.status,
-    checks: Object.values(s.checks),
-    events: monitor.events({ sinceMs: monitor.now() - 2 * 3_600_000 }),
-    intervals: monitor.intervals,
-    defaultIntervalMs: monitor.config.host.interval,
-    series: {},
-    processes: [],
-    ...(check !== undefined && s.checks[check] ? { check } : {}),
-  });
-}
 
 export function diagnoseIncidentText(args: { check?: string; window?: string }, now?: Analysis): string {
   const window = args.window || '6h';
@@ -75,7 +54,7 @@ export function registerPrompts(server: McpServer, monitor: HealthMonitor): void
     },
     async (args) => {
       await monitor.ready;
-      return user(diagnoseIncidentText(args, currentAnalysis(monitor, args.check)));
+      return user(diagnoseIncidentText(args, analyzeMonitor(monitor, { windowMs: 3_600_000, ...(args.check ? { check: args.check } : {}) })));
     },
   );
   server.registerPrompt(
