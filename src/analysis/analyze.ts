@@ -97,6 +97,7 @@ export function analyze(input: AnalysisInput): Analysis {
   });
   const usedCaptures = new Map<ProcessSnapshot, string>();
   let baselineMissing = false;
+  const noCapture: string[] = [];
   for (const i of order) {
     const inc = views.get(i)!;
     findings.push({
@@ -161,8 +162,9 @@ export function analyze(input: AnalysisInput): Analysis {
         figures: Object.fromEntries(near.processes.slice(0, 3).flatMap((p, k) => [[`cpu${k + 1}`, `${p.name}:${p.pid}`], [`cpu${k + 1}Percent`, p.cpuPercent]])),
       });
       if (!seen) usedCaptures.set(near, i.check);
-    } else if (i.status === 'fail' || i.check === 'cpu' || i.check === 'memory') missing.push(`no process table was captured near ${i.check}'s start`);
+    } else if (i.status === 'fail' || i.check === 'cpu' || i.check === 'memory') noCapture.push(i.check);
   }
+  if (noCapture.length) missing.push(`no process table was captured near the start of ${noCapture.length > 5 ? `${noCapture.slice(0, 5).join(', ')} and ${noCapture.length - 5} more` : noCapture.join(', ')}`);
   if (baselineMissing) missing.push('no history from the hour before to compare resources against (the daemon started recently, or retention is short)');
 
   for (const g of sharedStarts(incidents, intervalOf)) {

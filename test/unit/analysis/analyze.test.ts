@@ -42,6 +42,8 @@ describe('analyze', () => {
     expect(before.text).toBe('5s before session-cache began: cpu ok → warning, after a level crossed at 12:00:00');
     expect(a.findings[0]!.text).toBe('session-cache failed since 12:01:05, 8m55s ago: connection refused; reported 10s later');
     expect(a.headline).toBe('box is failed (fail): 1 failed, 1 warning now');
+    // No process table and no series were given: said, not guessed around.
+    expect(a.findings.filter((f) => f.kind === 'missing_evidence').map((f) => f.text)).toEqual(['no process table was captured near the start of session-cache, cpu']);
   });
 
   it('two problems that began within one sampling interval, neither under way before, are said to share a start', () => {
