@@ -47,6 +47,8 @@ function toIncident(i: IncidentSpan, now: number, series: AnalysisInput['series'
     durationSeconds: i.start === undefined ? null : Math.round(((i.end ?? now) - i.start) / 1000),
     reason: i.reason,
     peak: peak === undefined ? null : { value: peak, unit: unitOfSeries(`check.latency:${i.check}`, s) },
+    before: [],
+    processes: null,
   };
 }
 
@@ -127,6 +129,7 @@ export function analyze(input: AnalysisInput): Analysis {
         text: `${roughDuration(dt)} before ${i.check} began: ${e.check} ${e.type === 'breaker' ? 'breaker ' : ''}${word(e.from)} → ${word(e.to)}${began}`,
         figures: { secondsBefore: Math.round(dt / 1000), eventCheck: e.check, eventType: e.type, from: e.from, to: e.to, reason: e.reason },
       });
+      inc.before.push(findings[findings.length - 1]!.text);
     }
 
     // Host resources in the minutes before, against the hour before that.
@@ -145,6 +148,7 @@ export function analyze(input: AnalysisInput): Analysis {
         text: `${name} went from avg ${fmt(base.avg, s.unit)} to ${fmt(recent.avg, s.unit)} (max ${fmt(recent.max, s.unit)}) in the 15m before ${i.check} began`,
         figures: { series: name, unit: s.unit, baselineAvg: round(base.avg), recentAvg: round(recent.avg), recentMax: round(recent.max), recentSamples: recent.count },
       });
+      inc.before.push(findings[findings.length - 1]!.text);
     }
 
     // The process table captured nearest the start; one shared by several incidents is shown once.
@@ -162,6 +166,8 @@ export function analyze(input: AnalysisInput): Analysis {
         figures: Object.fromEntries(near.processes.slice(0, 3).flatMap((p, k) => [[`cpu${k + 1}`, `${p.name}:${p.pid}`], [`cpu${k + 1}Percent`, p.cpuPercent]])),
       });
       if (!seen) usedCaptures.set(near, i.check);
+      // The structured content has the capture on every incident it belongs to; the text says it once.
+      inc.processes = { time: iso(near.time), top: near.processes.slice(0, 5).map((p) => ({ name: p.name, pid: p.pid, cpuPercent: p.cpuPercent, rssBytes: p.rssBytes })) };
     } else if (i.status === 'fail' || i.check === 'cpu' || i.check === 'memory') noCapture.push(i.check);
   }
   if (noCapture.length) missing.push(`no process table was captured near the start of ${noCapture.length > 5 ? `${noCapture.slice(0, 5).join(', ')} and ${noCapture.length - 5} more` : noCapture.join(', ')}`);
