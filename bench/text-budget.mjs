@@ -47,6 +47,6 @@ table(`text for the model (${all.length} checks, ${all.filter((c) => c.status ==
   ['check_dependencies', (await text('check_dependencies', {})).length],
   ['query_history cpu 1h', (await text('query_history', { series: 'cpu.utilization', window: '1h' })).length],
 ]);
-console.log(`\nhealth_check text:\n${health}`);
+console.log(`\nhealth_check text:\n${health}\n\ndiagnose text:\n${await text("diagnose", { window: "15m" })}`);
 await client.close();
 up.close();

@@ -97,6 +97,13 @@ export function analyze(input: AnalysisInput): Analysis {
     if (oa === 0) return a.status !== b.status ? (a.status === 'fail' ? -1 : 1) : (a.start ?? 0) - (b.start ?? 0);
     return (b.start ?? b.end ?? 0) - (a.start ?? a.end ?? 0);
   });
+  // Problems that began together are said once, as a shared start, not as "before" each other.
+  const shared = sharedStarts(incidents, intervalOf);
+  const groupOf = new Map<string, Set<string>>();
+  for (const g of shared) {
+    const names = new Set(g.incidents.map((x) => x.check));
+    for (const n of names) groupOf.set(n, names);
+  }
   const usedCaptures = new Map<ProcessSnapshot, string>();
   let baselineMissing = false;
   const noCapture: string[] = [];
@@ -115,7 +122,7 @@ export function analyze(input: AnalysisInput): Analysis {
 
     // Other checks' transitions shortly before this one began.
     const before = input.events
-      .filter((e) => e.check !== i.check && Date.parse(e.time) < start && Date.parse(e.time) >= start - BEFORE_MS)
+      .filter((e) => e.check !== i.check && !groupOf.get(i.check)?.has(e.check) && Date.parse(e.time) < start && Date.parse(e.time) >= start - BEFORE_MS)
       .sort((a, b) => Date.parse(b.time) - Date.parse(a.time))
       .slice(0, 3);
     for (const e of before) {
@@ -155,32 +162,33 @@ export function analyze(input: AnalysisInput): Analysis {
     let near: ProcessSnapshot | undefined;
     for (const p of input.processes) if (Math.abs(p.time - start) <= PROCESS_NEAR_MS && (!near || Math.abs(p.time - start) < Math.abs(near.time - start))) near = p;
     if (near) {
-      const seen = usedCaptures.get(near);
-      const offset = roughDuration(Math.abs(near.time - start));
-      findings.push({
-        kind: 'processes',
-        severity: 'info',
-        check: i.check,
-        time: iso(near.time),
-        text: seen ? `processes at ${i.check}'s start: the same capture as for ${seen}` : `processes ${offset} ${near.time >= start ? 'after' : 'before'} ${i.check} began: ${processText(near)}`,
-        figures: Object.fromEntries(near.processes.slice(0, 3).flatMap((p, k) => [[`cpu${k + 1}`, `${p.name}:${p.pid}`], [`cpu${k + 1}Percent`, p.cpuPercent]])),
-      });
-      if (!seen) usedCaptures.set(near, i.check);
       // The structured content has the capture on every incident it belongs to; the text says it once.
+      if (!usedCaptures.has(near)) {
+        usedCaptures.set(near, i.check);
+        const offset = roughDuration(Math.abs(near.time - start));
+        findings.push({
+          kind: 'processes',
+          severity: 'info',
+          check: i.check,
+          time: iso(near.time),
+          text: `processes ${offset} ${near.time >= start ? 'after' : 'before'} ${i.check} began: ${processText(near)}`,
+          figures: Object.fromEntries(near.processes.slice(0, 3).flatMap((p, k) => [[`cpu${k + 1}`, `${p.name}:${p.pid}`], [`cpu${k + 1}Percent`, p.cpuPercent]])),
+        });
+      }
       inc.processes = { time: iso(near.time), top: near.processes.slice(0, 5).map((p) => ({ name: p.name, pid: p.pid, cpuPercent: p.cpuPercent, rssBytes: p.rssBytes })) };
     } else if (i.status === 'fail' || i.check === 'cpu' || i.check === 'memory') noCapture.push(i.check);
   }
   if (noCapture.length) missing.push(`no process table was captured near the start of ${noCapture.length > 5 ? `${noCapture.slice(0, 5).join(', ')} and ${noCapture.length - 5} more` : noCapture.join(', ')}`);
   if (baselineMissing) missing.push('no history from the hour before to compare resources against (the daemon started recently, or retention is short)');
 
-  for (const g of sharedStarts(incidents, intervalOf)) {
+  for (const g of shared) {
     const first = g.incidents[0]!;
     findings.push({
       kind: 'shared_start',
       severity: 'warn',
       check: first.check,
       time: iso(first.start!),
-      text: `${g.incidents.map((x) => x.check).join(', ')} began within ${roughDuration(g.spreadMs)} of each other (one sampling interval is ${roughDuration(g.intervalMs)}), neither under way before: possibly one cause; ${first.check} first`,
+      text: `${g.incidents.map((x) => x.check).join(', ')} began within ${roughDuration(g.spreadMs)} of each other (one sampling interval is ${roughDuration(g.intervalMs)}), ${g.incidents.length === 2 ? 'neither' : 'none'} under way before: possibly one cause; ${first.check} first`,
       figures: Object.fromEntries([...g.incidents.map((x) => [x.check, iso(x.start!)] as [string, string]), ['spreadSeconds', g.spreadMs / 1000], ['intervalSeconds', g.intervalMs / 1000]]),
     });
   }
@@ -194,7 +202,7 @@ export function analyze(input: AnalysisInput): Analysis {
       severity: 'info',
       check: c.name,
       time: c.pending.since,
-      text: `${c.name} is above its ${word(c.pending.status)} level since ${sinceText(since, now)}, ${roughDuration(now - since)} of its ${c.pending.forSeconds}s hold: ${formatValue(c.observedValue, c.observedUnit)}`,
+      text: `${c.name} is above its ${c.pending.status} level since ${sinceText(since, now)}, ${roughDuration(now - since)} of its ${c.pending.forSeconds}s hold: ${formatValue(c.observedValue, c.observedUnit)}`,
       figures: { pendingStatus: c.pending.status, since: c.pending.since, forSeconds: c.pending.forSeconds, observedValue: c.observedValue },
     });
   }
