@@ -20,7 +20,7 @@ describe('scenario: CPU held busy by child processes from before an unrelated de
 host:
   interval: ${INTERVAL}ms
   thresholds:
-    cpu: { warn: 85%, fail: 100%, for: 2s }
+    cpu: { warn: 95%, fail: 100%, for: 2s }
 checks:
   - name: search
     kind: tcp
@@ -30,7 +30,7 @@ checks:
     timeout: 400ms
     failureThreshold: 1
 `);
-    await waitUntil(async () => (await statusOf(d, 'search')) === 'pass' && (await statusOf(d, 'cpu')) === 'pass', 'search and cpu to pass', 20_000);
+    await waitUntil(async () => (await statusOf(d, 'search')) === 'pass', 'search to pass', 20_000);
   });
 
   afterAll(async () => {
@@ -44,7 +44,7 @@ checks:
     await waitUntil(async () => {
       const cpu = ((await d.call('health_check', {})).data.checks as Json[]).find((c) => c.name === 'cpu');
       return cpu?.status === 'pass' && cpu.output === '';
-    }, 'cpu under its level', 30_000);
+    }, 'cpu under its level', 60_000);
     truth.busyAt = Date.now();
     for (let i = 0; i < availableParallelism(); i++) busy.push(spawn(process.execPath, ['-e', 'for(;;){}'], { stdio: 'ignore' }));
     await waitUntil(async () => ['warn', 'fail'].includes((await statusOf(d, 'cpu')) ?? ''), 'cpu to warn after its 2 s hold', 20_000);
@@ -60,7 +60,7 @@ checks:
     expect(cpu).toMatchObject({ ongoing: true });
     expect(search).toMatchObject({ status: 'fail', ongoing: true });
 
-    // CPU's problem began when the value first crossed 85 % (a sample or two after the children started),
+    // CPU's problem began when the value first crossed 95 % (a sample or two after the children started),
     // not when its 2 s hold matured.
     const cpuStart = Date.parse(cpu.start);
     expect(cpuStart).toBeGreaterThanOrEqual(truth.busyAt - INTERVAL);
@@ -80,7 +80,7 @@ checks:
     const health = await d.call('health_check', {});
     expect(r.text.split('\n')[0]).toMatch(new RegExp(`^${health.data.hostname} is ${OVERALL_WORD[health.data.status]!.replace(/[()]/g, '\\$&')}: `));
     expect(r.data.findings.filter((f: Json) => f.kind === 'disk_full_eta')).toEqual([]);
-  });
+  }, 120_000);
 
   it('CPU ends after the children stop: the finished incident ends between the stop and the first pass seen', async () => {
     truth.stopAt = Date.now();
@@ -96,5 +96,5 @@ checks:
     expect(end).toBeLessThanOrEqual(passSeenAt);
     expect(cpu.durationSeconds).toBe(Math.round((end - Date.parse(cpu.start)) / 1000));
     expect(r.text.split('\n')[0]).toMatch(/^cpu is ok now \(.*\); \d+ incidents? ended in the last 15m: (warning|failed) /);
-  });
+  }, 60_000);
 });
