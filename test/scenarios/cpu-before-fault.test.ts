@@ -75,7 +75,7 @@ checks:
     expect(r.data.findings.filter((f: Json) => f.kind === 'shared_start')).toEqual([]);
     expect(r.text).not.toMatch(/common cause|one cause|cause is likely/);
     // CPU is evidence of what came before, said as such, in text and in the incident's data.
-    expect(r.text).toMatch(/before search began: cpu ok → (warning|failed), after a level crossed at \d\d:\d\d:\d\d/);
+    expect(r.text).toMatch(/before search began: cpu ok → (warning|failed) \(under way since \d\d:\d\d:\d\d\)/);
     expect(search.before).toEqual(expect.arrayContaining([expect.stringMatching(/before search began: cpu ok → /)]));
     const health = await d.call('health_check', {});
     expect(r.text.split('\n')[0]).toMatch(new RegExp(`^${health.data.hostname} is ${OVERALL_WORD[health.data.status]!.replace(/[()]/g, '\\$&')}: `));
