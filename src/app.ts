@@ -118,6 +118,7 @@ export class App {
       maxSessions: config.sessions.max,
       maxSessionsPerOwner: config.sessions.maxPerPrincipal,
       idleTimeoutMs: config.sessions.idleTimeout,
+      limits: { batchSize: this.options.config.limits.batchSize, pendingRequests: this.options.config.limits.pendingRequests },
       log: this.log.child({ component: 'mcp-http' }),
     });
     this.httpServer = await startHttpServer({
@@ -125,10 +126,11 @@ export class App {
       ...(http.listen ? { listen: http.listen } : {}),
       log: this.log,
       insecure: Boolean(http.insecure),
+      limits: this.options.config.limits,
       plugins: [
         [healthRoutes, { monitor: this.monitor, release: VERSION, shuttingDown: () => this.shuttingDown, started: () => this.monitorReady }],
         [mcpRoutes, { mcp }],
-        [statusRoutes, { monitor: this.monitor, history: this.statusHistory() }],
+        [statusRoutes, { monitor: this.monitor, history: this.statusHistory(), maxStreams: this.options.config.limits.eventStreams, maxStreamsPerClient: this.options.config.limits.eventStreamsPerPrincipal }],
         ...this.metricsPlugins(metricsModule),
       ],
       drain: (deadline) => mcp.shutdown(deadline),
