@@ -98,7 +98,15 @@ const Sha256Hex = z
 const Subject = z.string().regex(/^[\w.@:+-]{1,128}$/, 'must be 1-128 letters, digits or ". @ : + _ -"');
 
 /** A static bearer token: only its hash is kept, so a leaked config file leaks no credential. */
-export const StaticToken = z.object({ subject: Subject, sha256: Sha256Hex, scopes: z.array(Scope).min(1).default(['vitals:read']) }).strict();
+export const StaticToken = z
+  .object({
+    subject: Subject,
+    sha256: Sha256Hex,
+    scopes: z.array(Scope).min(1).default(['vitals:read']),
+    /** When the token stops being accepted (ISO 8601, e.g. "2027-03-01T00:00:00Z"); `vitals token new --expires-in 90d` writes it. */
+    expires: z.iso.datetime({ offset: true, message: 'expected an ISO 8601 time such as "2027-03-01T00:00:00Z"' }).optional(),
+  })
+  .strict();
 
 const isLoopbackUrl = (u: string) => /^https?:\/\/(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?(\/|$)/i.test(u);
 
