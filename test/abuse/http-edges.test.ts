@@ -103,7 +103,7 @@ http:
     expect(statuses.slice(100).every((s) => s === 429)).toBe(true);
     const ok = await fetch(`${daemon.url}/health`, { headers: { authorization: `Bearer ${reader.token}` } });
     expect([200, 503]).toContain(ok.status);
-    expect((await ok.json()).status).toMatch(/pass|warn|fail/);
+    expect(((await ok.json()) as { status: string }).status).toMatch(/pass|warn|fail/);
     const viaJwt = await fetch(`${daemon.url}/health`, { headers: { authorization: `Bearer ${await jwt(600)}` } });
     expect([200, 503]).toContain(viaJwt.status);
     // A refusal metric counts them.
