@@ -1,9 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { LimitsConfig } from '../../src/config/limits.js';
 import { Config, StaticToken } from '../../src/config/schema.js';
 import { Authenticator } from '../../src/http/auth.js';
-import { LIMIT_NAMES } from '../../src/shared/refusals.js';
 import { runCli, writeConfig } from '../support/cli.js';
 
 const ROOT = new URL('../../', import.meta.url);
@@ -80,8 +78,5 @@ checks:
   it('the README states the schema defaults and needs it documents', () => {
     expect(Number(/^\s*maxSeries: (\d+)/m.exec(README)![1])).toBe(Config.parse({}).history.maxSeries);
     expect(README).toMatch(/`openssl`/);
-    // The limits table names every key of the limits section and every refusal label.
-    for (const key of Object.keys(LimitsConfig.shape)) expect(README, key).toContain(`\`limits.${key}\``);
-    for (const name of LIMIT_NAMES) expect(README, name).toContain(`\`${name}\``);
   });
 });
