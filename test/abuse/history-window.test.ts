@@ -1,10 +1,10 @@
 import pg from 'pg';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WindowArg, WINDOW_MAX_MS } from '../../src/config/limits.js';
 import { isConnectionError, PostgresHistory } from '../../src/store/postgres.js';
 import { MemoryHistory } from '../../src/store/memory.js';
 import { InvalidQueryError } from '../../src/store/types.js';
+import { testHistoryOptions } from '../support/pg-history.js';
 
 const PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
 const SCHEMA = `vitals_abuse_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
@@ -16,19 +16,7 @@ describe('a huge window is a bad query, never an outage (finding 3)', () => {
   let store: PostgresHistory;
 
   beforeAll(async () => {
-    store = new PostgresHistory({
-      url: PG_URL,
-      schema: SCHEMA,
-      retention: { raw: 2 * 3_600_000, minute: DAY, quarter: 7 * DAY, events: 7 * DAY },
-      flushInterval: 200,
-      batchSize: 1000,
-      bufferMax: 10_000,
-      maxSeries: 100,
-      jobs: { downsample: '* * * * *', retention: '*/10 * * * *' },
-      eventsMax: 100,
-      log: pino({ level: 'silent' }),
-      scheduleJobs: false,
-    });
+    store = new PostgresHistory(testHistoryOptions({ url: PG_URL, schema: SCHEMA }));
     await store.start();
     store.append(Date.now() - 1000, [['cpu.utilization', 0.5]]);
     await store.flush();
