@@ -52,9 +52,13 @@ describe('resources/subscribe with the default limits (finding 2)', () => {
       refused += rs.filter((r) => r.json?.error?.code === -32602).length;
     }
     expect(refused).toBe(1000);
+    const peak = rssBytes(daemon.pid);
+    // Nothing is kept, but a gigabyte of request bodies passed through: V8 returns the garbage once its
+    // memory reducer runs after the burst, so RSS is read until it settles (a retained URI never would).
+    const settled = Date.now();
+    await expect.poll(() => rssBytes(daemon.pid) - before, { timeout: 30_000, interval: 500 }).toBeLessThan(50 * MiB);
     const after = rssBytes(daemon.pid);
-    console.info(`subscribe flood: RSS ${(before / MiB).toFixed(1)} → ${(after / MiB).toFixed(1)} MiB after 1,000 × 1 MB URIs`);
-    expect(after - before, `RSS ${Math.round(before / MiB)} → ${Math.round(after / MiB)} MiB`).toBeLessThan(50 * MiB);
+    console.info(`subscribe flood: RSS ${(before / MiB).toFixed(1)} MiB before, ${(peak / MiB).toFixed(1)} at the end of 1,000 × 1 MB URIs, ${(after / MiB).toFixed(1)} ${((Date.now() - settled) / 1000).toFixed(1)} s later`);
   }, 120_000);
 });
 
