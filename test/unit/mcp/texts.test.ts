@@ -64,3 +64,17 @@ describe('text budgets', () => {
     expect(small.text).toBe('- orders-db (tcp): ok, 3.1ms\n- cache (redis): ok, 3.1ms');
   });
 });
+
+describe('list_events text', () => {
+  it('stops at its budget and says how many more the structured content has', async () => {
+    const { listEventsTool, EVENTS_TEXT_BUDGET } = await import('../../../src/mcp/tools/list-events.js');
+    const events = Array.from({ length: 200 }, (_, i) => ({ time: iso(T - i * 1000), check: `svc-${i}`, type: 'status' as const, from: 'pass', to: 'fail', reason: 'connection refused by the server at the far end', startedAt: iso(T - i * 1000 - 2000) }));
+    const monitor = { ready: Promise.resolve(), now: () => T, events: () => events };
+    const r = await listEventsTool.run({ window: '1h', limit: 200 }, { monitor } as never);
+    expect(r.text.length).toBeLessThanOrEqual(EVENTS_TEXT_BUDGET);
+    expect(r.text.split('\n')[0]).toBe('200 events in the last 1h, newest first:');
+    expect(r.text.split('\n')[1]).toBe('- 14:05:10 svc-0 ok → failed (began 14:05:08): connection refused by the server at the far end');
+    expect(r.text).toMatch(/\n… \d+ more \(in the structured content\)$/);
+    expect(r.data.events).toHaveLength(200);
+  });
+});
