@@ -52,5 +52,7 @@ step "stand-in stack images (postgres, redis, prometheus)"
 build_stack_standins
 
 step "tests"
+# The host-mount test spawns the built CLI.
+[ -f dist/cli/main.js ] || npm run build >/dev/null
 export VITALS_DOCKER="$DOCKER" VITALS_IMAGE=mcp-vitals:test VITALS_CONTAINER_WORK="$WORK"
 npx vitest run --config test/container/vitest.config.ts
