@@ -99,8 +99,9 @@ export async function otlpHttpReceiver(): Promise<OtlpReceived> {
       out.requests.push(`http ${req.method} ${req.url} ${type}`);
       const body = Buffer.concat(chunks);
       const kind = req.url === '/v1/traces' ? traceRequest : req.url === '/v1/metrics' ? metricsRequest : undefined;
+      // Anything else is a plain 200, so a test can point an http check at the receiver too.
+      if (!kind) return res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
       try {
-        if (!kind) throw new Error('unknown path');
         if (type.startsWith('application/x-protobuf')) out.add(decode(kind, body), true);
         else if (type.startsWith('application/json')) out.add(JSON.parse(body.toString()), false);
         else throw new Error(`unexpected content-type ${type}`);
