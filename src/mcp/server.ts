@@ -5,7 +5,7 @@ import type { History } from '../store/types.js';
 import { observeTransport, wrapTool, type McpTransportObserver, type ToolCallObserver } from './middleware.js';
 import { registerPrompts } from './prompts/index.js';
 import { registerResources } from './resources/index.js';
-import { attachLiveUpdates } from './resources/live.js';
+import { attachLiveUpdates, type SubscriptionBudget } from './resources/live.js';
 import { tools } from './tools/index.js';
 import type { ProcessSource, ToolContext } from './tools/types.js';
 
@@ -21,6 +21,8 @@ export interface McpServerOptions {
   scopesFor?: (extra: unknown) => ReadonlySet<string> | undefined;
   /** Telemetry (spans and mcp.server.* metrics) for every transport this server is connected to. */
   transportObserver?: McpTransportObserver;
+  /** Subscription bounds shared by every server of the daemon (per principal across sessions). */
+  subscriptions?: SubscriptionBudget;
 }
 
 const INSTRUCTIONS =
@@ -54,7 +56,7 @@ export function createMcpServer(options: McpServerOptions): McpServer {
   }
   registerResources(server, options.monitor);
   registerPrompts(server);
-  attachLiveUpdates(server, options.monitor);
+  attachLiveUpdates(server, options.monitor, options.subscriptions);
   const observer = options.transportObserver;
   if (observer) {
     const knownTools = new Set(tools.map((t) => t.name));
