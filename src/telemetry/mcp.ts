@@ -5,10 +5,13 @@ import type { Metrics } from './metrics.js';
 /** A performance.now() time as epoch milliseconds, for span start and end times. */
 const epochMs = (perfTime: number) => performance.timeOrigin + perfTime;
 
-/** error.type per the OTel MCP conventions: the JSON-RPC code, or `tool_error` for an `isError` result. */
+/**
+ * error.type per the OTel MCP conventions: the JSON-RPC code, or for an `isError` result the type the server
+ * gave it (`client.*` for the caller's mistakes, `tool_error` when it said nothing).
+ */
 export function errorType(outcome: McpMessageOutcome): string | undefined {
   if (outcome.errorCode !== undefined) return String(outcome.errorCode);
-  return outcome.toolError ? 'tool_error' : undefined;
+  return outcome.toolError ? (outcome.toolErrorType ?? 'tool_error') : undefined;
 }
 
 /** Attributes of mcp.server.operation.duration: every one bounded (methods and tools are checked upstream). */

@@ -1,18 +1,20 @@
 import { z } from 'zod';
-import { BreakerState, CheckStatus, InstanceState } from '../../monitor/schema.js';
-import { STATUS_WORD, formatValue } from '../../monitor/summary.js';
+import { BreakerState, CheckStatus, InstanceState, StateStatus, worst } from '../../monitor/schema.js';
+import { problemStart, STATUS_WORD, formatValue } from '../../monitor/summary.js';
+import { sinceText } from '../../shared/words.js';
 import { defineTool, READ_ONLY, ToolError } from './types.js';
 
 const DependencyView = z.object({
   name: z.string(),
   kind: z.string(),
-  status: CheckStatus,
+  status: StateStatus.describe('"pending" until its first run has a result'),
   critical: z.boolean(),
   latencySeconds: z.number().nullable(),
   output: z.string(),
   lastError: z.string().optional().describe('latest failure reason, short and with secrets removed'),
   breaker: BreakerState,
   since: z.string().describe('ISO time the status last changed'),
+  problemSince: z.string().optional().describe('ISO time the current problem began: the first failed run of the streak'),
   time: z.string().describe('ISO time of the latest run'),
   consecutiveFailures: z.number().int(),
   consecutiveSuccesses: z.number().int(),
@@ -36,7 +38,7 @@ export const checkDependenciesTool = defineTool({
   }),
   output: z.object({
     time: z.string(),
-    status: CheckStatus.describe('worst status among the dependencies shown; pass when there are none'),
+    status: CheckStatus.describe('worst status among the dependencies shown that have a result; pass when there are none'),
     refreshed: z.boolean(),
     checks: z.array(DependencyView),
   }),
@@ -62,6 +64,7 @@ export const checkDependenciesTool = defineTool({
       ...(c.lastError ? { lastError: c.lastError } : {}),
       breaker: c.breaker ?? 'closed',
       since: c.since,
+      ...(c.problemSince ? { problemSince: c.problemSince } : {}),
       time: c.time,
       consecutiveFailures: c.consecutiveFailures ?? 0,
       consecutiveSuccesses: c.consecutiveSuccesses ?? 0,
@@ -70,15 +73,22 @@ export const checkDependenciesTool = defineTool({
       instances: c.instances ?? [],
       ...(c.info ? { info: c.info } : {}),
     }));
-    const rank = { pass: 0, warn: 1, fail: 2 } as const;
-    const status = checks.reduce<'pass' | 'warn' | 'fail'>((w, c) => (rank[c.status] > rank[w] ? c.status : w), 'pass');
+    const status = checks.reduce<CheckStatus>((w, c) => (c.status === 'pending' ? w : worst(w, c.status)), 'pass');
+    const now = Date.parse(s.time);
+    const line = (c: (typeof checks)[number], state: (typeof shown)[number]) => {
+      const head = `- ${c.name} (${c.kind}${c.critical ? ', critical' : ''}): ${STATUS_WORD[c.status]}`;
+      if (c.status === 'pending') return `${head} — no result yet`;
+      const since = c.status === 'pass' ? '' : ` since ${sinceText(problemStart(state), now)}`;
+      const latency = c.latencySeconds === null ? '' : `, ${formatValue(c.latencySeconds, 's')}`;
+      return `${head}${since}${latency}${c.breaker !== 'closed' ? `, breaker ${c.breaker}` : ''}${c.output ? ` — ${c.output}` : ''}`;
+    };
     const text = checks.length
       ? checks
-          .map((c) => {
-            const line = `- ${c.name} (${c.kind}${c.critical ? ', critical' : ''}): ${STATUS_WORD[c.status]}, ${formatValue(c.latencySeconds, 's')}${c.breaker !== 'closed' ? `, breaker ${c.breaker}` : ''}${c.output ? ` — ${c.output}` : ''}`;
+          .map((c, i) => {
+            const first = line(c, shown[i]!);
             // With several instances the model needs to see which one is down, not only the aggregate.
-            if (c.instances.length < 2) return line;
-            return [line, ...c.instances.map((i) => `  - ${i.name} ${i.target}: ${i.ok ? `up, ${formatValue(i.latencySeconds, 's')}` : `down${i.error ? ` — ${i.error}` : ''}`}`)].join('\n');
+            if (c.instances.length < 2) return first;
+            return [first, ...c.instances.map((i) => `  - ${i.name} ${i.target}: ${i.ok ? `up, ${formatValue(i.latencySeconds, 's')}` : `down${i.error ? ` — ${i.error}` : ''}`}`)].join('\n');
           })
           .join('\n')
       : 'No dependency checks are configured. Add PostgreSQL, Redis, HTTP or TCP checks under `checks:` in the config file.';

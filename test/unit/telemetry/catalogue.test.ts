@@ -30,7 +30,7 @@ const snapshot: Snapshot = {
     network: [{ interface: 'eth0', receiveBytes: 1, transmitBytes: 2, receivePackets: 3, transmitPackets: 4, receiveErrors: 5, transmitErrors: 6, receiveDropped: 7, transmitDropped: 8, receiveBytesPerSecond: null, transmitBytesPerSecond: null }],
   },
   self: { pid: 1, uptimeSeconds: 10, rssBytes: 5e7, heapUsedBytes: 2e7, heapTotalBytes: 3e7, externalBytes: 1e6, cpuSecondsTotal: { user: 1, system: 0.5 }, cpuUtilization: 0.5, eventLoopDelaySeconds: { p50: 0.01, p99: 0.02, max: 0.05 }, openFds: 20, maxFds: 1024 },
-  tools: { calls: 0, errors: 0, windowSeconds: 300, callsInWindow: 0, errorsInWindow: 0, errorRate: null, latencySeconds: { p50: null, p95: null }, byTool: {} },
+  tools: { calls: 0, errors: 0, clientErrors: 0, windowSeconds: 300, callsInWindow: 0, errorsInWindow: 0, errorRate: null, latencySeconds: { p50: null, p95: null }, byTool: {} },
   collectors: {},
 };
 
