@@ -38,8 +38,8 @@ table('tools/list payload', rows);
 
 const text = async (name, args) => ((await client.callTool({ name, arguments: args })).content[0]?.text ?? '');
 const health = await text('health_check', {});
-const checksCount = (await client.callTool({ name: 'health_check', arguments: {} })).structuredContent.checks.length;
-table(`text for the model (${checksCount} checks, 5 failing)`, [
+const all = (await client.callTool({ name: 'health_check', arguments: {} })).structuredContent.checks;
+table(`text for the model (${all.length} checks, ${all.filter((c) => c.status === 'fail').length} failing)`, [
   ['health_check (chars)', health.length, 'budget 1,500'],
   ['health_check verbose', (await text('health_check', { verbose: true })).length],
   ['diagnose 15m (chars)', (await text('diagnose', { window: '15m' })).length, 'budget 2,000'],
@@ -47,6 +47,6 @@ table(`text for the model (${checksCount} checks, 5 failing)`, [
   ['check_dependencies', (await text('check_dependencies', {})).length],
   ['query_history cpu 1h', (await text('query_history', { series: 'cpu.utilization', window: '1h' })).length],
 ]);
-console.log(`\nhealth_check text:\n${health}`);
+console.log(`\nhealth_check text:\n${health}\n\ndiagnose text:\n${await text("diagnose", { window: "15m" })}`);
 await client.close();
 up.close();

@@ -47,6 +47,8 @@ function toIncident(i: IncidentSpan, now: number, series: AnalysisInput['series'
     durationSeconds: i.start === undefined ? null : Math.round(((i.end ?? now) - i.start) / 1000),
     reason: i.reason,
     peak: peak === undefined ? null : { value: peak, unit: unitOfSeries(`check.latency:${i.check}`, s) },
+    before: [],
+    processes: null,
   };
 }
 
@@ -95,7 +97,14 @@ export function analyze(input: AnalysisInput): Analysis {
     if (oa === 0) return a.status !== b.status ? (a.status === 'fail' ? -1 : 1) : (a.start ?? 0) - (b.start ?? 0);
     return (b.start ?? b.end ?? 0) - (a.start ?? a.end ?? 0);
   });
-  const usedCaptures = new Map<ProcessSnapshot, string>();
+  // Problems that began together are said once, as a shared start, not as "before" each other.
+  const shared = sharedStarts(incidents, intervalOf);
+  const groupOf = new Map<string, Set<string>>();
+  for (const g of shared) {
+    const names = new Set(g.incidents.map((x) => x.check));
+    for (const n of names) groupOf.set(n, names);
+  }
+  const usedCaptures = new Set<ProcessSnapshot>();
   let baselineMissing = false;
   const noCapture: string[] = [];
   for (const i of order) {
@@ -113,12 +122,13 @@ export function analyze(input: AnalysisInput): Analysis {
 
     // Other checks' transitions shortly before this one began.
     const before = input.events
-      .filter((e) => e.check !== i.check && Date.parse(e.time) < start && Date.parse(e.time) >= start - BEFORE_MS)
+      .filter((e) => e.check !== i.check && !groupOf.get(i.check)?.has(e.check) && Date.parse(e.time) < start && Date.parse(e.time) >= start - BEFORE_MS)
       .sort((a, b) => Date.parse(b.time) - Date.parse(a.time))
       .slice(0, 3);
     for (const e of before) {
       const dt = start - Date.parse(e.time);
-      const began = e.startedAt ? `, after a level crossed at ${clockTime(Date.parse(e.startedAt), now)}` : '';
+      // A problem reported after a hold or a failure streak was under way earlier: say since when.
+      const began = e.startedAt && (e.to === 'warn' || e.to === 'fail') ? ` (under way since ${clockTime(Date.parse(e.startedAt), now)})` : '';
       findings.push({
         kind: 'preceded_by',
         severity: 'info',
@@ -127,6 +137,7 @@ export function analyze(input: AnalysisInput): Analysis {
         text: `${roughDuration(dt)} before ${i.check} began: ${e.check} ${e.type === 'breaker' ? 'breaker ' : ''}${word(e.from)} → ${word(e.to)}${began}`,
         figures: { secondsBefore: Math.round(dt / 1000), eventCheck: e.check, eventType: e.type, from: e.from, to: e.to, reason: e.reason },
       });
+      inc.before.push(findings[findings.length - 1]!.text);
     }
 
     // Host resources in the minutes before, against the hour before that.
@@ -145,36 +156,40 @@ export function analyze(input: AnalysisInput): Analysis {
         text: `${name} went from avg ${fmt(base.avg, s.unit)} to ${fmt(recent.avg, s.unit)} (max ${fmt(recent.max, s.unit)}) in the 15m before ${i.check} began`,
         figures: { series: name, unit: s.unit, baselineAvg: round(base.avg), recentAvg: round(recent.avg), recentMax: round(recent.max), recentSamples: recent.count },
       });
+      inc.before.push(findings[findings.length - 1]!.text);
     }
 
     // The process table captured nearest the start; one shared by several incidents is shown once.
     let near: ProcessSnapshot | undefined;
     for (const p of input.processes) if (Math.abs(p.time - start) <= PROCESS_NEAR_MS && (!near || Math.abs(p.time - start) < Math.abs(near.time - start))) near = p;
     if (near) {
-      const seen = usedCaptures.get(near);
-      const offset = roughDuration(Math.abs(near.time - start));
-      findings.push({
-        kind: 'processes',
-        severity: 'info',
-        check: i.check,
-        time: iso(near.time),
-        text: seen ? `processes at ${i.check}'s start: the same capture as for ${seen}` : `processes ${offset} ${near.time >= start ? 'after' : 'before'} ${i.check} began: ${processText(near)}`,
-        figures: Object.fromEntries(near.processes.slice(0, 3).flatMap((p, k) => [[`cpu${k + 1}`, `${p.name}:${p.pid}`], [`cpu${k + 1}Percent`, p.cpuPercent]])),
-      });
-      if (!seen) usedCaptures.set(near, i.check);
+      // The structured content has the capture on every incident it belongs to; the text says it once.
+      if (!usedCaptures.has(near)) {
+        usedCaptures.add(near);
+        const offset = roughDuration(Math.abs(near.time - start));
+        findings.push({
+          kind: 'processes',
+          severity: 'info',
+          check: i.check,
+          time: iso(near.time),
+          text: `processes ${offset} ${near.time >= start ? 'after' : 'before'} ${i.check} began: ${processText(near)}`,
+          figures: Object.fromEntries(near.processes.slice(0, 3).flatMap((p, k) => [[`cpu${k + 1}`, `${p.name}:${p.pid}`], [`cpu${k + 1}Percent`, p.cpuPercent]])),
+        });
+      }
+      inc.processes = { time: iso(near.time), top: near.processes.slice(0, 5).map((p) => ({ name: p.name, pid: p.pid, cpuPercent: p.cpuPercent, rssBytes: p.rssBytes })) };
     } else if (i.status === 'fail' || i.check === 'cpu' || i.check === 'memory') noCapture.push(i.check);
   }
   if (noCapture.length) missing.push(`no process table was captured near the start of ${noCapture.length > 5 ? `${noCapture.slice(0, 5).join(', ')} and ${noCapture.length - 5} more` : noCapture.join(', ')}`);
   if (baselineMissing) missing.push('no history from the hour before to compare resources against (the daemon started recently, or retention is short)');
 
-  for (const g of sharedStarts(incidents, intervalOf)) {
+  for (const g of shared) {
     const first = g.incidents[0]!;
     findings.push({
       kind: 'shared_start',
       severity: 'warn',
       check: first.check,
       time: iso(first.start!),
-      text: `${g.incidents.map((x) => x.check).join(', ')} began within ${roughDuration(g.spreadMs)} of each other (one sampling interval is ${roughDuration(g.intervalMs)}), neither under way before: possibly one cause; ${first.check} first`,
+      text: `${g.incidents.map((x) => x.check).join(', ')} began within ${roughDuration(g.spreadMs)} of each other (one sampling interval is ${roughDuration(g.intervalMs)}), ${g.incidents.length === 2 ? 'neither' : 'none'} under way before: possibly one cause; ${first.check} first`,
       figures: Object.fromEntries([...g.incidents.map((x) => [x.check, iso(x.start!)] as [string, string]), ['spreadSeconds', g.spreadMs / 1000], ['intervalSeconds', g.intervalMs / 1000]]),
     });
   }
@@ -188,7 +203,7 @@ export function analyze(input: AnalysisInput): Analysis {
       severity: 'info',
       check: c.name,
       time: c.pending.since,
-      text: `${c.name} is above its ${word(c.pending.status)} level since ${sinceText(since, now)}, ${roughDuration(now - since)} of its ${c.pending.forSeconds}s hold: ${formatValue(c.observedValue, c.observedUnit)}`,
+      text: `${c.name} is above its ${c.pending.status} level since ${sinceText(since, now)}, ${roughDuration(now - since)} of its ${c.pending.forSeconds}s hold: ${formatValue(c.observedValue, c.observedUnit)}`,
       figures: { pendingStatus: c.pending.status, since: c.pending.since, forSeconds: c.pending.forSeconds, observedValue: c.observedValue },
     });
   }

@@ -67,6 +67,11 @@ export const Incident = z.object({
   durationSeconds: z.number().nullable().describe('from start to end (or to now while ongoing); null when the start is unknown'),
   reason: z.string(),
   peak: z.object({ value: z.number(), unit: z.string() }).nullable().describe('highest observed value (latency or utilization) during the incident; null when none was recorded'),
+  before: z.array(z.string()).describe('what moved in the 15 minutes before it began: other checks\' transitions and resource changes, one sentence each'),
+  processes: z
+    .object({ time: z.string(), top: z.array(z.object({ name: z.string(), pid: z.number(), cpuPercent: z.number(), rssBytes: z.number() })) })
+    .nullable()
+    .describe('the process table captured nearest its start (within 2 minutes), top 5 by CPU; null when none was'),
 });
 export type Incident = z.infer<typeof Incident>;
 

@@ -6,7 +6,7 @@ import { CallToolRequestSchema, ListToolsRequestSchema, type Tool } from '@model
 import { observeTransport, toolCallHandler, type McpTransportObserver, type ToolCallObserver } from './middleware.js';
 import { registerPrompts } from './prompts/index.js';
 import { registerResources } from './resources/index.js';
-import { attachLiveUpdates } from './resources/live.js';
+import { attachLiveUpdates, type SubscriptionBudget } from './resources/live.js';
 import { toolList } from './tool-list.js';
 import { tools } from './tools/index.js';
 import type { ProcessSource, ToolContext } from './tools/types.js';
@@ -23,6 +23,8 @@ export interface McpServerOptions {
   scopesFor?: (extra: unknown) => ReadonlySet<string> | undefined;
   /** Telemetry (spans and mcp.server.* metrics) for every transport this server is connected to. */
   transportObserver?: McpTransportObserver;
+  /** Subscription bounds shared by every server of the daemon (per principal across sessions). */
+  subscriptions?: SubscriptionBudget;
 }
 
 const INSTRUCTIONS =
@@ -59,7 +61,7 @@ export function createMcpServer(options: McpServerOptions): McpServer {
   server.server.setRequestHandler(CallToolRequestSchema, toolCallHandler(tools, options.monitor, ctxFor, options.observers ?? []) as never);
   registerResources(server, options.monitor);
   registerPrompts(server, options.monitor);
-  attachLiveUpdates(server, options.monitor);
+  attachLiveUpdates(server, options.monitor, options.subscriptions);
   const observer = options.transportObserver;
   if (observer) {
     const knownTools = new Set(tools.map((t) => t.name));

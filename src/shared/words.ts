@@ -5,10 +5,11 @@ export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
-/** A duration rounded to its two largest units: "45s", "3m", "3m20s", "1h12m", "2d3h". */
+/** A duration rounded to its two largest units: "400ms", "45s", "3m", "3m20s", "1h12m", "2d3h". */
 export function roughDuration(ms: number): string {
+  if (ms > 0 && ms < 999.5) return `${Math.round(ms)}ms`;
   let rest = Math.max(0, Math.round(ms / 1000));
-  if (rest === 0) return ms > 0 ? '<1s' : '0s';
+  if (rest === 0) return '0s';
   const parts: string[] = [];
   for (const [unit, size] of [['d', 86400], ['h', 3600], ['m', 60], ['s', 1]] as const) {
     if (rest >= size && parts.length < 2) {

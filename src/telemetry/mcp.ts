@@ -14,6 +14,9 @@ export function errorType(outcome: McpMessageOutcome): string | undefined {
   return outcome.toolError ? (outcome.toolErrorType ?? 'tool_error') : undefined;
 }
 
+/** `client.*` error types are the caller's mistakes (bad or unknown arguments, unknown names, missing scope). */
+export const isClientError = (type: string): boolean => type.startsWith('client.');
+
 /** Attributes of mcp.server.operation.duration: every one bounded (methods and tools are checked upstream). */
 export function operationAttributes(info: McpMessageInfo, outcome: McpMessageOutcome): Attributes {
   const a: Attributes = { 'mcp.method.name': info.method, 'network.transport': info.transport };
@@ -75,7 +78,8 @@ export function createMcpObserver(metrics: Metrics | undefined, tracer: Tracer |
           if (err) {
             span.setAttribute('error.type', err);
             if (outcome.errorCode !== undefined) span.setAttribute('rpc.response.status_code', String(outcome.errorCode));
-            span.setStatus({ code: SpanStatusCode.ERROR, ...(outcome.errorMessage ? { message: outcome.errorMessage } : {}) });
+            // As a server span of an HTTP 4xx: the caller's mistake is labelled, but the server did not fail.
+            if (!isClientError(err)) span.setStatus({ code: SpanStatusCode.ERROR, ...(outcome.errorMessage ? { message: outcome.errorMessage } : {}) });
           }
           span.end(epochMs(at));
         },

@@ -50,5 +50,7 @@ checks:
     const r = await d.call('diagnose', { check: 'flappy', window: '15m' });
     expect(r.data.incidents).toEqual([]);
     expect(r.text.split('\n')[0]).toMatch(/^flappy is ok now /);
+    // Seconds of samples: no disk-full ETA.
+    expect(r.data.findings.filter((f: Json) => f.kind === 'disk_full_eta')).toEqual([]);
   });
 });

@@ -46,5 +46,7 @@ checks:
     const health = await d.call('health_check', {});
     expect(health.data.status).toBe('warn');
     expect(r.text.split('\n')[0]).toBe(`${health.data.hostname} is warning (warn): 1 failed now`);
+    // Seconds of samples: no disk-full ETA.
+    expect(r.data.findings.filter((f: Json) => f.kind === 'disk_full_eta')).toEqual([]);
   });
 });

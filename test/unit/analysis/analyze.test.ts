@@ -39,7 +39,7 @@ describe('analyze', () => {
     expect(a.findings.filter((f) => f.kind === 'shared_start')).toEqual([]);
     expect(a.findings.map((f) => f.text).join('\n')).not.toMatch(/cause is likely|common cause/);
     const before = a.findings.find((f) => f.kind === 'preceded_by' && f.check === 'session-cache')!;
-    expect(before.text).toBe('5s before session-cache began: cpu ok → warning, after a level crossed at 12:00:00');
+    expect(before.text).toBe('5s before session-cache began: cpu ok → warning (under way since 12:00:00)');
     expect(a.findings[0]!.text).toBe('session-cache failed since 12:01:05, 8m55s ago: connection refused; reported 10s later');
     expect(a.headline).toBe('box is failed (fail): 1 failed, 1 warning now');
     // No process table and no series were given: said, not guessed around.
@@ -94,7 +94,7 @@ describe('analyze', () => {
   it('a level crossed with its hold running is reported as pending, not as a problem', () => {
     const a = analyze(input({ checks: [check('memory', { kind: 'memory', group: 'host', observedValue: 0.83, observedUnit: 'ratio', pending: { status: 'warn', since: iso(T0 + 9 * MIN + 40 * S), forSeconds: 60 } })] }));
     expect(a.incidents).toEqual([]);
-    expect(a.findings.map((f) => [f.kind, f.text])).toEqual([['pending', 'memory is above its warning level since 12:09:40, 20s ago, 20s of its 60s hold: 83.0%']]);
+    expect(a.findings.map((f) => [f.kind, f.text])).toEqual([['pending', 'memory is above its warn level since 12:09:40, 20s ago, 20s of its 60s hold: 83.0%']]);
   });
 
   it('a disk-full ETA from points alone (another source) needs 10 minutes of samples', () => {
@@ -114,6 +114,33 @@ describe('analyze', () => {
     const short = analyze(input({ now: now(1), series: { 'disk.utilization:/': points(1) } }));
     expect(short.findings.filter((f) => f.kind === 'disk_full_eta')).toEqual([]);
     expect(short.findings.map((f) => f.text)).toContain('no disk-full ETA: less than 10m of samples for 1 filesystem');
+  });
+
+  it('problems that began together are one shared start, not "before" each other; cut to fit, evidence goes before incidents', () => {
+    const t = T0 + MIN;
+    const names = ['a', 'b', 'c', 'd', 'e', 'f'].map((x) => `svc-${x}`);
+    const a = analyze(
+      input({
+        status: 'fail',
+        now: t + MIN,
+        checks: names.map((n, k) => check(n, { status: 'fail', problemSince: iso(t + k * 50), output: 'circuit open after 5 failed runs (last: connection refused); next try in 30s' })),
+        events: names.map((n, k) => ev(t + k * 50, n, 'unknown', 'fail', 'connection refused')),
+        intervals: Object.fromEntries(names.map((n) => [n, 500])),
+        processes: [{ time: t + 1000, reason: 'x', processes: [{ pid: 1, name: 'node', user: 'u', cpuPercent: 50, rssBytes: 1e8, memoryRatio: 0.1 }] }],
+      }),
+    );
+    expect(a.findings.filter((f) => f.kind === 'preceded_by')).toEqual([]);
+    expect(a.findings.filter((f) => f.kind === 'shared_start').map((f) => f.text)).toEqual([
+      'svc-a, svc-b, svc-c, svc-d, svc-e, svc-f began within 250ms of each other (one sampling interval is 500ms), none under way before: possibly one cause; svc-a first',
+    ]);
+    // A budget just short of everything: the one evidence line goes, every incident and the shared start stay.
+    const budget = renderAnalysis(a, { verbose: true }).length - 10;
+    const text = renderAnalysis(a, { budget });
+    expect(text.length).toBeLessThanOrEqual(budget);
+    expect(text).toContain('possibly one cause');
+    for (const n of names) expect(text).toContain(`[FAIL] ${n} failed since`);
+    expect(text).not.toContain('processes');
+    expect(text).toMatch(/\n… 1 more finding \(verbose: true shows all\)$/);
   });
 
   it('text stays within its budget and counts what it left out; verbose shows everything', () => {

@@ -80,8 +80,13 @@ describe('analysisFromHistory (memory store → analysis)', () => {
     expect(of('resource_change', 'db').some((f) => f.figures.series === 'cpu.utilization')).toBe(false);
 
     expect(of('processes', 'db')[0]!.text).toContain('backup (pid 42) 180%');
+    // The structured incidents carry their evidence too: what moved before, and the capture (on both).
+    const dbIncident = a.incidents.find((i) => i.check === 'db')!;
+    expect(dbIncident.before).toEqual([expect.stringMatching(/^3m before db began: cache breaker closed → open/), expect.stringMatching(/^memory\.utilization went from avg 30\.0% to 60\.0%/)]);
+    expect(dbIncident.processes).toEqual({ time: iso(T - 5 * MIN + 1000), top: [{ name: 'backup', pid: 42, cpuPercent: 180, rssBytes: 4e9 }] });
+    expect(a.incidents.find((i) => i.check === 'api')!.processes).toEqual(dbIncident.processes);
     // api began 4 minutes after: the same capture is not repeated.
-    expect(of('processes', 'api')[0]!.text).toBe("processes at api's start: the same capture as for db");
+    expect(of('processes', 'api')).toEqual([]);
 
     // A minute apart with 30 s intervals: no shared start is claimed.
     expect(of('shared_start')).toEqual([]);

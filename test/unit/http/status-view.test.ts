@@ -36,8 +36,8 @@ describe('status page view', () => {
     const analysis = {
       time: '2026-01-01T00:10:00.000Z', windowSeconds: 86400, status: 'fail' as const, headline: 'h is failed (fail): 1 failed now',
       incidents: [
-        { check: 'cache', status: 'fail' as const, start: '2026-01-01T00:01:00.000Z', reportedAt: '2026-01-01T00:01:10.000Z', end: '2026-01-01T00:02:00.000Z', ongoing: false, durationSeconds: 60, reason: 'refused', peak: null },
-        { check: 'db', status: 'fail' as const, start: '2026-01-01T00:05:00.000Z', reportedAt: '2026-01-01T00:05:10.000Z', end: null, ongoing: true, durationSeconds: 300, reason: 'timed out', peak: null },
+        { check: 'cache', status: 'fail' as const, start: '2026-01-01T00:01:00.000Z', reportedAt: '2026-01-01T00:01:10.000Z', end: '2026-01-01T00:02:00.000Z', ongoing: false, durationSeconds: 60, reason: 'refused', peak: null, before: [], processes: null },
+        { check: 'db', status: 'fail' as const, start: '2026-01-01T00:05:00.000Z', reportedAt: '2026-01-01T00:05:10.000Z', end: null, ongoing: true, durationSeconds: 300, reason: 'timed out', peak: null, before: [], processes: null },
       ],
       findings: [
         { kind: 'incident' as const, severity: 'fail' as const, check: 'db', text: 'db failed since 00:05:00, 5m ago: timed out', figures: { start: '2026-01-01T00:05:00.000Z' } },

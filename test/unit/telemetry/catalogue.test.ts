@@ -20,7 +20,7 @@ const snapshot: Snapshot = {
     cpu: { name: 'cpu', kind: 'cpu', group: 'host', component: 'cpu', measurement: 'utilization', status: 'pass', critical: true, observedValue: 0.2, observedUnit: '1', output: '', since: now, time: now },
     api: dependency('api'),
     db: dependency('db', { kind: 'postgres', status: 'fail', breaker: 'open', latencySeconds: null, lastError: 'connect ECONNREFUSED 10.0.0.7:5432', instances: [{ name: 'db', target: 'postgres://10.0.0.7/app', ok: false, latencySeconds: null, values: {}, error: 'connect ECONNREFUSED 10.0.0.7:5432' }] }),
-    fresh: dependency('fresh', { runs: 0, instances: [] }),
+    fresh: dependency('fresh', { runs: 0, instances: [], status: 'pending' }),
   },
   host: {
     cpu: { utilization: 0.25, modes: { user: 0.2, system: 0.05, idle: 0.75 }, secondsTotal: { user: 100, system: 20, idle: 900 }, perCore: [0.3, 0.2], cores: 2 },
@@ -87,8 +87,10 @@ describe('snapshot → observations', () => {
     expect(find('vitals.check.latency', { check: 'db' })).toHaveLength(0);
   });
 
-  it('says nothing of up for a dependency that has not run, nor for host checks', () => {
+  it('says nothing of up or status for a dependency that has not run (pending), nor of up for host checks', () => {
     expect(find('vitals.check.up', { check: 'fresh' })).toHaveLength(0);
+    // Absent, not a false 0 (pass): a pending check has no status yet.
+    expect(find('vitals.check.status', { check: 'fresh' })).toHaveLength(0);
     expect(find('vitals.check.up', { check: 'cpu' })).toHaveLength(0);
   });
 
