@@ -6,6 +6,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STATUS_WORD } from '../../src/monitor/summary.js';
 import { runCli, writeConfig } from '../support/cli.js';
+import { drawnPixels } from '../support/canvas.js';
 import { FaultProxy } from '../support/fault-proxy.js';
 import { startDaemon, makeToken, type Daemon } from '../support/http-daemon.js';
 import { ROOT } from '../support/paths.js';
@@ -59,18 +60,6 @@ function readEvents(url: string, count: number, headers: Record<string, string> 
     });
     req.end();
   });
-}
-
-/** Opaque pixels on the first canvas under `selector`: 0 when nothing was drawn there. */
-function drawnPixels(page: Page, selector: string): Promise<number> {
-  return page.evaluate(`(() => {
-    const c = document.querySelector(${JSON.stringify(selector)});
-    if (!c) return 0;
-    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-    let n = 0;
-    for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
-    return n;
-  })()`) as Promise<number>;
 }
 
 /** Row statuses top to bottom. */

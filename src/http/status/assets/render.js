@@ -262,6 +262,23 @@
       renderIncidents(data.view.incidents || []);
     }
 
+    // A later full payload (the MCP App hears one per update): rows, cards and charts are updated in place,
+    // so the series keep growing between payloads as they do from deltas.
+    function refresh(data) {
+      if (!state.view) return snapshot(data);
+      const t = Date.parse(data.view.time) / 1000;
+      state.uptimeFrom = data.uptimeFrom || state.uptimeFrom;
+      for (const [name, slots] of Object.entries(data.uptime || {})) state.uptime.set(name, slots.slice());
+      for (const [name, points] of Object.entries(data.history || {})) for (const [pt, v] of points) if (pt < t) push(name, pt, v);
+      const names = new Set(data.view.checks.map((c) => c.name));
+      for (const [name, tr] of state.rows) if (!names.has(name)) tr.remove(), state.rows.delete(name);
+      delta({ ...data.view, checks: data.view.checks, removed: [], events: [] });
+      for (const name of names) renderUptime(name);
+      $('#events').replaceChildren();
+      for (const e of data.events) renderEvent(e, false);
+      $('#events-section').hidden = data.events.length === 0;
+    }
+
     function delta(d) {
       const t = Date.parse(d.time) / 1000;
       for (const g of d.gauges) {
@@ -351,7 +368,7 @@
       for (const td of document.querySelectorAll('td.since')) if (td.dataset.since) td.textContent = ago(td.dataset.since);
     }, 10000);
 
-    return { snapshot, delta, openDetail, connection: (text) => ($('#connection').textContent = text) };
+    return { snapshot, delta, refresh, openDetail, connection: (text) => ($('#connection').textContent = text) };
   }
 
   window.VitalsView = { create };
