@@ -1,18 +1,15 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appHostPage } from '../support/app-host.js';
+import { launchChromium, OUT } from '../support/browser.js';
 import { drawnPixels } from '../support/canvas.js';
 import { FaultProxy } from '../support/fault-proxy.js';
 import { startDaemon, type Daemon } from '../support/http-daemon.js';
-import { ROOT } from '../support/paths.js';
 
-const OUT = join(ROOT, 'test-results');
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const URI = 'ui://vitals/status';
 const MIME = 'text/html;profile=mcp-app';
 
@@ -37,8 +34,7 @@ describe('status view as an MCP App (real daemon, real MCP client, ext-apps brid
         '  - { name: pg-port, kind: tcp, host: 127.0.0.1, port: 5432, every: 2s }',
       ].join('\n'),
     });
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
-    mkdirSync(OUT, { recursive: true });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

@@ -1,19 +1,16 @@
 import { request as httpRequest } from 'node:http';
-import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STATUS_WORD } from '../../src/monitor/summary.js';
 import { runCli, writeConfig } from '../support/cli.js';
+import { launchChromium, OUT } from '../support/browser.js';
 import { drawnPixels } from '../support/canvas.js';
 import { FaultProxy } from '../support/fault-proxy.js';
 import { startDaemon, makeToken, type Daemon } from '../support/http-daemon.js';
-import { ROOT } from '../support/paths.js';
 
-const OUT = join(ROOT, 'test-results');
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 /** Raw GET: bytes as they crossed the wire (no transparent decompression). */
 function rawGet(url: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; bytes: number; body: Buffer }> {
@@ -90,8 +87,7 @@ describe('status page (real daemon, real Chromium)', () => {
       '  - { name: pg-port, kind: tcp, host: 127.0.0.1, port: 5432, every: 2s }',
     ].join('\n');
     daemon = await startDaemon({ config });
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
-    mkdirSync(OUT, { recursive: true });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
@@ -161,7 +157,7 @@ describe('status page (real daemon, real Chromium)', () => {
     await expect.poll(() => incident.locator('.sentence').textContent(), { timeout: 10_000 }).toMatch(/^cache was failed \d\d:\d\d:\d\d–\d\d:\d\d:\d\d \(/);
     expect(await incident.getAttribute('data-status')).toBe('pass');
     expect(await incident.locator('dd').nth(1).locator('time').count()).toBe(1);
-    expect(await incident.locator('dd').nth(2).textContent()).toMatch(/^\d+(m \d+)?s$/);
+    expect(await incident.locator('dd').nth(2).textContent()).toMatch(/^(\d+ms|\d+\.\ds|\d+s|\d+m \d+s)$/);
     expect(navigations).toBe(1);
     expect(errors, errors.join('\n')).toEqual([]);
     await page.close();
@@ -310,7 +306,7 @@ describe('status page behind authentication', () => {
   it('a wrong token is refused with a message; the right one connects', async () => {
     const { token, sha256 } = makeToken();
     const daemon = await startDaemon({ config: `http:\n  auth:\n    tokens:\n      - { subject: viewer, sha256: ${sha256}, scopes: [vitals:read] }\n` });
-    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+    const browser = await launchChromium();
     try {
       expect((await rawGet(`${daemon.url}/`)).status).toBe(200);
       expect((await rawGet(`${daemon.url}/events`)).status).toBe(401);

@@ -31,6 +31,8 @@
   }
   function duration(sec) {
     if (sec === null || sec === undefined) return 'unknown';
+    if (sec < 1) return Math.round(sec * 1000) + 'ms';
+    if (sec < 10) return sec.toFixed(1) + 's';
     const s = Math.round(sec);
     if (s < 60) return s + 's';
     if (s < 3600) return Math.floor(s / 60) + 'm ' + (s % 60) + 's';
