@@ -85,7 +85,7 @@ describe('status view as an MCP App (real daemon, real MCP client, ext-apps brid
   it('inside a host page it renders the checks, calls show_status through the bridge, and follows a status change', async () => {
     const client = await connect(daemon.url, true);
     const calls: { name: string; arguments?: Record<string, unknown> }[] = [];
-    const page = await browser.newPage({ viewport: { width: 1150, height: 1050 } });
+    const page = await browser.newPage({ viewport: { width: 1150, height: 1050 }, colorScheme: 'light' });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     try {
@@ -96,11 +96,16 @@ describe('status view as an MCP App (real daemon, real MCP client, ext-apps brid
       await page.setContent(await appHostPage());
       const html = ((await client.readResource({ uri: URI })).contents[0] as { text: string }).text;
       const first = await client.callTool({ name: 'show_status', arguments: {} });
-      expect(await page.evaluate(([h, r]) => (globalThis as any).startHost(h, r), [html, first] as const)).toBe('ready');
+      // The host's theme (dark here, on a page whose own preference is light) is the app's.
+      expect(await page.evaluate(([h, r]) => (globalThis as any).startHost(h, r, 'dark'), [html, first] as const)).toBe('ready');
 
       const app = page.frameLocator('iframe');
       for (const name of ['cache', 'pg-port', 'cpu', 'memory']) await app.locator(`tr[data-check="${name}"]`).waitFor({ timeout: 15_000 });
       await expect.poll(() => app.locator('tr[data-check="cache"]').getAttribute('data-status'), { timeout: 15_000 }).toBe('pass');
+      const background = () => app.locator('body').evaluate((e) => e.ownerDocument.defaultView!.getComputedStyle(e).backgroundColor);
+      expect(await background()).toBe('rgb(13, 17, 23)');
+      await page.evaluate(`setHostTheme('light')`);
+      await expect.poll(background).toBe('rgb(255, 255, 255)');
       // The app reads through the bridge (no HTTP of its own): show_status calls made by the app itself.
       await expect.poll(() => calls.filter((c) => c.name === 'show_status').length, { timeout: 10_000 }).toBeGreaterThan(0);
 

@@ -8,14 +8,14 @@ import { build } from 'esbuild';
 export async function appHostPage(): Promise<string> {
   const entry = `
     import { AppBridge, PostMessageTransport } from '@modelcontextprotocol/ext-apps/app-bridge';
-    window.startHost = async (html, toolResult) => {
+    window.startHost = async (html, toolResult, theme) => {
       const iframe = document.createElement('iframe');
       iframe.setAttribute('sandbox', 'allow-scripts');
       iframe.title = 'mcp-vitals status';
       iframe.width = '1100';
       iframe.height = '1000';
       document.body.append(iframe);
-      const bridge = new AppBridge(null, { name: 'test-host', version: '1.0.0' }, { serverTools: {} });
+      const bridge = new AppBridge(null, { name: 'test-host', version: '1.0.0' }, { serverTools: {} }, { hostContext: { theme } });
       bridge.oncalltool = (params) => window.hostCallTool(params);
       const initialized = new Promise((resolve) => (bridge.oninitialized = resolve));
       // Listening before the document loads: the app speaks first (ui/initialize) as soon as it runs.
@@ -23,6 +23,7 @@ export async function appHostPage(): Promise<string> {
       iframe.srcdoc = html;
       await initialized;
       await bridge.sendToolResult(toolResult);
+      window.setHostTheme = (t) => bridge.sendHostContextChange({ theme: t });
       return 'ready';
     };
   `;

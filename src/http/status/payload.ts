@@ -45,7 +45,8 @@ function sparkSeries(name: string): string {
   return name === 'cpu' ? 'cpu.utilization' : name === 'memory' ? 'memory.utilization' : name.startsWith('disk:') ? `disk.utilization:${name.slice(5)}` : `check.latency:${name}`;
 }
 
-const points = (r: HistoryResult): [number, number][] => r.points.map((p) => [Date.parse(p.time) / 1000, p.avg]);
+/** A bucket's average drawn at the bucket's middle (not its start), never past the query's end. */
+const points = (r: HistoryResult): [number, number][] => r.points.map((p) => [Math.min(Date.parse(p.time) + r.stepMs / 2, r.to) / 1000, p.avg]);
 
 // Built once per snapshot whatever the number of readers.
 const views = new WeakMap<object, StatusView>();
@@ -69,7 +70,8 @@ export async function statusPayload(src: StatusSource, now = Date.now()): Promis
         history[n] = await q({ series: sparkSeries(n), from: now - 3_600_000, to: now, maxPoints: 120 }).then(points, () => []);
       }),
       ...view.checks.map(async (c) => {
-        const r = await q({ series: seriesName('check.status', c.name), from: uptimeFrom, to: now, step: UPTIME_SLOT_MS, maxPoints: UPTIME_SLOTS }).catch(() => undefined);
+        const r = await q({ series: seriesName('check.status', c.name), from: uptimeFrom, to: now, step: UPTIME_SLOT_MS, maxPoints: UPTIME_SLOTS + 1 }).catch(() => undefined);
+        // The window is 47 whole slots and part of the current one; maxPoints one above that keeps the step at 30 min.
         const slots: (0 | 1 | 2 | null)[] = new Array(UPTIME_SLOTS).fill(null);
         for (const p of r?.points ?? []) {
           const i = Math.floor((Date.parse(p.time) - uptimeFrom) / UPTIME_SLOT_MS);

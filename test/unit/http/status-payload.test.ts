@@ -5,7 +5,8 @@ import type { CheckState, HealthEvent, Snapshot } from '../../../src/monitor/sch
 import { MemoryHistory } from '../../../src/store/memory.js';
 
 const HOUR = 3_600_000;
-const now = Date.parse('2026-01-02T12:10:00.000Z');
+// 40 minutes past: a 1-hour bucket would land the latest samples in the previous half-hour.
+const now = Date.parse('2026-01-02T12:40:00.000Z');
 const iso = (t: number) => new Date(t).toISOString();
 
 const db: CheckState = {
@@ -58,6 +59,8 @@ describe('status payload', () => {
     // Before the first sample (6 h ago) nothing is known: never drawn as ok.
     expect(slots[slotOf(now - 7 * HOUR)]).toBeNull();
     expect(slots.filter((s) => s === 2)).toHaveLength(1);
+    // The current half-hour holds the latest samples (not the one before it).
+    expect(slots[UPTIME_SLOTS - 1]).toBe(0);
     expect(p.history.db!.length).toBeGreaterThan(3);
   });
 

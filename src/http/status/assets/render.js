@@ -45,7 +45,15 @@
     if (unit === 's') return v < 1 ? (v * 1000).toFixed(v < 0.01 ? 1 : 0) + ' ms' : v.toFixed(2) + ' s';
     return String(Math.round(v * 100) / 100);
   }
-  const cssVar = (name, fallback) => getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
+  // A colour variable as the canvas needs it (`rgb(…)`): the variables hold `light-dark(…)`, which only the
+  // style engine resolves, so a hidden probe element is given the colour and its computed value read back.
+  let probe;
+  function cssVar(name, fallback) {
+    if (!probe) document.body.append((probe = el('span', { hidden: '', 'aria-hidden': 'true' })));
+    probe.style.color = 'var(' + name + ', ' + fallback + ')';
+    return getComputedStyle(probe).color || fallback;
+  }
+  const translucent = (rgb) => rgb.replace(/^rgb\((.*)\)$/, 'rgba($1, 0.13)');
 
   function create(opts) {
     const state = { rows: new Map(), series: new Map(), charts: new Map(), gauges: new Map(), uptime: new Map(), uptimeFrom: 0, view: null, detail: null };
@@ -89,7 +97,7 @@
       const width = Math.max(80, Math.floor(c.box.getBoundingClientRect().width) || c.width);
       c.plot = new uPlot(
         { width, height: c.height, legend: { show: false }, cursor: { show: false }, select: { show: false }, axes: [{ show: false }, { show: false }],
-          scales: { x: { time: true } }, series: [{}, { stroke: color, width: 1.5, fill: color + '22', points: { show: false } }] },
+          scales: { x: { time: true } }, series: [{}, { stroke: color, width: 1.5, fill: translucent(color), points: { show: false } }] },
         data,
         c.box,
       );

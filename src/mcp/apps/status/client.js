@@ -1,6 +1,6 @@
 // The status view inside an MCP host: the page's own renderer (render.js), fed through the host's app bridge
 // instead of SSE. No HTTP of its own and no token: every read is a `show_status` call the host makes for it.
-import { App } from '@modelcontextprotocol/ext-apps';
+import { App, applyDocumentTheme } from '@modelcontextprotocol/ext-apps';
 
 const WAIT_SECONDS = 25;
 const app = new App({ name: 'mcp-vitals status', version: '1' }, {}, { autoResize: true });
@@ -22,6 +22,10 @@ function show(payload) {
   view.refresh(payload);
 }
 
+// The host's theme, not only the system's: a light chat on a dark desktop shows a light view.
+const theme = (ctx) => ctx?.theme && applyDocumentTheme(ctx.theme);
+app.onhostcontextchanged = theme;
+
 // The result of the call that opened the app arrives as a notification: draw it at once.
 app.ontoolresult = (result) => show(result.structuredContent?.payload);
 
@@ -38,6 +42,7 @@ async function follow() {
 }
 
 app.connect().then(async () => {
+  theme(app.getHostContext());
   view.connection('live');
   show((await call({})).payload);
   follow();
