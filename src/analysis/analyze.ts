@@ -104,7 +104,7 @@ export function analyze(input: AnalysisInput): Analysis {
     const names = new Set(g.incidents.map((x) => x.check));
     for (const n of names) groupOf.set(n, names);
   }
-  const usedCaptures = new Map<ProcessSnapshot, string>();
+  const usedCaptures = new Set<ProcessSnapshot>();
   let baselineMissing = false;
   const noCapture: string[] = [];
   for (const i of order) {
@@ -127,7 +127,8 @@ export function analyze(input: AnalysisInput): Analysis {
       .slice(0, 3);
     for (const e of before) {
       const dt = start - Date.parse(e.time);
-      const began = e.startedAt ? `, after a level crossed at ${clockTime(Date.parse(e.startedAt), now)}` : '';
+      // A problem reported after a hold or a failure streak was under way earlier: say since when.
+      const began = e.startedAt && (e.to === 'warn' || e.to === 'fail') ? ` (under way since ${clockTime(Date.parse(e.startedAt), now)})` : '';
       findings.push({
         kind: 'preceded_by',
         severity: 'info',
@@ -164,7 +165,7 @@ export function analyze(input: AnalysisInput): Analysis {
     if (near) {
       // The structured content has the capture on every incident it belongs to; the text says it once.
       if (!usedCaptures.has(near)) {
-        usedCaptures.set(near, i.check);
+        usedCaptures.add(near);
         const offset = roughDuration(Math.abs(near.time - start));
         findings.push({
           kind: 'processes',

@@ -7,7 +7,7 @@ import { observeTransport, toolCallHandler, type McpTransportObserver, type Tool
 import { registerStatusApp } from './apps/status-app.js';
 import { registerPrompts } from './prompts/index.js';
 import { registerResources } from './resources/index.js';
-import { attachLiveUpdates } from './resources/live.js';
+import { attachLiveUpdates, type SubscriptionBudget } from './resources/live.js';
 import { toolList } from './tool-list.js';
 import { tools } from './tools/index.js';
 import type { ProcessSource, ToolContext } from './tools/types.js';
@@ -24,6 +24,8 @@ export interface McpServerOptions {
   scopesFor?: (extra: unknown) => ReadonlySet<string> | undefined;
   /** Telemetry (spans and mcp.server.* metrics) for every transport this server is connected to. */
   transportObserver?: McpTransportObserver;
+  /** Subscription bounds shared by every server of the daemon (per principal across sessions). */
+  subscriptions?: SubscriptionBudget;
 }
 
 const INSTRUCTIONS =
@@ -61,7 +63,7 @@ export function createMcpServer(options: McpServerOptions): McpServer {
   server.server.setRequestHandler(CallToolRequestSchema, toolCallHandler(tools, options.monitor, ctxFor, options.observers ?? []) as never);
   registerResources(server, options.monitor);
   registerPrompts(server, options.monitor);
-  attachLiveUpdates(server, options.monitor);
+  attachLiveUpdates(server, options.monitor, options.subscriptions);
   const observer = options.transportObserver;
   if (observer) {
     const knownTools = new Set(tools.map((t) => t.name));

@@ -4,7 +4,8 @@ import type { Resource } from '@opentelemetry/resources';
 import { MeterProvider, type IMetricReader } from '@opentelemetry/sdk-metrics';
 import type { Logger } from 'pino';
 import type { HealthMonitor, ProbeRunInfo } from '../monitor/health-monitor.js';
-import { OBSERVED, RECORDED, observeHistory, observeSnapshot, type HistoryStats, type InstrumentSpec, type ObservedName } from './catalogue.js';
+import { refusalCounts } from '../shared/refusals.js';
+import { OBSERVED, RECORDED, observeHistory, observeRefusals, observeSnapshot, type HistoryStats, type InstrumentSpec, type ObservedName } from './catalogue.js';
 import { Exposition } from './exposition.js';
 import type { TelemetrySettings } from './settings.js';
 
@@ -55,10 +56,10 @@ export async function createMetrics(o: MetricsOptions): Promise<Metrics> {
     readers.push(prometheus);
   }
   if (o.settings.otlpMetrics) {
-    const [{ OTLPMetricExporter }, { PeriodicExportingMetricReader }] = await Promise.all([import('@opentelemetry/exporter-metrics-otlp-http'), import('@opentelemetry/sdk-metrics')]);
+    const [{ metricExporter }, { PeriodicExportingMetricReader }] = await Promise.all([import('./otlp.js'), import('@opentelemetry/sdk-metrics')]);
     readers.push(
       new PeriodicExportingMetricReader({
-        exporter: new OTLPMetricExporter(),
+        exporter: await metricExporter(o.settings.metricsProtocol),
         exportIntervalMillis: o.settings.metricExportIntervalMs,
         exportTimeoutMillis: Math.min(o.settings.metricExportTimeoutMs, o.settings.metricExportIntervalMs),
       }),
@@ -75,6 +76,7 @@ export async function createMetrics(o: MetricsOptions): Promise<Metrics> {
     observeSnapshot(o.monitor.snapshot, emit);
     const history = o.historyStats?.();
     if (history) observeHistory(history, emit);
+    observeRefusals(refusalCounts(), emit);
   }, [...observables.values()]);
 
   const checkDuration = histogram(meter, RECORDED.checkDuration);

@@ -4,6 +4,7 @@ import type { Snapshot } from '../../monitor/schema.js';
 import type { History, HistoryResult, ProcessSnapshot } from '../../store/types.js';
 import { parseWindow, requireHistory } from './query-history.js';
 import { defineTool, READ_ONLY, ToolError } from './types.js';
+import { WindowArg } from '../../config/limits.js';
 
 /** Points per series handed to the analysis: fine enough to compare the 15 minutes before a start. */
 const ANALYSIS_POINTS = 240;
@@ -76,7 +77,7 @@ export const diagnoseTool = defineTool({
     'problems that began together, and disk-full ETAs from trends of at least 10 minutes. Says where evidence is missing. ' +
     'Start here for "what is going on?" or "what happened?".',
   input: z.object({
-    window: z.string().default('6h').describe('How far back: "1h", "6h", "24h".'),
+    window: WindowArg.default('6h').describe('How far back: "1h", "6h", "24h".'),
     check: z.string().min(1).optional().describe('Only this check (disk-full ETAs are still reported).'),
     verbose: z.boolean().optional().describe('Every finding, past the usual length limit.'),
   }),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CheckStatus, StateStatus, ThresholdView, type CheckState } from '../../monitor/schema.js';
-import { describeCheck, formatValue, headline, problemChecks } from '../../monitor/summary.js';
+import { describeCheck, headline, problemChecks } from '../../monitor/summary.js';
+import { fitLines, okList } from './text.js';
 import { defineTool, READ_ONLY } from './types.js';
 
 /** Characters of text by default: enough for 50 checks with a few problems, small in a model's context. */
@@ -20,36 +21,6 @@ const CheckSummary = z.object({
   problemSince: z.string().optional().describe('ISO time the current problem began (the value first crossed the level, or the first failed run); earlier than `since` when a hold delayed the status'),
   time: z.string().describe('ISO time of the observation'),
 });
-
-/** Lines that fit `budget` characters, then one line saying how many were left out. */
-export function fitLines(lines: string[], budget: number, more: (n: number) => string): string[] {
-  const out: string[] = [];
-  let used = 0;
-  for (let i = 0; i < lines.length; i++) {
-    const cost = lines[i]!.length + 1;
-    const tail = i < lines.length - 1 ? more(lines.length - i).length + 1 : 0;
-    if (used + cost + tail > budget) {
-      out.push(more(lines.length - i));
-      return out;
-    }
-    out.push(lines[i]!);
-    used += cost;
-  }
-  return out;
-}
-
-/** "cpu 12.4%, memory 4.1%, …" within `budget` characters. */
-function okList(checks: CheckState[], budget: number): string {
-  const items = checks.map((c) => `${c.name} ${formatValue(c.observedValue, c.observedUnit)}`);
-  let text = '';
-  for (let i = 0; i < items.length; i++) {
-    const next = `${text ? `${text}, ` : ''}${items[i]}`;
-    const rest = items.length - i - 1;
-    if (next.length + (rest ? 12 : 0) > budget) return `${text}, … ${items.length - i} more`;
-    text = next;
-  }
-  return text;
-}
 
 export const healthCheckTool = defineTool({
   name: 'health_check',

@@ -3,7 +3,12 @@ import { STATUS_WORD } from '../../monitor/summary.js';
 import { clockTime, plural, roughDuration } from '../../shared/words.js';
 import { HealthEvent } from '../../monitor/schema.js';
 import { parseWindow } from './query-history.js';
+import { fitLines } from './text.js';
 import { defineTool, READ_ONLY } from './types.js';
+
+/** Characters of text by default. */
+export const EVENTS_TEXT_BUDGET = 2000;
+import { WindowArg } from '../../config/limits.js';
 
 export const listEventsTool = defineTool({
   name: 'list_events',
@@ -14,7 +19,7 @@ export const listEventsTool = defineTool({
     '`check` or `type`. Use it to see when a problem began and what happened just before. Reads recorded events only ' +
     '(kept across restarts with the postgres history store).',
   input: z.object({
-    window: z.string().default('24h').describe('How far back from now: "1h", "24h", "7d".'),
+    window: WindowArg.default('24h').describe('How far back from now: "1h", "24h", "7d".'),
     check: z.string().min(1).optional().describe('Only events of this check.'),
     type: z.enum(['status', 'breaker']).optional().describe('Only status transitions, or only breaker changes.'),
     limit: z.number().int().min(1).max(500).default(50),
@@ -39,14 +44,14 @@ export const listEventsTool = defineTool({
     const events = matched.slice(0, args.limit);
     const word = (x: string) => STATUS_WORD[x as keyof typeof STATUS_WORD] ?? x;
     const now = monitor.now();
+    const head = `${matched.length > events.length ? `${events.length} of ${matched.length}+ events` : plural(events.length, 'event')} in the last ${roughDuration(windowMs)}, newest first:`;
+    const lines = events.map((e) => {
+      const began = e.startedAt ? ` (began ${clockTime(Date.parse(e.startedAt), now)})` : '';
+      return `- ${clockTime(Date.parse(e.time), now)} ${e.check} ${e.type === 'breaker' ? `breaker ${e.from} → ${e.to}` : `${word(e.from)} → ${word(e.to)}`}${began}: ${e.reason}`;
+    });
+    // The structured content has every event asked for; the text stops at its budget.
     const text = events.length
-      ? [
-          `${matched.length > events.length ? `${events.length} of ${matched.length}+ events` : plural(events.length, 'event')} in the last ${roughDuration(windowMs)}, newest first:`,
-          ...events.map((e) => {
-            const began = e.startedAt ? ` (began ${clockTime(Date.parse(e.startedAt), now)})` : '';
-            return `- ${clockTime(Date.parse(e.time), now)} ${e.check} ${e.type === 'breaker' ? `breaker ${e.from} → ${e.to}` : `${word(e.from)} → ${word(e.to)}`}${began}: ${e.reason}`;
-          }),
-        ].join('\n')
+      ? [head, ...fitLines(lines, EVENTS_TEXT_BUDGET - head.length - 1, (n) => `… ${n} more (in the structured content)`)].join('\n')
       : `No ${args.type ?? ''}${args.type ? ' ' : ''}events${args.check ? ` for ${args.check}` : ''} in the last ${roughDuration(windowMs)}.`;
     return { text, data: { from: new Date(from).toISOString(), to: new Date(to).toISOString(), count: events.length, truncated: matched.length > events.length, events } };
   },

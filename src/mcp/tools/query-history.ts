@@ -2,11 +2,12 @@ import { z } from 'zod';
 import { formatDuration, parseDuration } from '../../config/duration.js';
 import { HealthEvent } from '../../monitor/schema.js';
 import { FAMILIES, formatSeriesValue, formatTrend, seriesName } from '../../store/series.js';
-import { Resolution, SeriesPoint, SeriesSummary, StoreUnavailableError, UnknownSeriesError, type History } from '../../store/types.js';
+import { InvalidQueryError, Resolution, SeriesPoint, SeriesSummary, StoreUnavailableError, UnknownSeriesError, type History } from '../../store/types.js';
 import { MIN_TREND_SPAN_MS } from '../../analysis/index.js';
 import { STATUS_WORD } from '../../monitor/summary.js';
 import { plural, roughDuration } from '../../shared/words.js';
 import { defineTool, READ_ONLY, ToolError } from './types.js';
+import { WindowArg } from '../../config/limits.js';
 
 /** Points written out in the text at most; the structured content has all of them. */
 const TEXT_POINTS = 30;
@@ -50,6 +51,7 @@ export function historyError(e: unknown): never {
     );
   }
   if (e instanceof StoreUnavailableError) throw new ToolError(e.message, 'STORE_UNAVAILABLE');
+  if (e instanceof InvalidQueryError) throw new ToolError(e.message, 'INVALID_ARGUMENT');
   throw e;
 }
 
@@ -67,7 +69,7 @@ export const queryHistoryTool = defineTool({
   input: z.object({
     series: z.string().min(1).optional().describe('A series name, e.g. "cpu.utilization" or "disk.utilization:/".'),
     check: z.string().min(1).optional().describe('A check name (as health_check lists them), instead of `series`.'),
-    window: z.string().default('1h').describe('How far back from now: "15m", "6h", "24h", "7d".'),
+    window: WindowArg.default('1h').describe('How far back from now: "15m", "6h", "24h", "7d".'),
     step: z.string().optional().describe('Spacing of the points, e.g. "5m"; raised when it would give more than 120 points.'),
   }),
   output: z.object({

@@ -3,7 +3,11 @@ import { CheckStatus } from '../../monitor/schema.js';
 import { describeCheck, headline, problems } from '../../monitor/summary.js';
 import type { HealthMonitor } from '../../monitor/health-monitor.js';
 import { checkDetail, RANGES, statusPayload, type StatusSource } from '../../http/status/payload.js';
+import { fitLines } from './text.js';
 import { defineTool, READ_ONLY, ToolError } from './types.js';
+
+/** Characters of text for a client without Apps: a summary the size of health_check's, not the whole view. */
+export const SHOW_TEXT_BUDGET = 1500;
 
 /** Longest a caller may hold a call open waiting for the monitor's next publication. */
 export const MAX_WAIT_SECONDS = 30;
@@ -62,6 +66,6 @@ export const showStatusTool = defineTool({
     const past = payload.view.incidents.length - ongoing;
     const lines = [headline(s), ...problems(s)];
     if (past) lines.push(`${past} incident${past === 1 ? '' : 's'} ended in the last 24 h (diagnose explains them)`);
-    return { text: lines.join('\n'), data: { time: s.time, status: s.status, payload: payload as unknown as Record<string, unknown> } };
+    return { text: fitLines(lines, SHOW_TEXT_BUDGET, (n) => `… ${n} more line${n === 1 ? '' : 's'} (health_check lists every check)`).join('\n'), data: { time: s.time, status: s.status, payload: payload as unknown as Record<string, unknown> } };
   },
 });

@@ -39,7 +39,7 @@ describe('analyze', () => {
     expect(a.findings.filter((f) => f.kind === 'shared_start')).toEqual([]);
     expect(a.findings.map((f) => f.text).join('\n')).not.toMatch(/cause is likely|common cause/);
     const before = a.findings.find((f) => f.kind === 'preceded_by' && f.check === 'session-cache')!;
-    expect(before.text).toBe('5s before session-cache began: cpu ok → warning, after a level crossed at 12:00:00');
+    expect(before.text).toBe('5s before session-cache began: cpu ok → warning (under way since 12:00:00)');
     expect(a.findings[0]!.text).toBe('session-cache failed since 12:01:05, 8m55s ago: connection refused; reported 10s later');
     expect(a.headline).toBe('box is failed (fail): 1 failed, 1 warning now');
     // No process table and no series were given: said, not guessed around.
