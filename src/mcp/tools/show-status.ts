@@ -12,17 +12,20 @@ export const SHOW_TEXT_BUDGET = 1500;
 /** Longest a caller may hold a call open waiting for the monitor's next publication. */
 export const MAX_WAIT_SECONDS = 30;
 
+/** One listener per monitor however many callers wait: the promise of its next snapshot, shared. */
+const nextSnapshots = new WeakMap<HealthMonitor, Promise<void>>();
+
 /** Resolves at the monitor's next snapshot (the publication vitals://health subscribers are told of), or after `ms`. */
-function nextSnapshot(monitor: HealthMonitor, ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      monitor.off('snapshot', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    monitor.on('snapshot', done);
-  });
+async function nextSnapshot(monitor: HealthMonitor, ms: number): Promise<void> {
+  let next = nextSnapshots.get(monitor);
+  if (!next) {
+    next = new Promise<void>((resolve) => monitor.once('snapshot', () => resolve()));
+    nextSnapshots.set(monitor, next);
+    void next.then(() => nextSnapshots.delete(monitor));
+  }
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([next, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }
 
 /**
