@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
@@ -77,6 +78,7 @@ describe('status view as an MCP App (real daemon, real MCP client, ext-apps brid
       expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=|<img[^>]+src=/);
       expect(html).toContain('id="checks"');
       expect(html).not.toContain('id="login"');
+      expect(gzipSync(html).length).toBeLessThan(150 * 1024);
     } finally {
       await client.close();
     }

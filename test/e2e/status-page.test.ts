@@ -63,6 +63,8 @@ function readEvents(url: string, count: number, headers: Record<string, string> 
 function rowStatuses(page: Page): Promise<string[]> {
   return page.locator('#checks tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-status') ?? ''));
 }
+/** A check name longer than any column: cut with an ellipsis, whole in its title. */
+const LONG = 'orders-replica-in-the-other-datacenter-behind-the-vpn';
 const RANK: Record<string, number> = { fail: 0, warn: 1, pending: 2, pass: 3 };
 const problemsFirst = (statuses: string[]) => statuses.every((s, i) => i === 0 || RANK[statuses[i - 1]!]! <= RANK[s]!);
 
@@ -85,6 +87,7 @@ describe('status page (real daemon, real Chromium)', () => {
       `  - { name: cache, kind: redis, url: "redis://127.0.0.1:${proxy.port}", every: 500ms, timeout: 1s, failureThreshold: 1, successThreshold: 1, critical: true }`,
       '  - { name: orders-db, kind: postgres, url: "postgres://postgres@127.0.0.1:5432/postgres", every: 2s }',
       '  - { name: pg-port, kind: tcp, host: 127.0.0.1, port: 5432, every: 2s }',
+      `  - { name: ${LONG}, kind: tcp, host: 127.0.0.1, port: 5432, every: 5s }`,
     ].join('\n');
     daemon = await startDaemon({ config });
     browser = await launchChromium();
@@ -188,6 +191,9 @@ describe('status page (real daemon, real Chromium)', () => {
         const line = await failing.locator(sel).evaluate((e) => parseFloat(e.ownerDocument.defaultView!.getComputedStyle(e).lineHeight) || 22);
         expect(h, sel).toBeLessThan(line * 1.6);
       }
+      const long = page.locator(`tr[data-check="${LONG}"] button.open`);
+      expect(await long.getAttribute('title')).toContain(LONG);
+      expect(await long.evaluate((e) => e.scrollWidth > e.clientWidth)).toBe(true);
       expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(360);
       expect(await page.evaluate('getComputedStyle(document.body).backgroundColor')).toBe(colorScheme === 'dark' ? 'rgb(13, 17, 23)' : 'rgb(255, 255, 255)');
       await page.screenshot({ path: join(OUT, `status-page-360-${colorScheme}.png`), fullPage: true });
