@@ -133,6 +133,12 @@ describe('status page (real daemon, real Chromium)', () => {
     await expect.poll(() => drawnPixels(page, 'tr[data-check="cpu"] .spark canvas'), { timeout: 10_000 }).toBeGreaterThan(20);
     // A long-running check's uptime bar already has recorded half-hours.
     await expect.poll(() => page.locator('tr[data-check="cache"] .uptime span[data-s="0"]').count(), { timeout: 10_000 }).toBeGreaterThan(0);
+    // A long name is cut inside its cell: its badges never run into the value beside it.
+    const cell = await page.locator(`tr[data-check="${LONG}"] td.name`).boundingBox();
+    const value = await page.locator(`tr[data-check="${LONG}"] td.value`).boundingBox();
+    const badge = await page.locator(`tr[data-check="${LONG}"] .badge`).first().boundingBox();
+    expect(cell!.x + cell!.width).toBeLessThanOrEqual(value!.x + 0.5);
+    expect(badge!.x + badge!.width).toBeLessThanOrEqual(value!.x + 0.5);
     await page.screenshot({ path: join(OUT, 'status-page-1280-light.png') });
 
     await proxy.refuse();

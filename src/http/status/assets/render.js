@@ -220,6 +220,12 @@
       $('#events-section').hidden = list.children.length === 0;
     }
 
+    // From the analysis' own start and end to the millisecond (its durationSeconds is whole seconds), so a
+    // half-second outage does not read "0s"; an ongoing one grows with the view's clock.
+    function span(i) {
+      const end = i.ongoing ? Date.parse(state.view?.time || new Date().toISOString()) : Date.parse(i.end || '');
+      return i.start && isFinite(end) ? Math.max(0, (end - Date.parse(i.start)) / 1000) : i.durationSeconds;
+    }
     // The analysis' incidents (the ones diagnose reports): its sentence, then start, end, duration, cause.
     function renderIncidents(list) {
       $('#incidents').replaceChildren(
@@ -227,10 +233,10 @@
           el('li', { 'data-check': i.check, 'data-status': i.ongoing ? i.status : 'pass', class: 'incident' },
             el('p', { class: 'sentence', text: i.text }),
             el('dl', {},
-              el('dt', { text: 'start' }), el('dd', {}, i.start ? el('time', { datetime: i.start, text: clock(i.start) }) : document.createTextNode('before the record')),
-              el('dt', { text: 'end' }), el('dd', {}, i.ongoing ? el('strong', { text: 'ongoing' }) : el('time', { datetime: i.end, text: clock(i.end) })),
-              el('dt', { text: 'duration' }), el('dd', { text: duration(i.durationSeconds) }),
-              el('dt', { text: 'cause' }), el('dd', { class: 'cause', text: i.reason || '' })))),
+              el('div', {}, el('dt', { text: 'start' }), el('dd', {}, i.start ? el('time', { datetime: i.start, text: clock(i.start) }) : document.createTextNode('before the record'))),
+              el('div', {}, el('dt', { text: 'end' }), el('dd', {}, i.ongoing ? el('strong', { text: 'ongoing' }) : el('time', { datetime: i.end, text: clock(i.end) }))),
+              el('div', {}, el('dt', { text: 'duration' }), el('dd', { text: duration(span(i)) })),
+              el('div', { class: 'cause-pair' }, el('dt', { text: 'cause' }), el('dd', { class: 'cause', text: i.reason || '' }))))),
       );
       $('#no-incidents').hidden = list.length > 0;
     }
