@@ -69,7 +69,7 @@ describe('status view as an MCP App (real daemon, real MCP client, ext-apps brid
     const client = await connect(daemon.url, true);
     try {
       const tool = (await client.listTools()).tools.find((t) => t.name === 'show_status')!;
-      expect(tool._meta).toMatchObject({ ui: { resourceUri: URI } });
+      expect(tool._meta).toMatchObject({ ui: { resourceUri: URI }, 'ui/resourceUri': URI });
       expect((await client.listResources()).resources).toEqual(expect.arrayContaining([expect.objectContaining({ uri: URI, mimeType: MIME })]));
       const read = await client.readResource({ uri: URI });
       const html = (read.contents[0] as { text: string; mimeType: string }).text;

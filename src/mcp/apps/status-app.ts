@@ -50,7 +50,8 @@ export function registerStatusApp(server: McpServer): StatusApp {
   return {
     tools(list) {
       if (!enabled()) return list;
-      linked ??= list.map((t) => (t.name === APP_TOOL ? { ...t, _meta: { ...t._meta, ui: { resourceUri: STATUS_APP_URI } } } : t));
+      // Both spellings, as ext-apps' registerAppTool writes them: hosts built on earlier drafts read the flat key.
+      linked ??= list.map((t) => (t.name === APP_TOOL ? { ...t, _meta: { ...t._meta, ui: { resourceUri: STATUS_APP_URI }, 'ui/resourceUri': STATUS_APP_URI } } : t));
       return linked;
     },
   };
