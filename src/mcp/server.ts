@@ -4,6 +4,7 @@ import type { HealthMonitor } from '../monitor/health-monitor.js';
 import type { History } from '../store/types.js';
 import { CallToolRequestSchema, ListToolsRequestSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { observeTransport, toolCallHandler, type McpTransportObserver, type ToolCallObserver } from './middleware.js';
+import { registerStatusApp } from './apps/status-app.js';
 import { registerPrompts } from './prompts/index.js';
 import { registerResources } from './resources/index.js';
 import { attachLiveUpdates, type SubscriptionBudget } from './resources/live.js';
@@ -57,7 +58,8 @@ export function createMcpServer(options: McpServerOptions): McpServer {
   listed ??= toolList(tools);
   const list = listed;
   server.server.registerCapabilities({ tools: { listChanged: false } });
-  server.server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: list }));
+  const app = registerStatusApp(server);
+  server.server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: app.tools(list) }));
   server.server.setRequestHandler(CallToolRequestSchema, toolCallHandler(tools, options.monitor, ctxFor, options.observers ?? []) as never);
   registerResources(server, options.monitor);
   registerPrompts(server, options.monitor);
