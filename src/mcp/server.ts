@@ -6,7 +6,8 @@ import { observeTransport, wrapTool, type McpTransportObserver, type ToolCallObs
 import { registerPrompts } from './prompts/index.js';
 import { registerResources } from './resources/index.js';
 import { attachLiveUpdates } from './resources/live.js';
-import { tools } from './tools/index.js';
+import type { Fleet } from '../fleet/index.js';
+import { fleetTools, tools } from './tools/index.js';
 import type { ProcessSource, ToolContext } from './tools/types.js';
 
 export interface McpServerOptions {
@@ -19,6 +20,8 @@ export interface McpServerOptions {
   observers?: ToolCallObserver[];
   /** Scopes of the caller for a request, from the HTTP layer's auth; undefined means unrestricted. */
   scopesFor?: (extra: unknown) => ReadonlySet<string> | undefined;
+  /** The fleet's sources: the fleet tools are registered only with it. */
+  fleet?: Fleet;
   /** Telemetry (spans and mcp.server.* metrics) for every transport this server is connected to. */
   transportObserver?: McpTransportObserver;
 }
@@ -31,6 +34,10 @@ const INSTRUCTIONS =
   'what changed before; query_history and list_events show how a metric or check behaved; top_processes shows who ' +
   'uses CPU or memory now. Subscribe to vitals://health or vitals://checks/{name} to hear of status changes.';
 
+const FLEET_INSTRUCTIONS =
+  ' For other hosts: fleet_health lists every mcp-vitals instance Prometheus scrapes, worst first; query_history and diagnose ' +
+  'take `instance` to read one of them from Prometheus; list_alerts and explain_alert tell what is paging and why.';
+
 /**
  * One validator (an Ajv instance and its compiled-schema cache) shared by every server: left to itself the SDK
  * builds a fresh Ajv per McpServer, which was the largest cost of a stateless HTTP request and of each session.
@@ -40,12 +47,13 @@ let validator: AjvJsonSchemaValidator | undefined;
 /** One McpServer with every tool registered; transports are connected by the caller. */
 export function createMcpServer(options: McpServerOptions): McpServer {
   validator ??= new AjvJsonSchemaValidator();
-  const server = new McpServer({ name: 'mcp-vitals', title: 'mcp-vitals', version: options.version }, { instructions: INSTRUCTIONS, capabilities: { logging: {} }, jsonSchemaValidator: validator });
+  const server = new McpServer({ name: 'mcp-vitals', title: 'mcp-vitals', version: options.version }, { instructions: options.fleet ? INSTRUCTIONS + FLEET_INSTRUCTIONS : INSTRUCTIONS, capabilities: { logging: {} }, jsonSchemaValidator: validator });
   const ctxFor = (extra: unknown): ToolContext => {
     const scopes = options.scopesFor?.(extra);
-    return { monitor: options.monitor, ...(options.history ? { history: options.history } : {}), ...(options.processes ? { processes: options.processes } : {}), ...(scopes ? { scopes } : {}) };
+    return { monitor: options.monitor, ...(options.history ? { history: options.history } : {}), ...(options.processes ? { processes: options.processes } : {}), ...(options.fleet ? { fleet: options.fleet } : {}), ...(scopes ? { scopes } : {}) };
   };
-  for (const def of tools) {
+  const offered = [...tools, ...fleetTools(options.fleet)];
+  for (const def of offered) {
     server.registerTool(
       def.name,
       { title: def.title, description: def.description, inputSchema: def.input, outputSchema: def.output, annotations: def.annotations },
@@ -57,7 +65,7 @@ export function createMcpServer(options: McpServerOptions): McpServer {
   attachLiveUpdates(server, options.monitor);
   const observer = options.transportObserver;
   if (observer) {
-    const knownTools = new Set(tools.map((t) => t.name));
+    const knownTools = new Set(offered.map((t) => t.name));
     const connect = server.connect.bind(server);
     server.connect = (transport) => connect(observeTransport(transport, observer, knownTools));
   }

@@ -1,0 +1,209 @@
+import type { CheckStatus, HealthEvent } from '../monitor/schema.js';
+import { alignDown, chooseStep } from '../store/aggregate.js';
+import { parseSeries, seriesName, unitOf } from '../store/series.js';
+import { UnknownSeriesError, type History, type HistoryQuery, type HistoryResult, type SeriesInfo, type SeriesPoint } from '../store/types.js';
+import { promString, type PrometheusClient } from './prometheus.js';
+
+/**
+ * The local history's series names, read from Prometheus for one instance. Each maps to an instant PromQL
+ * expression over what the daemon exports (`system_*`, `process_*`, `vitals_*`); a plain selector is read
+ * sample by sample, an expression (CPU busy share, network rates) through a subquery.
+ */
+interface SeriesExpr {
+  expr: string;
+  /** True for a plain selector: `*_over_time(expr[w])` sees every raw sample. */
+  selector: boolean;
+}
+
+const CPU_BUSY = (sel: string) => `1 - sum(system_cpu_utilization_ratio{${sel},cpu_mode=~"idle|iowait"})`;
+
+export function seriesExpr(series: string, instance: string): SeriesExpr | undefined {
+  const sel = `instance=${promString(instance)}`;
+  const { family, instance: part } = parseSeries(series);
+  const q = (v: string | undefined) => promString(v ?? '');
+  const plain = (expr: string): SeriesExpr => ({ expr, selector: true });
+  const hostValue = (check: string): SeriesExpr | undefined => {
+    if (check === 'cpu') return { expr: CPU_BUSY(sel), selector: false };
+    if (check === 'memory') return plain(`system_memory_utilization_ratio{${sel},system_memory_state="used"}`);
+    if (check.startsWith('disk:')) return plain(`system_filesystem_utilization_ratio{${sel},system_filesystem_state="used",system_filesystem_mountpoint=${q(check.slice(5))}}`);
+    return undefined;
+  };
+  switch (family) {
+    case 'cpu.utilization':
+      return { expr: CPU_BUSY(sel), selector: false };
+    case 'memory.utilization':
+      return hostValue('memory');
+    case 'swap.utilization':
+      return plain(`system_paging_utilization_ratio{${sel},system_paging_state="used"}`);
+    case 'load.1m':
+      return plain(`system_cpu_load_average_1m{${sel}}`);
+    case 'disk.utilization':
+      return part === undefined ? undefined : hostValue(`disk:${part}`);
+    case 'network.receive':
+    case 'network.transmit':
+      if (part === undefined) return undefined;
+      return { expr: `sum(rate(system_network_io_bytes_total{${sel},network_interface_name=${q(part)},network_io_direction="${family.slice(8)}"}[1m]))`, selector: false };
+    case 'self.rss':
+      return plain(`process_memory_usage_bytes{${sel}}`);
+    case 'check.status':
+      return part === undefined ? undefined : plain(`vitals_check_status{${sel},check=${q(part)}}`);
+    case 'check.latency':
+      return part === undefined ? undefined : plain(`vitals_check_latency_seconds{${sel},check=${q(part)}}`);
+    case 'check.value':
+      return part === undefined ? undefined : hostValue(part);
+    default:
+      return undefined;
+  }
+}
+
+/** Metric selectors whose label values name the series an instance has, and how to name them. */
+const DISCOVERY: { match: (sel: string) => string; names: (labels: Record<string, string>) => string[] }[] = [
+  { match: (s) => `system_cpu_utilization_ratio{${s},cpu_mode="idle"}`, names: () => ['cpu.utilization', 'check.value:cpu'] },
+  { match: (s) => `system_memory_utilization_ratio{${s},system_memory_state="used"}`, names: () => ['memory.utilization', 'check.value:memory'] },
+  { match: (s) => `system_paging_utilization_ratio{${s},system_paging_state="used"}`, names: () => ['swap.utilization'] },
+  { match: (s) => `system_cpu_load_average_1m{${s}}`, names: () => ['load.1m'] },
+  { match: (s) => `system_filesystem_utilization_ratio{${s},system_filesystem_state="used"}`, names: (l) => [seriesName('disk.utilization', l.system_filesystem_mountpoint), seriesName('check.value', `disk:${l.system_filesystem_mountpoint}`)] },
+  { match: (s) => `system_network_io_bytes_total{${s},network_io_direction="receive"}`, names: (l) => [seriesName('network.receive', l.network_interface_name), seriesName('network.transmit', l.network_interface_name)] },
+  { match: (s) => `process_memory_usage_bytes{${s}}`, names: () => ['self.rss'] },
+  { match: (s) => `vitals_check_status{${s}}`, names: (l) => [seriesName('check.status', l.check)] },
+  { match: (s) => `vitals_check_latency_seconds{${s}}`, names: (l) => [seriesName('check.latency', l.check)] },
+];
+
+const STAT = (name: string, expr: string) => `label_replace(${expr}, "stat", "${name}", "", "")`;
+/** `fn(arg, (expr)[range])`, or over a subquery `[range:res]` when the expression is not a plain selector. */
+const over = (fn: string, e: SeriesExpr, rangeMs: number, resMs: number, arg?: string) =>
+  `${fn}(${arg !== undefined ? `${arg}, ` : ''}(${e.expr})[${Math.max(1, Math.round(rangeMs / 1000))}s${e.selector ? '' : `:${Math.max(1, Math.round(resMs / 1000))}s`}])`;
+const STATUS_WORDS: CheckStatus[] = ['pass', 'warn', 'fail'];
+const statusOf = (v: number): CheckStatus => STATUS_WORDS[Math.max(0, Math.min(2, Math.round(v)))]!;
+
+/**
+ * One instance's history as the local store would answer it, from Prometheus: the same result shape
+ * (summary min/avg/p95/max/last/trend and ≤ maxPoints min/avg/max points), so tools and the analysis read
+ * either without knowing which. Two requests per query: one for the summary, one for the points.
+ */
+export class RemoteHistory implements Pick<History, 'query' | 'series' | 'events'> {
+  constructor(
+    private readonly prom: PrometheusClient,
+    readonly instance: string,
+    /** Subquery resolution for expressions, about the scrape interval. */
+    private readonly resolutionMs = 15_000,
+  ) {}
+
+  private get sel(): string {
+    return `instance=${promString(this.instance)}`;
+  }
+
+  async query(q: HistoryQuery): Promise<HistoryResult> {
+    const e = seriesExpr(q.series, this.instance);
+    if (!e) throw new UnknownSeriesError(q.series, (await this.series()).map((s) => s.name));
+    const windowMs = Math.max(1000, q.to - q.from);
+    const { stepMs, adjusted } = chooseStep(windowMs, 1000, q.maxPoints ?? 120, q.step);
+    // Subquery points at least ~2 per step, never finer than the scrape interval.
+    const resMs = Math.min(this.resolutionMs, stepMs);
+    const summaryExpr = [
+      STAT('count', `sum(${over('count_over_time', e, windowMs, resMs)})`),
+      STAT('min', `min(${over('min_over_time', e, windowMs, resMs)})`),
+      STAT('avg', `avg(${over('avg_over_time', e, windowMs, resMs)})`),
+      STAT('max', `max(${over('max_over_time', e, windowMs, resMs)})`),
+      STAT('p95', `max(${over('quantile_over_time', e, windowMs, resMs, '0.95')})`),
+      STAT('last', `max(${over('last_over_time', e, windowMs, resMs)})`),
+      STAT('trend', `avg(${over('deriv', e, windowMs, resMs)}) * 3600`),
+    ].join(' or ');
+    const first = alignDown(q.from, stepMs);
+    const last = alignDown(q.to, stepMs);
+    const pointsExpr = [
+      STAT('min', `min(${over('min_over_time', e, stepMs, resMs)})`),
+      STAT('avg', `avg(${over('avg_over_time', e, stepMs, resMs)})`),
+      STAT('max', `max(${over('max_over_time', e, stepMs, resMs)})`),
+      STAT('count', `sum(${over('count_over_time', e, stepMs, resMs)})`),
+      // The newest sample's own time at each step end: the last counted step gives the summary's lastTime.
+      ...(e.selector ? [STAT('time', `max(timestamp(${e.expr}))`)] : []),
+    ].join(' or ');
+    const [summaryRows, rangeRows] = await Promise.all([this.prom.query(summaryExpr, q.to), this.prom.queryRange(pointsExpr, first + stepMs, last + stepMs, stepMs)]);
+    const stat = new Map(summaryRows.map((r) => [r.metric.stat!, Number(r.value[1])]));
+    const byStat = new Map(rangeRows.map((r) => [r.metric.stat!, new Map(r.values.map(([t, v]) => [Math.round(t * 1000), Number(v)]))]));
+    const points: SeriesPoint[] = [];
+    let lastSampleTime = -Infinity;
+    for (const [t, count] of byStat.get('count') ?? []) {
+      if (!(count > 0)) continue;
+      const start = t - stepMs;
+      points.push({ time: new Date(start).toISOString(), min: byStat.get('min')?.get(t) ?? NaN, avg: byStat.get('avg')?.get(t) ?? NaN, max: byStat.get('max')?.get(t) ?? NaN, count: Math.round(count) });
+      lastSampleTime = Math.max(lastSampleTime, Math.min(q.to, (byStat.get('time')?.get(t) ?? 0) * 1000 || t));
+    }
+    points.sort((a, b) => Date.parse(a.time) - Date.parse(b.time));
+    const count = stat.get('count') ?? 0;
+    const lastTime = Number.isFinite(lastSampleTime) ? lastSampleTime : q.to;
+    const trend = stat.get('trend');
+    return {
+      series: q.series,
+      unit: unitOf(q.series),
+      resolution: 'raw',
+      from: first,
+      to: q.to,
+      stepMs,
+      stepAdjusted: adjusted,
+      summary:
+        count > 0
+          ? {
+              count: Math.round(count),
+              min: stat.get('min')!,
+              avg: stat.get('avg')!,
+              // quantile_over_time is exact over raw samples; over a subquery it is over evaluated points.
+              p95: stat.get('p95')!,
+              p95Estimated: !e.selector,
+              max: stat.get('max')!,
+              last: stat.get('last')!,
+              lastTime: new Date(lastTime).toISOString(),
+              trendPerHour: trend !== undefined && Number.isFinite(trend) && count >= 2 ? trend : null,
+            }
+          : null,
+      points,
+    };
+  }
+
+  /** The series this instance has in Prometheus (over the last `lookbackMs`), under the local names. */
+  async series(lookbackMs = 3_600_000): Promise<SeriesInfo[]> {
+    const now = Date.now();
+    const rows = await this.prom.series(DISCOVERY.map((d) => d.match(this.sel)), now - lookbackMs, now);
+    const names = new Set<string>();
+    for (const labels of rows) {
+      const d = DISCOVERY.find((x) => x.match('').startsWith(`${labels.__name__}{`) && this.matches(x, labels));
+      for (const n of d?.names(labels) ?? []) names.add(n);
+    }
+    return [...names].sort().map((name) => ({ name, unit: unitOf(name) }));
+  }
+
+  private matches(d: (typeof DISCOVERY)[number], labels: Record<string, string>): boolean {
+    // Each discovery selector pins at most one extra label; the series API already applied it.
+    const want = /,(\w+)="([^"]*)"/.exec(d.match(''));
+    return !want || labels[want[1]!] === want[2];
+  }
+
+  /** The latest reported status of each of this instance's checks (or one). */
+  async checkStatus(check?: string): Promise<Map<string, CheckStatus>> {
+    const rows = await this.prom.query(`vitals_check_status{${this.sel}${check !== undefined ? `,check=${promString(check)}` : ''}}`);
+    return new Map(rows.map((r) => [r.metric.check!, statusOf(Number(r.value[1]))]));
+  }
+
+  /**
+   * Status transitions of this instance's checks, newest first, read off `vitals_check_status` at a step
+   * fine enough to see each (times are exact to within that step; breaker changes are not exported).
+   */
+  async events(q: { sinceMs?: number; untilMs?: number; check?: string; limit?: number } = {}): Promise<HealthEvent[]> {
+    const to = q.untilMs ?? Date.now();
+    const from = q.sinceMs ?? to - 3_600_000;
+    const stepMs = Math.max(this.resolutionMs / 3, Math.ceil((to - from) / 10_000 / 1000) * 1000);
+    const rows = await this.prom.queryRange(`vitals_check_status{${this.sel}${q.check !== undefined ? `,check=${promString(q.check)}` : ''}}`, from, to, stepMs);
+    const out: HealthEvent[] = [];
+    for (const r of rows) {
+      let prev: CheckStatus | undefined;
+      for (const [t, v] of r.values) {
+        const s = statusOf(Number(v));
+        if (prev !== undefined && s !== prev) out.push({ time: new Date(Math.round(t * 1000)).toISOString(), check: r.metric.check!, type: 'status', from: prev, to: s, reason: `seen in Prometheus (to within ${Math.round(stepMs / 1000)}s)` });
+        prev = s;
+      }
+    }
+    out.sort((a, b) => Date.parse(b.time) - Date.parse(a.time));
+    return out.slice(0, q.limit ?? out.length);
+  }
+}

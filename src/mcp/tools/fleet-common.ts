@@ -1,0 +1,37 @@
+import { formatDuration } from '../../config/duration.js';
+import { FleetError, type Fleet } from '../../fleet/index.js';
+import { TimeFormatError } from '../../fleet/time.js';
+import { ToolError } from './types.js';
+
+export function requireFleet(fleet: Fleet | undefined): Fleet {
+  if (!fleet) throw new ToolError('no fleet source is configured (fleet.prometheus.url or fleet.alertmanager.url)', 'NO_FLEET');
+  return fleet;
+}
+
+/** A source or time-argument failure as a short tool error; anything else unchanged. */
+export function asToolError(e: unknown): unknown {
+  if (e instanceof FleetError) return new ToolError(e.message, e.code);
+  if (e instanceof TimeFormatError) return new ToolError(e.message, 'INVALID_ARGUMENT');
+  return e;
+}
+
+export function fleetError(e: unknown): never {
+  throw asToolError(e);
+}
+
+/** "3m ago" / "in 5m" from an ISO time, for text meant for a model. */
+export function relative(now: number, iso: string | null | undefined): string {
+  if (!iso) return 'unknown';
+  const t = Date.parse(iso);
+  if (!Number.isFinite(t)) return 'unknown';
+  const d = Math.round((now - t) / 1000) * 1000;
+  return d >= 0 ? `${formatDuration(d)} ago` : `in ${formatDuration(-d)}`;
+}
+
+/** Labels as `k=v` pairs, leaving out the ones the text already says. */
+export function labelText(labels: Record<string, string>, skip: string[] = ['alertname', 'instance', 'severity', 'job', 'alertstate']): string {
+  return Object.entries(labels)
+    .filter(([k]) => !skip.includes(k))
+    .map(([k, v]) => `${k}=${v.length > 60 ? `${v.slice(0, 57)}…` : v}`)
+    .join(' ');
+}
