@@ -91,6 +91,14 @@ export async function explainAlert(fleet: Fleet, name: string, options: { from: 
     if (Number.isFinite(activeAt) && activeAt > 0) e.pendingAt = activeAt;
   }
 
+  // Where the rules API has the alert active, its activeAt is exact to the millisecond (ALERTS_FOR_STATE keeps seconds).
+  for (const { rule } of rules) {
+    for (const a of rule.alerts) {
+      const e = episodes.find((x) => x.endedAt === null && Object.entries(x.labels).every(([k, v]) => a.labels[k] === v));
+      if (e && a.activeAt) e.pendingAt = Date.parse(a.activeAt);
+    }
+  }
+
   const explained: RuleExplanation[] = [];
   for (const { group, file, rule } of rules) {
     const condition = parseRuleCondition(rule.query);

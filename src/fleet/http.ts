@@ -92,7 +92,8 @@ export class SourceClient {
     } catch (e) {
       if (e instanceof FleetError) throw e;
       if (e instanceof BrokenCircuitError) throw new FleetError('FLEET_UNAVAILABLE', `${this.name} at ${this.display} is failing; not asked again for up to ${Math.round(this.config.breaker.cooldown / 1000)}s (circuit open)`);
-      if (e instanceof TaskCancelledError) throw new FleetError('FLEET_UNAVAILABLE', `${this.name} at ${this.display} did not answer within ${this.config.timeout}ms`);
+      // The aggressive timeout aborts the socket: the request's AbortError can win the race with cockatiel's own.
+      if (e instanceof TaskCancelledError || (e as Error)?.name === 'AbortError') throw new FleetError('FLEET_UNAVAILABLE', `${this.name} at ${this.display} did not answer within ${this.config.timeout}ms`);
       throw new FleetError('FLEET_UNAVAILABLE', `${this.name} at ${this.display}: ${redactText(describeError(e), this.secrets)}`);
     }
   }

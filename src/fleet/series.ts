@@ -2,6 +2,7 @@ import type { CheckStatus, HealthEvent } from '../monitor/schema.js';
 import { alignDown, chooseStep } from '../store/aggregate.js';
 import { parseSeries, seriesName, unitOf } from '../store/series.js';
 import { UnknownSeriesError, type History, type HistoryQuery, type HistoryResult, type SeriesInfo, type SeriesPoint } from '../store/types.js';
+import { FleetError } from './http.js';
 import { promString, type PrometheusClient } from './prometheus.js';
 
 /**
@@ -72,7 +73,7 @@ const DISCOVERY: { match: (sel: string) => string; names: (labels: Record<string
 const STAT = (name: string, expr: string) => `label_replace(${expr}, "stat", "${name}", "", "")`;
 /** `fn(arg, (expr)[range])`, or over a subquery `[range:res]` when the expression is not a plain selector. */
 const over = (fn: string, e: SeriesExpr, rangeMs: number, resMs: number, arg?: string) =>
-  `${fn}(${arg !== undefined ? `${arg}, ` : ''}(${e.expr})[${Math.max(1, Math.round(rangeMs / 1000))}s${e.selector ? '' : `:${Math.max(1, Math.round(resMs / 1000))}s`}])`;
+  `${fn}(${arg !== undefined ? `${arg}, ` : ''}${e.selector ? e.expr : `(${e.expr})`}[${Math.max(1, Math.round(rangeMs / 1000))}s${e.selector ? '' : `:${Math.max(1, Math.round(resMs / 1000))}s`}])`;
 const STATUS_WORDS: CheckStatus[] = ['pass', 'warn', 'fail'];
 const statusOf = (v: number): CheckStatus => STATUS_WORDS[Math.max(0, Math.min(2, Math.round(v)))]!;
 
@@ -95,7 +96,7 @@ export class RemoteHistory implements Pick<History, 'query' | 'series' | 'events
 
   async query(q: HistoryQuery): Promise<HistoryResult> {
     const e = seriesExpr(q.series, this.instance);
-    if (!e) throw new UnknownSeriesError(q.series, (await this.series()).map((s) => s.name));
+    if (!e) throw await this.notFound(q.series);
     const windowMs = Math.max(1000, q.to - q.from);
     const { stepMs, adjusted } = chooseStep(windowMs, 1000, q.maxPoints ?? 120, q.step);
     // Subquery points at least ~2 per step, never finer than the scrape interval.
@@ -132,6 +133,11 @@ export class RemoteHistory implements Pick<History, 'query' | 'series' | 'events
     }
     points.sort((a, b) => Date.parse(a.time) - Date.parse(b.time));
     const count = stat.get('count') ?? 0;
+    // No sample: a series (or an instance) Prometheus does not have is named as such, as the local store does.
+    if (count === 0) {
+      const known = await this.series(Math.max(3_600_000, Date.now() - q.from));
+      if (!known.some((k) => k.name === q.series)) throw await this.notFound(q.series, known);
+    }
     const lastTime = Number.isFinite(lastSampleTime) ? lastSampleTime : q.to;
     const trend = stat.get('trend');
     return {
@@ -159,6 +165,14 @@ export class RemoteHistory implements Pick<History, 'query' | 'series' | 'events
           : null,
       points,
     };
+  }
+
+  /** The error for a series this instance lacks, or for an instance Prometheus has never seen (with those it has). */
+  private async notFound(series: string, known?: SeriesInfo[]): Promise<Error> {
+    const names = (known ?? (await this.series())).map((s) => s.name);
+    if (names.length) return new UnknownSeriesError(series, names);
+    const instances = (await this.prom.query('count by (instance) (last_over_time(target_info{service_name="mcp-vitals"}[1h]))')).map((r) => r.metric.instance!).sort();
+    return new FleetError('FLEET_BAD_QUERY', `Prometheus has no mcp-vitals series for instance "${this.instance}". Instances seen in the last hour (${instances.length}): ${instances.slice(0, 30).join(', ')}${instances.length > 30 ? ', …' : ''}`);
   }
 
   /** The series this instance has in Prometheus (over the last `lookbackMs`), under the local names. */
@@ -192,7 +206,8 @@ export class RemoteHistory implements Pick<History, 'query' | 'series' | 'events
   async events(q: { sinceMs?: number; untilMs?: number; check?: string; limit?: number } = {}): Promise<HealthEvent[]> {
     const to = q.untilMs ?? Date.now();
     const from = q.sinceMs ?? to - 3_600_000;
-    const stepMs = Math.max(this.resolutionMs / 3, Math.ceil((to - from) / 10_000 / 1000) * 1000);
+    // At most 10,000 points a series (the API allows 11,000): 1 s steps up to ~3 h, ~9 s over a day.
+    const stepMs = Math.max(1000, Math.ceil((to - from) / 10_000 / 1000) * 1000);
     const rows = await this.prom.queryRange(`vitals_check_status{${this.sel}${q.check !== undefined ? `,check=${promString(q.check)}` : ''}}`, from, to, stepMs);
     const out: HealthEvent[] = [];
     for (const r of rows) {
