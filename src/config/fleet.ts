@@ -75,8 +75,13 @@ export const AlertmanagerSourceConfig = z
         instance: z.string().min(1).max(253).optional(),
         /** Added to every alert (`team`, `env`…); `alertname`, `check` and `instance` are ours. */
         labels: z
-          .record(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'a Prometheus label name'), z.string().max(1024))
-          .refine((l) => !['alertname', 'check', 'instance', 'severity'].some((k) => k in l), 'alertname, check, instance and severity are set by the daemon')
+          .record(z.string(), z.string().max(1024))
+          .superRefine((l, ctx) => {
+            for (const k of Object.keys(l)) {
+              if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(k)) ctx.addIssue({ code: 'custom', path: [k], message: 'not a Prometheus label name (letters, digits and _, not starting with a digit)' });
+              else if (['alertname', 'check', 'instance', 'severity'].includes(k)) ctx.addIssue({ code: 'custom', path: [k], message: 'alertname, check, instance and severity are set by the daemon' });
+            }
+          })
           .default({}),
         /** Link in each alert (the daemon's status page, say). */
         generatorUrl: z.url({ protocol: /^https?$/ }).optional(),

@@ -27,7 +27,7 @@ const SEVERITY: Record<'warn' | 'fail', string> = { fail: 'critical', warn: 'war
  */
 export class AlertPoster {
   private readonly firing = new Map<string, Firing>();
-  /** Resolutions not yet delivered; sent with the next post. */
+  /** Resolutions not yet delivered, by alertname and check; sent with the next post. */
   private readonly resolving = new Map<string, PostableAlert>();
   private timer: NodeJS.Timeout | undefined;
   private sending: Promise<void> = Promise.resolve();
@@ -67,12 +67,13 @@ export class AlertPoster {
     if (prev && prev.status === to) return;
     if (prev) {
       // A change of severity is a different alert (its labels differ): the old one resolves.
-      this.resolving.set(check, { ...prev.alert, endsAt: new Date().toISOString() });
+      this.resolving.set(`${prev.alert.labels.alertname}\u0000${check}`, { ...prev.alert, endsAt: new Date().toISOString() });
       this.firing.delete(check);
     }
     if (this.wanted(check, to)) {
       const s = state ?? this.monitor.snapshot.checks[check];
-      this.resolving.delete(check);
+      // Firing again before an earlier resolution of the same alert went out: that resolution is moot.
+      this.resolving.delete(`${ALERTNAME[to]}\u0000${check}`);
       this.firing.set(check, {
         status: to,
         alert: {
@@ -96,7 +97,7 @@ export class AlertPoster {
       try {
         await this.client.postAlerts(batch);
         this.posted++;
-        for (const [check, a] of resolving) if (this.resolving.get(check) === a) this.resolving.delete(check);
+        for (const [k, a] of resolving) if (this.resolving.get(k) === a) this.resolving.delete(k);
       } catch (e) {
         // Kept for the next interval: Alertmanager being away loses nothing but time.
         if (this.failures++ % 10 === 0) this.log.warn({ err: (e as Error).message, alerts: batch.length }, 'posting alerts to Alertmanager failed; retrying every resend interval');

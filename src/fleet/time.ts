@@ -32,7 +32,9 @@ export function parseTime(input: string | number, now: number): number {
     // A date-time without a zone is read as UTC, not as the daemon's local time.
     const withZone = /[zZ]|[+-]\d{2}:?\d{2}$/.test(text) || !text.includes(':') ? text : `${text}Z`;
     const t = Date.parse(withZone.replace(' ', 'T'));
-    if (Number.isFinite(t)) return t;
+    // Date.parse rolls 2026-02-30 over into March: a date that does not exist is refused instead.
+    const [y, m, d] = text.slice(0, 10).split('-').map(Number) as [number, number, number];
+    if (Number.isFinite(t) && new Date(Date.UTC(y, m - 1, d)).getUTCDate() === d) return t;
   }
   throw new TimeFormatError(`invalid time "${text.slice(0, 60)}"; give ${FORMS}`);
 }

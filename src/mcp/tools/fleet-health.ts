@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FLEET_ORDER, lastSeen, readFleet, summarizeFleet, type FleetInstance } from '../../fleet/health.js';
+import { FLEET_ORDER, lastSeen, readFleet, summarizeFleet, type FleetInstance, type FleetSummary } from '../../fleet/health.js';
 import { parseTime } from '../../fleet/time.js';
 import { fleetError, relative, requireFleet } from './fleet-common.js';
 import { defineTool, READ_ONLY } from './types.js';
@@ -16,6 +16,17 @@ function line(i: FleetInstance, now: number): string {
   const checks = i.checks.slice(0, CHECKS_IN_TEXT).map((c) => `${c.check} ${c.status}${c.critical ? ' (critical)' : ''}`);
   const more = i.checks.length > CHECKS_IN_TEXT ? `, +${i.checks.length - CHECKS_IN_TEXT} more` : '';
   return `${WORD[i.status]} ${who}: ${checks.join(', ') || 'no failing check exported'}${more}`;
+}
+
+/** The answer: one line of counts, one line per instance shown, one for what was left out. */
+export function renderFleet(s: FleetSummary, m: { source: string; at: number; now: number; lookbackMs: number }) {
+  const counts = FLEET_ORDER.filter((k) => s.counts[k] > 0).map((k) => `${s.counts[k]} ${k.replace('_', ' ')}`);
+  const head = s.total
+    ? `${s.total} mcp-vitals instance(s) in Prometheus (seen within ${Math.round(m.lookbackMs / 60_000)}m${m.at !== m.now ? `, at ${new Date(m.at).toISOString()}` : ''}): ${counts.join(', ')}.`
+    : `Prometheus at ${m.source} has no target_info{service_name="mcp-vitals"} within ${Math.round(m.lookbackMs / 60_000)}m: no daemon is scraped by it.`;
+  const lines = [head, ...s.shown.map((i) => line(i, m.at))];
+  if (s.omitted) lines.push(`… ${s.omitted} more not shown (raise limit, or filter by status).`);
+  return { text: lines.join('\n'), data: { source: m.source, time: new Date(m.at).toISOString(), total: s.total, counts: s.counts, instances: s.shown, omitted: s.omitted } };
 }
 
 export const fleetHealthTool = defineTool({
@@ -61,13 +72,7 @@ export const fleetHealthTool = defineTool({
       const all = await readFleet(prom, { lookbackMs: f.lookbackMs, now: at });
       const s = summarizeFleet(all, { limit: args.limit, includePassing: args.includePassing, ...(args.status ? { status: args.status as FleetInstance['status'][] } : {}) });
       await lastSeen(prom, s.shown, f.lookbackMs, at);
-      const counts = FLEET_ORDER.filter((k) => s.counts[k] > 0).map((k) => `${s.counts[k]} ${k.replace('_', ' ')}`);
-      const head = s.total
-        ? `${s.total} mcp-vitals instance(s) in Prometheus (seen within ${Math.round(f.lookbackMs / 60_000)}m${at !== now ? `, at ${new Date(at).toISOString()}` : ''}): ${counts.join(', ')}.`
-        : `Prometheus at ${prom.url} has no target_info{service_name="mcp-vitals"} within ${Math.round(f.lookbackMs / 60_000)}m: no daemon is scraped by it.`;
-      const lines = [head, ...s.shown.map((i) => line(i, at))];
-      if (s.omitted) lines.push(`… ${s.omitted} more not shown (raise limit, or filter by status).`);
-      return { text: lines.join('\n'), data: { source: prom.url, time: new Date(at).toISOString(), total: s.total, counts: s.counts, instances: s.shown, omitted: s.omitted } };
+      return renderFleet(s, { source: prom.url, at, now, lookbackMs: f.lookbackMs });
     } catch (e) {
       fleetError(e);
     }
