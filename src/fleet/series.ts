@@ -75,6 +75,8 @@ const STAT = (name: string, expr: string) => `label_replace(${expr}, "stat", "${
 const over = (fn: string, e: SeriesExpr, rangeMs: number, resMs: number, arg?: string) =>
   `${fn}(${arg !== undefined ? `${arg}, ` : ''}${e.selector ? e.expr : `(${e.expr})`}[${Math.max(1, Math.round(rangeMs / 1000))}s${e.selector ? '' : `:${Math.max(1, Math.round(resMs / 1000))}s`}])`;
 const STATUS_WORDS: CheckStatus[] = ['pass', 'warn', 'fail'];
+/** Transitions whose time is refined to 1 s when the window's step is coarser. */
+const REFINE_MAX = 20;
 const statusOf = (v: number): CheckStatus => STATUS_WORDS[Math.max(0, Math.min(2, Math.round(v)))]!;
 
 /**
@@ -82,7 +84,7 @@ const statusOf = (v: number): CheckStatus => STATUS_WORDS[Math.max(0, Math.min(2
  * (summary min/avg/p95/max/last/trend and ≤ maxPoints min/avg/max points), so tools and the analysis read
  * either without knowing which. Two requests per query: one for the summary, one for the points.
  */
-export class RemoteHistory implements Pick<History, 'query' | 'series' | 'events'> {
+export class RemoteHistory implements Pick<History, 'query' | 'series' | 'events' | 'processesNear'> {
   constructor(
     private readonly prom: PrometheusClient,
     readonly instance: string,
@@ -193,6 +195,11 @@ export class RemoteHistory implements Pick<History, 'query' | 'series' | 'events
     return !want || labels[want[1]!] === want[2];
   }
 
+  /** Process tables stay on their host: none are exported. */
+  processesNear(): undefined {
+    return undefined;
+  }
+
   /** The latest reported status of each of this instance's checks (or one). */
   async checkStatus(check?: string): Promise<Map<string, CheckStatus>> {
     const rows = await this.prom.query(`vitals_check_status{${this.sel}${check !== undefined ? `,check=${promString(check)}` : ''}}`);
@@ -200,25 +207,61 @@ export class RemoteHistory implements Pick<History, 'query' | 'series' | 'events
   }
 
   /**
-   * Status transitions of this instance's checks, newest first, read off `vitals_check_status` at a step
-   * fine enough to see each (times are exact to within that step; breaker changes are not exported).
+   * Status transitions of this instance's checks, newest first, read off `vitals_check_status`. Over a long
+   * window the step is coarse (at most 10,000 points a series), so each step also carries the min and max of
+   * its samples: a step where they differ, or whose value differs from the step before, holds a change, and
+   * the newest such steps are read again at 1 s for the exact times (breaker changes are not exported).
    */
   async events(q: { sinceMs?: number; untilMs?: number; check?: string; limit?: number } = {}): Promise<HealthEvent[]> {
     const to = q.untilMs ?? Date.now();
     const from = q.sinceMs ?? to - 3_600_000;
-    // At most 10,000 points a series (the API allows 11,000): 1 s steps up to ~3 h, ~9 s over a day.
     const stepMs = Math.max(1000, Math.ceil((to - from) / 10_000 / 1000) * 1000);
-    const rows = await this.prom.queryRange(`vitals_check_status{${this.sel}${q.check !== undefined ? `,check=${promString(q.check)}` : ''}}`, from, to, stepMs);
-    const out: HealthEvent[] = [];
+    const sel = `vitals_check_status{${this.sel}${q.check !== undefined ? `,check=${promString(q.check)}` : ''}}`;
+    const range = `${Math.round(stepMs / 1000)}s`;
+    const rows = await this.prom.queryRange(stepMs > 1000 ? [STAT('value', sel), STAT('min', `min_over_time(${sel}[${range}])`), STAT('max', `max_over_time(${sel}[${range}])`)].join(' or ') : STAT('value', sel), from, to, stepMs);
+    const byCheck = new Map<string, Map<string, Map<number, number>>>();
     for (const r of rows) {
+      const c = byCheck.get(r.metric.check!) ?? byCheck.set(r.metric.check!, new Map()).get(r.metric.check!)!;
+      c.set(r.metric.stat!, new Map(r.values.map(([t, v]) => [Math.round(t * 1000), Number(v)])));
+    }
+    const out: HealthEvent[] = [];
+    const changed: { check: string; t: number; before: CheckStatus | undefined }[] = [];
+    for (const [check, stats] of byCheck) {
       let prev: CheckStatus | undefined;
-      for (const [t, v] of r.values) {
-        const s = statusOf(Number(v));
-        if (prev !== undefined && s !== prev) out.push({ time: new Date(Math.round(t * 1000)).toISOString(), check: r.metric.check!, type: 'status', from: prev, to: s, reason: `seen in Prometheus (to within ${Math.round(stepMs / 1000)}s)` });
+      for (const [t, v] of [...(stats.get('value') ?? [])].sort((x, y) => x[0] - y[0])) {
+        const s = statusOf(v);
+        const inside = stepMs > 1000 && stats.get('min')?.get(t) !== stats.get('max')?.get(t);
+        if (inside || (prev !== undefined && s !== prev)) changed.push({ check, t, before: prev });
+        if (!inside && prev !== undefined && s !== prev) out.push(this.event(check, t, prev, s, stepMs));
         prev = s;
       }
     }
+    // The newest changes read again at 1 s: exact times, and changes that came and went inside one step.
+    if (stepMs > 1000) {
+      const refine = changed.sort((x, y) => y.t - x.t).slice(0, REFINE_MAX);
+      const exact = await Promise.all(refine.map((c) => this.exactChanges(c.check, c.t - stepMs, c.t, c.before)));
+      const refined = new Set(refine.map((c) => `${c.check}@${c.t}`));
+      for (let i = out.length - 1; i >= 0; i--) if (refined.has(`${out[i]!.check}@${Date.parse(out[i]!.time)}`)) out.splice(i, 1);
+      out.push(...exact.flat());
+    }
     out.sort((a, b) => Date.parse(b.time) - Date.parse(a.time));
     return out.slice(0, q.limit ?? out.length);
+  }
+
+  private event(check: string, t: number, from: CheckStatus, to: CheckStatus, precisionMs: number): HealthEvent {
+    return { time: new Date(t).toISOString(), check, type: 'status', from, to, reason: `seen in Prometheus (to within ${Math.round(precisionMs / 1000)}s)` };
+  }
+
+  /** Every change of one check in (from, to] at 1 s, starting from the status it had before. */
+  private async exactChanges(check: string, from: number, to: number, before: CheckStatus | undefined): Promise<HealthEvent[]> {
+    const rows = await this.prom.queryRange(`vitals_check_status{${this.sel},check=${promString(check)}}`, from + 1000, to, 1000).catch(() => []);
+    const out: HealthEvent[] = [];
+    let prev = before;
+    for (const [t, v] of rows[0]?.values ?? []) {
+      const s = statusOf(Number(v));
+      if (prev !== undefined && s !== prev) out.push(this.event(check, Math.round(t * 1000), prev, s, 1000));
+      prev = s;
+    }
+    return out;
   }
 }

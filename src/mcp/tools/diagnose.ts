@@ -4,6 +4,8 @@ import { CheckStatus, type CheckState, type HealthEvent, type Snapshot } from '.
 import { STATUS_WORD } from '../../monitor/summary.js';
 import { formatSeriesValue, formatTrend, parseSeries, unitOf } from '../../store/series.js';
 import type { History, HistoryResult } from '../../store/types.js';
+import { remoteSnapshot } from '../../fleet/remote-snapshot.js';
+import { fleetError, requireFleet } from './fleet-common.js';
 import { parseWindow, requireHistory } from './query-history.js';
 import { defineTool, READ_ONLY, ToolError } from './types.js';
 
@@ -27,7 +29,7 @@ const RESOURCE_SERIES = ['cpu.utilization', 'memory.utilization', 'swap.utilizat
 const ago = (now: number, t: number) => `${formatDuration(Math.max(0, Math.round((now - t) / 1000) * 1000))} ago`;
 const round = (v: number, digits = 4) => Number(v.toFixed(digits));
 
-async function tryQuery(h: History, series: string, from: number, to: number): Promise<HistoryResult | undefined> {
+async function tryQuery(h: DiagnoseInput['history'], series: string, from: number, to: number): Promise<HistoryResult | undefined> {
   try {
     return await h.query({ series, from, to, maxPoints: 2 });
   } catch {
@@ -53,8 +55,9 @@ function notableChange(series: string, before: number, recent: number, recentMax
 }
 
 export interface DiagnoseInput {
-  snapshot: Snapshot;
-  history: History;
+  snapshot: Pick<Snapshot, 'checks' | 'time'>;
+  /** The local store, or another host's series read from Prometheus. */
+  history: Pick<History, 'query' | 'series' | 'events' | 'processesNear'>;
   now: number;
   windowMs: number;
   check?: string;
@@ -193,7 +196,7 @@ export async function diagnose({ snapshot, history, now, windowMs, check }: Diag
 }
 
 /** Disk-full ETA by least squares over each filesystem's utilization history in the window. */
-async function diskEta(snapshot: Snapshot, history: History, now: number, windowMs: number): Promise<Finding[]> {
+async function diskEta(snapshot: DiagnoseInput['snapshot'], history: DiagnoseInput['history'], now: number, windowMs: number): Promise<Finding[]> {
   const out: Finding[] = [];
   const disks = (await history.series()).map((s) => s.name).filter((s) => s.startsWith('disk.utilization:'));
   for (const series of disks) {
@@ -242,6 +245,7 @@ export const diagnoseTool = defineTool({
   input: z.object({
     window: z.string().default('6h').describe('History to look at for trends and the disk-full ETA: "1h", "6h", "24h".'),
     check: z.string().min(1).optional().describe('Only this check (the disk ETA is still reported).'),
+    instance: z.string().min(1).max(253).optional().describe('Another host, as fleet_health lists it: the same analysis over its series and status transitions in Prometheus.'),
   }),
   output: z.object({
     time: z.string(),
@@ -250,13 +254,25 @@ export const diagnoseTool = defineTool({
     findings: z.array(Finding),
   }),
   annotations: { title: 'Diagnose', ...READ_ONLY },
-  async run(args, { monitor, history }) {
-    const h = requireHistory(history);
-    await monitor.ready;
+  async run(args, { monitor, history, fleet }) {
     const windowMs = parseWindow(args.window);
-    const snapshot = monitor.snapshot;
+    const now = Date.now();
+    let h: DiagnoseInput['history'];
+    let snapshot: Pick<Snapshot, 'checks' | 'time' | 'hostname' | 'status'>;
+    if (args.instance !== undefined) {
+      // Another host: its checks and transitions as Prometheus has them, read through the same analysis.
+      const remote = requireFleet(fleet).history(args.instance);
+      const since = now - Math.max(windowMs, 24 * 3_600_000) - BEFORE_MS;
+      const events = await remote.events({ sinceMs: since }).catch(fleetError);
+      snapshot = await remoteSnapshot(fleet!.requirePrometheus(), args.instance, events, since, now).catch(fleetError);
+      h = { query: (q) => remote.query(q), series: () => remote.series(), events: async (q) => events.filter((e) => (q?.sinceMs === undefined || Date.parse(e.time) >= q.sinceMs) && (q?.check === undefined || e.check === q.check)), processesNear: () => undefined };
+    } else {
+      h = requireHistory(history);
+      await monitor.ready;
+      snapshot = monitor.snapshot;
+    }
     if (args.check !== undefined && !snapshot.checks[args.check]) throw new ToolError(`unknown check: ${args.check}; known: ${Object.keys(snapshot.checks).join(', ')}`, 'UNKNOWN_CHECK');
-    const findings = await diagnose({ snapshot, history: h, now: Date.now(), windowMs, ...(args.check ? { check: args.check } : {}) });
+    const findings = await diagnose({ snapshot, history: h, now, windowMs, ...(args.check ? { check: args.check } : {}) }).catch(fleetError);
     const problems = findings.filter((f) => f.kind === 'failing' || f.kind === 'warning').length;
     const headline = problems ? `${snapshot.hostname} is ${STATUS_WORD[snapshot.status]}: ${problems} check(s) not passing` : `${snapshot.hostname} is ${STATUS_WORD[snapshot.status]}: nothing failing`;
     const tag = { fail: 'FAIL', warn: 'WARN', info: 'info' } as const;

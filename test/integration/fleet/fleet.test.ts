@@ -173,6 +173,23 @@ fleet:
     expect(l.data.alerts[0]).toMatchObject({ name: 'VitalsDependencyDown', state: 'firing', instance: target(a), since: active.activeAt, value: 2, source: 'both' });
   });
 
+  it('diagnose {instance} reads another host through the same analysis as its own diagnose', async () => {
+    const remote = await call(clientB, 'diagnose', { instance: target(a), window: '10m' });
+    const local = await call(clientA, 'diagnose', { window: '10m' });
+    expect(remote.isError, remote.text).toBe(false);
+    const failing = (r: ToolAnswer) => r.data.findings.find((f: { kind: string; check?: string }) => f.kind === 'failing' && f.check === 'db');
+    expect(failing(remote)).toMatchObject({ severity: 'fail', figures: { status: 'fail', critical: true, observedValue: null } });
+    // The reason stays on the host; the answer says so rather than inventing one.
+    expect(failing(remote).detail).toBe('fail as reported to Prometheus (the reason is not exported)');
+    expect(remote.data.status).toBe('fail');
+    expect(remote.data.headline).toBe(local.data.headline);
+    // Since when: the transition as Prometheus saw it (1 s scrapes) against the host's own event.
+    expect(Math.abs(Date.parse(failing(remote).time) - Date.parse(failing(local).time))).toBeLessThan(3000);
+    const unknown = await call(clientB, 'diagnose', { instance: '10.9.9.9:1' });
+    expect(unknown.isError).toBe(true);
+    expect(unknown.text).toContain('Prometheus has no mcp-vitals series for instance "10.9.9.9:1"');
+  });
+
   it('answers an unknown alert name with the known ones', async () => {
     const r = await call(clientB, 'explain_alert', { name: 'NoSuchAlert' });
     expect(r.isError).toBe(true);
