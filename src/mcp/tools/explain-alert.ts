@@ -6,6 +6,7 @@ import { fleetError, labelText, relative, requireFleet } from './fleet-common.js
 import { defineTool, READ_ONLY } from './types.js';
 
 const MAX_WINDOW_MS = 31 * 86_400_000;
+const Labels = z.record(z.string(), z.string());
 const num = (v: number) => +v.toPrecision(4);
 const at = (now: number, iso: string | null) => (iso ? `${iso} (${relative(now, iso)})` : 'unknown');
 
@@ -46,7 +47,29 @@ export const explainAlertTool = defineTool({
     name: z.string(),
     from: z.string(),
     to: z.string(),
-    rules: z.array(z.record(z.string(), z.unknown())),
+    rules: z.array(
+      z.object({
+        group: z.string(),
+        file: z.string(),
+        expr: z.string(),
+        forSeconds: z.number(),
+        labels: Labels,
+        annotations: Labels.describe('as written in the rule (templates); rendered ones are on each active alert'),
+        health: z.string(),
+        lastError: z.string().nullable(),
+        condition: z.object({
+          lhs: z.string().describe('the compared expression'),
+          op: z.enum(['>', '<', '>=', '<=', '==', '!=']).nullable(),
+          rhs: z.string().nullable(),
+          threshold: z.number().nullable().describe('the right-hand side when it is a constant'),
+          conditions: z.array(z.string()).describe('and/or/unless clauses beside the comparison'),
+        }),
+        current: z.array(z.object({ labels: Labels, value: z.number(), breaching: z.boolean().nullable() })).describe('the compared expression now, breaching first'),
+        currentTotal: z.number().int(),
+        breachingTotal: z.number().int(),
+        active: z.array(z.object({ labels: Labels, state: z.string(), activeAt: z.string().nullable().describe('pending since'), firingAt: z.string().nullable(), value: z.number().nullable(), summary: z.string().nullable() })),
+      }),
+    ),
     history: z.array(z.object({ labels: z.record(z.string(), z.string()), pendingAt: z.string().nullable(), firingAt: z.string().nullable(), endedAt: z.string().nullable() })),
     historyStepSeconds: z.number(),
     related: z.array(z.object({ instance: z.string(), check: z.string(), status: z.string() })),
@@ -77,7 +100,7 @@ export const explainAlertTool = defineTool({
           : 'history: not pending or firing in the window',
       );
       if (x.related.length) lines.push(`related checks now: ${x.related.map((r) => `${r.check} on ${r.instance} ${r.status}`).join(', ')}`);
-      return { text: lines.join('\n'), data: { name: x.name, from: new Date(from).toISOString(), to: new Date(to).toISOString(), rules: x.rules as unknown as Record<string, unknown>[], history: x.history, historyStepSeconds: x.historyStepSeconds, related: x.related } };
+      return { text: lines.join('\n'), data: { name: x.name, from: new Date(from).toISOString(), to: new Date(to).toISOString(), rules: x.rules, history: x.history, historyStepSeconds: x.historyStepSeconds, related: x.related } };
     } catch (e) {
       fleetError(e);
     }
