@@ -70,7 +70,7 @@ export async function explainAlert(fleet: Fleet, name: string, options: { from: 
   for (const g of groups) for (const r of g.rules) if (r.type === 'alerting' && r.name === name) rules.push({ group: g.name, file: g.file, rule: r });
   if (!rules.length) {
     const known = [...new Set(groups.flatMap((g) => g.rules.filter((r) => r.type === 'alerting').map((r) => r.name)))].sort();
-    throw new FleetError('FLEET_BAD_QUERY', `no alerting rule named "${name}". Known (${known.length}): ${known.slice(0, 60).join(', ')}${known.length > 60 ? ', …' : ''}`);
+    throw new FleetError('FLEET_UNKNOWN_NAME', `no alerting rule named "${name}". Known (${known.length}): ${known.slice(0, 60).join(', ')}${known.length > 60 ? ', …' : ''}`);
   }
   const windowMs = options.to - options.from;
   const stepMs = Math.max(1000, Math.ceil(windowMs / 240 / 1000) * 1000);

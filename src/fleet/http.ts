@@ -9,7 +9,8 @@ import { redactText } from '../shared/redact.js';
 /** Largest answer read from a source: a 1,000-instance instant query is a few MB. */
 export const MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
 
-export type FleetErrorCode = 'FLEET_UNAVAILABLE' | 'FLEET_BAD_QUERY' | 'FLEET_AUTH' | 'FLEET_TOO_LARGE' | 'FLEET_BAD_ANSWER';
+/** FLEET_UNKNOWN_NAME: the caller named an alert or an instance the source does not have (a client's mistake). */
+export type FleetErrorCode = 'FLEET_UNAVAILABLE' | 'FLEET_BAD_QUERY' | 'FLEET_AUTH' | 'FLEET_TOO_LARGE' | 'FLEET_BAD_ANSWER' | 'FLEET_UNKNOWN_NAME';
 
 /**
  * A source that could not answer. Only FLEET_UNAVAILABLE (refused, timed out, 5xx, breaker open) counts

@@ -1,6 +1,6 @@
 import type { CheckState, CheckStatus, HealthEvent } from '../monitor/schema.js';
-import { FleetError } from './http.js';
 import { promString, type PrometheusClient } from './prometheus.js';
+import { unknownInstance } from './series.js';
 
 /** What another host's daemon reports, as far as Prometheus has it: the checks' statuses and values, not their reasons. */
 export interface RemoteSnapshot {
@@ -36,9 +36,7 @@ export async function remoteSnapshot(prom: PrometheusClient, instance: string, e
       now,
     ),
   ]);
-  if (!status.length && !info.length) {
-    throw new FleetError('FLEET_BAD_QUERY', `Prometheus has no mcp-vitals series for instance "${instance}" (give the instance label fleet_health lists)`);
-  }
+  if (!status.length && !info.length) throw await unknownInstance(prom, instance);
   const latencyBy = new Map(latency.map((s) => [s.metric.check!, Number(s.value[1])]));
   const valueBy = new Map(values.map((s) => [s.metric.check!, Number(s.value[1])]));
   const time = new Date(now).toISOString();

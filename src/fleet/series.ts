@@ -79,6 +79,12 @@ const STATUS_WORDS: CheckStatus[] = ['pass', 'warn', 'fail'];
 const REFINE_MAX = 20;
 const statusOf = (v: number): CheckStatus => STATUS_WORDS[Math.max(0, Math.min(2, Math.round(v)))]!;
 
+/** The error for an instance Prometheus has no mcp-vitals series of, listing those it has. */
+export async function unknownInstance(prom: PrometheusClient, instance: string): Promise<FleetError> {
+  const instances = (await prom.query('count by (instance) (last_over_time(target_info{service_name="mcp-vitals"}[1h]))')).map((r) => r.metric.instance!).sort();
+  return new FleetError('FLEET_UNKNOWN_NAME', `Prometheus has no mcp-vitals series for instance "${instance}". Instances seen in the last hour (${instances.length}): ${instances.slice(0, 30).join(', ')}${instances.length > 30 ? ', …' : ''}`);
+}
+
 /**
  * One instance's history as the local store would answer it, from Prometheus: the same result shape
  * (summary min/avg/p95/max/last/trend and ≤ maxPoints min/avg/max points), so tools and the analysis read
@@ -173,8 +179,7 @@ export class RemoteHistory implements Pick<History, 'query' | 'series' | 'events
   private async notFound(series: string, known?: SeriesInfo[]): Promise<Error> {
     const names = (known ?? (await this.series())).map((s) => s.name);
     if (names.length) return new UnknownSeriesError(series, names);
-    const instances = (await this.prom.query('count by (instance) (last_over_time(target_info{service_name="mcp-vitals"}[1h]))')).map((r) => r.metric.instance!).sort();
-    return new FleetError('FLEET_BAD_QUERY', `Prometheus has no mcp-vitals series for instance "${this.instance}". Instances seen in the last hour (${instances.length}): ${instances.slice(0, 30).join(', ')}${instances.length > 30 ? ', …' : ''}`);
+    return unknownInstance(this.prom, this.instance);
   }
 
   /** The series this instance has in Prometheus (over the last `lookbackMs`), under the local names. */

@@ -10,7 +10,8 @@ export function requireFleet(fleet: Fleet | undefined): Fleet {
 
 /** A source or time-argument failure as a short tool error; anything else unchanged. */
 export function asToolError(e: unknown): unknown {
-  if (e instanceof FleetError) return new ToolError(e.message, e.code);
+  // An alert or instance the source does not have is the caller's mistake, like an unknown series.
+  if (e instanceof FleetError) return new ToolError(e.message, e.code === 'FLEET_UNKNOWN_NAME' ? 'UNKNOWN_NAME' : e.code);
   if (e instanceof TimeFormatError) return new ToolError(e.message, 'INVALID_ARGUMENT');
   return e;
 }
