@@ -1,12 +1,13 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { FastifyPluginAsync } from 'fastify';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { Config } from './config/schema.js';
 import type { HttpServer } from './http/server.js';
 import { withFleetCheck } from './fleet/check.js';
 import { Fleet } from './fleet/index.js';
 import { AlertPoster } from './fleet/poster.js';
 import { createMcpServer } from './mcp/server.js';
+import { SubscriptionBudget } from './mcp/resources/live.js';
+import { BoundedStdioTransport } from './mcp/stdio-transport.js';
 import { HealthMonitor } from './monitor/health-monitor.js';
 import { ProcessSampler } from './probes/host/processes.js';
 import { createHistory } from './store/index.js';
@@ -51,6 +52,8 @@ export class App {
   private monitorReady = false;
   private stopping: Promise<void> | undefined;
   private resolveStopped!: () => void;
+  /** resources/subscribe bounds, per principal across every session of this daemon. */
+  private readonly subscriptions: SubscriptionBudget;
   private historyStarted: Promise<void> | undefined;
   /** Resolves once stop() has finished, whoever called it (a signal, or the stdio client leaving). */
   readonly stopped = new Promise<void>((r) => (this.resolveStopped = r));
@@ -61,6 +64,7 @@ export class App {
     this.monitor = new HealthMonitor(withFleetCheck(options.config), this.log.child({ component: 'monitor' }));
     this.fleet = options.config.fleet ? new Fleet(options.config.fleet) : undefined;
     this.processes = new ProcessSampler({ procfs: options.config.host.procfs });
+    this.subscriptions = new SubscriptionBudget(options.config.limits);
   }
 
   /**
@@ -126,11 +130,12 @@ export class App {
     const config = this.options.config.http;
     const mcp = new McpHttp({
       // Per session (or per request when stateless); the caller's scopes travel in each request's authInfo.
-      createServer: () => createMcpServer({ monitor: this.monitor, version: VERSION, history: this.history, processes: this.processes, fleet: this.fleet, scopesFor: scopesFromExtra, transportObserver: this.telemetry?.mcpObserver }),
+      createServer: () => createMcpServer({ monitor: this.monitor, version: VERSION, history: this.history, processes: this.processes, fleet: this.fleet, scopesFor: scopesFromExtra, transportObserver: this.telemetry?.mcpObserver, subscriptions: this.subscriptions }),
       stateless: config.stateless,
       maxSessions: config.sessions.max,
       maxSessionsPerOwner: config.sessions.maxPerPrincipal,
       idleTimeoutMs: config.sessions.idleTimeout,
+      limits: { batchSize: this.options.config.limits.batchSize, pendingRequests: this.options.config.limits.pendingRequests },
       log: this.log.child({ component: 'mcp-http' }),
     });
     this.httpServer = await startHttpServer({
@@ -138,10 +143,11 @@ export class App {
       ...(http.listen ? { listen: http.listen } : {}),
       log: this.log,
       insecure: Boolean(http.insecure),
+      limits: this.options.config.limits,
       plugins: [
         [healthRoutes, { monitor: this.monitor, release: VERSION, shuttingDown: () => this.shuttingDown, started: () => this.monitorReady }],
         [mcpRoutes, { mcp }],
-        [statusRoutes, { monitor: this.monitor, history: this.statusHistory() }],
+        [statusRoutes, { monitor: this.monitor, history: this.statusHistory(), maxStreams: this.options.config.limits.eventStreams, maxStreamsPerClient: this.options.config.limits.eventStreamsPerPrincipal }],
         ...this.metricsPlugins(metricsModule),
       ],
       drain: (deadline) => mcp.shutdown(deadline),
@@ -194,12 +200,16 @@ export class App {
   }
 
   private async startStdio(): Promise<void> {
-    const server = createMcpServer({ monitor: this.monitor, version: VERSION, history: this.history, processes: this.processes, fleet: this.fleet, transportObserver: this.telemetry?.mcpObserver });
-    const transport = new StdioServerTransport();
+    const server = createMcpServer({ monitor: this.monitor, version: VERSION, history: this.history, processes: this.processes, fleet: this.fleet, transportObserver: this.telemetry?.mcpObserver, subscriptions: this.subscriptions });
+    const limits = this.options.config.limits;
+    const transport = new BoundedStdioTransport({
+      maxLineBytes: limits.messageBytes,
+      maxPending: limits.pendingRequests,
+      log: this.log.child({ component: 'stdio' }),
+      // The client closing our stdin is how Claude Desktop says goodbye.
+      onEnd: () => void this.stop('stdin closed'),
+    });
     this.servers.push(server);
-    // The client closing our stdin is how Claude Desktop says goodbye.
-    process.stdin.once('end', () => void this.stop('stdin closed'));
-    process.stdin.once('close', () => void this.stop('stdin closed'));
     await server.connect(transport);
   }
 

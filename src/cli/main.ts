@@ -12,7 +12,8 @@ Usage:
   vitals check [--json] [--config FILE]                       one sampling round; exit 0 ok, 1 warning, 2 failed, 3 unknown
   vitals config validate FILE                                 validate a config file; exit 2 when invalid
   vitals config print [--config FILE]                         print the effective config, secrets redacted
-  vitals token new [SUBJECT]                                  a random bearer token and the http.auth.tokens entry (hash only) for it
+  vitals token new [SUBJECT] [--scopes a,b] [--expires-in 90d]
+                                                              a random bearer token and the http.auth.tokens entry (hash only) for it
   vitals --version | --help
 
 Environment: VITALS_CONFIG (config file), VITALS_LOG_LEVEL (fatal|error|warn|info|debug|trace|silent);
@@ -33,6 +34,8 @@ export async function main(argv: string[]): Promise<number> {
       config: { type: 'string', short: 'c' },
       'log-level': { type: 'string' },
       json: { type: 'boolean' },
+      scopes: { type: 'string' },
+      'expires-in': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
     },
@@ -67,22 +70,25 @@ export async function main(argv: string[]): Promise<number> {
       if (sub === 'print') return (await import('./commands/config.js')).configPrint(values.config);
       process.stderr.write('vitals config: expected "validate FILE" or "print"\n');
       return 2;
-    case 'token': {
+    case 'token':
       if (sub !== 'new') {
-        process.stderr.write('vitals token: expected "new [SUBJECT]"\n');
+        process.stderr.write('vitals token: expected "new [SUBJECT] [--scopes a,b] [--expires-in 90d]"\n');
         return 2;
       }
-      // 256 random bits: a static token needs no slow hash when it cannot be guessed.
-      const { randomBytes, createHash } = await import('node:crypto');
-      const token = randomBytes(32).toString('base64url');
-      const subject = arg && /^[\w.@:+-]{1,128}$/.test(arg) ? arg : 'client';
-      process.stdout.write(`token (give it to the client; it is stored nowhere):\n  ${token}\nconfig (http.auth.tokens):\n  - { subject: ${subject}, sha256: ${createHash('sha256').update(token).digest('hex')}, scopes: [vitals:read] }\n`);
-      return 0;
-    }
+      return (await import('./commands/token.js')).tokenNew({ subject: arg, scopes: values.scopes, expiresIn: values['expires-in'] });
     default:
       process.stderr.write(`vitals: unknown command "${command}"\n\n${USAGE}`);
       return 2;
   }
+}
+
+/** Node's parseArgs messages explain its own API ("place it at the end of the command after '--'"); say it plainly. */
+function parseArgsMessage(e: Error & { code: string }): string {
+  const option = /'(-{1,2}[^']*)'/.exec(e.message)?.[1];
+  if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option) return `unknown option ${option}`;
+  if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && option) return `option ${option.split(' ')[0]} needs a value`;
+  if (e.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') return 'unexpected argument';
+  return e.message;
 }
 
 main(process.argv.slice(2)).then(
@@ -94,7 +100,7 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`vitals: ${e.message}\n`);
       process.exitCode = 2;
     } else if ((e as { code?: string })?.code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`vitals: ${(e as Error).message}\n\n${USAGE}`);
+      process.stderr.write(`vitals: ${parseArgsMessage(e as Error & { code: string })}\n\n${USAGE}`);
       process.exitCode = 2;
     } else {
       process.stderr.write(`vitals: ${(e as Error)?.stack ?? e}\n`);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { createRequire } from 'node:module';
-import { Duration, Ratio } from './duration.js';
+import { Duration, Ratio, TimerDuration } from './duration.js';
 
 const requireLazy = createRequire(import.meta.url);
 
@@ -11,13 +11,13 @@ const CheckCommon = {
     .regex(/^[a-z0-9][a-z0-9._-]{0,62}$/i, 'must be 1-63 letters, digits, ".", "_" or "-", starting with a letter or digit'),
   description: z.string().optional(),
   /** Fixed interval between runs. */
-  every: Duration.optional(),
+  every: TimerDuration.optional(),
   /** Cron expression (node-cron, 5 or 6 fields) instead of `every`. */
   cron: z
     .string()
     .refine((expr) => (requireLazy('node-cron') as typeof import('node-cron')).validate(expr), 'invalid cron expression')
     .optional(),
-  timeout: Duration.default(5000),
+  timeout: TimerDuration.default(5000),
   critical: z.boolean().default(false),
   /** Consecutive failed runs before the reported status flips to fail (gatus semantics). */
   failureThreshold: z.number().int().min(1).default(3),
@@ -26,11 +26,11 @@ const CheckCommon = {
   /** Response time above which a passing run is reported as warn. */
   maxResponseTime: Duration.optional(),
   retry: z
-    .object({ attempts: z.number().int().min(0).max(10).default(0), backoff: Duration.default(200) })
+    .object({ attempts: z.number().int().min(0).max(10).default(0), backoff: TimerDuration.default(200) })
     .strict()
     .default({ attempts: 0, backoff: 200 }),
   breaker: z
-    .object({ failures: z.number().int().min(1).default(5), cooldown: Duration.default(30_000) })
+    .object({ failures: z.number().int().min(1).default(5), cooldown: TimerDuration.default(30_000) })
     .strict()
     .default({ failures: 5, cooldown: 30_000 }),
 };
@@ -81,7 +81,10 @@ export const HttpCheck = z
     headers: z.record(z.string(), z.string()).default({}),
     body: z.string().optional(),
     expectStatus: z.array(StatusSpec).min(1).default(['2xx']),
+    /** Searched for in the first `maxBodyBytes` of the response body. */
     bodyContains: z.string().optional(),
+    /** How much of the response body is read for `bodyContains` and `json`; the rest is discarded unread. */
+    maxBodyBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
     json: z
       .object({
         path: z.string().min(1),
@@ -91,6 +94,11 @@ export const HttpCheck = z
       .strict()
       .optional(),
     maxRedirects: z.number().int().min(0).max(20).default(5),
+    /**
+     * Send the configured `headers` on after a redirect to another origin. Off by default: a redirect must not
+     * hand an API key to whoever it points at. `true` forwards all of them, a list only those named.
+     */
+    forwardHeadersOnRedirect: z.union([z.boolean(), z.array(z.string().min(1))]).default(false),
     tls: z
       .object({
         certWarnDays: z.number().min(0).default(14),

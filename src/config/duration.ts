@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_TIMER_MS } from '../shared/timers.js';
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 const PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/gy;
@@ -32,16 +33,28 @@ export function formatDuration(ms: number): string {
   return parts.join('');
 }
 
-/** A duration in config: "5s"-style string (or plain milliseconds), parsed to milliseconds. */
-export const Duration = z.union([z.string(), z.number().nonnegative()]).transform((v, ctx) => {
-  if (typeof v === 'number') return v;
-  const ms = parseDuration(v);
+/** Longest duration anything accepts: ten years keeps every `now ± duration` a valid date for JavaScript and SQL. */
+export const MAX_DURATION_MS = 3660 * 86_400_000;
+
+/** A duration in config: "5s"-style string (or plain milliseconds), parsed to milliseconds, at most ten years. */
+export const Duration = z.union([z.string().max(64), z.number().nonnegative()]).transform((v, ctx) => {
+  const ms = typeof v === 'number' ? v : parseDuration(v);
   if (ms === undefined) {
     ctx.addIssue({ code: 'custom', message: `invalid duration "${v}" (expected e.g. "500ms", "5s", "2m", "1h")` });
     return z.NEVER;
   }
+  if (ms > MAX_DURATION_MS) {
+    ctx.addIssue({ code: 'custom', message: `duration ${typeof v === 'string' ? `"${v}"` : v} is longer than ${formatDuration(MAX_DURATION_MS)}` });
+    return z.NEVER;
+  }
   return ms;
 });
+
+/**
+ * A duration that becomes a timer (an interval, a timeout, a cooldown): at most 2^31-1 ms (about 24.8 days),
+ * the longest delay a Node timer keeps; a longer one would fire after 1 ms, over and over.
+ */
+export const TimerDuration = Duration.refine((ms) => ms <= MAX_TIMER_MS, { message: `at most ${formatDuration(MAX_TIMER_MS - (MAX_TIMER_MS % 1000))} (the longest delay a timer can wait)` });
 
 /** A ratio in config: 0.85 or "85%". */
 export const Ratio = z.union([z.number(), z.string()]).transform((v, ctx) => {

@@ -1,20 +1,33 @@
 const REF = /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
 export class MissingVariableError extends Error {
-  constructor(readonly variable: string) {
-    super(`environment variable ${variable} is not set (use \${${variable}:-default} for a fallback)`);
+  constructor(readonly variables: readonly string[]) {
+    const [first] = variables;
+    super(
+      variables.length === 1
+        ? `environment variable ${first} is not set (use \${${first}:-default} for a fallback)`
+        : `environment variables ${variables.join(', ')} are not set (use \${NAME:-default} for a fallback)`,
+    );
+  }
+
+  get variable(): string {
+    return this.variables[0]!;
   }
 }
 
-/** Expands `${VAR}` and `${VAR:-default}` in one string; `$$` stands for a literal `$`. */
+/** Expands `${VAR}` and `${VAR:-default}` in one string; `$$` stands for a literal `$`. Names every unset variable. */
 export function expandString(text: string, env: NodeJS.ProcessEnv): string {
-  return text.replace(REF, (match, name: string | undefined, fallback: string | undefined) => {
+  const missing: string[] = [];
+  const out = text.replace(REF, (match, name: string | undefined, fallback: string | undefined) => {
     if (match === '$$') return '$';
     const value = env[name!];
     if (value !== undefined && value !== '') return value;
     if (fallback !== undefined) return fallback;
-    throw new MissingVariableError(name!);
+    if (!missing.includes(name!)) missing.push(name!);
+    return match;
   });
+  if (missing.length) throw new MissingVariableError(missing);
+  return out;
 }
 
 /**

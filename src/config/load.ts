@@ -38,7 +38,7 @@ export function formatPath(path: readonly PropertyKey[], doc: unknown): string {
   return out;
 }
 
-export function issuesFromZod(error: z.ZodError, doc: unknown): ConfigIssue[] {
+export function issuesFromZod(error: Pick<z.ZodError, 'issues'>, doc: unknown): ConfigIssue[] {
   return error.issues.map((issue) => {
     let message = issue.message;
     if (issue.code === 'unrecognized_keys') message = `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
@@ -50,10 +50,13 @@ export function issuesFromZod(error: z.ZodError, doc: unknown): ConfigIssue[] {
 export function parseConfig(doc: unknown, env: NodeJS.ProcessEnv = process.env, source?: string): Config {
   const expandErrors: { path: (string | number)[]; message: string }[] = [];
   const expanded = expandTree(doc ?? {}, env, [], expandErrors);
-  if (expandErrors.length) throw new ConfigError(expandErrors.map((e) => ({ path: formatPath(e.path, doc), message: e.message })), source);
   const result = Config.safeParse(expanded);
-  if (!result.success) throw new ConfigError(issuesFromZod(result.error, expanded), source);
-  return result.data;
+  if (result.success && !expandErrors.length) return result.data;
+  // Every problem at once: each unset variable with its key, then schema errors, except those about a value
+  // that is still an unexpanded `${VAR}` (its real value is unknown, so its error would mislead).
+  const unexpanded = (path: readonly PropertyKey[]) => expandErrors.some((e) => e.path.length <= path.length && e.path.every((k, i) => k === path[i]));
+  const schemaIssues = result.success ? [] : issuesFromZod({ issues: result.error.issues.filter((i) => !unexpanded(i.path)) }, expanded);
+  throw new ConfigError([...expandErrors.map((e) => ({ path: formatPath(e.path, doc), message: e.message })), ...schemaIssues], source);
 }
 
 export function parseConfigText(text: string, env: NodeJS.ProcessEnv = process.env, source?: string): Config {

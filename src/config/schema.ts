@@ -1,8 +1,9 @@
 import { createRequire } from 'node:module';
 import { z } from 'zod';
-import { Duration, Ratio } from './duration.js';
+import { Duration, Ratio, TimerDuration } from './duration.js';
 import { CheckConfig } from './checks.js';
 import { FLEET_CHECK, FleetConfig } from './fleet.js';
+import { LIMITS_DEFAULTS, LimitsConfig } from './limits.js';
 
 export const LogLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
@@ -45,8 +46,8 @@ export const DEFAULT_EXCLUDED_MOUNTS = '^/(dev|proc|run|sys|var/lib/docker/.+|va
 
 export const HostConfig = z
   .object({
-    interval: Duration.default(5000),
-    timeout: Duration.default(2000),
+    interval: TimerDuration.default(5000),
+    timeout: TimerDuration.default(2000),
     /** Where the host's procfs is mounted: `/host/proc` in a container watching its node (DaemonSet). */
     procfs: z.string().default('/proc'),
     /** Where the host's root filesystem is mounted; filesystems are then read from PID 1's mount table. */
@@ -98,7 +99,15 @@ const Sha256Hex = z
 const Subject = z.string().regex(/^[\w.@:+-]{1,128}$/, 'must be 1-128 letters, digits or ". @ : + _ -"');
 
 /** A static bearer token: only its hash is kept, so a leaked config file leaks no credential. */
-export const StaticToken = z.object({ subject: Subject, sha256: Sha256Hex, scopes: z.array(Scope).min(1).default(['vitals:read']) }).strict();
+export const StaticToken = z
+  .object({
+    subject: Subject,
+    sha256: Sha256Hex,
+    scopes: z.array(Scope).min(1).default(['vitals:read']),
+    /** When the token stops being accepted (ISO 8601, e.g. "2027-03-01T00:00:00Z"); `vitals token new --expires-in 90d` writes it. */
+    expires: z.iso.datetime({ offset: true, message: 'expected an ISO 8601 time such as "2027-03-01T00:00:00Z"' }).optional(),
+  })
+  .strict();
 
 const isLoopbackUrl = (u: string) => /^https?:\/\/(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?(\/|$)/i.test(u);
 
@@ -114,8 +123,8 @@ export const JwtConfig = z
     /** Leeway for `exp` and `nbf` between our clock and the issuer's. */
     clockSkew: Duration.default(30_000),
     /** Least time between two JWKS fetches caused by unknown `kid`s (bounds what junk tokens can make us fetch). */
-    jwksCooldown: Duration.default(30_000),
-    jwksTimeout: Duration.default(5000),
+    jwksCooldown: TimerDuration.default(30_000),
+    jwksTimeout: TimerDuration.default(5000),
   })
   .strict()
   .superRefine((j, ctx) => {
@@ -136,6 +145,9 @@ export const AuthConfig = z
   .strict()
   .refine((a) => a.tokens.length > 0 || a.jwt !== undefined, { message: 'give `tokens`, `jwt`, or both', path: ['tokens'] });
 
+/** Tools that read history or /proc cost more than a snapshot read. */
+const TOOL_COST_DEFAULTS: Record<string, number> = { diagnose: 10, top_processes: 5, query_history: 2, list_events: 2 };
+
 const HostPattern = z.string().regex(/^(\*|(\*\.)?[a-z0-9.-]+|\[[0-9a-f:.]+\])$/i, 'a host name, "*.example.com", an IP, or "*"');
 const OriginPattern = z.string().regex(/^(\*|https?:\/\/(\*\.)?[a-z0-9.-]+(:\d{1,5})?|https?:\/\/\[[0-9a-f:.]+\](:\d{1,5})?)$/i, 'an origin such as "https://app.example.com" (scheme://host[:port]), or "*"');
 
@@ -149,7 +161,7 @@ export const HttpConfig = z
         max: z.number().int().min(1).max(1_000_000).default(1000),
         /** Per authenticated principal; past it, that principal's least recently used idle session is closed. */
         maxPerPrincipal: z.number().int().min(1).max(1_000_000).default(100),
-        idleTimeout: Duration.default(1_800_000),
+        idleTimeout: TimerDuration.default(1_800_000),
       })
       .strict()
       .default({ max: 1000, maxPerPrincipal: 100, idleTimeout: 1_800_000 }),
@@ -168,7 +180,7 @@ export const HttpConfig = z
     trustProxy: z.union([z.boolean(), z.string().min(1), z.array(z.string().min(1))]).default(false),
     bodyLimit: z.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
     timeouts: z
-      .object({ headers: Duration.default(10_000), request: Duration.default(30_000), keepAlive: Duration.default(5000) })
+      .object({ headers: TimerDuration.default(10_000), request: TimerDuration.default(30_000), keepAlive: TimerDuration.default(5000) })
       .strict()
       .refine((t) => t.request === 0 || t.headers <= t.request, { message: 'the headers must arrive within the request timeout', path: ['headers'] })
       .default({ headers: 10_000, request: 30_000, keepAlive: 5000 }),
@@ -177,15 +189,17 @@ export const HttpConfig = z
         enabled: z.boolean().default(true),
         /** Requests per principal (token subject, else client address) per window. */
         max: z.number().int().min(1).default(600),
-        window: Duration.default(60_000),
+        window: TimerDuration.default(60_000),
         /** Redis URL: replicas share one budget per principal. */
         redis: z.string().regex(/^rediss?:\/\//, 'expected redis://… or rediss://…').optional(),
         keyPrefix: z.string().min(1).max(100).default('mcp-vitals:rl:'),
+        /** What one tools/call of these tools costs against `max` (every other JSON-RPC message costs 1). */
+        toolCost: z.record(z.string().regex(/^[a-z_]{1,64}$/), z.number().int().min(1).max(1000)).default(TOOL_COST_DEFAULTS),
       })
       .strict()
-      .default({ enabled: true, max: 600, window: 60_000, keyPrefix: 'mcp-vitals:rl:' }),
+      .default({ enabled: true, max: 600, window: 60_000, keyPrefix: 'mcp-vitals:rl:', toolCost: TOOL_COST_DEFAULTS }),
     /** On SIGTERM: how long in-flight requests get to finish before connections are cut. */
-    shutdownGrace: Duration.default(10_000),
+    shutdownGrace: TimerDuration.default(10_000),
   })
   .strict();
 
@@ -212,7 +226,7 @@ export const HistoryConfig = z
       .strict()
       .default({}),
     /** PostgreSQL: how often buffered samples are written. */
-    flushInterval: Duration.default(2000),
+    flushInterval: TimerDuration.default(2000),
     /** PostgreSQL: most rows per INSERT. */
     batchSize: z.number().int().min(1).max(100_000).default(5000),
     /** PostgreSQL: samples held while the database is away; beyond this the oldest are dropped (counted and logged). */
@@ -258,12 +272,13 @@ export const Config = z
     /** How many dependency checks may run at once across the daemon. */
     concurrency: z.number().int().min(1).max(10_000).default(32),
     /** Default interval for dependency checks that give neither `every` nor `cron`. */
-    checkInterval: Duration.default(30_000),
+    checkInterval: TimerDuration.default(30_000),
     /** `refresh: true` callers share one run; a new one starts at most this often. */
-    refreshMinInterval: Duration.default(2000),
+    refreshMinInterval: TimerDuration.default(2000),
     events: z.object({ max: z.number().int().min(10).max(1_000_000).default(1000) }).strict().default({ max: 1000 }),
     http: HttpConfig.default(HttpConfig.parse({})),
     history: HistoryConfig.default(HistoryConfig.parse({})),
+    limits: LimitsConfig.default(LIMITS_DEFAULTS),
     /** The fleet tools' sources: a Prometheus-API server and/or an Alertmanager (see config/fleet.ts). */
     fleet: FleetConfig.optional(),
   })
@@ -280,6 +295,7 @@ export type HttpConfig = z.infer<typeof HttpConfig>;
 export type AuthConfig = z.infer<typeof AuthConfig>;
 export type JwtConfig = z.infer<typeof JwtConfig>;
 export type Scope = z.infer<typeof Scope>;
+export type { LimitsConfig } from './limits.js';
 export type ThresholdsConfig = z.infer<typeof ThresholdsConfig>;
 export type Threshold = Config['host']['thresholds']['cpu'];
 export type ToolErrorThreshold = Config['host']['thresholds']['toolErrorRate'];

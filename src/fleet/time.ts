@@ -1,4 +1,5 @@
-import { parseDuration } from '../config/duration.js';
+import { formatDuration, parseDuration } from '../config/duration.js';
+import { countRefusal } from '../shared/refusals.js';
 
 /** A time argument that is none of the accepted forms; the message lists them. */
 export class TimeFormatError extends Error {
@@ -55,6 +56,9 @@ export function parseRange(args: { from?: string | undefined; to?: string | unde
     from = to - ms;
   } else from = to - defaultWindowMs;
   if (from >= to) throw new TimeFormatError(`the window is empty: from ${new Date(from).toISOString()} is not before to ${new Date(to).toISOString()}`);
-  if (to - from > maxWindowMs) throw new TimeFormatError(`the window is longer than ${Math.round(maxWindowMs / 86_400_000)} days; narrow it`);
+  if (to - from > maxWindowMs) {
+    countRefusal('window');
+    throw new TimeFormatError(`the window is longer than the limit of ${formatDuration(maxWindowMs)}; narrow it`);
+  }
   return { from, to };
 }

@@ -55,6 +55,8 @@ interface HashedToken {
   hash: Buffer;
   subject: string;
   scopes: ReadonlySet<Scope>;
+  /** Seconds since the epoch after which the token is refused. */
+  expiresAt?: number;
 }
 
 class KeySourceUnavailable extends Error {}
@@ -69,7 +71,7 @@ export class Authenticator {
 
   constructor(auth: AuthConfig | undefined, metricsTokens: HttpConfig['metricsAuth']['tokens'] = []) {
     this.tokens = [
-      ...(auth?.tokens ?? []).map((t) => ({ hash: Buffer.from(t.sha256, 'hex'), subject: t.subject, scopes: expandScopes(t.scopes) })),
+      ...(auth?.tokens ?? []).map((t) => ({ hash: Buffer.from(t.sha256, 'hex'), subject: t.subject, scopes: expandScopes(t.scopes), ...(t.expires ? { expiresAt: Math.floor(Date.parse(t.expires) / 1000) } : {}) })),
       // Tokens for Prometheus: they open /metrics and nothing else.
       ...metricsTokens.map((t) => ({ hash: Buffer.from(t.sha256, 'hex'), subject: t.subject, scopes: new Set<Scope>(['vitals:metrics']) })),
     ];
@@ -103,7 +105,10 @@ export class Authenticator {
     const token = bearerToken(authorization);
     if (token === undefined) return authorization ? { ok: false, reason: 'invalid', description: 'expected "Authorization: Bearer <token>"' } : { ok: false, reason: 'missing' };
     const staticMatch = this.matchStatic(token);
-    if (staticMatch) return { ok: true, principal: staticMatch };
+    if (staticMatch) {
+      if (staticMatch.expiresAt !== undefined && staticMatch.expiresAt * 1000 <= Date.now()) return { ok: false, reason: 'invalid', description: 'token expired' };
+      return { ok: true, principal: staticMatch };
+    }
     if (this.verifyJwt && token.split('.').length === 3) {
       try {
         return { ok: true, principal: await this.verifyJwt(token) };
@@ -121,7 +126,7 @@ export class Authenticator {
     const presented = createHash('sha256').update(token).digest();
     let found: HashedToken | undefined;
     for (const t of this.tokens) if (timingSafeEqual(presented, t.hash) && !found) found = t;
-    return found ? { subject: found.subject, kind: 'token', scopes: found.scopes } : undefined;
+    return found ? { subject: found.subject, kind: 'token', scopes: found.scopes, ...(found.expiresAt !== undefined ? { expiresAt: found.expiresAt } : {}) } : undefined;
   }
 }
 

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { countRefusal } from '../shared/refusals.js';
 import type { Logger } from '../telemetry/logger.js';
 import { JSONRPC, jsonRpcError, type JsonRpcErrorBody } from './jsonrpc.js';
 
@@ -14,6 +15,8 @@ export interface McpHttpOptions {
   /** Sessions one authenticated principal may hold, so one token cannot use up the cap for everyone. */
   maxSessionsPerOwner?: number;
   idleTimeoutMs: number;
+  /** Messages per JSON-RPC batch, and requests one session may have unanswered at once. */
+  limits?: { batchSize: number; pendingRequests: number };
   log: Logger;
 }
 
@@ -41,7 +44,22 @@ interface Session {
   lastActive: number;
   /** Requests on this session still open (including a GET stream): such a session is never idle. */
   open: number;
+  /** JSON-RPC ids of requests in flight: the SDK routes answers by id, so a reused one would leave a caller hanging. */
+  ids: Set<string>;
 }
+
+/** Ids of the requests (not notifications or responses) in a POST body, keyed so 1 and "1" differ. */
+export function requestIds(body: unknown): string[] {
+  const out: string[] = [];
+  for (const m of Array.isArray(body) ? body : [body]) {
+    if (m === null || typeof m !== 'object') continue;
+    const o = m as { method?: unknown; id?: unknown };
+    if (typeof o.method === 'string' && (typeof o.id === 'string' || typeof o.id === 'number')) out.push(`${typeof o.id}:${o.id}`);
+  }
+  return out;
+}
+
+const showId = (key: string) => key.slice(key.indexOf(':') + 1);
 
 const refuse = (status: number, code: number, message: string, headers?: Record<string, string>): McpRoute => ({ ok: false, status, body: jsonRpcError(code, message), ...(headers ? { headers } : {}) });
 
@@ -72,8 +90,42 @@ export class McpHttp {
     return this.postsInFlight;
   }
 
+  /** A batch over the limit, or ids repeated inside one POST, refused before any session sees it. */
+  private checkBody(call: McpCall, ids: string[]): McpRoute | undefined {
+    const batch = this.options.limits?.batchSize;
+    if (batch !== undefined && Array.isArray(call.body) && call.body.length > batch) {
+      countRefusal('batch_size');
+      return refuse(400, JSONRPC.INVALID_REQUEST, `Invalid Request: batch of ${call.body.length} messages is larger than the limit of ${batch}`);
+    }
+    const dup = ids.find((id, i) => ids.indexOf(id) !== i);
+    if (dup !== undefined) {
+      countRefusal('duplicate_request_id');
+      return refuse(400, JSONRPC.INVALID_REQUEST, `Invalid Request: request id ${showId(dup)} appears twice in one batch`);
+    }
+    return undefined;
+  }
+
+  /** Claims the ids for the session, or says why not (one already in flight, or too many in flight). */
+  private claimIds(session: Session, ids: string[]): McpRoute | undefined {
+    const inUse = ids.find((id) => session.ids.has(id));
+    if (inUse !== undefined) {
+      countRefusal('duplicate_request_id');
+      return refuse(400, JSONRPC.INVALID_REQUEST, `Invalid Request: request id ${showId(inUse)} is already in use by a request in flight in this session`);
+    }
+    const max = this.options.limits?.pendingRequests;
+    if (max !== undefined && session.ids.size + ids.length > max) {
+      countRefusal('pending_requests');
+      return refuse(429, JSONRPC.SERVER_ERROR, `Too many requests in flight in this session (limit ${max}); wait for answers first`, { 'retry-after': '1' });
+    }
+    for (const id of ids) session.ids.add(id);
+    return undefined;
+  }
+
   route(call: McpCall): McpRoute {
     if (this.closing) return refuse(503, JSONRPC.SERVER_ERROR, 'Server shutting down', { 'retry-after': '1', connection: 'close' });
+    const ids = call.method === 'POST' ? requestIds(call.body) : [];
+    const bad = call.method === 'POST' ? this.checkBody(call, ids) : undefined;
+    if (bad) return bad;
     if (this.options.stateless) {
       // Nothing could ever be pushed on a stateless GET stream, and there is no session to DELETE.
       if (call.method !== 'POST') return refuse(405, JSONRPC.SERVER_ERROR, 'Method not allowed: this server is stateless; use POST', { allow: 'POST' });
@@ -83,19 +135,24 @@ export class McpHttp {
       const session = typeof call.sessionId === 'string' ? this.sessions.get(call.sessionId) : undefined;
       // Another principal's session looks exactly like a missing one.
       if (!session || session.owner !== call.owner) return refuse(404, JSONRPC.SESSION_NOT_FOUND, 'Session not found');
-      return { ok: true, run: (req, res) => this.runInSession(session, req, res, call.method === 'POST' ? call.body : undefined, call.method === 'POST') };
+      const busy = this.claimIds(session, ids);
+      if (busy) return busy;
+      return { ok: true, run: (req, res) => this.runInSession(session, req, res, call.method === 'POST' ? call.body : undefined, call.method === 'POST', ids) };
     }
     if (call.method === 'POST' && call.initialize) {
       if (call.owner !== undefined && this.options.maxSessionsPerOwner !== undefined && !this.makeRoomFor(call.owner, this.options.maxSessionsPerOwner)) {
+        countRefusal('sessions_per_principal');
         this.options.log.warn({ max: this.options.maxSessionsPerOwner }, 'MCP session refused: per-principal session limit reached');
         return refuse(503, JSONRPC.SERVER_ERROR, 'Too many sessions for this principal; end some (DELETE /mcp) or try again later', { 'retry-after': '10' });
       }
       if (this.sessions.size >= this.options.maxSessions) {
+        countRefusal('sessions');
         this.options.log.warn({ max: this.options.maxSessions }, 'MCP session refused: session limit reached');
         return refuse(503, JSONRPC.SERVER_ERROR, 'Too many sessions; try again later', { 'retry-after': '10' });
       }
       const session = this.openSession(call.owner);
-      return { ok: true, run: (req, res) => this.runInSession(session, req, res, call.body, true) };
+      for (const id of ids) session.ids.add(id);
+      return { ok: true, run: (req, res) => this.runInSession(session, req, res, call.body, true, ids) };
     }
     return refuse(400, JSONRPC.SERVER_ERROR, 'Bad Request: Mcp-Session-Id header is required');
   }
@@ -121,7 +178,7 @@ export class McpHttp {
     const id = randomUUID();
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: () => id });
     const server = this.options.createServer();
-    const session: Session = { id, server, transport, owner, connected: Promise.resolve(), lastActive: Date.now(), open: 0 };
+    const session: Session = { id, server, transport, owner, connected: Promise.resolve(), lastActive: Date.now(), open: 0, ids: new Set() };
     // Registered before connect, so the SDK chains its own handler after ours.
     transport.onclose = () => {
       if (this.sessions.get(id) === session) this.sessions.delete(id);
@@ -133,11 +190,12 @@ export class McpHttp {
     return session;
   }
 
-  private async runInSession(session: Session, req: McpRequest, res: ServerResponse, body: unknown, post: boolean): Promise<void> {
+  private async runInSession(session: Session, req: McpRequest, res: ServerResponse, body: unknown, post: boolean, ids: string[] = []): Promise<void> {
     session.open++;
     session.lastActive = Date.now();
     if (post) this.postsInFlight++;
     res.once('close', () => {
+      for (const id of ids) session.ids.delete(id);
       session.open--;
       session.lastActive = Date.now();
       if (post) this.postDone();

@@ -1,5 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { createHash } from 'node:crypto';
 import fp from 'fastify-plugin';
+import { countRefusal } from '../shared/refusals.js';
 import type { HttpConfig, Scope } from '../config/schema.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Authenticator, Principal } from './auth.js';
@@ -51,6 +53,8 @@ export interface SecurityOptions {
   metadata: boolean;
   /** `/readyz?verbose` needs `vitals:read` (when `http.auth` is configured). */
   protectVerboseProbes: boolean;
+  /** Invalid tokens one address may present per minute before further invalid ones get 429 (valid ones always pass). */
+  invalidTokensPerMinute?: number;
   log: Logger;
 }
 
@@ -88,20 +92,10 @@ const security: FastifyPluginAsync<SecurityOptions> = async (app, opts) => {
   };
 
   // Refused tokens are counted per client address: the rate limiter only sees authenticated requests, so
-  // without this a client could guess tokens (or make us verify JWTs) without limit.
-  const failures = new Map<string, { count: number; resetAt: number }>();
-  const FAILURE_WINDOW_MS = 60_000;
-  const MAX_FAILURES = 100;
-  const throttled = (ip: string, now: number) => {
-    const f = failures.get(ip);
-    return f !== undefined && f.resetAt > now && f.count >= MAX_FAILURES ? Math.ceil((f.resetAt - now) / 1000) : 0;
-  };
-  const countFailure = (ip: string, now: number) => {
-    if (failures.size > 10_000) for (const [k, v] of failures) if (v.resetAt <= now) failures.delete(k);
-    const f = failures.get(ip);
-    if (!f || f.resetAt <= now) failures.set(ip, { count: 1, resetAt: now + FAILURE_WINDOW_MS });
-    else f.count++;
-  };
+  // without this a client could guess tokens (or make us verify JWTs) without limit. Past the budget an invalid
+  // token gets 429, and one already refused from that address is refused unverified; a valid token is always
+  // checked and let through, so a noisy neighbour behind the same proxy never locks anyone out.
+  const throttle = new InvalidTokenThrottle(opts.invalidTokensPerMinute ?? 100);
 
   app.addHook('onRequest', async (req, reply) => {
     const url = req.routeOptions.url;
@@ -134,16 +128,21 @@ const security: FastifyPluginAsync<SecurityOptions> = async (app, opts) => {
 
     const required: RoutePolicy = verboseProbe ? ['vitals:read'] : policy(url);
     if (required === 'open') return;
-    const now = Date.now();
-    const wait = req.headers.authorization !== undefined ? throttled(req.ip, now) : 0;
-    if (wait > 0) {
+    const authorization = req.headers.authorization;
+    const throttled = (wait: number) => {
+      countRefusal('invalid_tokens');
       warn('throttle', { route: url }, 'request refused: too many invalid tokens from this address');
       reply.header('retry-after', String(wait));
       return refuse(req, reply, 429, 'too_many_requests', 'too many invalid tokens; try again later');
-    }
-    const result = await authenticator.authenticate(req.headers.authorization);
+    };
+    const known = authorization !== undefined ? throttle.knownBad(req.ip, authorization, Date.now()) : 0;
+    if (known > 0) return throttled(known);
+    const result = await authenticator.authenticate(authorization);
     if (!result.ok) {
-      if (result.reason === 'invalid') countFailure(req.ip, now);
+      if (result.reason === 'invalid') {
+        const wait = throttle.failed(req.ip, authorization ?? '', Date.now());
+        if (wait > 0) return throttled(wait);
+      }
       const meta = `resource_metadata=${quote(metadataUrl(req))}`;
       if (result.reason === 'unavailable') {
         warn('jwks', {}, 'cannot verify a bearer token: signing keys unavailable');
@@ -185,3 +184,55 @@ const security: FastifyPluginAsync<SecurityOptions> = async (app, opts) => {
 };
 
 export const securityPlugin = fp(security, { name: 'mcp-vitals-security', fastify: '5.x' });
+
+const WINDOW_MS = 60_000;
+const MAX_TRACKED = 10_000;
+
+/**
+ * Invalid bearer tokens per client address per minute, and which tokens (by fingerprint) each address has
+ * already had refused. Both maps are bounded: expired entries go first, then the oldest.
+ */
+export class InvalidTokenThrottle {
+  private readonly perAddress = new Map<string, { count: number; resetAt: number }>();
+  private readonly refused = new Map<string, number>();
+
+  constructor(private readonly max: number) {}
+
+  private static fingerprint(address: string, authorization: string): string {
+    return `${address}|${createHash('sha256').update(authorization).digest('base64url').slice(0, 22)}`;
+  }
+
+  private over(address: string, now: number): number {
+    const f = this.perAddress.get(address);
+    return f !== undefined && f.resetAt > now && f.count >= this.max ? Math.max(1, Math.ceil((f.resetAt - now) / 1000)) : 0;
+  }
+
+  /** Seconds to wait when this address is over its budget and has already been refused this very token; else 0. */
+  knownBad(address: string, authorization: string, now: number): number {
+    const wait = this.over(address, now);
+    if (!wait) return 0;
+    const until = this.refused.get(InvalidTokenThrottle.fingerprint(address, authorization));
+    return until !== undefined && until > now ? wait : 0;
+  }
+
+  /** Records a refused token; seconds to wait when the address is now over its budget, else 0 (answer 401). */
+  failed(address: string, authorization: string, now: number): number {
+    const wait = this.over(address, now);
+    const f = this.perAddress.get(address);
+    if (!f || f.resetAt <= now) this.perAddress.set(address, { count: 1, resetAt: now + WINDOW_MS });
+    else f.count++;
+    this.refused.set(InvalidTokenThrottle.fingerprint(address, authorization), now + WINDOW_MS);
+    bound(this.perAddress, now, (v) => v.resetAt);
+    bound(this.refused, now, (v) => v);
+    return wait;
+  }
+}
+
+function bound<V>(map: Map<string, V>, now: number, expiry: (v: V) => number): void {
+  if (map.size <= MAX_TRACKED) return;
+  for (const [k, v] of map) if (expiry(v) <= now) map.delete(k);
+  for (const k of map.keys()) {
+    if (map.size <= MAX_TRACKED) break;
+    map.delete(k);
+  }
+}

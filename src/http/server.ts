@@ -1,7 +1,8 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyPluginAsync, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import type { HttpConfig } from '../config/schema.js';
+import type { HttpConfig, LimitsConfig } from '../config/schema.js';
 import { VitalsError } from '../shared/errors.js';
+import { countRefusal } from '../shared/refusals.js';
 import { Authenticator } from './auth.js';
 import { JSONRPC, jsonRpcError } from './jsonrpc.js';
 import { isLoopback, parseListen, type ListenAddress } from './listen.js';
@@ -17,6 +18,8 @@ export interface HttpServerOptions {
   /** Route plugins with their options, registered in order after security and rate limiting. */
   plugins: [FastifyPluginAsync<any>, Record<string, unknown>][];
   insecure: boolean;
+  /** The `limits:` config section (the invalid-token budget applies here). */
+  limits?: Pick<LimitsConfig, 'invalidTokensPerMinute'>;
   /** Called when closing, before connections are cut: finish in-flight work by `deadline` (epoch ms). */
   drain?: (deadline: number) => Promise<void>;
 }
@@ -45,7 +48,10 @@ function errorHandler(log: Logger, bodyLimit: number) {
     if (err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || (status === 400 && err instanceof SyntaxError)) {
       code = JSONRPC.PARSE_ERROR;
       message = 'Parse error: invalid JSON';
-    } else if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') message = `Request body larger than ${humanBytes(bodyLimit)}`;
+    } else if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      countRefusal('body_bytes');
+      message = `Request body larger than ${humanBytes(bodyLimit)}`;
+    }
     else if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') message = 'Unsupported Media Type: Content-Type must be application/json';
     else if (status === 500) code = JSONRPC.INTERNAL_ERROR;
     if (status >= 500) log.error({ err: { message: err.message, code: err.code }, route: req.routeOptions.url }, 'request failed');
@@ -53,6 +59,12 @@ function errorHandler(log: Logger, bodyLimit: number) {
     if (req.routeOptions.url === '/mcp') return reply.send(jsonRpcError(code, message));
     return reply.send({ error: status === 429 ? 'rate_limited' : status >= 500 ? 'internal_error' : 'bad_request', message });
   };
+}
+
+/** How often Node looks for requests past their header or request timeout: a tenth of the shorter one, 100 ms to 1 s. */
+export function checkingInterval(t: HttpConfig['timeouts']): number {
+  const shortest = Math.min(...[t.headers, t.request].filter((ms) => ms > 0));
+  return Number.isFinite(shortest) ? Math.min(1000, Math.max(100, Math.round(shortest / 10))) : 1000;
 }
 
 /** One fastify instance per listen address; security first, then the rate limiter, then routes as plugins. */
@@ -67,6 +79,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimit,
     // Slow clients (slowloris) cannot hold sockets open indefinitely: the whole request must arrive in time.
+    // Node checks those deadlines only every `connectionsCheckingInterval` (30 s by default), so a 10 s header
+    // timeout fired at up to 40 s; checking often enough keeps each within a second of its documented value.
+    http: { connectionsCheckingInterval: checkingInterval(config.timeouts), headersTimeout: config.timeouts.headers, requestTimeout: config.timeouts.request },
     connectionTimeout: 0,
     requestTimeout: config.timeouts.request,
     keepAliveTimeout: config.timeouts.keepAlive,
@@ -94,6 +109,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     authorizationServers: config.auth?.authorizationServers ?? [],
     metadata: config.auth !== undefined,
     protectVerboseProbes: config.auth !== undefined,
+    ...(options.limits ? { invalidTokensPerMinute: options.limits.invalidTokensPerMinute } : {}),
     log: httpLog,
   });
   await app.register(rateLimitPlugin, { config: config.rateLimit, log: httpLog });

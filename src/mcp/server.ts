@@ -5,8 +5,8 @@ import type { History } from '../store/types.js';
 import { observeTransport, wrapTool, type McpTransportObserver, type ToolCallObserver } from './middleware.js';
 import { registerPrompts } from './prompts/index.js';
 import { registerResources } from './resources/index.js';
-import { attachLiveUpdates } from './resources/live.js';
 import type { Fleet } from '../fleet/index.js';
+import { attachLiveUpdates, type SubscriptionBudget } from './resources/live.js';
 import { fleetTools, tools } from './tools/index.js';
 import type { ProcessSource, ToolContext } from './tools/types.js';
 
@@ -24,6 +24,8 @@ export interface McpServerOptions {
   fleet?: Fleet;
   /** Telemetry (spans and mcp.server.* metrics) for every transport this server is connected to. */
   transportObserver?: McpTransportObserver;
+  /** Subscription bounds shared by every server of the daemon (per principal across sessions). */
+  subscriptions?: SubscriptionBudget;
 }
 
 const INSTRUCTIONS =
@@ -62,7 +64,7 @@ export function createMcpServer(options: McpServerOptions): McpServer {
   }
   registerResources(server, options.monitor);
   registerPrompts(server);
-  attachLiveUpdates(server, options.monitor);
+  attachLiveUpdates(server, options.monitor, options.subscriptions);
   const observer = options.transportObserver;
   if (observer) {
     const knownTools = new Set(offered.map((t) => t.name));

@@ -3,7 +3,7 @@ import type { HealthEvent } from '../monitor/schema.js';
 import { Accumulator, alignDown, chooseStep, downsample, emptyBucket, quantileSorted, RESOLUTION_MS, summarize, weightedQuantile, type Bucket } from './aggregate.js';
 import { ProcessSnapshots, RecentEvents } from './recent.js';
 import { unitOf } from './series.js';
-import { UnknownSeriesError, type EventQuery, type History, type HistoryQuery, type HistoryResult, type ProcessSnapshot, type Resolution, type SeriesInfo, type StoreStats } from './types.js';
+import { UnknownSeriesError, validateRange, type EventQuery, type History, type HistoryQuery, type HistoryResult, type ProcessSnapshot, type Resolution, type SeriesInfo, type StoreStats } from './types.js';
 
 export interface Retention {
   raw: number;
@@ -221,6 +221,7 @@ export class MemoryHistory implements History {
   }
 
   async query(q: HistoryQuery): Promise<HistoryResult> {
+    validateRange(q, this.clock());
     const s = this.map.get(q.series);
     if (!s) throw new UnknownSeriesError(q.series, [...this.map.keys()].sort());
     return queryRings(s, q, this.clock(), this.options.retention);
@@ -231,6 +232,7 @@ export class MemoryHistory implements History {
   }
 
   async events(q: EventQuery = {}): Promise<HealthEvent[]> {
+    validateRange({ from: q.sinceMs, to: q.untilMs, limit: q.limit }, this.clock());
     return this.recent.list(q);
   }
 

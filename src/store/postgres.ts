@@ -8,8 +8,10 @@ import { ident, migrate } from './migrations.js';
 import { ProcessSnapshots, RecentEvents } from './recent.js';
 import { unitOf } from './series.js';
 import {
+  InvalidQueryError,
   StoreUnavailableError,
   UnknownSeriesError,
+  validateRange,
   type EventQuery,
   type History,
   type HistoryQuery,
@@ -70,6 +72,19 @@ interface BucketRow {
   sum_tt: number;
   sum_tv: number;
   sum_vv: number;
+}
+
+/**
+ * Whether a PostgreSQL error means the database cannot be reached (then the store is unavailable), as opposed
+ * to one statement being refused (a bad value, a constraint): only the first counts against availability.
+ * Errors without a SQLSTATE are the driver's own (refused, reset, timed out, pool exhausted).
+ */
+export function isConnectionError(e: unknown): boolean {
+  const code = (e as { code?: unknown })?.code;
+  if (typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code)) return true;
+  // 08 connection exception, 53 insufficient resources, 57P admin shutdown / crash / cannot connect now,
+  // 28 authorization (a password changed under us), 3D000 database gone.
+  return /^(08|53|57P|28)/.test(code) || code === '3D000';
 }
 
 const toBucket = (r: BucketRow): Bucket => ({ start: r.start, count: r.count, min: r.min, max: r.max, sum: r.sum, last: r.last, lastT: r.last_t, sumT: r.sum_t, sumTT: r.sum_tt, sumTV: r.sum_tv, sumVV: r.sum_vv });
@@ -260,8 +275,14 @@ export class PostgresHistory implements History {
         this.written += batch.length;
         this.markAvailable();
       } catch (e) {
-        // Back at the front, in order, ahead of whatever was appended meanwhile; then bounded again.
         this.inFlight = 0;
+        if (!isConnectionError(e)) {
+          // PostgreSQL refused this batch itself: retrying it would refuse it forever, and the database is fine.
+          this.drop(batch.length, 'batch rejected by PostgreSQL');
+          this.log.error({ err: this.redact(e), samples: batch.length, events: events.length }, 'history: PostgreSQL rejected a batch; dropped');
+          continue;
+        }
+        // Back at the front, in order, ahead of whatever was appended meanwhile; then bounded again.
         this.buffer = batch.concat(this.buffer);
         this.eventBuffer = events.concat(this.eventBuffer);
         this.bound();
@@ -397,7 +418,15 @@ export class PostgresHistory implements History {
     return !this.available && Date.now() - this.unavailableAt < Math.max(10_000, this.options.flushInterval);
   }
 
+  /** A statement PostgreSQL refused: the query's fault, reported as such, and the store stays available. */
+  private rejected(e: unknown): InvalidQueryError {
+    const err = e as { code?: string; message?: string };
+    this.log.warn({ err: this.redact(e), code: err.code }, 'history: PostgreSQL rejected a query');
+    return new InvalidQueryError(`history query rejected by PostgreSQL (${err.code ?? 'error'}): ${this.redact(e)}`);
+  }
+
   async query(q: HistoryQuery): Promise<HistoryResult> {
+    validateRange(q, this.clock());
     if (this.recentlyUnavailable) throw this.unavailable();
     if (!this.ready) await this.init();
     if (!this.ready) throw this.unavailable();
@@ -414,6 +443,7 @@ export class PostgresHistory implements History {
       return await this.queryTier(id, q);
     } catch (e) {
       if (e instanceof UnknownSeriesError) throw e;
+      if (!isConnectionError(e)) throw this.rejected(e);
       this.markUnavailable(e);
       throw this.unavailable();
     }
@@ -487,13 +517,15 @@ export class PostgresHistory implements History {
         const { rows } = await this.pool.query<{ name: string }>(`SELECT name FROM ${this.s}.series`);
         for (const r of rows) names.add(r.name);
       } catch (e) {
-        this.markUnavailable(e);
+        if (isConnectionError(e)) this.markUnavailable(e);
+        else this.rejected(e);
       }
     }
     return [...names].sort().map((name) => ({ name, unit: unitOf(name) }));
   }
 
   async events(q: EventQuery = {}): Promise<HealthEvent[]> {
+    validateRange({ from: q.sinceMs, to: q.untilMs, limit: q.limit }, this.clock());
     if (!this.ready || this.recentlyUnavailable) return this.recent.list(q);
     try {
       const { rows } = await this.pool.query<{ time: Date; check: string; type: HealthEvent['type']; from_status: string; to_status: string; reason: string }>(
@@ -513,6 +545,7 @@ export class PostgresHistory implements History {
       const all = pending.length ? [...stored, ...pending].sort((a, b) => Date.parse(b.time) - Date.parse(a.time)) : stored;
       return all.slice(0, q.limit ?? Infinity);
     } catch (e) {
+      if (!isConnectionError(e)) throw this.rejected(e);
       this.markUnavailable(e);
       return this.recent.list(q);
     }

@@ -136,3 +136,31 @@ export class UnknownSeriesError extends Error {
 export class StoreUnavailableError extends Error {
   readonly code = 'STORE_UNAVAILABLE';
 }
+
+/** A query no store could answer (a range outside any date, a bad limit): the caller's mistake, never an outage. */
+export class InvalidQueryError extends Error {
+  readonly code = 'INVALID_QUERY';
+}
+
+/** Latest time a query may reach: a day past now is generous for clock skew and still a valid date everywhere. */
+const FUTURE_SLACK_MS = 86_400_000;
+
+/**
+ * Checked before any store touches SQL or loops over buckets: finite times, in order, not before the epoch
+ * and not far in the future; `maxPoints`, `step` and `limit` positive and bounded.
+ */
+export function validateRange(q: { from?: number; to?: number; step?: number; maxPoints?: number; limit?: number }, now: number): void {
+  const bad = (what: string) => {
+    throw new InvalidQueryError(`invalid history query: ${what}`);
+  };
+  for (const [name, t] of [['from', q.from], ['to', q.to]] as const) {
+    if (t === undefined) continue;
+    if (!Number.isFinite(t)) bad(`${name} is not a time`);
+    if (t < 0) bad(`${name} is before 1970`);
+    if (t > now + FUTURE_SLACK_MS) bad(`${name} is in the future`);
+  }
+  if (q.from !== undefined && q.to !== undefined && q.from > q.to) bad('from is after to');
+  if (q.step !== undefined && !(Number.isFinite(q.step) && q.step > 0)) bad('step must be a positive duration');
+  if (q.maxPoints !== undefined && !(Number.isInteger(q.maxPoints) && q.maxPoints >= 1 && q.maxPoints <= 100_000)) bad('maxPoints must be 1..100000');
+  if (q.limit !== undefined && !(Number.isInteger(q.limit) && q.limit >= 1 && q.limit <= 100_000)) bad('limit must be 1..100000');
+}

@@ -76,6 +76,7 @@ export const OBSERVED = [
   spec('vitals.history.samples.written', 'counter', '{sample}', 'Samples written to the history store since start.'),
   spec('vitals.history.samples.dropped', 'counter', '{sample}', 'Samples lost for good: write-behind buffer overflow while PostgreSQL was away, or over the series limit.'),
   spec('vitals.history.store.available', 'gauge', '', '1 while the history store can be written to, else 0 (PostgreSQL unreachable).'),
+  spec('vitals.limit.refusals', 'counter', '{refusal}', 'Requests refused past a bound (limits table in the README), by limit.'),
 ] as const;
 
 /** Instruments recorded as events happen. */
@@ -192,4 +193,9 @@ export function observeHistory(h: HistoryStats, emit: Emit): void {
   emit('vitals.history.samples.written', h.written, store);
   emit('vitals.history.samples.dropped', h.dropped, store);
   emit('vitals.history.store.available', h.available ? 1 : 0, store);
+}
+
+/** Refusals past each bound; every limit is emitted, zero included, so alerts need no absent(). */
+export function observeRefusals(counts: ReadonlyMap<string, number>, emit: Emit): void {
+  for (const [limit, n] of counts) emit('vitals.limit.refusals', n, { limit });
 }

@@ -45,3 +45,13 @@ export function createLogger(options: LoggerOptions): Logger {
     typeof dest === 'number' ? pino.destination({ fd: dest, sync: true }) : (dest as pino.DestinationStream),
   );
 }
+
+/**
+ * Node prints process warnings (TimeoutOverflowWarning, MaxListenersExceededWarning, deprecations) as plain
+ * text on stderr, where every other line is JSON: send them through the logger instead. Process-wide, so
+ * only the daemon's entry point calls it.
+ */
+export function routeProcessWarnings(log: Logger): void {
+  process.removeAllListeners('warning');
+  process.on('warning', (w: Error & { code?: string }) => log.warn({ warning: { name: w.name, ...(w.code ? { code: w.code } : {}), message: w.message } }, `process warning: ${w.name}`));
+}

@@ -4,7 +4,8 @@ import type { Resource } from '@opentelemetry/resources';
 import { MeterProvider, type IMetricReader } from '@opentelemetry/sdk-metrics';
 import type { Logger } from 'pino';
 import type { HealthMonitor, ProbeRunInfo } from '../monitor/health-monitor.js';
-import { OBSERVED, RECORDED, observeHistory, observeSnapshot, type HistoryStats, type InstrumentSpec, type ObservedName } from './catalogue.js';
+import { refusalCounts } from '../shared/refusals.js';
+import { OBSERVED, RECORDED, observeHistory, observeRefusals, observeSnapshot, type HistoryStats, type InstrumentSpec, type ObservedName } from './catalogue.js';
 import { Exposition } from './exposition.js';
 import type { TelemetrySettings } from './settings.js';
 
@@ -75,6 +76,7 @@ export async function createMetrics(o: MetricsOptions): Promise<Metrics> {
     observeSnapshot(o.monitor.snapshot, emit);
     const history = o.historyStats?.();
     if (history) observeHistory(history, emit);
+    observeRefusals(refusalCounts(), emit);
   }, [...observables.values()]);
 
   const checkDuration = histogram(meter, RECORDED.checkDuration);

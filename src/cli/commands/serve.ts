@@ -1,5 +1,6 @@
 import { App } from '../../app.js';
 import { loadConfig } from '../../config/load.js';
+import { routeProcessWarnings } from '../../telemetry/logger.js';
 
 export interface ServeOptions {
   configPath: string | undefined;
@@ -14,6 +15,7 @@ export interface ServeOptions {
 export async function serve(options: ServeOptions): Promise<number> {
   const { config, source } = loadConfig({ path: options.configPath });
   const app = new App({ config, stdio: options.stdio, ...(options.http ? { http: options.http } : {}), ...(options.metricsPort !== undefined ? { metricsPort: options.metricsPort } : {}), ...(options.logLevel ? { logLevel: options.logLevel } : {}) });
+  routeProcessWarnings(app.log);
   app.log.debug({ source: source ?? '(defaults)' }, 'config loaded');
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void app.stop(signal));
   try {

@@ -5,6 +5,8 @@ import type { ServerResponse } from 'node:http';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { HealthMonitor } from '../../monitor/health-monitor.js';
 import type { HealthEvent, Snapshot } from '../../monitor/schema.js';
+import { countRefusal } from '../../shared/refusals.js';
+import { setLongTimeout, type LongTimeout } from '../../shared/timers.js';
 import { diff, toView, type StatusView } from '../status/view.js';
 
 export interface StatusRoutesOptions {
@@ -104,7 +106,14 @@ export const statusRoutes: FastifyPluginAsync<StatusRoutesOptions> = async (app,
 
   app.get('/events', async (req, reply) => {
     const client = req.principal ? `${req.principal.kind}:${req.principal.subject}` : `ip:${req.ip}`;
-    if (live.size >= maxStreams || (perClient.get(client) ?? 0) >= maxPerClient) return reply.code(503).header('retry-after', '5').send({ error: 'too many live streams' });
+    if (live.size >= maxStreams) {
+      countRefusal('event_streams');
+      return reply.code(503).header('retry-after', '5').send({ error: 'too_many_streams', message: `too many live streams (limit ${maxStreams}); try again later` });
+    }
+    if ((perClient.get(client) ?? 0) >= maxPerClient) {
+      countRefusal('event_streams_per_principal');
+      return reply.code(429).header('retry-after', '5').send({ error: 'too_many_streams', message: `too many live streams for this client (limit ${maxPerClient}); close some first` });
+    }
     reply.hijack();
     const res = reply.raw;
     live.add(res);
@@ -112,6 +121,7 @@ export const statusRoutes: FastifyPluginAsync<StatusRoutesOptions> = async (app,
     let closed = false;
     let timer: NodeJS.Timeout | undefined;
     let heartbeat: NodeJS.Timeout | undefined;
+    let expiry: LongTimeout | undefined;
     let pendingEvents: HealthEvent[] = [];
     const onSnapshot = () => {
       timer ??= setTimeout(flush, 250);
@@ -128,6 +138,7 @@ export const statusRoutes: FastifyPluginAsync<StatusRoutesOptions> = async (app,
       opts.monitor.off('event', onEvent);
       if (heartbeat) clearInterval(heartbeat);
       if (timer) clearTimeout(timer);
+      expiry?.clear();
       live.delete(res);
       const n = (perClient.get(client) ?? 1) - 1;
       if (n > 0) perClient.set(client, n);
@@ -168,7 +179,8 @@ export const statusRoutes: FastifyPluginAsync<StatusRoutesOptions> = async (app,
     heartbeat = setInterval(() => !closed && res.write(': keep-alive\n\n'), 15_000);
     // A stream opened with a token that expires ends with it; the page reconnects and authenticates again.
     const expiresAt = req.principal?.expiresAt;
-    if (expiresAt !== undefined) setTimeout(() => res.end(), Math.max(0, expiresAt * 1000 - Date.now())).unref();
+    // A token valid for months must not overflow the timer (which would end the stream at once).
+    if (expiresAt !== undefined) expiry = setLongTimeout(() => res.end(), expiresAt * 1000 - Date.now());
     opts.monitor.on('snapshot', onSnapshot);
     opts.monitor.on('event', onEvent);
   });

@@ -72,7 +72,8 @@ export function registerResources(server: McpServer, monitor: HealthMonitor): vo
         /* not encoded */
       }
       const c = monitor.snapshot.checks[name];
-      if (!c) throw new McpError(ErrorCode.InvalidParams, `unknown check "${name}"; known: ${Object.keys(monitor.snapshot.checks).join(', ')}`);
+      // The name is the client's: echo a bounded piece of it, never a megabyte back.
+      if (!c) throw new McpError(ErrorCode.InvalidParams, `unknown check "${name.length > 100 ? `${name.slice(0, 100)}…` : name}"; known: ${Object.keys(monitor.snapshot.checks).join(', ')}`);
       return json(uri.href, { ...c, events: monitor.events({ check: name, limit: 20 }) });
     },
   );

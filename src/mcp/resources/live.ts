@@ -1,6 +1,9 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { SubscribeRequestSchema, UnsubscribeRequestSchema, type LoggingLevel } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, McpError, SubscribeRequestSchema, UnsubscribeRequestSchema, type LoggingLevel } from '@modelcontextprotocol/sdk/types.js';
+import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import { LIMITS_DEFAULTS, type LimitsConfig } from '../../config/limits.js';
 import type { HealthMonitor } from '../../monitor/health-monitor.js';
+import { countRefusal } from '../../shared/refusals.js';
 import type { CheckStatus, HealthEvent, Snapshot } from '../../monitor/schema.js';
 import { canonicalUri, checkUri, EVENTS_URI, HEALTH_URI } from './index.js';
 
@@ -32,6 +35,42 @@ function join(monitor: HealthMonitor, l: Listener): () => void {
   return () => void set.delete(l);
 }
 
+export type SubscriptionLimits = Pick<LimitsConfig, 'subscriptionsPerSession' | 'subscriptionsPerPrincipal' | 'uriBytes'>;
+
+/**
+ * Subscriptions held per principal across all its sessions, so one token cannot open many sessions to get
+ * around the per-session bound. One per daemon; a session gives its share back when it ends.
+ */
+export class SubscriptionBudget {
+  private readonly held = new Map<string, number>();
+  constructor(readonly limits: SubscriptionLimits = LIMITS_DEFAULTS) {}
+
+  take(principal: string): boolean {
+    const n = this.held.get(principal) ?? 0;
+    if (n >= this.limits.subscriptionsPerPrincipal) return false;
+    this.held.set(principal, n + 1);
+    return true;
+  }
+
+  give(principal: string, count = 1): void {
+    const n = (this.held.get(principal) ?? 0) - count;
+    if (n > 0) this.held.set(principal, n);
+    else this.held.delete(principal);
+  }
+
+  heldBy(principal: string): number {
+    return this.held.get(principal) ?? 0;
+  }
+}
+
+/** Who holds a subscription: the authenticated principal, else everyone unauthenticated on this transport together. */
+function principalOf(extra: unknown): string {
+  const info = (extra as { authInfo?: AuthInfo } | undefined)?.authInfo;
+  return info ? `${String(info.extra?.kind ?? 'token')}:${info.clientId}` : 'anonymous';
+}
+
+const SUBSCRIBABLE = /^vitals:\/\/(health|events|checks\/[^/]+)$/;
+
 /** Notifications for one change go out together, a moment after it, once the snapshot reflects it. */
 const COALESCE_MS = 25;
 
@@ -50,20 +89,44 @@ function levelOf(e: HealthEvent): LoggingLevel {
  *
  * Must be called before the server is connected (capabilities are fixed at connect).
  */
-export function attachLiveUpdates(server: McpServer, monitor: HealthMonitor): { subscriptions: ReadonlySet<string>; detach: () => void } {
+export function attachLiveUpdates(server: McpServer, monitor: HealthMonitor, budget = new SubscriptionBudget()): { subscriptions: ReadonlySet<string>; detach: () => void } {
   const low = server.server;
+  const { limits } = budget;
   const subscriptions = new Set<string>();
+  /** The principal this session's subscriptions are counted against (a session belongs to one). */
+  let owner: string | undefined;
   const pending = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
   let lastStatus: CheckStatus | undefined = monitor.snapshot.status;
 
   low.registerCapabilities({ resources: { subscribe: true, listChanged: true } });
-  low.setRequestHandler(SubscribeRequestSchema, async (req) => {
-    subscriptions.add(canonicalUri(req.params.uri));
+  // Checked before anything is kept: a client chooses these URIs, and each would otherwise be held for the session's life.
+  const validUri = (uri: string): string => {
+    if (Buffer.byteLength(uri) > limits.uriBytes) {
+      countRefusal('uri_bytes');
+      throw new McpError(ErrorCode.InvalidParams, `resource URI longer than the limit of ${limits.uriBytes} bytes`);
+    }
+    const canonical = canonicalUri(uri);
+    if (!SUBSCRIBABLE.test(canonical)) throw new McpError(ErrorCode.InvalidParams, `unknown resource; subscribable: ${HEALTH_URI}, ${EVENTS_URI}, vitals://checks/{name}`);
+    return canonical;
+  };
+  low.setRequestHandler(SubscribeRequestSchema, async (req, extra) => {
+    const uri = validUri(req.params.uri);
+    if (subscriptions.has(uri)) return {};
+    if (subscriptions.size >= limits.subscriptionsPerSession) {
+      countRefusal('subscriptions_per_session');
+      throw new McpError(ErrorCode.InvalidRequest, `too many subscriptions in this session (limit ${limits.subscriptionsPerSession}); unsubscribe from some first`);
+    }
+    owner ??= principalOf(extra);
+    if (!budget.take(owner)) {
+      countRefusal('subscriptions_per_principal');
+      throw new McpError(ErrorCode.InvalidRequest, `too many subscriptions for this principal across its sessions (limit ${limits.subscriptionsPerPrincipal}); unsubscribe or end sessions first`);
+    }
+    subscriptions.add(uri);
     return {};
   });
   low.setRequestHandler(UnsubscribeRequestSchema, async (req) => {
-    subscriptions.delete(canonicalUri(req.params.uri));
+    if (subscriptions.delete(validUri(req.params.uri)) && owner !== undefined) budget.give(owner);
     return {};
   });
 
@@ -100,6 +163,8 @@ export function attachLiveUpdates(server: McpServer, monitor: HealthMonitor): { 
     leave();
     if (timer) clearTimeout(timer);
     timer = undefined;
+    if (owner !== undefined && subscriptions.size) budget.give(owner, subscriptions.size);
+    subscriptions.clear();
   };
   /** A server whose transport went away stops listening, whoever closed it. */
   function live(): boolean {

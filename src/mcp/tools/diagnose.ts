@@ -8,6 +8,7 @@ import { remoteSnapshot } from '../../fleet/remote-snapshot.js';
 import { fleetError, requireFleet } from './fleet-common.js';
 import { parseWindow, requireHistory } from './query-history.js';
 import { defineTool, READ_ONLY, ToolError } from './types.js';
+import { WindowArg } from '../../config/limits.js';
 
 export const Finding = z.object({
   kind: z.enum(['failing', 'warning', 'pending', 'correlated', 'preceded_by', 'resource_change', 'processes', 'disk_full_eta', 'all_clear']),
@@ -243,7 +244,7 @@ export const diagnoseTool = defineTool({
     'filesystem. Every finding carries the figures behind it. Start here for "what is going on?"; then use ' +
     'query_history, list_events and top_processes to dig into a finding. Reads history only; no side effects.',
   input: z.object({
-    window: z.string().default('6h').describe('History to look at for trends and the disk-full ETA: "1h", "6h", "24h".'),
+    window: WindowArg.default('6h').describe('History to look at for trends and the disk-full ETA: "1h", "6h", "24h".'),
     check: z.string().min(1).optional().describe('Only this check (the disk ETA is still reported).'),
     instance: z.string().min(1).max(253).optional().describe('Another host, as fleet_health lists it: the same analysis over its series and status transitions in Prometheus.'),
   }),

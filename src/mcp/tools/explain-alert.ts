@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { formatDuration } from '../../config/duration.js';
+import { WindowArg, WINDOW_MAX_MS } from '../../config/limits.js';
 import { explainAlert, type RuleExplanation } from '../../fleet/explain.js';
 import { parseRange } from '../../fleet/time.js';
 import { fleetError, labelText, relative, requireFleet } from './fleet-common.js';
 import { defineTool, READ_ONLY } from './types.js';
 
-const MAX_WINDOW_MS = 31 * 86_400_000;
 const Labels = z.record(z.string(), z.string());
 const num = (v: number) => +v.toPrecision(4);
 const at = (now: number, iso: string | null) => (iso ? `${iso} (${relative(now, iso)})` : 'unknown');
@@ -37,7 +37,7 @@ export const explainAlertTool = defineTool({
     'annotations. Give the alert name as list_alerts shows it.',
   input: z.object({
     name: z.string().min(1).max(200).describe('Alert name, e.g. "VitalsDependencyDown".'),
-    window: z.string().max(32).default('1h').describe('History to look at back from `to`: "15m", "6h", "7d".'),
+    window: WindowArg.default('1h').describe('History to look at back from `to`: "15m", "6h", "7d".'),
     from: z.string().max(64).optional().describe('Start instead of window: ISO-8601, Unix seconds, "now-6h" or "-30m".'),
     to: z.string().max(64).optional().describe('End of the window (default now), same forms.'),
     instance: z.string().min(1).max(253).optional().describe('Only this instance.'),
@@ -79,7 +79,7 @@ export const explainAlertTool = defineTool({
     const f = requireFleet(fleet);
     try {
       const now = Date.now();
-      const { from, to } = parseRange(args, now, 3_600_000, MAX_WINDOW_MS);
+      const { from, to } = parseRange(args, now, 3_600_000, WINDOW_MAX_MS);
       const x = await explainAlert(f, args.name, { from, to, limit: args.instance ? 200 : args.limit });
       if (args.instance) {
         const mine = <T extends { labels: Record<string, string> }>(l: T[]) => l.filter((v) => v.labels.instance === args.instance).slice(0, args.limit);

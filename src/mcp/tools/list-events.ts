@@ -3,6 +3,7 @@ import { formatDuration } from '../../config/duration.js';
 import { HealthEvent } from '../../monitor/schema.js';
 import { parseWindow } from './query-history.js';
 import { defineTool, READ_ONLY } from './types.js';
+import { WindowArg } from '../../config/limits.js';
 
 export const listEventsTool = defineTool({
   name: 'list_events',
@@ -13,7 +14,7 @@ export const listEventsTool = defineTool({
     '`check` or `type`. Use it to see when a problem began and what happened just before. Reads recorded events only ' +
     '(kept across restarts with the postgres history store).',
   input: z.object({
-    window: z.string().default('24h').describe('How far back from now: "1h", "24h", "7d".'),
+    window: WindowArg.default('24h').describe('How far back from now: "1h", "24h", "7d".'),
     check: z.string().min(1).optional().describe('Only events of this check.'),
     type: z.enum(['status', 'breaker']).optional().describe('Only status transitions, or only breaker changes.'),
     limit: z.number().int().min(1).max(500).default(50),

@@ -2,9 +2,10 @@ import { z } from 'zod';
 import { formatDuration, parseDuration } from '../../config/duration.js';
 import { HealthEvent } from '../../monitor/schema.js';
 import { FAMILIES, formatSeriesValue, formatTrend, seriesName } from '../../store/series.js';
-import { Resolution, SeriesPoint, SeriesSummary, StoreUnavailableError, UnknownSeriesError, type History } from '../../store/types.js';
+import { InvalidQueryError, Resolution, SeriesPoint, SeriesSummary, StoreUnavailableError, UnknownSeriesError, type History } from '../../store/types.js';
 import { asToolError, requireFleet } from './fleet-common.js';
 import { defineTool, READ_ONLY, ToolError } from './types.js';
+import { WindowArg } from '../../config/limits.js';
 
 const MAX_POINTS = 120;
 const RESOLUTION_WORDS: Record<Resolution, string> = { raw: 'raw samples', '1m': '1-minute aggregates', '15m': '15-minute aggregates' };
@@ -31,6 +32,7 @@ export function historyError(e: unknown): never {
     );
   }
   if (e instanceof StoreUnavailableError) throw new ToolError(e.message, 'STORE_UNAVAILABLE');
+  if (e instanceof InvalidQueryError) throw new ToolError(e.message, 'INVALID_ARGUMENT');
   throw e;
 }
 
@@ -48,7 +50,7 @@ export const queryHistoryTool = defineTool({
   input: z.object({
     series: z.string().min(1).optional().describe('A series name, e.g. "cpu.utilization" or "disk.utilization:/".'),
     check: z.string().min(1).optional().describe('A check name (as health_check lists them), instead of `series`.'),
-    window: z.string().default('1h').describe('How far back from now: "15m", "6h", "24h", "7d".'),
+    window: WindowArg.default('1h').describe('How far back from now: "15m", "6h", "24h", "7d".'),
     step: z.string().optional().describe('Spacing of the points, e.g. "5m"; raised when it would give more than 120 points.'),
     instance: z.string().min(1).max(253).optional().describe('Another host, as fleet_health lists it: the same series read from Prometheus instead of the local store.'),
   }),

@@ -7,8 +7,6 @@ import { certificateValues, certVerdict, describeError, elapsedSeconds, loadCa }
 
 type HttpConfig = InstanceConfig<'http'>;
 
-const MAX_BODY = 1 << 20;
-
 /** Scheme, host and path only: query strings and userinfo often carry tokens. */
 export function describe(c: HttpConfig): string {
   const u = new URL(c.url!);
@@ -50,19 +48,21 @@ interface Exchange {
   cert: Record<string, number>;
 }
 
-/** Headers that carry credentials: never sent on to another origin after a redirect, as browsers do. */
-const CREDENTIAL_HEADER = /^(authorization|proxy-authorization|cookie)$/i;
-
 interface Hop {
   method: string;
   headers: Record<string, string>;
   body: string | undefined;
 }
 
-/** The request a redirect leads to: 303 (and 301/302 after POST) turn into a body-less GET, per fetch. */
-export function nextHop(prev: Hop, status: number, from: URL, to: URL): Hop {
+/**
+ * The request a redirect leads to: 303 (and 301/302 after POST) turn into a body-less GET, per fetch. On a hop
+ * to another origin every configured header is dropped (an `X-Api-Key` is as secret as `Authorization`), except
+ * those `forward` names (`true`: all of them).
+ */
+export function nextHop(prev: Hop, status: number, from: URL, to: URL, forward: boolean | readonly string[] = false): Hop {
   const toGet = (status === 303 && prev.method !== 'HEAD') || ((status === 301 || status === 302) && prev.method === 'POST');
-  const headers = from.origin === to.origin ? prev.headers : Object.fromEntries(Object.entries(prev.headers).filter(([k]) => !CREDENTIAL_HEADER.test(k)));
+  const keep = forward === true ? () => true : (k: string) => forward !== false && forward.some((f) => f.toLowerCase() === k.toLowerCase());
+  const headers = from.origin === to.origin ? prev.headers : Object.fromEntries(Object.entries(prev.headers).filter(([k]) => keep(k)));
   return toGet ? { method: 'GET', headers, body: undefined } : { ...prev, headers };
 }
 
@@ -85,7 +85,8 @@ function exchange(url: URL, c: HttpConfig, hop: Hop, ca: string | undefined, sig
       let size = 0;
       res.on('data', (chunk: Buffer) => {
         size += chunk.length;
-        if (size <= MAX_BODY) chunks.push(chunk);
+        if (size <= c.maxBodyBytes) chunks.push(chunk);
+        else if (size - chunk.length < c.maxBodyBytes) chunks.push(chunk.subarray(0, c.maxBodyBytes - (size - chunk.length)));
       });
       res.on('end', () => resolve({ res, body: Buffer.concat(chunks).toString('utf8'), timings, cert }));
       res.on('error', reject);
@@ -127,7 +128,7 @@ export function create(c: HttpConfig): Probe<Observation> {
           redirects++;
           const next = new URL(ex.res.headers.location, url);
           if (next.protocol !== 'http:' && next.protocol !== 'https:') return { ok: false, values: { responseTimeSeconds: elapsedSeconds(started), redirects }, error: `redirect to unsupported scheme ${next.protocol}` };
-          hop = nextHop(hop, ex.res.statusCode, url, next);
+          hop = nextHop(hop, ex.res.statusCode, url, next, c.forwardHeadersOnRedirect);
           url = next;
           ex = await exchange(url, c, hop, ca, signal);
         }

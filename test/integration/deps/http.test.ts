@@ -97,11 +97,14 @@ describe('http conditions (pure)', () => {
     expect(jsonPath(doc, '$.a.x')).toEqual({ found: false });
     expect(jsonPath(doc, '$.a.b[5].c')).toEqual({ found: false });
   });
-  it('a redirect to another origin drops credentials; 303 and POST+302 become GET', () => {
-    const hop = { method: 'POST', headers: { Authorization: 'Bearer t', Cookie: 'c=1', 'X-Trace': '1' }, body: '{}' };
+  it('a redirect to another origin drops every configured header unless told to forward it; 303 and POST+302 become GET', () => {
+    const hop = { method: 'POST', headers: { Authorization: 'Bearer t', Cookie: 'c=1', 'X-Api-Key': 'k', 'X-Trace': '1' }, body: '{}' };
     const a = new URL('http://a.test/x');
     expect(nextHop(hop, 307, a, new URL('http://a.test/y'))).toEqual(hop);
-    expect(nextHop(hop, 307, a, new URL('http://b.test/y'))).toEqual({ ...hop, headers: { 'X-Trace': '1' } });
+    expect(nextHop(hop, 307, a, new URL('http://b.test/y'))).toEqual({ ...hop, headers: {} });
+    expect(nextHop(hop, 307, a, new URL('http://a.test:8080/y')).headers).toEqual({});
+    expect(nextHop(hop, 307, a, new URL('http://b.test/y'), ['x-trace']).headers).toEqual({ 'X-Trace': '1' });
+    expect(nextHop(hop, 307, a, new URL('http://b.test/y'), true).headers).toEqual(hop.headers);
     expect(nextHop(hop, 303, a, new URL('http://a.test/y'))).toEqual({ method: 'GET', headers: hop.headers, body: undefined });
     expect(nextHop(hop, 302, a, new URL('http://a.test/y')).method).toBe('GET');
     expect(nextHop({ ...hop, method: 'PUT' }, 302, a, new URL('http://a.test/y')).method).toBe('PUT');

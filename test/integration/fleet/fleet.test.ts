@@ -197,6 +197,12 @@ fleet:
     const bad = await call(clientB, 'explain_alert', { name: 'VitalsDown', from: '2023-13-45' });
     expect(bad.isError).toBe(true);
     expect(bad.text).toMatch(/invalid time "2023-13-45"/);
+    // Past the bounds: a window over the limit, a limit over its maximum, an overlong name.
+    const long = await call(clientB, 'explain_alert', { name: 'VitalsDown', from: '2020-01-01T00:00:00Z' });
+    expect(long.isError).toBe(true);
+    expect(long.text).toMatch(/longer than the limit of 366d/);
+    expect((await call(clientB, 'fleet_health', { limit: 1000 })).isError).toBe(true);
+    expect((await call(clientB, 'list_alerts', { name: 'x'.repeat(201) })).isError).toBe(true);
   });
 
   it('query_history {instance} matches the host’s own store within sampling error', async () => {

@@ -1,8 +1,8 @@
 import pg from 'pg';
-import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PostgresHistory } from '../../../src/store/postgres.js';
 import { FaultProxy } from '../../support/fault-proxy.js';
+import { testHistoryOptions } from '../../support/pg-history.js';
 
 const SCHEMA = `vitals_hang_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
 const admin = new pg.Pool({ connectionString: 'postgres://postgres@127.0.0.1:5432/test', max: 1 });
@@ -14,19 +14,7 @@ afterAll(async () => {
 describe('PostgreSQL history store behind a black hole', () => {
   it('answers readers at once while unreachable, and shutdown keeps to its grace period, counting what it loses', async () => {
     const proxy = await FaultProxy.start({ host: '127.0.0.1', port: 5432 });
-    const h = new PostgresHistory({
-      url: `postgres://postgres@127.0.0.1:${proxy.port}/test`,
-      schema: SCHEMA,
-      retention: { raw: 3_600_000, minute: 86_400_000, quarter: 604_800_000, events: 604_800_000 },
-      flushInterval: 200,
-      batchSize: 1000,
-      bufferMax: 10_000,
-      maxSeries: 100,
-      jobs: { downsample: '* * * * *', retention: '*/10 * * * *' },
-      eventsMax: 100,
-      log: pino({ level: 'silent' }),
-      scheduleJobs: false,
-    });
+    const h = new PostgresHistory(testHistoryOptions({ url: `postgres://postgres@127.0.0.1:${proxy.port}/test`, schema: SCHEMA }));
     try {
       await h.start();
       h.append(Date.now(), [['cpu.utilization', 0.5]]);

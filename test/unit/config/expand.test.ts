@@ -16,6 +16,7 @@ describe('expandString', () => {
   });
   it('leaves a lone $ alone', () => expect(expandString('a$b', env)).toBe('a$b'));
   it('throws naming the missing variable', () => expect(() => expandString('${MISSING}', env)).toThrow(/MISSING is not set/));
+  it('names every missing variable of one string, once each', () => expect(() => expandString('${A1}:${B2}@${HOST}/${A1}', env)).toThrow(/variables A1, B2 are not set/));
 });
 
 describe('expandTree', () => {

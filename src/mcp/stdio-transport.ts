@@ -1,0 +1,226 @@
+import type { Readable, Writable } from 'node:stream';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { JSONRPCMessageSchema, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { countRefusal } from '../shared/refusals.js';
+import type { Logger } from '../telemetry/logger.js';
+
+export interface BoundedStdioOptions {
+  /** Longest line (one JSON-RPC message) kept, in bytes; a longer one is answered -32600 and dropped. */
+  maxLineBytes: number;
+  /** Requests the client may have unanswered at once; past it a request is refused at once. */
+  maxPending: number;
+  log: Logger;
+  stdin?: Readable;
+  stdout?: Writable;
+  /** Output bytes queued for a client that is not reading, past which notifications are dropped (responses never are). */
+  maxQueuedBytes?: number;
+  /** Called once when stdin ends or closes, or stdout breaks: the client is gone. */
+  onEnd?: () => void;
+}
+
+type Id = string | number;
+const key = (id: Id) => `${typeof id}:${id}`;
+
+/** Bytes of an oversized line kept to look for its id, so the client's request gets its error and does not hang. */
+const PREFIX_BYTES = 1024;
+
+/**
+ * The request id of a message from its first bytes, when it comes among the top-level keys before anything
+ * nested (as `{"jsonrpc":"2.0","id":7,"method":…,"params":{…}}` does); null otherwise.
+ */
+export function leadingId(prefix: string): Id | null {
+  const m = /^\s*\{(?:[^{}[\]]*?,)?\s*"id"\s*:\s*("(?:[^"\\]|\\.){0,256}"|-?\d{1,15})\s*[,}]/.exec(prefix);
+  if (!m) return null;
+  try {
+    return JSON.parse(m[1]!) as Id;
+  } catch {
+    return null;
+  }
+}
+
+const errorLine = (id: Id | null, code: number, message: string) => `${JSON.stringify({ jsonrpc: '2.0', id, error: { code, message } })}\n`;
+
+/**
+ * MCP over stdin/stdout, bounded. The SDK's own stdio transport closes itself when a line passes 10 MiB and
+ * pauses stdin, leaving a daemon that answers nothing and never sees EOF; it also adds a 'drain' listener per
+ * blocked write. Here an oversized line is dropped as it streams in (never buffered) and answered -32600,
+ * unparseable JSON gets -32700, every later line is served, stdin is never paused (EOF always ends the
+ * daemon), one 'drain' wait is shared by all writes, and the client's unanswered requests are capped.
+ */
+export class BoundedStdioTransport implements Transport {
+  onmessage?: Transport['onmessage'];
+  onerror?: Transport['onerror'];
+  onclose?: Transport['onclose'];
+
+  private readonly stdin: Readable;
+  private readonly stdout: Writable;
+  private chunks: Buffer[] = [];
+  private size = 0;
+  /** Set while the rest of an oversized line is skipped: its first bytes (for the id) and how long it was. */
+  private oversized: { prefix: string; bytes: number } | undefined;
+  private readonly pending = new Set<string>();
+  private drained: Promise<void> | undefined;
+  private closed = false;
+  private ended = false;
+
+  constructor(private readonly options: BoundedStdioOptions) {
+    this.stdin = options.stdin ?? process.stdin;
+    this.stdout = options.stdout ?? process.stdout;
+  }
+
+  /** Requests received and not answered yet. */
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  async start(): Promise<void> {
+    this.stdin.on('data', this.onData);
+    this.stdin.once('end', this.onInputEnd);
+    this.stdin.once('close', this.onInputEnd);
+    this.stdin.on('error', this.onStreamError);
+    this.stdout.on('error', this.onOutputError);
+  }
+
+  private readonly onData = (chunk: Buffer | string) => {
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    let start = 0;
+    for (let nl = buf.indexOf(10, start); nl !== -1; nl = buf.indexOf(10, start)) {
+      this.append(buf.subarray(start, nl));
+      start = nl + 1;
+      this.endLine();
+    }
+    if (start < buf.length) this.append(buf.subarray(start));
+  };
+
+  private append(piece: Buffer): void {
+    if (piece.length === 0) return;
+    if (this.oversized) {
+      this.oversized.bytes += piece.length;
+      return;
+    }
+    if (this.size + piece.length > this.options.maxLineBytes) {
+      const head = Buffer.concat([...this.chunks, piece.subarray(0, PREFIX_BYTES)]).subarray(0, PREFIX_BYTES);
+      this.oversized = { prefix: head.toString('utf8'), bytes: this.size + piece.length };
+      this.chunks = [];
+      this.size = 0;
+      return;
+    }
+    this.chunks.push(piece);
+    this.size += piece.length;
+  }
+
+  private endLine(): void {
+    const over = this.oversized;
+    if (over) {
+      this.oversized = undefined;
+      countRefusal('message_bytes');
+      const id = leadingId(over.prefix);
+      this.options.log.warn({ bytes: over.bytes, max: this.options.maxLineBytes, id }, 'stdio: message larger than limits.messageBytes dropped');
+      this.write(errorLine(id, -32600, `Invalid Request: message of ${over.bytes} bytes is larger than the limit of ${this.options.maxLineBytes} bytes`));
+      return;
+    }
+    const line = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
+    this.chunks = [];
+    this.size = 0;
+    const text = line.toString('utf8').replace(/\r$/, '');
+    if (text.trim() === '') return;
+    this.handleLine(text);
+  }
+
+  private handleLine(text: string): void {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch {
+      this.write(errorLine(null, -32700, 'Parse error: invalid JSON'));
+      return;
+    }
+    const parsed = JSONRPCMessageSchema.safeParse(raw);
+    const rawId = raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? (raw as { id?: unknown }).id : undefined;
+    const id: Id | null = typeof rawId === 'string' || (typeof rawId === 'number' && Number.isFinite(rawId)) ? rawId : null;
+    if (!parsed.success) {
+      this.write(errorLine(id, -32600, Array.isArray(raw) ? 'Invalid Request: batches are not accepted over stdio' : 'Invalid Request: not a JSON-RPC 2.0 message'));
+      return;
+    }
+    const message = parsed.data;
+    if ('method' in message && 'id' in message) {
+      const k = key(message.id);
+      if (this.pending.has(k)) {
+        countRefusal('duplicate_request_id');
+        this.write(errorLine(message.id, -32600, `Invalid Request: request id ${JSON.stringify(message.id)} is already in use by a request in flight`));
+        return;
+      }
+      if (this.pending.size >= this.options.maxPending) {
+        countRefusal('pending_requests');
+        this.write(errorLine(message.id, -32000, `Too many requests in flight (limit ${this.options.maxPending}); wait for answers first`));
+        return;
+      }
+      this.pending.add(k);
+    } else if ('method' in message && message.method === 'notifications/cancelled') {
+      // A cancelled request is never answered: forget it, or it would hold a pending slot for good.
+      const requestId = (message.params as { requestId?: unknown } | undefined)?.requestId;
+      if (typeof requestId === 'string' || typeof requestId === 'number') this.pending.delete(key(requestId));
+    }
+    try {
+      this.onmessage?.(message);
+    } catch (e) {
+      this.onerror?.(e as Error);
+    }
+  }
+
+  async send(message: JSONRPCMessage): Promise<void> {
+    if (this.closed) return;
+    const id = (message as { id?: Id }).id;
+    const isResponse = id !== undefined && !('method' in message);
+    if (isResponse) this.pending.delete(key(id));
+    // A client that stopped reading loses notifications, never answers (those are bounded by maxPending).
+    const maxQueued = this.options.maxQueuedBytes ?? 16 * 1024 * 1024;
+    if (id === undefined && this.stdout.writableLength > maxQueued) return;
+    if (this.write(`${JSON.stringify(message)}\n`)) return;
+    await this.whenDrained();
+  }
+
+  private write(line: string): boolean {
+    if (this.closed || this.stdout.destroyed) return true;
+    return this.stdout.write(line);
+  }
+
+  private whenDrained(): Promise<void> {
+    this.drained ??= new Promise<void>((resolve) => {
+      const done = () => {
+        this.stdout.off('drain', done);
+        this.stdout.off('close', done);
+        this.drained = undefined;
+        resolve();
+      };
+      this.stdout.on('drain', done);
+      this.stdout.on('close', done);
+    });
+    return this.drained;
+  }
+
+  private readonly onStreamError = (e: Error) => this.onerror?.(e);
+
+  private readonly onOutputError = (e: Error) => {
+    // EPIPE: the client closed our stdout; nobody is left to answer.
+    this.options.log.debug({ err: { message: e.message } }, 'stdio: stdout closed by the client');
+    this.onInputEnd();
+  };
+
+  private readonly onInputEnd = () => {
+    if (this.ended) return;
+    this.ended = true;
+    this.options.onEnd?.();
+  };
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.stdin.off('data', this.onData);
+    // Never paused: EOF must still reach the 'end' listeners so the process can exit.
+    this.stdin.resume();
+    this.chunks = [];
+    this.pending.clear();
+    this.onclose?.();
+  }
+}
