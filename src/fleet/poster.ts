@@ -50,7 +50,7 @@ export class AlertPoster {
 
   start(): void {
     // Checks already bad when posting starts are alerts too.
-    for (const c of Object.values(this.monitor.snapshot.checks)) if (c.status !== 'pass') this.transition(c.name, c.status, c.output, c.since, c);
+    for (const c of Object.values(this.monitor.snapshot.checks)) if (c.status === 'warn' || c.status === 'fail') this.transition(c.name, c.status, c.output, c.since, c);
     this.monitor.on('event', this.onEvent);
     this.timer = setInterval(() => void this.flush(), this.config.resendInterval);
     this.timer.unref();

@@ -1,4 +1,4 @@
-import type { CheckState, CheckStatus, HealthEvent } from '../monitor/schema.js';
+import { worst, type CheckState, type CheckStatus, type HealthEvent } from '../monitor/schema.js';
 import { promString, type PrometheusClient } from './prometheus.js';
 import { unknownInstance } from './series.js';
 
@@ -70,7 +70,7 @@ export async function remoteSnapshot(prom: PrometheusClient, instance: string, e
   return {
     instance,
     hostname: info[0]?.metric.host_name ?? instance,
-    status: ov !== undefined ? statusOf(ov) : Object.values(checks).reduce<CheckStatus>((w, c) => (STATUS.indexOf(c.status) > STATUS.indexOf(w) ? c.status : w), 'pass'),
+    status: ov !== undefined ? statusOf(ov) : Object.values(checks).reduce<CheckStatus>((w, c) => (c.status !== 'pending' ? worst(w, c.status) : w), 'pass'),
     time,
     checks,
   };

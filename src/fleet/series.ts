@@ -133,11 +133,15 @@ export class RemoteHistory implements Pick<History, 'query' | 'series' | 'events
     const byStat = new Map(rangeRows.map((r) => [r.metric.stat!, new Map(r.values.map(([t, v]) => [Math.round(t * 1000), Number(v)]))]));
     const points: SeriesPoint[] = [];
     let lastSampleTime = -Infinity;
+    let firstSampleTime = Infinity;
     for (const [t, count] of byStat.get('count') ?? []) {
       if (!(count > 0)) continue;
       const start = t - stepMs;
       points.push({ time: new Date(start).toISOString(), min: byStat.get('min')?.get(t) ?? NaN, avg: byStat.get('avg')?.get(t) ?? NaN, max: byStat.get('max')?.get(t) ?? NaN, count: Math.round(count) });
-      lastSampleTime = Math.max(lastSampleTime, Math.min(q.to, (byStat.get('time')?.get(t) ?? 0) * 1000 || t));
+      const newest = Math.min(q.to, (byStat.get('time')?.get(t) ?? 0) * 1000 || t);
+      lastSampleTime = Math.max(lastSampleTime, newest);
+      // The first sample is no later than the newest one of the first step that has any (a span never overstated).
+      firstSampleTime = Math.min(firstSampleTime, newest);
     }
     points.sort((a, b) => Date.parse(a.time) - Date.parse(b.time));
     const count = stat.get('count') ?? 0;
@@ -167,6 +171,7 @@ export class RemoteHistory implements Pick<History, 'query' | 'series' | 'events
               p95Estimated: !e.selector,
               max: stat.get('max')!,
               last: stat.get('last')!,
+              firstTime: new Date(Number.isFinite(firstSampleTime) ? firstSampleTime : lastTime).toISOString(),
               lastTime: new Date(lastTime).toISOString(),
               trendPerHour: trend !== undefined && Number.isFinite(trend) && count >= 2 ? trend : null,
             }

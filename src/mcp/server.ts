@@ -2,11 +2,13 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import type { HealthMonitor } from '../monitor/health-monitor.js';
 import type { History } from '../store/types.js';
-import { observeTransport, wrapTool, type McpTransportObserver, type ToolCallObserver } from './middleware.js';
+import { CallToolRequestSchema, ListToolsRequestSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import { observeTransport, toolCallHandler, type McpTransportObserver, type ToolCallObserver } from './middleware.js';
 import { registerPrompts } from './prompts/index.js';
 import { registerResources } from './resources/index.js';
 import type { Fleet } from '../fleet/index.js';
 import { attachLiveUpdates, type SubscriptionBudget } from './resources/live.js';
+import { toolList } from './tool-list.js';
 import { fleetTools, tools } from './tools/index.js';
 import type { ProcessSource, ToolContext } from './tools/types.js';
 
@@ -34,7 +36,9 @@ const INSTRUCTIONS =
   'raw figures in base units; check_dependencies for databases, caches and endpoints. Every answer comes from ' +
   'the latest scheduled sample, so calls are cheap. To look back: diagnose explains what is wrong, since when and ' +
   'what changed before; query_history and list_events show how a metric or check behaved; top_processes shows who ' +
-  'uses CPU or memory now. Subscribe to vitals://health or vitals://checks/{name} to hear of status changes.';
+  'uses CPU or memory now. Values in structured content are in base units (bytes, seconds, ratios 0..1; times ISO ' +
+  'UTC); a status is pass, warn, fail, or pending (no result yet). Subscribe to vitals://health or ' +
+  'vitals://checks/{name} to hear of status changes.';
 
 const FLEET_INSTRUCTIONS =
   ' For other hosts: fleet_health lists every mcp-vitals instance Prometheus scrapes, worst first; query_history and diagnose ' +
@@ -45,6 +49,8 @@ const FLEET_INSTRUCTIONS =
  * builds a fresh Ajv per McpServer, which was the largest cost of a stateless HTTP request and of each session.
  */
 let validator: AjvJsonSchemaValidator | undefined;
+/** tools/list answers, built once per set of tools offered. */
+const listed = new Map<string, Tool[]>();
 
 /** One McpServer with every tool registered; transports are connected by the caller. */
 export function createMcpServer(options: McpServerOptions): McpServer {
@@ -54,16 +60,17 @@ export function createMcpServer(options: McpServerOptions): McpServer {
     const scopes = options.scopesFor?.(extra);
     return { monitor: options.monitor, ...(options.history ? { history: options.history } : {}), ...(options.processes ? { processes: options.processes } : {}), ...(options.fleet ? { fleet: options.fleet } : {}), ...(scopes ? { scopes } : {}) };
   };
+  // tools/list and tools/call are answered by our own handlers: the list is built once (per set of tools:
+  // the fleet tools only where a source is configured) and kept small, and every call is classified and
+  // counted, including those the SDK would refuse before any tool ran.
   const offered = [...tools, ...fleetTools(options.fleet)];
-  for (const def of offered) {
-    server.registerTool(
-      def.name,
-      { title: def.title, description: def.description, inputSchema: def.input, outputSchema: def.output, annotations: def.annotations },
-      wrapTool(def, options.monitor, ctxFor, options.observers ?? []) as never,
-    );
-  }
+  const key = offered.map((t) => t.name).join(',');
+  const list = listed.get(key) ?? listed.set(key, toolList(offered)).get(key)!;
+  server.server.registerCapabilities({ tools: { listChanged: false } });
+  server.server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: list }));
+  server.server.setRequestHandler(CallToolRequestSchema, toolCallHandler(offered, options.monitor, ctxFor, options.observers ?? []) as never);
   registerResources(server, options.monitor);
-  registerPrompts(server);
+  registerPrompts(server, options.monitor);
   attachLiveUpdates(server, options.monitor, options.subscriptions);
   const observer = options.transportObserver;
   if (observer) {

@@ -9,8 +9,11 @@ import { canonicalUri, checkUri, EVENTS_URI, HEALTH_URI } from './index.js';
 
 interface Listener {
   onEvent(e: HealthEvent): void;
-  onSnapshot(s: Snapshot): void;
+  /** `names`: the snapshot's check names, one string, computed once for every listener. */
+  onSnapshot(s: Snapshot, names: string): void;
 }
+
+const namesOf = (s: Snapshot) => Object.keys(s.checks).sort().join('\n');
 
 /**
  * One pair of monitor listeners fanning out to every connected server: a daemon serving many HTTP sessions
@@ -28,7 +31,9 @@ function join(monitor: HealthMonitor, l: Listener): () => void {
       for (const m of members) m.onEvent(e);
     });
     monitor.on('snapshot', (s) => {
-      for (const m of members) m.onSnapshot(s);
+      if (!members.size) return;
+      const names = namesOf(s);
+      for (const m of members) m.onSnapshot(s, names);
     });
   }
   set.add(l);
@@ -153,10 +158,17 @@ export function attachLiveUpdates(server: McpServer, monitor: HealthMonitor, bud
     const data = { message: `${e.check} ${e.type === 'breaker' ? 'breaker ' : ''}${e.from} → ${e.to}: ${e.reason}`, ...e };
     void server.sendLoggingMessage({ level: levelOf(e), logger: 'mcp-vitals', data }, low.transport?.sessionId).catch(() => {});
   };
-  const onSnapshot = (s: Snapshot) => {
+  // The check resources are listed from the snapshot: host checks appear with the first sample, disks come
+  // and go with mounts. Clients are told when that set changes, as the listChanged capability promises.
+  let names = namesOf(monitor.snapshot);
+  const onSnapshot = (s: Snapshot, next: string) => {
     if (!live()) return;
     if (s.status !== lastStatus) mark(HEALTH_URI);
     lastStatus = s.status;
+    if (next !== names) {
+      names = next;
+      void low.sendResourceListChanged().catch(() => {});
+    }
   };
   const leave = join(monitor, { onEvent, onSnapshot });
   const detach = () => {

@@ -177,14 +177,15 @@ fleet:
     const remote = await call(clientB, 'diagnose', { instance: target(a), window: '10m' });
     const local = await call(clientA, 'diagnose', { window: '10m' });
     expect(remote.isError, remote.text).toBe(false);
-    const failing = (r: ToolAnswer) => r.data.findings.find((f: { kind: string; check?: string }) => f.kind === 'failing' && f.check === 'db');
-    expect(failing(remote)).toMatchObject({ severity: 'fail', figures: { status: 'fail', critical: true, observedValue: null } });
+    const incident = (r: ToolAnswer) => r.data.incidents.find((i: { check: string }) => i.check === 'db');
+    expect(incident(remote)).toMatchObject({ status: 'fail', ongoing: true, end: null });
     // The reason stays on the host; the answer says so rather than inventing one.
-    expect(failing(remote).detail).toBe('fail as reported to Prometheus (the reason is not exported)');
+    expect(incident(remote).reason).toBe('fail as reported to Prometheus (the reason is not exported)');
     expect(remote.data.status).toBe('fail');
     expect(remote.data.headline).toBe(local.data.headline);
     // Since when: the transition as Prometheus saw it (1 s scrapes) against the host's own event.
-    expect(Math.abs(Date.parse(failing(remote).time) - Date.parse(failing(local).time))).toBeLessThan(3000);
+    expect(Math.abs(Date.parse(incident(remote).start) - Date.parse(incident(local).start))).toBeLessThan(3000);
+    expect(remote.text.split('\n').slice(0, 2).join('\n')).toMatch(new RegExp(`^${remote.data.headline.replace(/[()]/g, '\\$&')}\n\\[FAIL\\] db failed since `));
     const unknown = await call(clientB, 'diagnose', { instance: '10.9.9.9:1' });
     expect(unknown.isError).toBe(true);
     expect(unknown.text).toContain('Prometheus has no mcp-vitals series for instance "10.9.9.9:1"');
