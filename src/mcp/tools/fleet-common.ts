@@ -1,6 +1,6 @@
-import { formatDuration } from '../../config/duration.js';
 import { FleetError, type Fleet } from '../../fleet/index.js';
 import { TimeFormatError } from '../../fleet/time.js';
+import { roughDuration } from '../../shared/words.js';
 import { ToolError } from './types.js';
 
 export function requireFleet(fleet: Fleet | undefined): Fleet {
@@ -25,8 +25,8 @@ export function relative(now: number, iso: string | null | undefined): string {
   if (!iso) return 'unknown';
   const t = Date.parse(iso);
   if (!Number.isFinite(t)) return 'unknown';
-  const d = Math.round((now - t) / 1000) * 1000;
-  return d >= 0 ? `${formatDuration(d)} ago` : `in ${formatDuration(-d)}`;
+  const d = now - t;
+  return d >= 0 ? `${roughDuration(d)} ago` : `in ${roughDuration(-d)}`;
 }
 
 /** Labels as `k=v` pairs, leaving out the ones the text already says. */
