@@ -1,6 +1,6 @@
 // Fleet benchmark: a real Prometheus holding 1,000 synthetic mcp-vitals instances (backfilled with
 // `promtool tsdb create-blocks-from openmetrics`), asked through the daemon's own tool code.
-// Prints fleet_health latency and answer size, and query_history {instance} latency over 24 h.
+// Prints fleet_health latency and answer size, query_history {instance} latency over 24 h, and diagnose {instance}.
 // Targets: fleet_health under 1 s and under 4,000 characters for 1,000 instances.
 // Run after `npm run build`:  node bench/fleet.mjs   (INSTANCES=1000 by default)
 import { execFileSync, spawn } from 'node:child_process';
@@ -14,6 +14,7 @@ const { FleetConfig } = await import(dist('config/fleet.js'));
 const { Fleet } = await import(dist('fleet/index.js'));
 const { fleetHealthTool } = await import(dist('mcp/tools/fleet-health.js'));
 const { queryHistoryTool } = await import(dist('mcp/tools/query-history.js'));
+const { diagnoseTool } = await import(dist('mcp/tools/diagnose.js'));
 
 const N = Number(process.env.INSTANCES ?? 1000);
 /** Instances that also carry 24 h of host series at 15 s (query_history reads one of them). */
@@ -87,11 +88,13 @@ try {
     await new Promise((r) => setTimeout(r, 100));
   }
   const fleet = new Fleet(FleetConfig.parse({ prometheus: { url, timeout: '30s' } }));
-  const ctx = { fleet };
+  // The tools read the clock from the monitor; a remote instance needs nothing else of it.
+  const ctx = { fleet, monitor: { now: () => Date.now() } };
   const fh = await latency(() => fleetHealthTool.run(fleetHealthTool.input.parse({}), ctx), 20);
   const json = JSON.stringify(fh.last.data);
   const qh = await latency(() => queryHistoryTool.run(queryHistoryTool.input.parse({ series: 'memory.utilization', window: '24h', instance: inst(1) }), ctx), 20);
   const qc = await latency(() => queryHistoryTool.run(queryHistoryTool.input.parse({ series: 'cpu.utilization', window: '24h', instance: inst(1) }), ctx), 10);
+  const dg = await latency(() => diagnoseTool.run(diagnoseTool.input.parse({ instance: inst(7), window: '6h' }), ctx), 5);
   fleet.close();
   console.log(fh.last.text);
   table(`fleet: ${N} instances in Prometheus (backfilled in ${fmt(backfillS)} s)`, [
@@ -104,6 +107,8 @@ try {
     ['  points / samples', `${qh.last.data.points.length} / ${qh.last.data.summary?.count}`],
     ['query_history {instance} cpu 24h p50 (ms)', fmt(qc.p50), 'subquery: an expression, not a selector'],
     ['query_history {instance} cpu 24h p95 (ms)', fmt(qc.p95)],
+    ['diagnose {instance} 6h p50 (ms)', fmt(dg.p50), 'a failing instance'],
+    ['  text (chars)', dg.last.text.length],
   ]);
 } finally {
   if (prometheus) {
