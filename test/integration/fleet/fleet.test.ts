@@ -250,6 +250,22 @@ fleet:
     const listed = await call(clientB, 'list_alerts', { name: 'VitalsCheckFailing' });
     expect(listed.data.alerts).toEqual([expect.objectContaining({ name: 'VitalsCheckFailing', state: 'firing', instance: 'fleet-test-c', source: 'alertmanager' })]);
     expect(listed.text).toContain('FIRING VitalsCheckFailing critical on fleet-test-c');
+    // A silence on it shows in list_alerts: who, until when, why.
+    const endsAt = new Date(Date.now() + 3_600_000).toISOString();
+    const silence = await fetch(`${alertmanager.url}/api/v2/silences`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ matchers: [{ name: 'check', value: 'cache', isRegex: false, isEqual: true }], startsAt: new Date().toISOString(), endsAt, createdBy: 'ops-alice', comment: 'cache maintenance' }),
+    });
+    expect(silence.ok).toBe(true);
+    const silenced = await waitUntil(async () => {
+      const x = await call(clientB, 'list_alerts', { name: 'VitalsCheckFailing' });
+      return x.data.alerts[0]?.silencedBy.length ? x : undefined;
+    }, 'the silence to apply', 10_000, 300);
+    expect(silenced.data.alerts[0].silencedBy[0]).toMatchObject({ createdBy: 'ops-alice', comment: 'cache maintenance' });
+    expect(silenced.data.counts.silenced).toBe(1);
+    expect(silenced.text).toContain('[silenced by ops-alice until ');
+    expect((await call(clientB, 'list_alerts', { name: 'VitalsCheckFailing', includeSilenced: false })).data.alerts).toEqual([]);
     // Re-sent while firing: endsAt moves ahead.
     const later = await waitUntil(async () => {
       const x = (await amAlerts())[0];
