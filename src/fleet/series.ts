@@ -57,18 +57,24 @@ export function seriesExpr(series: string, instance: string): SeriesExpr | undef
   }
 }
 
-/** Metric selectors whose label values name the series an instance has, and how to name them. */
-const DISCOVERY: { match: (sel: string) => string; names: (labels: Record<string, string>) => string[] }[] = [
-  { match: (s) => `system_cpu_utilization_ratio{${s},cpu_mode="idle"}`, names: () => ['cpu.utilization', 'check.value:cpu'] },
-  { match: (s) => `system_memory_utilization_ratio{${s},system_memory_state="used"}`, names: () => ['memory.utilization', 'check.value:memory'] },
-  { match: (s) => `system_paging_utilization_ratio{${s},system_paging_state="used"}`, names: () => ['swap.utilization'] },
-  { match: (s) => `system_cpu_load_average_1m{${s}}`, names: () => ['load.1m'] },
-  { match: (s) => `system_filesystem_utilization_ratio{${s},system_filesystem_state="used"}`, names: (l) => [seriesName('disk.utilization', l.system_filesystem_mountpoint), seriesName('check.value', `disk:${l.system_filesystem_mountpoint}`)] },
-  { match: (s) => `system_network_io_bytes_total{${s},network_io_direction="receive"}`, names: (l) => [seriesName('network.receive', l.network_interface_name), seriesName('network.transmit', l.network_interface_name)] },
-  { match: (s) => `process_memory_usage_bytes{${s}}`, names: () => ['self.rss'] },
-  { match: (s) => `vitals_check_status{${s}}`, names: (l) => [seriesName('check.status', l.check)] },
-  { match: (s) => `vitals_check_latency_seconds{${s}}`, names: (l) => [seriesName('check.latency', l.check)] },
+/** Metrics (with at most one pinned label) whose series name the local series an instance has. */
+interface Discovery {
+  metric: string;
+  pin?: [label: string, value: string];
+  names: (labels: Record<string, string>) => string[];
+}
+const DISCOVERY: Discovery[] = [
+  { metric: 'system_cpu_utilization_ratio', pin: ['cpu_mode', 'idle'], names: () => ['cpu.utilization', 'check.value:cpu'] },
+  { metric: 'system_memory_utilization_ratio', pin: ['system_memory_state', 'used'], names: () => ['memory.utilization', 'check.value:memory'] },
+  { metric: 'system_paging_utilization_ratio', pin: ['system_paging_state', 'used'], names: () => ['swap.utilization'] },
+  { metric: 'system_cpu_load_average_1m', names: () => ['load.1m'] },
+  { metric: 'system_filesystem_utilization_ratio', pin: ['system_filesystem_state', 'used'], names: (l) => [seriesName('disk.utilization', l.system_filesystem_mountpoint), seriesName('check.value', `disk:${l.system_filesystem_mountpoint}`)] },
+  { metric: 'system_network_io_bytes_total', pin: ['network_io_direction', 'receive'], names: (l) => [seriesName('network.receive', l.network_interface_name), seriesName('network.transmit', l.network_interface_name)] },
+  { metric: 'process_memory_usage_bytes', names: () => ['self.rss'] },
+  { metric: 'vitals_check_status', names: (l) => [seriesName('check.status', l.check)] },
+  { metric: 'vitals_check_latency_seconds', names: (l) => [seriesName('check.latency', l.check)] },
 ];
+const discoverySelector = (d: Discovery, sel: string) => `${d.metric}{${sel}${d.pin ? `,${d.pin[0]}=${promString(d.pin[1])}` : ''}}`;
 
 const STAT = (name: string, expr: string) => `label_replace(${expr}, "stat", "${name}", "", "")`;
 /** `fn(arg, (expr)[range])`, or over a subquery `[range:res]` when the expression is not a plain selector. */
@@ -190,19 +196,13 @@ export class RemoteHistory implements Pick<History, 'query' | 'series' | 'events
   /** The series this instance has in Prometheus (over the last `lookbackMs`), under the local names. */
   async series(lookbackMs = 3_600_000): Promise<SeriesInfo[]> {
     const now = Date.now();
-    const rows = await this.prom.series(DISCOVERY.map((d) => d.match(this.sel)), now - lookbackMs, now);
+    const rows = await this.prom.series(DISCOVERY.map((d) => discoverySelector(d, this.sel)), now - lookbackMs, now);
     const names = new Set<string>();
     for (const labels of rows) {
-      const d = DISCOVERY.find((x) => x.match('').startsWith(`${labels.__name__}{`) && this.matches(x, labels));
+      const d = DISCOVERY.find((x) => x.metric === labels.__name__ && (!x.pin || labels[x.pin[0]] === x.pin[1]));
       for (const n of d?.names(labels) ?? []) names.add(n);
     }
     return [...names].sort().map((name) => ({ name, unit: unitOf(name) }));
-  }
-
-  private matches(d: (typeof DISCOVERY)[number], labels: Record<string, string>): boolean {
-    // Each discovery selector pins at most one extra label; the series API already applied it.
-    const want = /,(\w+)="([^"]*)"/.exec(d.match(''));
-    return !want || labels[want[1]!] === want[2];
   }
 
   /** Process tables stay on their host: none are exported. */
