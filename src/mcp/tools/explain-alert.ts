@@ -3,10 +3,12 @@ import { formatDuration } from '../../config/duration.js';
 import { WindowArg, WINDOW_MAX_MS } from '../../config/limits.js';
 import { explainAlert, type RuleExplanation } from '../../fleet/explain.js';
 import { parseRange } from '../../fleet/time.js';
-import { fleetError, labelText, relative, requireFleet } from './fleet-common.js';
+import { fitText, fleetError, labelText, relative, requireFleet } from './fleet-common.js';
 import { defineTool, READ_ONLY } from './types.js';
 
 const Labels = z.record(z.string(), z.string());
+/** Characters of text at most; the structured content has everything within `limit`. */
+const TEXT_BUDGET = 3500;
 const num = (v: number) => +v.toPrecision(4);
 const at = (now: number, iso: string | null) => (iso ? `${iso} (${relative(now, iso)})` : 'unknown');
 
@@ -100,7 +102,7 @@ export const explainAlertTool = defineTool({
           : 'history: not pending or firing in the window',
       );
       if (x.related.length) lines.push(`related checks now: ${x.related.map((r) => `${r.check} on ${r.instance} ${r.status}`).join(', ')}`);
-      return { text: lines.join('\n'), data: { name: x.name, from: new Date(from).toISOString(), to: new Date(to).toISOString(), rules: x.rules, history: x.history, historyStepSeconds: x.historyStepSeconds, related: x.related } };
+      return { text: fitText(lines[0]!, lines.slice(1), 0, TEXT_BUDGET, (n) => `… ${n} more line(s) in the structured content (narrow with instance or limit).`), data: { name: x.name, from: new Date(from).toISOString(), to: new Date(to).toISOString(), rules: x.rules, history: x.history, historyStepSeconds: x.historyStepSeconds, related: x.related } };
     } catch (e) {
       fleetError(e);
     }

@@ -1,6 +1,7 @@
 import { FleetError, type Fleet } from '../../fleet/index.js';
 import { TimeFormatError } from '../../fleet/time.js';
 import { roughDuration } from '../../shared/words.js';
+import { fitLines } from './text.js';
 import { ToolError } from './types.js';
 
 export function requireFleet(fleet: Fleet | undefined): Fleet {
@@ -35,4 +36,15 @@ export function labelText(labels: Record<string, string>, skip: string[] = ['ale
     .filter(([k]) => !skip.includes(k))
     .map(([k, v]) => `${k}=${v.length > 60 ? `${v.slice(0, 57)}…` : v}`)
     .join(' ');
+}
+
+/**
+ * Lines within a text budget (the structured content has them all): what does not fit, and what was past
+ * `limit` in the first place (`omitted`), are counted in one closing line.
+ */
+export function fitText(head: string, lines: string[], omitted: number, budget: number, more: (n: number) => string): string {
+  const fitted = fitLines(lines, budget - head.length - 1, (n) => more(n + omitted));
+  const allFit = lines.length === 0 || fitted.at(-1) === lines.at(-1);
+  if (allFit && omitted) fitted.push(more(omitted));
+  return [head, ...fitted].join('\n');
 }

@@ -1,11 +1,13 @@
 import { z } from 'zod';
 import { FLEET_ORDER, lastSeen, readFleet, summarizeFleet, type FleetInstance, type FleetSummary } from '../../fleet/health.js';
 import { parseTime } from '../../fleet/time.js';
-import { fleetError, relative, requireFleet } from './fleet-common.js';
+import { fitText, fleetError, relative, requireFleet } from './fleet-common.js';
 import { defineTool, READ_ONLY } from './types.js';
 
 const FleetStatus = z.enum(FLEET_ORDER as [string, ...string[]]);
 const WORD: Record<string, string> = { fail: 'FAIL', not_reporting: 'NOT REPORTING', warn: 'WARN', unknown: 'UNKNOWN', pass: 'ok' };
+/** Characters of text at most, whatever `limit` asks (the structured content has every instance shown). */
+const TEXT_BUDGET = 3500;
 /** Checks named per instance in the text; the rest are counted. */
 const CHECKS_IN_TEXT = 4;
 
@@ -24,9 +26,8 @@ export function renderFleet(s: FleetSummary, m: { source: string; at: number; no
   const head = s.total
     ? `${s.total} mcp-vitals instance(s) in Prometheus (seen within ${Math.round(m.lookbackMs / 60_000)}m${m.at !== m.now ? `, at ${new Date(m.at).toISOString()}` : ''}): ${counts.join(', ')}.`
     : `Prometheus at ${m.source} has no target_info{service_name="mcp-vitals"} within ${Math.round(m.lookbackMs / 60_000)}m: no daemon is scraped by it.`;
-  const lines = [head, ...s.shown.map((i) => line(i, m.at))];
-  if (s.omitted) lines.push(`… ${s.omitted} more not shown (raise limit, or filter by status).`);
-  return { text: lines.join('\n'), data: { source: m.source, time: new Date(m.at).toISOString(), total: s.total, counts: s.counts, instances: s.shown, omitted: s.omitted } };
+  const text = fitText(head, s.shown.map((i) => line(i, m.at)), s.omitted, TEXT_BUDGET, (n) => `… ${n} more not shown (raise limit, or filter by status).`);
+  return { text, data: { source: m.source, time: new Date(m.at).toISOString(), total: s.total, counts: s.counts, instances: s.shown, omitted: s.omitted } };
 }
 
 export const fleetHealthTool = defineTool({

@@ -1,7 +1,10 @@
 import { z } from 'zod';
 import { activeAlerts, type ActiveAlert } from '../../fleet/active.js';
-import { fleetError, labelText, relative, requireFleet } from './fleet-common.js';
+import { fitText, fleetError, labelText, relative, requireFleet } from './fleet-common.js';
 import { defineTool, READ_ONLY } from './types.js';
+
+/** Characters of text at most; the structured content has every alert within `limit`. */
+const TEXT_BUDGET = 3000;
 
 function line(a: ActiveAlert, now: number): string {
   const labels = labelText(a.labels);
@@ -68,9 +71,7 @@ export const listAlertsTool = defineTool({
       const head = matching.length
         ? `${matching.length} alert(s): ${counts.firing} firing, ${counts.pending} pending${counts.silenced ? `, ${counts.silenced} silenced` : ''} (${names.slice(0, 15).join(', ')}${names.length > 15 ? ', …' : ''}).`
         : `No ${args.state === 'all' ? 'firing or pending' : args.state} alerts${args.name ? ` named ${args.name}` : ''}${args.instance ? ` on ${args.instance}` : ''} (asked ${sources.join(' and ')}).`;
-      const lines = [head, ...shown.map((a) => line(a, now))];
-      if (matching.length > shown.length) lines.push(`… ${matching.length - shown.length} more (raise limit, or filter by name/instance).`);
-      return { text: lines.join('\n'), data: { sources, time: new Date(now).toISOString(), counts, byName, alerts: shown, omitted: matching.length - shown.length } };
+      return { text: fitText(head, shown.map((a) => line(a, now)), matching.length - shown.length, TEXT_BUDGET, (n) => `… ${n} more (raise limit, or filter by name or instance).`), data: { sources, time: new Date(now).toISOString(), counts, byName, alerts: shown, omitted: matching.length - shown.length } };
     } catch (e) {
       fleetError(e);
     }

@@ -40,6 +40,16 @@ describe('fleet summary', () => {
     expect(answer.text.length).toBeLessThan(4000);
   });
 
+  it('stays within its text budget whatever limit is asked, counting what it leaves out', () => {
+    const checks: FleetInstance['checks'] = ['orders-db', 'cache', 'payments-api', 'disk:/var/lib/postgresql'].map((c) => ({ check: c, status: 'fail', critical: true }));
+    const all = sortFleet(Array.from({ length: 1000 }, (_, i) => inst(i, 'fail', checks)));
+    const answer = renderFleet(summarizeFleet(all, { limit: 200 }), { source: 'http://prom:9090', at: 0, now: 0, lookbackMs: 3_600_000 });
+    expect(answer.text.length).toBeLessThanOrEqual(3500);
+    const shownLines = answer.text.split('\n').filter((l) => l.startsWith('FAIL ')).length;
+    expect(answer.text.split('\n').at(-1)).toBe(`… ${1000 - shownLines} more not shown (raise limit, or filter by status).`);
+    expect(answer.data.instances).toHaveLength(200);
+  });
+
   it('keeps the structured data under 4,000 characters too when instances fail a couple of checks each', () => {
     const checks: FleetInstance['checks'] = [{ check: 'orders-db', status: 'fail', critical: true }, { check: 'cache', status: 'warn', critical: false }];
     const all = sortFleet(Array.from({ length: 1000 }, (_, i) => inst(i, i % 2 ? 'fail' : 'pass', i % 2 ? checks : [])));
