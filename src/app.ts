@@ -2,6 +2,9 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Config } from './config/schema.js';
 import type { HttpServer } from './http/server.js';
+import { withFleetCheck } from './fleet/check.js';
+import { Fleet } from './fleet/index.js';
+import { AlertPoster } from './fleet/poster.js';
 import { createMcpServer } from './mcp/server.js';
 import { SubscriptionBudget } from './mcp/resources/live.js';
 import { BoundedStdioTransport } from './mcp/stdio-transport.js';
@@ -38,6 +41,9 @@ export class App {
   /** Process table on demand (top_processes) and at each check's fall (diagnose). */
   readonly processes: ProcessSampler;
   private recorder: Recorder | undefined;
+  /** Prometheus/Alertmanager sources of the fleet tools, when configured. */
+  readonly fleet: Fleet | undefined;
+  private poster: AlertPoster | undefined;
   private readonly servers: McpServer[] = [];
   private httpServer: HttpServer | undefined;
   private metricsServer: HttpServer | undefined;
@@ -54,7 +60,9 @@ export class App {
 
   constructor(private readonly options: AppOptions) {
     this.log = options.logger ?? createLogger({ level: options.logLevel ?? options.config.logLevel });
-    this.monitor = new HealthMonitor(options.config, this.log.child({ component: 'monitor' }));
+    // A Prometheus source is watched like any dependency: the `fleet` check.
+    this.monitor = new HealthMonitor(withFleetCheck(options.config), this.log.child({ component: 'monitor' }));
+    this.fleet = options.config.fleet ? new Fleet(options.config.fleet) : undefined;
     this.processes = new ProcessSampler({ procfs: options.config.host.procfs });
     this.subscriptions = new SubscriptionBudget(options.config.limits);
   }
@@ -92,7 +100,16 @@ export class App {
     if (this.options.metricsPort !== undefined) await this.startMetricsServer(this.options.metricsPort);
     await monitorStarted;
     await this.historyStarted;
+    this.startPoster();
     this.log.info({ version: VERSION, checks: this.options.config.checks.length, stdio: this.options.stdio }, 'mcp-vitals started');
+  }
+
+  /** Posts the daemon's own check transitions to Alertmanager, when asked to. */
+  private startPoster(): void {
+    const am = this.options.config.fleet?.alertmanager;
+    if (!am?.post.enabled || !this.fleet?.alertmanager) return;
+    this.poster = new AlertPoster(this.monitor, this.fleet.alertmanager, am.post, this.log.child({ component: 'alertmanager-poster' }));
+    this.poster.start();
   }
 
   /** The bound HTTP address (useful with port 0). */
@@ -113,7 +130,7 @@ export class App {
     const config = this.options.config.http;
     const mcp = new McpHttp({
       // Per session (or per request when stateless); the caller's scopes travel in each request's authInfo.
-      createServer: () => createMcpServer({ monitor: this.monitor, version: VERSION, history: this.history, processes: this.processes, scopesFor: scopesFromExtra, transportObserver: this.telemetry?.mcpObserver, subscriptions: this.subscriptions }),
+      createServer: () => createMcpServer({ monitor: this.monitor, version: VERSION, history: this.history, processes: this.processes, fleet: this.fleet, scopesFor: scopesFromExtra, transportObserver: this.telemetry?.mcpObserver, subscriptions: this.subscriptions }),
       stateless: config.stateless,
       maxSessions: config.sessions.max,
       maxSessionsPerOwner: config.sessions.maxPerPrincipal,
@@ -171,7 +188,7 @@ export class App {
   }
 
   private async startStdio(): Promise<void> {
-    const server = createMcpServer({ monitor: this.monitor, version: VERSION, history: this.history, processes: this.processes, transportObserver: this.telemetry?.mcpObserver, subscriptions: this.subscriptions });
+    const server = createMcpServer({ monitor: this.monitor, version: VERSION, history: this.history, processes: this.processes, fleet: this.fleet, transportObserver: this.telemetry?.mcpObserver, subscriptions: this.subscriptions });
     const limits = this.options.config.limits;
     const transport = new BoundedStdioTransport({
       maxLineBytes: limits.messageBytes,
@@ -193,7 +210,9 @@ export class App {
       this.shuttingDown = true;
       await Promise.all([this.httpServer?.close(), this.metricsServer?.close()]);
       await Promise.allSettled(this.servers.map((s) => s.close()));
+      await this.poster?.stop();
       await this.monitor.stop();
+      this.fleet?.close();
       // The last samples are in; write out what the history store still buffers.
       this.recorder?.stop();
       await this.history?.close();
