@@ -63,8 +63,16 @@ export function schedule(spec: Schedule, fn: () => Promise<void>, onError: (e: u
       n += behind;
       skipped += behind;
     }
-    // Aim at start + n·every so the schedule does not drift by each tick's own latency.
-    const delay = Math.max(0, start + n * every - performance.now());
+    // Aim at start + n·every so the schedule does not drift by each tick's own latency. A tick that fired
+    // late (a loaded machine) would put the next one right behind it: keep at least half an interval between
+    // runs and count the one given up, as for a stall.
+    let delay = start + n * every - performance.now();
+    if (delay < every / 2) {
+      n++;
+      skipped++;
+      delay += every;
+    }
+    delay = Math.max(0, delay);
     timer = setTimeout(() => {
       tick();
       if (!stopped) arm();
