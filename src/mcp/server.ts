@@ -1,11 +1,12 @@
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
+import { McpServer } from '@modelcontextprotocol/server';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/server/validators/ajv';
 import type { HealthMonitor } from '../monitor/health-monitor.js';
 import type { History } from '../store/types.js';
 import { observeTransport, wrapTool, type McpTransportObserver, type ToolCallObserver } from './middleware.js';
+import { legacyResourceErrors } from './legacy-errors.js';
 import { registerPrompts } from './prompts/index.js';
 import { registerResources } from './resources/index.js';
-import { attachLiveUpdates, type SubscriptionBudget } from './resources/live.js';
+import { attachLiveUpdates, type LiveMode, type SubscriptionBudget } from './resources/live.js';
 import { tools } from './tools/index.js';
 import type { ProcessSource, ToolContext } from './tools/types.js';
 
@@ -23,6 +24,12 @@ export interface McpServerOptions {
   transportObserver?: McpTransportObserver;
   /** Subscription bounds shared by every server of the daemon (per principal across sessions). */
   subscriptions?: SubscriptionBudget;
+  /** How this instance delivers resource changes, by what its connection can carry (see LiveMode). */
+  live?: LiveMode;
+  /** The protocol era this instance serves: a 2025-era one keeps that era's error codes. */
+  era?: 'legacy' | 'modern';
+  /** `network.transport` of the connection, when the transport cannot tell (`pipe` for stdio, `tcp` for HTTP). */
+  networkTransport?: 'pipe' | 'tcp';
 }
 
 const INSTRUCTIONS =
@@ -31,13 +38,19 @@ const INSTRUCTIONS =
   'raw figures in base units; check_dependencies for databases, caches and endpoints. Every answer comes from ' +
   'the latest scheduled sample, so calls are cheap. To look back: diagnose explains what is wrong, since when and ' +
   'what changed before; query_history and list_events show how a metric or check behaved; top_processes shows who ' +
-  'uses CPU or memory now. Subscribe to vitals://health or vitals://checks/{name} to hear of status changes.';
+  'uses CPU or memory now. Listen (or, on 2025-era sessions, subscribe) to vitals://health, vitals://checks/{name} or ' +
+  'vitals://events to hear of status changes.';
 
 /**
  * One validator (an Ajv instance and its compiled-schema cache) shared by every server: left to itself the SDK
  * builds a fresh Ajv per McpServer, which was the largest cost of a stateless HTTP request and of each session.
  */
 let validator: AjvJsonSchemaValidator | undefined;
+
+/** Telemetry for a transport served outside createMcpServer's own connect (stdio: the SDK's entry owns it). */
+export function observed<T extends Parameters<typeof observeTransport>[0]>(transport: T, observer: McpTransportObserver | undefined, networkTransport: 'pipe' | 'tcp'): T {
+  return observer ? observeTransport(transport, observer, new Set(tools.map((t) => t.name)), networkTransport) : transport;
+}
 
 /** One McpServer with every tool registered; transports are connected by the caller. */
 export function createMcpServer(options: McpServerOptions): McpServer {
@@ -56,12 +69,15 @@ export function createMcpServer(options: McpServerOptions): McpServer {
   }
   registerResources(server, options.monitor);
   registerPrompts(server);
-  attachLiveUpdates(server, options.monitor, options.subscriptions);
+  attachLiveUpdates(server, options.monitor, options.subscriptions, options.live ?? 'session');
   const observer = options.transportObserver;
-  if (observer) {
-    const knownTools = new Set(tools.map((t) => t.name));
+  const legacy = options.era !== 'modern';
+  if (observer || legacy) {
     const connect = server.connect.bind(server);
-    server.connect = (transport) => connect(observeTransport(transport, observer, knownTools));
+    server.connect = (transport) => {
+      if (legacy) legacyResourceErrors(transport);
+      return connect(observer ? observed(transport, observer, options.networkTransport ?? ('handleRequest' in transport ? 'tcp' : 'pipe')) : transport);
+    };
   }
   return server;
 }

@@ -1,6 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { JSONRPCMessageSchema, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { parseJSONRPCMessage, type JSONRPCMessage, type Transport } from '@modelcontextprotocol/server';
 import { countRefusal } from '../shared/refusals.js';
 import type { Logger } from '../telemetry/logger.js';
 
@@ -135,14 +134,18 @@ export class BoundedStdioTransport implements Transport {
       this.write(errorLine(null, -32700, 'Parse error: invalid JSON'));
       return;
     }
-    const parsed = JSONRPCMessageSchema.safeParse(raw);
+    let message: JSONRPCMessage | undefined;
+    try {
+      message = parseJSONRPCMessage(raw);
+    } catch {
+      message = undefined;
+    }
     const rawId = raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? (raw as { id?: unknown }).id : undefined;
     const id: Id | null = typeof rawId === 'string' || (typeof rawId === 'number' && Number.isFinite(rawId)) ? rawId : null;
-    if (!parsed.success) {
+    if (!message) {
       this.write(errorLine(id, -32600, Array.isArray(raw) ? 'Invalid Request: batches are not accepted over stdio' : 'Invalid Request: not a JSON-RPC 2.0 message'));
       return;
     }
-    const message = parsed.data;
     if ('method' in message && 'id' in message) {
       const k = key(message.id);
       if (this.pending.has(k)) {

@@ -1,5 +1,4 @@
-import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { ErrorCode, McpError, type ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
+import { ResourceNotFoundError, ResourceTemplate, type McpServer, type ReadResourceResult } from '@modelcontextprotocol/server';
 import type { HealthMonitor } from '../../monitor/health-monitor.js';
 import { headline, problems } from '../../monitor/summary.js';
 
@@ -72,8 +71,9 @@ export function registerResources(server: McpServer, monitor: HealthMonitor): vo
         /* not encoded */
       }
       const c = monitor.snapshot.checks[name];
-      // The name is the client's: echo a bounded piece of it, never a megabyte back.
-      if (!c) throw new McpError(ErrorCode.InvalidParams, `unknown check "${name.length > 100 ? `${name.slice(0, 100)}…` : name}"; known: ${Object.keys(monitor.snapshot.checks).join(', ')}`);
+      // The name is the client's: echo a bounded piece of it, never a megabyte back. -32002 is the spec's code for
+      // a resource that does not exist (-32602 would say the request itself was malformed).
+      if (!c) throw new ResourceNotFoundError(checkUri(name.slice(0, 100)), `unknown check "${name.length > 100 ? `${name.slice(0, 100)}…` : name}"; known: ${Object.keys(monitor.snapshot.checks).join(', ')}`);
       return json(uri.href, { ...c, events: monitor.events({ check: name, limit: 20 }) });
     },
   );
