@@ -97,7 +97,8 @@ describe.each([
   });
 
   it('unknown tool and bad arguments are JSON-RPC or isError answers, not HTTP failures', async () => {
-    await expect(client.callTool({ name: 'no_such_tool', arguments: {} })).resolves.toMatchObject({ isError: true });
+    // The spec's protocol error for an unknown tool (the v2 SDK answers it so; v1 gave an isError result).
+    await expect(client.callTool({ name: 'no_such_tool', arguments: {} })).rejects.toMatchObject({ code: -32602 });
     const bad = await client.callTool({ name: 'get_metrics', arguments: { sections: 'memory' } }).catch((e: Error) => e);
     if (bad instanceof Error) expect(bad.message).toMatch(/-32602|Invalid/i);
     else expect(bad.isError).toBe(true);

@@ -1,0 +1,220 @@
+import { createServer, type Server } from 'node:net';
+import { Client as V2Client, StreamableHTTPClientTransport as V2Http } from '@modelcontextprotocol/client';
+import { StdioClientTransport as V2Stdio } from '@modelcontextprotocol/client/stdio';
+import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport as V1Stdio } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport as V1Http } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeConfig } from '../support/cli.js';
+import { startDaemon, type Daemon } from '../support/http-daemon.js';
+import { CLI } from '../support/paths.js';
+import { waitUntil } from '../support/wait.js';
+
+type Json = Record<string, any>;
+type Era = '2026-07-28' | '2025-11-25' | '2025-06-18';
+const CHECK_URI = 'vitals://checks/svc';
+
+/** What every client below is asked to do, whichever SDK line and protocol version it speaks. */
+interface Subject {
+  label: string;
+  era: Era;
+  client: V1Client | V2Client;
+  /** Every message the server sent, raw (before a client schema strips fields it does not know). */
+  inbound: Json[];
+  close(): Promise<void>;
+}
+
+/** Records what arrives on a connected transport, whoever set its handler. */
+function recordInbound(transport: { onmessage?: ((m: any, extra?: any) => void) | undefined }, into: Json[]): void {
+  const handler = transport.onmessage;
+  transport.onmessage = (m, extra) => {
+    into.push(m as Json);
+    handler?.(m, extra);
+  };
+}
+
+/** A v1 client offering an older version than its newest: the initialize request says so. */
+function pinInitialize<T extends Transport>(transport: T, version: Era): T {
+  const send = transport.send.bind(transport);
+  transport.send = (m, o) => {
+    const msg = m as Json;
+    return send(msg.method === 'initialize' ? ({ ...msg, params: { ...msg.params, protocolVersion: version } } as never) : m, o);
+  };
+  return transport;
+}
+
+async function v1(label: string, era: Era, transport: Transport): Promise<Subject> {
+  const client = new V1Client({ name: `e2e-${label}`, version: '1.0.0' });
+  const inbound: Json[] = [];
+  // The client sets its handler before it starts the transport: record from the initialize answer on.
+  const start = transport.start.bind(transport);
+  transport.start = () => {
+    recordInbound(transport, inbound);
+    return start();
+  };
+  await client.connect(pinInitialize(transport, era));
+  return { label, era, client, inbound, close: () => client.close() };
+}
+
+async function v2(label: string, transport: V2Stdio | V2Http): Promise<Subject> {
+  const client = new V2Client({ name: `e2e-${label}`, version: '1.0.0' }, { versionNegotiation: { mode: 'auto' } });
+  await client.connect(transport);
+  const inbound: Json[] = [];
+  recordInbound(transport, inbound);
+  return { label, era: '2026-07-28', client, inbound, close: () => client.close() };
+}
+
+const stdioParams = (config: string) => ({ command: process.execPath, args: [CLI, 'serve', '--stdio', '--config', config], env: { ...process.env, VITALS_LOG_LEVEL: 'warn' } as Record<string, string>, stderr: 'ignore' as const });
+
+const structured = async (s: Subject, name: string, args: Json = {}): Promise<Json> => {
+  const r = (await s.client.callTool({ name, arguments: args })) as Json;
+  if (r.isError) throw new Error(`${s.label} ${name}: ${r.content?.[0]?.text}`);
+  return r.structuredContent as Json;
+};
+const read = async (s: Subject, uri: string): Promise<Json> => JSON.parse(((await s.client.readResource({ uri })) as Json).contents[0].text);
+const svcStatus = async (s: Subject) => (await read(s, CHECK_URI)).status as string;
+
+/** `notifications/resources/updated` for `uri` received since `from`. */
+const updates = (s: Subject, uri: string, from = 0): Json[] => s.inbound.slice(from).filter((m) => m.method === 'notifications/resources/updated' && m.params?.uri === uri);
+
+describe('both protocol eras on both transports, against one TCP listener of the test', () => {
+  let listener: Server;
+  let port: number;
+  let daemon: Daemon;
+  const subjects: Subject[] = [];
+
+  const openListener = () =>
+    new Promise<void>((resolve, reject) => {
+      listener = createServer((sock) => sock.destroy());
+      listener.once('error', reject);
+      listener.listen(port, '127.0.0.1', () => resolve());
+    });
+
+  beforeAll(async () => {
+    listener = createServer((sock) => sock.destroy());
+    await new Promise<void>((r) => listener.listen(0, '127.0.0.1', () => r()));
+    port = (listener.address() as { port: number }).port;
+    const yaml = `
+host:
+  interval: 1s
+checks:
+  - { name: svc, kind: tcp, host: 127.0.0.1, port: ${port}, every: 300ms, timeout: 1s, failureThreshold: 1, successThreshold: 1 }
+`;
+    const config = writeConfig(yaml);
+    daemon = await startDaemon({ config: yaml });
+    const mcp = new URL(`${daemon.url}/mcp`);
+    subjects.push(
+      ...(await Promise.all([
+        v2('v2-stdio', new V2Stdio(stdioParams(config))),
+        v1('v1-stdio-2025-11-25', '2025-11-25', new V1Stdio(stdioParams(config))),
+        v1('v1-stdio-2025-06-18', '2025-06-18', new V1Stdio(stdioParams(config))),
+        v2('v2-http', new V2Http(mcp)),
+        v1('v1-http-2025-11-25', '2025-11-25', new V1Http(mcp)),
+        v1('v1-http-2025-06-18', '2025-06-18', new V1Http(mcp)),
+      ])),
+    );
+    for (const s of subjects) await waitUntil(async () => (await svcStatus(s)) === 'pass', `${s.label}: svc to pass`, 15_000);
+  }, 60_000);
+
+  afterAll(async () => {
+    await Promise.allSettled(subjects.map((s) => s.close()));
+    await daemon?.stop();
+    listener?.close();
+  });
+
+  it('each client gets the version it asked for', () => {
+    for (const s of subjects) {
+      // A v1 client's version is what the server answered its initialize with (it offered s.era).
+      const version = s.client instanceof V2Client ? s.client.getNegotiatedProtocolVersion() : s.inbound.find((m) => m.result?.protocolVersion)?.result.protocolVersion;
+      expect(version, s.label).toBe(s.era);
+    }
+  });
+
+  it('every tool, resource, prompt and completion answers the same in both eras', async () => {
+    const calls: [string, Json][] = [
+      ['health_check', {}],
+      ['get_metrics', {}],
+      ['check_dependencies', { names: ['svc'] }],
+      ['list_events', { window: '5m' }],
+      ['query_history', { series: 'cpu.utilization', window: '5m' }],
+      ['diagnose', { window: '5m' }],
+      ['top_processes', { limit: 3 }],
+    ];
+    for (const s of subjects) {
+      const { tools } = await s.client.listTools();
+      expect(tools.map((t) => t.name).sort(), s.label).toEqual(calls.map(([n]) => n).sort());
+      for (const [name, args] of calls) {
+        const data = await structured(s, name, args);
+        expect(data, `${s.label} ${name}`).toBeTypeOf('object');
+      }
+      expect((await structured(s, 'check_dependencies', { names: ['svc'] })).checks[0]).toMatchObject({ name: 'svc', status: 'pass' });
+      // Malformed arguments are the client's mistake: an isError result on a known tool, never an outage.
+      const bad = (await s.client.callTool({ name: 'health_check', arguments: { only_problems: 'yes' } })) as Json;
+      expect(bad.isError, s.label).toBe(true);
+
+      const { resources } = await s.client.listResources();
+      expect(resources.map((r) => r.uri), s.label).toEqual(expect.arrayContaining(['vitals://health', 'vitals://events', CHECK_URI]));
+      expect(await read(s, 'vitals://health'), s.label).toMatchObject({ status: expect.stringMatching(/pass|warn|fail/) });
+      expect(await read(s, CHECK_URI), s.label).toMatchObject({ name: 'svc', status: 'pass' });
+      expect(await read(s, 'vitals://events'), s.label).toMatchObject({ events: expect.any(Array) });
+      const { resourceTemplates } = await s.client.listResourceTemplates();
+      expect(resourceTemplates.map((t) => t.uriTemplate), s.label).toContain('vitals://checks/{name}');
+
+      const { prompts } = await s.client.listPrompts();
+      expect(prompts.map((p) => p.name).sort(), s.label).toEqual(['capacity-report', 'diagnose-incident']);
+      const prompt = await s.client.getPrompt({ name: 'diagnose-incident', arguments: { check: 'svc' } });
+      expect(JSON.stringify(prompt.messages), s.label).toContain('svc');
+      const done = await s.client.complete({ ref: { type: 'ref/resource', uri: 'vitals://checks/{name}' }, argument: { name: 'name', value: 's' } });
+      expect(done.completion.values, s.label).toContain('svc');
+    }
+  });
+
+  it('an unknown resource: -32602 with its URI on 2026-07-28, -32002 on the 2025 versions', async () => {
+    for (const s of subjects) {
+      const err = await s.client.readResource({ uri: 'vitals://checks/nope' }).then(
+        () => undefined,
+        (e: { code?: number }) => e,
+      );
+      expect(err?.code, s.label).toBe(s.era === '2026-07-28' ? -32602 : -32002);
+    }
+  });
+
+  it('listen acknowledges the resource subscriptions it will deliver', async () => {
+    for (const s of subjects.filter((x) => x.era === '2026-07-28')) {
+      const sub = await (s.client as V2Client).listen({ resourceSubscriptions: [CHECK_URI, 'vitals://health'] });
+      expect(sub.honoredFilter.resourceSubscriptions, s.label).toEqual([CHECK_URI, 'vitals://health']);
+      await sub.close();
+    }
+  });
+
+  it('a real status change reaches every listener and subscriber; 2026 notifications say what changed', async () => {
+    const subs = await Promise.all(
+      subjects.map(async (s) => {
+        if (s.client instanceof V2Client) return s.client.listen({ resourceSubscriptions: [CHECK_URI, 'vitals://health', 'vitals://events'] });
+        for (const uri of [CHECK_URI, 'vitals://health', 'vitals://events']) await s.client.subscribeResource({ uri });
+        return undefined;
+      }),
+    );
+    const marks = subjects.map((s) => s.inbound.length);
+    await new Promise<void>((r) => listener.close(() => r()));
+
+    for (const [i, s] of subjects.entries()) {
+      await waitUntil(() => updates(s, CHECK_URI, marks[i]).length > 0 && updates(s, 'vitals://events', marks[i]).length > 0, `${s.label}: the update for svc`, 15_000);
+      await waitUntil(() => updates(s, 'vitals://health', marks[i]).length > 0, `${s.label}: the update for health`, 15_000);
+      expect(await svcStatus(s), s.label).toBe('fail');
+      const [update] = updates(s, CHECK_URI, marks[i]);
+      if (s.era === '2026-07-28') {
+        expect(update!.params, s.label).toMatchObject({ uri: CHECK_URI, status: 'fail', check: 'svc', event: { id: expect.stringMatching(/^[0-9a-f]{16}$/), from: 'pass', to: 'fail', headline: expect.stringContaining('svc') } });
+        expect(updates(s, 'vitals://health', marks[i])[0]!.params, s.label).toMatchObject({ summary: expect.any(String), status: expect.stringMatching(/warn|fail/) });
+      } else {
+        // The 2025 notification is the URI alone; the client re-reads.
+        expect(Object.keys(update!.params).filter((k) => k !== '_meta'), s.label).toEqual(['uri']);
+      }
+    }
+
+    await openListener();
+    for (const [i, s] of subjects.entries()) await waitUntil(() => updates(s, CHECK_URI, marks[i]).length >= 2, `${s.label}: the recovery update`, 15_000);
+    await Promise.all(subs.map((sub) => sub?.close()));
+  });
+});
