@@ -58,6 +58,18 @@ export function requestIds(body: unknown): string[] {
   return out;
 }
 
+/** The request ids a POST body cancels (`notifications/cancelled`), as sent. */
+export function cancelledIds(body: unknown): (string | number)[] {
+  const out: (string | number)[] = [];
+  for (const m of Array.isArray(body) ? body : [body]) {
+    if (m === null || typeof m !== 'object') continue;
+    const o = m as { method?: unknown; params?: { requestId?: unknown } };
+    const id = o.method === 'notifications/cancelled' ? o.params?.requestId : undefined;
+    if (typeof id === 'string' || typeof id === 'number') out.push(id);
+  }
+  return out;
+}
+
 const showId = (key: string) => key.slice(key.indexOf(':') + 1);
 
 const refuse = (status: number, code: number, message: string, headers?: Record<string, string>): McpRoute => ({ ok: false, status, body: jsonRpcError(code, message), ...(headers ? { headers } : {}) });
@@ -203,6 +215,9 @@ export class McpHttp {
     });
     await session.connected;
     await this.delegate(session.transport, req, res, body);
+    // A cancelled request is never answered (the spec says so), so its response stream would stay open until the
+    // client went away: held against shutdown's grace and the session's idleness. End it once the cancel is in.
+    if (post) for (const id of cancelledIds(body)) if (session.ids.has(`${typeof id}:${id}`)) session.transport.closeSSEStream(id);
   }
 
   private async runStateless(req: McpRequest, res: ServerResponse, body: unknown): Promise<void> {

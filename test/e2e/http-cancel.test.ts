@@ -1,0 +1,54 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FaultProxy } from '../support/fault-proxy.js';
+import { MCP_HEADERS, postMcp, startDaemon, type Daemon } from '../support/http-daemon.js';
+
+const VERSION = '2025-11-25';
+
+/**
+ * A refresh that hangs (Redis behind a black-holed proxy, 20 s timeout), cancelled by the client. The spec says a
+ * cancelled request gets no answer; its response stream must still end, or it holds shutdown's grace period.
+ */
+describe('a cancelled request in a 2025-era HTTP session', () => {
+  let proxy: FaultProxy;
+  let daemon: Daemon;
+
+  beforeAll(async () => {
+    proxy = await FaultProxy.start({ host: '127.0.0.1', port: 6379 });
+    await proxy.blackhole();
+    daemon = await startDaemon({
+      config: `http:\n  shutdownGrace: 30s\nchecks:\n  - { name: cache, kind: redis, url: "redis://127.0.0.1:${proxy.port}", every: 1h, timeout: 20s, breaker: { failures: 1000 } }\n`,
+    });
+  });
+  afterAll(async () => {
+    await daemon?.stop('SIGKILL');
+    await proxy?.close();
+  });
+
+  it('ends its response stream, and SIGTERM does not wait for the grace period', async () => {
+    const init = await postMcp(daemon.url, JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: VERSION, capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }));
+    const session = init.headers.get('mcp-session-id')!;
+    expect(session).toBeTruthy();
+    const headers = { ...MCP_HEADERS, 'mcp-session-id': session, 'mcp-protocol-version': VERSION };
+    await postMcp(daemon.url, JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }), headers);
+
+    const call = fetch(`${daemon.url}/mcp`, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'check_dependencies', arguments: { refresh: true } } }) });
+    const response = await call;
+    expect(response.status).toBe(200);
+    const body = response.text();
+    let ended = false;
+    void body.then(() => (ended = true));
+    await new Promise((r) => setTimeout(r, 500));
+    expect(ended).toBe(false); // the refresh is still waiting on the black hole
+
+    const cancel = await postMcp(daemon.url, JSON.stringify({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 7, reason: 'user gave up' } }), headers);
+    expect(cancel.status).toBe(202);
+    // Ends long before the 20 s check timeout would have let the refresh finish, and carries no answer to id 7.
+    const text = await body;
+    expect(text).not.toContain('"id":7');
+
+    const stoppedAt = Date.now();
+    expect(await daemon.stop('SIGTERM')).toBe(0);
+    // Nothing is in flight: the exit does not wait out the 30 s grace (nor the 20 s refresh).
+    expect(Date.now() - stoppedAt).toBeLessThan(15_000);
+  }, 40_000);
+});
