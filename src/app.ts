@@ -121,7 +121,7 @@ export class App {
     const limits = this.options.config.limits;
     // Per session (or per request when stateless); the caller's scopes travel in each request's authInfo.
     const serverFor = (live: 'session' | 'bus' | 'none') => () =>
-      createMcpServer({ monitor: this.monitor, version: VERSION, history: this.history, processes: this.processes, scopesFor: scopesFromExtra, transportObserver: this.telemetry?.mcpObserver, subscriptions: this.subscriptions, live, era: live === 'bus' ? 'modern' : 'legacy', networkTransport: 'tcp' });
+      createMcpServer({ monitor: this.monitor, version: VERSION, history: this.history, processes: this.processes, scopesFor: scopesFromExtra, transportObserver: this.telemetry?.mcpObserver, subscriptions: this.subscriptions, live, era: live === 'bus' ? 'modern' : 'legacy', networkTransport: 'tcp', cacheScope: config.auth ? 'private' : 'public' });
     const mcp = new McpHttp({
       // A stateless 2025-era server can never push anything, so it claims no subscriptions.
       createServer: serverFor(config.stateless ? 'none' : 'session'),

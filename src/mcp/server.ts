@@ -5,6 +5,7 @@ import type { History } from '../store/types.js';
 import { observeTransport, wrapTool, type McpTransportObserver, type ToolCallObserver } from './middleware.js';
 import { legacyResourceErrors } from './legacy-errors.js';
 import { registerPrompts } from './prompts/index.js';
+import { listCacheHints } from './resources/cache.js';
 import { registerResources } from './resources/index.js';
 import { attachLiveUpdates, type LiveMode, type SubscriptionBudget } from './resources/live.js';
 import { tools } from './tools/index.js';
@@ -26,6 +27,11 @@ export interface McpServerOptions {
   subscriptions?: SubscriptionBudget;
   /** How this instance delivers resource changes, by what its connection can carry (see LiveMode). */
   live?: LiveMode;
+  /**
+   * 2026-07-28 `cacheScope` of results: `public` only where anyone who can reach the daemon may read them (no
+   * auth); `private` (the default) otherwise.
+   */
+  cacheScope?: 'public' | 'private';
   /** The protocol era this instance serves: a 2025-era one keeps that era's error codes. */
   era?: 'legacy' | 'modern';
   /** `network.transport` of the connection, when the transport cannot tell (`pipe` for stdio, `tcp` for HTTP). */
@@ -55,7 +61,7 @@ export function observed<T extends Parameters<typeof observeTransport>[0]>(trans
 /** One McpServer with every tool registered; transports are connected by the caller. */
 export function createMcpServer(options: McpServerOptions): McpServer {
   validator ??= new AjvJsonSchemaValidator();
-  const server = new McpServer({ name: 'mcp-vitals', title: 'mcp-vitals', version: options.version }, { instructions: INSTRUCTIONS, capabilities: { logging: {} }, jsonSchemaValidator: validator });
+  const server = new McpServer({ name: 'mcp-vitals', title: 'mcp-vitals', version: options.version }, { instructions: INSTRUCTIONS, capabilities: { logging: {} }, jsonSchemaValidator: validator, cacheHints: listCacheHints(options.cacheScope ?? 'private') });
   const ctxFor = (extra: unknown): ToolContext => {
     const scopes = options.scopesFor?.(extra);
     return { monitor: options.monitor, ...(options.history ? { history: options.history } : {}), ...(options.processes ? { processes: options.processes } : {}), ...(scopes ? { scopes } : {}) };
@@ -67,7 +73,8 @@ export function createMcpServer(options: McpServerOptions): McpServer {
       wrapTool(def, options.monitor, ctxFor, options.observers ?? []) as never,
     );
   }
-  registerResources(server, options.monitor);
+  // Reads carry cache fields on 2026-07-28 only (the SDK fills list results per era itself).
+  registerResources(server, options.monitor, options.era === 'modern' ? (options.cacheScope ?? 'private') : undefined);
   registerPrompts(server);
   attachLiveUpdates(server, options.monitor, options.subscriptions, options.live ?? 'session');
   const observer = options.transportObserver;

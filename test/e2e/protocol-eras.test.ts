@@ -180,6 +180,26 @@ checks:
     }
   });
 
+  it('2026-07-28 results carry cache hints that mean something; 2025 answers carry none', async () => {
+    for (const s of subjects) {
+      const check = (await s.client.readResource({ uri: CHECK_URI })) as Json;
+      const health = (await s.client.readResource({ uri: 'vitals://health' })) as Json;
+      const tools = (await s.client.listTools()) as Json;
+      if (s.era !== '2026-07-28') {
+        for (const r of [check, health, tools]) expect(r.ttlMs, s.label).toBeUndefined();
+        continue;
+      }
+      // svc runs every 300 ms, the host every 1 s: a read is true until the next of those.
+      expect(check.ttlMs, s.label).toBeGreaterThanOrEqual(0);
+      expect(check.ttlMs, s.label).toBeLessThanOrEqual(300);
+      expect(health.ttlMs, s.label).toBeLessThanOrEqual(300);
+      expect(tools.ttlMs, s.label).toBe(300_000);
+      // Open loopback HTTP: anyone who can reach it may read it; stdio answers one client.
+      const scope = s.label.includes('http') ? 'public' : 'private';
+      for (const r of [check, health, tools]) expect(r.cacheScope, s.label).toBe(scope);
+    }
+  });
+
   it('listen acknowledges the resource subscriptions it will deliver', async () => {
     for (const s of subjects.filter((x) => x.era === '2026-07-28')) {
       const sub = await (s.client as V2Client).listen({ resourceSubscriptions: [CHECK_URI, 'vitals://health'] });
