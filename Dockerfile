@@ -25,9 +25,10 @@ COPY package.json README.md ./
 # The base image's unprivileged user (uid 1000); nothing in /app is writable by it.
 USER node
 EXPOSE 9464
-# Node itself probes /livez: the image carries no curl or wget.
+# Node itself probes /livez: the image carries no curl or wget. VITALS_HEALTHCHECK_URL follows a --listen
+# other than the default (with host networking the port is the host's).
 HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:9464/livez').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+  CMD ["node", "-e", "fetch(process.env.VITALS_HEALTHCHECK_URL || 'http://127.0.0.1:9464/livez').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 ENTRYPOINT ["node", "dist/cli/main.js"]
 # Listening beyond loopback requires authentication in the config (http.auth), or --insecure.
 CMD ["serve", "--http", "--listen", "0.0.0.0:9464"]

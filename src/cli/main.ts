@@ -17,7 +17,8 @@ Usage:
   vitals --version | --help
 
 Environment: VITALS_CONFIG (config file), VITALS_LOG_LEVEL (fatal|error|warn|info|debug|trace|silent);
-OTEL_EXPORTER_OTLP_ENDPOINT (or _TRACES_/_METRICS_ENDPOINT) pushes traces and metrics over OTLP/HTTP.
+OTEL_EXPORTER_OTLP_ENDPOINT (or _TRACES_/_METRICS_ENDPOINT) pushes traces and metrics over OTLP;
+OTEL_EXPORTER_OTLP_PROTOCOL (or _TRACES_/_METRICS_PROTOCOL): http/protobuf (default), http/json or grpc.
 `;
 
 export async function main(argv: string[]): Promise<number> {

@@ -34,14 +34,21 @@ export const ThresholdsConfig = z
   })
   .strict();
 
-/** Pseudo and virtual filesystems that say nothing about disk space (node_exporter's default exclusions). */
+/**
+ * Pseudo and virtual filesystems that say nothing about disk space: node_exporter's default exclusions
+ * (overlay among them: every container's root is one) plus a few more virtual kinds.
+ */
 export const DEFAULT_EXCLUDED_FS_TYPES = [
   'autofs', 'binfmt_misc', 'bpf', 'cgroup', 'cgroup2', 'configfs', 'debugfs', 'devpts', 'devtmpfs', 'efivarfs',
-  'fuse.lxcfs', 'fusectl', 'hugetlbfs', 'iso9660', 'mqueue', 'nsfs', 'overlay_ro', 'proc', 'procfs', 'pstore',
+  'fuse.lxcfs', 'fusectl', 'hugetlbfs', 'iso9660', 'mqueue', 'nsfs', 'overlay', 'overlay_ro', 'aufs', 'proc', 'procfs', 'pstore',
   'rpc_pipefs', 'securityfs', 'selinuxfs', 'squashfs', 'sysfs', 'tracefs', 'tmpfs', 'ramfs', 'nfsd', 'shm',
   'fuse.gvfsd-fuse', 'fuse.portal', 'erofs',
 ];
-export const DEFAULT_EXCLUDED_MOUNTS = '^/(dev|proc|run|sys|var/lib/docker/.+|var/lib/containers/storage/.+|snap/.+)($|/)';
+/** Kernel trees, and what container runtimes and the kubelet mount per container or pod (/run covers /run/containerd). */
+export const DEFAULT_EXCLUDED_MOUNTS =
+  '^/(dev|proc|run|sys|var/lib/docker/.+|var/lib/containerd/.+|var/lib/containers/storage/.+|var/lib/kubelet/pods/.+|snap/.+)($|/)';
+/** At most this many filesystems are watched: each is a check, a status card and a set of series. */
+export const DEFAULT_MAX_FILESYSTEMS = 64;
 
 export const HostConfig = z
   .object({
@@ -76,9 +83,11 @@ export const HostConfig = z
             }
           }, 'invalid regular expression')
           .default(DEFAULT_EXCLUDED_MOUNTS),
+        /** Past this many filesystems the deepest mountpoints are dropped, with a warning naming them. */
+        maxMounts: z.number().int().min(1).max(1000).default(DEFAULT_MAX_FILESYSTEMS),
       })
       .strict()
-      .default({ excludeTypes: DEFAULT_EXCLUDED_FS_TYPES, excludeMountpoints: DEFAULT_EXCLUDED_MOUNTS }),
+      .default({ excludeTypes: DEFAULT_EXCLUDED_FS_TYPES, excludeMountpoints: DEFAULT_EXCLUDED_MOUNTS, maxMounts: DEFAULT_MAX_FILESYSTEMS }),
     network: z
       .object({ excludeInterfaces: z.string().default('^(veth|docker|br-|cni|flannel|cali|virbr)') })
       .strict()

@@ -93,7 +93,7 @@ export class HealthMonitor extends EventEmitter<MonitorEvents> {
     this.eventLog = new EventLog(config.events.max);
     this.secrets = collectSecrets(config.checks);
     for (const [name, entry] of Object.entries(hostCollectors) as [HostCollectorName, (typeof hostCollectors)[HostCollectorName]][]) {
-      if (config.host.collectors[name] ?? entry.defaultEnabled) this.collectors.push([name, entry.create(config.host)]);
+      if (config.host.collectors[name] ?? entry.defaultEnabled) this.collectors.push([name, entry.create(config.host, { warn: (fields, msg) => this.log.warn({ collector: name, ...fields }, msg) })]);
     }
     this.current = this.build(Date.now());
   }

@@ -8,12 +8,30 @@ import { NetworkCollector } from './host/network.js';
 import { ProcessCollector } from './host/process.js';
 import type { Observation, Probe } from './types.js';
 
+/** What a collector may tell its owner besides its reading (the monitor logs it). */
+export interface CollectorContext {
+  warn(fields: Record<string, unknown>, message: string): void;
+}
+
 /** Host collectors by name, each with its default on/off state, as node_exporter registers collectors. */
 export const hostCollectors = {
   cpu: { defaultEnabled: true, create: (c: HostConfig) => new CpuCollector(c.procfs) },
   load: { defaultEnabled: true, create: (_: HostConfig) => new LoadCollector() },
   memory: { defaultEnabled: true, create: (_: HostConfig) => new MemoryCollector() },
-  filesystem: { defaultEnabled: true, create: (c: HostConfig) => new FilesystemCollector({ ...c.filesystems, procfs: c.procfs, rootfs: c.rootfs }) },
+  filesystem: {
+    defaultEnabled: true,
+    create: (c: HostConfig, ctx?: CollectorContext) =>
+      new FilesystemCollector({
+        ...c.filesystems,
+        procfs: c.procfs,
+        rootfs: c.rootfs,
+        onDropped: (dropped, max) =>
+          ctx?.warn(
+            { maxMounts: max, dropped: dropped.length, mountpoints: dropped.slice(0, 20).map((m) => m.mountpoint) },
+            `watching ${max} filesystems at most (host.filesystems.maxMounts); not watching ${dropped.length} more: ${dropped.slice(0, 5).map((m) => m.mountpoint).join(', ')}${dropped.length > 5 ? ', …' : ''}`,
+          ),
+      }),
+  },
   network: { defaultEnabled: true, create: (c: HostConfig) => new NetworkCollector({ ...c.network, procfs: c.procfs }) },
   process: { defaultEnabled: true, create: (_: HostConfig) => new ProcessCollector() },
 } as const;

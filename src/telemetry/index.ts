@@ -4,7 +4,7 @@ import type { HealthMonitor } from '../monitor/health-monitor.js';
 import type { HistoryStats } from './catalogue.js';
 import type { ExpositionPage } from './exposition.js';
 import type { Logger } from './logger.js';
-import { telemetrySettings, type TelemetrySettings } from './settings.js';
+import { OTLP_PROTOCOLS, telemetrySettings, type TelemetrySettings } from './settings.js';
 
 export interface TelemetryOptions {
   monitor: HealthMonitor;
@@ -42,8 +42,8 @@ export interface Telemetry {
 export function startTelemetry(o: TelemetryOptions): Telemetry {
   const settings = telemetrySettings(o.env ?? process.env);
   const log = o.log.child({ component: 'telemetry' });
-  if (settings.unsupportedProtocols.length) {
-    log.warn({ protocols: settings.unsupportedProtocols }, 'only OTLP over HTTP with JSON (http/json) is supported; exporting that way');
+  if (settings.invalidProtocols.length) {
+    log.warn({ protocols: settings.invalidProtocols, expected: OTLP_PROTOCOLS }, 'unknown OTEL_EXPORTER_OTLP_PROTOCOL; exporting over http/protobuf');
   }
   const wantMetrics = o.prometheus || settings.otlpMetrics;
   if (!wantMetrics && !settings.traces) return { settings, ready: Promise.resolve(), metricsPage: undefined, recordHttp: undefined, mcpObserver: undefined, shutdown: async () => {} };
@@ -62,7 +62,7 @@ export function startTelemetry(o: TelemetryOptions): Telemetry {
     const resource = buildResource(o.version);
     const kinds = new Set(o.config.checks.map((c) => c.kind));
     const [tracing, metrics] = await Promise.all([
-      tracingMod?.startTracing({ resource, log, version: o.version, kinds }),
+      tracingMod?.startTracing({ resource, log, version: o.version, kinds, protocol: settings.tracesProtocol }),
       metricsMod?.createMetrics({ monitor: o.monitor, resource, settings, prometheus: o.prometheus, log, version: o.version, ...(o.historyStats ? { historyStats: o.historyStats } : {}) }),
     ]);
     if (metrics) o.monitor.onProbeRun = (info) => metrics.recordProbeRun(info);
@@ -76,7 +76,7 @@ export function startTelemetry(o: TelemetryOptions): Telemetry {
       o.monitor.probeScope = undefined;
       await Promise.all([tracing?.shutdown(), metrics?.shutdown()]);
     };
-    log.info({ traces: settings.traces, otlpMetrics: settings.otlpMetrics, prometheus: o.prometheus }, 'telemetry started');
+    log.info({ traces: settings.traces && settings.tracesProtocol, otlpMetrics: settings.otlpMetrics && settings.metricsProtocol, prometheus: o.prometheus }, 'telemetry started');
   })();
 
   return {

@@ -56,10 +56,10 @@ export async function createMetrics(o: MetricsOptions): Promise<Metrics> {
     readers.push(prometheus);
   }
   if (o.settings.otlpMetrics) {
-    const [{ OTLPMetricExporter }, { PeriodicExportingMetricReader }] = await Promise.all([import('@opentelemetry/exporter-metrics-otlp-http'), import('@opentelemetry/sdk-metrics')]);
+    const [{ metricExporter }, { PeriodicExportingMetricReader }] = await Promise.all([import('./otlp.js'), import('@opentelemetry/sdk-metrics')]);
     readers.push(
       new PeriodicExportingMetricReader({
-        exporter: new OTLPMetricExporter(),
+        exporter: await metricExporter(o.settings.metricsProtocol),
         exportIntervalMillis: o.settings.metricExportIntervalMs,
         exportTimeoutMillis: Math.min(o.settings.metricExportTimeoutMs, o.settings.metricExportIntervalMs),
       }),

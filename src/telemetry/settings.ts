@@ -1,3 +1,7 @@
+/** The OTLP transports the specification names; `http/protobuf` is its default. */
+export const OTLP_PROTOCOLS = ['http/protobuf', 'http/json', 'grpc'] as const;
+export type OtlpProtocol = (typeof OTLP_PROTOCOLS)[number];
+
 /**
  * What the standard OTEL_* variables ask of us, decided once at start-up without loading any of the SDK, so a
  * daemon with nothing configured pays nothing for telemetry it does not use.
@@ -5,15 +9,18 @@
 export interface TelemetrySettings {
   /** OTEL_SDK_DISABLED=true: no OTLP export and no tracing (the /metrics page still works: it is ours). */
   disabled: boolean;
-  /** Spans are recorded and pushed over OTLP/HTTP. */
+  /** Spans are recorded and pushed over OTLP. */
   traces: boolean;
-  /** Metrics are pushed over OTLP/HTTP besides being served on /metrics. */
+  /** Metrics are pushed over OTLP besides being served on /metrics. */
   otlpMetrics: boolean;
+  /** OTEL_EXPORTER_OTLP_{TRACES,METRICS}_PROTOCOL, else OTEL_EXPORTER_OTLP_PROTOCOL, else http/protobuf. */
+  tracesProtocol: OtlpProtocol;
+  metricsProtocol: OtlpProtocol;
   /** OTEL_METRIC_EXPORT_INTERVAL / _TIMEOUT, in ms. */
   metricExportIntervalMs: number;
   metricExportTimeoutMs: number;
-  /** Protocols asked for that we do not speak (grpc, http/protobuf); we send OTLP/HTTP JSON and say so. */
-  unsupportedProtocols: string[];
+  /** Protocol values that name no OTLP transport (e.g. `http`); the default is used instead, with a warning. */
+  invalidProtocols: string[];
 }
 
 type Env = Record<string, string | undefined>;
@@ -32,21 +39,30 @@ function positiveInt(v: string | undefined, fallback: number): number {
   return set(v) && Number.isFinite(n) && n > 0 ? Math.floor(n) : fallback;
 }
 
+function protocol(value: string | undefined, invalid: string[]): OtlpProtocol {
+  if (!set(value)) return 'http/protobuf';
+  const p = value.trim().toLowerCase();
+  if ((OTLP_PROTOCOLS as readonly string[]).includes(p)) return p as OtlpProtocol;
+  invalid.push(value.trim());
+  return 'http/protobuf';
+}
+
 export function telemetrySettings(env: Env = process.env): TelemetrySettings {
   const disabled = env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true';
   const anyEndpoint = set(env.OTEL_EXPORTER_OTLP_ENDPOINT);
   const traces = !disabled && (anyEndpoint || set(env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT)) && exporterWanted(env.OTEL_TRACES_EXPORTER);
   const otlpMetrics = !disabled && (anyEndpoint || set(env.OTEL_EXPORTER_OTLP_METRICS_ENDPOINT)) && exporterWanted(env.OTEL_METRICS_EXPORTER);
-  const unsupportedProtocols = [
-    ...(traces ? [env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL] : []),
-    ...(otlpMetrics ? [env.OTEL_EXPORTER_OTLP_METRICS_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL] : []),
-  ].filter((p): p is string => set(p) && p.trim() !== 'http/json');
+  const invalid: string[] = [];
+  const tracesProtocol = protocol(set(env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL) ? env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL : env.OTEL_EXPORTER_OTLP_PROTOCOL, traces ? invalid : []);
+  const metricsProtocol = protocol(set(env.OTEL_EXPORTER_OTLP_METRICS_PROTOCOL) ? env.OTEL_EXPORTER_OTLP_METRICS_PROTOCOL : env.OTEL_EXPORTER_OTLP_PROTOCOL, otlpMetrics ? invalid : []);
   return {
     disabled,
     traces,
     otlpMetrics,
+    tracesProtocol,
+    metricsProtocol,
     metricExportIntervalMs: positiveInt(env.OTEL_METRIC_EXPORT_INTERVAL, 60_000),
     metricExportTimeoutMs: positiveInt(env.OTEL_METRIC_EXPORT_TIMEOUT, 30_000),
-    unsupportedProtocols: [...new Set(unsupportedProtocols)],
+    invalidProtocols: [...new Set(invalid)],
   };
 }

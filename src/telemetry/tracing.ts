@@ -5,6 +5,7 @@ import type { Resource } from '@opentelemetry/resources';
 import type { Logger } from 'pino';
 import type { HealthMonitor, ProbeRunInfo } from '../monitor/health-monitor.js';
 import { setTraceContextSource } from './log-context.js';
+import type { OtlpProtocol } from './settings.js';
 
 export interface Tracing {
   tracer: Tracer;
@@ -16,6 +17,8 @@ export interface TracingOptions {
   resource: Resource;
   log: Logger;
   version: string;
+  /** The OTLP transport spans go out on. */
+  protocol: OtlpProtocol;
   /** Dependency kinds in the config: the pg and ioredis instrumentations load only when used. */
   kinds: ReadonlySet<string>;
 }
@@ -34,7 +37,7 @@ function patchLoaded(modules: string[]): void {
 }
 
 /**
- * A NodeTracerProvider exporting over OTLP/HTTP (endpoint, headers and timeouts from the standard OTEL_*
+ * A NodeTracerProvider exporting over OTLP (the transport from OTEL_EXPORTER_OTLP_[TRACES_]PROTOCOL; endpoint, headers and timeouts from the standard OTEL_*
  * variables, sampler from OTEL_TRACES_SAMPLER), W3C trace-context propagation, and the http, pg and ioredis
  * instrumentations. Outgoing calls make spans only under a parent (a probe or a tool call), so the exporter's
  * own requests and unrelated traffic stay out; incoming HTTP is not traced (MCP requests have spans of their
@@ -43,16 +46,16 @@ function patchLoaded(modules: string[]): void {
 export async function startTracing(o: TracingOptions): Promise<Tracing> {
   const wantPg = o.kinds.has('postgres');
   const wantRedis = o.kinds.has('redis');
-  const [{ NodeTracerProvider, BatchSpanProcessor }, { OTLPTraceExporter }, { registerInstrumentations }, { HttpInstrumentation }, pgMod, redisMod] = await Promise.all([
+  const [{ NodeTracerProvider, BatchSpanProcessor }, exporter, { registerInstrumentations }, { HttpInstrumentation }, pgMod, redisMod] = await Promise.all([
     import('@opentelemetry/sdk-trace-node'),
-    import('@opentelemetry/exporter-trace-otlp-http'),
+    import('./otlp.js').then((m) => m.traceExporter(o.protocol)),
     import('@opentelemetry/instrumentation'),
     import('@opentelemetry/instrumentation-http'),
     wantPg ? import('@opentelemetry/instrumentation-pg') : undefined,
     wantRedis ? import('@opentelemetry/instrumentation-ioredis') : undefined,
   ]);
 
-  const provider = new NodeTracerProvider({ resource: o.resource, spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter())] });
+  const provider = new NodeTracerProvider({ resource: o.resource, spanProcessors: [new BatchSpanProcessor(exporter)] });
   provider.register();
 
   const instrumentations: Instrumentation[] = [new HttpInstrumentation({ disableIncomingRequestInstrumentation: true, requireParentforOutgoingSpans: true })];

@@ -78,8 +78,8 @@ checks:
       'jsonrpc.request.id': expect.any(String),
     });
     expect(span.attributes['error.type']).toBeUndefined();
-    // The exporter speaks OTLP/HTTP with JSON, which is what this receiver parses.
-    expect(receiver.requests.some((q) => q.startsWith('POST /v1/traces application/json'))).toBe(true);
+    // With only an endpoint set, the exporter speaks the specification's default, OTLP/HTTP with protobuf.
+    expect(receiver.requests.some((q) => q.startsWith('http POST /v1/traces application/x-protobuf'))).toBe(true);
   });
 
   it('exports a span per probe run with the pg driver spans as its children', async () => {

@@ -6,8 +6,12 @@ import type { FilesystemReading, FilesystemSample } from './types.js';
 export interface FilesystemOptions {
   excludeTypes: string[];
   excludeMountpoints: string;
+  /** Cap on watched filesystems; unset means no cap. */
+  maxMounts?: number;
   procfs?: string;
   rootfs?: string;
+  /** Told when the cap drops mounts (once per change of what is dropped, not every tick). */
+  onDropped?: (dropped: MountEntry[], max: number) => void;
 }
 
 export interface MountEntry {
@@ -42,6 +46,19 @@ export function selectMounts(mounts: MountEntry[], options: FilesystemOptions): 
 }
 
 /**
+ * At most `max` mounts, the shallowest mountpoints first (`/`, `/home` before `/srv/a/b`), so a burst of
+ * mounts somewhere deep (per-container or per-volume paths no exclusion caught) cannot push out the ones that
+ * matter nor grow checks and series without bound.
+ */
+export function capMounts(mounts: MountEntry[], max: number | undefined): { kept: MountEntry[]; dropped: MountEntry[] } {
+  if (max === undefined || mounts.length <= max) return { kept: mounts, dropped: [] };
+  const depth = (m: MountEntry) => (m.mountpoint === '/' ? 0 : m.mountpoint.split('/').length - 1);
+  const ranked = [...mounts].sort((a, b) => depth(a) - depth(b) || a.mountpoint.localeCompare(b.mountpoint));
+  const byPath = (a: MountEntry, b: MountEntry) => a.mountpoint.localeCompare(b.mountpoint);
+  return { kept: ranked.slice(0, max).sort(byPath), dropped: ranked.slice(max).sort(byPath) };
+}
+
+/**
  * Filesystems from /proc/self/mounts and statfs(2). systeminformation's fsSize() forks `df` on every call;
  * statfs is one syscall per mount. Each statfs is raced against the signal so one hung NFS mount cannot
  * hold up the others.
@@ -49,6 +66,7 @@ export function selectMounts(mounts: MountEntry[], options: FilesystemOptions): 
 export class FilesystemCollector implements Probe<FilesystemReading> {
   readonly kind = 'filesystem';
   private readonly rootfs: string;
+  private droppedKey = '';
 
   constructor(private readonly options: FilesystemOptions) {
     this.rootfs = (options.rootfs ?? '/').replace(/\/+$/, '') || '/';
@@ -58,7 +76,12 @@ export class FilesystemCollector implements Probe<FilesystemReading> {
     const procfs = this.options.procfs ?? '/proc';
     // Inside a container watching its node, the node's mounts are PID 1's (with hostPID), not ours.
     const table = this.rootfs === '/' ? 'self/mounts' : '1/mounts';
-    const mounts = selectMounts(parseMounts(await readProc(procfs, table, signal)), this.options);
+    const { kept: mounts, dropped } = capMounts(selectMounts(parseMounts(await readProc(procfs, table, signal)), this.options), this.options.maxMounts);
+    const key = dropped.map((m) => m.mountpoint).join('\n');
+    if (key !== this.droppedKey) {
+      this.droppedKey = key;
+      if (dropped.length) this.options.onDropped?.(dropped, this.options.maxMounts!);
+    }
     const reading: FilesystemReading = { samples: [], errors: [] };
     // A hung NFS mount or a vanished path is a finding (the disk check turns warn), not a reason to drop the mount.
     await Promise.all(

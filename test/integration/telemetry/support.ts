@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer as createHttpServer, type Server } from 'node:http';
 import { CLI } from '../../support/paths.js';
 import { waitUntil } from '../../support/wait.js';
 
@@ -44,46 +43,4 @@ export function spawnDaemon(args: string[], env: Record<string, string> = {}): D
   };
 }
 
-export interface OtlpSpan {
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  name: string;
-  kind: number;
-  status?: { code?: number; message?: string };
-  attributes: Record<string, unknown>;
-  scope: string;
-}
-
-/** A minimal OTLP/HTTP receiver (JSON encoding): collects spans and metric names sent to /v1/traces and /v1/metrics. */
-export async function otlpReceiver(): Promise<{ url: string; spans: OtlpSpan[]; metricNames: Set<string>; requests: string[]; close(): Promise<void> }> {
-  const spans: OtlpSpan[] = [];
-  const metricNames = new Set<string>();
-  const requests: string[] = [];
-  const server: Server = createHttpServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      requests.push(`${req.method} ${req.url} ${req.headers['content-type']}`);
-      try {
-        const body = JSON.parse(Buffer.concat(chunks).toString()) as any;
-        for (const rs of body.resourceSpans ?? []) {
-          for (const ss of rs.scopeSpans ?? []) {
-            for (const s of ss.spans ?? []) {
-              const attributes: Record<string, unknown> = {};
-              for (const a of s.attributes ?? []) attributes[a.key] = Object.values(a.value ?? {})[0];
-              spans.push({ traceId: s.traceId, spanId: s.spanId, ...(s.parentSpanId ? { parentSpanId: s.parentSpanId } : {}), name: s.name, kind: s.kind, status: s.status, attributes, scope: ss.scope?.name });
-            }
-          }
-        }
-        for (const rm of body.resourceMetrics ?? []) for (const sm of rm.scopeMetrics ?? []) for (const m of sm.metrics ?? []) metricNames.add(m.name);
-      } catch {
-        // Protobuf or junk: counted in `requests`, not parsed.
-      }
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  return { url: `http://127.0.0.1:${port}`, spans, metricNames, requests, close: () => new Promise((r) => server.close(() => r())) };
-}
+export { otlpHttpReceiver as otlpReceiver, type OtlpSpan } from '../../support/otlp.js';

@@ -27,9 +27,22 @@ describe('OTEL_* settings', () => {
     expect(telemetrySettings({ OTEL_METRIC_EXPORT_INTERVAL: 'soon' }).metricExportIntervalMs).toBe(60000);
   });
 
-  it('names protocols it cannot speak (we send http/json)', () => {
-    expect(telemetrySettings({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }).unsupportedProtocols).toEqual(['grpc']);
-    expect(telemetrySettings({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json' }).unsupportedProtocols).toEqual([]);
-    expect(telemetrySettings({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }).unsupportedProtocols).toEqual([]);
+  it('picks the OTLP transport: http/protobuf by default, the general variable, then the per-signal ones', () => {
+    const at = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318' };
+    expect(telemetrySettings(at)).toMatchObject({ tracesProtocol: 'http/protobuf', metricsProtocol: 'http/protobuf', invalidProtocols: [] });
+    expect(telemetrySettings({ ...at, OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' })).toMatchObject({ tracesProtocol: 'grpc', metricsProtocol: 'grpc' });
+    expect(telemetrySettings({ ...at, OTEL_EXPORTER_OTLP_PROTOCOL: 'HTTP/JSON ' })).toMatchObject({ tracesProtocol: 'http/json', metricsProtocol: 'http/json' });
+    expect(telemetrySettings({ ...at, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'grpc' })).toMatchObject({ tracesProtocol: 'grpc', metricsProtocol: 'http/json' });
+    expect(telemetrySettings({ ...at, OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: 'http/protobuf' })).toMatchObject({ tracesProtocol: 'grpc', metricsProtocol: 'http/protobuf' });
+    // An empty per-signal variable is unset, as the specification says.
+    expect(telemetrySettings({ ...at, OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: '' }).tracesProtocol).toBe('grpc');
+  });
+
+  it('names a protocol that is no OTLP transport and falls back to http/protobuf', () => {
+    const s = telemetrySettings({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_EXPORTER_OTLP_PROTOCOL: 'http', OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: 'thrift' });
+    expect(s).toMatchObject({ tracesProtocol: 'http/protobuf', metricsProtocol: 'http/protobuf' });
+    expect(s.invalidProtocols).toEqual(['http', 'thrift']);
+    // Only for signals that are exported at all.
+    expect(telemetrySettings({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http' }).invalidProtocols).toEqual([]);
   });
 });
