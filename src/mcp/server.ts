@@ -53,6 +53,28 @@ const INSTRUCTIONS =
  */
 let validator: AjvJsonSchemaValidator | undefined;
 
+type JsonSchemaFns = { input: (o?: unknown) => unknown; output: (o?: unknown) => unknown };
+const memoized = new WeakMap<object, object>();
+
+/**
+ * The same zod schema with its JSON Schema conversion done once per process. The SDK converts a tool's schemas
+ * to JSON Schema once per server instance, and a stateless HTTP request is a server instance: converting the
+ * larger output schemas was the biggest cost of a 2026-07-28 or stateless request. The SDK always asks with the
+ * same target, so the result is keyed by direction only.
+ */
+export function withCachedJsonSchema<T extends object>(schema: T): T {
+  const hit = memoized.get(schema);
+  if (hit) return hit as T;
+  const std = (schema as { '~standard'?: { jsonSchema?: JsonSchemaFns } })['~standard'];
+  if (!std?.jsonSchema) return schema;
+  const { input, output } = std.jsonSchema;
+  const cache: { input?: unknown; output?: unknown } = {};
+  const wrapped = { ...std, jsonSchema: { input: (o?: unknown) => (cache.input ??= input(o)), output: (o?: unknown) => (cache.output ??= output(o)) } };
+  const proxy = new Proxy(schema, { get: (target, key, receiver) => (key === '~standard' ? wrapped : Reflect.get(target, key, receiver)) });
+  memoized.set(schema, proxy);
+  return proxy;
+}
+
 /** Telemetry for a transport served outside createMcpServer's own connect (stdio: the SDK's entry owns it). */
 export function observed<T extends Parameters<typeof observeTransport>[0]>(transport: T, observer: McpTransportObserver | undefined, networkTransport: 'pipe' | 'tcp'): T {
   return observer ? observeTransport(transport, observer, new Set(tools.map((t) => t.name)), networkTransport) : transport;
@@ -69,7 +91,7 @@ export function createMcpServer(options: McpServerOptions): McpServer {
   for (const def of tools) {
     server.registerTool(
       def.name,
-      { title: def.title, description: def.description, inputSchema: def.input, outputSchema: def.output, annotations: def.annotations },
+      { title: def.title, description: def.description, inputSchema: withCachedJsonSchema(def.input), outputSchema: withCachedJsonSchema(def.output), annotations: def.annotations },
       wrapTool(def, options.monitor, ctxFor, options.observers ?? []) as never,
     );
   }
