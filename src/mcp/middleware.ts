@@ -1,37 +1,61 @@
 import type { CallToolResult, Transport } from '@modelcontextprotocol/server';
 import type { HealthMonitor } from '../monitor/health-monitor.js';
 import { redactText } from '../shared/redact.js';
-import { ToolError, type ToolContext, type ToolDefinition } from './tools/types.js';
+import type { z } from 'zod';
+import { classifyError, ToolError, type ErrorClass, type ToolContext, type ToolDefinition } from './tools/types.js';
 
 export interface ToolCallInfo {
+  /** The tool, or `_OTHER` for a name this server does not offer (a client must not mint label values). */
   tool: string;
   durationMs: number;
-  /** Set when the call failed: `tool_error` for a reported failure, else the exception's name. */
+  /** Set when the call failed: `client.*` for the caller's mistakes, else `tool_error`, `store_unavailable`, `internal`. */
   errorType?: string;
+  /** The failure was the caller's (bad arguments, unknown name, missing scope), not the tool's. */
+  clientError?: boolean;
 }
 
 /** Hooks for telemetry; called after every tool call. */
 export type ToolCallObserver = (info: ToolCallInfo) => void;
 
+/** Where a failed call's `error.type` travels in the result, so the transport observer can label it. */
+export const ERROR_TYPE_META = 'dev.mcp-vitals/error.type';
+
+/** zod issues as one short line: "window: expected string, received number; step: …". */
+function issuesText(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.length ? i.path.join('.') : '(arguments)'}: ${i.message}`)
+    .join('; ');
+}
+
 /**
- * Wraps a tool: times it, records the call in the monitor (its error rate is itself a health input),
- * turns thrown errors into `isError` results with a short redacted message, and never lets one escape.
+ * The whole of `tools/call`: finds the tool, validates its arguments, runs it, and classifies and counts
+ * every call — unknown tools and bad arguments included, which the SDK's own handler would answer without
+ * anyone counting them. A thrown error becomes an `isError` result with a short redacted message; none
+ * escapes. Only failures of the tool itself count as errors in the monitor (`tool_errors`).
  */
-export function wrapTool(def: ToolDefinition, monitor: HealthMonitor, ctxFor: (extra: unknown) => ToolContext, observers: ToolCallObserver[]) {
-  return async (args: unknown, extra: unknown): Promise<CallToolResult> => {
+export function toolCallHandler(defs: readonly ToolDefinition<any, any>[], monitor: HealthMonitor, ctxFor: (extra: unknown) => ToolContext, observers: ToolCallObserver[]) {
+  const byName = new Map(defs.map((d) => [d.name, d]));
+  return async (request: { params: { name: string; arguments?: Record<string, unknown> } }, extra: unknown): Promise<CallToolResult> => {
     const started = performance.now();
-    let errorType: string | undefined;
+    const def = byName.get(request.params.name);
+    let failure: ErrorClass | undefined;
     try {
-      const { text, data } = await def.run(args as never, ctxFor(extra));
+      if (!def) throw new ToolError(`unknown tool "${String(request.params.name).slice(0, 64)}"; tools: ${defs.map((d) => d.name).join(', ')}`, 'UNKNOWN_TOOL');
+      const parsed = def.input.safeParse(request.params.arguments ?? {});
+      if (!parsed.success) throw new ToolError(`invalid arguments for ${def.name}: ${issuesText(parsed.error)}`, 'INVALID_ARGUMENT');
+      const { text, data } = await def.run(parsed.data, ctxFor(extra));
       return { content: [{ type: 'text', text }], structuredContent: data as Record<string, unknown> };
     } catch (e) {
-      errorType = e instanceof ToolError ? 'tool_error' : ((e as Error)?.name ?? 'Error');
-      const message = e instanceof ToolError ? e.message : `internal error in ${def.name}: ${redactText(String((e as Error)?.message ?? e), monitor.secrets)}`;
-      return { content: [{ type: 'text', text: message }], isError: true };
+      failure = classifyError(e);
+      const message = e instanceof ToolError ? e.message : `internal error in ${def?.name ?? 'tool'}: ${redactText(String((e as Error)?.message ?? e), monitor.secrets)}`;
+      return { content: [{ type: 'text', text: message }], isError: true, _meta: { [ERROR_TYPE_META]: failure.type } };
     } finally {
       const durationMs = performance.now() - started;
-      monitor.recordToolCall({ tool: def.name, durationMs, error: errorType !== undefined });
-      for (const o of observers) o({ tool: def.name, durationMs, ...(errorType ? { errorType } : {}) });
+      const tool = def?.name ?? '_OTHER';
+      monitor.recordToolCall({ tool, durationMs, error: failure !== undefined && !failure.client, clientError: failure?.client === true });
+      const info: ToolCallInfo = { tool, durationMs, ...(failure ? { errorType: failure.type, clientError: failure.client } : {}) };
+      for (const o of observers) o(info);
     }
   };
 }
@@ -61,6 +85,8 @@ export interface McpMessageOutcome {
   errorMessage?: string;
   /** A `tools/call` answered with `isError: true`. */
   toolError?: boolean;
+  /** Its `error.type` (`client.*` for the caller's mistakes), when the server said. */
+  toolErrorType?: string;
   /** The version `initialize` settled on (its own span learns it only from the response). */
   protocolVersion?: string;
 }
@@ -95,6 +121,12 @@ const VERSION_META_KEY = 'io.modelcontextprotocol/protocolVersion';
 const VERSION_RE = /^\d{4}-\d{2}-\d{2}$/;
 
 const META_KEYS = ['traceparent', 'tracestate', 'baggage'] as const;
+
+function toolErrorTypeOf(result: Json | undefined): { toolErrorType?: string } {
+  const meta = result?.isError === true && isObject(result._meta) ? result._meta : undefined;
+  const type = meta?.[ERROR_TYPE_META];
+  return typeof type === 'string' ? { toolErrorType: type } : {};
+}
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null;
@@ -195,7 +227,7 @@ export function observeTransport<T extends Transport>(transport: T, observer: Mc
       entry.scope.end(
         error
           ? { errorCode: typeof error.code === 'number' ? error.code : undefined, errorMessage: typeof error.message === 'string' ? error.message : undefined }
-          : { toolError: result?.isError === true, ...(entry.initialize && session.protocolVersion ? { protocolVersion: session.protocolVersion } : {}) },
+          : { toolError: result?.isError === true, ...toolErrorTypeOf(result), ...(entry.initialize && session.protocolVersion ? { protocolVersion: session.protocolVersion } : {}) },
       );
     }
     return send(message, options);

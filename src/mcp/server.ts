@@ -2,12 +2,14 @@ import { McpServer } from '@modelcontextprotocol/server';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/server/validators/ajv';
 import type { HealthMonitor } from '../monitor/health-monitor.js';
 import type { History } from '../store/types.js';
-import { observeTransport, wrapTool, type McpTransportObserver, type ToolCallObserver } from './middleware.js';
+import type { Tool } from '@modelcontextprotocol/server';
 import { legacyResourceErrors } from './legacy-errors.js';
+import { observeTransport, toolCallHandler, type McpTransportObserver, type ToolCallObserver } from './middleware.js';
 import { registerPrompts } from './prompts/index.js';
 import { listCacheHints } from './resources/cache.js';
 import { registerResources } from './resources/index.js';
 import { attachLiveUpdates, type LiveMode, type SubscriptionBudget } from './resources/live.js';
+import { toolList } from './tool-list.js';
 import { tools } from './tools/index.js';
 import type { ProcessSource, ToolContext } from './tools/types.js';
 
@@ -44,36 +46,16 @@ const INSTRUCTIONS =
   'raw figures in base units; check_dependencies for databases, caches and endpoints. Every answer comes from ' +
   'the latest scheduled sample, so calls are cheap. To look back: diagnose explains what is wrong, since when and ' +
   'what changed before; query_history and list_events show how a metric or check behaved; top_processes shows who ' +
-  'uses CPU or memory now. Listen (or, on 2025-era sessions, subscribe) to vitals://health, vitals://checks/{name} or ' +
-  'vitals://events to hear of status changes.';
+  'uses CPU or memory now. Values in structured content are in base units (bytes, seconds, ratios 0..1; times ISO ' +
+  'UTC); a status is pass, warn, fail, or pending (no result yet). Listen (2025-era sessions: subscribe) to ' +
+  'vitals://health or vitals://checks/{name} to hear of status changes.';
 
 /**
  * One validator (an Ajv instance and its compiled-schema cache) shared by every server: left to itself the SDK
  * builds a fresh Ajv per McpServer, which was the largest cost of a stateless HTTP request and of each session.
  */
 let validator: AjvJsonSchemaValidator | undefined;
-
-type JsonSchemaFns = { input: (o?: unknown) => unknown; output: (o?: unknown) => unknown };
-const memoized = new WeakMap<object, object>();
-
-/**
- * The same zod schema with its JSON Schema conversion done once per process. The SDK converts a tool's schemas
- * to JSON Schema once per server instance, and a stateless HTTP request is a server instance: converting the
- * larger output schemas was the biggest cost of a 2026-07-28 or stateless request. The SDK always asks with the
- * same target, so the result is keyed by direction only.
- */
-export function withCachedJsonSchema<T extends object>(schema: T): T {
-  const hit = memoized.get(schema);
-  if (hit) return hit as T;
-  const std = (schema as { '~standard'?: { jsonSchema?: JsonSchemaFns } })['~standard'];
-  if (!std?.jsonSchema) return schema;
-  const { input, output } = std.jsonSchema;
-  const cache: { input?: unknown; output?: unknown } = {};
-  const wrapped = { ...std, jsonSchema: { input: (o?: unknown) => (cache.input ??= input(o)), output: (o?: unknown) => (cache.output ??= output(o)) } };
-  const proxy = new Proxy(schema, { get: (target, key, receiver) => (key === '~standard' ? wrapped : Reflect.get(target, key, receiver)) });
-  memoized.set(schema, proxy);
-  return proxy;
-}
+let listed: Tool[] | undefined;
 
 /** Telemetry for a transport served outside createMcpServer's own connect (stdio: the SDK's entry owns it). */
 export function observed<T extends Parameters<typeof observeTransport>[0]>(transport: T, observer: McpTransportObserver | undefined, networkTransport: 'pipe' | 'tcp'): T {
@@ -83,21 +65,21 @@ export function observed<T extends Parameters<typeof observeTransport>[0]>(trans
 /** One McpServer with every tool registered; transports are connected by the caller. */
 export function createMcpServer(options: McpServerOptions): McpServer {
   validator ??= new AjvJsonSchemaValidator();
-  const server = new McpServer({ name: 'mcp-vitals', title: 'mcp-vitals', version: options.version }, { instructions: INSTRUCTIONS, capabilities: { logging: {} }, jsonSchemaValidator: validator, cacheHints: listCacheHints(options.cacheScope ?? 'private') });
+  const server = new McpServer({ name: 'mcp-vitals', title: 'mcp-vitals', version: options.version }, { instructions: INSTRUCTIONS, capabilities: { logging: {} }, jsonSchemaValidator: validator, cacheHints: listCacheHints(options.cacheScope ?? 'private', options.monitor.config.host.interval) });
   const ctxFor = (extra: unknown): ToolContext => {
     const scopes = options.scopesFor?.(extra);
     return { monitor: options.monitor, ...(options.history ? { history: options.history } : {}), ...(options.processes ? { processes: options.processes } : {}), ...(scopes ? { scopes } : {}) };
   };
-  for (const def of tools) {
-    server.registerTool(
-      def.name,
-      { title: def.title, description: def.description, inputSchema: withCachedJsonSchema(def.input), outputSchema: withCachedJsonSchema(def.output), annotations: def.annotations },
-      wrapTool(def, options.monitor, ctxFor, options.observers ?? []) as never,
-    );
-  }
+  // tools/list and tools/call are answered by our own handlers: the list is built once and kept small, and
+  // every call is classified and counted, including those the SDK would refuse before any tool ran.
+  listed ??= toolList(tools);
+  const list = listed;
+  server.server.registerCapabilities({ tools: { listChanged: false } });
+  server.server.setRequestHandler('tools/list', async () => ({ tools: list }));
+  server.server.setRequestHandler('tools/call', toolCallHandler(tools, options.monitor, ctxFor, options.observers ?? []) as never);
   // Reads carry cache fields on 2026-07-28 only (the SDK fills list results per era itself).
   registerResources(server, options.monitor, options.era === 'modern' ? (options.cacheScope ?? 'private') : undefined);
-  registerPrompts(server);
+  registerPrompts(server, options.monitor);
   attachLiveUpdates(server, options.monitor, options.subscriptions, options.live ?? 'session');
   const observer = options.transportObserver;
   const legacy = options.era !== 'modern';

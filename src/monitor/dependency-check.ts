@@ -56,7 +56,13 @@ export class DependencyCheck {
   private readonly breaker: CircuitBreakerPolicy;
   private streak: RunStreak = { status: undefined, failures: 0, successes: 0 };
   private runs = 0;
-  private lastStatusChange = new Date().toISOString();
+  private lastStatusChange: string;
+  /** When the current unbroken run of failed runs began, and of good (pass or warn) runs. */
+  private failRunSince: string | undefined;
+  private goodRunSince: string | undefined;
+  /** When the current reported problem began (the first failed run of the streak that turned it). */
+  private problemSince: string | undefined;
+  private breakerOpenedAt = 0;
   private current: CheckState;
   private inflight: Promise<void> | undefined;
   /** The latest failure that came from the dependency itself, not from the open breaker. */
@@ -71,6 +77,7 @@ export class DependencyCheck {
     private readonly bulkhead: BulkheadPolicy,
     private readonly secrets: Set<string>,
     private readonly emit: (e: HealthEvent) => void,
+    private readonly now: () => number = Date.now,
   ) {
     for (const s of headerSecrets(config)) secrets.add(s);
     this.attempt = attemptPolicy({ timeoutMs: config.timeout, attempts: config.retry.attempts, backoffMs: config.retry.backoff });
@@ -79,23 +86,25 @@ export class DependencyCheck {
     this.breaker.onStateChange(() => {
       const next = breakerState(this.breaker);
       if (next === prev) return;
-      this.emit({ time: new Date().toISOString(), check: config.name, type: 'breaker', from: prev, to: next, reason: next === 'open' ? `${config.breaker.failures} failed runs in a row` : next === 'half-open' ? 'cool-down over, trying again' : 'run succeeded' });
+      if (next === 'open') this.breakerOpenedAt = this.now();
+      this.emit({ time: new Date(this.now()).toISOString(), check: config.name, type: 'breaker', from: prev, to: next, reason: next === 'open' ? `${config.breaker.failures} failed runs in a row` : next === 'half-open' ? 'cool-down over, trying again' : 'run succeeded' });
       prev = next;
     });
-    const now = new Date().toISOString();
+    const created = new Date(this.now()).toISOString();
+    this.lastStatusChange = created;
     this.current = {
       name: config.name,
       kind: config.kind,
       group: 'dependency',
       component: config.name,
       measurement: 'responseTime',
-      status: 'pass',
+      status: 'pending',
       critical: config.critical,
       observedValue: null,
       observedUnit: 's',
-      output: 'not run yet',
-      since: now,
-      time: now,
+      output: 'no result yet',
+      since: created,
+      time: created,
       latencySeconds: null,
       breaker: 'closed',
       consecutiveFailures: 0,
@@ -173,7 +182,7 @@ export class DependencyCheck {
   }
 
   private async round(): Promise<void> {
-    const startedAt = new Date();
+    const startedAt = new Date(this.now());
     let outcome: RunOutcome;
     try {
       outcome = await this.breaker.execute(async () => {
@@ -186,7 +195,7 @@ export class DependencyCheck {
     } catch (e) {
       if (e instanceof BrokenCircuitError) {
         const last = this.lastRealError ? ` (last: ${this.lastRealError})` : '';
-        outcome = { status: 'fail', instances: this.current.instances ?? [], error: `circuit open after ${this.config.breaker.failures} failed runs${last}; retrying after ${Math.round(this.config.breaker.cooldown / 1000)}s`, warnings: [] };
+        outcome = { status: 'fail', instances: this.current.instances ?? [], error: `circuit open after ${this.config.breaker.failures} failed runs${last}; next try in ${Math.max(0, Math.ceil((this.breakerOpenedAt + this.config.breaker.cooldown - this.now()) / 1000))}s`, warnings: [] };
       } else outcome = (e as { outcome?: RunOutcome }).outcome ?? { status: 'fail', instances: [], error: redactText(String((e as Error)?.message ?? e), this.secrets), warnings: [] };
     }
     if (!(outcome.error?.startsWith('circuit open'))) this.lastRealError = outcome.error;
@@ -209,6 +218,13 @@ export class DependencyCheck {
     this.streak = foldRun(this.streak, outcome.status, this.config.failureThreshold, this.config.successThreshold);
     const status = this.streak.status!;
     const time = at.toISOString();
+    if (outcome.status === 'fail') {
+      this.failRunSince ??= time;
+      this.goodRunSince = undefined;
+    } else {
+      this.goodRunSince ??= time;
+      this.failRunSince = undefined;
+    }
     let output = '';
     if (outcome.status === 'fail') output = outcome.error ?? 'failed';
     else if (outcome.status === 'warn') output = [outcome.error, ...outcome.warnings].filter(Boolean).join('; ');
@@ -218,25 +234,32 @@ export class DependencyCheck {
           ? `recovering: ${this.streak.successes}/${this.config.successThreshold} good runs${output ? `; ${output}` : ''}`
           : `${outcome.status === 'fail' ? 'failing' : outcome.status}: ${this.streak.failures}/${this.config.failureThreshold} failed runs${output ? ` (${output})` : ''}`;
     }
-    // Before its first round a check shows as pass ("not run yet"); one that starts out failing is a change
-    // readers saw, so it is an event too, or a dependency down from boot would never be logged.
-    const shownBefore = prevStatus ?? 'pass';
-    if (shownBefore !== status) {
+    if (prevStatus !== status) {
+      // The condition began with the first run of the streak that turned the status, not with the run that
+      // matured it: a failure threshold of 3 must not move an outage's start two intervals late.
+      const startedAt = status === 'fail' ? (this.failRunSince ?? time) : (this.goodRunSince ?? time);
       this.lastStatusChange = time;
-      this.emit({ time, check: this.config.name, type: 'status', from: shownBefore, to: status, reason: output || 'recovered' });
-    } else if (prevStatus === undefined) this.lastStatusChange = time;
+      this.problemSince = status === 'pass' ? undefined : status === 'fail' ? startedAt : time;
+      // A first result is reported as a change from `unknown` (the check was pending), and only when it is
+      // not a pass: a dependency down from boot is logged and evented, a healthy one is not noise.
+      if (prevStatus !== undefined || status !== 'pass') {
+        this.emit({ time, check: this.config.name, type: 'status', from: prevStatus ?? 'unknown', to: status, reason: output || 'recovered', ...(startedAt !== time ? { startedAt } : {}) });
+      }
+    }
     const ups = outcome.instances.filter((i) => i.ok && i.latencySeconds !== null);
     const latency = ups.length ? Math.max(...ups.map((i) => i.latencySeconds!)) : null;
     const lastError = outcome.error ?? this.current.lastError;
     const values = outcome.instances.length === 1 ? outcome.instances[0]!.values : undefined;
     const info = outcome.instances.length === 1 ? outcome.instances[0]!.info : undefined;
+    const { problemSince: _previous, ...base } = this.current;
     this.current = Object.freeze({
-      ...this.current,
+      ...base,
       status,
       observedValue: latency,
       latencySeconds: latency,
       output,
       since: this.lastStatusChange,
+      ...(this.problemSince ? { problemSince: this.problemSince } : {}),
       time,
       breaker: breakerState(this.breaker),
       consecutiveFailures: this.streak.failures,

@@ -36,10 +36,16 @@ function deepFreeze<T>(o: T): T {
   return o;
 }
 
-/** Non-critical dependencies that fail make the whole warn, not fail: the service still works without them. */
+/**
+ * Non-critical dependencies that fail make the whole warn, not fail: the service still works without them.
+ * A pending check (no result yet) has no say: it is neither a pass nor a problem.
+ */
 export function overallStatus(checks: Iterable<CheckState>): CheckStatus {
   let s: CheckStatus = 'pass';
-  for (const c of checks) s = worst(s, c.group === 'dependency' && !c.critical && c.status === 'fail' ? 'warn' : c.status);
+  for (const c of checks) {
+    if (c.status === 'pending') continue;
+    s = worst(s, c.group === 'dependency' && !c.critical && c.status === 'fail' ? 'warn' : c.status);
+  }
   return s;
 }
 
@@ -60,7 +66,9 @@ export class HealthMonitor extends EventEmitter<MonitorEvents> {
   private collectorStates: Snapshot['collectors'] = {};
   private hostCheckStates: CheckState[] = [];
   private current: Snapshot;
-  private readonly startedAt = new Date().toISOString();
+  private readonly startedAt: string;
+  /** The monitor's clock: every time it stamps comes from here, so tests can move it instead of waiting. */
+  readonly now: () => number;
   private toolsDirtyAt = 0;
   private publishedAt = 0;
   private inflightRefresh: Promise<Snapshot> | undefined;
@@ -85,23 +93,31 @@ export class HealthMonitor extends EventEmitter<MonitorEvents> {
   constructor(
     readonly config: Config,
     private readonly log: Logger,
+    options: { now?: () => number } = {},
   ) {
     super();
+    this.now = options.now ?? Date.now;
+    this.startedAt = new Date(this.now()).toISOString();
     this.ready = new Promise((r) => (this.readyResolve = r));
     this.hostChecks = new HostChecks(config.host.thresholds);
-    this.tools = new ToolCallStats(config.host.thresholds.toolErrorRate.window);
+    this.tools = new ToolCallStats(config.host.thresholds.toolErrorRate.window, undefined, this.now);
     this.eventLog = new EventLog(config.events.max);
     this.secrets = collectSecrets(config.checks);
     for (const [name, entry] of Object.entries(hostCollectors) as [HostCollectorName, (typeof hostCollectors)[HostCollectorName]][]) {
       if (config.host.collectors[name] ?? entry.defaultEnabled) this.collectors.push([name, entry.create(config.host, { warn: (fields, msg) => this.log.warn({ collector: name, ...fields }, msg) })]);
     }
-    this.current = this.build(Date.now());
+    this.current = this.build(this.now());
   }
 
   /** The latest snapshot. Tool-call figures are folded in at most once a second. */
   get snapshot(): Snapshot {
-    if (this.toolsDirtyAt && Date.now() - this.publishedAt >= 1000) this.publish();
+    if (this.toolsDirtyAt && this.now() - this.publishedAt >= 1000) this.publish();
     return this.current;
+  }
+
+  /** Each dependency check's sampling interval in ms (a cron check counts as a minute); host checks use `host.interval`. */
+  get intervals(): Record<string, number> {
+    return Object.fromEntries(this.config.checks.map((c) => [c.name, c.cron ? 60_000 : (c.every ?? this.config.checkInterval)]));
   }
 
   events(options?: { sinceMs?: number; check?: string; limit?: number }): HealthEvent[] {
@@ -110,7 +126,7 @@ export class HealthMonitor extends EventEmitter<MonitorEvents> {
 
   recordToolCall(call: ToolCall): void {
     this.tools.record(call);
-    this.toolsDirtyAt ||= Date.now();
+    this.toolsDirtyAt ||= this.now();
   }
 
   async start(): Promise<void> {
@@ -144,7 +160,7 @@ export class HealthMonitor extends EventEmitter<MonitorEvents> {
     if (this.deps.length || !this.config.checks.length) return;
     const [{ DependencyCheck }, { sharedBulkhead }] = await Promise.all([import('./dependency-check.js'), import('./resilience.js')]);
     const bulkhead = sharedBulkhead(this.config.concurrency);
-    for (const check of this.config.checks) this.deps.push(new DependencyCheck(check, bulkhead, this.secrets, (e) => this.record(e)));
+    for (const check of this.config.checks) this.deps.push(new DependencyCheck(check, bulkhead, this.secrets, (e) => this.record(e), this.now));
     await Promise.all(this.deps.map((d) => d.init()));
   }
 
@@ -170,14 +186,14 @@ export class HealthMonitor extends EventEmitter<MonitorEvents> {
    */
   refresh(options: { dependenciesOnly?: boolean } = {}): Promise<Snapshot> {
     if (this.inflightRefresh) return this.inflightRefresh;
-    if (Date.now() - this.lastRefreshEnd < this.config.refreshMinInterval) return Promise.resolve(this.current);
+    if (this.now() - this.lastRefreshEnd < this.config.refreshMinInterval) return Promise.resolve(this.current);
     this.inflightRefresh = (async () => {
       try {
         await this.ready;
         await Promise.all([...(options.dependenciesOnly ? [] : [this.sampleHost()]), ...this.deps.map((d) => this.runCheck(d))]);
         return this.current;
       } finally {
-        this.lastRefreshEnd = Date.now();
+        this.lastRefreshEnd = this.now();
         this.inflightRefresh = undefined;
       }
     })();
@@ -192,8 +208,16 @@ export class HealthMonitor extends EventEmitter<MonitorEvents> {
 
   private record(e: HealthEvent): void {
     this.eventLog.push(e);
-    this.log.info({ check: e.check, type: e.type, from: e.from, to: e.to, reason: e.reason }, `${e.check} ${e.type} ${e.from} → ${e.to}`);
+    const fields = { check: e.check, type: e.type, from: e.from, to: e.to, reason: e.reason, ...(e.startedAt ? { startedAt: e.startedAt } : {}) };
+    this.log[this.levelOf(e)](fields, `${e.check} ${e.type === 'breaker' ? 'breaker ' : ''}${e.from} → ${e.to}`);
     this.emit('event', e);
+  }
+
+  /** A transition is logged at its severity, so `logLevel: warn` still shows every failure. */
+  private levelOf(e: HealthEvent): 'error' | 'warn' | 'info' {
+    if (e.type === 'breaker') return e.to === 'open' ? 'warn' : 'info';
+    if (e.to === 'fail') return this.config.checks.some((c) => c.name === e.check && c.critical) ? 'error' : 'warn';
+    return e.to === 'warn' ? 'warn' : 'info';
   }
 
   private async runCollector(name: HostCollectorName, probe: Probe<unknown>): Promise<unknown> {
@@ -256,18 +280,19 @@ export class HealthMonitor extends EventEmitter<MonitorEvents> {
   }
 
   private publish(): void {
-    const now = Date.now();
+    const now = this.now();
     this.toolsDirtyAt = 0;
     this.publishedAt = now;
     const tools = this.tools.stats();
     const failed: Record<string, string> = {};
     for (const [name, c] of Object.entries(this.collectorStates)) if (!c.success) failed[name] = c.error ?? 'failed';
-    this.hostCheckStates = this.hostChecks.evaluate(this.host, tools, now, failed, (check, from, to, reason) =>
-      this.record({ time: new Date(now).toISOString(), check, type: 'status', from, to, reason }),
+    this.hostCheckStates = this.hostChecks.evaluate(this.host, tools, now, failed, (check, from, to, reason, startedAt) =>
+      this.record({ time: new Date(now).toISOString(), check, type: 'status', from, to, reason, ...(startedAt !== undefined ? { startedAt: new Date(startedAt).toISOString() } : {}) }),
     );
     const prev = this.current?.status;
     this.current = this.build(now, tools);
-    if (prev !== undefined && prev !== this.current.status) this.log.info({ from: prev, to: this.current.status }, `overall status ${prev} → ${this.current.status}`);
+    const next = this.current.status;
+    if (prev !== undefined && prev !== next) this.log[next === 'fail' ? 'error' : next === 'warn' ? 'warn' : 'info']({ from: prev, to: next }, `overall status ${prev} → ${next}`);
     this.emit('snapshot', this.current);
   }
 

@@ -9,7 +9,12 @@ interface Held {
   status: CheckStatus;
   since: string;
   hold: HoldState;
+  /** When the value first crossed the level now reported (the start of its `for:` hold). */
+  problemSince?: string;
 }
+
+/** A status change: `from` is `unknown` for a check's first result; `startedAt` when it began before now. */
+export type HostChange = (name: string, from: CheckStatus | 'unknown', to: CheckStatus, output: string, startedAt?: number) => void;
 
 /**
  * Turns host samples and tool-call stats into threshold checks (`cpu`, `memory`, `disk:/mount`,
@@ -24,24 +29,29 @@ export class HostChecks {
    * `failed` names host collectors that failed this round (with the reason): their checks report warn with
    * no value ("cannot tell") instead of vanishing or keeping a stale number.
    */
-  evaluate(host: HostState, tools: ToolStats, now: number, failed: Readonly<Record<string, string>>, onChange: (name: string, from: CheckStatus, to: CheckStatus, output: string) => void): CheckState[] {
+  evaluate(host: HostState, tools: ToolStats, now: number, failed: Readonly<Record<string, string>>, onChange: HostChange): CheckState[] {
     const t = this.thresholds;
     const out: CheckState[] = [];
     const time = new Date(now).toISOString();
     const add = (base: { name: string; kind: string; group: 'host' | 'self'; component: string; measurement: string; componentId?: string }, value: number | null, th: Threshold, describe: (v: number) => string, extra = '') => {
-      const prev = this.held.get(base.name) ?? { status: 'pass' as CheckStatus, since: time, hold: {} };
+      const known = this.held.get(base.name);
+      const prev = known ?? { status: 'pass' as CheckStatus, since: time, hold: {} };
       const r = evaluateThreshold(value, th, prev.hold, now);
       let output = '';
       if (value !== null && r.status !== 'pass') output = `${describe(value)} at or above ${r.status} level ${pct(r.status === 'fail' ? th.fail : th.warn)}${th.for ? ` for ${secs(th.for)}s` : ''}${extra}`;
       if (r.pending && value !== null) {
         const heldFor = Math.round((now - r.pending.since) / 1000);
-        const note = `${describe(value)} above ${r.pending.status} level ${pct(r.pending.status === 'fail' ? th.fail : th.warn)} for ${heldFor}s of ${secs(th.for)}s (pending)`;
+        const note = `${describe(value)} above ${r.pending.status} level ${pct(r.pending.status === 'fail' ? th.fail : th.warn)} for ${heldFor}s of its ${secs(th.for)}s hold`;
         output = output ? `${output}; ${note}` : note;
       }
-      const since = r.status !== prev.status ? time : prev.since;
-      // A check that starts out non-pass is a transition from the implied pass, as for dependency checks.
-      if (r.status !== prev.status) onChange(base.name, prev.status, r.status, output || 'back under threshold');
-      this.held.set(base.name, { status: r.status, since, hold: r.hold });
+      const changed = !known || r.status !== prev.status;
+      const since = changed ? time : prev.since;
+      // A problem began when the value first crossed the level now reported, not when the hold matured.
+      const crossed = r.status === 'fail' ? r.hold.failSince : r.status === 'warn' ? r.hold.warnSince : undefined;
+      const problemSince = crossed === undefined ? undefined : new Date(crossed).toISOString();
+      // A first result is a change from `unknown`, reported only when it is not a pass (as for dependencies).
+      if (changed && (known || r.status !== 'pass')) onChange(base.name, known ? prev.status : 'unknown', r.status, output || 'back under threshold', crossed !== undefined && crossed < now ? crossed : undefined);
+      this.held.set(base.name, { status: r.status, since, hold: r.hold, ...(problemSince ? { problemSince } : {}) });
       out.push({
         ...base,
         status: r.status,
@@ -51,18 +61,20 @@ export class HostChecks {
         threshold: { warn: th.warn, fail: th.fail, forSeconds: secs(th.for) },
         output,
         since,
+        ...(problemSince ? { problemSince } : {}),
         time,
         ...(r.pending ? { pending: { status: r.pending.status, since: new Date(r.pending.since).toISOString(), forSeconds: secs(th.for) } } : {}),
       });
     };
 
     const unknown = (base: Parameters<typeof add>[0], th: Threshold, reason: string) => {
-      const prev = this.held.get(base.name) ?? { status: 'pass' as CheckStatus, since: time, hold: {} };
+      const known = this.held.get(base.name);
       const output = `no current sample: ${reason}`;
-      const since = prev.status !== 'warn' ? time : prev.since;
-      if (prev.status !== 'warn') onChange(base.name, prev.status, 'warn', output);
-      this.held.set(base.name, { status: 'warn', since, hold: {} });
-      out.push({ ...base, status: 'warn', critical: false, observedValue: null, observedUnit: 'ratio', threshold: { warn: th.warn, fail: th.fail, forSeconds: secs(th.for) }, output, since, time });
+      const changed = known?.status !== 'warn';
+      const since = changed ? time : known!.since;
+      if (changed) onChange(base.name, known ? known.status : 'unknown', 'warn', output);
+      this.held.set(base.name, { status: 'warn', since, hold: {}, problemSince: changed ? time : (known!.problemSince ?? time) });
+      out.push({ ...base, status: 'warn', critical: false, observedValue: null, observedUnit: 'ratio', threshold: { warn: th.warn, fail: th.fail, forSeconds: secs(th.for) }, output, since, problemSince: changed ? time : (known!.problemSince ?? time), time });
     };
     const CPU = { name: 'cpu', kind: 'cpu', group: 'host', component: 'cpu', measurement: 'utilization' } as const;
     const MEMORY = { name: 'memory', kind: 'memory', group: 'host', component: 'memory', measurement: 'utilization' } as const;

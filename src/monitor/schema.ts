@@ -3,9 +3,16 @@ import { CpuSample, FilesystemError, FilesystemSample, LoadSample, MemorySample,
 
 export { CpuSample, FilesystemError, FilesystemSample, LoadSample, MemorySample, NetworkSample, ProcessSample };
 
-/** IETF health+json status words. */
+/** IETF health+json status words: a verdict on a result. */
 export const CheckStatus = z.enum(['pass', 'warn', 'fail']);
 export type CheckStatus = z.infer<typeof CheckStatus>;
+
+/**
+ * What a check shows: a verdict, or `pending` while it has no result of its own yet (a dependency on its
+ * first round). Pending is never counted as passing, nor as a problem.
+ */
+export const StateStatus = z.enum(['pass', 'warn', 'fail', 'pending']);
+export type StateStatus = z.infer<typeof StateStatus>;
 
 export const STATUS_RANK: Record<CheckStatus, number> = { pass: 0, warn: 1, fail: 2 };
 export const worst = (a: CheckStatus, b: CheckStatus): CheckStatus => (STATUS_RANK[a] >= STATUS_RANK[b] ? a : b);
@@ -39,15 +46,20 @@ export const CheckState = z.object({
   component: z.string(),
   measurement: z.string(),
   componentId: z.string().optional(),
-  status: CheckStatus,
+  status: StateStatus,
   critical: z.boolean(),
   observedValue: z.number().nullable(),
   observedUnit: z.string(),
   threshold: ThresholdView.optional(),
   /** Why the status is not pass (or what is pending); empty when all is well. */
   output: z.string(),
-  /** ISO time the reported status last changed. */
+  /** ISO time the reported status last changed (for a threshold, when its `for:` hold matured). */
   since: z.string(),
+  /**
+   * ISO time the current problem began: the value first crossed the level, or the first failed run of the
+   * streak. Earlier than `since` when a `for:` hold or a failure threshold delayed the status. Absent on pass.
+   */
+  problemSince: z.string().optional(),
   /** ISO time of the observation this state is built on. */
   time: z.string(),
   pending: z.object({ status: CheckStatus, since: z.string(), forSeconds: z.number() }).optional(),
@@ -67,13 +79,14 @@ export type CheckState = z.infer<typeof CheckState>;
 
 export const ToolStats = z.object({
   calls: z.number().int().describe('tool calls since start'),
-  errors: z.number().int().describe('tool calls that returned an error since start'),
+  errors: z.number().int().describe('tool calls that failed through no fault of the caller, since start'),
+  clientErrors: z.number().int().describe("tool calls refused as the caller's mistake (bad or unknown arguments, unknown names, missing scope), since start"),
   windowSeconds: z.number(),
   callsInWindow: z.number().int(),
   errorsInWindow: z.number().int(),
   errorRate: z.number().nullable().describe('errors / calls over the window; null with no calls'),
   latencySeconds: z.object({ p50: z.number().nullable(), p95: z.number().nullable() }),
-  byTool: z.record(z.string(), z.object({ calls: z.number().int(), errors: z.number().int() })),
+  byTool: z.record(z.string(), z.object({ calls: z.number().int(), errors: z.number().int(), clientErrors: z.number().int() })),
 });
 export type ToolStats = z.infer<typeof ToolStats>;
 
@@ -109,11 +122,15 @@ export const Snapshot = z.object({
 export type Snapshot = z.infer<typeof Snapshot>;
 
 export const HealthEvent = z.object({
-  time: z.string(),
+  time: z.string().describe('ISO time the reported status changed'),
   check: z.string(),
   type: z.enum(['status', 'breaker']),
-  from: z.string(),
+  from: z.string().describe('"unknown" for the first result of a check'),
   to: z.string(),
   reason: z.string(),
+  startedAt: z
+    .string()
+    .optional()
+    .describe('ISO time the new condition began, when earlier than `time`: the value first crossed the level, the first failed (or good) run of the streak'),
 });
 export type HealthEvent = z.infer<typeof HealthEvent>;

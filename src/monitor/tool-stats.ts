@@ -3,7 +3,10 @@ import type { ToolStats } from './schema.js';
 export interface ToolCall {
   tool: string;
   durationMs: number;
+  /** The tool itself failed. */
   error: boolean;
+  /** The caller's mistake (bad arguments, unknown name, missing scope): counted, never an error of ours. */
+  clientError?: boolean;
 }
 
 interface Entry {
@@ -25,7 +28,8 @@ export function quantile(sorted: number[], q: number): number | null {
 export class ToolCallStats {
   private calls = 0;
   private errors = 0;
-  private readonly byTool = new Map<string, { calls: number; errors: number }>();
+  private clientErrors = 0;
+  private readonly byTool = new Map<string, { calls: number; errors: number; clientErrors: number }>();
   private window: Entry[] = [];
   private head = 0;
 
@@ -38,9 +42,11 @@ export class ToolCallStats {
   record(call: ToolCall): void {
     this.calls++;
     if (call.error) this.errors++;
-    const t = this.byTool.get(call.tool) ?? { calls: 0, errors: 0 };
+    if (call.clientError) this.clientErrors++;
+    const t = this.byTool.get(call.tool) ?? { calls: 0, errors: 0, clientErrors: 0 };
     t.calls++;
     if (call.error) t.errors++;
+    if (call.clientError) t.clientErrors++;
     this.byTool.set(call.tool, t);
     this.window.push({ at: this.now(), durationMs: call.durationMs, error: call.error });
     if (this.window.length - this.head > this.maxEntries) this.head++;
@@ -64,6 +70,7 @@ export class ToolCallStats {
     return {
       calls: this.calls,
       errors: this.errors,
+      clientErrors: this.clientErrors,
       windowSeconds: this.windowMs / 1000,
       callsInWindow: live.length,
       errorsInWindow,

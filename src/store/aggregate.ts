@@ -65,6 +65,8 @@ export class Accumulator {
   sum = 0;
   last = NaN;
   lastTime = -Infinity;
+  /** The first sample's time; from a bucket, the latest it can be (its mean time), so spans are never overstated. */
+  firstTime = Infinity;
   private sx = 0;
   private sxx = 0;
   private sxv = 0;
@@ -83,6 +85,7 @@ export class Accumulator {
   addSample(time: number, value: number): void {
     this.anchor(time);
     const x = (time - this.origin) / 3_600_000;
+    if (time < this.firstTime) this.firstTime = time;
     this.count++;
     if (value < this.min) this.min = value;
     if (value > this.max) this.max = value;
@@ -102,6 +105,8 @@ export class Accumulator {
     this.anchor(b.start + (b.sumT / b.count) * 1000);
     const a = (b.start - this.origin) / 3_600_000;
     const h = 1 / 3600;
+    const mean = b.start + Math.round((b.sumT / b.count) * 1000);
+    if (mean < this.firstTime) this.firstTime = mean;
     this.count += b.count;
     if (b.min < this.min) this.min = b.min;
     if (b.max > this.max) this.max = b.max;
@@ -167,6 +172,7 @@ export function summarize(acc: Accumulator, p95: number, p95Estimated: boolean):
     p95Estimated,
     max: acc.max,
     last: acc.last,
+    firstTime: new Date(Math.min(acc.firstTime, acc.lastTime)).toISOString(),
     lastTime: new Date(acc.lastTime).toISOString(),
     trendPerHour: acc.fit()?.slopePerHour ?? null,
   };

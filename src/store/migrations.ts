@@ -48,6 +48,11 @@ export const MIGRATIONS: { version: number; name: string; sql: (s: string) => st
       CREATE INDEX events_time ON ${s}.events (time);
     `,
   },
+  {
+    version: 2,
+    name: 'events.started_at: when the condition began, before the status turned',
+    sql: (s) => `ALTER TABLE ${s}.events ADD COLUMN started_at timestamptz;`,
+  },
 ];
 
 /**

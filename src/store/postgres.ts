@@ -318,9 +318,9 @@ export class PostgresHistory implements History {
     }
     if (events.length) {
       await this.pool.query(
-        `INSERT INTO ${this.s}.events (time, "check", type, from_status, to_status, reason)
-         SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) ON CONFLICT DO NOTHING`,
-        [events.map((e) => e.time), events.map((e) => e.check), events.map((e) => e.type), events.map((e) => e.from), events.map((e) => e.to), events.map((e) => e.reason)],
+        `INSERT INTO ${this.s}.events (time, "check", type, from_status, to_status, reason, started_at)
+         SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[]) ON CONFLICT DO NOTHING`,
+        [events.map((e) => e.time), events.map((e) => e.check), events.map((e) => e.type), events.map((e) => e.from), events.map((e) => e.to), events.map((e) => e.reason), events.map((e) => e.startedAt ?? null)],
       );
     }
   }
@@ -528,13 +528,13 @@ export class PostgresHistory implements History {
     validateRange({ from: q.sinceMs, to: q.untilMs, limit: q.limit }, this.clock());
     if (!this.ready || this.recentlyUnavailable) return this.recent.list(q);
     try {
-      const { rows } = await this.pool.query<{ time: Date; check: string; type: HealthEvent['type']; from_status: string; to_status: string; reason: string }>(
-        `SELECT time, "check", type, from_status, to_status, reason FROM ${this.s}.events
+      const { rows } = await this.pool.query<{ time: Date; check: string; type: HealthEvent['type']; from_status: string; to_status: string; reason: string; started_at: Date | null }>(
+        `SELECT time, "check", type, from_status, to_status, reason, started_at FROM ${this.s}.events
          WHERE ($1::timestamptz IS NULL OR time >= $1) AND ($2::timestamptz IS NULL OR time <= $2) AND ($3::text IS NULL OR "check" = $3)
          ORDER BY time DESC, id DESC LIMIT $4`,
         [q.sinceMs !== undefined ? iso(q.sinceMs) : null, q.untilMs !== undefined ? iso(q.untilMs) : null, q.check ?? null, q.limit ?? 10_000],
       );
-      const stored: HealthEvent[] = rows.map((r) => ({ time: r.time.toISOString(), check: r.check, type: r.type, from: r.from_status, to: r.to_status, reason: r.reason }));
+      const stored: HealthEvent[] = rows.map((r) => ({ time: r.time.toISOString(), check: r.check, type: r.type, from: r.from_status, to: r.to_status, reason: r.reason, ...(r.started_at ? { startedAt: r.started_at.toISOString() } : {}) }));
       // Events not written yet are still answers: merge the buffered ones in.
       const key = (e: HealthEvent) => `${e.time}|${e.check}|${e.type}|${e.to}`;
       const seen = new Set(stored.map(key));

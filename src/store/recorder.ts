@@ -25,14 +25,15 @@ export function seriesOf(s: Snapshot, options: { host: boolean; checks: Readonly
     if (s.self) v.push(['self.rss', s.self.rssBytes]);
     // Host and self checks are re-judged on every publish; they are recorded with the host sample they judge.
     for (const c of Object.values(s.checks)) {
-      if (c.group === 'dependency') continue;
+      if (c.group === 'dependency' || c.status === 'pending') continue;
       v.push([seriesName('check.status', c.name), STATUS_VALUE[c.status]]);
       if (c.observedValue !== null) v.push([seriesName('check.value', c.name), c.observedValue]);
     }
     out.push({ time: Date.parse(s.time), values: v });
   }
   for (const c of Object.values(s.checks)) {
-    if (c.group !== 'dependency' || (options.checks !== 'all' && !options.checks.has(c.name))) continue;
+    // A pending check has no result to record.
+    if (c.group !== 'dependency' || c.status === 'pending' || (options.checks !== 'all' && !options.checks.has(c.name))) continue;
     const v: [string, number][] = [[seriesName('check.status', c.name), STATUS_VALUE[c.status]]];
     if (c.latencySeconds !== null && c.latencySeconds !== undefined) v.push([seriesName('check.latency', c.name), c.latencySeconds]);
     out.push({ time: Date.parse(c.time), values: v });

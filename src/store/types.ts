@@ -13,6 +13,7 @@ export const SeriesSummary = z.object({
   p95Estimated: z.boolean().describe('true when the window was answered from aggregates: p95 is then the count-weighted p95 of bucket averages'),
   max: z.number(),
   last: z.number(),
+  firstTime: z.string().describe('ISO time of the first sample (from aggregates, the latest it can have been)'),
   lastTime: z.string().describe('ISO time of the last sample'),
   trendPerHour: z.number().nullable().describe('least-squares slope over every sample in the window, in units per hour; null with fewer than two distinct times'),
 });

@@ -169,7 +169,8 @@ export function observeSnapshot(s: Snapshot, emit: Emit): void {
   emit('vitals.overall.status', STATUS_VALUE[s.status]);
   for (const c of Object.values(s.checks)) {
     // kind and critical let alerts page on critical checks and dashboards split host from dependencies.
-    emit('vitals.check.status', STATUS_VALUE[c.status], { check: c.name, kind: c.kind, critical: String(c.critical) });
+    // A pending check (no result yet) has no status to export: an absent series, not a false 0.
+    if (c.status !== 'pending') emit('vitals.check.status', STATUS_VALUE[c.status], { check: c.name, kind: c.kind, critical: String(c.critical) });
     if (c.group !== 'dependency') continue;
     // Before its first round a dependency has no instances that answered or not: nothing to report yet.
     if ((c.runs ?? 0) > 0) emit('vitals.check.up', c.instances?.some((i) => i.ok) ? 1 : 0, { check: c.name, kind: c.kind });

@@ -5,11 +5,17 @@ import type { Metrics } from './metrics.js';
 /** A performance.now() time as epoch milliseconds, for span start and end times. */
 const epochMs = (perfTime: number) => performance.timeOrigin + perfTime;
 
-/** error.type per the OTel MCP conventions: the JSON-RPC code, or `tool_error` for an `isError` result. */
+/**
+ * error.type per the OTel MCP conventions: the JSON-RPC code, or for an `isError` result the type the server
+ * gave it (`client.*` for the caller's mistakes, `tool_error` when it said nothing).
+ */
 export function errorType(outcome: McpMessageOutcome): string | undefined {
   if (outcome.errorCode !== undefined) return String(outcome.errorCode);
-  return outcome.toolError ? 'tool_error' : undefined;
+  return outcome.toolError ? (outcome.toolErrorType ?? 'tool_error') : undefined;
 }
+
+/** `client.*` error types are the caller's mistakes (bad or unknown arguments, unknown names, missing scope). */
+export const isClientError = (type: string): boolean => type.startsWith('client.');
 
 /** Attributes of mcp.server.operation.duration: every one bounded (methods and tools are checked upstream). */
 export function operationAttributes(info: McpMessageInfo, outcome: McpMessageOutcome): Attributes {
@@ -72,7 +78,8 @@ export function createMcpObserver(metrics: Metrics | undefined, tracer: Tracer |
           if (err) {
             span.setAttribute('error.type', err);
             if (outcome.errorCode !== undefined) span.setAttribute('rpc.response.status_code', String(outcome.errorCode));
-            span.setStatus({ code: SpanStatusCode.ERROR, ...(outcome.errorMessage ? { message: outcome.errorMessage } : {}) });
+            // As a server span of an HTTP 4xx: the caller's mistake is labelled, but the server did not fail.
+            if (!isClientError(err)) span.setStatus({ code: SpanStatusCode.ERROR, ...(outcome.errorMessage ? { message: outcome.errorMessage } : {}) });
           }
           span.end(epochMs(at));
         },

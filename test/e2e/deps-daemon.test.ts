@@ -102,7 +102,7 @@ checks:
     const hs = health.structuredContent as { status: string; problems: string[] };
     // orders-db is critical: the whole is failing, and says why.
     expect(hs.status).toBe('fail');
-    expect(hs.problems.join('\n')).toMatch(/orders-db failed: .*timed out after 1500ms/);
+    expect(hs.problems.join('\n')).toMatch(/orders-db: failed since \d\d:\d\d:\d\d, .*timed out after 1500ms/);
 
     const open = await until((d) => d['orders-db']?.breaker !== 'closed', 10_000);
     expect(open['orders-db']!.breaker).not.toBe('closed');

@@ -117,10 +117,15 @@ describe('history tools, resources and prompts (memory store, spawned daemon)', 
     expect(r.data.status).toBe(health.data.status);
     expect(Array.isArray(r.data.findings)).toBe(true);
     for (const f of r.data.findings as Json[]) {
-      expect(typeof f.title).toBe('string');
+      expect(typeof f.text).toBe('string');
       expect(typeof f.figures).toBe('object');
     }
-    expect(r.text.split('\n')[0]).toMatch(/is (ok|warning|failed)/);
+    // The headline agrees with health_check: the same overall word.
+    const word = { pass: 'ok', warn: 'warning', fail: 'failed' }[health.data.status as string];
+    expect(r.text.split('\n')[0]).toMatch(new RegExp(`is ${word} \\(${health.data.status}\\)`));
+    // A daemon minutes old has no 10-minute trend: no disk-full ETA.
+    expect((r.data.findings as Json[]).filter((f) => f.kind === 'disk_full_eta')).toEqual([]);
+    expect(r.text.length).toBeLessThanOrEqual(2000);
   });
 
   it('serves vitals://health, vitals://events and check resources by template, encoded names included', async () => {

@@ -112,12 +112,16 @@ checks:
     expect(unsubscribed.logs.filter((l) => (l.data as Json).check === 'cache')).toEqual([]);
 
     const report = await call(subscribed, 'diagnose', { window: '15m' });
-    const finding = (report.findings as Json[]).find((f) => f.kind === 'failing' && f.check === 'cache');
+    const finding = (report.findings as Json[]).find((f) => f.kind === 'incident' && f.check === 'cache');
     expect(finding).toBeDefined();
-    expect(finding!.time).toBe(events[0]!.time);
-    expect(finding!.title).toContain('cache');
-    expect(finding!.title).toContain(events[0]!.time);
-    expect(finding!.figures).toMatchObject({ status: 'fail', since: events[0]!.time, breaker: 'closed' });
+    // The incident starts at the first failed run of the streak, before the event that reported it.
+    const start = (events[0]!.startedAt as string | undefined) ?? (events[0]!.time as string);
+    expect(Date.parse(start)).toBeGreaterThanOrEqual(cutAt - 600);
+    expect(Date.parse(start)).toBeLessThanOrEqual(Date.parse(events[0]!.time as string));
+    expect(finding).toMatchObject({ severity: 'fail', time: start });
+    expect(finding!.text).toMatch(/^cache failed since \d\d:\d\d:\d\d, .* ago: /);
+    expect(finding!.figures).toMatchObject({ status: 'fail', start, ongoing: true, end: null });
+    expect(report.incidents).toContainEqual(expect.objectContaining({ check: 'cache', start, reportedAt: events[0]!.time, ongoing: true }));
   });
 
   it('recovery notifies again; after unsubscribing, a new cut does not', async () => {

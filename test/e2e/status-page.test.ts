@@ -105,11 +105,14 @@ describe('status page (real daemon, real Chromium)', () => {
     expect(await row.locator('.icon').textContent()).toBe('✖');
     expect(await row.locator('td.detail').textContent()).toMatch(/refused|not connected|closed/);
     await expect.poll(() => page.locator('#events li[data-check="cache"]').count(), { timeout: 10_000 }).toBeGreaterThan(0);
+    // The incident, in the analysis' words (the ones diagnose uses), without a reload.
+    await expect.poll(() => page.locator('#incidents li').first().textContent(), { timeout: 10_000 }).toMatch(/^cache failed since \d\d:\d\d:\d\d, /);
     expect(navigations).toBe(1);
     await page.screenshot({ path: join(OUT, 'status-page.png'), fullPage: true });
 
     await proxy.restore();
     await expect.poll(() => row.getAttribute('data-status'), { timeout: 20_000 }).toBe('pass');
+    await expect.poll(() => page.locator('#incidents li').first().textContent(), { timeout: 10_000 }).toMatch(/^cache was failed \d\d:\d\d:\d\d–\d\d:\d\d:\d\d \(/);
     expect(errors, errors.join("\n")).toEqual([]);
     await page.close();
   });

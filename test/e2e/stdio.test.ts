@@ -76,8 +76,10 @@ describe('stdio MCP server (real client, spawned CLI)', () => {
     const d = r.structuredContent as any;
     expect(Object.keys(d)).toEqual(['time', 'hostname', 'daemon']);
     expect(d.daemon.tools.calls).toBeGreaterThanOrEqual(3);
-    expect(d.daemon.tools.errors).toBeGreaterThanOrEqual(1);
-    expect(d.daemon.tools.byTool.check_dependencies.errors).toBeGreaterThanOrEqual(1);
+    // An unknown check name is the caller's mistake: counted, never an error of the daemon's.
+    expect(d.daemon.tools.clientErrors).toBeGreaterThanOrEqual(1);
+    expect(d.daemon.tools.byTool.check_dependencies.clientErrors).toBeGreaterThanOrEqual(1);
+    expect(d.daemon.tools.byTool.check_dependencies.errors).toBe(0);
     expect(d.daemon.tools.latencySeconds.p95).toBeGreaterThanOrEqual(d.daemon.tools.latencySeconds.p50);
   });
 

@@ -5,6 +5,7 @@ import type { ServerResponse } from 'node:http';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { HealthMonitor } from '../../monitor/health-monitor.js';
 import type { HealthEvent, Snapshot } from '../../monitor/schema.js';
+import { analyzeMonitor } from '../../analysis/index.js';
 import { countRefusal } from '../../shared/refusals.js';
 import { setLongTimeout, type LongTimeout } from '../../shared/timers.js';
 import { diff, toView, type StatusView } from '../status/view.js';
@@ -88,8 +89,16 @@ export const statusRoutes: FastifyPluginAsync<StatusRoutesOptions> = async (app,
   app.get('/status', sendAsset('index.html'));
   app.get<{ Params: { file: string } }>('/status/assets/:file', (req, reply) => sendAsset(req.params.file)(req, reply));
 
-  const initial = async (s: Snapshot) => {
-    const view = toView(s);
+  // Incidents come from the analysis module over the monitor's own events, as the prompts' do.
+  // Built once per snapshot, whatever the number of streams reading it.
+  let cached: { snapshot: Snapshot; view: StatusView } | undefined;
+  const viewNow = () => {
+    const snapshot = opts.monitor.snapshot;
+    if (cached?.snapshot !== snapshot) cached = { snapshot, view: toView(snapshot, analyzeMonitor(opts.monitor)) };
+    return cached.view;
+  };
+  const initial = async () => {
+    const view = viewNow();
     const history: Record<string, [number, number][]> = {};
     if (opts.history) {
       const since = Date.now() - 3_600_000;
@@ -101,7 +110,7 @@ export const statusRoutes: FastifyPluginAsync<StatusRoutesOptions> = async (app,
 
   // Data routes need vitals:read when auth is configured (the security plugin's default for every route).
   app.get('/api/status', async (_req, reply) => {
-    return reply.headers({ 'cache-control': 'no-store' }).send(await initial(opts.monitor.snapshot));
+    return reply.headers({ 'cache-control': 'no-store' }).send(await initial());
   });
 
   app.get('/events', async (req, reply) => {
@@ -159,7 +168,7 @@ export const statusRoutes: FastifyPluginAsync<StatusRoutesOptions> = async (app,
     res.write('retry: 2000\n\n');
     let last: StatusView;
     try {
-      const first = await initial(opts.monitor.snapshot);
+      const first = await initial();
       last = first.view;
       send('snapshot', first);
     } catch {
@@ -171,7 +180,7 @@ export const statusRoutes: FastifyPluginAsync<StatusRoutesOptions> = async (app,
     // Snapshots arrive on every check run; coalesce them so a busy daemon sends at most 4 deltas a second.
     const flush = () => {
       timer = undefined;
-      const next = toView(opts.monitor.snapshot);
+      const next = viewNow();
       send('delta', diff(last, next, pendingEvents));
       last = next;
       pendingEvents = [];

@@ -1,4 +1,5 @@
-import type { CheckState, CheckStatus, HealthEvent, Snapshot } from '../../monitor/schema.js';
+import type { CheckState, CheckStatus, HealthEvent, Snapshot, StateStatus } from '../../monitor/schema.js';
+import type { Analysis } from '../../analysis/index.js';
 import { STATUS_ICON, STATUS_WORD, formatValue } from '../../monitor/summary.js';
 
 /** One row of the status page; words and icons come from the same table `vitals check` prints. */
@@ -6,7 +7,7 @@ export interface CheckRow {
   name: string;
   kind: string;
   group: CheckState['group'];
-  status: CheckStatus;
+  status: StateStatus;
   word: string;
   icon: string;
   critical: boolean;
@@ -23,6 +24,16 @@ export interface Gauge {
   text: string;
 }
 
+/** An incident as the page lists it: the analysis' own sentence, so the page and diagnose agree. */
+export interface IncidentRow {
+  check: string;
+  status: 'warn' | 'fail';
+  ongoing: boolean;
+  start: string | null;
+  end: string | null;
+  text: string;
+}
+
 export interface StatusView {
   time: string;
   hostname: string;
@@ -31,6 +42,8 @@ export interface StatusView {
   icon: string;
   checks: CheckRow[];
   gauges: Gauge[];
+  /** Incidents of the last 24 hours from the analysis module, ongoing first. */
+  incidents: IncidentRow[];
 }
 
 export interface StatusDelta {
@@ -44,6 +57,8 @@ export interface StatusDelta {
   removed: string[];
   gauges: Gauge[];
   events: HealthEvent[];
+  /** The whole incident list, when it changed. */
+  incidents?: IncidentRow[];
 }
 
 export function toRow(c: CheckState): CheckRow {
@@ -57,7 +72,8 @@ export function toRow(c: CheckState): CheckRow {
     critical: c.critical,
     value: formatValue(c.observedValue, c.observedUnit),
     observedValue: c.observedValue,
-    since: c.since,
+    // A problem is dated from when it began (first crossing, first failed run), as every other reader does.
+    since: c.problemSince ?? c.since,
     output: c.output,
   };
 }
@@ -73,11 +89,19 @@ export function gauges(s: Snapshot): Gauge[] {
 
 const GROUP_ORDER = { dependency: 0, host: 1, self: 2 } as const;
 
-export function toView(s: Snapshot): StatusView {
+/** The analysis' incidents as rows, each with the sentence diagnose would say about it. */
+export function incidentRows(a: Analysis): IncidentRow[] {
+  const texts = new Map(a.findings.filter((f) => f.kind === 'incident').map((f) => [`${f.check}@${f.figures.start ?? f.figures.end}`, f.text]));
+  return a.incidents
+    .map((i) => ({ check: i.check, status: i.status, ongoing: i.ongoing, start: i.start, end: i.end, text: texts.get(`${i.check}@${i.start ?? i.end}`) ?? `${i.check}: ${i.reason}` }))
+    .sort((x, y) => Number(y.ongoing) - Number(x.ongoing) || Date.parse(y.start ?? y.end ?? '') - Date.parse(x.start ?? x.end ?? ''));
+}
+
+export function toView(s: Snapshot, analysis?: Analysis): StatusView {
   const checks = Object.values(s.checks)
     .map(toRow)
     .sort((a, b) => GROUP_ORDER[a.group] - GROUP_ORDER[b.group] || a.name.localeCompare(b.name));
-  return { time: s.time, hostname: s.hostname, status: s.status, word: STATUS_WORD[s.status], icon: STATUS_ICON[s.status], checks, gauges: gauges(s) };
+  return { time: s.time, hostname: s.hostname, status: s.status, word: STATUS_WORD[s.status], icon: STATUS_ICON[s.status], checks, gauges: gauges(s), incidents: analysis ? incidentRows(analysis) : [] };
 }
 
 const sameRow = (a: CheckRow, b: CheckRow) =>
@@ -99,5 +123,6 @@ export function diff(prev: StatusView, next: StatusView, events: HealthEvent[]):
     removed: prev.checks.filter((c) => !names.has(c.name)).map((c) => c.name),
     gauges: next.gauges,
     events,
+    ...(JSON.stringify(prev.incidents) !== JSON.stringify(next.incidents) ? { incidents: next.incidents } : {}),
   };
 }

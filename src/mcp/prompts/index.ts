@@ -1,22 +1,26 @@
 import type { GetPromptResult, McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
+import { analyzeMonitor, type Analysis } from '../../analysis/index.js';
+import type { HealthMonitor } from '../../monitor/health-monitor.js';
 
 const user = (text: string): GetPromptResult => ({ messages: [{ role: 'user', content: { type: 'text', text } }] });
 
-export function diagnoseIncidentText(args: { check?: string; window?: string }): string {
+export function diagnoseIncidentText(args: { check?: string; window?: string }, now?: Analysis): string {
   const window = args.window || '6h';
   const focus = args.check ? ` Focus on the check "${args.check}".` : '';
+  const state = now ? [`Right now: ${now.headline}.`, ...now.incidents.map((i) => `- ${i.check} ${i.status === 'fail' ? 'failed' : 'warning'} ${i.start ? `from ${i.start}` : '(start unknown)'}${i.end ? ` to ${i.end}` : ', ongoing'}: ${i.reason}`)] : [];
   return [
     `Investigate the current health of this machine and its dependencies with the mcp-vitals tools, and write an incident summary.${focus}`,
+    ...(state.length ? ['', ...state] : []),
     '',
     'Steps:',
-    `1. Call \`diagnose\` with window "${window}"${args.check ? ` and check "${args.check}"` : ''}. It lists every failing or warning check with when it began, what changed just before, the processes running then, checks that failed together, and disk-full ETAs, each with its figures.`,
+    `1. Call \`diagnose\` with window "${window}"${args.check ? ` and check "${args.check}"` : ''}. It lists each incident (ongoing or finished) with its start, end and duration, what changed just before, the processes captured when it began, problems that began together, and disk-full ETAs; its structured content has the figures.`,
     `2. Call \`list_events\` (window "${window}") to confirm the order of transitions and breaker changes.`,
     '3. For each failing check and each resource the diagnosis names, call `query_history` (with `check` or `series`) over a window that starts before the problem began, to see whether it was sudden or gradual.',
     '4. If CPU or memory is involved, call `top_processes` (by "cpu" or "memory") for what is running now, and compare it with the processes the diagnosis captured when the problem began.',
     '',
     'Then answer with: what is broken and since when (exact times, in UTC); the most likely cause and the evidence for it (quote the figures); what else was affected; and what to check or do next. ' +
-      'Do not guess beyond the data: say what the data does not show. If nothing is failing, say so and mention any trend worth watching.',
+      'Do not guess beyond the data: say what the data does not show (diagnose lists missing evidence), and do not call two problems one cause because they are close in time. If nothing is failing, say so and mention any trend worth watching.',
   ].join('\n');
 }
 
@@ -36,7 +40,7 @@ export function capacityReportText(args: { window?: string }): string {
 }
 
 /** Prompts that steer a model through the history tools for the two questions people ask most. */
-export function registerPrompts(server: McpServer): void {
+export function registerPrompts(server: McpServer, monitor: HealthMonitor): void {
   server.registerPrompt(
     'diagnose-incident',
     {
@@ -47,7 +51,10 @@ export function registerPrompts(server: McpServer): void {
         window: z.string().optional().describe('How far back to look, e.g. "1h", "6h" (default), "24h".'),
       },
     },
-    (args) => user(diagnoseIncidentText(args)),
+    async (args) => {
+      await monitor.ready;
+      return user(diagnoseIncidentText(args, analyzeMonitor(monitor, { windowMs: 3_600_000, ...(args.check ? { check: args.check } : {}) })));
+    },
   );
   server.registerPrompt(
     'capacity-report',

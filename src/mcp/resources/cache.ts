@@ -27,13 +27,16 @@ export function msUntilNextSample(monitor: HealthMonitor, check?: string): numbe
 }
 
 /**
- * What the daemon's lists (tools, prompts, resources, templates) may be cached for: they are fixed from start
- * to stop (checks and tools come from the config), so a client may keep them for a while.
+ * What the daemon's fixed lists (tools, prompts, templates, discovery) may be cached for: they change only with
+ * a restart (tools and prompts come from the code and config), so a client may keep them for a while.
  */
 export const LIST_TTL_MS = 5 * 60_000;
 
-/** The cache hints of a server's cacheable results, for the SDK's per-operation fallback. */
-export function listCacheHints(scope: CacheScope) {
+/**
+ * The cache hints of a server's cacheable results, for the SDK's per-operation fallback. resources/list lists
+ * the checks, which can change with any host sample (mounts come and go): it is good for one host interval.
+ */
+export function listCacheHints(scope: CacheScope, hostIntervalMs: number) {
   const hint = { ttlMs: LIST_TTL_MS, cacheScope: scope };
-  return { 'tools/list': hint, 'prompts/list': hint, 'resources/list': hint, 'resources/templates/list': hint, 'server/discover': hint };
+  return { 'tools/list': hint, 'prompts/list': hint, 'resources/list': { ttlMs: hostIntervalMs, cacheScope: scope }, 'resources/templates/list': hint, 'server/discover': hint };
 }

@@ -25,8 +25,11 @@ const eventHeadline = (e: HealthEvent): string => `${e.check} ${e.type === 'brea
 
 interface Listener {
   onEvent(e: HealthEvent): void;
-  onSnapshot(s: Snapshot): void;
+  /** `names`: the snapshot's check names, one string, computed once for every listener. */
+  onSnapshot(s: Snapshot, names: string): void;
 }
+
+const namesOf = (s: Snapshot) => Object.keys(s.checks).sort().join('\n');
 
 /**
  * One pair of monitor listeners fanning out to every watcher: a daemon serving many sessions would otherwise
@@ -44,7 +47,9 @@ function join(monitor: HealthMonitor, l: Listener): () => void {
       for (const m of members) m.onEvent(e);
     });
     monitor.on('snapshot', (s) => {
-      for (const m of members) m.onSnapshot(s);
+      if (!members.size) return;
+      const names = namesOf(s);
+      for (const m of members) m.onSnapshot(s, names);
     });
   }
   set.add(l);
@@ -58,16 +63,25 @@ export interface ChangeWatch {
   stop(): void;
 }
 
+export interface ChangeHandlers {
+  onChange(c: ResourceChange): void;
+  /** Every event as it happens (2025-era log lines). */
+  onEvent?(e: HealthEvent, headline: string): void;
+  /** The set of check resources changed (host checks with the first sample, mounts coming and going). */
+  onListChanged?(): void;
+}
+
 /**
  * Calls `onChange` for each resource whose state changed: a check on its own transitions, vitals://health on
  * any check's transition or a change of the overall status, vitals://events on any event; never on a mere new
  * sample. Changes within a few milliseconds of each other are coalesced per URI (the last one wins, read after
- * the snapshot reflects it). `onEvent` sees every event as it happens (legacy log lines).
+ * the snapshot reflects it).
  */
-export function watchChanges(monitor: HealthMonitor, onChange: (c: ResourceChange) => void, onEvent?: (e: HealthEvent, headline: string) => void): ChangeWatch {
+export function watchChanges(monitor: HealthMonitor, { onChange, onEvent, onListChanged }: ChangeHandlers): ChangeWatch {
   const pending = new Map<string, Omit<ResourceChange, 'status' | 'summary'> & { status?: string }>();
   let timer: NodeJS.Timeout | undefined;
   let lastStatus: CheckStatus | undefined = monitor.snapshot.status;
+  let names = namesOf(monitor.snapshot);
   const flush = () => {
     timer = undefined;
     const s = monitor.snapshot;
@@ -94,9 +108,12 @@ export function watchChanges(monitor: HealthMonitor, onChange: (c: ResourceChang
       mark({ uri: EVENTS_URI, check: e.check, event, status: e.to });
       onEvent?.(e, line);
     },
-    onSnapshot(s) {
+    onSnapshot(s, next) {
       if (s.status !== lastStatus && !pending.has(HEALTH_URI)) mark({ uri: HEALTH_URI });
       lastStatus = s.status;
+      if (next === names) return;
+      names = next;
+      onListChanged?.();
     },
   });
   return {
@@ -110,6 +127,9 @@ export function watchChanges(monitor: HealthMonitor, onChange: (c: ResourceChang
 }
 
 /** Feeds the daemon's listen bus: one publisher per daemon, whatever number of listeners the bus serves. */
-export function publishChanges(monitor: HealthMonitor, bus: { publish(event: { kind: 'resource_updated'; uri: string; params?: Record<string, unknown> }): void }): ChangeWatch {
-  return watchChanges(monitor, (c) => bus.publish({ kind: 'resource_updated', uri: c.uri, params: { ...c } }));
+export function publishChanges(monitor: HealthMonitor, bus: { publish(event: { kind: 'resource_updated'; uri: string; params?: Record<string, unknown> } | { kind: 'resources_list_changed' }): void }): ChangeWatch {
+  return watchChanges(monitor, {
+    onChange: (c) => bus.publish({ kind: 'resource_updated', uri: c.uri, params: { ...c } }),
+    onListChanged: () => bus.publish({ kind: 'resources_list_changed' }),
+  });
 }

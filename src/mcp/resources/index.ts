@@ -52,16 +52,18 @@ export function registerResources(server: McpServer, monitor: HealthMonitor, cac
   server.registerResource(
     'check',
     new ResourceTemplate(`${CHECK_PREFIX}{name}`, {
-      list: async () => ({
-        resources: Object.values(monitor.snapshot.checks).map((c) => ({
+      // Host checks exist from the first sample on: listing and completing wait for it, as reads do.
+      list: async () => {
+        await monitor.ready;
+        return { resources: Object.values(monitor.snapshot.checks).map((c) => ({
           uri: checkUri(c.name),
           name: c.name,
           title: `Check ${c.name}`,
           description: `${c.kind} check, now ${c.status}`,
           mimeType: 'application/json',
-        })),
-      }),
-      complete: { name: (value) => Object.keys(monitor.snapshot.checks).filter((n) => n.startsWith(value)) },
+        })) };
+      },
+      complete: { name: async (value) => (await monitor.ready, Object.keys(monitor.snapshot.checks).filter((n) => n.startsWith(value))) },
     }),
     {
       title: 'Check',
@@ -93,6 +95,9 @@ export function registerResources(server: McpServer, monitor: HealthMonitor, cac
       description: 'Status transitions and circuit-breaker changes, newest first (the last 100). Subscribe to be told of new ones.',
       mimeType: 'application/json',
     },
-    async (uri) => json(uri.href, { events: monitor.events({ limit: 100 }) }, cache()),
+    async (uri) => {
+      await monitor.ready;
+      return json(uri.href, { events: monitor.events({ limit: 100 }) }, cache());
+    },
   );
 }

@@ -69,10 +69,10 @@ export function attachLiveUpdates(server: McpServer, monitor: HealthMonitor, bud
   const low = server.server;
   const subscriptions = new Set<string>();
   if (mode === 'none') {
-    low.registerCapabilities({ resources: {} });
+    low.registerCapabilities({ resources: { listChanged: false } });
     return { subscriptions, detach: () => undefined };
   }
-  low.registerCapabilities({ resources: { subscribe: true } });
+  low.registerCapabilities({ resources: { subscribe: true, listChanged: true } });
   if (mode === 'bus') return { subscriptions, detach: () => undefined };
 
   const { limits } = budget;
@@ -103,7 +103,12 @@ export function attachLiveUpdates(server: McpServer, monitor: HealthMonitor, bud
     if (mode !== 'session' || !live()) return;
     void server.sendLoggingMessage({ level: levelOf(e), logger: 'mcp-vitals', data: { message: line, ...e } }, low.transport?.sessionId).catch(() => {});
   };
-  watch = watchChanges(monitor, send, logLine);
+  // The check resources are listed from the snapshot: host checks appear with the first sample, disks come and
+  // go with mounts. Clients are told when that set changes, as the listChanged capability promises.
+  const listChanged = () => {
+    if (live()) void low.sendResourceListChanged().catch(() => {});
+  };
+  watch = watchChanges(monitor, { onChange: send, onEvent: logLine, onListChanged: listChanged });
 
   if (mode === 'session') {
     // Checked before anything is kept: a client chooses these URIs, and each would otherwise be held for the session's life.

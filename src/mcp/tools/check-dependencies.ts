@@ -1,18 +1,24 @@
 import { z } from 'zod';
-import { BreakerState, CheckStatus, InstanceState } from '../../monitor/schema.js';
-import { STATUS_WORD, formatValue } from '../../monitor/summary.js';
+import { BreakerState, CheckStatus, InstanceState, StateStatus, worst } from '../../monitor/schema.js';
+import { problemStart, STATUS_WORD, formatValue } from '../../monitor/summary.js';
+import { sinceText } from '../../shared/words.js';
+import { fitLines, okList } from './text.js';
 import { defineTool, READ_ONLY, ToolError } from './types.js';
+
+/** Characters of text by default; past it, passing dependencies are listed in one line. */
+export const DEPENDENCIES_TEXT_BUDGET = 1500;
 
 const DependencyView = z.object({
   name: z.string(),
   kind: z.string(),
-  status: CheckStatus,
+  status: StateStatus.describe('"pending" until its first run has a result'),
   critical: z.boolean(),
   latencySeconds: z.number().nullable(),
   output: z.string(),
   lastError: z.string().optional().describe('latest failure reason, short and with secrets removed'),
   breaker: BreakerState,
   since: z.string().describe('ISO time the status last changed'),
+  problemSince: z.string().optional().describe('ISO time the current problem began: the first failed run of the streak'),
   time: z.string().describe('ISO time of the latest run'),
   consecutiveFailures: z.number().int(),
   consecutiveSuccesses: z.number().int(),
@@ -33,10 +39,11 @@ export const checkDependenciesTool = defineTool({
   input: z.object({
     refresh: z.boolean().optional().describe('Run the checks now rather than report the last scheduled run.'),
     names: z.array(z.string()).min(1).optional().describe('Only these checks (by name).'),
+    verbose: z.boolean().optional().describe('Every dependency on its own line, past the usual length limit.'),
   }),
   output: z.object({
     time: z.string(),
-    status: CheckStatus.describe('worst status among the dependencies shown; pass when there are none'),
+    status: CheckStatus.describe('worst status among the dependencies shown that have a result; pass when there are none'),
     refreshed: z.boolean(),
     checks: z.array(DependencyView),
   }),
@@ -62,6 +69,7 @@ export const checkDependenciesTool = defineTool({
       ...(c.lastError ? { lastError: c.lastError } : {}),
       breaker: c.breaker ?? 'closed',
       since: c.since,
+      ...(c.problemSince ? { problemSince: c.problemSince } : {}),
       time: c.time,
       consecutiveFailures: c.consecutiveFailures ?? 0,
       consecutiveSuccesses: c.consecutiveSuccesses ?? 0,
@@ -70,18 +78,29 @@ export const checkDependenciesTool = defineTool({
       instances: c.instances ?? [],
       ...(c.info ? { info: c.info } : {}),
     }));
-    const rank = { pass: 0, warn: 1, fail: 2 } as const;
-    const status = checks.reduce<'pass' | 'warn' | 'fail'>((w, c) => (rank[c.status] > rank[w] ? c.status : w), 'pass');
-    const text = checks.length
-      ? checks
-          .map((c) => {
-            const line = `- ${c.name} (${c.kind}${c.critical ? ', critical' : ''}): ${STATUS_WORD[c.status]}, ${formatValue(c.latencySeconds, 's')}${c.breaker !== 'closed' ? `, breaker ${c.breaker}` : ''}${c.output ? ` — ${c.output}` : ''}`;
-            // With several instances the model needs to see which one is down, not only the aggregate.
-            if (c.instances.length < 2) return line;
-            return [line, ...c.instances.map((i) => `  - ${i.name} ${i.target}: ${i.ok ? `up, ${formatValue(i.latencySeconds, 's')}` : `down${i.error ? ` — ${i.error}` : ''}`}`)].join('\n');
-          })
-          .join('\n')
-      : 'No dependency checks are configured. Add PostgreSQL, Redis, HTTP or TCP checks under `checks:` in the config file.';
+    const status = checks.reduce<CheckStatus>((w, c) => (c.status === 'pending' ? w : worst(w, c.status)), 'pass');
+    const now = Date.parse(s.time);
+    const line = (c: (typeof checks)[number], state: (typeof shown)[number]) => {
+      const head = `- ${c.name} (${c.kind}${c.critical ? ', critical' : ''}): ${STATUS_WORD[c.status]}`;
+      if (c.status === 'pending') return `${head} — no result yet`;
+      const since = c.status === 'pass' ? '' : ` since ${sinceText(problemStart(state), now)}`;
+      const latency = c.latencySeconds === null ? '' : `, ${formatValue(c.latencySeconds, 's')}`;
+      return `${head}${since}${latency}${c.breaker !== 'closed' ? `, breaker ${c.breaker}` : ''}${c.output ? ` — ${c.output}` : ''}`;
+    };
+    // With several instances the model needs to see which one is down, not only the aggregate.
+    const withInstances = (c: (typeof checks)[number], i: number) =>
+      c.instances.length < 2 ? line(c, shown[i]!) : [line(c, shown[i]!), ...c.instances.map((x) => `  - ${x.name} ${x.target}: ${x.ok ? `up, ${formatValue(x.latencySeconds, 's')}` : `down${x.error ? ` — ${x.error}` : ''}`}`)].join('\n');
+    const RANK = { fail: 0, warn: 1, pending: 2, pass: 3 } as const;
+    const order = checks.map((c, i) => i).sort((a, b) => RANK[checks[a]!.status] - RANK[checks[b]!.status] || a - b);
+    let text = order.map((i) => withInstances(checks[i]!, i)).join('\n');
+    if (!checks.length) text = 'No dependency checks are configured. Add PostgreSQL, Redis, HTTP or TCP checks under `checks:` in the config file.';
+    else if (!args.verbose && text.length > DEPENDENCIES_TEXT_BUDGET) {
+      // Too long for a model: problems in full (as many as fit), passing ones as one short list.
+      const ok = order.filter((i) => checks[i]!.status === 'pass').map((i) => shown[i]!);
+      const okLine = ok.length ? `OK: ${okList(ok, 500)}` : '';
+      const problems = order.filter((i) => checks[i]!.status !== 'pass').map((i) => withInstances(checks[i]!, i));
+      text = [...fitLines(problems, DEPENDENCIES_TEXT_BUDGET - okLine.length - 1, (n) => `… ${n} more (verbose: true lists all)`), ...(okLine ? [okLine] : [])].join('\n');
+    }
     return { text, data: { time: s.time, status, refreshed: Boolean(args.refresh), checks } };
   },
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { plural } from '../../shared/words.js';
 import { CpuSample, FilesystemSample, LoadSample, MemorySample, NetworkSample, ToolStats } from '../../monitor/schema.js';
 import { formatBytes } from '../../monitor/summary.js';
 import { defineTool, READ_ONLY } from './types.js';
@@ -73,7 +74,7 @@ export const getMetricsTool = defineTool({
     for (const n of data.network ?? []) lines.push(`Net ${n.interface}: rx ${formatBytes(n.receiveBytes)}, tx ${formatBytes(n.transmitBytes)}, errors ${n.receiveErrors + n.transmitErrors}`);
     if (data.daemon) {
       const t = data.daemon.tools;
-      lines.push(`Daemon: up ${Math.round(data.daemon.uptimeSeconds)}s, RSS ${formatBytes(data.daemon.rssBytes)}, ${t.calls} tool calls, ${t.errors} errors${t.errorRate !== null ? `, error rate ${pct(t.errorRate)} over ${t.windowSeconds}s` : ''}${t.latencySeconds.p50 !== null ? `, p50 ${(t.latencySeconds.p50 * 1000).toFixed(1)}ms, p95 ${(t.latencySeconds.p95! * 1000).toFixed(1)}ms` : ''}`);
+      lines.push(`Daemon: up ${Math.round(data.daemon.uptimeSeconds)}s, RSS ${formatBytes(data.daemon.rssBytes)}, ${plural(t.calls, 'tool call')}, ${plural(t.errors, 'error')}${t.clientErrors ? ` (and ${t.clientErrors} refused as the caller's mistake)` : ''}${t.errorRate !== null ? `, error rate ${pct(t.errorRate)} over ${t.windowSeconds}s` : ''}${t.latencySeconds.p50 !== null ? `, p50 ${(t.latencySeconds.p50 * 1000).toFixed(1)}ms, p95 ${(t.latencySeconds.p95! * 1000).toFixed(1)}ms` : ''}`);
     }
     return { text: lines.join('\n'), data };
   },

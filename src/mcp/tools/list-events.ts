@@ -1,8 +1,13 @@
 import { z } from 'zod';
-import { formatDuration } from '../../config/duration.js';
+import { STATUS_WORD } from '../../monitor/summary.js';
+import { clockTime, plural, roughDuration } from '../../shared/words.js';
 import { HealthEvent } from '../../monitor/schema.js';
 import { parseWindow } from './query-history.js';
+import { fitLines } from './text.js';
 import { defineTool, READ_ONLY } from './types.js';
+
+/** Characters of text by default. */
+export const EVENTS_TEXT_BUDGET = 2000;
 import { WindowArg } from '../../config/limits.js';
 
 export const listEventsTool = defineTool({
@@ -28,20 +33,26 @@ export const listEventsTool = defineTool({
   }),
   annotations: { title: 'List events', ...READ_ONLY },
   async run(args, { monitor, history }) {
+    await monitor.ready;
     const windowMs = parseWindow(args.window);
-    const to = Date.now();
+    const to = monitor.now();
     const from = to - windowMs;
     const query = { sinceMs: from, ...(args.check ? { check: args.check } : {}), limit: args.type ? 10_000 : args.limit + 1 };
     // Without a store (a server built for tests) the monitor's own bounded log still answers.
     const all = history ? await history.events(query) : monitor.events(query);
     const matched = args.type ? all.filter((e) => e.type === args.type) : all;
     const events = matched.slice(0, args.limit);
+    const word = (x: string) => STATUS_WORD[x as keyof typeof STATUS_WORD] ?? x;
+    const now = monitor.now();
+    const head = `${matched.length > events.length ? `${events.length} of ${matched.length}+ events` : plural(events.length, 'event')} in the last ${roughDuration(windowMs)}, newest first:`;
+    const lines = events.map((e) => {
+      const began = e.startedAt ? ` (began ${clockTime(Date.parse(e.startedAt), now)})` : '';
+      return `- ${clockTime(Date.parse(e.time), now)} ${e.check} ${e.type === 'breaker' ? `breaker ${e.from} → ${e.to}` : `${word(e.from)} → ${word(e.to)}`}${began}: ${e.reason}`;
+    });
+    // The structured content has every event asked for; the text stops at its budget.
     const text = events.length
-      ? [
-          `${events.length}${matched.length > events.length ? ` of ${matched.length}+` : ''} event(s) in the last ${formatDuration(windowMs)}, newest first:`,
-          ...events.map((e) => `- ${e.time} ${e.check} ${e.type === 'breaker' ? 'breaker ' : ''}${e.from} → ${e.to}: ${e.reason}`),
-        ].join('\n')
-      : `No ${args.type ?? ''}${args.type ? ' ' : ''}events${args.check ? ` for ${args.check}` : ''} in the last ${formatDuration(windowMs)}.`;
+      ? [head, ...fitLines(lines, EVENTS_TEXT_BUDGET - head.length - 1, (n) => `… ${n} more (in the structured content)`)].join('\n')
+      : `No ${args.type ?? ''}${args.type ? ' ' : ''}events${args.check ? ` for ${args.check}` : ''} in the last ${roughDuration(windowMs)}.`;
     return { text, data: { from: new Date(from).toISOString(), to: new Date(to).toISOString(), count: events.length, truncated: matched.length > events.length, events } };
   },
 });

@@ -3,8 +3,28 @@ import { formatDuration, parseDuration } from '../../config/duration.js';
 import { HealthEvent } from '../../monitor/schema.js';
 import { FAMILIES, formatSeriesValue, formatTrend, seriesName } from '../../store/series.js';
 import { InvalidQueryError, Resolution, SeriesPoint, SeriesSummary, StoreUnavailableError, UnknownSeriesError, type History } from '../../store/types.js';
+import { MIN_TREND_SPAN_MS } from '../../analysis/index.js';
+import { STATUS_WORD } from '../../monitor/summary.js';
+import { plural, roughDuration } from '../../shared/words.js';
 import { defineTool, READ_ONLY, ToolError } from './types.js';
 import { WindowArg } from '../../config/limits.js';
+
+/** Points written out in the text at most; the structured content has all of them. */
+const TEXT_POINTS = 30;
+
+/** A point's label as precise as its step: seconds for sub-minute steps, the date for steps of a day. */
+export function pointLabel(iso: string, stepMs: number, windowMs: number): string {
+  if (stepMs >= 86_400_000 || windowMs > 86_400_000) return `${iso.slice(5, 10)} ${iso.slice(11, 16)}`;
+  return stepMs < 60_000 ? iso.slice(11, 19) : iso.slice(11, 16);
+}
+
+/** At most `n` items, evenly spread, always keeping the last. */
+function spread<T>(items: T[], n: number): T[] {
+  if (items.length <= n) return items;
+  const out: T[] = [];
+  for (let i = 0; i < n; i++) out.push(items[Math.round((i * (items.length - 1)) / (n - 1))]!);
+  return out;
+}
 
 const MAX_POINTS = 120;
 const RESOLUTION_WORDS: Record<Resolution, string> = { raw: 'raw samples', '1m': '1-minute aggregates', '15m': '15-minute aggregates' };
@@ -74,13 +94,15 @@ export const queryHistoryTool = defineTool({
   annotations: { title: 'Query history', ...READ_ONLY },
   async run(args, { monitor, history }) {
     const h = requireHistory(history);
+    // Right after start the first sample is what makes the series exist: answer from it, not before it.
+    await monitor.ready;
     if ((args.series === undefined) === (args.check === undefined)) {
       const known = (await h.series()).map((s) => s.name);
       throw new ToolError(`give exactly one of \`series\` or \`check\`. Available series (${known.length}): ${known.slice(0, 80).join(', ')}`, 'INVALID_ARGUMENT');
     }
     const windowMs = parseWindow(args.window);
     const step = args.step !== undefined ? parseWindow(args.step, 'step') : undefined;
-    const to = Date.now();
+    const to = monitor.now();
     const from = to - windowMs;
 
     let series = args.series!;
@@ -91,6 +113,10 @@ export const queryHistoryTool = defineTool({
       // A dependency that never answered has no latency series; its status series still tells the story.
       const candidates = [seriesName('check.latency', checkName), seriesName('check.value', checkName), seriesName('check.status', checkName)];
       const found = candidates.find((c) => known.includes(c)) ?? (state ? (state.group === 'dependency' ? candidates[0]! : candidates[1]!) : undefined);
+      if (state?.status === 'pending' && !candidates.some((c) => known.includes(c))) {
+        const empty = { series: found!, unit: state.group === 'dependency' ? 's' : 'ratio', from: new Date(from).toISOString(), to: new Date(to).toISOString(), resolution: 'raw' as const, stepSeconds: 0, stepAdjusted: false, summary: null, points: [] };
+        return { text: `${checkName} is pending: it has no result yet, so no history.`, data: { ...empty, check: { name: checkName, status: 'pending', worstStatus: null, transitions: [] } } };
+      }
       if (!found) historyError(new UnknownSeriesError(`check ${checkName}`, [...new Set(known.filter((k) => k.startsWith('check.')).map((k) => k.slice(k.indexOf(':') + 1)))].map((n) => `check ${n}`)));
       series = found;
     }
@@ -111,20 +137,25 @@ export const queryHistoryTool = defineTool({
 
     const f = (v: number) => formatSeriesValue(v, r.unit);
     const s = r.summary;
-    // A slope over a few seconds of samples extrapolated to an hour is noise, not a trend. Points are aligned
-    // bucket starts, so the first sample may sit at the end of the first bucket: measure from there.
-    const spanMs = s && r.points[0] ? Date.parse(s.lastTime) - (Date.parse(r.points[0].time) + r.stepMs) : 0;
-    const trend = !s || s.trendPerHour === null ? 'n/a' : spanMs < 5 * 60_000 ? `n/a (samples span only ${formatDuration(Math.max(0, spanMs))})` : formatTrend(s.trendPerHour, r.unit);
+    // A slope over a few minutes of samples extrapolated to an hour is noise, not a trend.
+    const spanMs = s ? Date.parse(s.lastTime) - Date.parse(s.firstTime) : 0;
+    const trend = !s || s.trendPerHour === null ? 'n/a' : spanMs < MIN_TREND_SPAN_MS ? `n/a (samples span only ${roughDuration(Math.max(0, spanMs))})` : formatTrend(s.trendPerHour, r.unit);
     const lines = [
-      `${series} over ${formatDuration(windowMs)} (${RESOLUTION_WORDS[r.resolution]}, ${formatDuration(r.stepMs)} steps, ${r.points.length} points${r.stepAdjusted ? '; step raised to stay within 120 points' : ''}):`,
+      `${series} over ${formatDuration(windowMs)} (${RESOLUTION_WORDS[r.resolution]}, ${formatDuration(r.stepMs)} steps, ${plural(r.points.length, 'point')}${r.stepAdjusted ? '; step raised to stay within 120 points' : ''}):`,
       s
-        ? `min ${f(s.min)}, avg ${f(s.avg)}, p95 ${f(s.p95)}${s.p95Estimated ? ' (estimated)' : ''}, max ${f(s.max)}, last ${f(s.last)} at ${s.lastTime}; ${s.count} samples; trend ${trend}`
+        ? `min ${f(s.min)}, avg ${f(s.avg)}, p95 ${f(s.p95)}${s.p95Estimated ? ' (estimated)' : ''}, max ${f(s.max)}, last ${f(s.last)} at ${s.lastTime.slice(11, 19)}; ${plural(s.count, 'sample')}; trend ${trend}`
         : 'no samples in this window (the daemon may have started later, or the series is new).',
     ];
     if (check) {
-      lines.push(`check ${check.name}: now ${check.status}; worst in window ${check.worstStatus ?? 'n/a'}; ${check.transitions.length} transition(s)${check.transitions.length ? `: ${check.transitions.slice(0, 10).map((e) => `${e.time} ${e.from}→${e.to}`).join(', ')}` : ''}`);
+      const word = (x: string) => STATUS_WORD[x as keyof typeof STATUS_WORD] ?? x;
+      const shown = check.transitions.slice(0, 10).map((e) => `${e.time.slice(11, 19)} ${word(e.from)}→${word(e.to)}`);
+      lines.push(`check ${check.name}: now ${word(check.status)}; worst in window ${check.worstStatus ? word(check.worstStatus) : 'n/a'}; ${plural(check.transitions.length, 'transition')}${shown.length ? `: ${shown.join(', ')}` : ''}`);
     }
-    if (r.points.length) lines.push(`points (start avg [min–max]): ${r.points.map((p) => `${p.time.slice(windowMs > 86_400_000 ? 5 : 11, 16)} ${f(p.avg)}${p.min !== p.max ? ` [${f(p.min)}–${f(p.max)}]` : ''}`).join('; ')}`);
+    if (r.points.length) {
+      const pts = spread(r.points, TEXT_POINTS);
+      const label = (p: (typeof pts)[number]) => pointLabel(p.time, r.stepMs, windowMs);
+      lines.push(`points (start avg [min–max])${pts.length < r.points.length ? `, ${pts.length} of ${r.points.length}` : ''}: ${pts.map((p) => `${label(p)} ${f(p.avg)}${p.min !== p.max ? ` [${f(p.min)}–${f(p.max)}]` : ''}`).join('; ')}`);
+    }
     return {
       text: lines.join('\n'),
       data: {

@@ -47,4 +47,30 @@ export class ToolError extends VitalsError {
   }
 }
 
+/**
+ * `error.type` of a failed tool call. The caller's own mistakes (bad or unknown arguments, unknown names,
+ * a missing scope) are client errors, prefixed `client.`: counted, but never part of the daemon's health.
+ */
+const CLIENT_ERROR_TYPES: Record<string, string> = {
+  INVALID_ARGUMENT: 'client.invalid_argument',
+  UNKNOWN_TOOL: 'client.unknown_tool',
+  UNKNOWN_SERIES: 'client.unknown_name',
+  UNKNOWN_CHECK: 'client.unknown_name',
+  FORBIDDEN: 'client.forbidden',
+};
+
+export interface ErrorClass {
+  type: string;
+  client: boolean;
+}
+
+export function classifyError(e: unknown): ErrorClass {
+  if (e instanceof ToolError) {
+    const client = CLIENT_ERROR_TYPES[e.code];
+    if (client) return { type: client, client: true };
+    return { type: e.code === 'STORE_UNAVAILABLE' ? 'store_unavailable' : 'tool_error', client: false };
+  }
+  return { type: 'internal', client: false };
+}
+
 export const READ_ONLY: ToolAnnotations = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false };

@@ -32,7 +32,7 @@ describe('check_dependencies over a real monitor', () => {
     expect(data.status).toBe('warn');
     expect(data.checks[0]).toMatchObject({ name: 'db', status: 'warn', breaker: 'closed', consecutiveFailures: 0, consecutiveSuccesses: 1, runs: 1 });
     expect(data.checks[0]!.instances.map((i) => [i.name, i.ok, i.error])).toEqual([['primary', true, undefined], ['standby', false, 'connection refused']]);
-    expect(text).toMatch(/^- db \(tcp\): warning, [\d.]+ms — standby: connection refused$/m);
+    expect(text).toMatch(/^- db \(tcp\): warning since \d\d:\d\d:\d\d, [^,]+ ago, [\d.]+ms — standby: connection refused$/m);
     expect(text).toMatch(new RegExp(`^  - primary 127\\.0\\.0\\.1:${PG.port}: up, [\\d.]+ms$`, 'm'));
     expect(text).toMatch(new RegExp(`^  - standby 127\\.0\\.0\\.1:${down}: down — connection refused$`, 'm'));
   });

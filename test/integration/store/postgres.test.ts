@@ -68,7 +68,7 @@ describe('PostgresHistory against the real server', () => {
     const h1 = new PostgresHistory(options({ retention: { raw: HOUR / 2, minute: 24 * HOUR, quarter: 7 * 24 * HOUR, events: 7 * 24 * HOUR } }));
     await h1.start();
     for (const [t, v] of samples) h1.append(t, [['disk.utilization:/', v]]);
-    h1.recordEvent({ time: new Date(now - MIN).toISOString(), check: 'db', type: 'status', from: 'pass', to: 'fail', reason: 'connection refused' });
+    h1.recordEvent({ time: new Date(now - MIN).toISOString(), check: 'db', type: 'status', from: 'pass', to: 'fail', reason: 'connection refused', startedAt: new Date(now - 2 * MIN).toISOString() });
     await h1.flush();
     expect(h1.stats()).toMatchObject({ buffered: 0, dropped: 0, written: samples.length, available: true });
     expect(await count('disk.utilization:/')).toBe(samples.length);
@@ -102,7 +102,7 @@ describe('PostgresHistory against the real server', () => {
     await h2.start();
     expect(await h2.query({ series: 'disk.utilization:/', from: now - 15 * MIN, to: now })).toEqual(raw);
     expect(await h2.query({ series: 'disk.utilization:/', from: now - 90 * MIN, to: now })).toEqual(tier);
-    expect((await h2.events({ check: 'db' })).map((e) => e.reason)).toEqual(['connection refused']);
+    expect((await h2.events({ check: 'db' })).map((e) => [e.reason, e.startedAt])).toEqual([['connection refused', new Date(now - 2 * MIN).toISOString()]]);
     expect((await h2.series()).map((s) => s.name)).toContain('disk.utilization:/');
     await h2.close();
   });

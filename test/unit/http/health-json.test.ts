@@ -11,7 +11,7 @@ const check = (over: Partial<CheckState>): CheckState => ({
 const snap = (checks: CheckState[], status: Snapshot['status'] = 'pass'): Snapshot => ({
   status, time: '2026-01-01T00:00:05.000Z', startedAt: '2026-01-01T00:00:00.000Z', hostname: 'h',
   checks: Object.fromEntries(checks.map((c) => [c.name, c])), host: {},
-  tools: { calls: 0, errors: 0, windowSeconds: 300, callsInWindow: 0, errorsInWindow: 0, errorRate: null, latencySeconds: { p50: null, p95: null }, byTool: {} }, collectors: {},
+  tools: { calls: 0, errors: 0, clientErrors: 0, windowSeconds: 300, callsInWindow: 0, errorsInWindow: 0, errorRate: null, latencySeconds: { p50: null, p95: null }, byTool: {} }, collectors: {},
 });
 
 describe('health+json', () => {
@@ -28,6 +28,14 @@ describe('health+json', () => {
     expect(doc.releaseId).toBe('1.2.3');
     expect(doc.checks['orders-db:responseTime']).toEqual([{ componentType: 'datastore', observedValue: 0.002, observedUnit: 's', status: 'fail', time: '2026-01-01T00:00:05.000Z', output: 'connection refused' }]);
     expect(doc.checks['disk:utilization']!.map((e) => e.componentId)).toEqual(['/', '/var']);
+  });
+});
+
+describe('health+json: a check with no result', () => {
+  it('is pending in its entry, with no value, and does not sway the overall status', () => {
+    const doc = toHealthDocument(snap([check({ name: 'orders-db', component: 'orders-db', status: 'pending', observedValue: null, output: 'no result yet', runs: 0 })]), '1.2.3');
+    expect(doc.status).toBe('pass');
+    expect(doc.checks['orders-db:responseTime']).toEqual([{ componentType: 'datastore', observedValue: null, observedUnit: 's', status: 'pending', time: '2026-01-01T00:00:05.000Z', output: 'no result yet' }]);
   });
 });
 

@@ -10,7 +10,7 @@ const check = (over: Partial<CheckState>): CheckState => ({
 const snap = (checks: CheckState[], status: Snapshot['status'] = 'pass'): Snapshot => ({
   status, time: '2026-01-01T00:00:05.000Z', startedAt: '2026-01-01T00:00:00.000Z', hostname: 'h', checks: Object.fromEntries(checks.map((c) => [c.name, c])),
   host: { cpu: { utilization: 0.25, modes: {}, secondsTotal: {}, perCore: [], cores: 2 } },
-  tools: { calls: 0, errors: 0, windowSeconds: 300, callsInWindow: 0, errorsInWindow: 0, errorRate: null, latencySeconds: { p50: null, p95: null }, byTool: {} }, collectors: {},
+  tools: { calls: 0, errors: 0, clientErrors: 0, windowSeconds: 300, callsInWindow: 0, errorsInWindow: 0, errorRate: null, latencySeconds: { p50: null, p95: null }, byTool: {} }, collectors: {},
 });
 
 describe('status page view', () => {
@@ -22,6 +22,35 @@ describe('status page view', () => {
       ['cpu', 'ok', '25.0%'],
     ]);
     expect(v.gauges).toEqual([{ name: 'cpu', label: 'CPU', ratio: 0.25, text: '25.0%' }]);
+  });
+
+  it('a check with no result yet is pending, with its own word and icon, and a problem shows when it began', () => {
+    const v = toView(snap([check({ status: 'pending', observedValue: null, output: 'no result yet' }), check({ name: 'cache', kind: 'redis', status: 'fail', since: '2026-01-01T00:00:04.000Z', problemSince: '2026-01-01T00:00:02.000Z' })]));
+    expect(v.checks.map((c) => [c.name, c.status, c.word, c.icon, c.since])).toEqual([
+      ['cache', 'fail', 'failed', '✖', '2026-01-01T00:00:02.000Z'],
+      ['db', 'pending', 'pending', '…', '2026-01-01T00:00:00.000Z'],
+    ]);
+  });
+
+  it('lists the analysis\' incidents, ongoing first, in its own words, and a delta carries them only when they changed', () => {
+    const analysis = {
+      time: '2026-01-01T00:10:00.000Z', windowSeconds: 86400, status: 'fail' as const, headline: 'h is failed (fail): 1 failed now',
+      incidents: [
+        { check: 'cache', status: 'fail' as const, start: '2026-01-01T00:01:00.000Z', reportedAt: '2026-01-01T00:01:10.000Z', end: '2026-01-01T00:02:00.000Z', ongoing: false, durationSeconds: 60, reason: 'refused', peak: null, before: [], processes: null },
+        { check: 'db', status: 'fail' as const, start: '2026-01-01T00:05:00.000Z', reportedAt: '2026-01-01T00:05:10.000Z', end: null, ongoing: true, durationSeconds: 300, reason: 'timed out', peak: null, before: [], processes: null },
+      ],
+      findings: [
+        { kind: 'incident' as const, severity: 'fail' as const, check: 'db', text: 'db failed since 00:05:00, 5m ago: timed out', figures: { start: '2026-01-01T00:05:00.000Z' } },
+        { kind: 'incident' as const, severity: 'info' as const, check: 'cache', text: 'cache was failed 00:01:00–00:02:00 (1m), ended 8m ago: refused', figures: { start: '2026-01-01T00:01:00.000Z' } },
+      ],
+    };
+    const v = toView(snap([check({ status: 'fail' })], 'fail'), analysis);
+    expect(v.incidents.map((i) => [i.check, i.ongoing, i.text])).toEqual([
+      ['db', true, 'db failed since 00:05:00, 5m ago: timed out'],
+      ['cache', false, 'cache was failed 00:01:00–00:02:00 (1m), ended 8m ago: refused'],
+    ]);
+    expect(diff(v, v, []).incidents).toBeUndefined();
+    expect(diff(toView(snap([check({})])), v, []).incidents).toHaveLength(2);
   });
 
   it('a delta carries only changed, new and removed rows', () => {

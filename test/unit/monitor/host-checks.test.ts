@@ -6,7 +6,7 @@ import type { CheckState, HostState, ToolStats } from '../../../src/monitor/sche
 
 const thresholds = parseConfig({}, {}).host.thresholds;
 const tools = (calls: number, errors: number): ToolStats => ({
-  calls, errors, windowSeconds: 300, callsInWindow: calls, errorsInWindow: errors, errorRate: calls ? errors / calls : null,
+  calls, errors, clientErrors: 0, windowSeconds: 300, callsInWindow: calls, errorsInWindow: errors, errorRate: calls ? errors / calls : null,
   latencySeconds: { p50: null, p95: null }, byTool: {},
 });
 const fs = (mountpoint: string, utilization: number, inodesUtilization: number | null = 0.1) => ({
@@ -23,23 +23,31 @@ describe('HostChecks', () => {
   it('holds CPU at fail for its for: duration, records one transition, and names the reason', () => {
     const hc = new HostChecks(thresholds);
     const changes: string[] = [];
-    const onChange = (n: string, f: string, t: string) => changes.push(`${n} ${f}->${t}`);
+    const started: (number | undefined)[] = [];
+    const onChange = (n: string, f: string, t: string, _o: string, s?: number) => (changes.push(`${n} ${f}->${t}`), started.push(s));
     let cpu = hc.evaluate(host(0.97, 0.1), tools(0, 0), 0, {}, onChange).find((c) => c.name === 'cpu')!;
     expect(cpu.status).toBe('pass');
     expect(cpu.pending).toMatchObject({ status: 'fail', forSeconds: 60 });
-    expect(cpu.output).toMatch(/CPU 97\.0% busy above fail level 95\.0% for 0s of 60s \(pending\)/);
+    expect(cpu.output).toMatch(/CPU 97\.0% busy above fail level 95\.0% for 0s of its 60s hold/);
     cpu = hc.evaluate(host(0.97, 0.1), tools(0, 0), 60_000, {}, onChange).find((c) => c.name === 'cpu')!;
     expect(cpu.status).toBe('fail');
     expect(cpu.since).toBe(new Date(60_000).toISOString());
+    // The problem began when the value first crossed the level, a minute before the hold matured.
+    expect(cpu.problemSince).toBe(new Date(0).toISOString());
     expect(cpu.output).toMatch(/at or above fail level 95\.0% for 60s/);
+    // Its first result (a pass with a hold running) is no event; the matured fail is, with its true start.
     expect(changes).toEqual(['cpu pass->fail']);
+    expect(started).toEqual([0]);
+    cpu = hc.evaluate(host(0.1, 0.1), tools(0, 0), 65_000, {}, onChange).find((c) => c.name === 'cpu')!;
+    expect(cpu.problemSince).toBeUndefined();
+    expect(changes).toEqual(['cpu pass->fail', 'cpu fail->pass']);
   });
 
   it('a check that starts out failing is an event too', () => {
     const hc = new HostChecks({ ...thresholds, memory: { ...thresholds.memory, for: 0 } });
     const changes: string[] = [];
     hc.evaluate(host(0.1, 0.95), tools(0, 0), 0, {}, (n, f, t) => changes.push(`${n} ${f}->${t}`));
-    expect(changes).toEqual(['memory pass->fail']);
+    expect(changes).toEqual(['memory unknown->fail']);
   });
 
   it('a collector that failed makes its check warn with no value, and resets its hold', () => {
@@ -60,7 +68,7 @@ describe('HostChecks', () => {
     const h = { ...host(0.1, 0.1), filesystemErrors: [{ mountpoint: '/mnt/nfs', device: 'srv:/x', type: 'nfs4', error: 'statfs timed out' }] };
     const checks = hc.evaluate(h, tools(0, 0), 0, {}, (n, f, t) => changes.push(`${n} ${f}->${t}`));
     expect(checks.find((c) => c.name === 'disk:/mnt/nfs')).toMatchObject({ status: 'warn', componentId: '/mnt/nfs', output: 'no current sample: statfs timed out' });
-    expect(changes).toEqual(['disk:/mnt/nfs pass->warn']);
+    expect(changes).toEqual(['disk:/mnt/nfs unknown->warn']);
   });
 
   it('judges a disk by the fuller of bytes and inodes, per mount', () => {

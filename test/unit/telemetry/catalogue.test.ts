@@ -20,7 +20,7 @@ const snapshot: Snapshot = {
     cpu: { name: 'cpu', kind: 'cpu', group: 'host', component: 'cpu', measurement: 'utilization', status: 'pass', critical: true, observedValue: 0.2, observedUnit: '1', output: '', since: now, time: now },
     api: dependency('api'),
     db: dependency('db', { kind: 'postgres', status: 'fail', breaker: 'open', latencySeconds: null, lastError: 'connect ECONNREFUSED 10.0.0.7:5432', instances: [{ name: 'db', target: 'postgres://10.0.0.7/app', ok: false, latencySeconds: null, values: {}, error: 'connect ECONNREFUSED 10.0.0.7:5432' }] }),
-    fresh: dependency('fresh', { runs: 0, instances: [] }),
+    fresh: dependency('fresh', { runs: 0, instances: [], status: 'pending' }),
   },
   host: {
     cpu: { utilization: 0.25, modes: { user: 0.2, system: 0.05, idle: 0.75 }, secondsTotal: { user: 100, system: 20, idle: 900 }, perCore: [0.3, 0.2], cores: 2 },
@@ -30,7 +30,7 @@ const snapshot: Snapshot = {
     network: [{ interface: 'eth0', receiveBytes: 1, transmitBytes: 2, receivePackets: 3, transmitPackets: 4, receiveErrors: 5, transmitErrors: 6, receiveDropped: 7, transmitDropped: 8, receiveBytesPerSecond: null, transmitBytesPerSecond: null }],
   },
   self: { pid: 1, uptimeSeconds: 10, rssBytes: 5e7, heapUsedBytes: 2e7, heapTotalBytes: 3e7, externalBytes: 1e6, cpuSecondsTotal: { user: 1, system: 0.5 }, cpuUtilization: 0.5, eventLoopDelaySeconds: { p50: 0.01, p99: 0.02, max: 0.05 }, openFds: 20, maxFds: 1024 },
-  tools: { calls: 0, errors: 0, windowSeconds: 300, callsInWindow: 0, errorsInWindow: 0, errorRate: null, latencySeconds: { p50: null, p95: null }, byTool: {} },
+  tools: { calls: 0, errors: 0, clientErrors: 0, windowSeconds: 300, callsInWindow: 0, errorsInWindow: 0, errorRate: null, latencySeconds: { p50: null, p95: null }, byTool: {} },
   collectors: {},
 };
 
@@ -87,8 +87,10 @@ describe('snapshot → observations', () => {
     expect(find('vitals.check.latency', { check: 'db' })).toHaveLength(0);
   });
 
-  it('says nothing of up for a dependency that has not run, nor for host checks', () => {
+  it('says nothing of up or status for a dependency that has not run (pending), nor of up for host checks', () => {
     expect(find('vitals.check.up', { check: 'fresh' })).toHaveLength(0);
+    // Absent, not a false 0 (pass): a pending check has no status yet.
+    expect(find('vitals.check.status', { check: 'fresh' })).toHaveLength(0);
     expect(find('vitals.check.up', { check: 'cpu' })).toHaveLength(0);
   });
 

@@ -119,6 +119,12 @@
     while (list.children.length > 20) list.lastElementChild.remove();
   }
 
+  // The analysis' own sentences, ongoing incidents first: the same words diagnose answers with.
+  function renderIncidents(list) {
+    $('#incidents').replaceChildren(...list.map((i) => el('li', { 'data-status': i.ongoing ? i.status : 'pass', class: 'status' }, document.createTextNode(i.text))));
+    $('#no-incidents').hidden = list.length > 0;
+  }
+
   function header(v) {
     document.title = v.icon + ' ' + v.hostname + ' — mcp-vitals';
     $('#host').textContent = v.hostname;
@@ -144,6 +150,7 @@
       if (c.group === 'dependency') push(c.name, t, c.observedValue);
     }
     for (const e of data.events) renderEvent(e, false);
+    renderIncidents(data.view.incidents || []);
   }
 
   function onDelta(d) {
@@ -162,6 +169,7 @@
       state.rows.delete(name);
     }
     for (const e of d.events.slice().reverse()) renderEvent(e, true);
+    if (d.incidents) renderIncidents(d.incidents);
   }
 
   function connection(text) {

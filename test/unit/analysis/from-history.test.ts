@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { diagnose } from '../../../src/mcp/tools/diagnose.js';
+import { parseConfig } from '../../../src/config/load.js';
+import { analysisFromHistory } from '../../../src/mcp/tools/diagnose.js';
 import type { CheckState, HealthEvent, Snapshot } from '../../../src/monitor/schema.js';
 import { MemoryHistory } from '../../../src/store/memory.js';
 
@@ -7,6 +8,7 @@ const MIN = 60_000;
 const HOUR = 60 * MIN;
 const T = Date.UTC(2026, 5, 1, 12);
 const iso = (t: number) => new Date(t).toISOString();
+const config = parseConfig({}, {});
 
 function check(name: string, over: Partial<CheckState>): CheckState {
   return {
@@ -30,7 +32,7 @@ function snapshot(checks: CheckState[]): Snapshot {
   return { status: 'fail', time: iso(T), startedAt: iso(T - 7 * HOUR), hostname: 'box', checks: Object.fromEntries(checks.map((c) => [c.name, c])), host: {}, tools: {} as Snapshot['tools'], collectors: {} };
 }
 
-describe('diagnose', () => {
+describe('analysisFromHistory (memory store → analysis)', () => {
   it('correlates failing checks with what happened before, resources, processes, and a disk-full ETA', async () => {
     let now = T - 7 * HOUR;
     const h = new MemoryHistory({ retention: { raw: HOUR, minute: 24 * HOUR, quarter: 7 * 24 * HOUR }, maxRawPerSeries: 3600, maxSeries: 100, eventsMax: 100, clock: () => now });
@@ -55,14 +57,18 @@ describe('diagnose', () => {
       check('api', { kind: 'http', status: 'fail', since: iso(T - 4 * MIN), output: 'HTTP 503' }),
       check('disk:/', { kind: 'disk', group: 'host', status: 'pass', observedValue: 0.86, observedUnit: 'ratio', threshold: { warn: 0.85, fail: 0.95, forSeconds: 300 } }),
     ]);
-    const findings = await diagnose({ snapshot: s, history: h, now: T, windowMs: 6 * HOUR });
+    const a = await analysisFromHistory({ snapshot: s, history: h, intervals: {}, hostIntervalMs: config.host.interval, now: T, windowMs: 6 * HOUR });
+    const findings = a.findings;
     const of = (kind: string, c?: string) => findings.filter((f) => f.kind === kind && (c === undefined || f.check === c));
 
-    const db = of('failing', 'db')[0]!;
-    expect(db).toMatchObject({ severity: 'fail', time: iso(T - 5 * MIN), detail: 'connection refused' });
-    expect(db.title).toContain(iso(T - 5 * MIN));
-    expect(db.figures).toMatchObject({ consecutiveFailures: 10, sinceSeconds: 300, latencyAvgBeforeSeconds: 0.002 });
-    expect(of('failing', 'api')[0]).toMatchObject({ time: iso(T - 4 * MIN) });
+    expect(a.incidents.map((i) => [i.check, i.start, i.end, i.ongoing])).toEqual([
+      ['db', iso(T - 5 * MIN), null, true],
+      ['api', iso(T - 4 * MIN), null, true],
+    ]);
+    expect(a.headline).toBe('box is failed (fail): 2 failed now');
+    const db = of('incident', 'db')[0]!;
+    expect(db).toMatchObject({ severity: 'fail', time: iso(T - 5 * MIN) });
+    expect(db.text).toBe('db failed since 11:55:00, 5m ago: connection refused; peak 2.0ms');
 
     expect(of('preceded_by', 'db')).toEqual([expect.objectContaining({ figures: expect.objectContaining({ eventCheck: 'cache', eventType: 'breaker', secondsBefore: 180 }) })]);
     // For api, db's failure a minute earlier and the breaker before it.
@@ -73,10 +79,17 @@ describe('diagnose', () => {
     expect(mem.figures.recentAvg).toBeCloseTo(0.6, 6);
     expect(of('resource_change', 'db').some((f) => f.figures.series === 'cpu.utilization')).toBe(false);
 
-    expect(of('processes', 'db')[0]!.detail).toContain('backup (pid 42) 180.0%');
+    expect(of('processes', 'db')[0]!.text).toContain('backup (pid 42) 180%');
+    // The structured incidents carry their evidence too: what moved before, and the capture (on both).
+    const dbIncident = a.incidents.find((i) => i.check === 'db')!;
+    expect(dbIncident.before).toEqual([expect.stringMatching(/^3m before db began: cache breaker closed → open/), expect.stringMatching(/^memory\.utilization went from avg 30\.0% to 60\.0%/)]);
+    expect(dbIncident.processes).toEqual({ time: iso(T - 5 * MIN + 1000), top: [{ name: 'backup', pid: 42, cpuPercent: 180, rssBytes: 4e9 }] });
+    expect(a.incidents.find((i) => i.check === 'api')!.processes).toEqual(dbIncident.processes);
+    // api began 4 minutes after: the same capture is not repeated.
+    expect(of('processes', 'api')).toEqual([]);
 
-    const together = of('correlated')[0]!;
-    expect(together.title).toMatch(/^db, api went bad within 60s of each other; db first/);
+    // A minute apart with 30 s intervals: no shared start is claimed.
+    expect(of('shared_start')).toEqual([]);
 
     const eta = of('disk_full_eta', 'disk:/')[0]!;
     expect(eta.severity).toBe('fail');
@@ -86,6 +99,21 @@ describe('diagnose', () => {
     expect(eta.time).toBe(iso(T + (eta.figures.hoursToFull as number) * HOUR));
   });
 
+  it('no disk-full ETA from 80 s of samples, however wide the window or its first bucket', async () => {
+    let now = T - 80_000;
+    const h = new MemoryHistory({ retention: { raw: HOUR, minute: 24 * HOUR, quarter: 7 * 24 * HOUR }, maxRawPerSeries: 3600, maxSeries: 100, eventsMax: 100, clock: () => now });
+    // 25 % and rising fast, sampled every 5 s for 80 s: a slope, but no trend.
+    for (let t = T - 80_000; t <= T; t += 5000) {
+      now = t;
+      h.append(t, [['disk.utilization:/', 0.25 + (t - T + 80_000) / 1e8]]);
+    }
+    for (const windowMs of [HOUR, 6 * HOUR, 7 * 24 * HOUR]) {
+      const a = await analysisFromHistory({ snapshot: snapshot([]), history: h, intervals: {}, hostIntervalMs: config.host.interval, now: T, windowMs });
+      expect(a.findings.filter((f) => f.kind === 'disk_full_eta')).toEqual([]);
+      expect(a.findings.map((f) => f.text)).toContain('no disk-full ETA: less than 10m of samples for 1 filesystem');
+    }
+  });
+
   it('says all is clear when nothing fails, and skips disks without a trend', async () => {
     let now = T - HOUR;
     const h = new MemoryHistory({ retention: { raw: HOUR, minute: 24 * HOUR, quarter: 7 * 24 * HOUR }, maxRawPerSeries: 3600, maxSeries: 100, eventsMax: 100, clock: () => now });
@@ -93,7 +121,8 @@ describe('diagnose', () => {
       now = t;
       h.append(t, [['disk.utilization:/', 0.5]]);
     }
-    const findings = await diagnose({ snapshot: snapshot([check('db', {})]), history: h, now: T, windowMs: HOUR });
-    expect(findings).toEqual([expect.objectContaining({ kind: 'all_clear', title: 'all 1 checks pass' })]);
+    const a = await analysisFromHistory({ snapshot: { ...snapshot([check('db', {})]), status: 'pass' }, history: h, intervals: {}, hostIntervalMs: config.host.interval, now: T, windowMs: HOUR });
+    expect(a.findings).toEqual([expect.objectContaining({ kind: 'all_clear', text: 'no check failed or warned in the last 1h' })]);
+    expect(a.headline).toBe('box is ok (pass): nothing failing or warning now');
   });
 });
