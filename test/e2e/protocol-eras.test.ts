@@ -200,6 +200,26 @@ checks:
     }
   });
 
+  it('HTTP: Mcp-Method and Mcp-Name must agree with a 2026-07-28 body; other methods on /mcp get a JSON-RPC 405', async () => {
+    const meta = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' }, 'io.modelcontextprotocol/clientCapabilities': {} };
+    const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'health_check', arguments: {}, _meta: meta } });
+    const base = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2026-07-28' };
+    const post = (headers: Record<string, string>) => fetch(`${daemon.url}/mcp`, { method: 'POST', headers: { ...base, ...headers }, body });
+    const ok = await post({ 'mcp-method': 'tools/call', 'mcp-name': 'health_check' });
+    expect(ok.status).toBe(200);
+    expect(JSON.parse(await ok.text())).toMatchObject({ id: 1, result: { structuredContent: { status: expect.any(String) } } });
+    for (const headers of [{ 'mcp-method': 'tools/list', 'mcp-name': 'health_check' }, { 'mcp-method': 'tools/call', 'mcp-name': 'get_metrics' }, {}]) {
+      const r = await post(headers);
+      expect(r.status, JSON.stringify(headers)).toBe(400);
+      expect(JSON.parse(await r.text()), JSON.stringify(headers)).toMatchObject({ error: { code: -32020 } });
+    }
+    for (const method of ['PUT', 'PATCH']) {
+      const r = await fetch(`${daemon.url}/mcp`, { method });
+      expect(r.status).toBe(405);
+      expect(JSON.parse(await r.text())).toMatchObject({ jsonrpc: '2.0', error: { code: -32000 }, id: null });
+    }
+  });
+
   it('listen acknowledges the resource subscriptions it will deliver', async () => {
     for (const s of subjects.filter((x) => x.era === '2026-07-28')) {
       const sub = await (s.client as V2Client).listen({ resourceSubscriptions: [CHECK_URI, 'vitals://health'] });
