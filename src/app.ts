@@ -155,8 +155,9 @@ export class App {
         [statusRoutes, { monitor: this.monitor, history: this.statusHistory(), maxStreams: this.options.config.limits.eventStreams, maxStreamsPerClient: this.options.config.limits.eventStreamsPerPrincipal }],
         ...this.metricsPlugins(metricsModule),
       ],
-      // Listen streams never end on their own: they are closed (gracefully, per the spec) with the sessions.
-      drain: async (deadline) => void (await Promise.all([mcp.shutdown(deadline), modern.close()])),
+      // Listen streams never end on their own: they are closed (gracefully, per the spec) once the requests in
+      // flight are answered or the grace period is over, with the sessions.
+      drain: async (deadline) => void (await Promise.all([mcp.shutdown(deadline), modern.close(deadline)])),
     });
   }
 

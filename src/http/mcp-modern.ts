@@ -29,6 +29,9 @@ const hasMeta = (m: unknown): boolean => {
 export class ModernMcp {
   private readonly handler;
   private readonly node;
+  /** Requests being answered, listen streams apart (they never end on their own). */
+  private inFlight = 0;
+  private idle: (() => void)[] = [];
 
   constructor(private readonly options: ModernMcpOptions) {
     this.handler = createMcpHandler(() => options.createServer(), {
@@ -57,10 +60,27 @@ export class ModernMcp {
   }
 
   run(req: McpRequest, res: ServerResponse, body: unknown): Promise<void> {
+    const listen = (body as { method?: unknown } | null)?.method === 'subscriptions/listen';
+    if (!listen) {
+      this.inFlight++;
+      res.once('close', () => {
+        if (--this.inFlight === 0) for (const w of this.idle.splice(0)) w();
+      });
+    }
     return this.node(req as never, res, body);
   }
 
-  close(): Promise<void> {
-    return this.handler.close();
+  /**
+   * Graceful shutdown: requests in flight get until `deadline` to be answered; then every exchange still open
+   * is aborted and every listen stream closed (the SDK ends each with the spec's empty result).
+   */
+  async close(deadline = Date.now()): Promise<void> {
+    const left = deadline - Date.now();
+    if (this.inFlight > 0 && left > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([new Promise<void>((r) => this.idle.push(r)), new Promise<void>((r) => (timer = setTimeout(r, left)))]);
+      clearTimeout(timer);
+    }
+    await this.handler.close();
   }
 }

@@ -1,3 +1,4 @@
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FaultProxy } from '../support/fault-proxy.js';
 import { MCP_HEADERS, postMcp, startDaemon, type Daemon } from '../support/http-daemon.js';
@@ -51,4 +52,37 @@ describe('a cancelled request in a 2025-era HTTP session', () => {
     // Nothing is in flight: the exit does not wait out the 30 s grace (nor the 20 s refresh).
     expect(Date.now() - stoppedAt).toBeLessThan(15_000);
   }, 40_000);
+});
+
+describe('SIGTERM with 2026-07-28 traffic in flight', () => {
+  let proxy: FaultProxy;
+  let daemon: Daemon;
+
+  beforeAll(async () => {
+    proxy = await FaultProxy.start({ host: '127.0.0.1', port: 6379 });
+    await proxy.blackhole();
+    daemon = await startDaemon({
+      config: `refreshMinInterval: 0s\nchecks:\n  - { name: cache, kind: redis, url: "redis://127.0.0.1:${proxy.port}", every: 1h, timeout: 2s, retry: { attempts: 0 }, breaker: { failures: 1000 } }\n`,
+    });
+  });
+  afterAll(async () => {
+    await daemon?.stop('SIGKILL');
+    await proxy?.close();
+  });
+
+  it('a call in flight is answered, an open listen ends gracefully, and the daemon exits 0', async () => {
+    const client = new Client({ name: 'e2e-drain', version: '1.0.0' }, { versionNegotiation: { mode: 'auto' } });
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${daemon.url}/mcp`)));
+    expect(client.getNegotiatedProtocolVersion()).toBe('2026-07-28');
+    const sub = await client.listen({ resourceSubscriptions: ['vitals://health'] });
+    // A refresh that waits out the black hole's 2 s timeout.
+    const call = client.callTool({ name: 'check_dependencies', arguments: { refresh: true } });
+    await new Promise((r) => setTimeout(r, 300));
+    const exit = daemon.stop('SIGTERM');
+    const result = (await call) as { structuredContent?: { checks?: { name: string; status: string }[] } };
+    expect(result.structuredContent?.checks?.[0]).toMatchObject({ name: 'cache', status: 'fail' });
+    expect(await sub.closed).toBe('graceful');
+    expect(await exit).toBe(0);
+    await client.close().catch(() => undefined);
+  }, 30_000);
 });

@@ -208,7 +208,8 @@ checks:
     const ok = await post({ 'mcp-method': 'tools/call', 'mcp-name': 'health_check' });
     expect(ok.status).toBe(200);
     expect(JSON.parse(await ok.text())).toMatchObject({ id: 1, result: { structuredContent: { status: expect.any(String) } } });
-    for (const headers of [{ 'mcp-method': 'tools/list', 'mcp-name': 'health_check' }, { 'mcp-method': 'tools/call', 'mcp-name': 'get_metrics' }, {}]) {
+    const wrong: Record<string, string>[] = [{ 'mcp-method': 'tools/list', 'mcp-name': 'health_check' }, { 'mcp-method': 'tools/call', 'mcp-name': 'get_metrics' }, {}];
+    for (const headers of wrong) {
       const r = await post(headers);
       expect(r.status, JSON.stringify(headers)).toBe(400);
       expect(JSON.parse(await r.text()), JSON.stringify(headers)).toMatchObject({ error: { code: -32020 } });
