@@ -14,10 +14,22 @@ import { schedule, type ScheduledJob } from './scheduler.js';
 import { worst, type CheckState, type CheckStatus, type HealthEvent, type HostState, type Snapshot } from './schema.js';
 import { ToolCallStats, type ToolCall } from './tool-stats.js';
 
+/** What a published snapshot changed: a new host sample, and the dependency checks with a new result. */
+export interface SnapshotChanges {
+  host: boolean;
+  checks: ReadonlySet<string>;
+}
+
 export interface MonitorEvents {
-  snapshot: [Snapshot];
+  snapshot: [Snapshot, SnapshotChanges];
   event: [HealthEvent];
 }
+
+/**
+ * Dependency results are published together at most this long after the first of them: a round of 1,000
+ * checks then makes a handful of snapshots, not 1,000. Readers never wait for it (see `snapshot`).
+ */
+const COALESCE_MS = 100;
 
 export interface ProbeRunInfo {
   check: string;
@@ -71,6 +83,11 @@ export class HealthMonitor extends EventEmitter<MonitorEvents> {
   readonly now: () => number;
   private toolsDirtyAt = 0;
   private publishedAt = 0;
+  /** Changes not yet published, and the timer that will publish them. */
+  private pendingHost = false;
+  private pendingChecks = new Set<string>();
+  private publishTimer: NodeJS.Timeout | undefined;
+  private readonly hostName = hostname();
   private inflightRefresh: Promise<Snapshot> | undefined;
   private lastRefreshEnd = 0;
   private started = false;
@@ -109,9 +126,12 @@ export class HealthMonitor extends EventEmitter<MonitorEvents> {
     this.current = this.build(this.now());
   }
 
-  /** The latest snapshot. Tool-call figures are folded in at most once a second. */
+  /**
+   * The latest snapshot. Results waiting to be published are published now, so a reader always sees every
+   * finished run; tool-call figures are folded in at most once a second.
+   */
   get snapshot(): Snapshot {
-    if (this.toolsDirtyAt && this.now() - this.publishedAt >= 1000) this.publish();
+    if (this.pendingChecks.size || this.pendingHost || (this.toolsDirtyAt && this.now() - this.publishedAt >= 1000)) this.publish();
     return this.current;
   }
 
@@ -177,7 +197,7 @@ export class HealthMonitor extends EventEmitter<MonitorEvents> {
     await Promise.all([this.sampleHost(), ...this.deps.map((d) => this.runCheck(d))]);
     this.readyResolve();
     this.checkedResolve();
-    return this.current;
+    return this.snapshot;
   }
 
   /**
@@ -186,12 +206,12 @@ export class HealthMonitor extends EventEmitter<MonitorEvents> {
    */
   refresh(options: { dependenciesOnly?: boolean } = {}): Promise<Snapshot> {
     if (this.inflightRefresh) return this.inflightRefresh;
-    if (this.now() - this.lastRefreshEnd < this.config.refreshMinInterval) return Promise.resolve(this.current);
+    if (this.now() - this.lastRefreshEnd < this.config.refreshMinInterval) return Promise.resolve(this.snapshot);
     this.inflightRefresh = (async () => {
       try {
         await this.ready;
         await Promise.all([...(options.dependenciesOnly ? [] : [this.sampleHost()]), ...this.deps.map((d) => this.runCheck(d))]);
-        return this.current;
+        return this.snapshot;
       } finally {
         this.lastRefreshEnd = this.now();
         this.inflightRefresh = undefined;
@@ -202,6 +222,8 @@ export class HealthMonitor extends EventEmitter<MonitorEvents> {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    clearTimeout(this.publishTimer);
+    this.publishTimer = undefined;
     for (const j of this.jobs.splice(0)) j.stop();
     await Promise.all([...this.deps.map((d) => d.close()), ...this.collectors.map(([, c]) => c.close?.())]);
   }
@@ -261,6 +283,7 @@ export class HealthMonitor extends EventEmitter<MonitorEvents> {
       else (host as Record<string, unknown>)[name] = value;
     }
     this.host = host;
+    this.pendingHost = true;
     this.publish();
   }
 
@@ -276,10 +299,16 @@ export class HealthMonitor extends EventEmitter<MonitorEvents> {
     // the round itself would never run.
     const info = await (this.probeScope ? this.probeScope(d.name, d.config.kind, round) : round());
     this.onProbeRun?.(info);
-    this.publish();
+    this.pendingChecks.add(d.name);
+    if (!this.stopped) this.publishTimer ??= setTimeout(() => this.publish(), COALESCE_MS).unref();
   }
 
   private publish(): void {
+    clearTimeout(this.publishTimer);
+    this.publishTimer = undefined;
+    const changes: SnapshotChanges = { host: this.pendingHost, checks: this.pendingChecks };
+    this.pendingHost = false;
+    this.pendingChecks = new Set();
     const now = this.now();
     this.toolsDirtyAt = 0;
     this.publishedAt = now;
@@ -293,7 +322,7 @@ export class HealthMonitor extends EventEmitter<MonitorEvents> {
     this.current = this.build(now, tools);
     const next = this.current.status;
     if (prev !== undefined && prev !== next) this.log[next === 'fail' ? 'error' : next === 'warn' ? 'warn' : 'info']({ from: prev, to: next }, `overall status ${prev} → ${next}`);
-    this.emit('snapshot', this.current);
+    this.emit('snapshot', this.current, changes);
   }
 
   private build(now: number, tools = this.tools.stats()): Snapshot {
@@ -304,7 +333,7 @@ export class HealthMonitor extends EventEmitter<MonitorEvents> {
       status: overallStatus(Object.values(checks)),
       time: new Date(now).toISOString(),
       startedAt: this.startedAt,
-      hostname: hostname(),
+      hostname: this.hostName,
       checks,
       host: this.host,
       ...(this.self ? { self: this.self } : {}),

@@ -27,26 +27,43 @@ const FIELDS = 11;
 const [START, COUNT, MIN, MAX, SUM, LAST, LAST_T, SUM_T, SUM_TT, SUM_TV, SUM_VV] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10] as const;
 
 /**
- * Aggregates of one resolution in a ring indexed by time: slot = bucket number mod slots, so adding a
- * sample is O(1), the ring never grows, and a slot still holding an older bucket is simply overwritten.
+ * Aggregates of one resolution in a ring indexed by time: slot = bucket number mod capacity, so adding a
+ * sample is O(1) and a slot still holding an older bucket is simply overwritten. The ring starts small and
+ * doubles while the series' data spans more buckets than it holds, up to retention: memory follows the data a
+ * series has, not the retention it may one day fill (a mount seen for a minute costs a minute of buckets).
  */
 export class TierRing {
-  readonly data: Float64Array;
+  data: Float64Array;
+  /** Slots at full retention; the ring never grows past it. */
   readonly slots: number;
+  private cap: number;
+  /** Oldest and newest bucket numbers written: while cap < slots, every bucket held lies in [lo, hi]. */
+  private lo = Infinity;
+  private hi = -Infinity;
 
   constructor(
     readonly res: number,
     retention: number,
+    initialSlots = 16,
   ) {
     // One extra slot so a window of exactly `retention` still finds its first, partial bucket.
     this.slots = Math.ceil(retention / res) + 1;
-    this.data = new Float64Array(this.slots * FIELDS);
+    this.cap = Math.min(this.slots, initialSlots);
+    this.data = new Float64Array(this.cap * FIELDS);
   }
 
   add(time: number, value: number): void {
     const n = Math.floor(time / this.res);
+    // Older than the ring can hold next to its newest bucket: it would overwrite newer data.
+    if (n <= this.hi - this.slots) return;
+    if (n < this.lo) this.lo = n;
+    if (n > this.hi) this.hi = n;
+    if (this.cap < this.slots) {
+      const span = this.hi - Math.max(this.lo, this.hi - this.slots + 1) + 1;
+      if (span > this.cap) this.grow(Math.min(this.slots, Math.max(span, this.cap * 2)));
+    }
     const start = n * this.res;
-    const o = (n % this.slots) * FIELDS;
+    const o = (n % this.cap) * FIELDS;
     const d = this.data;
     if (d[o + START] !== start || d[o + COUNT] === 0) {
       d[o + START] = start;
@@ -71,8 +88,22 @@ export class TierRing {
     }
   }
 
+  /** Re-places every held bucket at its slot in a larger ring; the span check guarantees no two collide. */
+  private grow(cap: number): void {
+    const old = this.data;
+    const data = new Float64Array(cap * FIELDS);
+    for (let o = 0; o < old.length; o += FIELDS) {
+      if (old[o + COUNT] === 0) continue;
+      const n = Math.round(old[o + START]! / this.res);
+      if (n < this.hi - this.slots + 1) continue;
+      data.set(old.subarray(o, o + FIELDS), (n % cap) * FIELDS);
+    }
+    this.data = data;
+    this.cap = cap;
+  }
+
   bucket(start: number): Bucket | undefined {
-    const o = (Math.floor(start / this.res) % this.slots) * FIELDS;
+    const o = (Math.floor(start / this.res) % this.cap) * FIELDS;
     const d = this.data;
     if (d[o + START] !== start || d[o + COUNT] === 0) return undefined;
     return { start, count: d[o + COUNT]!, min: d[o + MIN]!, max: d[o + MAX]!, sum: d[o + SUM]!, last: d[o + LAST]!, lastT: d[o + LAST_T]!, sumT: d[o + SUM_T]!, sumTT: d[o + SUM_TT]!, sumTV: d[o + SUM_TV]!, sumVV: d[o + SUM_VV]! };

@@ -1,6 +1,6 @@
 import type { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import type { MonitorEvents } from '../monitor/health-monitor.js';
+import type { MonitorEvents, SnapshotChanges } from '../monitor/health-monitor.js';
 import type { HealthEvent, Snapshot } from '../monitor/schema.js';
 import { seriesName, STATUS_VALUE } from './series.js';
 import type { History, ProcessInfo } from './types.js';
@@ -31,9 +31,10 @@ export function seriesOf(s: Snapshot, options: { host: boolean; checks: Readonly
     }
     out.push({ time: Date.parse(s.time), values: v });
   }
-  for (const c of Object.values(s.checks)) {
+  const deps = options.checks === 'all' ? Object.values(s.checks) : [...options.checks].map((name) => s.checks[name]);
+  for (const c of deps) {
     // A pending check has no result to record.
-    if (c.group !== 'dependency' || c.status === 'pending' || (options.checks !== 'all' && !options.checks.has(c.name))) continue;
+    if (!c || c.group !== 'dependency' || c.status === 'pending') continue;
     const v: [string, number][] = [[seriesName('check.status', c.name), STATUS_VALUE[c.status]]];
     if (c.latencySeconds !== null && c.latencySeconds !== undefined) v.push([seriesName('check.latency', c.name), c.latencySeconds]);
     out.push({ time: Date.parse(c.time), values: v });
@@ -56,7 +57,7 @@ export class Recorder {
   private lastHost: unknown;
   private readonly lastCheckTime = new Map<string, string>();
   private lastCapture = 0;
-  private readonly onSnapshot = (s: Snapshot) => this.record(s);
+  private readonly onSnapshot = (s: Snapshot, changes?: SnapshotChanges) => this.record(s, changes);
   private readonly onEvent = (e: HealthEvent) => this.recordEvent(e);
 
   constructor(
@@ -75,13 +76,18 @@ export class Recorder {
     this.monitor.off('event', this.onEvent);
   }
 
-  record(s: Snapshot): void {
-    // Only samples that have not been recorded yet: snapshots are published after every check round.
-    const hostChanged = s.host !== this.lastHost && Object.keys(s.host).length > 0;
+  /**
+   * Appends the samples a snapshot adds. With the monitor's change set that is the host (when sampled) and
+   * the checks that ran: O(changes), not O(checks). Without one, every check is compared with what was
+   * recorded last.
+   */
+  record(s: Snapshot, changes?: SnapshotChanges): void {
+    const hostChanged = (changes ? changes.host : s.host !== this.lastHost) && Object.keys(s.host).length > 0;
     if (hostChanged) this.lastHost = s.host;
     const fresh = new Set<string>();
-    for (const c of Object.values(s.checks)) {
-      if (c.group !== 'dependency' || c.runs === 0 || this.lastCheckTime.get(c.name) === c.time) continue;
+    const candidates = changes ? [...changes.checks].map((name) => s.checks[name]) : Object.values(s.checks);
+    for (const c of candidates) {
+      if (!c || c.group !== 'dependency' || c.runs === 0 || this.lastCheckTime.get(c.name) === c.time) continue;
       this.lastCheckTime.set(c.name, c.time);
       fresh.add(c.name);
     }

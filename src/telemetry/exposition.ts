@@ -1,5 +1,4 @@
 import { gzipSync } from 'node:zlib';
-import type { PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { DataPointType, type MetricData, type MetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { prometheusName, type PrometheusKind } from './prometheus-names.js';
 
@@ -45,7 +44,7 @@ export class Exposition {
 
   constructor(
     private readonly reader: MetricReader,
-    private readonly serializer: PrometheusSerializer,
+    private readonly serialize: (rm: ResourceMetrics) => string,
     private readonly version: () => unknown,
     private readonly maxAgeMs = 1000,
   ) {}
@@ -62,7 +61,7 @@ export class Exposition {
       const version = this.version();
       try {
         const { resourceMetrics } = await this.reader.collect();
-        const body = Buffer.from(this.serializer.serialize(withPrometheusNames(resourceMetrics)), 'utf8');
+        const body = Buffer.from(this.serialize(withPrometheusNames(resourceMetrics)), 'utf8');
         let zipped: Buffer | undefined;
         const page: ExpositionPage = { body, gzip: () => (zipped ??= gzipSync(body, { level: 6 })), renderedAt: Date.now() };
         this.page = page;

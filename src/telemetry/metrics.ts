@@ -1,5 +1,5 @@
 import type { Attributes as OtelAttributes, Counter, Histogram, Meter, Observable } from '@opentelemetry/api';
-import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
+import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import type { Resource } from '@opentelemetry/resources';
 import { MeterProvider, type IMetricReader } from '@opentelemetry/sdk-metrics';
 import type { Logger } from 'pino';
@@ -7,6 +7,7 @@ import type { HealthMonitor, ProbeRunInfo } from '../monitor/health-monitor.js';
 import { refusalCounts } from '../shared/refusals.js';
 import { OBSERVED, RECORDED, observeHistory, observeRefusals, observeSnapshot, type HistoryStats, type InstrumentSpec, type ObservedName } from './catalogue.js';
 import { Exposition } from './exposition.js';
+import { serializePrometheus } from './serializer.js';
 import type { TelemetrySettings } from './settings.js';
 
 export interface MetricsOptions {
@@ -94,7 +95,7 @@ export async function createMetrics(o: MetricsOptions): Promise<Metrics> {
     if (versionKey.snapshot !== snapshot || versionKey.recorded !== recorded) versionKey = { snapshot, recorded };
     return versionKey;
   };
-  const exposition = prometheus ? new Exposition(prometheus, new PrometheusSerializer(undefined, false, undefined, false, true), version) : undefined;
+  const exposition = prometheus ? new Exposition(prometheus, serializePrometheus, version) : undefined;
 
   return {
     exposition,

@@ -191,13 +191,41 @@ describe('MemoryHistory: query_history summaries against brute force', () => {
     const st = h.stats();
     expect(st.series).toBe(3);
     expect(st.dropped).toBe(1000);
-    const before = st.bytes;
-    for (let i = 1000; i < 5000; i++) {
-      now = i * 1000;
-      h.append(now, [['a', i], ['b', i], ['c', i]]);
+    // Past full retention (7 days of 15-minute buckets) every ring has reached its size: no more growth.
+    const fill = (from: number, to: number, every: number) => {
+      for (let t = from; t < to; t += every) {
+        now = t;
+        h.append(now, [['a', t], ['b', t], ['c', t]]);
+      }
+    };
+    fill(1000 * 1000, 8 * DAY, 60_000);
+    const full = h.stats().bytes;
+    fill(8 * DAY, 9 * DAY, 60_000);
+    expect(h.stats().bytes).toBe(full);
+    expect(full).toBeLessThan(3 * 400_000);
+  });
+
+  it('allocates as a series fills: an hour of data costs a fraction of a week, and queries are unchanged by growth', async () => {
+    let now = 0;
+    const h = store(() => now);
+    const values = (t: number) => Math.sin(t / 3_600_000) * 100;
+    for (let t = 0; t <= HOUR; t += 5000) {
+      now = t;
+      h.append(t, [['cpu.utilization', values(t)]]);
     }
-    expect(h.stats().bytes).toBe(before);
-    expect(before).toBeLessThan(3 * 400_000);
+    const hour = h.stats().bytes;
+    const early = await h.query({ series: 'cpu.utilization', from: 0, to: HOUR });
+    for (let t = HOUR + 5000; t <= 8 * DAY; t += 5000) {
+      now = t;
+      h.append(t, [['cpu.utilization', values(t)]]);
+    }
+    const week = h.stats().bytes;
+    expect(hour * 8).toBeLessThan(week);
+    // The growth re-placed buckets without losing any: a day's window from the 1-minute tier counts every sample.
+    const day = await h.query({ series: 'cpu.utilization', from: now - DAY + 60_000, to: now });
+    expect(day.resolution).toBe('1m');
+    expect(day.summary!.count).toBe(Math.floor((DAY - 60_000) / 5000) + 1);
+    expect(early.summary!.count).toBe(HOUR / 5000 + 1);
   });
 
   it('keeps events newest first, filtered by window and check', async () => {

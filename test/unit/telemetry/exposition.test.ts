@@ -1,9 +1,10 @@
-import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
+import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { Exposition } from '../../../src/telemetry/exposition.js';
+import { serializePrometheus } from '../../../src/telemetry/serializer.js';
 
 function setup(maxAgeMs = 1000) {
   const reader = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true });
@@ -18,7 +19,7 @@ function setup(maxAgeMs = 1000) {
   meter.createCounter('vitals.check.runs', { unit: '{run}', description: 'runs' }).add(3, { outcome: 'success' });
   meter.createHistogram('vitals.check.duration', { unit: 's', description: 'dur', advice: { explicitBucketBoundaries: [0.1, 1] } }).record(0.5);
   let version = 0;
-  const exposition = new Exposition(reader, new PrometheusSerializer(undefined, false, undefined, false, true), () => version, maxAgeMs);
+  const exposition = new Exposition(reader, serializePrometheus, () => version, maxAgeMs);
   return { exposition, setValue: (v: number) => (value = v), bump: () => version++, collections: () => collections };
 }
 

@@ -1,0 +1,105 @@
+// Issue 17 figures: what N dependency checks cost. TCP checks every 5 s against a local listener, for
+// N = 10, 100, 1,000 (or --counts): the daemon's CPU as a share of one core over a steady window, its RSS,
+// and the time of a fresh /metrics render (the first scrape after a new snapshot). Loopback only.
+// Run after `npm run build`: node bench/scale.mjs [--counts 10,100,1000] [--seconds 30] [--cli dist/cli/main.js]
+// --cli may name several builds, comma-separated: each count then runs them alternately (--reps rounds), so a
+// before/after comparison is one command.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { cpuSeconds, fmt, freePort, median, rssBytes, table } from './lib.mjs';
+
+const { values: args } = parseArgs({
+  options: {
+    counts: { type: 'string', default: '10,100,1000' },
+    seconds: { type: 'string', default: '30' },
+    warmup: { type: 'string', default: '12' },
+    reps: { type: 'string', default: '1' },
+    cli: { type: 'string', default: fileURLToPath(new URL('../dist/cli/main.js', import.meta.url)) },
+  },
+});
+const counts = args.counts.split(',').map(Number);
+const clis = args.cli.split(',');
+const seconds = Number(args.seconds);
+
+// The target: accepts and closes. Sockets are destroyed at once so the listener's own cost stays small.
+const target = createServer((s) => s.destroy());
+await new Promise((r) => target.listen({ host: '127.0.0.1', port: 0, backlog: 4096 }, r));
+const targetPort = target.address().port;
+const dir = mkdtempSync(join(tmpdir(), 'vitals-scale-'));
+
+function configFor(n, port) {
+  const checks = Array.from({ length: n }, (_, i) => `  - { name: tcp-${i}, kind: tcp, host: 127.0.0.1, port: ${targetPort}, every: 5s, timeout: 2s }`);
+  return [`logLevel: warn`, `concurrency: 64`, `http:`, `  listen: 127.0.0.1:${port}`, `checks:`, ...checks, ''].join('\n');
+}
+
+async function get(url) {
+  const t0 = performance.now();
+  const r = await fetch(url);
+  const body = await r.text();
+  return { ms: performance.now() - t0, bytes: body.length, series: body.split('\n').filter((l) => l && !l.startsWith('#')).length };
+}
+
+async function run(n, cli, label) {
+  const port = await freePort();
+  const file = join(dir, `scale-${n}-${label}.yaml`);
+  writeFileSync(file, configFor(n, port));
+  const child = spawn(process.execPath, [cli, 'serve', '--http', '--config', file], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i++) {
+    try {
+      if ((await fetch(`${base}/livez`)).ok) break;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { child, base, label };
+}
+
+// Builds run one at a time, alternating (ABAB…): side by side, loopback softirq work is charged to whichever
+// process happens to be running, which skews per-process CPU by tens of percent.
+async function measure(n, cli) {
+  const d = await run(n, cli, '');
+  await new Promise((r) => setTimeout(r, Number(args.warmup) * 1000));
+  const c0 = cpuSeconds(d.child.pid);
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  const cpu = ((cpuSeconds(d.child.pid) - c0) / ((performance.now() - t0) / 1000)) * 100;
+  const rss = rssBytes(d.child.pid) / 1048576;
+  // A fresh render: wait for the next 5 s round to publish, then scrape; repeated, median taken.
+  const renders = [];
+  let series = 0;
+  for (let i = 0; i < 3; i++) {
+    await new Promise((r) => setTimeout(r, 5200));
+    const r = await get(`${d.base}/metrics`);
+    renders.push(r.ms);
+    series = r.series;
+  }
+  d.child.kill('SIGTERM');
+  await new Promise((r) => (d.child.exitCode !== null ? r() : d.child.once('exit', r)));
+  return { cpu, rss, render: median(renders), series };
+}
+
+const rows = [];
+const reps = Number(args.reps);
+const cpuAt = new Map();
+for (const n of counts) {
+  const results = clis.map(() => []);
+  for (let rep = 0; rep < reps; rep++) for (const [k, cli] of clis.entries()) results[k].push(await measure(n, cli));
+  for (const [k, rs] of results.entries()) {
+    const cpu = median(rs.map((r) => r.cpu));
+    cpuAt.set(`${k}:${n}`, cpu);
+    rows.push([`${n} checks${clis.length > 1 ? ` #${k}` : ''}`, `${fmt(cpu, 2)} % of a core`, `RSS ${fmt(median(rs.map((r) => r.rss)), 1)} MiB, /metrics fresh ${fmt(median(rs.map((r) => r.render)), 1)} ms (${rs[0].series} series)`]);
+  }
+}
+for (const [k] of clis.entries()) {
+  const [a, b] = [cpuAt.get(`${k}:100`), cpuAt.get(`${k}:1000`)];
+  if (a && b) rows.push([`100 -> 1000 checks${clis.length > 1 ? ` #${k}` : ''}`, `${fmt(b / a, 1)} x the CPU`, 'target <= 11 x (linear)']);
+}
+table(`TCP checks every 5 s against one local listener (${seconds} s steady window after ${args.warmup} s warm-up, median of ${reps})`, rows);
+if (clis.length > 1) console.log(`  builds: ${clis.map((c, k) => `#${k} ${c}`).join(', ')}`);
+target.close();
+process.exit(0);
