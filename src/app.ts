@@ -142,7 +142,7 @@ export class App {
     } else bus = new InMemoryServerEventBus();
     const publisher = publishChanges(this.monitor, bus);
     this.closers.push(async () => publisher.stop());
-    const modern = new ModernMcp({ createServer: serverFor('bus'), bus, maxSubscriptions: limits.subscriptionsPerPrincipal, maxBodyBytes: config.bodyLimit, log: this.log.child({ component: 'mcp-http' }) });
+    const modern = new ModernMcp({ createServer: serverFor('bus'), bus, budget: this.subscriptions, maxSubscriptions: config.sessions.max, maxBodyBytes: config.bodyLimit, log: this.log.child({ component: 'mcp-http' }) });
     this.httpServer = await startHttpServer({
       config,
       ...(http.listen ? { listen: http.listen } : {}),

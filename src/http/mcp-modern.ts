@@ -1,7 +1,10 @@
 import type { ServerResponse } from 'node:http';
 import { createMcpHandler, isLegacyRequest, type McpServer, type ServerEventBus } from '@modelcontextprotocol/server';
 import { toNodeHandler } from '@modelcontextprotocol/node';
+import type { SubscriptionBudget } from '../mcp/resources/live.js';
+import { countRefusal } from '../shared/refusals.js';
 import type { Logger } from '../telemetry/logger.js';
+import { JSONRPC, jsonRpcError, requestId } from './jsonrpc.js';
 import type { McpRequest } from './mcp-sessions.js';
 
 export interface ModernMcpOptions {
@@ -11,6 +14,8 @@ export interface ModernMcpOptions {
   bus: ServerEventBus;
   /** Open listen streams this daemon serves at once. */
   maxSubscriptions: number;
+  /** Listen streams per principal, from the budget its 2025-era subscriptions share. */
+  budget: SubscriptionBudget;
   /** The same bound fastify put on the body (the handler never reads it again: it gets the parsed body). */
   maxBodyBytes: number;
   log: Logger;
@@ -59,9 +64,19 @@ export class ModernMcp {
     return isLegacyRequest(new Request(`http://localhost${url}`, { method, headers: h }), method === 'POST' ? body : undefined, { maxRequestBodySize: this.options.maxBodyBytes });
   }
 
-  run(req: McpRequest, res: ServerResponse, body: unknown): Promise<void> {
+  /** `principal`: who asks (`kind:subject`, or `anonymous`), whose listen streams are counted together. */
+  async run(req: McpRequest, res: ServerResponse, body: unknown, principal: string): Promise<void> {
     const listen = (body as { method?: unknown } | null)?.method === 'subscriptions/listen';
-    if (!listen) {
+    if (listen) {
+      const { budget } = this.options;
+      if (!budget.take(principal)) {
+        countRefusal('subscriptions_per_principal');
+        const limit = budget.limits.subscriptionsPerPrincipal;
+        res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '10' }).end(JSON.stringify(jsonRpcError(JSONRPC.SERVER_ERROR, `too many subscriptions for this principal (limit ${limit}); close some listen streams first`, requestId(body))));
+        return;
+      }
+      res.once('close', () => budget.give(principal));
+    } else {
       this.inFlight++;
       res.once('close', () => {
         if (--this.inFlight === 0) for (const w of this.idle.splice(0)) w();

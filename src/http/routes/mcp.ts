@@ -43,9 +43,10 @@ export const mcpRoutes: FastifyPluginAsync<McpRoutesOptions> = async (app, { mcp
       const valid = validateMessages(req.body);
       if (!valid.ok) return reply.code(400).send(valid.error);
     }
+    const owner = req.principal ? `${req.principal.kind}:${req.principal.subject}` : undefined;
     if (modern && !(await modern.isLegacy(req.method, req.url, req.headers, req.body))) {
       const raw = handOver(req, reply);
-      await modern.run(raw, reply.raw, req.body);
+      await modern.run(raw, reply.raw, req.body, owner ?? 'anonymous');
       return;
     }
     const version = req.headers['mcp-protocol-version'];
@@ -57,7 +58,7 @@ export const mcpRoutes: FastifyPluginAsync<McpRoutesOptions> = async (app, { mcp
       sessionId: req.headers['mcp-session-id'],
       body: req.body,
       initialize: post && isInitialize(req.body),
-      owner: req.principal ? `${req.principal.kind}:${req.principal.subject}` : undefined,
+      owner,
     });
     if (!route.ok) {
       if (route.body.id === null && post) route.body.id = requestId(req.body);
