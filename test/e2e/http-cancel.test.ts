@@ -6,26 +6,34 @@ import { MCP_HEADERS, postMcp, startDaemon, type Daemon } from '../support/http-
 const VERSION = '2025-11-25';
 
 /**
- * A refresh that hangs (Redis behind a black-holed proxy, 20 s timeout), cancelled by the client. The spec says a
- * cancelled request gets no answer; its response stream must still end, or it holds shutdown's grace period.
+ * A daemon whose one check is a Redis behind a black-holed proxy (a refresh of it waits the check's whole
+ * timeout), started before and stopped after the tests of the calling describe. `settings`: config text before
+ * `checks:`; `check`: extra options of the check.
  */
-describe('a cancelled request in a 2025-era HTTP session', () => {
+function withBlackholedRedis(settings: string, check: string): { daemon: () => Daemon } {
   let proxy: FaultProxy;
   let daemon: Daemon;
-
   beforeAll(async () => {
     proxy = await FaultProxy.start({ host: '127.0.0.1', port: 6379 });
     await proxy.blackhole();
-    daemon = await startDaemon({
-      config: `http:\n  shutdownGrace: 30s\nchecks:\n  - { name: cache, kind: redis, url: "redis://127.0.0.1:${proxy.port}", every: 1h, timeout: 20s, breaker: { failures: 1000 } }\n`,
-    });
+    daemon = await startDaemon({ config: `${settings}checks:\n  - { name: cache, kind: redis, url: "redis://127.0.0.1:${proxy.port}", every: 1h, breaker: { failures: 1000 }, ${check} }\n` });
   });
   afterAll(async () => {
     await daemon?.stop('SIGKILL');
     await proxy?.close();
   });
+  return { daemon: () => daemon };
+}
+
+/**
+ * A refresh that hangs (Redis behind a black-holed proxy, 20 s timeout), cancelled by the client. The spec says a
+ * cancelled request gets no answer; its response stream must still end, or it holds shutdown's grace period.
+ */
+describe('a cancelled request in a 2025-era HTTP session', () => {
+  const setup = withBlackholedRedis('http:\n  shutdownGrace: 30s\n', 'timeout: 20s');
 
   it('ends its response stream, and SIGTERM does not wait for the grace period', async () => {
+    const daemon = setup.daemon();
     const init = await postMcp(daemon.url, JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: VERSION, capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }));
     const session = init.headers.get('mcp-session-id')!;
     expect(session).toBeTruthy();
@@ -55,22 +63,10 @@ describe('a cancelled request in a 2025-era HTTP session', () => {
 });
 
 describe('SIGTERM with 2026-07-28 traffic in flight', () => {
-  let proxy: FaultProxy;
-  let daemon: Daemon;
-
-  beforeAll(async () => {
-    proxy = await FaultProxy.start({ host: '127.0.0.1', port: 6379 });
-    await proxy.blackhole();
-    daemon = await startDaemon({
-      config: `refreshMinInterval: 0s\nchecks:\n  - { name: cache, kind: redis, url: "redis://127.0.0.1:${proxy.port}", every: 1h, timeout: 2s, retry: { attempts: 0 }, breaker: { failures: 1000 } }\n`,
-    });
-  });
-  afterAll(async () => {
-    await daemon?.stop('SIGKILL');
-    await proxy?.close();
-  });
+  const setup = withBlackholedRedis('refreshMinInterval: 0s\n', 'timeout: 2s, retry: { attempts: 0 }');
 
   it('a call in flight is answered, an open listen ends gracefully, and the daemon exits 0', async () => {
+    const daemon = setup.daemon();
     const client = new Client({ name: 'e2e-drain', version: '1.0.0' }, { versionNegotiation: { mode: 'auto' } });
     await client.connect(new StreamableHTTPClientTransport(new URL(`${daemon.url}/mcp`)));
     expect(client.getNegotiatedProtocolVersion()).toBe('2026-07-28');
