@@ -152,25 +152,13 @@ export class App {
       plugins: [
         [healthRoutes, { monitor: this.monitor, release: VERSION, shuttingDown: () => this.shuttingDown, started: () => this.monitorReady }],
         [mcpRoutes, { mcp, modern }],
-        [statusRoutes, { monitor: this.monitor, history: this.statusHistory(), maxStreams: this.options.config.limits.eventStreams, maxStreamsPerClient: this.options.config.limits.eventStreamsPerPrincipal }],
+        [statusRoutes, { monitor: this.monitor, ...(this.history ? { query: this.history.query.bind(this.history) } : {}), maxStreams: this.options.config.limits.eventStreams, maxStreamsPerClient: this.options.config.limits.eventStreamsPerPrincipal }],
         ...this.metricsPlugins(metricsModule),
       ],
       // Listen streams never end on their own: they are closed (gracefully, per the spec) once the requests in
       // flight are answered or the grace period is over, with the sessions.
       drain: async (deadline) => void (await Promise.all([mcp.shutdown(deadline), modern.close(deadline)])),
     });
-  }
-
-  /** Last hour of a status-page row (host gauge or dependency) from the history store, for its sparkline. */
-  private statusHistory(): ((name: string, sinceMs: number) => Promise<[number, number][]>) | undefined {
-    const history = this.history;
-    if (!history) return undefined;
-    const seriesOf = (name: string) =>
-      name === 'cpu' ? 'cpu.utilization' : name === 'memory' ? 'memory.utilization' : name.startsWith('disk:') ? `disk.utilization:${name.slice(5)}` : `check.latency:${name}`;
-    return async (name, sinceMs) => {
-      const r = await history.query({ series: seriesOf(name), from: sinceMs, to: Date.now(), maxPoints: 120 });
-      return r.points.map((p) => [Date.parse(p.time) / 1000, p.avg]);
-    };
   }
 
   /** /metrics and the HTTP request histogram as plugins, when telemetry serves a page. */

@@ -5,6 +5,7 @@ import type { History } from '../store/types.js';
 import type { Tool } from '@modelcontextprotocol/server';
 import { legacyResourceErrors } from './legacy-errors.js';
 import { observeTransport, toolCallHandler, type McpTransportObserver, type ToolCallObserver } from './middleware.js';
+import { registerStatusApp } from './apps/status-app.js';
 import { registerPrompts } from './prompts/index.js';
 import { listCacheHints } from './resources/cache.js';
 import { registerResources } from './resources/index.js';
@@ -75,7 +76,8 @@ export function createMcpServer(options: McpServerOptions): McpServer {
   listed ??= toolList(tools);
   const list = listed;
   server.server.registerCapabilities({ tools: { listChanged: false } });
-  server.server.setRequestHandler('tools/list', async () => ({ tools: list }));
+  const app = registerStatusApp(server);
+  server.server.setRequestHandler('tools/list', async () => ({ tools: app.tools(list) }));
   server.server.setRequestHandler('tools/call', toolCallHandler(tools, options.monitor, ctxFor, options.observers ?? []) as never);
   // Reads carry cache fields on 2026-07-28 only (the SDK fills list results per era itself).
   registerResources(server, options.monitor, options.era === 'modern' ? (options.cacheScope ?? 'private') : undefined);

@@ -26,7 +26,10 @@ export function withPrometheusNames(rm: ResourceMetrics): ResourceMetrics {
 
 export interface ExpositionPage {
   body: Buffer;
-  /** Compressed once per rendering, on first demand (Prometheus asks for gzip). */
+  /**
+   * Compressed once per rendering, on first demand (Prometheus asks for gzip). Level 1: at 22k series it takes
+   * 5 ms instead of level 6's 17 ms, for a page 17 % larger (91 vs 78 KB of 1.6 MB).
+   */
   gzip(): Buffer;
   renderedAt: number;
 }
@@ -63,7 +66,7 @@ export class Exposition {
         const { resourceMetrics } = await this.reader.collect();
         const body = Buffer.from(this.serialize(withPrometheusNames(resourceMetrics)), 'utf8');
         let zipped: Buffer | undefined;
-        const page: ExpositionPage = { body, gzip: () => (zipped ??= gzipSync(body, { level: 6 })), renderedAt: Date.now() };
+        const page: ExpositionPage = { body, gzip: () => (zipped ??= gzipSync(body, { level: 1 })), renderedAt: Date.now() };
         this.page = page;
         this.pageVersion = version;
         return page;

@@ -140,6 +140,7 @@ checks:
       ['query_history', { series: 'cpu.utilization', window: '5m' }],
       ['diagnose', { window: '5m' }],
       ['top_processes', { limit: 3 }],
+      ['show_status', {}],
     ];
     for (const s of subjects) {
       const { tools } = await s.client.listTools();

@@ -4,16 +4,16 @@ import { gzipSync } from 'node:zlib';
 import type { ServerResponse } from 'node:http';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { HealthMonitor } from '../../monitor/health-monitor.js';
-import type { HealthEvent, Snapshot } from '../../monitor/schema.js';
-import { analyzeMonitor } from '../../analysis/index.js';
+import type { HealthEvent } from '../../monitor/schema.js';
 import { countRefusal } from '../../shared/refusals.js';
 import { setLongTimeout, type LongTimeout } from '../../shared/timers.js';
-import { diff, toView, type StatusView } from '../status/view.js';
+import { diff, type StatusView } from '../status/view.js';
+import { checkDetail, RANGES, statusPayload, viewOf, type HistoryQueryFn, type Range } from '../status/payload.js';
 
 export interface StatusRoutesOptions {
   monitor: HealthMonitor;
-  /** Last hour of a check's observed value for sparklines: [unix seconds, value] pairs, oldest first. */
-  history?: (check: string, sinceMs: number) => Promise<[number, number][]>;
+  /** The history store's query: sparklines, uptime bars and the detail view read it. */
+  query?: HistoryQueryFn;
   /** Most live /events streams at once; more get 503. */
   maxStreams?: number;
   /** Most live /events streams per principal (token subject, else client address). */
@@ -90,27 +90,22 @@ export const statusRoutes: FastifyPluginAsync<StatusRoutesOptions> = async (app,
   app.get<{ Params: { file: string } }>('/status/assets/:file', (req, reply) => sendAsset(req.params.file)(req, reply));
 
   // Incidents come from the analysis module over the monitor's own events, as the prompts' do.
-  // Built once per snapshot, whatever the number of streams reading it.
-  let cached: { snapshot: Snapshot; view: StatusView } | undefined;
-  const viewNow = () => {
-    const snapshot = opts.monitor.snapshot;
-    if (cached?.snapshot !== snapshot) cached = { snapshot, view: toView(snapshot, analyzeMonitor(opts.monitor)) };
-    return cached.view;
-  };
-  const initial = async () => {
-    const view = viewNow();
-    const history: Record<string, [number, number][]> = {};
-    if (opts.history) {
-      const since = Date.now() - 3_600_000;
-      const names = [...view.gauges.map((g) => g.name), ...view.checks.filter((c) => c.group === 'dependency').map((c) => c.name)];
-      await Promise.all(names.map(async (n) => (history[n] = await opts.history!(n, since).catch(() => []))));
-    }
-    return { view, history, events: opts.monitor.events({ limit: 20 }) };
-  };
+  const src = { monitor: opts.monitor, ...(opts.query ? { query: opts.query } : {}) };
+  const viewNow = () => viewOf(opts.monitor);
+  const initial = () => statusPayload(src);
 
   // Data routes need vitals:read when auth is configured (the security plugin's default for every route).
   app.get('/api/status', async (_req, reply) => {
     return reply.headers({ 'cache-control': 'no-store' }).send(await initial());
+  });
+
+  // One check's history over 1 h / 24 h / 7 d, its thresholds and its events: the page's detail view.
+  app.get<{ Params: { name: string }; Querystring: { range?: string } }>('/api/status/checks/:name', async (req, reply) => {
+    const range = req.query.range ?? '1h';
+    if (!Object.hasOwn(RANGES, range)) return reply.code(400).send({ error: `range must be one of ${Object.keys(RANGES).join(', ')}` });
+    const detail = await checkDetail(src, req.params.name, range as Range);
+    if (!detail) return reply.code(404).send({ error: 'no such check' });
+    return reply.headers({ 'cache-control': 'no-store' }).send(detail);
   });
 
   app.get('/events', async (req, reply) => {

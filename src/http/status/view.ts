@@ -22,6 +22,9 @@ export interface Gauge {
   label: string;
   ratio: number | null;
   text: string;
+  /** The status of the check judging this gauge (`cpu`, `memory`, `disk:/x`), so the card's colour follows it. */
+  status: StateStatus;
+  word: string;
 }
 
 /** An incident as the page lists it: the analysis' own sentence, so the page and diagnose agree. */
@@ -31,6 +34,9 @@ export interface IncidentRow {
   ongoing: boolean;
   start: string | null;
   end: string | null;
+  durationSeconds: number | null;
+  /** The cause as the analysis states it (the failing run's error, the crossed level). */
+  reason: string;
   text: string;
 }
 
@@ -81,26 +87,32 @@ export function toRow(c: CheckState): CheckRow {
 export function gauges(s: Snapshot): Gauge[] {
   const out: Gauge[] = [];
   const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
-  if (s.host.cpu) out.push({ name: 'cpu', label: 'CPU', ratio: s.host.cpu.utilization, text: pct(s.host.cpu.utilization) });
-  if (s.host.memory) out.push({ name: 'memory', label: 'Memory', ratio: s.host.memory.utilization, text: pct(s.host.memory.utilization) });
-  for (const f of s.host.filesystems ?? []) out.push({ name: `disk:${f.mountpoint}`, label: `Disk ${f.mountpoint}`, ratio: f.utilization, text: pct(f.utilization) });
+  const add = (name: string, label: string, ratio: number) => {
+    const status = s.checks[name]?.status ?? 'pending';
+    out.push({ name, label, ratio, text: pct(ratio), status, word: STATUS_WORD[status] });
+  };
+  if (s.host.cpu) add('cpu', 'CPU', s.host.cpu.utilization);
+  if (s.host.memory) add('memory', 'Memory', s.host.memory.utilization);
+  for (const f of s.host.filesystems ?? []) add(`disk:${f.mountpoint}`, `Disk ${f.mountpoint}`, f.utilization);
   return out;
 }
 
 const GROUP_ORDER = { dependency: 0, host: 1, self: 2 } as const;
+/** Problems first: what is failing, then what is warning, then what is still unknown, then what is fine. */
+export const STATUS_ORDER = { fail: 0, warn: 1, pending: 2, pass: 3 } as const;
 
 /** The analysis' incidents as rows, each with the sentence diagnose would say about it. */
 export function incidentRows(a: Analysis): IncidentRow[] {
   const texts = new Map(a.findings.filter((f) => f.kind === 'incident').map((f) => [`${f.check}@${f.figures.start ?? f.figures.end}`, f.text]));
   return a.incidents
-    .map((i) => ({ check: i.check, status: i.status, ongoing: i.ongoing, start: i.start, end: i.end, text: texts.get(`${i.check}@${i.start ?? i.end}`) ?? `${i.check}: ${i.reason}` }))
+    .map((i) => ({ check: i.check, status: i.status, ongoing: i.ongoing, start: i.start, end: i.end, durationSeconds: i.durationSeconds, reason: i.reason, text: texts.get(`${i.check}@${i.start ?? i.end}`) ?? `${i.check}: ${i.reason}` }))
     .sort((x, y) => Number(y.ongoing) - Number(x.ongoing) || Date.parse(y.start ?? y.end ?? '') - Date.parse(x.start ?? x.end ?? ''));
 }
 
 export function toView(s: Snapshot, analysis?: Analysis): StatusView {
   const checks = Object.values(s.checks)
     .map(toRow)
-    .sort((a, b) => GROUP_ORDER[a.group] - GROUP_ORDER[b.group] || a.name.localeCompare(b.name));
+    .sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || GROUP_ORDER[a.group] - GROUP_ORDER[b.group] || a.name.localeCompare(b.name));
   return { time: s.time, hostname: s.hostname, status: s.status, word: STATUS_WORD[s.status], icon: STATUS_ICON[s.status], checks, gauges: gauges(s), incidents: analysis ? incidentRows(analysis) : [] };
 }
 

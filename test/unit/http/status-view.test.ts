@@ -14,14 +14,28 @@ const snap = (checks: CheckState[], status: Snapshot['status'] = 'pass'): Snapsh
 });
 
 describe('status page view', () => {
-  it('uses the same words and icons as vitals check, dependencies first', () => {
-    const v = toView(snap([check({ name: 'cpu', kind: 'cpu', group: 'host', observedUnit: 'ratio', observedValue: 0.25, critical: false }), check({ status: 'fail', output: 'refused' })], 'fail'));
+  it('uses the same words and icons as vitals check; a gauge carries its check\'s status', () => {
+    const v = toView(snap([check({ name: 'cpu', kind: 'cpu', group: 'host', status: 'warn', observedUnit: 'ratio', observedValue: 0.25, critical: false }), check({ status: 'fail', output: 'refused' })], 'fail'));
     expect(v.word).toBe(STATUS_WORD.fail);
     expect(v.checks.map((c) => [c.name, c.word, c.value])).toEqual([
       ['db', 'failed', '4.0ms'],
-      ['cpu', 'ok', '25.0%'],
+      ['cpu', 'warning', '25.0%'],
     ]);
-    expect(v.gauges).toEqual([{ name: 'cpu', label: 'CPU', ratio: 0.25, text: '25.0%' }]);
+    expect(v.gauges).toEqual([{ name: 'cpu', label: 'CPU', ratio: 0.25, text: '25.0%', status: 'warn', word: 'warning' }]);
+  });
+
+  it('problems first: failed, warning, pending, ok; then dependencies before host checks, then by name', () => {
+    const host = { kind: 'cpu', group: 'host' as const, observedUnit: 'ratio', critical: false };
+    const v = toView(snap([
+      check({ name: 'a-ok' }),
+      check({ name: 'b-pending', status: 'pending', observedValue: null }),
+      check({ name: 'cpu', ...host, status: 'fail' }),
+      check({ name: 'z-fail', status: 'fail' }),
+      check({ name: 'memory', ...host, status: 'warn' }),
+      check({ name: 'disk:/', ...host }),
+    ]));
+    expect(v.checks.map((c) => c.name)).toEqual(['z-fail', 'cpu', 'memory', 'b-pending', 'a-ok', 'disk:/']);
+    expect(v.gauges[0]).toMatchObject({ name: 'cpu', status: 'fail', word: 'failed' });
   });
 
   it('a check with no result yet is pending, with its own word and icon, and a problem shows when it began', () => {
@@ -45,9 +59,9 @@ describe('status page view', () => {
       ],
     };
     const v = toView(snap([check({ status: 'fail' })], 'fail'), analysis);
-    expect(v.incidents.map((i) => [i.check, i.ongoing, i.text])).toEqual([
-      ['db', true, 'db failed since 00:05:00, 5m ago: timed out'],
-      ['cache', false, 'cache was failed 00:01:00–00:02:00 (1m), ended 8m ago: refused'],
+    expect(v.incidents.map((i) => [i.check, i.ongoing, i.text, i.durationSeconds, i.reason])).toEqual([
+      ['db', true, 'db failed since 00:05:00, 5m ago: timed out', 300, 'timed out'],
+      ['cache', false, 'cache was failed 00:01:00–00:02:00 (1m), ended 8m ago: refused', 60, 'refused'],
     ]);
     expect(diff(v, v, []).incidents).toBeUndefined();
     expect(diff(toView(snap([check({})])), v, []).incidents).toHaveLength(2);
@@ -57,7 +71,7 @@ describe('status page view', () => {
     const a = toView(snap([check({}), check({ name: 'cache', kind: 'redis' })]));
     const b = toView(snap([check({ status: 'fail', output: 'refused' }), check({ name: 'api', kind: 'http' })]));
     const d = diff(a, b, []);
-    expect(d.checks.map((c) => `${c.name}:${c.status}`)).toEqual(['api:pass', 'db:fail']);
+    expect(d.checks.map((c) => `${c.name}:${c.status}`)).toEqual(['db:fail', 'api:pass']);
     expect(d.removed).toEqual(['cache']);
     expect(diff(b, b, []).checks).toEqual([]);
   });

@@ -1,0 +1,57 @@
+import { readFileSync } from 'node:fs';
+import type { McpServer, Tool } from '@modelcontextprotocol/server';
+
+/**
+ * The status view as an MCP App (the `io.modelcontextprotocol/ui` extension): a `ui://` HTML resource built
+ * from the status page's own sources with the ext-apps client library inlined (no CDN), linked from
+ * `show_status` by `_meta.ui.resourceUri`. Both are declared only to a client that announced the extension
+ * with our MIME type; any other client sees neither the resource nor the link, and gets the tool's text.
+ */
+export const STATUS_APP_URI = 'ui://vitals/status';
+export const APP_MIME_TYPE = 'text/html;profile=mcp-app';
+export const UI_EXTENSION = 'io.modelcontextprotocol/ui';
+export const APP_TOOL = 'show_status';
+
+let html: string | undefined;
+/** Built by scripts/build-status-app.mjs next to this module; read once, on the first read. */
+function appHtml(): string {
+  html ??= readFileSync(new URL('./status.html', import.meta.url), 'utf8');
+  return html;
+}
+
+/** True when the client's capabilities announce MCP Apps able to show our HTML. */
+export function announcesApps(capabilities: unknown): boolean {
+  const ext = (capabilities as { extensions?: Record<string, { mimeTypes?: unknown }> } | undefined)?.extensions?.[UI_EXTENSION];
+  return Array.isArray(ext?.mimeTypes) && ext.mimeTypes.includes(APP_MIME_TYPE);
+}
+
+export interface StatusApp {
+  /** The tool list as this client should see it: `show_status` linked to the app when the client has Apps. */
+  tools(list: Tool[]): Tool[];
+}
+
+/** Registers the app resource (hidden until the client announces the extension); call before connect. */
+export function registerStatusApp(server: McpServer): StatusApp {
+  const resource = server.registerResource(
+    'status-app',
+    STATUS_APP_URI,
+    { title: 'mcp-vitals status view', description: 'The live status view (checks, uptime, incidents, history) as an MCP App.', mimeType: APP_MIME_TYPE },
+    async (uri) => ({ contents: [{ uri: uri.href, mimeType: APP_MIME_TYPE, text: appHtml(), _meta: { ui: { prefersBorder: true } } }] }),
+  );
+  resource.disable();
+  const enabled = () => announcesApps(server.server.getClientCapabilities());
+  const previous = server.server.oninitialized;
+  server.server.oninitialized = () => {
+    previous?.();
+    if (enabled()) resource.enable();
+  };
+  let linked: Tool[] | undefined;
+  return {
+    tools(list) {
+      if (!enabled()) return list;
+      // Both spellings, as ext-apps' registerAppTool writes them: hosts built on earlier drafts read the flat key.
+      linked ??= list.map((t) => (t.name === APP_TOOL ? { ...t, _meta: { ...t._meta, ui: { resourceUri: STATUS_APP_URI }, 'ui/resourceUri': STATUS_APP_URI } } : t));
+      return linked;
+    },
+  };
+}
