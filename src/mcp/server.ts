@@ -76,8 +76,8 @@ export function createMcpServer(options: McpServerOptions): McpServer {
   listed ??= toolList(tools);
   const list = listed;
   server.server.registerCapabilities({ tools: { listChanged: false } });
-  const app = registerStatusApp(server);
-  server.server.setRequestHandler('tools/list', async () => ({ tools: app.tools(list) }));
+  const app = registerStatusApp(server, options.era === 'modern' ? 'modern' : 'legacy');
+  server.server.setRequestHandler('tools/list', async (_req, ctx) => ({ tools: app.tools(list, ctx) }));
   server.server.setRequestHandler('tools/call', toolCallHandler(tools, options.monitor, ctxFor, options.observers ?? []) as never);
   // Reads carry cache fields on 2026-07-28 only (the SDK fills list results per era itself).
   registerResources(server, options.monitor, options.era === 'modern' ? (options.cacheScope ?? 'private') : undefined);

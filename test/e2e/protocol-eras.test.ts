@@ -82,6 +82,7 @@ describe('both protocol eras on both transports, against one TCP listener of the
   let listener: Server;
   let port: number;
   let daemon: Daemon;
+  let configPath: string;
   const subjects: Subject[] = [];
 
   const openListener = () =>
@@ -102,6 +103,7 @@ checks:
   - { name: svc, kind: tcp, host: 127.0.0.1, port: ${port}, every: 300ms, timeout: 1s, failureThreshold: 1, successThreshold: 1 }
 `;
     const config = writeConfig(yaml);
+    configPath = config;
     daemon = await startDaemon({ config: yaml });
     const mcp = new URL(`${daemon.url}/mcp`);
     subjects.push(
@@ -220,6 +222,25 @@ checks:
       expect(r.status).toBe(405);
       expect(JSON.parse(await r.text())).toMatchObject({ jsonrpc: '2.0', error: { code: -32000 }, id: null });
     }
+  });
+
+  it('2026-07-28: a client announcing MCP Apps gets show_status linked to the status view, and can read it', async () => {
+    const caps = { extensions: { 'io.modelcontextprotocol/ui': { mimeTypes: ['text/html;profile=mcp-app'] } } };
+    for (const transport of [new V2Stdio(stdioParams(configPath)), new V2Http(new URL(`${daemon.url}/mcp`))]) {
+      const client = new V2Client({ name: 'e2e-apps', version: '1.0.0' }, { capabilities: caps as never, versionNegotiation: { mode: 'auto' } });
+      await client.connect(transport);
+      try {
+        const tool = (await client.listTools()).tools.find((t) => t.name === 'show_status');
+        expect(tool?._meta).toMatchObject({ ui: { resourceUri: 'ui://vitals/status' } });
+        const read = (await client.readResource({ uri: 'ui://vitals/status' })) as Json;
+        expect(read.contents[0]).toMatchObject({ mimeType: 'text/html;profile=mcp-app', text: expect.stringContaining('<html') });
+      } finally {
+        await client.close();
+      }
+    }
+    // Without the extension, no link.
+    const plain = subjects.find((x) => x.label === 'v2-http')!;
+    expect((await plain.client.listTools()).tools.find((t) => t.name === 'show_status')?._meta?.ui).toBeUndefined();
   });
 
   it('listen acknowledges the resource subscriptions it will deliver', async () => {
