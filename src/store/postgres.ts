@@ -589,7 +589,10 @@ export class PostgresHistory implements History {
     const lost = this.buffer.length + this.inFlight;
     if (lost) {
       this.dropped += lost;
-      this.log.error({ dropped: lost, droppedTotal: this.dropped, err: this.lastError }, `history: PostgreSQL unreachable at shutdown; ${lost} buffered samples lost`);
+      // Unreachable only when a connection failed; a database that was there but slower than the grace period
+      // (migrations still running, a loaded machine) is said to be that, not an outage.
+      const msg = this.available ? `history: shutdown grace ran out before PostgreSQL took ${lost} buffered samples; they are lost` : `history: PostgreSQL unreachable at shutdown; ${lost} buffered samples lost`;
+      this.log.error({ dropped: lost, droppedTotal: this.dropped, ...(this.available ? {} : { err: this.lastError }) }, msg);
       this.buffer = [];
       this.inFlight = 0;
     }
