@@ -2,6 +2,9 @@ import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Config } from './config/schema.js';
 import type { HttpServer } from './http/server.js';
+import { withFleetCheck } from './fleet/check.js';
+import { Fleet } from './fleet/index.js';
+import { AlertPoster } from './fleet/poster.js';
 import { createMcpServer, observed } from './mcp/server.js';
 import { SubscriptionBudget } from './mcp/resources/live.js';
 import { BoundedStdioTransport } from './mcp/stdio-transport.js';
@@ -38,7 +41,10 @@ export class App {
   /** Process table on demand (top_processes) and at each check's fall (diagnose). */
   readonly processes: ProcessSampler;
   private recorder: Recorder | undefined;
-  /** What stop() closes after HTTP: the stdio connection. */
+  /** Prometheus/Alertmanager sources of the fleet tools, when configured. */
+  readonly fleet: Fleet | undefined;
+  private poster: AlertPoster | undefined;
+  /** What stop() closes after HTTP: the stdio connection, the event bus and its publisher. */
   private readonly closers: (() => Promise<void>)[] = [];
   private httpServer: HttpServer | undefined;
   private metricsServer: HttpServer | undefined;
@@ -55,7 +61,9 @@ export class App {
 
   constructor(private readonly options: AppOptions) {
     this.log = options.logger ?? createLogger({ level: options.logLevel ?? options.config.logLevel });
-    this.monitor = new HealthMonitor(options.config, this.log.child({ component: 'monitor' }));
+    // A Prometheus source is watched like any dependency: the `fleet` check.
+    this.monitor = new HealthMonitor(withFleetCheck(options.config), this.log.child({ component: 'monitor' }));
+    this.fleet = options.config.fleet ? new Fleet(options.config.fleet) : undefined;
     this.processes = new ProcessSampler({ procfs: options.config.host.procfs });
     this.subscriptions = new SubscriptionBudget(options.config.limits);
   }
@@ -93,7 +101,16 @@ export class App {
     if (this.options.metricsPort !== undefined) await this.startMetricsServer(this.options.metricsPort);
     await monitorStarted;
     await this.historyStarted;
+    this.startPoster();
     this.log.info({ version: VERSION, checks: this.options.config.checks.length, stdio: this.options.stdio }, 'mcp-vitals started');
+  }
+
+  /** Posts the daemon's own check transitions to Alertmanager, when asked to. */
+  private startPoster(): void {
+    const am = this.options.config.fleet?.alertmanager;
+    if (!am?.post.enabled || !this.fleet?.alertmanager) return;
+    this.poster = new AlertPoster(this.monitor, this.fleet.alertmanager, am.post, this.log.child({ component: 'alertmanager-poster' }));
+    this.poster.start();
   }
 
   /** The bound HTTP address (useful with port 0). */
@@ -121,7 +138,7 @@ export class App {
     const limits = this.options.config.limits;
     // Per session (or per request when stateless); the caller's scopes travel in each request's authInfo.
     const serverFor = (live: 'session' | 'bus' | 'none') => () =>
-      createMcpServer({ monitor: this.monitor, version: VERSION, history: this.history, processes: this.processes, scopesFor: scopesFromExtra, transportObserver: this.telemetry?.mcpObserver, subscriptions: this.subscriptions, live, era: live === 'bus' ? 'modern' : 'legacy', networkTransport: 'tcp', cacheScope: config.auth ? 'private' : 'public' });
+      createMcpServer({ monitor: this.monitor, version: VERSION, history: this.history, processes: this.processes, fleet: this.fleet, scopesFor: scopesFromExtra, transportObserver: this.telemetry?.mcpObserver, subscriptions: this.subscriptions, live, era: live === 'bus' ? 'modern' : 'legacy', networkTransport: 'tcp', cacheScope: config.auth ? 'private' : 'public' });
     const mcp = new McpHttp({
       // A stateless 2025-era server can never push anything, so it claims no subscriptions.
       createServer: serverFor(config.stateless ? 'none' : 'session'),
@@ -210,8 +227,8 @@ export class App {
       onEnd: () => void this.stop('stdin closed'),
     });
     const handle = serveStdio(
-      ({ era }) => createMcpServer({ monitor: this.monitor, version: VERSION, history: this.history, processes: this.processes, subscriptions: this.subscriptions, era, live: era === 'modern' ? 'listen' : 'session' }),
-      { transport: observed(transport, this.telemetry?.mcpObserver, 'pipe'), maxSubscriptions: limits.subscriptionsPerSession, onerror: (e) => log.debug({ err: { message: e.message } }, 'stdio MCP error') },
+      ({ era }) => createMcpServer({ monitor: this.monitor, version: VERSION, history: this.history, processes: this.processes, fleet: this.fleet, subscriptions: this.subscriptions, era, live: era === 'modern' ? 'listen' : 'session' }),
+      { transport: observed(transport, this.telemetry?.mcpObserver, 'pipe', this.fleet), maxSubscriptions: limits.subscriptionsPerSession, onerror: (e) => log.debug({ err: { message: e.message } }, 'stdio MCP error') },
     );
     this.closers.push(() => handle.close());
   }
@@ -225,7 +242,9 @@ export class App {
       this.shuttingDown = true;
       await Promise.all([this.httpServer?.close(), this.metricsServer?.close()]);
       await Promise.allSettled(this.closers.map((close) => close()));
+      await this.poster?.stop();
       await this.monitor.stop();
+      this.fleet?.close();
       // The last samples are in; write out what the history store still buffers.
       this.recorder?.stop();
       await this.history?.close();

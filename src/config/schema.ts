@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { z } from 'zod';
 import { Duration, Ratio, TimerDuration } from './duration.js';
 import { CheckConfig } from './checks.js';
+import { FLEET_CHECK, FleetConfig } from './fleet.js';
 import { LIMITS_DEFAULTS, LimitsConfig } from './limits.js';
 
 export const LogLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
@@ -298,8 +299,14 @@ export const Config = z
     http: HttpConfig.default(HttpConfig.parse({})),
     history: HistoryConfig.default(HistoryConfig.parse({})),
     limits: LimitsConfig.default(LIMITS_DEFAULTS),
+    /** The fleet tools' sources: a Prometheus-API server and/or an Alertmanager (see config/fleet.ts). */
+    fleet: FleetConfig.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    const i = c.fleet?.prometheus?.check.enabled ? c.checks.findIndex((x) => x.name === FLEET_CHECK) : -1;
+    if (i >= 0) ctx.addIssue({ code: 'custom', path: ['checks', i, 'name'], message: `"${FLEET_CHECK}" is the check of fleet.prometheus; rename this one or set fleet.prometheus.check.enabled: false` });
+  });
 
 export type Config = z.infer<typeof Config>;
 export type HostConfig = z.infer<typeof HostConfig>;
@@ -313,3 +320,4 @@ export type ThresholdsConfig = z.infer<typeof ThresholdsConfig>;
 export type Threshold = Config['host']['thresholds']['cpu'];
 export type ToolErrorThreshold = Config['host']['thresholds']['toolErrorRate'];
 export { CheckConfig } from './checks.js';
+export type { FleetConfig } from './fleet.js';

@@ -9,9 +9,10 @@ import { registerStatusApp } from './apps/status-app.js';
 import { registerPrompts } from './prompts/index.js';
 import { listCacheHints } from './resources/cache.js';
 import { registerResources } from './resources/index.js';
+import type { Fleet } from '../fleet/index.js';
 import { attachLiveUpdates, type LiveMode, type SubscriptionBudget } from './resources/live.js';
 import { toolList } from './tool-list.js';
-import { tools } from './tools/index.js';
+import { fleetTools, tools } from './tools/index.js';
 import type { ProcessSource, ToolContext } from './tools/types.js';
 
 export interface McpServerOptions {
@@ -24,6 +25,8 @@ export interface McpServerOptions {
   observers?: ToolCallObserver[];
   /** Scopes of the caller for a request, from the HTTP layer's auth; undefined means unrestricted. */
   scopesFor?: (extra: unknown) => ReadonlySet<string> | undefined;
+  /** The fleet's sources: the fleet tools are registered only with it. */
+  fleet?: Fleet;
   /** Telemetry (spans and mcp.server.* metrics) for every transport this server is connected to. */
   transportObserver?: McpTransportObserver;
   /** Subscription bounds shared by every server of the daemon (per principal across sessions). */
@@ -51,34 +54,44 @@ const INSTRUCTIONS =
   'UTC); a status is pass, warn, fail, or pending (no result yet). Listen (2025-era sessions: subscribe) to ' +
   'vitals://health or vitals://checks/{name} to hear of status changes.';
 
+const FLEET_INSTRUCTIONS =
+  ' For other hosts: fleet_health lists every mcp-vitals instance Prometheus scrapes, worst first; query_history and diagnose ' +
+  'take `instance` to read one of them from Prometheus; list_alerts and explain_alert tell what is paging and why.';
+
 /**
  * One validator (an Ajv instance and its compiled-schema cache) shared by every server: left to itself the SDK
  * builds a fresh Ajv per McpServer, which was the largest cost of a stateless HTTP request and of each session.
  */
 let validator: AjvJsonSchemaValidator | undefined;
-let listed: Tool[] | undefined;
+/** tools/list answers, built once per set of tools offered. */
+const listed = new Map<string, Tool[]>();
 
 /** Telemetry for a transport served outside createMcpServer's own connect (stdio: the SDK's entry owns it). */
-export function observed<T extends Parameters<typeof observeTransport>[0]>(transport: T, observer: McpTransportObserver | undefined, networkTransport: 'pipe' | 'tcp'): T {
-  return observer ? observeTransport(transport, observer, new Set(tools.map((t) => t.name)), networkTransport) : transport;
+export function observed<T extends Parameters<typeof observeTransport>[0]>(transport: T, observer: McpTransportObserver | undefined, networkTransport: 'pipe' | 'tcp', fleet?: Fleet): T {
+  return observer ? observeTransport(transport, observer, new Set([...tools, ...fleetTools(fleet)].map((t) => t.name)), networkTransport) : transport;
 }
 
 /** One McpServer with every tool registered; transports are connected by the caller. */
 export function createMcpServer(options: McpServerOptions): McpServer {
   validator ??= new AjvJsonSchemaValidator();
-  const server = new McpServer({ name: 'mcp-vitals', title: 'mcp-vitals', version: options.version }, { instructions: INSTRUCTIONS, capabilities: { logging: {} }, jsonSchemaValidator: validator, cacheHints: listCacheHints(options.cacheScope ?? 'private', options.monitor.config.host.interval) });
+  const server = new McpServer(
+    { name: 'mcp-vitals', title: 'mcp-vitals', version: options.version },
+    { instructions: options.fleet ? INSTRUCTIONS + FLEET_INSTRUCTIONS : INSTRUCTIONS, capabilities: { logging: {} }, jsonSchemaValidator: validator, cacheHints: listCacheHints(options.cacheScope ?? 'private', options.monitor.config.host.interval) },
+  );
   const ctxFor = (extra: unknown): ToolContext => {
     const scopes = options.scopesFor?.(extra);
-    return { monitor: options.monitor, ...(options.history ? { history: options.history } : {}), ...(options.processes ? { processes: options.processes } : {}), ...(scopes ? { scopes } : {}) };
+    return { monitor: options.monitor, ...(options.history ? { history: options.history } : {}), ...(options.processes ? { processes: options.processes } : {}), ...(options.fleet ? { fleet: options.fleet } : {}), ...(scopes ? { scopes } : {}) };
   };
-  // tools/list and tools/call are answered by our own handlers: the list is built once and kept small, and
-  // every call is classified and counted, including those the SDK would refuse before any tool ran.
-  listed ??= toolList(tools);
-  const list = listed;
+  // tools/list and tools/call are answered by our own handlers: the list is built once (per set of tools:
+  // the fleet tools only where a source is configured) and kept small, and every call is classified and
+  // counted, including those the SDK would refuse before any tool ran.
+  const offered = [...tools, ...fleetTools(options.fleet)];
+  const key = offered.map((t) => t.name).join(',');
+  const list = listed.get(key) ?? listed.set(key, toolList(offered)).get(key)!;
   server.server.registerCapabilities({ tools: { listChanged: false } });
   const app = registerStatusApp(server, options.era === 'modern' ? 'modern' : 'legacy');
   server.server.setRequestHandler('tools/list', async (_req, ctx) => ({ tools: app.tools(list, ctx) }));
-  server.server.setRequestHandler('tools/call', toolCallHandler(tools, options.monitor, ctxFor, options.observers ?? []) as never);
+  server.server.setRequestHandler('tools/call', toolCallHandler(offered, options.monitor, ctxFor, options.observers ?? []) as never);
   // Reads carry cache fields on 2026-07-28 only (the SDK fills list results per era itself).
   registerResources(server, options.monitor, options.era === 'modern' ? (options.cacheScope ?? 'private') : undefined);
   registerPrompts(server, options.monitor);
@@ -89,7 +102,7 @@ export function createMcpServer(options: McpServerOptions): McpServer {
     const connect = server.connect.bind(server);
     server.connect = (transport) => {
       if (legacy) legacyResourceErrors(transport);
-      return connect(observer ? observed(transport, observer, options.networkTransport ?? ('handleRequest' in transport ? 'tcp' : 'pipe')) : transport);
+      return connect(observer ? observed(transport, observer, options.networkTransport ?? ('handleRequest' in transport ? 'tcp' : 'pipe'), options.fleet) : transport);
     };
   }
   return server;

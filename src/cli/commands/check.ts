@@ -1,5 +1,6 @@
 import { loadConfig } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
+import { withFleetCheck } from '../../fleet/check.js';
 import { HealthMonitor } from '../../monitor/health-monitor.js';
 import type { CheckState, CheckStatus } from '../../monitor/schema.js';
 import { STATUS_ICON, STATUS_WORD, formatValue } from '../../monitor/summary.js';
@@ -38,7 +39,7 @@ export async function runCheck(options: { configPath: string | undefined; json: 
     throw e;
   }
   const log = createLogger({ level: options.logLevel ?? 'warn' });
-  const monitor = new HealthMonitor(withoutHolds(config), log);
+  const monitor = new HealthMonitor(withoutHolds(withFleetCheck(config)), log);
   try {
     const s = await monitor.runOnce();
     const checks = Object.values(s.checks);

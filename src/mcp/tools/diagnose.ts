@@ -2,12 +2,17 @@ import { z } from 'zod';
 import { Analysis, analyze, BEFORE_MS, buildIncidents, inWindow, RESOURCE_SERIES, renderAnalysis, type SeriesData } from '../../analysis/index.js';
 import type { Snapshot } from '../../monitor/schema.js';
 import type { History, HistoryResult, ProcessSnapshot } from '../../store/types.js';
+import type { Fleet } from '../../fleet/index.js';
+import { remoteSnapshot } from '../../fleet/remote-snapshot.js';
+import { fleetError, requireFleet } from './fleet-common.js';
 import { parseWindow, requireHistory } from './query-history.js';
 import { defineTool, READ_ONLY, ToolError } from './types.js';
 import { WindowArg } from '../../config/limits.js';
 
 /** Points per series handed to the analysis: fine enough to compare the 15 minutes before a start. */
 const ANALYSIS_POINTS = 240;
+/** How often another host's statuses are assumed sampled: Prometheus's default scrape interval. */
+const REMOTE_INTERVAL_MS = 15_000;
 
 /** A stored query as the analysis' plain input. */
 export function seriesData(r: HistoryResult): SeriesData {
@@ -20,7 +25,10 @@ export function seriesData(r: HistoryResult): SeriesData {
   };
 }
 
-async function tryQuery(h: History, series: string, from: number, to: number): Promise<SeriesData | undefined> {
+/** What the analysis reads: the local store, or another host's series and transitions in Prometheus. */
+export type AnalysisHistory = Pick<History, 'query' | 'series' | 'events' | 'processesNear'>;
+
+async function tryQuery(h: AnalysisHistory, series: string, from: number, to: number): Promise<SeriesData | undefined> {
   try {
     return seriesData(await h.query({ series, from, to, maxPoints: ANALYSIS_POINTS }));
   } catch {
@@ -29,7 +37,7 @@ async function tryQuery(h: History, series: string, from: number, to: number): P
 }
 
 /** Reads what the analysis needs from the history: events, series, process captures near each start. */
-export async function analysisFromHistory(options: { snapshot: Snapshot; history: History; intervals: Record<string, number>; hostIntervalMs: number; now: number; windowMs: number; check?: string }) {
+export async function analysisFromHistory(options: { snapshot: Pick<Snapshot, 'checks' | 'hostname' | 'status'>; history: AnalysisHistory; intervals: Record<string, number>; hostIntervalMs: number; now: number; windowMs: number; check?: string }) {
   const { snapshot, history: h, now, windowMs } = options;
   const lookback = now - Math.max(windowMs, 24 * 3_600_000) - BEFORE_MS;
   const events = await h.events({ sinceMs: lookback, limit: 5000 });
@@ -68,6 +76,25 @@ export async function analysisFromHistory(options: { snapshot: Snapshot; history
   });
 }
 
+/**
+ * Another host for the analysis: its checks rebuilt from `vitals_check_status`, its transitions read once
+ * (refined to 1 s) and served to the analysis from memory, its series through range queries. Its checks'
+ * intervals are not exported: Prometheus's sampling step stands in for them.
+ */
+async function remoteAnalysisSource(fleet: Fleet, instance: string, now: number, windowMs: number) {
+  const remote = fleet.history(instance);
+  const since = now - Math.max(windowMs, 24 * 3_600_000) - BEFORE_MS;
+  const events = await remote.events({ sinceMs: since, untilMs: now });
+  const snapshot = await remoteSnapshot(fleet.requirePrometheus(), instance, events, since, now);
+  const history: AnalysisHistory = {
+    query: (q) => remote.query(q),
+    series: () => remote.series(),
+    events: async (q) => events.filter((e) => (q?.sinceMs === undefined || Date.parse(e.time) >= q.sinceMs) && (q?.check === undefined || e.check === q.check)),
+    processesNear: () => undefined,
+  };
+  return { snapshot, history, intervals: {}, hostIntervalMs: REMOTE_INTERVAL_MS };
+}
+
 export const diagnoseTool = defineTool({
   name: 'diagnose',
   title: 'Diagnose',
@@ -80,16 +107,24 @@ export const diagnoseTool = defineTool({
     window: WindowArg.default('6h').describe('How far back: "1h", "6h", "24h".'),
     check: z.string().min(1).optional().describe('Only this check (disk-full ETAs are still reported).'),
     verbose: z.boolean().optional().describe('Every finding, past the usual length limit.'),
+    instance: z.string().min(1).max(253).optional().describe('Another host, as fleet_health lists it: the same analysis over its checks, transitions and series in Prometheus.'),
   }),
   output: Analysis,
   annotations: { title: 'Diagnose', ...READ_ONLY },
-  async run(args, { monitor, history }) {
-    const h = requireHistory(history);
-    await monitor.ready;
+  async run(args, { monitor, history, fleet }) {
     const windowMs = parseWindow(args.window);
-    const snapshot = monitor.snapshot;
+    const now = monitor.now();
+    let source: { snapshot: Pick<Snapshot, 'checks' | 'hostname' | 'status'>; history: AnalysisHistory; intervals: Record<string, number>; hostIntervalMs: number };
+    if (args.instance !== undefined) {
+      // Another host: its checks and transitions as Prometheus has them, through the same analysis.
+      source = await remoteAnalysisSource(requireFleet(fleet), args.instance, now, windowMs).catch(fleetError);
+    } else {
+      await monitor.ready;
+      source = { snapshot: monitor.snapshot, history: requireHistory(history), intervals: monitor.intervals, hostIntervalMs: monitor.config.host.interval };
+    }
+    const snapshot = source.snapshot;
     if (args.check !== undefined && !snapshot.checks[args.check]) throw new ToolError(`unknown check: ${args.check}; known: ${Object.keys(snapshot.checks).join(', ')}`, 'UNKNOWN_CHECK');
-    const analysis = await analysisFromHistory({ snapshot, history: h, intervals: monitor.intervals, hostIntervalMs: monitor.config.host.interval, now: monitor.now(), windowMs, ...(args.check ? { check: args.check } : {}) });
+    const analysis = await analysisFromHistory({ ...source, now, windowMs, ...(args.check ? { check: args.check } : {}) }).catch(fleetError);
     return { text: renderAnalysis(analysis, { verbose: args.verbose === true }), data: analysis };
   },
 });

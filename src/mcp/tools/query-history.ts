@@ -3,6 +3,7 @@ import { formatDuration, parseDuration } from '../../config/duration.js';
 import { HealthEvent } from '../../monitor/schema.js';
 import { FAMILIES, formatSeriesValue, formatTrend, seriesName } from '../../store/series.js';
 import { InvalidQueryError, Resolution, SeriesPoint, SeriesSummary, StoreUnavailableError, UnknownSeriesError, type History } from '../../store/types.js';
+import { asToolError, requireFleet } from './fleet-common.js';
 import { MIN_TREND_SPAN_MS } from '../../analysis/index.js';
 import { STATUS_WORD } from '../../monitor/summary.js';
 import { plural, roughDuration } from '../../shared/words.js';
@@ -71,6 +72,7 @@ export const queryHistoryTool = defineTool({
     check: z.string().min(1).optional().describe('A check name (as health_check lists them), instead of `series`.'),
     window: WindowArg.default('1h').describe('How far back from now: "15m", "6h", "24h", "7d".'),
     step: z.string().optional().describe('Spacing of the points, e.g. "5m"; raised when it would give more than 120 points.'),
+    instance: z.string().min(1).max(253).optional().describe('Another host, as fleet_health lists it: the same series read from Prometheus instead of the local store.'),
   }),
   output: z.object({
     series: z.string(),
@@ -92,12 +94,15 @@ export const queryHistoryTool = defineTool({
       .optional(),
   }),
   annotations: { title: 'Query history', ...READ_ONLY },
-  async run(args, { monitor, history }) {
-    const h = requireHistory(history);
+  async run(args, { monitor, history, fleet }) {
+    const remote = args.instance !== undefined ? requireFleet(fleet).history(args.instance) : undefined;
+    const h = remote ?? requireHistory(history);
+    // A remote host's errors (Prometheus away, unknown series there) read like the local store's.
+    const failed = (e: unknown): never => historyError(asToolError(e));
     // Right after start the first sample is what makes the series exist: answer from it, not before it.
-    await monitor.ready;
+    if (!remote) await monitor.ready;
     if ((args.series === undefined) === (args.check === undefined)) {
-      const known = (await h.series()).map((s) => s.name);
+      const known = (await h.series().catch(failed)).map((s) => s.name);
       throw new ToolError(`give exactly one of \`series\` or \`check\`. Available series (${known.length}): ${known.slice(0, 80).join(', ')}`, 'INVALID_ARGUMENT');
     }
     const windowMs = parseWindow(args.window);
@@ -108,8 +113,8 @@ export const queryHistoryTool = defineTool({
     let series = args.series!;
     const checkName = args.check;
     if (checkName !== undefined) {
-      const state = monitor.snapshot.checks[checkName];
-      const known = (await h.series()).map((s) => s.name);
+      const state = remote ? undefined : monitor.snapshot.checks[checkName];
+      const known = (await h.series().catch(failed)).map((s) => s.name);
       // A dependency that never answered has no latency series; its status series still tells the story.
       const candidates = [seriesName('check.latency', checkName), seriesName('check.value', checkName), seriesName('check.status', checkName)];
       const found = candidates.find((c) => known.includes(c)) ?? (state ? (state.group === 'dependency' ? candidates[0]! : candidates[1]!) : undefined);
@@ -120,16 +125,16 @@ export const queryHistoryTool = defineTool({
       if (!found) historyError(new UnknownSeriesError(`check ${checkName}`, [...new Set(known.filter((k) => k.startsWith('check.')).map((k) => k.slice(k.indexOf(':') + 1)))].map((n) => `check ${n}`)));
       series = found;
     }
-    const r = await h.query({ series, from, to, maxPoints: MAX_POINTS, ...(step !== undefined ? { step } : {}) }).catch(historyError);
+    const r = await h.query({ series, from, to, maxPoints: MAX_POINTS, ...(step !== undefined ? { step } : {}) }).catch(failed);
 
     let check: { name: string; status: string; worstStatus: 'pass' | 'warn' | 'fail' | null; transitions: z.infer<typeof HealthEvent>[] } | undefined;
     if (checkName !== undefined) {
       const status = await h.query({ series: seriesName('check.status', checkName), from, to, maxPoints: 2 }).catch(() => undefined);
       const max = status?.summary?.max;
-      const transitions = (await h.events({ sinceMs: from, check: checkName, limit: 50 })).filter((e) => e.type === 'status');
+      const transitions = (await h.events({ sinceMs: from, check: checkName, limit: 50 }).catch(failed)).filter((e) => e.type === 'status');
       check = {
         name: checkName,
-        status: monitor.snapshot.checks[checkName]?.status ?? 'unknown',
+        status: (remote ? (await remote.checkStatus(checkName).catch(failed)).get(checkName) : monitor.snapshot.checks[checkName]?.status) ?? 'unknown',
         worstStatus: max === undefined ? null : max >= 2 ? 'fail' : max >= 1 ? 'warn' : 'pass',
         transitions,
       };
@@ -141,7 +146,7 @@ export const queryHistoryTool = defineTool({
     const spanMs = s ? Date.parse(s.lastTime) - Date.parse(s.firstTime) : 0;
     const trend = !s || s.trendPerHour === null ? 'n/a' : spanMs < MIN_TREND_SPAN_MS ? `n/a (samples span only ${roughDuration(Math.max(0, spanMs))})` : formatTrend(s.trendPerHour, r.unit);
     const lines = [
-      `${series} over ${formatDuration(windowMs)} (${RESOLUTION_WORDS[r.resolution]}, ${formatDuration(r.stepMs)} steps, ${plural(r.points.length, 'point')}${r.stepAdjusted ? '; step raised to stay within 120 points' : ''}):`,
+      `${remote ? `${remote.instance} (from Prometheus): ` : ''}${series} over ${formatDuration(windowMs)} (${RESOLUTION_WORDS[r.resolution]}, ${formatDuration(r.stepMs)} steps, ${plural(r.points.length, 'point')}${r.stepAdjusted ? '; step raised to stay within 120 points' : ''}):`,
       s
         ? `min ${f(s.min)}, avg ${f(s.avg)}, p95 ${f(s.p95)}${s.p95Estimated ? ' (estimated)' : ''}, max ${f(s.max)}, last ${f(s.last)} at ${s.lastTime.slice(11, 19)}; ${plural(s.count, 'sample')}; trend ${trend}`
         : 'no samples in this window (the daemon may have started later, or the series is new).',

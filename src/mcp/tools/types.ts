@@ -1,6 +1,7 @@
 import type { ToolAnnotations } from '@modelcontextprotocol/server';
 import type { z } from 'zod';
 import type { HealthMonitor } from '../../monitor/health-monitor.js';
+import type { Fleet } from '../../fleet/index.js';
 import { VitalsError } from '../../shared/errors.js';
 import type { History, ProcessInfo } from '../../store/types.js';
 
@@ -15,6 +16,8 @@ export interface ToolContext {
   /** Sampled history and events; absent only where no store was built (then history tools say so). */
   history?: History;
   processes?: ProcessSource;
+  /** The fleet's Prometheus/Alertmanager sources, when configured (fleet tools, `instance` arguments). */
+  fleet?: Fleet;
   /** Scopes of the caller; undefined when the transport has no authentication (stdio, open loopback). */
   scopes?: ReadonlySet<string>;
 }
@@ -56,6 +59,8 @@ const CLIENT_ERROR_TYPES: Record<string, string> = {
   UNKNOWN_TOOL: 'client.unknown_tool',
   UNKNOWN_SERIES: 'client.unknown_name',
   UNKNOWN_CHECK: 'client.unknown_name',
+  /** An alert or instance the fleet's sources do not have. */
+  UNKNOWN_NAME: 'client.unknown_name',
   FORBIDDEN: 'client.forbidden',
 };
 

@@ -1,9 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, waitUntil } from '../../support/wait.js';
+import { startPrometheus, type PromServer } from '../../support/prometheus.js';
+import { waitUntil } from '../../support/wait.js';
 import { spawnDaemon, type Daemon } from './support.js';
 import { writeConfig } from '../../support/cli.js';
 
@@ -14,9 +11,7 @@ interface Sample {
 
 describe('a real Prometheus scraping the daemon', () => {
   let daemon: Daemon;
-  let prometheus: ChildProcess;
-  let promLog = '';
-  let dir: string;
+  let prometheus: PromServer;
   let target: string;
   let api: string;
 
@@ -30,35 +25,13 @@ checks:
 `);
     daemon = spawnDaemon(['serve', '--http', '--listen', '127.0.0.1:0', '--config', config]);
     target = await daemon.httpAddress();
-    dir = mkdtempSync(join(tmpdir(), 'vitals-prometheus-'));
-    const port = await freePort();
-    api = `http://127.0.0.1:${port}`;
-    writeFileSync(
-      join(dir, 'prometheus.yml'),
-      `global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n  - job_name: mcp-vitals\n    static_configs:\n      - targets: ['${target}']\n`,
-    );
-    prometheus = spawn(
-      '/usr/bin/prometheus',
-      [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    prometheus.stderr!.on('data', (d) => (promLog += d));
-    await waitUntil(async () => (await fetch(`${api}/-/ready`)).ok, `Prometheus to be ready\n${promLog}`);
+    prometheus = await startPrometheus(`global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n  - job_name: mcp-vitals\n    static_configs:\n      - targets: ['${target}']\n`);
+    api = prometheus.url;
   }, 60_000);
 
   afterAll(async () => {
-    if (prometheus && prometheus.exitCode === null) {
-      await new Promise<void>((resolve) => {
-        const kill = setTimeout(() => prometheus.kill('SIGKILL'), 5000);
-        prometheus.once('exit', () => {
-          clearTimeout(kill);
-          resolve();
-        });
-        prometheus.kill('SIGTERM');
-      });
-    }
+    await prometheus?.stop();
     await daemon?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   async function query(promql: string): Promise<Sample[]> {
@@ -69,7 +42,7 @@ checks:
   }
 
   /** Waits until Prometheus has scraped the series at least once and returns them. */
-  const series = (promql: string) => waitUntil(async () => ((await query(promql)).length ? query(promql) : undefined), `${promql} in Prometheus\n${promLog}`, 25_000, 250);
+  const series = (promql: string) => waitUntil(async () => ((await query(promql)).length ? query(promql) : undefined), `${promql} in Prometheus\n${prometheus.log()}`, 25_000, 250);
 
   it('scrapes the target without errors', async () => {
     const up = await series(`up{instance="${target}"}`);
