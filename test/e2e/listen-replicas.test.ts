@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:net';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type Daemon } from '../support/http-daemon.js';
+import { recordInbound, resourceUpdates } from '../support/inbound.js';
 import { waitUntil } from '../support/wait.js';
 
 type Json = Record<string, any>;
@@ -12,15 +13,10 @@ async function listener(into: Json[], url: string): Promise<Client> {
   const transport = new StreamableHTTPClientTransport(new URL(`${url}/mcp`));
   const client = new Client({ name: 'e2e-replicas', version: '1.0.0' }, { versionNegotiation: { mode: 'auto' } });
   await client.connect(transport);
-  const handler = transport.onmessage;
-  transport.onmessage = (m) => {
-    into.push(m as Json);
-    handler?.(m);
-  };
+  recordInbound(transport as never, into);
   return client;
 }
 
-const updatesFor = (msgs: Json[], uri: string) => msgs.filter((m) => m.method === 'notifications/resources/updated' && m.params?.uri === uri);
 
 describe('two daemons sharing the real Redis: a listener on one hears what the other saw', () => {
   let tcp: Server;
@@ -58,14 +54,14 @@ describe('two daemons sharing the real Redis: a listener on one hears what the o
   it('the transition the watcher saw reaches a listener connected to the other daemon, with what changed', async () => {
     const [sub, subIsolated] = await Promise.all(clients.slice(0, 2).map((c) => c.listen({ resourceSubscriptions: [CHECK_URI, 'vitals://events'] })));
     await new Promise<void>((r) => tcp.close(() => r()));
-    await waitUntil(() => updatesFor(heard, CHECK_URI).length > 0, 'the update on the other daemon', 15_000);
-    expect(updatesFor(heard, CHECK_URI)[0]!.params).toMatchObject({ uri: CHECK_URI, status: 'fail', check: 'svc', event: { from: 'pass', to: 'fail', headline: expect.stringContaining('svc') } });
-    await waitUntil(() => updatesFor(heard, 'vitals://events').length > 0, 'the events update', 5000);
+    await waitUntil(() => resourceUpdates(heard, CHECK_URI).length > 0, 'the update on the other daemon', 15_000);
+    expect(resourceUpdates(heard, CHECK_URI)[0]!.params).toMatchObject({ uri: CHECK_URI, status: 'fail', check: 'svc', event: { from: 'pass', to: 'fail', headline: expect.stringContaining('svc') } });
+    await waitUntil(() => resourceUpdates(heard, 'vitals://events').length > 0, 'the events update', 5000);
     // The daemon without the shared bus never hears of a check it does not run.
-    expect(updatesFor(heardIsolated, CHECK_URI)).toEqual([]);
+    expect(resourceUpdates(heardIsolated, CHECK_URI)).toEqual([]);
     // Once per transition, not once per replica or per failed run.
     await new Promise((r) => setTimeout(r, 1500));
-    expect(updatesFor(heard, CHECK_URI)).toHaveLength(1);
+    expect(resourceUpdates(heard, CHECK_URI)).toHaveLength(1);
     await Promise.all([sub!.close(), subIsolated!.close()]);
   });
 });

@@ -7,6 +7,7 @@ import { StreamableHTTPClientTransport as V1Http } from '@modelcontextprotocol/s
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeConfig } from '../support/cli.js';
+import { recordInbound, resourceUpdates } from '../support/inbound.js';
 import { startDaemon, type Daemon } from '../support/http-daemon.js';
 import { CLI } from '../support/paths.js';
 import { waitUntil } from '../support/wait.js';
@@ -23,15 +24,6 @@ interface Subject {
   /** Every message the server sent, raw (before a client schema strips fields it does not know). */
   inbound: Json[];
   close(): Promise<void>;
-}
-
-/** Records what arrives on a connected transport, whoever set its handler. */
-function recordInbound(transport: { onmessage?: ((m: any, extra?: any) => void) | undefined }, into: Json[]): void {
-  const handler = transport.onmessage;
-  transport.onmessage = (m, extra) => {
-    into.push(m as Json);
-    handler?.(m, extra);
-  };
 }
 
 /** A v1 client offering an older version than its newest: the initialize request says so. */
@@ -76,7 +68,7 @@ const read = async (s: Subject, uri: string): Promise<Json> => JSON.parse(((awai
 const svcStatus = async (s: Subject) => (await read(s, CHECK_URI)).status as string;
 
 /** `notifications/resources/updated` for `uri` received since `from`. */
-const updates = (s: Subject, uri: string, from = 0): Json[] => s.inbound.slice(from).filter((m) => m.method === 'notifications/resources/updated' && m.params?.uri === uri);
+const updates = (s: Subject, uri: string, from = 0): Json[] => resourceUpdates(s.inbound.slice(from), uri);
 
 describe('both protocol eras on both transports, against one TCP listener of the test', () => {
   let listener: Server;
