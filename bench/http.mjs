@@ -1,6 +1,8 @@
 // tools/call health_check over Streamable HTTP: mcp-vitals (auth on, rate limiter on, every hardening hook)
-// against a bare SDK server with one tool (bench/bare-http-server.mjs), stateless and stateful, in one run,
-// interleaved so machine noise hits both alike. Then RSS with 1,000 open sessions. Loopback only.
+// against bare SDK servers with one tool: v1 (bench/bare-http-server.mjs, the SDK mcp-vitals used before) and
+// v2 (bench/bare-v2-http-server.mjs, the SDK it uses now), in one run, interleaved so machine noise hits all
+// alike. Modes: 2025-era stateless and stateful (sessions), and 2026-07-28 (stateless by design; v2 only).
+// Then RSS with 1,000 open sessions. Loopback only.
 //   node bench/http.mjs            (after npm run build)
 //   BENCH_SECONDS=10 BENCH_CONNECTIONS=16 BENCH_ROUNDS=2 node bench/http.mjs
 import { spawn } from 'node:child_process';
@@ -17,19 +19,27 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 1000);
 const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
-const BARE = fileURLToPath(new URL('./bare-http-server.mjs', import.meta.url));
+const BARES = { v1: fileURLToPath(new URL('./bare-http-server.mjs', import.meta.url)), v2: fileURLToPath(new URL('./bare-v2-http-server.mjs', import.meta.url)) };
 
 const token = randomBytes(32).toString('base64url');
 const sha256 = createHash('sha256').update(token).digest('hex');
 const MCP = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-06-18' };
 const CALL = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'health_check', arguments: {} } });
+// What a v2 client sends for the same call on 2026-07-28: no session, the envelope in _meta, Mcp-Method/Mcp-Name.
+const MODERN = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': 'health_check' };
+const MODERN_CALL = JSON.stringify({
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'tools/call',
+  params: { name: 'health_check', arguments: {}, _meta: { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientInfo': { name: 'bench', version: '0' }, 'io.modelcontextprotocol/clientCapabilities': {} } },
+});
 const INIT = JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bench', version: '0' } } });
 const INITIALIZED = JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' });
 
-function startBare(mode) {
+function startBare(mode, sdk = 'v1') {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BARE, mode], { stdio: ['ignore', 'pipe', 'inherit'] });
-    child.stdout.once('data', (d) => resolve({ name: 'bare SDK', child, pid: child.pid, url: `http://127.0.0.1:${Number(String(d).trim())}`, headers: MCP }));
+    const child = spawn(process.execPath, [BARES[sdk], mode === 'stateful' ? 'stateful' : 'stateless'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    child.stdout.once('data', (d) => resolve({ name: `bare ${sdk}`, child, pid: child.pid, url: `http://127.0.0.1:${Number(String(d).trim())}`, headers: MCP }));
     child.once('exit', (c) => reject(new Error(`bare server exited ${c}`)));
   });
 }
@@ -70,14 +80,17 @@ async function openSession(target) {
   return sid;
 }
 
-async function load(target, stateful, seconds) {
+async function load(target, mode, seconds) {
+  const stateful = mode === 'stateful';
+  const modern = mode === '2026-07-28';
   const sessions = stateful ? await Promise.all(Array.from({ length: CONNECTIONS }, () => openSession(target))) : [];
   let next = 0;
+  const headers = modern ? { ...MODERN, ...(target.headers.authorization ? { authorization: target.headers.authorization } : {}) } : target.headers;
   const result = await autocannon({
     url: `${target.url}/mcp`,
     method: 'POST',
-    headers: target.headers,
-    body: CALL,
+    headers,
+    body: modern ? MODERN_CALL : CALL,
     connections: CONNECTIONS,
     duration: seconds,
     ...(stateful ? { setupClient: (client) => client.setHeaders({ ...target.headers, 'mcp-session-id': sessions[next++ % sessions.length] }) } : {}),
@@ -89,22 +102,20 @@ async function load(target, stateful, seconds) {
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 async function compare(mode) {
-  const stateful = mode === 'stateful';
-  const bare = await startBare(mode);
-  const ours = await startDaemon(!stateful);
+  const sdks = mode === '2026-07-28' ? ['v2'] : ['v1', 'v2'];
+  const targets = [...(await Promise.all(sdks.map((sdk) => startBare(mode, sdk)))), await startDaemon(mode !== 'stateful')];
   try {
-    await load(bare, stateful, 2);
-    await load(ours, stateful, 2);
-    const runs = { bare: [], ours: [] };
+    for (const t of targets) await load(t, mode, 2);
+    const runs = new Map(targets.map((t) => [t, []]));
     for (let i = 0; i < ROUNDS; i++) {
-      // ABBA order: drift in machine load lands on both.
-      const order = i % 2 ? [ours, bare] : [bare, ours];
-      for (const t of order) runs[t === bare ? 'bare' : 'ours'].push(await load(t, stateful, SECONDS));
+      // ABBA order: drift in machine load lands on all alike.
+      const order = i % 2 ? [...targets].reverse() : targets;
+      for (const t of order) runs.get(t).push(await load(t, mode, SECONDS));
     }
     const sum = (rs) => ({ rps: mean(rs.map((r) => r.rps)), p50: mean(rs.map((r) => r.p50)), p99: mean(rs.map((r) => r.p99)) });
-    return { mode, bare: sum(runs.bare), ours: sum(runs.ours) };
+    return { mode, rows: targets.map((t) => ({ name: t.name, ...sum(runs.get(t)) })) };
   } finally {
-    await Promise.all([stop(bare), stop(ours)]);
+    await Promise.all(targets.map(stop));
   }
 }
 
@@ -118,9 +129,9 @@ async function sessionsRss(target) {
 }
 
 const results = [];
-for (const mode of ['stateless', 'stateful']) results.push(await compare(mode));
+for (const mode of ['stateless', 'stateful', '2026-07-28']) results.push(await compare(mode));
 
-const bareS = await startBare('stateful');
+const bareS = await startBare('stateful', 'v2');
 const oursS = await startDaemon(false);
 let rss;
 try {
@@ -131,16 +142,18 @@ try {
 
 const pad = (s, n) => String(s).padStart(n);
 console.log(`\ntools/call health_check over Streamable HTTP — ${CONNECTIONS} connections, ${ROUNDS} x ${SECONDS}s per target (ABBA), loopback, node ${process.version}`);
-console.log(`mcp-vitals: bearer auth + rate limiter + Host/Origin checks on; bare: node:http + SDK, one tool, nothing else\n`);
-console.log(`  ${'mode'.padEnd(10)} ${'server'.padEnd(11)} ${pad('req/s', 9)} ${pad('p50 ms', 7)} ${pad('p99 ms', 7)}   ratio (target >= 0.80)`);
+console.log(`mcp-vitals: bearer auth + rate limiter + Host/Origin checks on; bare v1/v2: node:http + SDK, one tool, nothing else\n`);
+console.log(`  ${'mode'.padEnd(10)} ${'server'.padEnd(11)} ${pad('req/s', 9)} ${pad('p50 ms', 7)} ${pad('p99 ms', 7)}   mcp-vitals / bare (target >= 0.80 against v2)`);
 for (const r of results) {
-  console.log(`  ${r.mode.padEnd(10)} ${'bare SDK'.padEnd(11)} ${pad(fmt(r.bare.rps, 0), 9)} ${pad(fmt(r.bare.p50, 1), 7)} ${pad(fmt(r.bare.p99, 1), 7)}`);
-  const ratio = r.ours.rps / r.bare.rps;
-  console.log(`  ${r.mode.padEnd(10)} ${'mcp-vitals'.padEnd(11)} ${pad(fmt(r.ours.rps, 0), 9)} ${pad(fmt(r.ours.p50, 1), 7)} ${pad(fmt(r.ours.p99, 1), 7)}   ${fmt(ratio, 2)}x ${ratio >= 0.8 ? 'ok' : 'BELOW TARGET'}`);
+  const ours = r.rows.find((x) => x.name === 'mcp-vitals');
+  for (const row of r.rows) {
+    const ratio = row === ours ? '' : `   ${fmt(ours.rps / row.rps, 2)}x${row.name === 'bare v2' ? (ours.rps / row.rps >= 0.8 ? ' ok' : ' BELOW TARGET') : ''}`;
+    console.log(`  ${r.mode.padEnd(10)} ${row.name.padEnd(11)} ${pad(fmt(row.rps, 0), 9)} ${pad(fmt(row.p50, 1), 7)} ${pad(fmt(row.p99, 1), 7)}${ratio}`);
+  }
 }
 const mib = (b) => fmt(b / 1048576, 1);
 console.log(`\nRSS with ${SESSIONS} open stateful sessions`);
 console.log(`  ${'server'.padEnd(11)} ${pad('before MiB', 11)} ${pad('after MiB', 10)} ${pad('KiB/session', 12)}`);
-for (const [name, r] of [['bare SDK', rss.bare], ['mcp-vitals', rss.ours]]) {
+for (const [name, r] of [['bare v2', rss.bare], ['mcp-vitals', rss.ours]]) {
   console.log(`  ${name.padEnd(11)} ${pad(mib(r.before), 11)} ${pad(mib(r.after), 10)} ${pad(fmt((r.after - r.before) / r.sessions / 1024, 1), 12)}`);
 }

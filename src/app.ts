@@ -1,11 +1,11 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Config } from './config/schema.js';
 import type { HttpServer } from './http/server.js';
 import { withFleetCheck } from './fleet/check.js';
 import { Fleet } from './fleet/index.js';
 import { AlertPoster } from './fleet/poster.js';
-import { createMcpServer } from './mcp/server.js';
+import { createMcpServer, observed } from './mcp/server.js';
 import { SubscriptionBudget } from './mcp/resources/live.js';
 import { BoundedStdioTransport } from './mcp/stdio-transport.js';
 import { HealthMonitor } from './monitor/health-monitor.js';
@@ -44,7 +44,8 @@ export class App {
   /** Prometheus/Alertmanager sources of the fleet tools, when configured. */
   readonly fleet: Fleet | undefined;
   private poster: AlertPoster | undefined;
-  private readonly servers: McpServer[] = [];
+  /** What stop() closes after HTTP: the stdio connection, the event bus and its publisher. */
+  private readonly closers: (() => Promise<void>)[] = [];
   private httpServer: HttpServer | undefined;
   private metricsServer: HttpServer | undefined;
   private telemetry: Telemetry | undefined;
@@ -126,18 +127,39 @@ export class App {
       import('./http/mcp-sessions.js'),
       import('./http/routes/metrics.js'),
     ]);
-    const { statusRoutes } = await import('./http/routes/status.js');
+    const [{ statusRoutes }, { ModernMcp }, { RedisServerEventBus }, { InMemoryServerEventBus }, { publishChanges }] = await Promise.all([
+      import('./http/routes/status.js'),
+      import('./http/mcp-modern.js'),
+      import('./http/event-bus.js'),
+      import('@modelcontextprotocol/server'),
+      import('./mcp/resources/changes.js'),
+    ]);
     const config = this.options.config.http;
+    const limits = this.options.config.limits;
+    // Per session (or per request when stateless); the caller's scopes travel in each request's authInfo.
+    const serverFor = (live: 'session' | 'bus' | 'none') => () =>
+      createMcpServer({ monitor: this.monitor, version: VERSION, history: this.history, processes: this.processes, fleet: this.fleet, scopesFor: scopesFromExtra, transportObserver: this.telemetry?.mcpObserver, subscriptions: this.subscriptions, live, era: live === 'bus' ? 'modern' : 'legacy', networkTransport: 'tcp', cacheScope: config.auth ? 'private' : 'public' });
     const mcp = new McpHttp({
-      // Per session (or per request when stateless); the caller's scopes travel in each request's authInfo.
-      createServer: () => createMcpServer({ monitor: this.monitor, version: VERSION, history: this.history, processes: this.processes, fleet: this.fleet, scopesFor: scopesFromExtra, transportObserver: this.telemetry?.mcpObserver, subscriptions: this.subscriptions }),
+      // A stateless 2025-era server can never push anything, so it claims no subscriptions.
+      createServer: serverFor(config.stateless ? 'none' : 'session'),
       stateless: config.stateless,
       maxSessions: config.sessions.max,
       maxSessionsPerOwner: config.sessions.maxPerPrincipal,
       idleTimeoutMs: config.sessions.idleTimeout,
-      limits: { batchSize: this.options.config.limits.batchSize, pendingRequests: this.options.config.limits.pendingRequests },
+      limits: { batchSize: limits.batchSize, pendingRequests: limits.pendingRequests },
       log: this.log.child({ component: 'mcp-http' }),
     });
+    const busRedis = config.events.redis ?? config.rateLimit.redis;
+    let bus: InstanceType<typeof InMemoryServerEventBus> | InstanceType<typeof RedisServerEventBus>;
+    if (busRedis) {
+      const redisBus = new RedisServerEventBus({ url: busRedis, channel: config.events.channel, log: this.log.child({ component: 'event-bus' }) });
+      await redisBus.start();
+      this.closers.push(() => redisBus.close());
+      bus = redisBus;
+    } else bus = new InMemoryServerEventBus();
+    const publisher = publishChanges(this.monitor, bus);
+    this.closers.push(async () => publisher.stop());
+    const modern = new ModernMcp({ createServer: serverFor('bus'), bus, budget: this.subscriptions, maxSubscriptions: config.sessions.max, maxBodyBytes: config.bodyLimit, log: this.log.child({ component: 'mcp-http' }) });
     this.httpServer = await startHttpServer({
       config,
       ...(http.listen ? { listen: http.listen } : {}),
@@ -146,11 +168,13 @@ export class App {
       limits: this.options.config.limits,
       plugins: [
         [healthRoutes, { monitor: this.monitor, release: VERSION, shuttingDown: () => this.shuttingDown, started: () => this.monitorReady }],
-        [mcpRoutes, { mcp }],
+        [mcpRoutes, { mcp, modern }],
         [statusRoutes, { monitor: this.monitor, ...(this.history ? { query: this.history.query.bind(this.history) } : {}), maxStreams: this.options.config.limits.eventStreams, maxStreamsPerClient: this.options.config.limits.eventStreamsPerPrincipal }],
         ...this.metricsPlugins(metricsModule),
       ],
-      drain: (deadline) => mcp.shutdown(deadline),
+      // Listen streams never end on their own: they are closed (gracefully, per the spec) once the requests in
+      // flight are answered or the grace period is over, with the sessions.
+      drain: async (deadline) => void (await Promise.all([mcp.shutdown(deadline), modern.close(deadline)])),
     });
   }
 
@@ -187,18 +211,26 @@ export class App {
     return this.metricsServer?.address;
   }
 
+  /**
+   * stdio through the SDK's `serveStdio`: the opening message picks the era (a 2026-07-28 `server/discover` or
+   * enveloped request, or a 2025-era `initialize`) and pins one server from the factory for the connection.
+   * It takes our bounded transport (line and pending-request bounds, EOF exit) in place of its own.
+   */
   private async startStdio(): Promise<void> {
-    const server = createMcpServer({ monitor: this.monitor, version: VERSION, history: this.history, processes: this.processes, fleet: this.fleet, transportObserver: this.telemetry?.mcpObserver, subscriptions: this.subscriptions });
     const limits = this.options.config.limits;
+    const log = this.log.child({ component: 'stdio' });
     const transport = new BoundedStdioTransport({
       maxLineBytes: limits.messageBytes,
       maxPending: limits.pendingRequests,
-      log: this.log.child({ component: 'stdio' }),
+      log,
       // The client closing our stdin is how Claude Desktop says goodbye.
       onEnd: () => void this.stop('stdin closed'),
     });
-    this.servers.push(server);
-    await server.connect(transport);
+    const handle = serveStdio(
+      ({ era }) => createMcpServer({ monitor: this.monitor, version: VERSION, history: this.history, processes: this.processes, fleet: this.fleet, subscriptions: this.subscriptions, era, live: era === 'modern' ? 'listen' : 'session' }),
+      { transport: observed(transport, this.telemetry?.mcpObserver, 'pipe', this.fleet), maxSubscriptions: limits.subscriptionsPerSession, onerror: (e) => log.debug({ err: { message: e.message } }, 'stdio MCP error') },
+    );
+    this.closers.push(() => handle.close());
   }
 
   stop(reason: string): Promise<void> {
@@ -209,7 +241,7 @@ export class App {
       // stop (a slow refresh in flight still has its checks), and telemetry and history flush after that.
       this.shuttingDown = true;
       await Promise.all([this.httpServer?.close(), this.metricsServer?.close()]);
-      await Promise.allSettled(this.servers.map((s) => s.close()));
+      await Promise.allSettled(this.closers.map((close) => close()));
       await this.poster?.stop();
       await this.monitor.stop();
       this.fleet?.close();

@@ -207,6 +207,17 @@ export const HttpConfig = z
       })
       .strict()
       .default({ enabled: true, max: 600, window: 60_000, keyPrefix: 'mcp-vitals:rl:', toolCost: TOOL_COST_DEFAULTS }),
+    /**
+     * Where 2026-07-28 `subscriptions/listen` streams hear of changes. With `redis` (else the rate limiter's
+     * Redis, if any) every replica publishes its transitions on `channel` and every listener hears them all.
+     */
+    events: z
+      .object({
+        redis: z.string().regex(/^rediss?:\/\//, 'expected redis://… or rediss://…').optional(),
+        channel: z.string().min(1).max(200).default('mcp-vitals:events'),
+      })
+      .strict()
+      .default({ channel: 'mcp-vitals:events' }),
     /** On SIGTERM: how long in-flight requests get to finish before connections are cut. */
     shutdownGrace: TimerDuration.default(10_000),
   })

@@ -1,4 +1,4 @@
-import { JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js';
+import { parseJSONRPCMessage } from '@modelcontextprotocol/server';
 
 /** JSON-RPC 2.0 error codes we answer with. */
 export const JSONRPC = {
@@ -47,6 +47,15 @@ function isPlainRequest(m: unknown): boolean {
   return p !== null && typeof p === 'object' && !Array.isArray(p) && !('_meta' in p);
 }
 
+function isMessage(m: unknown): boolean {
+  try {
+    parseJSONRPCMessage(m);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Valid JSON that is not a JSON-RPC message is an Invalid Request (-32600). The SDK would answer -32700
  * for it, which tells a client its JSON did not parse when it did.
@@ -55,7 +64,7 @@ export function validateMessages(body: unknown): { ok: true } | { ok: false; err
   const messages = Array.isArray(body) ? body : [body];
   if (messages.length === 0) return { ok: false, error: jsonRpcError(JSONRPC.INVALID_REQUEST, 'Invalid Request: empty batch') };
   for (const m of messages) {
-    if (!isPlainRequest(m) && !JSONRPCMessageSchema.safeParse(m).success) {
+    if (!isPlainRequest(m) && !isMessage(m)) {
       return { ok: false, error: jsonRpcError(JSONRPC.INVALID_REQUEST, 'Invalid Request: not a JSON-RPC 2.0 message', Array.isArray(body) ? null : requestId(m)) };
     }
   }

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { AuthInfo, McpServer } from '@modelcontextprotocol/server';
+import { NodeStreamableHTTPServerTransport as StreamableHTTPServerTransport } from '@modelcontextprotocol/node';
 import { countRefusal } from '../shared/refusals.js';
 import type { Logger } from '../telemetry/logger.js';
 import { JSONRPC, jsonRpcError, type JsonRpcErrorBody } from './jsonrpc.js';
@@ -55,6 +54,18 @@ export function requestIds(body: unknown): string[] {
     if (m === null || typeof m !== 'object') continue;
     const o = m as { method?: unknown; id?: unknown };
     if (typeof o.method === 'string' && (typeof o.id === 'string' || typeof o.id === 'number')) out.push(`${typeof o.id}:${o.id}`);
+  }
+  return out;
+}
+
+/** The request ids a POST body cancels (`notifications/cancelled`), as sent. */
+export function cancelledIds(body: unknown): (string | number)[] {
+  const out: (string | number)[] = [];
+  for (const m of Array.isArray(body) ? body : [body]) {
+    if (m === null || typeof m !== 'object') continue;
+    const o = m as { method?: unknown; params?: { requestId?: unknown } };
+    const id = o.method === 'notifications/cancelled' ? o.params?.requestId : undefined;
+    if (typeof id === 'string' || typeof id === 'number') out.push(id);
   }
   return out;
 }
@@ -204,6 +215,9 @@ export class McpHttp {
     });
     await session.connected;
     await this.delegate(session.transport, req, res, body);
+    // A cancelled request is never answered (the spec says so), so its response stream would stay open until the
+    // client went away: held against shutdown's grace and the session's idleness. End it once the cancel is in.
+    if (post) for (const id of cancelledIds(body)) if (session.ids.has(`${typeof id}:${id}`)) session.transport.closeSSEStream(id);
   }
 
   private async runStateless(req: McpRequest, res: ServerResponse, body: unknown): Promise<void> {

@@ -1,5 +1,4 @@
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, Transport } from '@modelcontextprotocol/server';
 import type { HealthMonitor } from '../monitor/health-monitor.js';
 import { redactText } from '../shared/redact.js';
 import type { z } from 'zod';
@@ -112,7 +111,14 @@ export const MCP_METHODS = new Set([
   'initialize', 'ping', 'tools/list', 'tools/call', 'resources/list', 'resources/templates/list', 'resources/read',
   'resources/subscribe', 'resources/unsubscribe', 'prompts/list', 'prompts/get', 'completion/complete', 'logging/setLevel',
   'notifications/initialized', 'notifications/cancelled', 'notifications/progress', 'notifications/roots/list_changed',
+  // 2026-07-28
+  'server/discover', 'subscriptions/listen',
 ]);
+
+/** Where a 2026-07-28 request names its protocol version (per request: there is no `initialize`). */
+const VERSION_META_KEY = 'io.modelcontextprotocol/protocolVersion';
+/** A protocol version as the spec spells one; anything else is not a label value. */
+const VERSION_RE = /^\d{4}-\d{2}-\d{2}$/;
 
 const META_KEYS = ['traceparent', 'tracestate', 'baggage'] as const;
 
@@ -140,7 +146,9 @@ export function describeMessage(msg: Json, transport: 'pipe' | 'tcp', knownTools
     if (Object.keys(meta).length) info.meta = meta;
   }
   if (session.id) info.sessionId = session.id;
-  if (session.protocolVersion) info.protocolVersion = session.protocolVersion;
+  const claimed = isObject(rawMeta) ? rawMeta[VERSION_META_KEY] : undefined;
+  if (typeof claimed === 'string' && VERSION_RE.test(claimed)) info.protocolVersion = claimed;
+  else if (session.protocolVersion) info.protocolVersion = session.protocolVersion;
   return info;
 }
 

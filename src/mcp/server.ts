@@ -1,14 +1,16 @@
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
+import { McpServer } from '@modelcontextprotocol/server';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/server/validators/ajv';
 import type { HealthMonitor } from '../monitor/health-monitor.js';
 import type { History } from '../store/types.js';
-import { CallToolRequestSchema, ListToolsRequestSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Tool } from '@modelcontextprotocol/server';
+import { legacyResourceErrors } from './legacy-errors.js';
 import { observeTransport, toolCallHandler, type McpTransportObserver, type ToolCallObserver } from './middleware.js';
 import { registerStatusApp } from './apps/status-app.js';
 import { registerPrompts } from './prompts/index.js';
+import { listCacheHints } from './resources/cache.js';
 import { registerResources } from './resources/index.js';
 import type { Fleet } from '../fleet/index.js';
-import { attachLiveUpdates, type SubscriptionBudget } from './resources/live.js';
+import { attachLiveUpdates, type LiveMode, type SubscriptionBudget } from './resources/live.js';
 import { toolList } from './tool-list.js';
 import { fleetTools, tools } from './tools/index.js';
 import type { ProcessSource, ToolContext } from './tools/types.js';
@@ -29,6 +31,17 @@ export interface McpServerOptions {
   transportObserver?: McpTransportObserver;
   /** Subscription bounds shared by every server of the daemon (per principal across sessions). */
   subscriptions?: SubscriptionBudget;
+  /** How this instance delivers resource changes, by what its connection can carry (see LiveMode). */
+  live?: LiveMode;
+  /**
+   * 2026-07-28 `cacheScope` of results: `public` only where anyone who can reach the daemon may read them (no
+   * auth); `private` (the default) otherwise.
+   */
+  cacheScope?: 'public' | 'private';
+  /** The protocol era this instance serves: a 2025-era one keeps that era's error codes. */
+  era?: 'legacy' | 'modern';
+  /** `network.transport` of the connection, when the transport cannot tell (`pipe` for stdio, `tcp` for HTTP). */
+  networkTransport?: 'pipe' | 'tcp';
 }
 
 const INSTRUCTIONS =
@@ -38,8 +51,8 @@ const INSTRUCTIONS =
   'the latest scheduled sample, so calls are cheap. To look back: diagnose explains what is wrong, since when and ' +
   'what changed before; query_history and list_events show how a metric or check behaved; top_processes shows who ' +
   'uses CPU or memory now. Values in structured content are in base units (bytes, seconds, ratios 0..1; times ISO ' +
-  'UTC); a status is pass, warn, fail, or pending (no result yet). Subscribe to vitals://health or ' +
-  'vitals://checks/{name} to hear of status changes.';
+  'UTC); a status is pass, warn, fail, or pending (no result yet). Listen (2025-era sessions: subscribe) to ' +
+  'vitals://health or vitals://checks/{name} to hear of status changes.';
 
 const FLEET_INSTRUCTIONS =
   ' For other hosts: fleet_health lists every mcp-vitals instance Prometheus scrapes, worst first; query_history and diagnose ' +
@@ -53,10 +66,18 @@ let validator: AjvJsonSchemaValidator | undefined;
 /** tools/list answers, built once per set of tools offered. */
 const listed = new Map<string, Tool[]>();
 
+/** Telemetry for a transport served outside createMcpServer's own connect (stdio: the SDK's entry owns it). */
+export function observed<T extends Parameters<typeof observeTransport>[0]>(transport: T, observer: McpTransportObserver | undefined, networkTransport: 'pipe' | 'tcp', fleet?: Fleet): T {
+  return observer ? observeTransport(transport, observer, new Set([...tools, ...fleetTools(fleet)].map((t) => t.name)), networkTransport) : transport;
+}
+
 /** One McpServer with every tool registered; transports are connected by the caller. */
 export function createMcpServer(options: McpServerOptions): McpServer {
   validator ??= new AjvJsonSchemaValidator();
-  const server = new McpServer({ name: 'mcp-vitals', title: 'mcp-vitals', version: options.version }, { instructions: options.fleet ? INSTRUCTIONS + FLEET_INSTRUCTIONS : INSTRUCTIONS, capabilities: { logging: {} }, jsonSchemaValidator: validator });
+  const server = new McpServer(
+    { name: 'mcp-vitals', title: 'mcp-vitals', version: options.version },
+    { instructions: options.fleet ? INSTRUCTIONS + FLEET_INSTRUCTIONS : INSTRUCTIONS, capabilities: { logging: {} }, jsonSchemaValidator: validator, cacheHints: listCacheHints(options.cacheScope ?? 'private', options.monitor.config.host.interval) },
+  );
   const ctxFor = (extra: unknown): ToolContext => {
     const scopes = options.scopesFor?.(extra);
     return { monitor: options.monitor, ...(options.history ? { history: options.history } : {}), ...(options.processes ? { processes: options.processes } : {}), ...(options.fleet ? { fleet: options.fleet } : {}), ...(scopes ? { scopes } : {}) };
@@ -68,17 +89,21 @@ export function createMcpServer(options: McpServerOptions): McpServer {
   const key = offered.map((t) => t.name).join(',');
   const list = listed.get(key) ?? listed.set(key, toolList(offered)).get(key)!;
   server.server.registerCapabilities({ tools: { listChanged: false } });
-  const app = registerStatusApp(server);
-  server.server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: app.tools(list) }));
-  server.server.setRequestHandler(CallToolRequestSchema, toolCallHandler(offered, options.monitor, ctxFor, options.observers ?? []) as never);
-  registerResources(server, options.monitor);
+  const app = registerStatusApp(server, options.era === 'modern' ? 'modern' : 'legacy');
+  server.server.setRequestHandler('tools/list', async (_req, ctx) => ({ tools: app.tools(list, ctx) }));
+  server.server.setRequestHandler('tools/call', toolCallHandler(offered, options.monitor, ctxFor, options.observers ?? []) as never);
+  // Reads carry cache fields on 2026-07-28 only (the SDK fills list results per era itself).
+  registerResources(server, options.monitor, options.era === 'modern' ? (options.cacheScope ?? 'private') : undefined);
   registerPrompts(server, options.monitor);
-  attachLiveUpdates(server, options.monitor, options.subscriptions);
+  attachLiveUpdates(server, options.monitor, options.subscriptions, options.live ?? 'session');
   const observer = options.transportObserver;
-  if (observer) {
-    const knownTools = new Set(offered.map((t) => t.name));
+  const legacy = options.era !== 'modern';
+  if (observer || legacy) {
     const connect = server.connect.bind(server);
-    server.connect = (transport) => connect(observeTransport(transport, observer, knownTools));
+    server.connect = (transport) => {
+      if (legacy) legacyResourceErrors(transport);
+      return connect(observer ? observed(transport, observer, options.networkTransport ?? ('handleRequest' in transport ? 'tcp' : 'pipe'), options.fleet) : transport);
+    };
   }
   return server;
 }

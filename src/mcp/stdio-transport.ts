@@ -1,6 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { JSONRPCMessageSchema, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { parseJSONRPCMessage, type JSONRPCMessage, type Transport } from '@modelcontextprotocol/server';
 import { countRefusal } from '../shared/refusals.js';
 import type { Logger } from '../telemetry/logger.js';
 
@@ -38,7 +37,17 @@ export function leadingId(prefix: string): Id | null {
   }
 }
 
-const errorLine = (id: Id | null, code: number, message: string) => `${JSON.stringify({ jsonrpc: '2.0', id, error: { code, message } })}\n`;
+const errorMessage = (id: Id | null, code: number, message: string) => ({ jsonrpc: '2.0', id, error: { code, message } }) as JSONRPCMessage;
+const errorLine = (id: Id | null, code: number, message: string) => `${JSON.stringify(errorMessage(id, code, message))}\n`;
+
+/** Protocol versions with JSON-RPC batches. */
+const BATCH_VERSIONS = new Set(['2024-11-05', '2025-03-26']);
+
+/** Answers owed to one batch: sent as one array once every request in it is answered. */
+interface Batch {
+  waiting: Set<string>;
+  answers: JSONRPCMessage[];
+}
 
 /**
  * MCP over stdin/stdout, bounded. The SDK's own stdio transport closes itself when a line passes 10 MiB and
@@ -59,6 +68,10 @@ export class BoundedStdioTransport implements Transport {
   /** Set while the rest of an oversized line is skipped: its first bytes (for the id) and how long it was. */
   private oversized: { prefix: string; bytes: number } | undefined;
   private readonly pending = new Set<string>();
+  /** Requests of a batch in flight, by key, to the batch that gathers their answers. */
+  private readonly batches = new Map<string, Batch>();
+  /** The version `initialize` settled on (batches depend on it). */
+  private version: string | undefined;
   private drained: Promise<void> | undefined;
   private closed = false;
   private ended = false;
@@ -135,37 +148,93 @@ export class BoundedStdioTransport implements Transport {
       this.write(errorLine(null, -32700, 'Parse error: invalid JSON'));
       return;
     }
-    const parsed = JSONRPCMessageSchema.safeParse(raw);
-    const rawId = raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? (raw as { id?: unknown }).id : undefined;
-    const id: Id | null = typeof rawId === 'string' || (typeof rawId === 'number' && Number.isFinite(rawId)) ? rawId : null;
-    if (!parsed.success) {
-      this.write(errorLine(id, -32600, Array.isArray(raw) ? 'Invalid Request: batches are not accepted over stdio' : 'Invalid Request: not a JSON-RPC 2.0 message'));
+    if (Array.isArray(raw)) return this.handleBatch(raw);
+    const refusal = this.handleMessage(raw);
+    if (refusal) this.write(`${JSON.stringify(refusal)}\n`);
+  }
+
+  /**
+   * 2024-11-05 and 2025-03-26 have JSON-RPC batches (2025-06-18 removed them): each message is served as if sent
+   * alone, under the same bounds, and the answers to its requests go back together as one array.
+   */
+  private handleBatch(raw: unknown[]): void {
+    if (!this.version || !BATCH_VERSIONS.has(this.version)) {
+      this.write(errorLine(null, -32600, `Invalid Request: JSON-RPC batches are not part of protocol version ${this.version ?? '(none negotiated yet)'}`));
       return;
     }
-    const message = parsed.data;
+    if (raw.length === 0) {
+      this.write(errorLine(null, -32600, 'Invalid Request: empty batch'));
+      return;
+    }
+    const batch: Batch = { waiting: new Set(), answers: [] };
+    const ids = raw.map((m) => (m !== null && typeof m === 'object' && 'method' in m && 'id' in m ? (m as { id: unknown }).id : undefined));
+    // An id already in flight is refused below, and its answer belongs to the request that holds it.
+    for (const id of ids) if ((typeof id === 'string' || typeof id === 'number') && !this.pending.has(key(id))) batch.waiting.add(key(id));
+    // Registered before delivery: an answer can come back synchronously.
+    for (const k of batch.waiting) this.batches.set(k, batch);
+    for (const [i, m] of raw.entries()) {
+      const refusal = this.handleMessage(m);
+      if (!refusal) continue;
+      const id = ids[i];
+      // A refused request is answered here; its id may belong to another request still in flight, so it is not waited on.
+      if ((typeof id === 'string' || typeof id === 'number') && this.batches.get(key(id)) === batch && !this.pending.has(key(id))) {
+        this.batches.delete(key(id));
+        batch.waiting.delete(key(id));
+      }
+      batch.answers.push(refusal);
+    }
+    this.flushBatch(batch);
+  }
+
+  private flushBatch(batch: Batch): void {
+    if (batch.waiting.size > 0 || batch.answers.length === 0) return;
+    this.write(`${JSON.stringify(batch.answers)}\n`);
+    batch.answers = [];
+  }
+
+  /** Delivers one message, or returns the error response that refuses it. */
+  private handleMessage(raw: unknown): JSONRPCMessage | undefined {
+    let message: JSONRPCMessage | undefined;
+    try {
+      message = parseJSONRPCMessage(raw);
+    } catch {
+      message = undefined;
+    }
+    const rawId = raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? (raw as { id?: unknown }).id : undefined;
+    const id: Id | null = typeof rawId === 'string' || (typeof rawId === 'number' && Number.isFinite(rawId)) ? rawId : null;
+    if (!message) return errorMessage(id, -32600, 'Invalid Request: not a JSON-RPC 2.0 message');
     if ('method' in message && 'id' in message) {
       const k = key(message.id);
       if (this.pending.has(k)) {
         countRefusal('duplicate_request_id');
-        this.write(errorLine(message.id, -32600, `Invalid Request: request id ${JSON.stringify(message.id)} is already in use by a request in flight`));
-        return;
+        return errorMessage(message.id, -32600, `Invalid Request: request id ${JSON.stringify(message.id)} is already in use by a request in flight`);
       }
       if (this.pending.size >= this.options.maxPending) {
         countRefusal('pending_requests');
-        this.write(errorLine(message.id, -32000, `Too many requests in flight (limit ${this.options.maxPending}); wait for answers first`));
-        return;
+        return errorMessage(message.id, -32000, `Too many requests in flight (limit ${this.options.maxPending}); wait for answers first`);
       }
       this.pending.add(k);
     } else if ('method' in message && message.method === 'notifications/cancelled') {
       // A cancelled request is never answered: forget it, or it would hold a pending slot for good.
       const requestId = (message.params as { requestId?: unknown } | undefined)?.requestId;
-      if (typeof requestId === 'string' || typeof requestId === 'number') this.pending.delete(key(requestId));
+      if (typeof requestId === 'string' || typeof requestId === 'number') this.forget(key(requestId));
     }
     try {
       this.onmessage?.(message);
     } catch (e) {
       this.onerror?.(e as Error);
     }
+    return undefined;
+  }
+
+  /** A request that will get no answer: its pending slot is freed, and a batch stops waiting for it. */
+  private forget(k: string): void {
+    this.pending.delete(k);
+    const batch = this.batches.get(k);
+    if (!batch) return;
+    this.batches.delete(k);
+    batch.waiting.delete(k);
+    this.flushBatch(batch);
   }
 
   async send(message: JSONRPCMessage): Promise<void> {
@@ -173,6 +242,15 @@ export class BoundedStdioTransport implements Transport {
     const id = (message as { id?: Id }).id;
     const isResponse = id !== undefined && !('method' in message);
     if (isResponse) this.pending.delete(key(id));
+    const result = (message as { result?: { protocolVersion?: unknown; serverInfo?: unknown } }).result;
+    if (isResponse && typeof result?.protocolVersion === 'string' && result.serverInfo) this.version = result.protocolVersion;
+    const batch = isResponse ? this.batches.get(key(id!)) : undefined;
+    if (batch) {
+      this.batches.delete(key(id!));
+      batch.waiting.delete(key(id!));
+      batch.answers.push(message);
+      return this.flushBatch(batch);
+    }
     // A client that stopped reading loses notifications, never answers (those are bounded by maxPending).
     const maxQueued = this.options.maxQueuedBytes ?? 16 * 1024 * 1024;
     if (id === undefined && this.stdout.writableLength > maxQueued) return;
@@ -221,6 +299,7 @@ export class BoundedStdioTransport implements Transport {
     this.stdin.resume();
     this.chunks = [];
     this.pending.clear();
+    this.batches.clear();
     this.onclose?.();
   }
 }

@@ -101,8 +101,18 @@ checks:
   });
 
   it('past limits.pendingRequests in one session: 429 and a JSON-RPC error', async () => {
-    const r = await postMcp(daemon.url, JSON.stringify([slowCall(11), slowCall(12), slowCall(13), slowCall(14)]), headers());
+    // One POST each: 2025-06-18 has no batches (a batch is refused outright, below).
+    const inFlight = [11, 12, 13].map((id) => postMcp(daemon.url, JSON.stringify(slowCall(id)), headers()));
+    await new Promise((r) => setTimeout(r, 400));
+    const r = await postMcp(daemon.url, JSON.stringify(slowCall(14)), headers());
     expect(r.status).toBe(429);
     expect(r.json.error).toMatchObject({ code: -32000, message: expect.stringMatching(/Too many requests in flight in this session \(limit 3\)/) });
+    for (const answered of await Promise.all(inFlight)) expect(answered.status).toBe(200);
+  });
+
+  it('a JSON-RPC batch in a 2025-06-18 session: -32600, none of it run', async () => {
+    const r = await postMcp(daemon.url, JSON.stringify([ping(21), ping(22)]), headers());
+    expect(r.status).toBe(400);
+    expect(r.json.error).toMatchObject({ code: -32600, message: expect.stringMatching(/batches are not part of protocol version 2025-06-18/) });
   });
 });

@@ -96,6 +96,17 @@ describe.each([
     }
   });
 
+  it(`${stateless ? 'claims no resource subscriptions (nothing can be pushed without a session)' : 'claims resource subscriptions and takes them'}`, async () => {
+    const caps = client.getServerCapabilities()?.resources;
+    if (stateless) {
+      expect(caps?.subscribe).toBeFalsy();
+      await expect(client.subscribeResource({ uri: 'vitals://health' })).rejects.toMatchObject({ code: -32601 });
+    } else {
+      expect(caps?.subscribe).toBe(true);
+      await expect(client.subscribeResource({ uri: 'vitals://health' })).resolves.toEqual({});
+    }
+  });
+
   it('unknown tool and bad arguments are JSON-RPC or isError answers, not HTTP failures', async () => {
     await expect(client.callTool({ name: 'no_such_tool', arguments: {} })).resolves.toMatchObject({ isError: true });
     const bad = await client.callTool({ name: 'get_metrics', arguments: { sections: 'memory' } }).catch((e: Error) => e);

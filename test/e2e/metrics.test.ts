@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { gunzipSync } from 'node:zlib';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { Client as V2Client, StreamableHTTPClientTransport as V2Transport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeConfig } from '../support/cli.js';
 import { spawnDaemon, type Daemon } from '../integration/telemetry/support.js';
@@ -162,6 +163,20 @@ checks:
     // An unknown tool is the caller's mistake, and the label says so.
     expect(unknown.labels['error_type']).toBe('client.unknown_tool');
     expect(JSON.stringify(op)).not.toContain('no_such_tool_4711');
+  });
+
+  it('2026-07-28 requests keep the same instruments, told apart by mcp_protocol_version', async () => {
+    const client = new V2Client({ name: 'e2e-metrics-2026', version: '1.0.0' }, { versionNegotiation: { mode: 'auto' } });
+    await client.connect(new V2Transport(new URL(`${base}/mcp`)));
+    expect(client.getNegotiatedProtocolVersion()).toBe('2026-07-28');
+    await client.callTool({ name: 'health_check', arguments: {} });
+    await client.close();
+    const call = await waitUntil(async () => {
+      const f = parseExposition(await scrape()).get('mcp_server_operation_duration_seconds');
+      return f?.samples.find((s) => s.name === 'mcp_server_operation_duration_seconds_count' && s.labels.mcp_protocol_version === '2026-07-28' && s.labels.gen_ai_tool_name === 'health_check');
+    }, 'a 2026-07-28 tools/call counted');
+    expect(call.labels).toMatchObject({ mcp_method_name: 'tools/call', network_transport: 'tcp', network_protocol_name: 'http' });
+    expect(call.labels.error_type).toBeUndefined();
   });
 
   it('counts HTTP requests by method, route and status, never by raw URL', async () => {

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import { CLIENT_CAPABILITIES_META_KEY, type McpServer, type Tool } from '@modelcontextprotocol/server';
 
 /**
  * The status view as an MCP App (the `io.modelcontextprotocol/ui` extension): a `ui://` HTML resource built
@@ -27,20 +26,31 @@ export function announcesApps(capabilities: unknown): boolean {
 }
 
 export interface StatusApp {
-  /** The tool list as this client should see it: `show_status` linked to the app when the client has Apps. */
-  tools(list: Tool[]): Tool[];
+  /**
+   * The tool list as this client should see it: `show_status` linked to the app when the client has Apps.
+   * `ctx`: the handler context, whose 2026-07-28 envelope carries the client's capabilities per request.
+   */
+  tools(list: Tool[], ctx?: unknown): Tool[];
 }
 
-/** Registers the app resource (hidden until the client announces the extension); call before connect. */
-export function registerStatusApp(server: McpServer): StatusApp {
+/** The capabilities a 2026-07-28 request declared in its `_meta` envelope (keyed by the reserved meta key). */
+const envelopeCapabilities = (ctx: unknown): unknown => (ctx as { mcpReq?: { envelope?: Record<string, unknown> } } | undefined)?.mcpReq?.envelope?.[CLIENT_CAPABILITIES_META_KEY];
+
+/**
+ * Registers the app resource; call before connect. On 2025-era connections it stays hidden until the client
+ * announces the extension in `initialize`. A 2026-07-28 instance has no handshake (a request may come to a fresh
+ * instance per HTTP request), so the resource is always there and only the link in tools/list depends on the
+ * capabilities the request declares.
+ */
+export function registerStatusApp(server: McpServer, era: 'legacy' | 'modern' = 'legacy'): StatusApp {
   const resource = server.registerResource(
     'status-app',
     STATUS_APP_URI,
     { title: 'mcp-vitals status view', description: 'The live status view (checks, uptime, incidents, history) as an MCP App.', mimeType: APP_MIME_TYPE },
     async (uri) => ({ contents: [{ uri: uri.href, mimeType: APP_MIME_TYPE, text: appHtml(), _meta: { ui: { prefersBorder: true } } }] }),
   );
-  resource.disable();
-  const enabled = () => announcesApps(server.server.getClientCapabilities());
+  if (era === 'legacy') resource.disable();
+  const enabled = (ctx?: unknown) => announcesApps(envelopeCapabilities(ctx) ?? server.server.getClientCapabilities());
   const previous = server.server.oninitialized;
   server.server.oninitialized = () => {
     previous?.();
@@ -48,8 +58,8 @@ export function registerStatusApp(server: McpServer): StatusApp {
   };
   let linked: Tool[] | undefined;
   return {
-    tools(list) {
-      if (!enabled()) return list;
+    tools(list, ctx) {
+      if (!enabled(ctx)) return list;
       // Both spellings, as ext-apps' registerAppTool writes them: hosts built on earlier drafts read the flat key.
       linked ??= list.map((t) => (t.name === APP_TOOL ? { ...t, _meta: { ...t._meta, ui: { resourceUri: STATUS_APP_URI }, 'ui/resourceUri': STATUS_APP_URI } } : t));
       return linked;

@@ -1,7 +1,7 @@
-import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { ErrorCode, McpError, type ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
+import { ResourceNotFoundError, ResourceTemplate, type CacheScope, type McpServer, type ReadResourceResult } from '@modelcontextprotocol/server';
 import type { HealthMonitor } from '../../monitor/health-monitor.js';
 import { headline, problems } from '../../monitor/summary.js';
+import { msUntilNextSample } from './cache.js';
 
 export const HEALTH_URI = 'vitals://health';
 export const EVENTS_URI = 'vitals://events';
@@ -21,13 +21,19 @@ export function canonicalUri(uri: string): string {
   }
 }
 
-const json = (uri: string, value: unknown): ReadResourceResult => ({ contents: [{ uri, mimeType: 'application/json', text: JSON.stringify(value, null, 2) }] });
+/**
+ * A resource read; on 2026-07-28 with its cache fields: true until the next sample that could change it, shared
+ * or not as the daemon's access is. 2025-era results have no such fields.
+ */
+const json = (uri: string, value: unknown, cache: { ttlMs: () => number; scope: CacheScope } | undefined): ReadResourceResult =>
+  ({ contents: [{ uri, mimeType: 'application/json', text: JSON.stringify(value, null, 2) }], ...(cache ? { ttlMs: cache.ttlMs(), cacheScope: cache.scope } : {}) }) as ReadResourceResult;
 
 /**
  * Read-only views of the latest snapshot: the whole health picture, one check, and the recent events.
  * Reads are O(1) from the monitor, like the tools; subscriptions are wired by `attachLiveUpdates`.
  */
-export function registerResources(server: McpServer, monitor: HealthMonitor): void {
+export function registerResources(server: McpServer, monitor: HealthMonitor, cacheScope?: CacheScope): void {
+  const cache = (check?: string) => (cacheScope ? { ttlMs: () => msUntilNextSample(monitor, check), scope: cacheScope } : undefined);
   server.registerResource(
     'health',
     HEALTH_URI,
@@ -39,7 +45,7 @@ export function registerResources(server: McpServer, monitor: HealthMonitor): vo
     async (uri) => {
       await monitor.ready;
       const s = monitor.snapshot;
-      return json(uri.href, { summary: headline(s), problems: problems(s), ...s });
+      return json(uri.href, { summary: headline(s), problems: problems(s), ...s }, cache());
     },
   );
 
@@ -74,9 +80,10 @@ export function registerResources(server: McpServer, monitor: HealthMonitor): vo
         /* not encoded */
       }
       const c = monitor.snapshot.checks[name];
-      // The name is the client's: echo a bounded piece of it, never a megabyte back.
-      if (!c) throw new McpError(ErrorCode.InvalidParams, `unknown check "${name.length > 100 ? `${name.slice(0, 100)}…` : name}"; known: ${Object.keys(monitor.snapshot.checks).join(', ')}`);
-      return json(uri.href, { ...c, events: monitor.events({ check: name, limit: 20 }) });
+      // The name is the client's: echo a bounded piece of it, never a megabyte back. -32002 is the spec's code for
+      // a resource that does not exist (-32602 would say the request itself was malformed).
+      if (!c) throw new ResourceNotFoundError(checkUri(name.slice(0, 100)), `unknown check "${name.length > 100 ? `${name.slice(0, 100)}…` : name}"; known: ${Object.keys(monitor.snapshot.checks).join(', ')}`);
+      return json(uri.href, { ...c, events: monitor.events({ check: name, limit: 20 }) }, cache(name));
     },
   );
 
@@ -90,7 +97,7 @@ export function registerResources(server: McpServer, monitor: HealthMonitor): vo
     },
     async (uri) => {
       await monitor.ready;
-      return json(uri.href, { events: monitor.events({ limit: 100 }) });
+      return json(uri.href, { events: monitor.events({ limit: 100 }) }, cache());
     },
   );
 }

@@ -1,44 +1,11 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { ErrorCode, McpError, SubscribeRequestSchema, UnsubscribeRequestSchema, type LoggingLevel } from '@modelcontextprotocol/sdk/types.js';
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import type { AuthInfo, LoggingLevel, McpServer } from '@modelcontextprotocol/server';
+import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
 import { LIMITS_DEFAULTS, type LimitsConfig } from '../../config/limits.js';
 import type { HealthMonitor } from '../../monitor/health-monitor.js';
 import { countRefusal } from '../../shared/refusals.js';
-import type { CheckStatus, HealthEvent, Snapshot } from '../../monitor/schema.js';
-import { canonicalUri, checkUri, EVENTS_URI, HEALTH_URI } from './index.js';
-
-interface Listener {
-  onEvent(e: HealthEvent): void;
-  /** `names`: the snapshot's check names, one string, computed once for every listener. */
-  onSnapshot(s: Snapshot, names: string): void;
-}
-
-const namesOf = (s: Snapshot) => Object.keys(s.checks).sort().join('\n');
-
-/**
- * One pair of monitor listeners fanning out to every connected server: a daemon serving many HTTP sessions
- * would otherwise add two listeners per session to the monitor.
- */
-const hubs = new WeakMap<HealthMonitor, Set<Listener>>();
-
-function join(monitor: HealthMonitor, l: Listener): () => void {
-  let set = hubs.get(monitor);
-  if (!set) {
-    const members = new Set<Listener>();
-    set = members;
-    hubs.set(monitor, members);
-    monitor.on('event', (e) => {
-      for (const m of members) m.onEvent(e);
-    });
-    monitor.on('snapshot', (s) => {
-      if (!members.size) return;
-      const names = namesOf(s);
-      for (const m of members) m.onSnapshot(s, names);
-    });
-  }
-  set.add(l);
-  return () => void set.delete(l);
-}
+import type { HealthEvent } from '../../monitor/schema.js';
+import { watchChanges, type ChangeWatch, type ResourceChange } from './changes.js';
+import { canonicalUri, EVENTS_URI, HEALTH_URI } from './index.js';
 
 export type SubscriptionLimits = Pick<LimitsConfig, 'subscriptionsPerSession' | 'subscriptionsPerPrincipal' | 'uriBytes'>;
 
@@ -69,15 +36,13 @@ export class SubscriptionBudget {
 }
 
 /** Who holds a subscription: the authenticated principal, else everyone unauthenticated on this transport together. */
-function principalOf(extra: unknown): string {
-  const info = (extra as { authInfo?: AuthInfo } | undefined)?.authInfo;
+export function principalOf(ctx: unknown): string {
+  const c = ctx as { http?: { authInfo?: AuthInfo }; authInfo?: AuthInfo } | undefined;
+  const info = c?.http?.authInfo ?? c?.authInfo;
   return info ? `${String(info.extra?.kind ?? 'token')}:${info.clientId}` : 'anonymous';
 }
 
 const SUBSCRIBABLE = /^vitals:\/\/(health|events|checks\/[^/]+)$/;
-
-/** Notifications for one change go out together, a moment after it, once the snapshot reflects it. */
-const COALESCE_MS = 25;
 
 function levelOf(e: HealthEvent): LoggingLevel {
   if (e.type === 'breaker') return e.to === 'open' ? 'warning' : 'info';
@@ -85,104 +50,96 @@ function levelOf(e: HealthEvent): LoggingLevel {
 }
 
 /**
- * Pushes changes to one connected client. The SDK's McpServer does not implement resources/subscribe, so
- * the low-level handlers are registered here, with the subscriptions of this server (one client, one
- * session) in a Set. A subscribed resource gets `notifications/resources/updated` when its status changes —
- * a check on its own transitions, vitals://health on any check's or the overall status, vitals://events on
- * any event — never on a mere new sample. Every transition is also sent as a `notifications/message` log
- * line, which the SDK filters by the level the client chose with logging/setLevel.
- *
- * Must be called before the server is connected (capabilities are fixed at connect).
+ * How a server instance delivers changes, by what its connection can carry:
+ * - `session`: a 2025-era connection that lives on (stdio, stateful HTTP): `resources/subscribe` per URI,
+ *   `notifications/resources/updated` for those, and every transition as a `notifications/message` log line.
+ * - `listen`: a 2026-07-28 stdio connection: the SDK's entry serves `subscriptions/listen` and routes each
+ *   `notifications/resources/updated` this instance sends to the subscriptions that asked for its URI.
+ * - `bus`: a per-request 2026-07-28 HTTP instance: listens are served by the HTTP handler from the daemon's
+ *   event bus (`publishChanges`), so the instance only advertises the capability.
+ * - `none`: a per-request 2025-era HTTP instance: nothing can ever be pushed on it, so nothing is claimed.
  */
-export function attachLiveUpdates(server: McpServer, monitor: HealthMonitor, budget = new SubscriptionBudget()): { subscriptions: ReadonlySet<string>; detach: () => void } {
+export type LiveMode = 'session' | 'listen' | 'bus' | 'none';
+
+/**
+ * Wires change delivery into one server instance per `mode`. Must be called before the server is connected
+ * (capabilities are fixed at connect).
+ */
+export function attachLiveUpdates(server: McpServer, monitor: HealthMonitor, budget = new SubscriptionBudget(), mode: LiveMode = 'session'): { subscriptions: ReadonlySet<string>; detach: () => void } {
   const low = server.server;
-  const { limits } = budget;
   const subscriptions = new Set<string>();
+  if (mode === 'none') {
+    low.registerCapabilities({ resources: { listChanged: false } });
+    return { subscriptions, detach: () => undefined };
+  }
+  low.registerCapabilities({ resources: { subscribe: true, listChanged: true } });
+  if (mode === 'bus') return { subscriptions, detach: () => undefined };
+
+  const { limits } = budget;
   /** The principal this session's subscriptions are counted against (a session belongs to one). */
   let owner: string | undefined;
-  const pending = new Set<string>();
-  let timer: NodeJS.Timeout | undefined;
-  let lastStatus: CheckStatus | undefined = monitor.snapshot.status;
-
-  low.registerCapabilities({ resources: { subscribe: true, listChanged: true } });
-  // Checked before anything is kept: a client chooses these URIs, and each would otherwise be held for the session's life.
-  const validUri = (uri: string): string => {
-    if (Buffer.byteLength(uri) > limits.uriBytes) {
-      countRefusal('uri_bytes');
-      throw new McpError(ErrorCode.InvalidParams, `resource URI longer than the limit of ${limits.uriBytes} bytes`);
-    }
-    const canonical = canonicalUri(uri);
-    if (!SUBSCRIBABLE.test(canonical)) throw new McpError(ErrorCode.InvalidParams, `unknown resource; subscribable: ${HEALTH_URI}, ${EVENTS_URI}, vitals://checks/{name}`);
-    return canonical;
-  };
-  low.setRequestHandler(SubscribeRequestSchema, async (req, extra) => {
-    const uri = validUri(req.params.uri);
-    if (subscriptions.has(uri)) return {};
-    if (subscriptions.size >= limits.subscriptionsPerSession) {
-      countRefusal('subscriptions_per_session');
-      throw new McpError(ErrorCode.InvalidRequest, `too many subscriptions in this session (limit ${limits.subscriptionsPerSession}); unsubscribe from some first`);
-    }
-    owner ??= principalOf(extra);
-    if (!budget.take(owner)) {
-      countRefusal('subscriptions_per_principal');
-      throw new McpError(ErrorCode.InvalidRequest, `too many subscriptions for this principal across its sessions (limit ${limits.subscriptionsPerPrincipal}); unsubscribe or end sessions first`);
-    }
-    subscriptions.add(uri);
-    return {};
-  });
-  low.setRequestHandler(UnsubscribeRequestSchema, async (req) => {
-    if (subscriptions.delete(validUri(req.params.uri)) && owner !== undefined) budget.give(owner);
-    return {};
-  });
-
-  const flush = () => {
-    timer = undefined;
-    const uris = [...pending];
-    pending.clear();
-    for (const uri of uris) void low.sendResourceUpdated({ uri }).catch(() => {});
-  };
-  const mark = (uri: string) => {
-    if (!subscriptions.has(uri)) return;
-    pending.add(uri);
-    timer ??= setTimeout(flush, COALESCE_MS);
-  };
-
+  let watch: ChangeWatch | undefined;
   let connected = false;
-  const onEvent = (e: HealthEvent) => {
-    if (!live()) return;
-    if (e.type === 'status') {
-      mark(checkUri(e.check));
-      mark(HEALTH_URI);
-    }
-    mark(EVENTS_URI);
-    const data = { message: `${e.check} ${e.type === 'breaker' ? 'breaker ' : ''}${e.from} → ${e.to}: ${e.reason}`, ...e };
-    void server.sendLoggingMessage({ level: levelOf(e), logger: 'mcp-vitals', data }, low.transport?.sessionId).catch(() => {});
-  };
-  // The check resources are listed from the snapshot: host checks appear with the first sample, disks come
-  // and go with mounts. Clients are told when that set changes, as the listChanged capability promises.
-  let names = namesOf(monitor.snapshot);
-  const onSnapshot = (s: Snapshot, next: string) => {
-    if (!live()) return;
-    if (s.status !== lastStatus) mark(HEALTH_URI);
-    lastStatus = s.status;
-    if (next !== names) {
-      names = next;
-      void low.sendResourceListChanged().catch(() => {});
-    }
-  };
-  const leave = join(monitor, { onEvent, onSnapshot });
   const detach = () => {
-    leave();
-    if (timer) clearTimeout(timer);
-    timer = undefined;
+    watch?.stop();
+    watch = undefined;
     if (owner !== undefined && subscriptions.size) budget.give(owner, subscriptions.size);
     subscriptions.clear();
   };
   /** A server whose transport went away stops listening, whoever closed it. */
-  function live(): boolean {
+  const live = (): boolean => {
     if (server.isConnected()) return (connected = true);
     if (connected) detach();
     return false;
+  };
+  const send = (c: ResourceChange) => {
+    if (!live()) return;
+    if (mode === 'session' && !subscriptions.has(c.uri)) return;
+    // The 2025 schema has only the URI; the 2026 one lets us say what changed, so a client need not re-read.
+    void low.sendResourceUpdated((mode === 'listen' ? c : { uri: c.uri }) as { uri: string }).catch(() => {});
+  };
+  const logLine = (e: HealthEvent, line: string) => {
+    // Logging is deprecated in 2026-07-28 (OpenTelemetry replaces it); 2025-era sessions keep their log lines.
+    if (mode !== 'session' || !live()) return;
+    void server.sendLoggingMessage({ level: levelOf(e), logger: 'mcp-vitals', data: { message: line, ...e } }, low.transport?.sessionId).catch(() => {});
+  };
+  // The check resources are listed from the snapshot: host checks appear with the first sample, disks come and
+  // go with mounts. Clients are told when that set changes, as the listChanged capability promises.
+  const listChanged = () => {
+    if (live()) void low.sendResourceListChanged().catch(() => {});
+  };
+  watch = watchChanges(monitor, { onChange: send, onEvent: logLine, onListChanged: listChanged });
+
+  if (mode === 'session') {
+    // Checked before anything is kept: a client chooses these URIs, and each would otherwise be held for the session's life.
+    const validUri = (uri: string): string => {
+      if (Buffer.byteLength(uri) > limits.uriBytes) {
+        countRefusal('uri_bytes');
+        throw new ProtocolError(ProtocolErrorCode.InvalidParams, `resource URI longer than the limit of ${limits.uriBytes} bytes`);
+      }
+      const canonical = canonicalUri(uri);
+      if (!SUBSCRIBABLE.test(canonical)) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `unknown resource; subscribable: ${HEALTH_URI}, ${EVENTS_URI}, vitals://checks/{name}`);
+      return canonical;
+    };
+    low.setRequestHandler('resources/subscribe', async (req, ctx) => {
+      const uri = validUri(req.params.uri);
+      if (subscriptions.has(uri)) return {};
+      if (subscriptions.size >= limits.subscriptionsPerSession) {
+        countRefusal('subscriptions_per_session');
+        throw new ProtocolError(ProtocolErrorCode.InvalidRequest, `too many subscriptions in this session (limit ${limits.subscriptionsPerSession}); unsubscribe from some first`);
+      }
+      owner ??= principalOf(ctx);
+      if (!budget.take(owner)) {
+        countRefusal('subscriptions_per_principal');
+        throw new ProtocolError(ProtocolErrorCode.InvalidRequest, `too many subscriptions for this principal across its sessions (limit ${limits.subscriptionsPerPrincipal}); unsubscribe or end sessions first`);
+      }
+      subscriptions.add(uri);
+      return {};
+    });
+    low.setRequestHandler('resources/unsubscribe', async (req) => {
+      if (subscriptions.delete(validUri(req.params.uri)) && owner !== undefined) budget.give(owner);
+      return {};
+    });
   }
   const prevClose = low.onclose;
   low.onclose = () => {

@@ -1,4 +1,4 @@
-import type { ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import type { ToolAnnotations } from '@modelcontextprotocol/server';
 import type { z } from 'zod';
 import type { HealthMonitor } from '../../monitor/health-monitor.js';
 import type { Fleet } from '../../fleet/index.js';

@@ -1,4 +1,4 @@
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { McpServer } from '@modelcontextprotocol/server';
 import type { FastifyPluginAsync } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -25,13 +25,13 @@ function testMcp(stateless: boolean, slowMs = 300) {
   const mcp = new McpHttp({
     createServer: () => {
       const s = new McpServer({ name: 't', version: '1' });
-      s.registerTool('whoami', { inputSchema: {} }, async (_a, extra) => ({ content: [{ type: 'text', text: JSON.stringify([...(scopesFromExtra(extra) ?? ['(unrestricted)'])]) }] }));
-      s.registerTool('slow', { inputSchema: { n: z.number().optional() } }, async () => {
+      s.registerTool('whoami', { inputSchema: z.object({}) }, async (_a, extra) => ({ content: [{ type: 'text' as const, text: JSON.stringify([...(scopesFromExtra(extra) ?? ['(unrestricted)'])]) }] }));
+      s.registerTool('slow', { inputSchema: z.object({ n: z.number().optional() }) }, async () => {
         await new Promise<void>((r) => {
           release = r;
           setTimeout(r, slowMs);
         });
-        return { content: [{ type: 'text', text: 'done' }] };
+        return { content: [{ type: 'text' as const, text: 'done' }] };
       });
       return s;
     },

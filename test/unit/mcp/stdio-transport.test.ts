@@ -81,4 +81,55 @@ describe('BoundedStdioTransport', () => {
     await h.tick();
     expect(h.ended()).toBe(1);
   });
+
+  /** Negotiates `version` as the server would: its answer to initialize goes out through the transport. */
+  async function negotiated(version: string, maxPending = 4) {
+    const h = harness(1024, maxPending);
+    await h.t.start();
+    await h.t.send({ jsonrpc: '2.0', id: 0, result: { protocolVersion: version, capabilities: {}, serverInfo: { name: 's', version: '1' } } } as never);
+    h.out.length = 0;
+    return h;
+  }
+
+  it('2025-03-26: a batch is served message by message and answered as one array, in the order answered', async () => {
+    const h = await negotiated('2025-03-26');
+    h.stdin.write('[{"jsonrpc":"2.0","id":1,"method":"ping"},{"jsonrpc":"2.0","method":"notifications/initialized"},{"jsonrpc":"2.0","id":"b","method":"tools/list"},{"bad":true}]\n');
+    await h.tick();
+    expect(h.received.map((m) => m.method)).toEqual(['ping', 'notifications/initialized', 'tools/list']);
+    expect(h.out).toEqual([]); // nothing until every request in the batch is answered
+    await h.t.send({ jsonrpc: '2.0', id: 'b', result: { tools: [] } } as never);
+    expect(h.out).toEqual([]);
+    await h.t.send({ jsonrpc: '2.0', id: 1, result: {} } as never);
+    await h.tick();
+    expect(h.out).toHaveLength(1);
+    expect(h.out[0]).toEqual([
+      { jsonrpc: '2.0', id: null, error: { code: -32600, message: 'Invalid Request: not a JSON-RPC 2.0 message' } },
+      { jsonrpc: '2.0', id: 'b', result: { tools: [] } },
+      { jsonrpc: '2.0', id: 1, result: {} },
+    ]);
+    expect(h.t.pendingCount).toBe(0);
+  });
+
+  it('2025-03-26: a batch keeps the pending bound; a cancelled request is not waited for', async () => {
+    const h = await negotiated('2025-03-26', 2);
+    h.stdin.write('[{"jsonrpc":"2.0","id":1,"method":"ping"},{"jsonrpc":"2.0","id":2,"method":"ping"},{"jsonrpc":"2.0","id":3,"method":"ping"}]\n');
+    await h.tick();
+    expect(h.received.map((m) => m.id)).toEqual([1, 2]);
+    h.stdin.write('{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":1}}\n');
+    await h.tick();
+    await h.t.send({ jsonrpc: '2.0', id: 2, result: {} } as never);
+    await h.tick();
+    expect(h.out).toEqual([[{ jsonrpc: '2.0', id: 3, error: { code: -32000, message: 'Too many requests in flight (limit 2); wait for answers first' } }, { jsonrpc: '2.0', id: 2, result: {} }]]);
+  });
+
+  it('2025-06-18 and later (and before initialize): a batch is refused with -32600, none of it delivered', async () => {
+    for (const version of ['2025-06-18', '2025-11-25', undefined]) {
+      const h = version ? await negotiated(version) : harness();
+      if (!version) await h.t.start();
+      h.stdin.write('[{"jsonrpc":"2.0","id":1,"method":"ping"}]\n');
+      await h.tick();
+      expect(h.received).toEqual([]);
+      expect(h.out[0]).toMatchObject({ id: null, error: { code: -32600, message: expect.stringContaining('batches are not part of protocol version') } });
+    }
+  });
 });

@@ -1,5 +1,4 @@
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage, Transport } from '@modelcontextprotocol/server';
 import { describe, expect, it } from 'vitest';
 import { describeMessage, observeTransport, type McpMessageInfo, type McpMessageOutcome, type McpTransportObserver } from '../../../src/mcp/middleware.js';
 import { errorType, operationAttributes, spanAttributes, spanName } from '../../../src/telemetry/mcp.js';

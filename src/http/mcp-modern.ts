@@ -1,0 +1,101 @@
+import type { ServerResponse } from 'node:http';
+import { createMcpHandler, isLegacyRequest, type McpServer, type ServerEventBus } from '@modelcontextprotocol/server';
+import { toNodeHandler } from '@modelcontextprotocol/node';
+import type { SubscriptionBudget } from '../mcp/resources/live.js';
+import { countRefusal } from '../shared/refusals.js';
+import type { Logger } from '../telemetry/logger.js';
+import { JSONRPC, jsonRpcError, requestId } from './jsonrpc.js';
+import type { McpRequest } from './mcp-sessions.js';
+
+export interface ModernMcpOptions {
+  /** A fresh server for one 2026-07-28 request (tools, resources, prompts; listens are the bus's). */
+  createServer: () => McpServer;
+  /** Where `subscriptions/listen` streams hear of changes (in process, or Redis across replicas). */
+  bus: ServerEventBus;
+  /** Open listen streams this daemon serves at once. */
+  maxSubscriptions: number;
+  /** Listen streams per principal, from the budget its 2025-era subscriptions share. */
+  budget: SubscriptionBudget;
+  /** The same bound fastify put on the body (the handler never reads it again: it gets the parsed body). */
+  maxBodyBytes: number;
+  log: Logger;
+}
+
+const hasMeta = (m: unknown): boolean => {
+  if (m === null || typeof m !== 'object') return false;
+  const p = (m as { params?: unknown }).params;
+  return p !== null && typeof p === 'object' && '_meta' in p;
+};
+
+/**
+ * The 2026-07-28 side of /mcp: stateless requests any replica can answer, served by the SDK's per-request
+ * handler (`legacy: 'reject'`: 2025-era traffic never reaches it, our own sessionful wiring serves that).
+ */
+export class ModernMcp {
+  private readonly handler;
+  private readonly node;
+  /** Requests being answered, listen streams apart (they never end on their own). */
+  private inFlight = 0;
+  private idle: (() => void)[] = [];
+
+  constructor(private readonly options: ModernMcpOptions) {
+    this.handler = createMcpHandler(() => options.createServer(), {
+      legacy: 'reject',
+      bus: options.bus,
+      maxSubscriptions: options.maxSubscriptions,
+      maxRequestBodySize: options.maxBodyBytes,
+      onerror: (e) => options.log.debug({ err: { message: e.message } }, 'MCP (2026-07-28) request error'),
+    });
+    this.node = toNodeHandler(this.handler, { maxRequestBodySize: options.maxBodyBytes });
+  }
+
+  /**
+   * Whether the SDK would route this request to its 2025-era serving. A request with no `_meta` anywhere and
+   * no 2026 protocol header cannot carry the per-request envelope claim, so it is legacy without asking; the
+   * rest is classified by the SDK's own predicate, so the two can never disagree.
+   */
+  async isLegacy(method: string, url: string, headers: Record<string, string | string[] | undefined>, body: unknown): Promise<boolean> {
+    const version = headers['mcp-protocol-version'];
+    const modernHeader = typeof version === 'string' && version >= '2026';
+    const messages = Array.isArray(body) ? body : [body];
+    if (!modernHeader && !messages.some(hasMeta)) return true;
+    const h = new Headers();
+    for (const [k, v] of Object.entries(headers)) if (typeof v === 'string') h.set(k, v);
+    return isLegacyRequest(new Request(`http://localhost${url}`, { method, headers: h }), method === 'POST' ? body : undefined, { maxRequestBodySize: this.options.maxBodyBytes });
+  }
+
+  /** `principal`: who asks (`kind:subject`, or `anonymous`), whose listen streams are counted together. */
+  async run(req: McpRequest, res: ServerResponse, body: unknown, principal: string): Promise<void> {
+    const listen = (body as { method?: unknown } | null)?.method === 'subscriptions/listen';
+    if (listen) {
+      const { budget } = this.options;
+      if (!budget.take(principal)) {
+        countRefusal('subscriptions_per_principal');
+        const limit = budget.limits.subscriptionsPerPrincipal;
+        res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '10' }).end(JSON.stringify(jsonRpcError(JSONRPC.SERVER_ERROR, `too many subscriptions for this principal (limit ${limit}); close some listen streams first`, requestId(body))));
+        return;
+      }
+      res.once('close', () => budget.give(principal));
+    } else {
+      this.inFlight++;
+      res.once('close', () => {
+        if (--this.inFlight === 0) for (const w of this.idle.splice(0)) w();
+      });
+    }
+    return this.node(req as never, res, body);
+  }
+
+  /**
+   * Graceful shutdown: requests in flight get until `deadline` to be answered; then every exchange still open
+   * is aborted and every listen stream closed (the SDK ends each with the spec's empty result).
+   */
+  async close(deadline = Date.now()): Promise<void> {
+    const left = deadline - Date.now();
+    if (this.inFlight > 0 && left > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([new Promise<void>((r) => this.idle.push(r)), new Promise<void>((r) => (timer = setTimeout(r, left)))]);
+      clearTimeout(timer);
+    }
+    await this.handler.close();
+  }
+}
