@@ -6,7 +6,7 @@ import { seriesName, STATUS_VALUE } from './series.js';
 import type { History, ProcessInfo } from './types.js';
 
 /** The series one snapshot holds, each at the time it was observed. */
-export function seriesOf(s: Snapshot, options: { host: boolean; checks: ReadonlySet<string> | 'all' }): { time: number; values: [string, number][] }[] {
+export function seriesOf(s: Snapshot, options: { host: boolean; checks: ReadonlySet<string> }): { time: number; values: [string, number][] }[] {
   const out: { time: number; values: [string, number][] }[] = [];
   if (options.host) {
     const v: [string, number][] = [];
@@ -31,8 +31,8 @@ export function seriesOf(s: Snapshot, options: { host: boolean; checks: Readonly
     }
     out.push({ time: Date.parse(s.time), values: v });
   }
-  const deps = options.checks === 'all' ? Object.values(s.checks) : [...options.checks].map((name) => s.checks[name]);
-  for (const c of deps) {
+  for (const name of options.checks) {
+    const c = s.checks[name];
     // A pending check has no result to record.
     if (!c || c.group !== 'dependency' || c.status === 'pending') continue;
     const v: [string, number][] = [[seriesName('check.status', c.name), STATUS_VALUE[c.status]]];
@@ -54,10 +54,9 @@ export interface RecorderOptions {
  * round finished), and each 'event' is stored as is.
  */
 export class Recorder {
-  private lastHost: unknown;
   private readonly lastCheckTime = new Map<string, string>();
   private lastCapture = 0;
-  private readonly onSnapshot = (s: Snapshot, changes?: SnapshotChanges) => this.record(s, changes);
+  private readonly onSnapshot = (s: Snapshot, changes: SnapshotChanges) => this.record(s, changes);
   private readonly onEvent = (e: HealthEvent) => this.recordEvent(e);
 
   constructor(
@@ -77,16 +76,15 @@ export class Recorder {
   }
 
   /**
-   * Appends the samples a snapshot adds. With the monitor's change set that is the host (when sampled) and
-   * the checks that ran: O(changes), not O(checks). Without one, every check is compared with what was
-   * recorded last.
+   * Appends the samples a snapshot adds: the host when it was sampled and the checks that ran, from the
+   * monitor's change set, so the work is O(changes), not O(checks). A check named again without a new result
+   * (a run that was skipped) is not recorded twice.
    */
-  record(s: Snapshot, changes?: SnapshotChanges): void {
-    const hostChanged = (changes ? changes.host : s.host !== this.lastHost) && Object.keys(s.host).length > 0;
-    if (hostChanged) this.lastHost = s.host;
+  record(s: Snapshot, changes: SnapshotChanges): void {
+    const hostChanged = changes.host && Object.keys(s.host).length > 0;
     const fresh = new Set<string>();
-    const candidates = changes ? [...changes.checks].map((name) => s.checks[name]) : Object.values(s.checks);
-    for (const c of candidates) {
+    for (const name of changes.checks) {
+      const c = s.checks[name];
       if (!c || c.group !== 'dependency' || c.runs === 0 || this.lastCheckTime.get(c.name) === c.time) continue;
       this.lastCheckTime.set(c.name, c.time);
       fresh.add(c.name);
