@@ -83,8 +83,7 @@ export class HealthMonitor extends EventEmitter<MonitorEvents> {
   readonly now: () => number;
   private toolsDirtyAt = 0;
   private publishedAt = 0;
-  /** Changes not yet published, and the timer that will publish them. */
-  private pendingHost = false;
+  /** Dependency results not yet published, and the timer that will publish them. */
   private pendingChecks = new Set<string>();
   private publishTimer: NodeJS.Timeout | undefined;
   private readonly hostName = hostname();
@@ -131,7 +130,7 @@ export class HealthMonitor extends EventEmitter<MonitorEvents> {
    * finished run; tool-call figures are folded in at most once a second.
    */
   get snapshot(): Snapshot {
-    if (this.pendingChecks.size || this.pendingHost || (this.toolsDirtyAt && this.now() - this.publishedAt >= 1000)) this.publish();
+    if (this.pendingChecks.size || (this.toolsDirtyAt && this.now() - this.publishedAt >= 1000)) this.publish();
     return this.current;
   }
 
@@ -283,8 +282,7 @@ export class HealthMonitor extends EventEmitter<MonitorEvents> {
       else (host as Record<string, unknown>)[name] = value;
     }
     this.host = host;
-    this.pendingHost = true;
-    this.publish();
+    this.publish(true);
   }
 
   private async runCheck(d: DependencyCheck): Promise<void> {
@@ -303,11 +301,11 @@ export class HealthMonitor extends EventEmitter<MonitorEvents> {
     if (!this.stopped) this.publishTimer ??= setTimeout(() => this.publish(), COALESCE_MS).unref();
   }
 
-  private publish(): void {
+  /** Publishes a snapshot with every waiting dependency result, and the host sample when `host` says so. */
+  private publish(host = false): void {
     clearTimeout(this.publishTimer);
     this.publishTimer = undefined;
-    const changes: SnapshotChanges = { host: this.pendingHost, checks: this.pendingChecks };
-    this.pendingHost = false;
+    const changes: SnapshotChanges = { host, checks: this.pendingChecks };
     this.pendingChecks = new Set();
     const now = this.now();
     this.toolsDirtyAt = 0;
