@@ -5,7 +5,7 @@ import type { HttpConfig } from '../config/schema.js';
 import { redactUrl } from '../shared/redact.js';
 import { countRefusal } from '../shared/refusals.js';
 import type { Logger } from '../telemetry/logger.js';
-import { PROBE_ROUTES } from './security.js';
+import { bound, PROBE_ROUTES } from './security.js';
 
 export interface RateLimitOptions {
   config: HttpConfig['rateLimit'];
@@ -52,8 +52,11 @@ interface BudgetStore {
   close(): Promise<void>;
 }
 
-/** Fixed windows per key in this process; expired keys are swept so idle principals cost nothing. */
-class MemoryBudgets implements BudgetStore {
+/**
+ * Fixed windows per key in this process; expired keys are swept so idle principals cost nothing, and the map
+ * stays bounded within a window too (a client rotating addresses makes a new key per request).
+ */
+export class MemoryBudgets implements BudgetStore {
   private readonly windows = new Map<string, { count: number; resetAt: number }>();
   private readonly sweeper: NodeJS.Timeout;
 
@@ -68,9 +71,17 @@ class MemoryBudgets implements BudgetStore {
   async spend(key: string, cost: number, windowMs: number): Promise<Spent> {
     const now = Date.now();
     let w = this.windows.get(key);
-    if (!w || w.resetAt <= now) this.windows.set(key, (w = { count: 0, resetAt: now + windowMs }));
+    if (!w || w.resetAt <= now) {
+      this.windows.set(key, (w = { count: 0, resetAt: now + windowMs }));
+      bound(this.windows, now, (v) => v.resetAt);
+    }
     w.count += cost;
     return { count: w.count, resetInMs: w.resetAt - now };
+  }
+
+  /** Keys held now. */
+  get size(): number {
+    return this.windows.size;
   }
 
   async close(): Promise<void> {

@@ -228,7 +228,11 @@ export class InvalidTokenThrottle {
   }
 }
 
-function bound<V>(map: Map<string, V>, now: number, expiry: (v: V) => number): void {
+/**
+ * Keeps a per-client map within MAX_TRACKED entries: expired ones go first, then the oldest inserted (which
+ * start afresh if they come back). Shared by every map a client can grow with new addresses or keys.
+ */
+export function bound<V>(map: Map<string, V>, now: number, expiry: (v: V) => number): void {
   if (map.size <= MAX_TRACKED) return;
   for (const [k, v] of map) if (expiry(v) <= now) map.delete(k);
   for (const k of map.keys()) {

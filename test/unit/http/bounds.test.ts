@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { requestIds } from '../../../src/http/mcp-sessions.js';
-import { messageCost } from '../../../src/http/rate-limit.js';
+import { MemoryBudgets, messageCost } from '../../../src/http/rate-limit.js';
 import { InvalidTokenThrottle } from '../../../src/http/security.js';
 import { checkingInterval } from '../../../src/http/server.js';
 
@@ -47,5 +47,19 @@ describe('InvalidTokenThrottle', () => {
     expect(t.knownBad('b', 'Bearer x1', now)).toBe(0);
     expect(t.failed('b', 'Bearer x1', now)).toBe(0);
     expect(t.knownBad('a', 'Bearer x1', now + 60_001)).toBe(0);
+  });
+});
+
+describe('the in-process rate-limit budgets', () => {
+  it('stay within 10,000 keys inside one window when every request comes from a new address', async () => {
+    const store = new MemoryBudgets(60_000);
+    try {
+      for (let i = 0; i < 12_000; i++) await store.spend(`ip:2001:db8::${i.toString(16)}`, 1, 60_000);
+      expect(store.size).toBeLessThanOrEqual(10_000);
+      // The newest keys keep their spending: only the oldest were let go.
+      expect((await store.spend('ip:2001:db8::2edf', 1, 60_000)).count).toBe(2);
+    } finally {
+      await store.close();
+    }
   });
 });
