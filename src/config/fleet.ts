@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Duration } from './duration.js';
+import { Duration, TimerDuration } from './duration.js';
 
 const isLoopbackUrl = (u: string) => /^https?:\/\/(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?(\/|$)/i.test(u);
 
@@ -16,7 +16,7 @@ const Source = {
   bearerToken: z.string().min(1).optional(),
   basicAuth: z.object({ username: z.string().min(1), password: z.string().min(1) }).strict().optional(),
   /** Each request is abandoned (and its socket closed) after this long. */
-  timeout: Duration.default(10_000),
+  timeout: TimerDuration.default(10_000),
   tls: z
     .object({
       /** PEM text or a path to a PEM file. */
@@ -28,7 +28,7 @@ const Source = {
     .default({ insecureSkipVerify: false }),
   /** Consecutive failed requests before the breaker opens; requests then fail at once until `cooldown` is over. */
   breaker: z
-    .object({ failures: z.number().int().min(1).default(5), cooldown: Duration.default(30_000) })
+    .object({ failures: z.number().int().min(1).default(5), cooldown: TimerDuration.default(30_000) })
     .strict()
     .default({ failures: 5, cooldown: 30_000 }),
 };
@@ -48,7 +48,7 @@ export const PrometheusSourceConfig = z
     ...Source,
     /** The `fleet` dependency check: a cheap query against the source on a schedule (its breaker is the check's). */
     check: z
-      .object({ enabled: z.boolean().default(true), every: Duration.default(30_000), critical: z.boolean().default(false) })
+      .object({ enabled: z.boolean().default(true), every: TimerDuration.default(30_000), critical: z.boolean().default(false) })
       .strict()
       .default({ enabled: true, every: 30_000, critical: false }),
     /** How far back an instance counts as part of the fleet (it then shows as not reporting rather than vanishing). */
@@ -66,7 +66,7 @@ export const AlertmanagerSourceConfig = z
       .object({
         enabled: z.boolean().default(false),
         /** Firing alerts are sent again this often; Alertmanager resolves them itself 4 intervals after the last. */
-        resendInterval: Duration.refine((ms) => ms >= 1000, 'at least 1s').default(60_000),
+        resendInterval: TimerDuration.refine((ms) => ms >= 1000, 'at least 1s').default(60_000),
         /** Which statuses are alerts: `fail` only, or `warn` too. */
         minStatus: z.enum(['warn', 'fail']).default('fail'),
         /** Only these checks (default: all). */

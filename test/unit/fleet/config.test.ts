@@ -32,6 +32,11 @@ describe('fleet config', () => {
     [{ fleet: { alertmanager: { url: 'http://127.0.0.1:9093', post: { labels: { alertname: 'x' } } } } }, 'fleet.alertmanager.post.labels.alertname: alertname, check, instance and severity are set by the daemon'],
     [{ fleet: { alertmanager: { url: 'http://127.0.0.1:9093', post: { labels: { 'bad-name': 'x' } } } } }, 'fleet.alertmanager.post.labels.bad-name: not a Prometheus label name'],
     [{ fleet: { prometheus: { url: 'http://127.0.0.1:9090' } }, checks: [{ name: 'fleet', kind: 'tcp', host: 'x', port: 1 }] }, 'checks.0.name: "fleet" is the check of fleet.prometheus'],
+    // Durations that become timers: past 2^31-1 ms Node fires them after 1 ms (a post loop every millisecond).
+    [{ fleet: { alertmanager: { url: 'http://127.0.0.1:9093', post: { enabled: true, resendInterval: '30d' } } } }, 'fleet.alertmanager.post.resendInterval: at most'],
+    [{ fleet: { prometheus: { url: 'http://127.0.0.1:9090', timeout: '30d' } } }, 'fleet.prometheus.timeout: at most'],
+    [{ fleet: { prometheus: { url: 'http://127.0.0.1:9090', breaker: { cooldown: '30d' } } } }, 'fleet.prometheus.breaker.cooldown: at most'],
+    [{ fleet: { prometheus: { url: 'http://127.0.0.1:9090', check: { every: '30d' } } } }, 'fleet.prometheus.check.every: at most'],
   ])('%j', (input, message) => expect(issues(input).join('\n')).toContain(message));
 
   it('lets a check be named fleet when the fleet check is off', () => {
