@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { Duration, TimerDuration } from './duration.js';
 
-const isLoopbackUrl = (u: string) => /^https?:\/\/(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?(\/|$)/i.test(u);
+/** A URL on this machine, where plain http carries no credential off the host. */
+export const isLoopbackUrl = (u: string) => /^https?:\/\/(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?(\/|$)/i.test(u);
 
 /**
  * How the daemon reaches a Prometheus-API or Alertmanager server: URL, credentials (from `${VAR}`, never
@@ -110,3 +111,10 @@ export type SourceConfig = Pick<PrometheusSourceConfig, 'url' | 'bearerToken' | 
 
 /** The name of the dependency check that watches the Prometheus source. */
 export const FLEET_CHECK = 'fleet';
+
+/** The Authorization header a source's credentials make, if it has any. */
+export function authorizationFor(c: Pick<SourceConfig, 'bearerToken' | 'basicAuth'>): string | undefined {
+  if (c.bearerToken) return `Bearer ${c.bearerToken}`;
+  if (c.basicAuth) return `Basic ${Buffer.from(`${c.basicAuth.username}:${c.basicAuth.password}`).toString('base64')}`;
+  return undefined;
+}

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { z } from 'zod';
 import { Duration, Ratio, TimerDuration } from './duration.js';
 import { CheckConfig } from './checks.js';
-import { FLEET_CHECK, FleetConfig } from './fleet.js';
+import { FLEET_CHECK, FleetConfig, isLoopbackUrl } from './fleet.js';
 import { LIMITS_DEFAULTS, LimitsConfig } from './limits.js';
 
 export const LogLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
@@ -118,7 +118,6 @@ export const StaticToken = z
   })
   .strict();
 
-const isLoopbackUrl = (u: string) => /^https?:\/\/(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?(\/|$)/i.test(u);
 
 export const JwtConfig = z
   .object({

@@ -1,5 +1,5 @@
 import { CheckConfig } from '../config/checks.js';
-import { FLEET_CHECK, type PrometheusSourceConfig } from '../config/fleet.js';
+import { authorizationFor, FLEET_CHECK, type PrometheusSourceConfig } from '../config/fleet.js';
 import type { Config } from '../config/schema.js';
 
 /**
@@ -8,7 +8,7 @@ import type { Config } from '../config/schema.js';
  * Prometheus is away) and show in health_check, /readyz (when critical) and the metrics.
  */
 export function fleetCheck(p: PrometheusSourceConfig): CheckConfig {
-  const auth = p.bearerToken ? `Bearer ${p.bearerToken}` : p.basicAuth ? `Basic ${Buffer.from(`${p.basicAuth.username}:${p.basicAuth.password}`).toString('base64')}` : undefined;
+  const auth = authorizationFor(p);
   return CheckConfig.parse({
     name: FLEET_CHECK,
     kind: 'http',

@@ -1,7 +1,7 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { BrokenCircuitError, circuitBreaker, ConsecutiveBreaker, handleWhen, TaskCancelledError, timeout, TimeoutStrategy, type CircuitBreakerPolicy } from 'cockatiel';
-import type { SourceConfig } from '../config/fleet.js';
+import { authorizationFor, type SourceConfig } from '../config/fleet.js';
 import { describeError, loadCa } from '../probes/deps/common.js';
 import { VitalsError } from '../shared/errors.js';
 import { redactText } from '../shared/redact.js';
@@ -64,14 +64,9 @@ export class SourceClient {
     this.agent = https
       ? new HttpsAgent({ ...options, ...(ca.ca ? { ca: ca.ca } : {}), rejectUnauthorized: !config.tls.insecureSkipVerify, ...(config.tls.serverName ? { servername: config.tls.serverName } : {}) })
       : new HttpAgent(options);
-    if (config.bearerToken) {
-      this.auth = `Bearer ${config.bearerToken}`;
-      this.secrets.push(config.bearerToken);
-    } else if (config.basicAuth) {
-      const b64 = Buffer.from(`${config.basicAuth.username}:${config.basicAuth.password}`).toString('base64');
-      this.auth = `Basic ${b64}`;
-      this.secrets.push(config.basicAuth.password, b64);
-    }
+    this.auth = authorizationFor(config);
+    if (config.bearerToken) this.secrets.push(config.bearerToken);
+    else if (config.basicAuth && this.auth) this.secrets.push(config.basicAuth.password, this.auth.slice('Basic '.length));
     this.breaker = circuitBreaker(
       handleWhen((e) => e instanceof FleetError && e.code === 'FLEET_UNAVAILABLE'),
       { halfOpenAfter: config.breaker.cooldown, breaker: new ConsecutiveBreaker(config.breaker.failures) },
