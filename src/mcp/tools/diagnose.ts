@@ -105,7 +105,7 @@ export const diagnoseTool = defineTool({
     'Start here for "what is going on?" or "what happened?".',
   input: z.object({
     window: WindowArg.default('6h').describe('How far back: "1h", "6h", "24h".'),
-    check: z.string().min(1).optional().describe('Only this check (disk-full ETAs are still reported).'),
+    check: z.string().min(1).max(1024).optional().describe('Only this check (disk-full ETAs are still reported).'),
     verbose: z.boolean().optional().describe('Every finding, past the usual length limit.'),
     instance: z.string().min(1).max(253).optional().describe('Another host, as fleet_health lists it: the same analysis over its checks, transitions and series in Prometheus.'),
   }),

@@ -68,10 +68,10 @@ export const queryHistoryTool = defineTool({
     'with the list of series that exist. Reads stored history only; recent windows come from raw samples, longer ones ' +
     'from 1-minute or 15-minute aggregates (then p95 is an estimate).',
   input: z.object({
-    series: z.string().min(1).optional().describe('A series name, e.g. "cpu.utilization" or "disk.utilization:/".'),
-    check: z.string().min(1).optional().describe('A check name (as health_check lists them), instead of `series`.'),
+    series: z.string().min(1).max(1024).optional().describe('A series name, e.g. "cpu.utilization" or "disk.utilization:/".'),
+    check: z.string().min(1).max(1024).optional().describe('A check name (as health_check lists them), instead of `series`.'),
     window: WindowArg.default('1h').describe('How far back from now: "15m", "6h", "24h", "7d".'),
-    step: z.string().optional().describe('Spacing of the points, e.g. "5m"; raised when it would give more than 120 points.'),
+    step: z.string().max(32).optional().describe('Spacing of the points, e.g. "5m"; raised when it would give more than 120 points.'),
     instance: z.string().min(1).max(253).optional().describe('Another host, as fleet_health lists it: the same series read from Prometheus instead of the local store.'),
   }),
   output: z.object({

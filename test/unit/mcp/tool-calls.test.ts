@@ -107,3 +107,14 @@ describe('tools/list', () => {
     expect(diagnose.inputSchema.required ?? []).not.toContain('window');
   });
 });
+
+describe('tool arguments a model fills in freely are bounded', () => {
+  it('query_history and diagnose refuse a series, check or step past its length (the text would go into PromQL and error messages)', async () => {
+    const { queryHistoryTool } = await import('../../../src/mcp/tools/query-history.js');
+    const { diagnoseTool } = await import('../../../src/mcp/tools/diagnose.js');
+    const long = 'x'.repeat(1025);
+    for (const args of [{ series: long }, { check: long }, { series: 'cpu.utilization', step: '1'.repeat(33) }]) expect(queryHistoryTool.input.safeParse(args).success).toBe(false);
+    expect(diagnoseTool.input.safeParse({ check: long }).success).toBe(false);
+    expect(queryHistoryTool.input.safeParse({ series: `disk.utilization:/${'d'.repeat(500)}`, step: '5m' }).success).toBe(true);
+  });
+});
