@@ -77,11 +77,13 @@ interface BucketRow {
 /**
  * Whether a PostgreSQL error means the database cannot be reached (then the store is unavailable), as opposed
  * to one statement being refused (a bad value, a constraint): only the first counts against availability.
- * Errors without a SQLSTATE are the driver's own (refused, reset, timed out, pool exhausted).
+ * Errors without a SQLSTATE are the driver's or the socket's (refused, reset, broken pipe, timed out, pool
+ * exhausted).
  */
 export function isConnectionError(e: unknown): boolean {
   const code = (e as { code?: unknown })?.code;
-  if (typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code)) return true;
+  // A SQLSTATE is 5 characters and no class starts with E; Node's errno codes do (EPIPE, EBADF: a socket gone).
+  if (typeof code !== 'string' || !/^[0-9A-DF-Z][0-9A-Z]{4}$/.test(code)) return true;
   // 08 connection exception, 53 insufficient resources, 57P admin shutdown / crash / cannot connect now,
   // 28 authorization (a password changed under us), 3D000 database gone.
   return /^(08|53|57P|28)/.test(code) || code === '3D000';

@@ -41,6 +41,8 @@ describe('a huge window is a bad query, never an outage (finding 3)', () => {
   it('only connection-level failures count as PostgreSQL being away', () => {
     expect(isConnectionError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }))).toBe(true);
     expect(isConnectionError(new Error('Connection terminated unexpectedly'))).toBe(true);
+    // Five capital letters like a SQLSTATE, but a socket's errno: the database is away, not refusing a statement.
+    for (const code of ['EPIPE', 'EBADF', 'EBUSY']) expect(isConnectionError(Object.assign(new Error(`write ${code}`), { code }))).toBe(true);
     expect(isConnectionError(Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }))).toBe(true);
     expect(isConnectionError(Object.assign(new Error('too many connections'), { code: '53300' }))).toBe(true);
     expect(isConnectionError(Object.assign(new Error('date/time field value out of range'), { code: '22008' }))).toBe(false);
