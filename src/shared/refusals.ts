@@ -23,10 +23,17 @@ export const LIMIT_NAMES = [
 export type LimitName = (typeof LIMIT_NAMES)[number];
 
 const counts = new Map<LimitName, number>(LIMIT_NAMES.map((n) => [n, 0]));
+let total = 0;
 
 /** Counts one refusal past a bound (process-wide, like the process metrics it sits beside). */
 export function countRefusal(limit: LimitName, n = 1): void {
   counts.set(limit, (counts.get(limit) ?? 0) + n);
+  total += n;
+}
+
+/** Every refusal so far, all limits together: what changes when any count does. */
+export function refusalTotal(): number {
+  return total;
 }
 
 /** Refusals so far, every limit present (zero included) so the series exist before the first refusal. */

@@ -4,7 +4,7 @@ import type { Resource } from '@opentelemetry/resources';
 import { MeterProvider, type IMetricReader } from '@opentelemetry/sdk-metrics';
 import type { Logger } from 'pino';
 import type { HealthMonitor, ProbeRunInfo } from '../monitor/health-monitor.js';
-import { refusalCounts } from '../shared/refusals.js';
+import { refusalCounts, refusalTotal } from '../shared/refusals.js';
 import { OBSERVED, RECORDED, observeHistory, observeRefusals, observeSnapshot, type HistoryStats, type InstrumentSpec, type ObservedName } from './catalogue.js';
 import { Exposition } from './exposition.js';
 import { serializePrometheus } from './serializer.js';
@@ -87,12 +87,14 @@ export async function createMetrics(o: MetricsOptions): Promise<Metrics> {
   const httpServer = histogram(meter, RECORDED.httpServer);
   const sessions = meter.createUpDownCounter(RECORDED.mcpSessions.name, { description: RECORDED.mcpSessions.description, unit: RECORDED.mcpSessions.unit });
 
-  // Anything recorded between snapshots invalidates the cached page, as a new snapshot does.
+  // Anything recorded between snapshots invalidates the cached page, as a new snapshot does; so does a refusal
+  // past a limit (they are observed, not recorded, and may come between snapshots).
   let recorded = 0;
-  let versionKey: { snapshot: unknown; recorded: number } = { snapshot: undefined, recorded: -1 };
+  let versionKey: { snapshot: unknown; recorded: number; refusals: number } = { snapshot: undefined, recorded: -1, refusals: -1 };
   const version = () => {
     const snapshot = o.monitor.snapshot;
-    if (versionKey.snapshot !== snapshot || versionKey.recorded !== recorded) versionKey = { snapshot, recorded };
+    const refusals = refusalTotal();
+    if (versionKey.snapshot !== snapshot || versionKey.recorded !== recorded || versionKey.refusals !== refusals) versionKey = { snapshot, recorded, refusals };
     return versionKey;
   };
   const exposition = prometheus ? new Exposition(prometheus, serializePrometheus, version) : undefined;
