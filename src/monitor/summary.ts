@@ -3,6 +3,9 @@ import type { CheckState, StateStatus, Snapshot } from './schema.js';
 
 /** The words every reader uses for a status: MCP text, `vitals check`, the status page. */
 export const STATUS_WORD: Record<StateStatus, string> = { pass: 'ok', warn: 'warning', fail: 'failed', pending: 'pending' };
+
+/** A status as a word; anything else (an event's `unknown`, a breaker state) as it is. */
+export const statusWord = (x: string): string => STATUS_WORD[x as keyof typeof STATUS_WORD] ?? x;
 export const STATUS_ICON: Record<StateStatus, string> = { pass: '✔', warn: '▲', fail: '✖', pending: '…' };
 
 export function formatValue(value: number | null | undefined, unit: string): string {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { STATUS_WORD } from '../../monitor/summary.js';
+import { statusWord } from '../../monitor/summary.js';
 import { clockTime, plural, roughDuration } from '../../shared/words.js';
 import { HealthEvent } from '../../monitor/schema.js';
 import { parseWindow } from './query-history.js';
@@ -42,12 +42,10 @@ export const listEventsTool = defineTool({
     const all = history ? await history.events(query) : monitor.events(query);
     const matched = args.type ? all.filter((e) => e.type === args.type) : all;
     const events = matched.slice(0, args.limit);
-    const word = (x: string) => STATUS_WORD[x as keyof typeof STATUS_WORD] ?? x;
-    const now = monitor.now();
     const head = `${matched.length > events.length ? `${events.length} of ${matched.length}+ events` : plural(events.length, 'event')} in the last ${roughDuration(windowMs)}, newest first:`;
     const lines = events.map((e) => {
-      const began = e.startedAt ? ` (began ${clockTime(Date.parse(e.startedAt), now)})` : '';
-      return `- ${clockTime(Date.parse(e.time), now)} ${e.check} ${e.type === 'breaker' ? `breaker ${e.from} → ${e.to}` : `${word(e.from)} → ${word(e.to)}`}${began}: ${e.reason}`;
+      const began = e.startedAt ? ` (began ${clockTime(Date.parse(e.startedAt), to)})` : '';
+      return `- ${clockTime(Date.parse(e.time), to)} ${e.check} ${e.type === 'breaker' ? `breaker ${e.from} → ${e.to}` : `${statusWord(e.from)} → ${statusWord(e.to)}`}${began}: ${e.reason}`;
     });
     // The structured content has every event asked for; the text stops at its budget.
     const text = events.length

@@ -5,7 +5,7 @@ import { FAMILIES, formatSeriesValue, formatTrend, seriesName } from '../../stor
 import { InvalidQueryError, Resolution, SeriesPoint, SeriesSummary, StoreUnavailableError, UnknownSeriesError, type History } from '../../store/types.js';
 import { asToolError, requireFleet } from './fleet-common.js';
 import { MIN_TREND_SPAN_MS } from '../../analysis/index.js';
-import { STATUS_WORD } from '../../monitor/summary.js';
+import { statusWord } from '../../monitor/summary.js';
 import { plural, roughDuration } from '../../shared/words.js';
 import { defineTool, READ_ONLY, ToolError } from './types.js';
 import { WindowArg } from '../../config/limits.js';
@@ -152,9 +152,8 @@ export const queryHistoryTool = defineTool({
         : 'no samples in this window (the daemon may have started later, or the series is new).',
     ];
     if (check) {
-      const word = (x: string) => STATUS_WORD[x as keyof typeof STATUS_WORD] ?? x;
-      const shown = check.transitions.slice(0, 10).map((e) => `${e.time.slice(11, 19)} ${word(e.from)}→${word(e.to)}`);
-      lines.push(`check ${check.name}: now ${word(check.status)}; worst in window ${check.worstStatus ? word(check.worstStatus) : 'n/a'}; ${plural(check.transitions.length, 'transition')}${shown.length ? `: ${shown.join(', ')}` : ''}`);
+      const shown = check.transitions.slice(0, 10).map((e) => `${e.time.slice(11, 19)} ${statusWord(e.from)}→${statusWord(e.to)}`);
+      lines.push(`check ${check.name}: now ${statusWord(check.status)}; worst in window ${check.worstStatus ? statusWord(check.worstStatus) : 'n/a'}; ${plural(check.transitions.length, 'transition')}${shown.length ? `: ${shown.join(', ')}` : ''}`);
     }
     if (r.points.length) {
       const pts = spread(r.points, TEXT_POINTS);

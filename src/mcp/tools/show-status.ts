@@ -1,3 +1,4 @@
+import { plural } from '../../shared/words.js';
 import { z } from 'zod';
 import { CheckStatus } from '../../monitor/schema.js';
 import { describeCheck, headline, problems } from '../../monitor/summary.js';
@@ -62,13 +63,13 @@ export const showStatusTool = defineTool({
       const detail = await checkDetail(src, args.check, args.range ?? '1h');
       if (!detail) throw new ToolError(`unknown check: ${args.check}; known: ${Object.keys(s.checks).join(', ')}`, 'UNKNOWN_CHECK');
       const c = s.checks[args.check]!;
-      return { text: `${describeCheck(c, Date.parse(s.time), { thresholds: true })}; ${detail.events.length} status change${detail.events.length === 1 ? '' : 's'} in ${detail.range}`, data: { time: s.time, status: s.status, detail: detail as unknown as Record<string, unknown> } };
+      return { text: `${describeCheck(c, Date.parse(s.time), { thresholds: true })}; ${plural(detail.events.length, 'status change')} in ${detail.range}`, data: { time: s.time, status: s.status, detail: detail as unknown as Record<string, unknown> } };
     }
     const payload = await statusPayload(src);
     const ongoing = payload.view.incidents.filter((i) => i.ongoing).length;
     const past = payload.view.incidents.length - ongoing;
     const lines = [headline(s), ...problems(s)];
-    if (past) lines.push(`${past} incident${past === 1 ? '' : 's'} ended in the last 24 h (diagnose explains them)`);
-    return { text: fitLines(lines, SHOW_TEXT_BUDGET, (n) => `… ${n} more line${n === 1 ? '' : 's'} (health_check lists every check)`).join('\n'), data: { time: s.time, status: s.status, payload: payload as unknown as Record<string, unknown> } };
+    if (past) lines.push(`${plural(past, 'incident')} ended in the last 24 h (diagnose explains them)`);
+    return { text: fitLines(lines, SHOW_TEXT_BUDGET, (n) => `… ${plural(n, 'more line')} (health_check lists every check)`).join('\n'), data: { time: s.time, status: s.status, payload: payload as unknown as Record<string, unknown> } };
   },
 });
