@@ -107,6 +107,7 @@ export function analyze(input: AnalysisInput): Analysis {
   const usedCaptures = new Set<ProcessSnapshot>();
   let baselineMissing = false;
   const noCapture: string[] = [];
+  const resources = [...RESOURCE_SERIES.filter((n) => series[n]), ...Object.keys(series).filter((n) => n.startsWith('disk.utilization:'))];
   for (const i of order) {
     const inc = views.get(i)!;
     findings.push({
@@ -141,7 +142,6 @@ export function analyze(input: AnalysisInput): Analysis {
     }
 
     // Host resources in the minutes before, against the hour before that.
-    const resources = [...RESOURCE_SERIES.filter((n) => series[n]), ...Object.keys(series).filter((n) => n.startsWith('disk.utilization:'))];
     for (const name of resources) {
       const s = series[name]!;
       const recent = averageBetween(s, start - BEFORE_MS, start);
