@@ -87,6 +87,8 @@ export class HealthMonitor extends EventEmitter<MonitorEvents> {
   private pendingChecks = new Set<string>();
   private publishTimer: NodeJS.Timeout | undefined;
   private readonly hostName = hostname();
+  /** Each dependency check's sampling interval in ms (a cron check counts as a minute); host checks use `host.interval`. */
+  readonly intervals: Readonly<Record<string, number>>;
   private inflightRefresh: Promise<Snapshot> | undefined;
   private lastRefreshEnd = 0;
   private started = false;
@@ -113,6 +115,7 @@ export class HealthMonitor extends EventEmitter<MonitorEvents> {
   ) {
     super();
     this.now = options.now ?? Date.now;
+    this.intervals = Object.fromEntries(config.checks.map((c) => [c.name, c.cron ? 60_000 : (c.every ?? config.checkInterval)]));
     this.startedAt = new Date(this.now()).toISOString();
     this.ready = new Promise((r) => (this.readyResolve = r));
     this.hostChecks = new HostChecks(config.host.thresholds);
@@ -134,10 +137,6 @@ export class HealthMonitor extends EventEmitter<MonitorEvents> {
     return this.current;
   }
 
-  /** Each dependency check's sampling interval in ms (a cron check counts as a minute); host checks use `host.interval`. */
-  get intervals(): Record<string, number> {
-    return Object.fromEntries(this.config.checks.map((c) => [c.name, c.cron ? 60_000 : (c.every ?? this.config.checkInterval)]));
-  }
 
   events(options?: { sinceMs?: number; check?: string; limit?: number }): HealthEvent[] {
     return this.eventLog.list(options);
