@@ -38,7 +38,10 @@ const http = createServer(async (req, res) => {
   if (!transport) {
     if (sid !== undefined) return void res.writeHead(404).end();
     const server = mcpServer();
-    transport = new StreamableHTTPServerTransport({ sessionIdGenerator: () => randomUUID(), onsessioninitialized: (id) => sessions.set(id, transport) });
+    transport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      onsessioninitialized: (id) => sessions.set(id, transport),
+    });
     transport.onclose = () => transport.sessionId && sessions.delete(transport.sessionId);
     await server.connect(transport);
   }

@@ -4,5 +4,7 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import { z } from 'zod';
 
 const server = new McpServer({ name: 'bare', version: '0.0.0' });
-server.registerTool('ping', { description: 'ping', inputSchema: { msg: z.string().optional() } }, async () => ({ content: [{ type: 'text', text: 'pong' }] }));
+server.registerTool('ping', { description: 'ping', inputSchema: { msg: z.string().optional() } }, async () => ({
+  content: [{ type: 'text', text: 'pong' }],
+}));
 await server.connect(new StdioServerTransport());

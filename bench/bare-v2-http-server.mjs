@@ -12,10 +12,18 @@ const stateless = process.argv[2] !== 'stateful';
 
 function mcpServer() {
   const server = new McpServer({ name: 'bare', version: '0.0.0' });
-  server.registerTool('health_check', { description: 'overall status', inputSchema: z.object({}), outputSchema: z.object({ status: z.string(), time: z.string() }) }, async () => {
-    const data = { status: 'pass', time: new Date().toISOString() };
-    return { content: [{ type: 'text', text: `Status: ${data.status}` }], structuredContent: data };
-  });
+  server.registerTool(
+    'health_check',
+    {
+      description: 'overall status',
+      inputSchema: z.object({}),
+      outputSchema: z.object({ status: z.string(), time: z.string() }),
+    },
+    async () => {
+      const data = { status: 'pass', time: new Date().toISOString() };
+      return { content: [{ type: 'text', text: `Status: ${data.status}` }], structuredContent: data };
+    },
+  );
   return server;
 }
 
@@ -34,7 +42,10 @@ const http = createServer(async (req, res) => {
   let transport = typeof sid === 'string' ? sessions.get(sid) : undefined;
   if (!transport) {
     if (sid !== undefined) return void res.writeHead(404).end();
-    transport = new NodeStreamableHTTPServerTransport({ sessionIdGenerator: () => randomUUID(), onsessioninitialized: (id) => sessions.set(id, transport) });
+    transport = new NodeStreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      onsessioninitialized: (id) => sessions.set(id, transport),
+    });
     transport.onclose = () => transport.sessionId && sessions.delete(transport.sessionId);
     await mcpServer().connect(transport);
   }

@@ -6,6 +6,10 @@ import { z } from 'zod';
 
 serveStdio(() => {
   const server = new McpServer({ name: 'bare', version: '0.0.0' });
-  server.registerTool('ping', { description: 'ping', inputSchema: z.object({ msg: z.string().optional() }) }, async () => ({ content: [{ type: 'text', text: 'pong' }] }));
+  server.registerTool(
+    'ping',
+    { description: 'ping', inputSchema: z.object({ msg: z.string().optional() }) },
+    async () => ({ content: [{ type: 'text', text: 'pong' }] }),
+  );
   return server;
 });

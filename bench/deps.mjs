@@ -47,7 +47,9 @@ if (args.serve) {
     s.once('close', () => held.delete(s));
   });
   hole.on('connection', track);
-  await Promise.all([app, hole].map((s) => new Promise((r) => s.listen({ host: '127.0.0.1', port: 0, backlog: 4096 }, r))));
+  await Promise.all(
+    [app, hole].map((s) => new Promise((r) => s.listen({ host: '127.0.0.1', port: 0, backlog: 4096 }, r))),
+  );
   process.on('message', (m) => {
     if (m === 'stats') process.send({ open, peak });
     if (m === 'reset') {
@@ -73,12 +75,21 @@ async function main() {
   const ports = await new Promise((r) => server.once('message', r));
 
   /** Every fifth target is black-holed in the faulty set: 20 %, spread through the list as in real life. */
-  const targets = (faulty) => Array.from({ length: N }, (_, i) => (faulty && i % 5 === 4 ? `http://127.0.0.1:${ports.hole}/t/${i}` : `http://127.0.0.1:${ports.app}/t/${i}`));
+  const targets = (faulty) =>
+    Array.from({ length: N }, (_, i) =>
+      faulty && i % 5 === 4 ? `http://127.0.0.1:${ports.hole}/t/${i}` : `http://127.0.0.1:${ports.app}/t/${i}`,
+    );
 
   async function vitalsRound(urls, { concurrency = CONCURRENCY, rounds = 1, breakerFailures = 5 } = {}) {
     const config = parseConfig({
       concurrency,
-      checks: urls.map((url, i) => ({ name: `t${i}`, kind: 'http', url, timeout: TIMEOUT, breaker: { failures: breakerFailures, cooldown: '10m' } })),
+      checks: urls.map((url, i) => ({
+        name: `t${i}`,
+        kind: 'http',
+        url,
+        timeout: TIMEOUT,
+        breaker: { failures: breakerFailures, cooldown: '10m' },
+      })),
     });
     const bulkhead = sharedBulkhead(config.concurrency);
     const checks = config.checks.map((c) => new DependencyCheck(c, bulkhead, new Set(), () => {}));
@@ -88,7 +99,14 @@ async function main() {
       await ask('reset');
       // Our own side: TCP handles this process holds, sampled while the round runs.
       let handles = 0;
-      const sampler = setInterval(() => (handles = Math.max(handles, process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap' || r === 'TLSSocketWrap').length)), 2);
+      const sampler = setInterval(
+        () =>
+          (handles = Math.max(
+            handles,
+            process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap' || r === 'TLSSocketWrap').length,
+          )),
+        2,
+      );
       const cpu0 = process.cpuUsage();
       const t0 = performance.now();
       await Promise.all(checks.map((c) => c.run()));
@@ -98,7 +116,15 @@ async function main() {
       const { peak } = await ask('stats');
       const ok = checks.filter((c) => c.lastOutcome?.status !== 'fail');
       const lat = ok.map((c) => c.lastOutcome.instances[0].latencySeconds * 1000);
-      result = { wallMs, peak, handles, cpuMs: (cpu.user + cpu.system) / 1000, p50: median(lat), p95: quantile(lat, 0.95), failed: N - ok.length };
+      result = {
+        wallMs,
+        peak,
+        handles,
+        cpuMs: (cpu.user + cpu.system) / 1000,
+        p50: median(lat),
+        p95: quantile(lat, 0.95),
+        failed: N - ok.length,
+      };
     }
     await Promise.all(checks.map((c) => c.close()));
     return result;
@@ -110,9 +136,16 @@ async function main() {
   if (existsSync(BLACKBOX)) {
     const dir = mkdtempSync(join(tmpdir(), 'vitals-bench-'));
     const cfg = join(dir, 'blackbox.yml');
-    writeFileSync(cfg, `modules:\n  http_2xx:\n    prober: http\n    timeout: ${TIMEOUT / 1000}s\n    http:\n      preferred_ip_protocol: ip4\n`);
+    writeFileSync(
+      cfg,
+      `modules:\n  http_2xx:\n    prober: http\n    timeout: ${TIMEOUT / 1000}s\n    http:\n      preferred_ip_protocol: ip4\n`,
+    );
     const port = await freePort();
-    const child = spawn(BLACKBOX, [`--config.file=${cfg}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=error'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const child = spawn(
+      BLACKBOX,
+      [`--config.file=${cfg}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=error'],
+      { stdio: ['ignore', 'ignore', 'inherit'] },
+    );
     const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
     const get = (path) =>
       new Promise((resolve, reject) => {
@@ -159,7 +192,15 @@ async function main() {
     const cpuMs = (cpuSeconds(blackbox.child.pid) - cpu0) * 1000;
     const { peak } = await ask('stats');
     const lat = results.filter((r) => r.ok).map((r) => r.ms);
-    return { wallMs, peak, handles: NaN, cpuMs, p50: median(lat), p95: quantile(lat, 0.95), failed: results.filter((r) => !r.ok).length };
+    return {
+      wallMs,
+      peak,
+      handles: NaN,
+      cpuMs,
+      p50: median(lat),
+      p95: quantile(lat, 0.95),
+      failed: results.filter((r) => !r.ok).length,
+    };
   }
 
   // ---- the run --------------------------------------------------------------------------------------------
@@ -200,8 +241,28 @@ async function main() {
     add(`blackbox_exporter: ${N}, ${N / 5} black-holed (c=${CONCURRENCY})`, bbHoled);
   }
 
-  const header = ['scenario', 'wall ms', 'wall/timeout', 'peak sockets (targets)', 'peak sockets (ours)', 'CPU ms', 'probe p50 ms', 'probe p95 ms', 'failed'];
-  const body = rows.map(([label, r]) => [label, fmt(r.wallMs, 0), fmt(r.wallMs / TIMEOUT, 2), String(r.peak), Number.isNaN(r.handles) ? '–' : String(r.handles), fmt(r.cpuMs, 0), fmt(r.p50, 2), fmt(r.p95, 2), String(r.failed)]);
+  const header = [
+    'scenario',
+    'wall ms',
+    'wall/timeout',
+    'peak sockets (targets)',
+    'peak sockets (ours)',
+    'CPU ms',
+    'probe p50 ms',
+    'probe p95 ms',
+    'failed',
+  ];
+  const body = rows.map(([label, r]) => [
+    label,
+    fmt(r.wallMs, 0),
+    fmt(r.wallMs / TIMEOUT, 2),
+    String(r.peak),
+    Number.isNaN(r.handles) ? '–' : String(r.handles),
+    fmt(r.cpuMs, 0),
+    fmt(r.p50, 2),
+    fmt(r.p95, 2),
+    String(r.failed),
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   console.log(`\nDependency checks: ${N} HTTP targets on loopback, timeout ${TIMEOUT} ms, node ${process.version}`);
@@ -214,7 +275,9 @@ async function main() {
     console.log(`  probe latency p50, c=${CONCURRENCY}             ${ratio(healthy.p50, bbHealthy.p50)}`);
     console.log(`  probe latency p95, c=${CONCURRENCY}             ${ratio(healthy.p95, bbHealthy.p95)}`);
     console.log(`  round wall time, c=${CONCURRENCY}               ${ratio(healthy.wallMs, bbHealthy.wallMs)}`);
-    console.log(`  round CPU, c=${CONCURRENCY}                     ${ratio(healthy.cpuMs, bbHealthy.cpuMs)}   (blackbox: its own process only)`);
+    console.log(
+      `  round CPU, c=${CONCURRENCY}                     ${ratio(healthy.cpuMs, bbHealthy.cpuMs)}   (blackbox: its own process only)`,
+    );
     console.log(`  round wall time, 20 % black-holed   ${ratio(holed.wallMs, bbHoled.wallMs)}`);
   } else console.log(`\n${BLACKBOX} not found: install Debian's prometheus-blackbox-exporter for the comparison.`);
   console.log(
@@ -226,4 +289,3 @@ async function main() {
   blackbox?.child.kill('SIGTERM');
   server.send('exit');
 }
-

@@ -31,28 +31,69 @@ async function writeOpenMetrics(file) {
   const write = (s) => (out.write(s) ? undefined : new Promise((r) => out.once('drain', r)));
   const family = async (name, series) => {
     await write(`# TYPE ${name} gauge\n`);
-    for (const [labels, samples] of series) for (const [t, v] of samples) await write(`${name}{${labels}} ${v} ${(t / 1000).toFixed(3)}\n`);
+    for (const [labels, samples] of series)
+      for (const [t, v] of samples) await write(`${name}{${labels}} ${v} ${(t / 1000).toFixed(3)}\n`);
   };
   const lastHour = (i, value) => {
     const out = [];
-    for (let t = NOW - 60 * 60 * S; t <= NOW; t += 60 * S) if (!stopped(i) || t < NOW - 30 * 60 * S) out.push([t, value(t)]);
+    for (let t = NOW - 60 * 60 * S; t <= NOW; t += 60 * S)
+      if (!stopped(i) || t < NOW - 30 * 60 * S) out.push([t, value(t)]);
     return out;
   };
   const all = Array.from({ length: N }, (_, i) => i);
   const base = (i) => `job="mcp-vitals",instance="${inst(i)}"`;
-  await family('target_info', all.map((i) => [`${base(i)},service_name="mcp-vitals",service_version="0.1.0",host_name="host-${i}"`, lastHour(i, () => 1)]));
-  await family('up', all.map((i) => [base(i), lastHour(-1, (t) => (stopped(i) && t >= NOW - 30 * 60 * S ? 0 : 1))]));
-  await family('vitals_overall_status', all.map((i) => [base(i), lastHour(i, () => statusOf(i))]));
-  const checks = [['cpu', 'cpu', 'false'], ['memory', 'memory', 'false'], ['orders-db', 'postgres', 'true'], ['cache', 'redis', 'false']];
-  await family('vitals_check_status', all.flatMap((i) => checks.map(([c, kind, critical], k) => [`${base(i)},check="${c}",kind="${kind}",critical="${critical}"`, lastHour(i, () => (k === 2 ? statusOf(i) : k === 3 && statusOf(i) ? 1 : 0))])));
+  await family(
+    'target_info',
+    all.map((i) => [
+      `${base(i)},service_name="mcp-vitals",service_version="0.1.0",host_name="host-${i}"`,
+      lastHour(i, () => 1),
+    ]),
+  );
+  await family(
+    'up',
+    all.map((i) => [base(i), lastHour(-1, (t) => (stopped(i) && t >= NOW - 30 * 60 * S ? 0 : 1))]),
+  );
+  await family(
+    'vitals_overall_status',
+    all.map((i) => [base(i), lastHour(i, () => statusOf(i))]),
+  );
+  const checks = [
+    ['cpu', 'cpu', 'false'],
+    ['memory', 'memory', 'false'],
+    ['orders-db', 'postgres', 'true'],
+    ['cache', 'redis', 'false'],
+  ];
+  await family(
+    'vitals_check_status',
+    all.flatMap((i) =>
+      checks.map(([c, kind, critical], k) => [
+        `${base(i)},check="${c}",kind="${kind}",critical="${critical}"`,
+        lastHour(i, () => (k === 2 ? statusOf(i) : k === 3 && statusOf(i) ? 1 : 0)),
+      ]),
+    ),
+  );
   const day = (fn) => {
     const out = [];
     for (let t = NOW - 24 * 60 * 60 * S; t <= NOW; t += 15 * S) out.push([t, fn(t)]);
     return out;
   };
   const hist = Array.from({ length: HISTORY_INSTANCES }, (_, i) => i);
-  await family('system_memory_utilization_ratio', hist.map((i) => [`${base(i)},system_memory_state="used"`, day((t) => (0.5 + 0.2 * Math.sin(t / 3_600_000 + i)).toFixed(4))]));
-  await family('system_cpu_utilization_ratio', hist.flatMap((i) => ['idle', 'iowait'].map((mode) => [`${base(i)},cpu_mode="${mode}"`, day((t) => (mode === 'idle' ? 0.6 + 0.2 * Math.sin(t / 7_200_000) : 0.02).toFixed(4))])));
+  await family(
+    'system_memory_utilization_ratio',
+    hist.map((i) => [
+      `${base(i)},system_memory_state="used"`,
+      day((t) => (0.5 + 0.2 * Math.sin(t / 3_600_000 + i)).toFixed(4)),
+    ]),
+  );
+  await family(
+    'system_cpu_utilization_ratio',
+    hist.flatMap((i) =>
+      ['idle', 'iowait'].map((mode) => [
+        `${base(i)},cpu_mode="${mode}"`,
+        day((t) => (mode === 'idle' ? 0.6 + 0.2 * Math.sin(t / 7_200_000) : 0.02).toFixed(4)),
+      ]),
+    ),
+  );
   await write('# EOF\n');
   await new Promise((r) => out.end(r));
 }
@@ -74,11 +115,22 @@ let prometheus;
 try {
   const t0 = performance.now();
   await writeOpenMetrics(join(dir, 'data.om'));
-  execFileSync('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', join(dir, 'data.om'), join(dir, 'data')], { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', join(dir, 'data.om'), join(dir, 'data')], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   const backfillS = (performance.now() - t0) / 1000;
   const port = await freePort();
   writeFileSync(join(dir, 'prometheus.yml'), 'global:\n  scrape_interval: 1m\nscrape_configs: []\n');
-  prometheus = spawn('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'], { stdio: 'ignore' });
+  prometheus = spawn(
+    'prometheus',
+    [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--log.level=warn',
+    ],
+    { stdio: 'ignore' },
+  );
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
     try {
@@ -92,9 +144,26 @@ try {
   const ctx = { fleet, monitor: { now: () => Date.now() } };
   const fh = await latency(() => fleetHealthTool.run(fleetHealthTool.input.parse({}), ctx), 20);
   const json = JSON.stringify(fh.last.data);
-  const qh = await latency(() => queryHistoryTool.run(queryHistoryTool.input.parse({ series: 'memory.utilization', window: '24h', instance: inst(1) }), ctx), 20);
-  const qc = await latency(() => queryHistoryTool.run(queryHistoryTool.input.parse({ series: 'cpu.utilization', window: '24h', instance: inst(1) }), ctx), 10);
-  const dg = await latency(() => diagnoseTool.run(diagnoseTool.input.parse({ instance: inst(7), window: '6h' }), ctx), 5);
+  const qh = await latency(
+    () =>
+      queryHistoryTool.run(
+        queryHistoryTool.input.parse({ series: 'memory.utilization', window: '24h', instance: inst(1) }),
+        ctx,
+      ),
+    20,
+  );
+  const qc = await latency(
+    () =>
+      queryHistoryTool.run(
+        queryHistoryTool.input.parse({ series: 'cpu.utilization', window: '24h', instance: inst(1) }),
+        ctx,
+      ),
+    10,
+  );
+  const dg = await latency(
+    () => diagnoseTool.run(diagnoseTool.input.parse({ instance: inst(7), window: '6h' }), ctx),
+    5,
+  );
   fleet.close();
   console.log(fh.last.text);
   table(`fleet: ${N} instances in Prometheus (backfilled in ${fmt(backfillS)} s)`, [

@@ -17,7 +17,11 @@ const HOUR = 60 * MIN;
 const DAY = 24 * HOUR;
 const MEMORY_RETENTION = { raw: HOUR, minute: DAY, quarter: 7 * DAY };
 const PG_URL = process.env.PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const WINDOWS = [['15m', 15 * MIN], ['6h', 6 * HOUR], ['24h', DAY]];
+const WINDOWS = [
+  ['15m', 15 * MIN],
+  ['6h', 6 * HOUR],
+  ['24h', DAY],
+];
 const value = (t) => 0.4 + 0.1 * Math.sin(t / 3_600_000) + 0.02 * Math.sin(t / 7_000);
 
 async function latency(label, fn, runs = 200) {
@@ -38,19 +42,37 @@ if (process.argv[2] === '--rss-child') {
   let now = end - 7 * DAY;
   globalThis.gc?.();
   const before = process.memoryUsage().rss;
-  const h = new MemoryHistory({ retention: MEMORY_RETENTION, maxRawPerSeries: 3600, maxSeries: 2000, eventsMax: 1000, clock: () => now });
+  const h = new MemoryHistory({
+    retention: MEMORY_RETENTION,
+    maxRawPerSeries: 3600,
+    maxSeries: 2000,
+    eventsMax: 1000,
+    clock: () => now,
+  });
   const names = Array.from({ length: series }, (_, i) => `bench.series:${i}`);
   const t0 = performance.now();
   let n = 0;
   for (let t = end - 7 * DAY; t <= end; t += 5 * S) {
     now = t;
-    h.append(t, names.map((name, i) => [name, value(t + i)]));
+    h.append(
+      t,
+      names.map((name, i) => [name, value(t + i)]),
+    );
     n += series;
   }
   const appendSeconds = (performance.now() - t0) / 1000;
   globalThis.gc?.();
   const after = process.memoryUsage().rss;
-  process.stdout.write(JSON.stringify({ series, samples: n, before, after, storeBytes: h.stats().bytes, appendPerSecond: n / appendSeconds }));
+  process.stdout.write(
+    JSON.stringify({
+      series,
+      samples: n,
+      before,
+      after,
+      storeBytes: h.stats().bytes,
+      appendPerSecond: n / appendSeconds,
+    }),
+  );
   process.exit(0);
 }
 
@@ -60,7 +82,13 @@ const results = [];
 {
   const end = Date.now();
   let now = end - DAY;
-  const h = new MemoryHistory({ retention: MEMORY_RETENTION, maxRawPerSeries: 3600, maxSeries: 2000, eventsMax: 1000, clock: () => now });
+  const h = new MemoryHistory({
+    retention: MEMORY_RETENTION,
+    maxRawPerSeries: 3600,
+    maxSeries: 2000,
+    eventsMax: 1000,
+    clock: () => now,
+  });
   for (let t = end - DAY; t <= end; t += 5 * S) {
     now = t;
     h.append(t, [['cpu.utilization', value(t)]]);
@@ -68,7 +96,11 @@ const results = [];
   now = end;
   for (const [w, ms] of WINDOWS) {
     const probe = await h.query({ series: 'cpu.utilization', from: end - ms, to: end });
-    const r = await latency(`${'memory'.padEnd(8)} ${w.padEnd(4)} (${probe.resolution}, ${probe.points.length} points)`, () => h.query({ series: 'cpu.utilization', from: end - ms, to: end }), 500);
+    const r = await latency(
+      `${'memory'.padEnd(8)} ${w.padEnd(4)} (${probe.resolution}, ${probe.points.length} points)`,
+      () => h.query({ series: 'cpu.utilization', from: end - ms, to: end }),
+      500,
+    );
     results.push(r);
   }
 }
@@ -76,7 +108,10 @@ const results = [];
 // ---- postgres: ingest throughput, roll-up, and query latency ----
 let ingest;
 let rollup;
-const pgAvailable = await new pg.Client({ connectionString: PG_URL }).connect().then((c) => (c.end(), true), () => false);
+const pgAvailable = await new pg.Client({ connectionString: PG_URL }).connect().then(
+  (c) => (c.end(), true),
+  () => false,
+);
 if (pgAvailable) {
   const schema = `vitals_bench_${process.pid}`;
   const log = pino({ level: 'warn' });
@@ -101,7 +136,11 @@ if (pgAvailable) {
     // 24 h of 5-second samples for 20 series: 345,600 rows through append() and the batched flush.
     const end = Date.now();
     const series = Array.from({ length: 20 }, (_, i) => (i === 0 ? 'cpu.utilization' : `bench.series:${i}`));
-    for (let t = end - DAY; t <= end; t += 5 * S) h.append(t, series.map((s, i) => [s, value(t + i)]));
+    for (let t = end - DAY; t <= end; t += 5 * S)
+      h.append(
+        t,
+        series.map((s, i) => [s, value(t + i)]),
+      );
     const rows = h.stats().buffered;
     let t0 = performance.now();
     await h.flush();
@@ -112,15 +151,29 @@ if (pgAvailable) {
     rollup = { seconds: (performance.now() - t0) / 1000, rows };
     for (const [w, ms] of WINDOWS) {
       const probe = await h.query({ series: 'cpu.utilization', from: end - ms, to: end });
-      results.push(await latency(`${'postgres'.padEnd(8)} ${w.padEnd(4)} (${probe.resolution}, ${probe.points.length} points)`, () => h.query({ series: 'cpu.utilization', from: end - ms, to: end }), 100));
+      results.push(
+        await latency(
+          `${'postgres'.padEnd(8)} ${w.padEnd(4)} (${probe.resolution}, ${probe.points.length} points)`,
+          () => h.query({ series: 'cpu.utilization', from: end - ms, to: end }),
+          100,
+        ),
+      );
     }
     await h.close();
     // The same data answered from the 1-minute table, as a store whose raw retention is 1 h would.
-    const tiered = new PostgresHistory(opts({ retention: { raw: HOUR, minute: 14 * DAY, quarter: 90 * DAY, events: 90 * DAY } }));
+    const tiered = new PostgresHistory(
+      opts({ retention: { raw: HOUR, minute: 14 * DAY, quarter: 90 * DAY, events: 90 * DAY } }),
+    );
     await tiered.start();
     for (const [w, ms] of WINDOWS.slice(1)) {
       const probe = await tiered.query({ series: 'cpu.utilization', from: end - ms, to: end });
-      results.push(await latency(`${'postgres'.padEnd(8)} ${w.padEnd(4)} (${probe.resolution}, ${probe.points.length} points)`, () => tiered.query({ series: 'cpu.utilization', from: end - ms, to: end }), 100));
+      results.push(
+        await latency(
+          `${'postgres'.padEnd(8)} ${w.padEnd(4)} (${probe.resolution}, ${probe.points.length} points)`,
+          () => tiered.query({ series: 'cpu.utilization', from: end - ms, to: end }),
+          100,
+        ),
+      );
     }
     await tiered.close();
   } finally {
@@ -130,12 +183,21 @@ if (pgAvailable) {
 }
 
 // ---- memory store RSS, 7 days × 100 series, in a child process ----
-const child = JSON.parse(execFileSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), '--rss-child'], { encoding: 'utf8', maxBuffer: 1 << 20 }));
+const child = JSON.parse(
+  execFileSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), '--rss-child'], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+  }),
+);
 
 const MiB = 1024 * 1024;
 table(
   'query_history latency, 24 h of 5-second samples (17,281 samples, one series)',
-  results.map((r) => [r.label, `p50 ${fmt(r.p50, 2)} ms  p95 ${fmt(r.p95, 2)} ms`, r.label.startsWith('memory') ? `target p50 < 20 ms: ${r.p50 < 20 ? 'met' : 'MISSED'}` : `${r.runs} runs`]),
+  results.map((r) => [
+    r.label,
+    `p50 ${fmt(r.p50, 2)} ms  p95 ${fmt(r.p95, 2)} ms`,
+    r.label.startsWith('memory') ? `target p50 < 20 ms: ${r.p50 < 20 ? 'met' : 'MISSED'}` : `${r.runs} runs`,
+  ]),
 );
 if (ingest) {
   table('PostgreSQL ingest (append → write-behind buffer → INSERT … SELECT FROM unnest, batches of 5000)', [
@@ -150,5 +212,8 @@ table('Memory store, 7 days of 5-second samples for 100 series', [
   ['append rate', `${Math.round(child.appendPerSecond).toLocaleString('en-US')} samples/s`],
   ['store bytes (stats().bytes)', `${fmt(child.storeBytes / MiB, 1)} MiB`],
   ['process RSS before → after', `${fmt(child.before / MiB, 1)} → ${fmt(child.after / MiB, 1)} MiB`],
-  ['RSS growth', `${fmt((child.after - child.before) / MiB, 1)} MiB (${fmt((child.after - child.before) / child.series / 1024, 0)} KiB per series)`],
+  [
+    'RSS growth',
+    `${fmt((child.after - child.before) / MiB, 1)} MiB (${fmt((child.after - child.before) / child.series / 1024, 0)} KiB per series)`,
+  ],
 ]);

@@ -6,7 +6,13 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { cpuSeconds, fmt, median, rssBytes, table, timeToInitialize } from './lib.mjs';
 
-const { values } = parseArgs({ options: { 'idle-seconds': { type: 'string', default: '30' }, ticks: { type: 'string', default: '50' }, starts: { type: 'string', default: '21' } } });
+const { values } = parseArgs({
+  options: {
+    'idle-seconds': { type: 'string', default: '30' },
+    ticks: { type: 'string', default: '50' },
+    starts: { type: 'string', default: '21' },
+  },
+});
 const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 const BARE = fileURLToPath(new URL('./bare-stdio-server.mjs', import.meta.url));
 const BARE_V2 = fileURLToPath(new URL('./bare-v2-stdio-server.mjs', import.meta.url));
@@ -61,7 +67,11 @@ for (const [name, fn] of [
 ]) {
   if (!fn) continue;
   const r = await measure(fn, Math.min(n, 20));
-  siRows.push([name, `${fmt(r.cpuMs, 3)} ms`, `${r.forksPerCall} forks/call${r.forksPerCall > 0 ? ' -> replaced by /proc or statfs' : ' -> used'}`]);
+  siRows.push([
+    name,
+    `${fmt(r.cpuMs, 3)} ms`,
+    `${r.forksPerCall} forks/call${r.forksPerCall > 0 ? ' -> replaced by /proc or statfs' : ' -> used'}`,
+  ]);
 }
 
 table('One host sampling tick (all collectors, median of ' + n + ')', [
@@ -69,12 +79,20 @@ table('One host sampling tick (all collectors, median of ' + n + ')', [
   ['processes forked per tick', String(tick.forksPerCall), 'target 0'],
   ...perCollector,
 ]);
-table('systeminformation calls considered (median in-process CPU; forked children cost more, not counted here)', siRows);
+table(
+  'systeminformation calls considered (median in-process CPU; forked children cost more, not counted here)',
+  siRows,
+);
 
 // Idle daemon: default 5 s interval, no client activity.
 const idleSeconds = Number(values['idle-seconds']);
-const daemon = cp.spawn(process.execPath, [CLI, 'serve', '--stdio'], { stdio: ['pipe', 'pipe', 'ignore'], env: { ...process.env, VITALS_LOG_LEVEL: 'warn' } });
-daemon.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bench', version: '0' } } })}\n`);
+const daemon = cp.spawn(process.execPath, [CLI, 'serve', '--stdio'], {
+  stdio: ['pipe', 'pipe', 'ignore'],
+  env: { ...process.env, VITALS_LOG_LEVEL: 'warn' },
+});
+daemon.stdin.write(
+  `${JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bench', version: '0' } } })}\n`,
+);
 await new Promise((r) => setTimeout(r, 3000));
 const rssAfterStart = rssBytes(daemon.pid);
 const c0 = cpuSeconds(daemon.pid);

@@ -19,27 +19,68 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 1000);
 const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
-const BARES = { v1: fileURLToPath(new URL('./bare-http-server.mjs', import.meta.url)), v2: fileURLToPath(new URL('./bare-v2-http-server.mjs', import.meta.url)) };
+const BARES = {
+  v1: fileURLToPath(new URL('./bare-http-server.mjs', import.meta.url)),
+  v2: fileURLToPath(new URL('./bare-v2-http-server.mjs', import.meta.url)),
+};
 
 const token = randomBytes(32).toString('base64url');
 const sha256 = createHash('sha256').update(token).digest('hex');
-const MCP = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-06-18' };
-const CALL = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'health_check', arguments: {} } });
+const MCP = {
+  'content-type': 'application/json',
+  accept: 'application/json, text/event-stream',
+  'mcp-protocol-version': '2025-06-18',
+};
+const CALL = JSON.stringify({
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'tools/call',
+  params: { name: 'health_check', arguments: {} },
+});
 // What a v2 client sends for the same call on 2026-07-28: no session, the envelope in _meta, Mcp-Method/Mcp-Name.
-const MODERN = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': 'health_check' };
+const MODERN = {
+  'content-type': 'application/json',
+  accept: 'application/json, text/event-stream',
+  'mcp-protocol-version': '2026-07-28',
+  'mcp-method': 'tools/call',
+  'mcp-name': 'health_check',
+};
 const MODERN_CALL = JSON.stringify({
   jsonrpc: '2.0',
   id: 1,
   method: 'tools/call',
-  params: { name: 'health_check', arguments: {}, _meta: { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientInfo': { name: 'bench', version: '0' }, 'io.modelcontextprotocol/clientCapabilities': {} } },
+  params: {
+    name: 'health_check',
+    arguments: {},
+    _meta: {
+      'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+      'io.modelcontextprotocol/clientInfo': { name: 'bench', version: '0' },
+      'io.modelcontextprotocol/clientCapabilities': {},
+    },
+  },
 });
-const INIT = JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bench', version: '0' } } });
+const INIT = JSON.stringify({
+  jsonrpc: '2.0',
+  id: 0,
+  method: 'initialize',
+  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bench', version: '0' } },
+});
 const INITIALIZED = JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' });
 
 function startBare(mode, sdk = 'v1') {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BARES[sdk], mode === 'stateful' ? 'stateful' : 'stateless'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    child.stdout.once('data', (d) => resolve({ name: `bare ${sdk}`, child, pid: child.pid, url: `http://127.0.0.1:${Number(String(d).trim())}`, headers: MCP }));
+    const child = spawn(process.execPath, [BARES[sdk], mode === 'stateful' ? 'stateful' : 'stateless'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    child.stdout.once('data', (d) =>
+      resolve({
+        name: `bare ${sdk}`,
+        child,
+        pid: child.pid,
+        url: `http://127.0.0.1:${Number(String(d).trim())}`,
+        headers: MCP,
+      }),
+    );
     child.once('exit', (c) => reject(new Error(`bare server exited ${c}`)));
   });
 }
@@ -53,7 +94,10 @@ function startDaemon(stateless) {
     `http:\n  stateless: ${stateless}\n  sessions: { max: ${SESSIONS * 2}, maxPerPrincipal: ${SESSIONS * 2} }\n  rateLimit: { max: 100000000 }\n  auth:\n    tokens: [{ subject: bench, sha256: ${sha256}, scopes: [vitals:read] }]\n`,
   );
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, 'serve', '--http', '--listen', '127.0.0.1:0', '--config', config], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, VITALS_LOG_LEVEL: 'info' } });
+    const child = spawn(process.execPath, [CLI, 'serve', '--http', '--listen', '127.0.0.1:0', '--config', config], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, VITALS_LOG_LEVEL: 'info' },
+    });
     let err = '';
     child.stderr.on('data', (d) => {
       err += d;
@@ -61,21 +105,32 @@ function startDaemon(stateless) {
       if (m) {
         child.stderr.removeAllListeners('data');
         child.stderr.resume();
-        resolve({ name: 'mcp-vitals', child, pid: child.pid, url: `http://127.0.0.1:${m[1]}`, headers: { ...MCP, authorization: `Bearer ${token}` } });
+        resolve({
+          name: 'mcp-vitals',
+          child,
+          pid: child.pid,
+          url: `http://127.0.0.1:${m[1]}`,
+          headers: { ...MCP, authorization: `Bearer ${token}` },
+        });
       }
     });
     child.once('exit', (c) => reject(new Error(`daemon exited ${c}\n${err}`)));
   });
 }
 
-const stop = (t) => new Promise((r) => (t.child.exitCode !== null ? r() : (t.child.once('exit', r), t.child.kill('SIGTERM'))));
+const stop = (t) =>
+  new Promise((r) => (t.child.exitCode !== null ? r() : (t.child.once('exit', r), t.child.kill('SIGTERM'))));
 
 async function openSession(target) {
   const r = await fetch(`${target.url}/mcp`, { method: 'POST', headers: target.headers, body: INIT });
   const sid = r.headers.get('mcp-session-id');
   await r.text();
   if (!sid) throw new Error(`${target.name}: no session (${r.status})`);
-  const n = await fetch(`${target.url}/mcp`, { method: 'POST', headers: { ...target.headers, 'mcp-session-id': sid }, body: INITIALIZED });
+  const n = await fetch(`${target.url}/mcp`, {
+    method: 'POST',
+    headers: { ...target.headers, 'mcp-session-id': sid },
+    body: INITIALIZED,
+  });
   await n.text();
   return sid;
 }
@@ -85,7 +140,9 @@ async function load(target, mode, seconds) {
   const modern = mode === '2026-07-28';
   const sessions = stateful ? await Promise.all(Array.from({ length: CONNECTIONS }, () => openSession(target))) : [];
   let next = 0;
-  const headers = modern ? { ...MODERN, ...(target.headers.authorization ? { authorization: target.headers.authorization } : {}) } : target.headers;
+  const headers = modern
+    ? { ...MODERN, ...(target.headers.authorization ? { authorization: target.headers.authorization } : {}) }
+    : target.headers;
   const result = await autocannon({
     url: `${target.url}/mcp`,
     method: 'POST',
@@ -93,9 +150,15 @@ async function load(target, mode, seconds) {
     body: modern ? MODERN_CALL : CALL,
     connections: CONNECTIONS,
     duration: seconds,
-    ...(stateful ? { setupClient: (client) => client.setHeaders({ ...target.headers, 'mcp-session-id': sessions[next++ % sessions.length] }) } : {}),
+    ...(stateful
+      ? {
+          setupClient: (client) =>
+            client.setHeaders({ ...target.headers, 'mcp-session-id': sessions[next++ % sessions.length] }),
+        }
+      : {}),
   });
-  if (result.non2xx || result.errors) throw new Error(`${target.name}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  if (result.non2xx || result.errors)
+    throw new Error(`${target.name}: ${result.non2xx} non-2xx, ${result.errors} errors`);
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
 }
 
@@ -103,7 +166,10 @@ const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 async function compare(mode) {
   const sdks = mode === '2026-07-28' ? ['v2'] : ['v1', 'v2'];
-  const targets = [...(await Promise.all(sdks.map((sdk) => startBare(mode, sdk)))), await startDaemon(mode !== 'stateful')];
+  const targets = [
+    ...(await Promise.all(sdks.map((sdk) => startBare(mode, sdk)))),
+    await startDaemon(mode !== 'stateful'),
+  ];
   try {
     for (const t of targets) await load(t, mode, 2);
     const runs = new Map(targets.map((t) => [t, []]));
@@ -112,7 +178,11 @@ async function compare(mode) {
       const order = i % 2 ? [...targets].reverse() : targets;
       for (const t of order) runs.get(t).push(await load(t, mode, SECONDS));
     }
-    const sum = (rs) => ({ rps: mean(rs.map((r) => r.rps)), p50: mean(rs.map((r) => r.p50)), p99: mean(rs.map((r) => r.p99)) });
+    const sum = (rs) => ({
+      rps: mean(rs.map((r) => r.rps)),
+      p50: mean(rs.map((r) => r.p50)),
+      p99: mean(rs.map((r) => r.p99)),
+    });
     return { mode, rows: targets.map((t) => ({ name: t.name, ...sum(runs.get(t)) })) };
   } finally {
     await Promise.all(targets.map(stop));
@@ -122,7 +192,8 @@ async function compare(mode) {
 async function sessionsRss(target) {
   const before = rssBytes(target.pid);
   const sids = [];
-  for (let i = 0; i < SESSIONS; i += 25) sids.push(...(await Promise.all(Array.from({ length: Math.min(25, SESSIONS - i) }, () => openSession(target)))));
+  for (let i = 0; i < SESSIONS; i += 25)
+    sids.push(...(await Promise.all(Array.from({ length: Math.min(25, SESSIONS - i) }, () => openSession(target)))));
   await new Promise((r) => setTimeout(r, 1000));
   const after = rssBytes(target.pid);
   return { before, after, sessions: sids.length };
@@ -141,19 +212,35 @@ try {
 }
 
 const pad = (s, n) => String(s).padStart(n);
-console.log(`\ntools/call health_check over Streamable HTTP — ${CONNECTIONS} connections, ${ROUNDS} x ${SECONDS}s per target (ABBA), loopback, node ${process.version}`);
-console.log(`mcp-vitals: bearer auth + rate limiter + Host/Origin checks on; bare v1/v2: node:http + SDK, one tool, nothing else\n`);
-console.log(`  ${'mode'.padEnd(10)} ${'server'.padEnd(11)} ${pad('req/s', 9)} ${pad('p50 ms', 7)} ${pad('p99 ms', 7)}   mcp-vitals / bare (target >= 0.80 against v2)`);
+console.log(
+  `\ntools/call health_check over Streamable HTTP — ${CONNECTIONS} connections, ${ROUNDS} x ${SECONDS}s per target (ABBA), loopback, node ${process.version}`,
+);
+console.log(
+  `mcp-vitals: bearer auth + rate limiter + Host/Origin checks on; bare v1/v2: node:http + SDK, one tool, nothing else\n`,
+);
+console.log(
+  `  ${'mode'.padEnd(10)} ${'server'.padEnd(11)} ${pad('req/s', 9)} ${pad('p50 ms', 7)} ${pad('p99 ms', 7)}   mcp-vitals / bare (target >= 0.80 against v2)`,
+);
 for (const r of results) {
   const ours = r.rows.find((x) => x.name === 'mcp-vitals');
   for (const row of r.rows) {
-    const ratio = row === ours ? '' : `   ${fmt(ours.rps / row.rps, 2)}x${row.name === 'bare v2' ? (ours.rps / row.rps >= 0.8 ? ' ok' : ' BELOW TARGET') : ''}`;
-    console.log(`  ${r.mode.padEnd(10)} ${row.name.padEnd(11)} ${pad(fmt(row.rps, 0), 9)} ${pad(fmt(row.p50, 1), 7)} ${pad(fmt(row.p99, 1), 7)}${ratio}`);
+    const ratio =
+      row === ours
+        ? ''
+        : `   ${fmt(ours.rps / row.rps, 2)}x${row.name === 'bare v2' ? (ours.rps / row.rps >= 0.8 ? ' ok' : ' BELOW TARGET') : ''}`;
+    console.log(
+      `  ${r.mode.padEnd(10)} ${row.name.padEnd(11)} ${pad(fmt(row.rps, 0), 9)} ${pad(fmt(row.p50, 1), 7)} ${pad(fmt(row.p99, 1), 7)}${ratio}`,
+    );
   }
 }
 const mib = (b) => fmt(b / 1048576, 1);
 console.log(`\nRSS with ${SESSIONS} open stateful sessions`);
 console.log(`  ${'server'.padEnd(11)} ${pad('before MiB', 11)} ${pad('after MiB', 10)} ${pad('KiB/session', 12)}`);
-for (const [name, r] of [['bare v2', rss.bare], ['mcp-vitals', rss.ours]]) {
-  console.log(`  ${name.padEnd(11)} ${pad(mib(r.before), 11)} ${pad(mib(r.after), 10)} ${pad(fmt((r.after - r.before) / r.sessions / 1024, 1), 12)}`);
+for (const [name, r] of [
+  ['bare v2', rss.bare],
+  ['mcp-vitals', rss.ours],
+]) {
+  console.log(
+    `  ${name.padEnd(11)} ${pad(mib(r.before), 11)} ${pad(mib(r.after), 10)} ${pad(fmt((r.after - r.before) / r.sessions / 1024, 1), 12)}`,
+  );
 }

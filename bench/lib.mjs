@@ -18,7 +18,8 @@ export function table(title, rows) {
   const w = Math.max(...rows.map((r) => String(r[0]).length));
   const v = Math.max(...rows.map((r) => String(r[1]).length));
   console.log(`\n${title}`);
-  for (const [label, value, note] of rows) console.log(`  ${String(label).padEnd(w)}  ${String(value).padStart(v)}${note ? `   ${note}` : ''}`);
+  for (const [label, value, note] of rows)
+    console.log(`  ${String(label).padEnd(w)}  ${String(value).padStart(v)}${note ? `   ${note}` : ''}`);
 }
 
 /** utime+stime of a process in seconds, from /proc/<pid>/stat. */
@@ -53,7 +54,9 @@ export function timeToInitialize(command, args, env = {}) {
         resolve(ms);
       }
     });
-    child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bench', version: '0' } } })}\n`);
+    child.stdin.write(
+      `${JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bench', version: '0' } } })}\n`,
+    );
   });
 }
 

@@ -68,7 +68,10 @@ async function waitFor(fn, what, timeoutMs = 20_000) {
 }
 
 const seriesOf = (text) => text.split('\n').filter((l) => l && !l.startsWith('#')).length;
-const scrape = (url) => fetch(url, { headers: { 'accept-encoding': 'identity' } }).then((r) => (r.ok ? r.text() : Promise.reject(new Error(`${r.status}`))));
+const scrape = (url) =>
+  fetch(url, { headers: { 'accept-encoding': 'identity' } }).then((r) =>
+    r.ok ? r.text() : Promise.reject(new Error(`${r.status}`)),
+  );
 
 // ---- load generators ---------------------------------------------------------------------------------
 
@@ -81,7 +84,11 @@ const ms = (v) => {
 /** wrk, run asynchronously: a blocked event loop would stop draining the servers' stderr pipes and stall them. */
 function runWrk(url, connections) {
   return new Promise((resolve, reject) => {
-    const child = spawn('wrk', ['-t', String(WRK_THREADS), '-c', String(connections), '-d', `${DURATION}s`, '--latency', url], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      'wrk',
+      ['-t', String(WRK_THREADS), '-c', String(connections), '-d', `${DURATION}s`, '--latency', url],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let t = '';
     let err = '';
     child.stdout.on('data', (d) => (t += d));
@@ -91,8 +98,16 @@ function runWrk(url, connections) {
       if (code !== 0) return reject(new Error(`wrk failed: ${err}`));
       if (process.env.BENCH_DEBUG) console.error(t);
       const pick = (re) => re.exec(t)?.[1];
-      const socketErrors = [...t.matchAll(/Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/g)].flatMap((m) => m.slice(1).map(Number)).reduce((a, b) => a + b, 0);
-      resolve({ rps: Number(pick(/Requests\/sec:\s+([\d.]+)/)), p50: ms(pick(/^\s+50%\s+(\S+)/m)), p99: ms(pick(/^\s+99%\s+(\S+)/m)), requests: Number(pick(/(\d+) requests in/)), errors: Number(pick(/Non-2xx or 3xx responses: (\d+)/) ?? 0) + socketErrors });
+      const socketErrors = [...t.matchAll(/Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/g)]
+        .flatMap((m) => m.slice(1).map(Number))
+        .reduce((a, b) => a + b, 0);
+      resolve({
+        rps: Number(pick(/Requests\/sec:\s+([\d.]+)/)),
+        p50: ms(pick(/^\s+50%\s+(\S+)/m)),
+        p99: ms(pick(/^\s+99%\s+(\S+)/m)),
+        requests: Number(pick(/(\d+) requests in/)),
+        errors: Number(pick(/Non-2xx or 3xx responses: (\d+)/) ?? 0) + socketErrors,
+      });
     });
   });
 }
@@ -100,7 +115,13 @@ function runWrk(url, connections) {
 async function runAutocannon(url, connections) {
   const autocannon = (await import('autocannon')).default;
   const r = await autocannon({ url, connections, duration: DURATION });
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, requests: r.requests.total, errors: r.errors + r.non2xx + r.timeouts };
+  return {
+    rps: r.requests.average,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    requests: r.requests.total,
+    errors: r.errors + r.non2xx + r.timeouts,
+  };
 }
 
 const load = (url, connections) => (values.tool === 'wrk' ? runWrk(url, connections) : runAutocannon(url, connections));
@@ -123,7 +144,11 @@ function daemonConfig(checks, targetPort) {
     '  rateLimit:',
     '    enabled: false',
     checks ? 'checks:' : 'checks: []',
-    ...Array.from({ length: checks }, (_, i) => `  - { name: bench-${String(i + 1).padStart(2, '0')}, kind: tcp, host: 127.0.0.1, port: ${targetPort}, every: 5s }`),
+    ...Array.from(
+      { length: checks },
+      (_, i) =>
+        `  - { name: bench-${String(i + 1).padStart(2, '0')}, kind: tcp, host: 127.0.0.1, port: ${targetPort}, every: 5s }`,
+    ),
   ];
   writeFileSync(file, `${lines.join('\n')}\n`);
   return file;
@@ -131,12 +156,18 @@ function daemonConfig(checks, targetPort) {
 
 async function startDaemon(checks, targetPort) {
   const port = await freePort();
-  const child = start(process.execPath, [CLI, 'serve', '--http', '--listen', `127.0.0.1:${port}`, '--config', daemonConfig(checks, targetPort)], { VITALS_LOG_LEVEL: 'warn' });
+  const child = start(
+    process.execPath,
+    [CLI, 'serve', '--http', '--listen', `127.0.0.1:${port}`, '--config', daemonConfig(checks, targetPort)],
+    { VITALS_LOG_LEVEL: 'warn' },
+  );
   const url = `http://127.0.0.1:${port}/metrics`;
   // Ready for the bench once every check has reported and the page is complete.
   const text = await waitFor(async () => {
     const t = await scrape(url);
-    return (t.match(/^vitals_check_up\{/gm) ?? []).length === checks && t.includes('process_cpu_utilization_ratio') ? t : undefined;
+    return (t.match(/^vitals_check_up\{/gm) ?? []).length === checks && t.includes('process_cpu_utilization_ratio')
+      ? t
+      : undefined;
   }, `the daemon with ${checks} checks\n${child.lastErr()}`);
   return { child, url, series: seriesOf(text) };
 }
@@ -161,7 +192,11 @@ async function otlpReceiver() {
     });
   });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${server.address().port}`, posts: () => posts, close: () => new Promise((r) => server.close(r)) };
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    posts: () => posts,
+    close: () => new Promise((r) => server.close(r)),
+  };
 }
 
 /**
@@ -171,7 +206,10 @@ async function otlpReceiver() {
 async function timeToLivez(env) {
   const port = await freePort();
   const started = performance.now();
-  const child = start(process.execPath, [CLI, 'serve', '--http', '--listen', `127.0.0.1:${port}`], { VITALS_LOG_LEVEL: 'warn', ...env });
+  const child = start(process.execPath, [CLI, 'serve', '--http', '--listen', `127.0.0.1:${port}`], {
+    VITALS_LOG_LEVEL: 'warn',
+    ...env,
+  });
   try {
     await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/livez`)).status === 200, 'livez', 15_000);
     const livez = performance.now() - started;
@@ -221,7 +259,9 @@ async function spacedScrapes(ne, ours) {
 // ---- main ---------------------------------------------------------------------------------------------
 
 async function main() {
-  console.log(`/metrics bench: ${values.tool}, ${DURATION}s per run, loopback only; node ${process.version}, ${(await import('node:os')).cpus().length} CPUs (shared)`);
+  console.log(
+    `/metrics bench: ${values.tool}, ${DURATION}s per run, loopback only; node ${process.version}, ${(await import('node:os')).cpus().length} CPUs (shared)`,
+  );
   const target = await tcpTarget();
   const ne = await startNodeExporter();
   // Grow the daemon to node_exporter's size with checks: each adds ~22 series (status, up, latency, breaker,
@@ -230,7 +270,9 @@ async function main() {
   await stop(bare.child);
   const checks = Math.max(0, Math.round((ne.series - bare.series) / 22));
   const ours = await startDaemon(checks, target.port);
-  console.log(`series: node_exporter ${ne.series}; mcp-vitals ${ours.series} (${bare.series} with no checks, ${checks} tcp checks added)`);
+  console.log(
+    `series: node_exporter ${ne.series}; mcp-vitals ${ours.series} (${bare.series} with no checks, ${checks} tcp checks added)`,
+  );
 
   for (const s of [ne, ours]) await load(s.url, 4); // warm both (JIT, connection pools) before measuring
 
@@ -241,14 +283,25 @@ async function main() {
     const cpu1 = cpuSeconds(ne.child.pid);
     const b = await load(ours.url, connections);
     const cpu2 = cpuSeconds(ours.child.pid);
-    rows.push({ connections, ne: { ...a, cpuMsPerScrape: ((cpu1 - cpu0.ne) * 1000) / a.requests }, ours: { ...b, cpuMsPerScrape: ((cpu2 - cpu0.ours) * 1000) / b.requests } });
+    rows.push({
+      connections,
+      ne: { ...a, cpuMsPerScrape: ((cpu1 - cpu0.ne) * 1000) / a.requests },
+      ours: { ...b, cpuMsPerScrape: ((cpu2 - cpu0.ours) * 1000) / b.requests },
+    });
   }
 
   console.log('\n/metrics under load');
-  console.log(`  ${'conns'.padEnd(6)}${'server'.padEnd(16)}${'req/s'.padStart(10)}${'p50 ms'.padStart(10)}${'p99 ms'.padStart(10)}${'CPU ms/scrape'.padStart(15)}${'errors'.padStart(8)}`);
+  console.log(
+    `  ${'conns'.padEnd(6)}${'server'.padEnd(16)}${'req/s'.padStart(10)}${'p50 ms'.padStart(10)}${'p99 ms'.padStart(10)}${'CPU ms/scrape'.padStart(15)}${'errors'.padStart(8)}`,
+  );
   for (const r of rows) {
-    for (const [name, v] of [['node_exporter', r.ne], ['mcp-vitals', r.ours]]) {
-      console.log(`  ${String(r.connections).padEnd(6)}${name.padEnd(16)}${fmt(v.rps, 0).padStart(10)}${fmt(v.p50, 2).padStart(10)}${fmt(v.p99, 2).padStart(10)}${fmt(v.cpuMsPerScrape, 2).padStart(15)}${String(v.errors).padStart(8)}`);
+    for (const [name, v] of [
+      ['node_exporter', r.ne],
+      ['mcp-vitals', r.ours],
+    ]) {
+      console.log(
+        `  ${String(r.connections).padEnd(6)}${name.padEnd(16)}${fmt(v.rps, 0).padStart(10)}${fmt(v.p50, 2).padStart(10)}${fmt(v.p99, 2).padStart(10)}${fmt(v.cpuMsPerScrape, 2).padStart(15)}${String(v.errors).padStart(8)}`,
+      );
     }
   }
   table(
@@ -277,15 +330,37 @@ async function main() {
   }
   const d = (on, off) => median(on) - median(off);
   table(`cold start (median of ${STARTS}; p90 in brackets), OTLP endpoint = a local receiver`, [
-    ['stdio: spawn → initialize reply, no telemetry', `${fmt(median(times.stdioOff), 0)} ms [${fmt(quantile(times.stdioOff, 0.9), 0)}]`],
-    ['stdio: spawn → initialize reply, OTLP configured', `${fmt(median(times.stdioOn), 0)} ms [${fmt(quantile(times.stdioOn, 0.9), 0)}]`],
+    [
+      'stdio: spawn → initialize reply, no telemetry',
+      `${fmt(median(times.stdioOff), 0)} ms [${fmt(quantile(times.stdioOff, 0.9), 0)}]`,
+    ],
+    [
+      'stdio: spawn → initialize reply, OTLP configured',
+      `${fmt(median(times.stdioOn), 0)} ms [${fmt(quantile(times.stdioOn, 0.9), 0)}]`,
+    ],
     ['stdio: added by OTLP', `${fmt(d(times.stdioOn, times.stdioOff), 0)} ms`, 'target < 150 ms'],
-    ['http: spawn → first /livez 200, no OTLP', `${fmt(median(times.httpOff), 0)} ms [${fmt(quantile(times.httpOff, 0.9), 0)}]`],
-    ['http: spawn → first /livez 200, OTLP configured', `${fmt(median(times.httpOn), 0)} ms [${fmt(quantile(times.httpOn, 0.9), 0)}]`],
+    [
+      'http: spawn → first /livez 200, no OTLP',
+      `${fmt(median(times.httpOff), 0)} ms [${fmt(quantile(times.httpOff, 0.9), 0)}]`,
+    ],
+    [
+      'http: spawn → first /livez 200, OTLP configured',
+      `${fmt(median(times.httpOn), 0)} ms [${fmt(quantile(times.httpOn, 0.9), 0)}]`,
+    ],
     ['http: added by OTLP', `${fmt(d(times.httpOn, times.httpOff), 0)} ms`, 'target < 150 ms'],
-    ['http: spawn → first /readyz 200 (first sample), no OTLP', `${fmt(median(times.readyOff), 0)} ms [${fmt(quantile(times.readyOff, 0.9), 0)}]`],
-    ['http: spawn → first /readyz 200 (first sample), OTLP configured', `${fmt(median(times.readyOn), 0)} ms [${fmt(quantile(times.readyOn, 0.9), 0)}]`],
-    ['http: first sample later by', `${fmt(d(times.readyOn, times.readyOff), 0)} ms`, '(SDK load, off the answer path)'],
+    [
+      'http: spawn → first /readyz 200 (first sample), no OTLP',
+      `${fmt(median(times.readyOff), 0)} ms [${fmt(quantile(times.readyOff, 0.9), 0)}]`,
+    ],
+    [
+      'http: spawn → first /readyz 200 (first sample), OTLP configured',
+      `${fmt(median(times.readyOn), 0)} ms [${fmt(quantile(times.readyOn, 0.9), 0)}]`,
+    ],
+    [
+      'http: first sample later by',
+      `${fmt(d(times.readyOn, times.readyOff), 0)} ms`,
+      '(SDK load, off the answer path)',
+    ],
   ]);
   console.log(`  (the receiver got ${receiver.posts()} OTLP posts from the configured runs)`);
   await receiver.close();

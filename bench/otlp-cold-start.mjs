@@ -11,7 +11,11 @@ const { values } = parseArgs({ options: { before: { type: 'string' }, starts: { 
 const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 const quiet = { VITALS_LOG_LEVEL: 'warn' };
 // A closed port: exports fail quietly in the background; what counts is the time to initialize.
-const otlp = (protocol) => ({ ...quiet, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9', OTEL_EXPORTER_OTLP_PROTOCOL: protocol });
+const otlp = (protocol) => ({
+  ...quiet,
+  OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9',
+  OTEL_EXPORTER_OTLP_PROTOCOL: protocol,
+});
 
 const runs = [
   ...(values.before ? [['earlier build, no OTLP', join(resolve(values.before), 'cli/main.js'), quiet]] : []),
@@ -30,4 +34,7 @@ for (let i = 0; i < Number(values.starts); i++) {
   }
 }
 const base = median(times[0]);
-table(`stdio cold start to initialize reply (median of ${values.starts})`, runs.map(([name], j) => [name, `${fmt(median(times[j]), 1)} ms`, `${fmt(median(times[j]) / base, 2)} x`]));
+table(
+  `stdio cold start to initialize reply (median of ${values.starts})`,
+  runs.map(([name], j) => [name, `${fmt(median(times[j]), 1)} ms`, `${fmt(median(times[j]) / base, 2)} x`]),
+);

@@ -33,22 +33,33 @@ const targetPort = target.address().port;
 const dir = mkdtempSync(join(tmpdir(), 'vitals-scale-'));
 
 function configFor(n, port) {
-  const checks = Array.from({ length: n }, (_, i) => `  - { name: tcp-${i}, kind: tcp, host: 127.0.0.1, port: ${targetPort}, every: 5s, timeout: 2s }`);
-  return [`logLevel: warn`, `concurrency: 64`, `http:`, `  listen: 127.0.0.1:${port}`, `checks:`, ...checks, ''].join('\n');
+  const checks = Array.from(
+    { length: n },
+    (_, i) => `  - { name: tcp-${i}, kind: tcp, host: 127.0.0.1, port: ${targetPort}, every: 5s, timeout: 2s }`,
+  );
+  return [`logLevel: warn`, `concurrency: 64`, `http:`, `  listen: 127.0.0.1:${port}`, `checks:`, ...checks, ''].join(
+    '\n',
+  );
 }
 
 async function get(url) {
   const t0 = performance.now();
   const r = await fetch(url);
   const body = await r.text();
-  return { ms: performance.now() - t0, bytes: body.length, series: body.split('\n').filter((l) => l && !l.startsWith('#')).length };
+  return {
+    ms: performance.now() - t0,
+    bytes: body.length,
+    series: body.split('\n').filter((l) => l && !l.startsWith('#')).length,
+  };
 }
 
 async function run(n, cli, label) {
   const port = await freePort();
   const file = join(dir, `scale-${n}-${label}.yaml`);
   writeFileSync(file, configFor(n, port));
-  const child = spawn(process.execPath, [cli, 'serve', '--http', '--config', file], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [cli, 'serve', '--http', '--config', file], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 100; i++) {
     try {
@@ -94,14 +105,26 @@ for (const n of counts) {
   for (const [k, rs] of results.entries()) {
     const cpu = median(rs.map((r) => r.cpu));
     cpuAt.set(`${k}:${n}`, cpu);
-    rows.push([`${n} checks${clis.length > 1 ? ` #${k}` : ''}`, `${fmt(cpu, 2)} % of a core`, `RSS ${fmt(median(rs.map((r) => r.rss)), 1)} MiB, /metrics fresh ${fmt(median(rs.map((r) => r.render)), 1)} ms fastest, ${fmt(median(rs.map((r) => r.renderMedian)), 1)} ms median (${rs[0].series} series)`]);
+    rows.push([
+      `${n} checks${clis.length > 1 ? ` #${k}` : ''}`,
+      `${fmt(cpu, 2)} % of a core`,
+      `RSS ${fmt(median(rs.map((r) => r.rss)), 1)} MiB, /metrics fresh ${fmt(median(rs.map((r) => r.render)), 1)} ms fastest, ${fmt(median(rs.map((r) => r.renderMedian)), 1)} ms median (${rs[0].series} series)`,
+    ]);
   }
 }
 for (const [k] of clis.entries()) {
   const [a, b] = [cpuAt.get(`${k}:100`), cpuAt.get(`${k}:1000`)];
-  if (a && b) rows.push([`100 -> 1000 checks${clis.length > 1 ? ` #${k}` : ''}`, `${fmt(b / a, 1)} x the CPU`, 'target <= 11 x (linear)']);
+  if (a && b)
+    rows.push([
+      `100 -> 1000 checks${clis.length > 1 ? ` #${k}` : ''}`,
+      `${fmt(b / a, 1)} x the CPU`,
+      'target <= 11 x (linear)',
+    ]);
 }
-table(`TCP checks every 5 s against one local listener (${seconds} s steady window after ${args.warmup} s warm-up, median of ${reps})`, rows);
+table(
+  `TCP checks every 5 s against one local listener (${seconds} s steady window after ${args.warmup} s warm-up, median of ${reps})`,
+  rows,
+);
 if (clis.length > 1) console.log(`  builds: ${clis.map((c, k) => `#${k} ${c}`).join(', ')}`);
 target.close();
 process.exit(0);

@@ -27,7 +27,14 @@ const config = join(dir, 'vitals.yaml');
 writeFileSync(config, `host: { interval: 1s }\nchecks:\n${checks.join('\n')}\n`);
 
 const client = new Client({ name: 'bench', version: '0' });
-await client.connect(new StdioClientTransport({ command: process.execPath, args: [CLI, 'serve', '--stdio', '--config', config], env: { ...process.env, VITALS_LOG_LEVEL: 'silent' }, stderr: 'ignore' }));
+await client.connect(
+  new StdioClientTransport({
+    command: process.execPath,
+    args: [CLI, 'serve', '--stdio', '--config', config],
+    env: { ...process.env, VITALS_LOG_LEVEL: 'silent' },
+    stderr: 'ignore',
+  }),
+);
 await sleep(3000);
 
 const list = await client.listTools();
@@ -36,7 +43,7 @@ const rows = [['tools/list result (JSON bytes)', bytes(list)]];
 for (const t of list.tools) rows.push([`  ${t.name}`, bytes(t)]);
 table('tools/list payload', rows);
 
-const text = async (name, args) => ((await client.callTool({ name, arguments: args })).content[0]?.text ?? '');
+const text = async (name, args) => (await client.callTool({ name, arguments: args })).content[0]?.text ?? '';
 const health = await text('health_check', {});
 const all = (await client.callTool({ name: 'health_check', arguments: {} })).structuredContent.checks;
 table(`text for the model (${all.length} checks, ${all.filter((c) => c.status === 'fail').length} failing)`, [
@@ -47,6 +54,6 @@ table(`text for the model (${all.length} checks, ${all.filter((c) => c.status ==
   ['check_dependencies', (await text('check_dependencies', {})).length],
   ['query_history cpu 1h', (await text('query_history', { series: 'cpu.utilization', window: '1h' })).length],
 ]);
-console.log(`\nhealth_check text:\n${health}\n\ndiagnose text:\n${await text("diagnose", { window: "15m" })}`);
+console.log(`\nhealth_check text:\n${health}\n\ndiagnose text:\n${await text('diagnose', { window: '15m' })}`);
 await client.close();
 up.close();

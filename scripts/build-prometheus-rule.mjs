@@ -12,4 +12,7 @@ const doc = {
   metadata: { name: 'mcp-vitals', labels: { 'app.kubernetes.io/name': 'mcp-vitals', role: 'alert-rules' } },
   spec: rules,
 };
-writeFileSync(`${root}deploy/kubernetes/prometheusrule.yaml`, `# Generated from alerts/vitals.rules.yml by scripts/build-prometheus-rule.mjs; do not edit.\n${stringify(doc, { lineWidth: 0 })}`);
+writeFileSync(
+  `${root}deploy/kubernetes/prometheusrule.yaml`,
+  `# Generated from alerts/vitals.rules.yml by scripts/build-prometheus-rule.mjs; do not edit.\n${stringify(doc, { lineWidth: 0 })}`,
+);

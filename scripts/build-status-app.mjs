@@ -17,7 +17,11 @@ const read = (p) => readFileSync(p, 'utf8');
 const englishOnly = {
   name: 'zod-english-only',
   setup(b) {
-    b.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, (args) => ({ contents: "export { default as en } from './en.js';", loader: 'js', resolveDir: dirname(args.path) }));
+    b.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, (args) => ({
+      contents: "export { default as en } from './en.js';",
+      loader: 'js',
+      resolveDir: dirname(args.path),
+    }));
   },
 };
 
@@ -42,12 +46,21 @@ html = html
   .replace(/^\s*<(link|script)\b[^>]*>(<\/script>)?\n/gm, '')
   // No sign-in inside a host: the host holds the connection and its credentials.
   .replace(/<form id="login"[\s\S]*?<\/form>\n/, '')
-  .replace('</head>', () => `${style(read(join(uplot, 'dist/uPlot.min.css')) + read(join(assets, 'style.css')))}\n</head>`)
-  .replace('</body>', () => `${script(read(join(uplot, 'dist/uPlot.iife.min.js')))}\n${script(read(join(assets, 'render.js')))}\n${script(client.outputFiles[0].text)}\n</body>`);
+  .replace(
+    '</head>',
+    () => `${style(read(join(uplot, 'dist/uPlot.min.css')) + read(join(assets, 'style.css')))}\n</head>`,
+  )
+  .replace(
+    '</body>',
+    () =>
+      `${script(read(join(uplot, 'dist/uPlot.iife.min.js')))}\n${script(read(join(assets, 'render.js')))}\n${script(client.outputFiles[0].text)}\n</body>`,
+  );
 
 const out = join(root, 'dist/mcp/apps');
 mkdirSync(out, { recursive: true });
 writeFileSync(join(out, 'status.html'), html);
 if (process.env.VITALS_BUNDLE_QUIET !== '1') {
-  process.stderr.write(`status app: ${(html.length / 1024).toFixed(0)} KiB, ${(gzipSync(html).length / 1024).toFixed(0)} KiB gzipped\n`);
+  process.stderr.write(
+    `status app: ${(html.length / 1024).toFixed(0)} KiB, ${(gzipSync(html).length / 1024).toFixed(0)} KiB gzipped\n`,
+  );
 }

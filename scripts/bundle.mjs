@@ -26,7 +26,10 @@ const keepModuleUrl = {
       if (!source.includes('import.meta.url')) return { contents: source, loader: 'ts' };
       const compiled = join(root, 'dist', relative(join(root, 'src'), args.path)).replace(/\.ts$/, '.js');
       const rel = relative(outdir, compiled).split(sep).join('/');
-      return { contents: source.replaceAll('import.meta.url', `new URL(${JSON.stringify(rel)}, import.meta.url).href`), loader: 'ts' };
+      return {
+        contents: source.replaceAll('import.meta.url', `new URL(${JSON.stringify(rel)}, import.meta.url).href`),
+        loader: 'ts',
+      };
     });
   },
 };
@@ -50,7 +53,9 @@ const result = await build({
   chunkNames: 'chunk-[hash]',
   external: ['pg', 'pg-*', 'ioredis', '@opentelemetry/*', 'thread-stream', 'fastify', '@fastify/*'],
   // Bundled CommonJS (the SDK's ajv, yaml) calls require(); ESM output has none of its own.
-  banner: { js: "import { createRequire as __vitalsRequire } from 'node:module'; const require = __vitalsRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __vitalsRequire } from 'node:module'; const require = __vitalsRequire(import.meta.url);",
+  },
   plugins: [keepModuleUrl],
   metafile: true,
   logLevel: 'warning',
@@ -58,5 +63,7 @@ const result = await build({
 const files = Object.keys(result.metafile.outputs).filter((f) => f.endsWith('.js'));
 const bytes = files.reduce((s, f) => s + result.metafile.outputs[f].bytes, 0);
 if (process.env.VITALS_BUNDLE_QUIET !== '1') {
-  process.stderr.write(`bundle: ${files.length} files, ${(bytes / 1024).toFixed(0)} KiB in ${(performance.now() - started).toFixed(0)} ms\n`);
+  process.stderr.write(
+    `bundle: ${files.length} files, ${(bytes / 1024).toFixed(0)} KiB in ${(performance.now() - started).toFixed(0)} ms\n`,
+  );
 }

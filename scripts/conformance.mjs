@@ -25,7 +25,10 @@ function startDaemon(stateless) {
   const dir = mkdtempSync(join(tmpdir(), 'vitals-conformance-'));
   const config = join(dir, 'vitals.yaml');
   writeFileSync(config, `http:\n  stateless: ${stateless}\n`);
-  const child = spawn(process.execPath, [CLI, 'serve', '--http', '--listen', '127.0.0.1:0', '--config', config], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, VITALS_LOG_LEVEL: 'info' } });
+  const child = spawn(process.execPath, [CLI, 'serve', '--http', '--listen', '127.0.0.1:0', '--config', config], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, VITALS_LOG_LEVEL: 'info' },
+  });
   let err = '';
   return new Promise((resolve, reject) => {
     child.stderr.on('data', (d) => {
@@ -50,8 +53,15 @@ function startStdioRelay() {
     const id = req.headers['mcp-session-id'];
     let session = typeof id === 'string' ? sessions.get(id) : undefined;
     if (!session && req.method === 'POST' && body?.method === 'initialize') {
-      const http = new NodeStreamableHTTPServerTransport({ sessionIdGenerator: randomUUID, onsessioninitialized: (sid) => sessions.set(sid, session) });
-      const stdio = new StdioClientTransport({ command: process.execPath, args: [CLI, 'serve', '--stdio', '--log-level', 'warn'], stderr: 'ignore' });
+      const http = new NodeStreamableHTTPServerTransport({
+        sessionIdGenerator: randomUUID,
+        onsessioninitialized: (sid) => sessions.set(sid, session),
+      });
+      const stdio = new StdioClientTransport({
+        command: process.execPath,
+        args: [CLI, 'serve', '--stdio', '--log-level', 'warn'],
+        stderr: 'ignore',
+      });
       http.onmessage = (m) => void stdio.send(m);
       stdio.onmessage = (m) => void http.send(m).catch(() => undefined);
       http.onclose = () => void stdio.close();
@@ -60,7 +70,9 @@ function startStdioRelay() {
       session = { http, stdio };
     }
     if (!session) {
-      res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32000, message: 'Bad Request: no session' } }));
+      res
+        .writeHead(400, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32000, message: 'Bad Request: no session' } }));
       return;
     }
     await session.http.handleRequest(req, res, body);
@@ -97,7 +109,26 @@ function runSuite(label, url) {
   return new Promise((resolve) => {
     process.stdout.write(`\n== conformance: ${label} (${url})\n`);
     const out = mkdtempSync(join(tmpdir(), `vitals-conformance-${label.replace(/\W+/g, '-')}-`));
-    const child = spawn('npx', ['-y', '-p', 'node@22', '-p', SUITE, '--', 'conformance', 'server', '--url', url, '--expected-failures', baselineFor(label), '-o', out], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_update_notifier: 'false' } });
+    const child = spawn(
+      'npx',
+      [
+        '-y',
+        '-p',
+        'node@22',
+        '-p',
+        SUITE,
+        '--',
+        'conformance',
+        'server',
+        '--url',
+        url,
+        '--expected-failures',
+        baselineFor(label),
+        '-o',
+        out,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_update_notifier: 'false' } },
+    );
     let text = '';
     child.stdout.on('data', (d) => (text += d));
     child.stderr.on('data', (d) => (text += d));

@@ -83,13 +83,22 @@ export class App {
     };
     this.recorder = new Recorder(this.monitor, history, { captureProcesses: capture, log });
     this.recorder.start();
-    this.historyStarted = history.start().catch((e: unknown) => log.error({ err: (e as Error)?.message }, 'history store failed to start'));
+    this.historyStarted = history
+      .start()
+      .catch((e: unknown) => log.error({ err: (e as Error)?.message }, 'history store failed to start'));
   }
 
   async start(): Promise<void> {
     // Telemetry loads in the background (nothing at all when nothing is configured) while the transports come up.
     const prometheus = Boolean(this.options.http) || this.options.metricsPort !== undefined;
-    this.telemetry = startTelemetry({ monitor: this.monitor, config: this.options.config, log: this.log, version: VERSION, prometheus, historyStats: () => this.history?.stats() });
+    this.telemetry = startTelemetry({
+      monitor: this.monitor,
+      config: this.options.config,
+      log: this.log,
+      version: VERSION,
+      prometheus,
+      historyStats: () => this.history?.stats(),
+    });
     await this.startHistory();
     // The MCP transport is connected before the first sample so `initialize` is answered at once;
     // tool calls that arrive before the first sample wait for it (monitor.ready). The monitor starts once the
@@ -102,14 +111,22 @@ export class App {
     await monitorStarted;
     await this.historyStarted;
     this.startPoster();
-    this.log.info({ version: VERSION, checks: this.options.config.checks.length, stdio: this.options.stdio }, 'mcp-vitals started');
+    this.log.info(
+      { version: VERSION, checks: this.options.config.checks.length, stdio: this.options.stdio },
+      'mcp-vitals started',
+    );
   }
 
   /** Posts the daemon's own check transitions to Alertmanager, when asked to. */
   private startPoster(): void {
     const am = this.options.config.fleet?.alertmanager;
     if (!am?.post.enabled || !this.fleet?.alertmanager) return;
-    this.poster = new AlertPoster(this.monitor, this.fleet.alertmanager, am.post, this.log.child({ component: 'alertmanager-poster' }));
+    this.poster = new AlertPoster(
+      this.monitor,
+      this.fleet.alertmanager,
+      am.post,
+      this.log.child({ component: 'alertmanager-poster' }),
+    );
     this.poster.start();
   }
 
@@ -120,25 +137,40 @@ export class App {
 
   private async startHttp(http: NonNullable<AppOptions['http']>): Promise<void> {
     // fastify is loaded only when HTTP is served: it would add ~110 ms to a stdio cold start.
-    const [{ startHttpServer }, { healthRoutes }, { mcpRoutes, scopesFromExtra }, { McpHttp }, metricsModule] = await Promise.all([
-      import('./http/server.js'),
-      import('./http/routes/health.js'),
-      import('./http/routes/mcp.js'),
-      import('./http/mcp-sessions.js'),
-      import('./http/routes/metrics.js'),
-    ]);
-    const [{ statusRoutes }, { ModernMcp }, { RedisServerEventBus }, { InMemoryServerEventBus }, { publishChanges }] = await Promise.all([
-      import('./http/routes/status.js'),
-      import('./http/mcp-modern.js'),
-      import('./http/event-bus.js'),
-      import('@modelcontextprotocol/server'),
-      import('./mcp/resources/changes.js'),
-    ]);
+    const [{ startHttpServer }, { healthRoutes }, { mcpRoutes, scopesFromExtra }, { McpHttp }, metricsModule] =
+      await Promise.all([
+        import('./http/server.js'),
+        import('./http/routes/health.js'),
+        import('./http/routes/mcp.js'),
+        import('./http/mcp-sessions.js'),
+        import('./http/routes/metrics.js'),
+      ]);
+    const [{ statusRoutes }, { ModernMcp }, { RedisServerEventBus }, { InMemoryServerEventBus }, { publishChanges }] =
+      await Promise.all([
+        import('./http/routes/status.js'),
+        import('./http/mcp-modern.js'),
+        import('./http/event-bus.js'),
+        import('@modelcontextprotocol/server'),
+        import('./mcp/resources/changes.js'),
+      ]);
     const config = this.options.config.http;
     const limits = this.options.config.limits;
     // Per session (or per request when stateless); the caller's scopes travel in each request's authInfo.
     const serverFor = (live: 'session' | 'bus' | 'none') => () =>
-      createMcpServer({ monitor: this.monitor, version: VERSION, history: this.history, processes: this.processes, fleet: this.fleet, scopesFor: scopesFromExtra, transportObserver: this.telemetry?.mcpObserver, subscriptions: this.subscriptions, live, era: live === 'bus' ? 'modern' : 'legacy', networkTransport: 'tcp', cacheScope: config.auth ? 'private' : 'public' });
+      createMcpServer({
+        monitor: this.monitor,
+        version: VERSION,
+        history: this.history,
+        processes: this.processes,
+        fleet: this.fleet,
+        scopesFor: scopesFromExtra,
+        transportObserver: this.telemetry?.mcpObserver,
+        subscriptions: this.subscriptions,
+        live,
+        era: live === 'bus' ? 'modern' : 'legacy',
+        networkTransport: 'tcp',
+        cacheScope: config.auth ? 'private' : 'public',
+      });
     const mcp = new McpHttp({
       // A stateless 2025-era server can never push anything, so it claims no subscriptions.
       createServer: serverFor(config.stateless ? 'none' : 'session'),
@@ -152,14 +184,25 @@ export class App {
     const busRedis = config.events.redis ?? config.rateLimit.redis;
     let bus: InstanceType<typeof InMemoryServerEventBus> | InstanceType<typeof RedisServerEventBus>;
     if (busRedis) {
-      const redisBus = new RedisServerEventBus({ url: busRedis, channel: config.events.channel, log: this.log.child({ component: 'event-bus' }) });
+      const redisBus = new RedisServerEventBus({
+        url: busRedis,
+        channel: config.events.channel,
+        log: this.log.child({ component: 'event-bus' }),
+      });
       await redisBus.start();
       this.closers.push(() => redisBus.close());
       bus = redisBus;
     } else bus = new InMemoryServerEventBus();
     const publisher = publishChanges(this.monitor, bus);
     this.closers.push(async () => publisher.stop());
-    const modern = new ModernMcp({ createServer: serverFor('bus'), bus, budget: this.subscriptions, maxSubscriptions: config.sessions.max, maxBodyBytes: config.bodyLimit, log: this.log.child({ component: 'mcp-http' }) });
+    const modern = new ModernMcp({
+      createServer: serverFor('bus'),
+      bus,
+      budget: this.subscriptions,
+      maxSubscriptions: config.sessions.max,
+      maxBodyBytes: config.bodyLimit,
+      log: this.log.child({ component: 'mcp-http' }),
+    });
     this.httpServer = await startHttpServer({
       config,
       ...(http.listen ? { listen: http.listen } : {}),
@@ -167,9 +210,25 @@ export class App {
       insecure: Boolean(http.insecure),
       limits: this.options.config.limits,
       plugins: [
-        [healthRoutes, { monitor: this.monitor, release: VERSION, shuttingDown: () => this.shuttingDown, started: () => this.monitorReady }],
+        [
+          healthRoutes,
+          {
+            monitor: this.monitor,
+            release: VERSION,
+            shuttingDown: () => this.shuttingDown,
+            started: () => this.monitorReady,
+          },
+        ],
         [mcpRoutes, { mcp, modern }],
-        [statusRoutes, { monitor: this.monitor, ...(this.history ? { query: this.history.query.bind(this.history) } : {}), maxStreams: this.options.config.limits.eventStreams, maxStreamsPerClient: this.options.config.limits.eventStreamsPerPrincipal }],
+        [
+          statusRoutes,
+          {
+            monitor: this.monitor,
+            ...(this.history ? { query: this.history.query.bind(this.history) } : {}),
+            maxStreams: this.options.config.limits.eventStreams,
+            maxStreamsPerClient: this.options.config.limits.eventStreamsPerPrincipal,
+          },
+        ],
         ...this.metricsPlugins(metricsModule),
       ],
       // Listen streams never end on their own: they are closed (gracefully, per the spec) once the requests in
@@ -179,7 +238,9 @@ export class App {
   }
 
   /** /metrics and the HTTP request histogram as plugins, when telemetry serves a page. */
-  private metricsPlugins(m: typeof import('./http/routes/metrics.js')): [FastifyPluginAsync<any>, Record<string, unknown>][] {
+  private metricsPlugins(
+    m: typeof import('./http/routes/metrics.js'),
+  ): [FastifyPluginAsync<any>, Record<string, unknown>][] {
     const page = this.telemetry?.metricsPage;
     const record = this.telemetry?.recordHttp;
     const plugins: [FastifyPluginAsync<any>, Record<string, unknown>][] = [];
@@ -193,14 +254,26 @@ export class App {
    * launched can still be scraped. No /mcp here: that stays the stdio client's.
    */
   private async startMetricsServer(port: number): Promise<void> {
-    const [{ startHttpServer }, { healthRoutes }, metricsModule] = await Promise.all([import('./http/server.js'), import('./http/routes/health.js'), import('./http/routes/metrics.js')]);
+    const [{ startHttpServer }, { healthRoutes }, metricsModule] = await Promise.all([
+      import('./http/server.js'),
+      import('./http/routes/health.js'),
+      import('./http/routes/metrics.js'),
+    ]);
     this.metricsServer = await startHttpServer({
       config: this.options.config.http,
       listen: `127.0.0.1:${port}`,
       log: this.log,
       insecure: false,
       plugins: [
-        [healthRoutes, { monitor: this.monitor, release: VERSION, shuttingDown: () => this.shuttingDown, started: () => this.monitorReady }],
+        [
+          healthRoutes,
+          {
+            monitor: this.monitor,
+            release: VERSION,
+            shuttingDown: () => this.shuttingDown,
+            started: () => this.monitorReady,
+          },
+        ],
         ...this.metricsPlugins(metricsModule),
       ],
     });
@@ -227,8 +300,22 @@ export class App {
       onEnd: () => void this.stop('stdin closed'),
     });
     const handle = serveStdio(
-      ({ era }) => createMcpServer({ monitor: this.monitor, version: VERSION, history: this.history, processes: this.processes, fleet: this.fleet, subscriptions: this.subscriptions, era, live: era === 'modern' ? 'listen' : 'session' }),
-      { transport: observed(transport, this.telemetry?.mcpObserver, 'pipe', this.fleet), maxSubscriptions: limits.subscriptionsPerSession, onerror: (e) => log.debug({ err: { message: e.message } }, 'stdio MCP error') },
+      ({ era }) =>
+        createMcpServer({
+          monitor: this.monitor,
+          version: VERSION,
+          history: this.history,
+          processes: this.processes,
+          fleet: this.fleet,
+          subscriptions: this.subscriptions,
+          era,
+          live: era === 'modern' ? 'listen' : 'session',
+        }),
+      {
+        transport: observed(transport, this.telemetry?.mcpObserver, 'pipe', this.fleet),
+        maxSubscriptions: limits.subscriptionsPerSession,
+        onerror: (e) => log.debug({ err: { message: e.message } }, 'stdio MCP error'),
+      },
     );
     this.closers.push(() => handle.close());
   }

@@ -10,7 +10,13 @@ import type { Analysis, AnalysisInput, Finding, Incident, SeriesData } from './t
 /** How far before a problem began an event or a resource move counts as "just before". */
 export const BEFORE_MS = 15 * 60_000;
 /** Resource series compared before each incident (plus every disk). */
-export const RESOURCE_SERIES = ['cpu.utilization', 'memory.utilization', 'swap.utilization', 'load.1m', 'self.rss'] as const;
+export const RESOURCE_SERIES = [
+  'cpu.utilization',
+  'memory.utilization',
+  'swap.utilization',
+  'load.1m',
+  'self.rss',
+] as const;
 /** A process table counts for an incident when taken this close to its start. */
 const PROCESS_NEAR_MS = 2 * 60_000;
 
@@ -22,7 +28,12 @@ function unitOfSeries(name: string, s: SeriesData | undefined): string {
   return s?.unit ?? (name.startsWith('check.latency:') ? 's' : 'ratio');
 }
 
-const fmt = (v: number, unit: string) => (unit === 'ratio' || unit === 's' || unit === 'By' ? formatValue(v, unit) : Math.abs(v) >= 100 ? v.toFixed(0) : v.toPrecision(3));
+const fmt = (v: number, unit: string) =>
+  unit === 'ratio' || unit === 's' || unit === 'By'
+    ? formatValue(v, unit)
+    : Math.abs(v) >= 100
+      ? v.toFixed(0)
+      : v.toPrecision(3);
 
 /**
  * A change big enough to mention: ratios that moved 10 percentage points or crossed 90 %, other values that
@@ -62,14 +73,20 @@ function incidentText(i: IncidentSpan, inc: Incident, now: number): string {
       ? `${i.check} ${w}, since before the recorded events: ${i.reason}`
       : `${i.check} was ${w} until ${clockTime(i.end, now)} (${roughDuration(now - i.end)} ago), since before the recorded events`;
   }
-  const held = i.reportedAt !== undefined && i.reportedAt - i.start >= 1000 ? `; reported ${roughDuration(i.reportedAt - i.start)} later` : '';
+  const held =
+    i.reportedAt !== undefined && i.reportedAt - i.start >= 1000
+      ? `; reported ${roughDuration(i.reportedAt - i.start)} later`
+      : '';
   if (i.end === undefined) return `${i.check} ${w} since ${sinceText(i.start, now)}${first}: ${i.reason}${held}${peak}`;
   return `${i.check} was ${w} ${clockTime(i.start, now)}–${clockTime(i.end, now)} (${roughDuration(i.end - i.start)}), ended ${roughDuration(now - i.end)} ago${first}: ${i.reason}${peak}`;
 }
 
 function processText(p: ProcessSnapshot): string {
   const byCpu = p.processes.slice(0, 3).map((x) => `${x.name} (pid ${x.pid}) ${x.cpuPercent.toFixed(0)}%`);
-  const byMem = [...p.processes].sort((a, b) => b.rssBytes - a.rssBytes).slice(0, 2).map((x) => `${x.name} ${formatValue(x.rssBytes, 'By')}`);
+  const byMem = [...p.processes]
+    .sort((a, b) => b.rssBytes - a.rssBytes)
+    .slice(0, 2)
+    .map((x) => `${x.name} ${formatValue(x.rssBytes, 'By')}`);
   return `by CPU ${byCpu.join(', ') || 'none'}; by memory ${byMem.join(', ') || 'none'}`;
 }
 
@@ -107,7 +124,10 @@ export function analyze(input: AnalysisInput): Analysis {
   const usedCaptures = new Set<ProcessSnapshot>();
   let baselineMissing = false;
   const noCapture: string[] = [];
-  const resources = [...RESOURCE_SERIES.filter((n) => series[n]), ...Object.keys(series).filter((n) => n.startsWith('disk.utilization:'))];
+  const resources = [
+    ...RESOURCE_SERIES.filter((n) => series[n]),
+    ...Object.keys(series).filter((n) => n.startsWith('disk.utilization:')),
+  ];
   for (const i of order) {
     const inc = views.get(i)!;
     findings.push({
@@ -116,27 +136,50 @@ export function analyze(input: AnalysisInput): Analysis {
       check: i.check,
       ...(i.start !== undefined ? { time: iso(i.start) } : {}),
       text: incidentText(i, inc, now),
-      figures: { status: i.status, start: inc.start, end: inc.end, ongoing: inc.ongoing, durationSeconds: inc.durationSeconds, intervalSeconds: intervalOf(i.check) / 1000 },
+      figures: {
+        status: i.status,
+        start: inc.start,
+        end: inc.end,
+        ongoing: inc.ongoing,
+        durationSeconds: inc.durationSeconds,
+        intervalSeconds: intervalOf(i.check) / 1000,
+      },
     });
     if (i.start === undefined) continue;
     const start = i.start;
 
     // Other checks' transitions shortly before this one began.
     const before = input.events
-      .filter((e) => e.check !== i.check && !groupOf.get(i.check)?.has(e.check) && Date.parse(e.time) < start && Date.parse(e.time) >= start - BEFORE_MS)
+      .filter(
+        (e) =>
+          e.check !== i.check &&
+          !groupOf.get(i.check)?.has(e.check) &&
+          Date.parse(e.time) < start &&
+          Date.parse(e.time) >= start - BEFORE_MS,
+      )
       .sort((a, b) => Date.parse(b.time) - Date.parse(a.time))
       .slice(0, 3);
     for (const e of before) {
       const dt = start - Date.parse(e.time);
       // A problem reported after a hold or a failure streak was under way earlier: say since when.
-      const began = e.startedAt && (e.to === 'warn' || e.to === 'fail') ? ` (under way since ${clockTime(Date.parse(e.startedAt), now)})` : '';
+      const began =
+        e.startedAt && (e.to === 'warn' || e.to === 'fail')
+          ? ` (under way since ${clockTime(Date.parse(e.startedAt), now)})`
+          : '';
       findings.push({
         kind: 'preceded_by',
         severity: 'info',
         check: i.check,
         time: e.time,
         text: `${roughDuration(dt)} before ${i.check} began: ${e.check} ${e.type === 'breaker' ? 'breaker ' : ''}${word(e.from)} → ${word(e.to)}${began}`,
-        figures: { secondsBefore: Math.round(dt / 1000), eventCheck: e.check, eventType: e.type, from: e.from, to: e.to, reason: e.reason },
+        figures: {
+          secondsBefore: Math.round(dt / 1000),
+          eventCheck: e.check,
+          eventType: e.type,
+          from: e.from,
+          to: e.to,
+          reason: e.reason,
+        },
       });
       inc.before.push(findings[findings.length - 1]!.text);
     }
@@ -154,14 +197,26 @@ export function analyze(input: AnalysisInput): Analysis {
         check: i.check,
         time: iso(start),
         text: `${name} went from avg ${fmt(base.avg, s.unit)} to ${fmt(recent.avg, s.unit)} (max ${fmt(recent.max, s.unit)}) in the 15m before ${i.check} began`,
-        figures: { series: name, unit: s.unit, baselineAvg: round(base.avg), recentAvg: round(recent.avg), recentMax: round(recent.max), recentSamples: recent.count },
+        figures: {
+          series: name,
+          unit: s.unit,
+          baselineAvg: round(base.avg),
+          recentAvg: round(recent.avg),
+          recentMax: round(recent.max),
+          recentSamples: recent.count,
+        },
       });
       inc.before.push(findings[findings.length - 1]!.text);
     }
 
     // The process table captured nearest the start; one shared by several incidents is shown once.
     let near: ProcessSnapshot | undefined;
-    for (const p of input.processes) if (Math.abs(p.time - start) <= PROCESS_NEAR_MS && (!near || Math.abs(p.time - start) < Math.abs(near.time - start))) near = p;
+    for (const p of input.processes)
+      if (
+        Math.abs(p.time - start) <= PROCESS_NEAR_MS &&
+        (!near || Math.abs(p.time - start) < Math.abs(near.time - start))
+      )
+        near = p;
     if (near) {
       // The structured content has the capture on every incident it belongs to; the text says it once.
       if (!usedCaptures.has(near)) {
@@ -173,14 +228,30 @@ export function analyze(input: AnalysisInput): Analysis {
           check: i.check,
           time: iso(near.time),
           text: `processes ${offset} ${near.time >= start ? 'after' : 'before'} ${i.check} began: ${processText(near)}`,
-          figures: Object.fromEntries(near.processes.slice(0, 3).flatMap((p, k) => [[`cpu${k + 1}`, `${p.name}:${p.pid}`], [`cpu${k + 1}Percent`, p.cpuPercent]])),
+          figures: Object.fromEntries(
+            near.processes.slice(0, 3).flatMap((p, k) => [
+              [`cpu${k + 1}`, `${p.name}:${p.pid}`],
+              [`cpu${k + 1}Percent`, p.cpuPercent],
+            ]),
+          ),
         });
       }
-      inc.processes = { time: iso(near.time), top: near.processes.slice(0, 5).map((p) => ({ name: p.name, pid: p.pid, cpuPercent: p.cpuPercent, rssBytes: p.rssBytes })) };
+      inc.processes = {
+        time: iso(near.time),
+        top: near.processes
+          .slice(0, 5)
+          .map((p) => ({ name: p.name, pid: p.pid, cpuPercent: p.cpuPercent, rssBytes: p.rssBytes })),
+      };
     } else if (i.status === 'fail' || i.check === 'cpu' || i.check === 'memory') noCapture.push(i.check);
   }
-  if (noCapture.length) missing.push(`no process table was captured near the start of ${noCapture.length > 5 ? `${noCapture.slice(0, 5).join(', ')} and ${noCapture.length - 5} more` : noCapture.join(', ')}`);
-  if (baselineMissing) missing.push('no history from the hour before to compare resources against (the daemon started recently, or retention is short)');
+  if (noCapture.length)
+    missing.push(
+      `no process table was captured near the start of ${noCapture.length > 5 ? `${noCapture.slice(0, 5).join(', ')} and ${noCapture.length - 5} more` : noCapture.join(', ')}`,
+    );
+  if (baselineMissing)
+    missing.push(
+      'no history from the hour before to compare resources against (the daemon started recently, or retention is short)',
+    );
 
   for (const g of shared) {
     const first = g.incidents[0]!;
@@ -190,7 +261,11 @@ export function analyze(input: AnalysisInput): Analysis {
       check: first.check,
       time: iso(first.start!),
       text: `${g.incidents.map((x) => x.check).join(', ')} began within ${roughDuration(g.spreadMs)} of each other (one sampling interval is ${roughDuration(g.intervalMs)}), ${g.incidents.length === 2 ? 'neither' : 'none'} under way before: possibly one cause; ${first.check} first`,
-      figures: Object.fromEntries([...g.incidents.map((x) => [x.check, iso(x.start!)] as [string, string]), ['spreadSeconds', g.spreadMs / 1000], ['intervalSeconds', g.intervalMs / 1000]]),
+      figures: Object.fromEntries([
+        ...g.incidents.map((x) => [x.check, iso(x.start!)] as [string, string]),
+        ['spreadSeconds', g.spreadMs / 1000],
+        ['intervalSeconds', g.intervalMs / 1000],
+      ]),
     });
   }
 
@@ -204,7 +279,12 @@ export function analyze(input: AnalysisInput): Analysis {
       check: c.name,
       time: c.pending.since,
       text: `${c.name} is above its ${c.pending.status} level since ${sinceText(since, now)}, ${roughDuration(now - since)} of its ${c.pending.forSeconds}s hold: ${formatValue(c.observedValue, c.observedUnit)}`,
-      figures: { pendingStatus: c.pending.status, since: c.pending.since, forSeconds: c.pending.forSeconds, observedValue: c.observedValue },
+      figures: {
+        pendingStatus: c.pending.status,
+        since: c.pending.since,
+        forSeconds: c.pending.forSeconds,
+        observedValue: c.observedValue,
+      },
     });
   }
 
@@ -224,17 +304,31 @@ export function analyze(input: AnalysisInput): Analysis {
       check: `disk:${mount}`,
       time: iso(now + eta.hoursToFull * 3_600_000),
       text: `${mount} fills in about ${roughDuration(eta.hoursToFull * 3_600_000)} at the current rate: ${formatValue(eta.utilization, 'ratio')} used, +${(eta.trendPerHour * 100).toFixed(2)} pp/h over ${roughDuration(eta.spanMs)} of samples; fail level ${formatValue(fail, 'ratio')} ${eta.hoursToFail > 0 ? `in about ${roughDuration(eta.hoursToFail * 3_600_000)}` : 'already reached'}`,
-      figures: { mountpoint: mount, utilization: round(eta.utilization), trendPerHour: round(eta.trendPerHour, 8), samples: eta.samples, spanSeconds: Math.round(eta.spanMs / 1000), hoursToFull: round(eta.hoursToFull, 2), hoursToFailThreshold: round(eta.hoursToFail, 2), failThreshold: fail },
+      figures: {
+        mountpoint: mount,
+        utilization: round(eta.utilization),
+        trendPerHour: round(eta.trendPerHour, 8),
+        samples: eta.samples,
+        spanSeconds: Math.round(eta.spanMs / 1000),
+        hoursToFull: round(eta.hoursToFull, 2),
+        hoursToFailThreshold: round(eta.hoursToFail, 2),
+        failThreshold: fail,
+      },
     });
   }
-  if (shortDisks) missing.push(`no disk-full ETA: less than ${roughDuration(MIN_TREND_SPAN_MS)} of samples for ${plural(shortDisks, 'filesystem')}`);
+  if (shortDisks)
+    missing.push(
+      `no disk-full ETA: less than ${roughDuration(MIN_TREND_SPAN_MS)} of samples for ${plural(shortDisks, 'filesystem')}`,
+    );
 
   if (!incidents.length && !findings.some((f) => f.kind === 'pending')) {
     findings.push({
       kind: 'all_clear',
       severity: 'info',
       ...(focus ? { check: focus } : {}),
-      text: focus ? `${focus} had no problem in the last ${roughDuration(windowMs)}` : `no check failed or warned in the last ${roughDuration(windowMs)}`,
+      text: focus
+        ? `${focus} had no problem in the last ${roughDuration(windowMs)}`
+        : `no check failed or warned in the last ${roughDuration(windowMs)}`,
       figures: { checks: input.checks.length, windowSeconds: windowMs / 1000 },
     });
   }
@@ -245,7 +339,9 @@ export function analyze(input: AnalysisInput): Analysis {
     windowSeconds: windowMs / 1000,
     status: input.status,
     headline: headlineOf(input, incidents),
-    incidents: [...incidents].sort((a, b) => (a.start ?? a.end ?? 0) - (b.start ?? b.end ?? 0)).map((i) => views.get(i)!),
+    incidents: [...incidents]
+      .sort((a, b) => (a.start ?? a.end ?? 0) - (b.start ?? b.end ?? 0))
+      .map((i) => views.get(i)!),
     findings,
   };
 }
@@ -260,10 +356,16 @@ function headlineOf(input: AnalysisInput, incidents: IncidentSpan[]): string {
     const c: CheckState | undefined = input.checks.find((x) => x.name === input.check);
     const now = c ? word(c.status) : 'unknown';
     const last = finished[finished.length - 1];
-    const detail = last && last.start !== undefined ? `: ${word(last.status)} ${clockTime(last.start, input.now)}–${clockTime(last.end!, input.now)} (${roughDuration(last.end! - last.start)})` : '';
+    const detail =
+      last && last.start !== undefined
+        ? `: ${word(last.status)} ${clockTime(last.start, input.now)}–${clockTime(last.end!, input.now)} (${roughDuration(last.end! - last.start)})`
+        : '';
     return `${input.check} is ${now} now (${input.hostname} is ${overall})${past}${detail}`;
   }
   const n = countStatuses(input.checks);
-  const nowPart = n.fail || n.warn ? [n.fail && `${n.fail} failed`, n.warn && `${n.warn} warning`].filter(Boolean).join(', ') + ' now' : 'nothing failing or warning now';
+  const nowPart =
+    n.fail || n.warn
+      ? [n.fail && `${n.fail} failed`, n.warn && `${n.warn} warning`].filter(Boolean).join(', ') + ' now'
+      : 'nothing failing or warning now';
   return `${input.hostname} is ${overall}: ${nowPart}${past}`;
 }

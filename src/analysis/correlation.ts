@@ -29,7 +29,11 @@ export function sharedStarts(incidents: IncidentSpan[], intervalOf: (check: stri
       j++;
     }
     if (group.length > 1) {
-      out.push({ incidents: group, spreadMs: group[group.length - 1]!.start! - group[0]!.start!, intervalMs: Math.max(...group.map((g) => intervalOf(g.check))) });
+      out.push({
+        incidents: group,
+        spreadMs: group[group.length - 1]!.start! - group[0]!.start!,
+        intervalMs: Math.max(...group.map((g) => intervalOf(g.check))),
+      });
     }
     i = j;
   }

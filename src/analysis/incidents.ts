@@ -27,7 +27,8 @@ const isBad = (s: string): s is 'warn' | 'fail' => s === 'warn' || s === 'fail';
  */
 export function buildIncidents(events: readonly HealthEvent[], checks: readonly CheckState[]): IncidentSpan[] {
   const byCheck = new Map<string, HealthEvent[]>();
-  for (const e of events) if (e.type === 'status') (byCheck.get(e.check) ?? byCheck.set(e.check, []).get(e.check)!).push(e);
+  for (const e of events)
+    if (e.type === 'status') (byCheck.get(e.check) ?? byCheck.set(e.check, []).get(e.check)!).push(e);
   const out: IncidentSpan[] = [];
   const open = new Map<string, IncidentSpan>();
   for (const [check, list] of byCheck) {
@@ -40,7 +41,15 @@ export function buildIncidents(events: readonly HealthEvent[], checks: readonly 
         if (!cur) {
           // A first event from warn/fail means the problem was already on before the events begin.
           const knownStart = !isBad(e.from);
-          cur = { check, status: e.to, start: knownStart ? began : undefined, reportedAt: knownStart ? at : undefined, end: undefined, reason: e.reason, from: knownStart ? e.from : 'unknown' };
+          cur = {
+            check,
+            status: e.to,
+            start: knownStart ? began : undefined,
+            reportedAt: knownStart ? at : undefined,
+            end: undefined,
+            reason: e.reason,
+            from: knownStart ? e.from : 'unknown',
+          };
           out.push(cur);
         } else if (e.to === 'fail' && cur.status === 'warn') {
           cur.status = 'fail';
@@ -51,7 +60,15 @@ export function buildIncidents(events: readonly HealthEvent[], checks: readonly 
         cur = undefined;
       } else if (isBad(e.from)) {
         // Only its end was recorded.
-        out.push({ check, status: e.from, start: undefined, reportedAt: undefined, end: began, reason: 'began before the recorded events', from: 'unknown' });
+        out.push({
+          check,
+          status: e.from,
+          start: undefined,
+          reportedAt: undefined,
+          end: began,
+          reason: 'began before the recorded events',
+          from: 'unknown',
+        });
       }
     }
     if (cur) open.set(check, cur);
@@ -70,7 +87,15 @@ export function buildIncidents(events: readonly HealthEvent[], checks: readonly 
       continue;
     }
     const start = Date.parse(c.problemSince ?? c.since);
-    out.push({ check: c.name, status: c.status, start, reportedAt: Date.parse(c.since), end: undefined, reason: c.output || c.lastError || 'no detail', from: 'unknown' });
+    out.push({
+      check: c.name,
+      status: c.status,
+      start,
+      reportedAt: Date.parse(c.since),
+      end: undefined,
+      reason: c.output || c.lastError || 'no detail',
+      from: 'unknown',
+    });
   }
   return out.sort((a, b) => (a.start ?? a.end ?? 0) - (b.start ?? b.end ?? 0));
 }
@@ -89,6 +114,7 @@ export function valueSeriesOf(check: string, series: Readonly<Record<string, Ser
 export function peakBetween(s: SeriesData | undefined, from: number, to: number): number | undefined {
   const stepMs = s?.stepMs ?? 0;
   let peak: number | undefined;
-  for (const p of s?.points ?? []) if (p.time + stepMs >= from && p.time <= to && (peak === undefined || p.max > peak)) peak = p.max;
+  for (const p of s?.points ?? [])
+    if (p.time + stepMs >= from && p.time <= to && (peak === undefined || p.max > peak)) peak = p.max;
   return peak;
 }

@@ -5,4 +5,12 @@ export { sharedStarts, type SharedStart } from './correlation.js';
 export { buildIncidents, inWindow, type IncidentSpan } from './incidents.js';
 export { renderAnalysis, DIAGNOSE_TEXT_BUDGET } from './render.js';
 export { averageBetween, diskEta, MIN_TREND_SAMPLES, MIN_TREND_SPAN_MS, statsOf } from './trends.js';
-export { Analysis, Finding, Incident, type AnalysisInput, type SeriesData, type SeriesPointIn, type SeriesStats } from './types.js';
+export {
+  Analysis,
+  Finding,
+  Incident,
+  type AnalysisInput,
+  type SeriesData,
+  type SeriesPointIn,
+  type SeriesStats,
+} from './types.js';

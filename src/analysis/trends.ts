@@ -41,7 +41,11 @@ export function statsOf(s: SeriesData): SeriesStats | undefined {
 }
 
 /** Count-weighted average of the points inside [from, to); undefined when none. */
-export function averageBetween(s: SeriesData | undefined, from: number, to: number): { avg: number; max: number; count: number } | undefined {
+export function averageBetween(
+  s: SeriesData | undefined,
+  from: number,
+  to: number,
+): { avg: number; max: number; count: number } | undefined {
   let n = 0;
   let sum = 0;
   let max = -Infinity;
@@ -74,7 +78,8 @@ export type EtaRefusal = { mountpoint: string; why: 'short' | 'flat' | 'far' };
  */
 export function diskEta(mountpoint: string, s: SeriesData, failThreshold: number): DiskEta | EtaRefusal {
   const st = statsOf(s);
-  if (!st || st.count < MIN_TREND_SAMPLES || st.lastTime - st.firstTime < MIN_TREND_SPAN_MS || st.trendPerHour === null) return { mountpoint, why: 'short' };
+  if (!st || st.count < MIN_TREND_SAMPLES || st.lastTime - st.firstTime < MIN_TREND_SPAN_MS || st.trendPerHour === null)
+    return { mountpoint, why: 'short' };
   if (st.trendPerHour <= 1e-7) return { mountpoint, why: 'flat' };
   const hoursToFull = (1 - st.last) / st.trendPerHour;
   if (hoursToFull > 30 * 24) return { mountpoint, why: 'far' };

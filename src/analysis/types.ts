@@ -60,28 +60,58 @@ export interface AnalysisInput {
 export const Incident = z.object({
   check: z.string(),
   status: z.enum(['warn', 'fail']).describe('the worst status reached'),
-  start: z.string().nullable().describe('ISO time the problem began (the value first crossed the level, or the first failed run); null when it began before the recorded events'),
+  start: z
+    .string()
+    .nullable()
+    .describe(
+      'ISO time the problem began (the value first crossed the level, or the first failed run); null when it began before the recorded events',
+    ),
   reportedAt: z.string().nullable().describe('ISO time the status turned (after `for:` holds or failure thresholds)'),
   end: z.string().nullable().describe('ISO time it ended (the first good run or sample); null while ongoing'),
   ongoing: z.boolean(),
-  durationSeconds: z.number().nullable().describe('from start to end (or to now while ongoing); null when the start is unknown'),
+  durationSeconds: z
+    .number()
+    .nullable()
+    .describe('from start to end (or to now while ongoing); null when the start is unknown'),
   reason: z.string(),
-  peak: z.object({ value: z.number(), unit: z.string() }).nullable().describe('highest observed value (latency or utilization) during the incident; null when none was recorded'),
-  before: z.array(z.string()).describe('what moved in the 15 minutes before it began: other checks\' transitions and resource changes, one sentence each'),
+  peak: z
+    .object({ value: z.number(), unit: z.string() })
+    .nullable()
+    .describe('highest observed value (latency or utilization) during the incident; null when none was recorded'),
+  before: z
+    .array(z.string())
+    .describe(
+      "what moved in the 15 minutes before it began: other checks' transitions and resource changes, one sentence each",
+    ),
   processes: z
-    .object({ time: z.string(), top: z.array(z.object({ name: z.string(), pid: z.number(), cpuPercent: z.number(), rssBytes: z.number() })) })
+    .object({
+      time: z.string(),
+      top: z.array(z.object({ name: z.string(), pid: z.number(), cpuPercent: z.number(), rssBytes: z.number() })),
+    })
     .nullable()
     .describe('the process table captured nearest its start (within 2 minutes), top 5 by CPU; null when none was'),
 });
 export type Incident = z.infer<typeof Incident>;
 
 export const Finding = z.object({
-  kind: z.enum(['incident', 'pending', 'shared_start', 'preceded_by', 'resource_change', 'processes', 'disk_full_eta', 'missing_evidence', 'all_clear']),
+  kind: z.enum([
+    'incident',
+    'pending',
+    'shared_start',
+    'preceded_by',
+    'resource_change',
+    'processes',
+    'disk_full_eta',
+    'missing_evidence',
+    'all_clear',
+  ]),
   severity: z.enum(['fail', 'warn', 'info']),
   check: z.string().optional().describe('the check the finding is about'),
   time: z.string().optional().describe('ISO time it began or happened'),
   text: z.string().describe('the finding in one sentence'),
-  figures: z.record(z.string(), z.union([z.number(), z.string(), z.boolean(), z.null()])).describe('the numbers behind the finding'),
+  figures: z
+    .record(z.string(), z.union([z.number(), z.string(), z.boolean(), z.null()]))
+    .describe('the numbers behind the finding'),
 });
 export type Finding = z.infer<typeof Finding>;
 

@@ -59,13 +59,27 @@ export async function main(argv: string[]): Promise<number> {
       }
       const metricsPort = values['metrics-port'] === undefined ? undefined : Number(values['metrics-port']);
       if (metricsPort !== undefined && !(Number.isInteger(metricsPort) && metricsPort >= 0 && metricsPort <= 65535)) {
-        process.stderr.write(`vitals serve: --metrics-port expects a port number 0-65535, got "${values['metrics-port']}"\n`);
+        process.stderr.write(
+          `vitals serve: --metrics-port expects a port number 0-65535, got "${values['metrics-port']}"\n`,
+        );
         return 2;
       }
-      return (await import('./commands/serve.js')).serve({ configPath: values.config, logLevel, stdio: Boolean(values.stdio), ...(values.http ? { http: { ...(values.listen ? { listen: values.listen } : {}), insecure: Boolean(values.insecure) } } : {}), ...(metricsPort !== undefined ? { metricsPort } : {}) });
+      return (await import('./commands/serve.js')).serve({
+        configPath: values.config,
+        logLevel,
+        stdio: Boolean(values.stdio),
+        ...(values.http
+          ? { http: { ...(values.listen ? { listen: values.listen } : {}), insecure: Boolean(values.insecure) } }
+          : {}),
+        ...(metricsPort !== undefined ? { metricsPort } : {}),
+      });
     }
     case 'check':
-      return (await import('./commands/check.js')).runCheck({ configPath: values.config, json: Boolean(values.json), logLevel });
+      return (await import('./commands/check.js')).runCheck({
+        configPath: values.config,
+        json: Boolean(values.json),
+        logLevel,
+      });
     case 'config':
       if (sub === 'validate') return (await import('./commands/config.js')).configValidate(arg ?? values.config);
       if (sub === 'print') return (await import('./commands/config.js')).configPrint(values.config);
@@ -76,7 +90,11 @@ export async function main(argv: string[]): Promise<number> {
         process.stderr.write('vitals token: expected "new [SUBJECT] [--scopes a,b] [--expires-in 90d]"\n');
         return 2;
       }
-      return (await import('./commands/token.js')).tokenNew({ subject: arg, scopes: values.scopes, expiresIn: values['expires-in'] });
+      return (await import('./commands/token.js')).tokenNew({
+        subject: arg,
+        scopes: values.scopes,
+        expiresIn: values['expires-in'],
+      });
     default:
       process.stderr.write(`vitals: unknown command "${command}"\n\n${USAGE}`);
       return 2;

@@ -8,14 +8,20 @@ const requireLazy = createRequire(import.meta.url);
 const CheckCommon = {
   name: z
     .string()
-    .regex(/^[a-z0-9][a-z0-9._-]{0,62}$/i, 'must be 1-63 letters, digits, ".", "_" or "-", starting with a letter or digit'),
+    .regex(
+      /^[a-z0-9][a-z0-9._-]{0,62}$/i,
+      'must be 1-63 letters, digits, ".", "_" or "-", starting with a letter or digit',
+    ),
   description: z.string().optional(),
   /** Fixed interval between runs. */
   every: TimerDuration.optional(),
   /** Cron expression (node-cron, 5 or 6 fields) instead of `every`. */
   cron: z
     .string()
-    .refine((expr) => (requireLazy('node-cron') as typeof import('node-cron')).validate(expr), 'invalid cron expression')
+    .refine(
+      (expr) => (requireLazy('node-cron') as typeof import('node-cron')).validate(expr),
+      'invalid cron expression',
+    )
     .optional(),
   timeout: TimerDuration.default(5000),
   critical: z.boolean().default(false),
@@ -35,11 +41,17 @@ const CheckCommon = {
     .default({ failures: 5, cooldown: 30_000 }),
 };
 
-const InstanceName = z.string().regex(/^[a-z0-9][a-z0-9._:-]{0,62}$/i).optional();
+const InstanceName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._:-]{0,62}$/i)
+  .optional();
 
 /** A connection URL that parses (the message never repeats it: it may hold a password). */
 const ConnectionUrl = (schemes: RegExp, example: string) =>
-  z.string().min(1).refine((u) => URL.canParse(u) && schemes.test(new URL(u).protocol), `not a valid URL (expected ${example})`);
+  z
+    .string()
+    .min(1)
+    .refine((u) => URL.canParse(u) && schemes.test(new URL(u).protocol), `not a valid URL (expected ${example})`);
 
 const PostgresTarget = { url: ConnectionUrl(/^postgres(ql)?:$/, 'postgres://user:password@host:5432/db') };
 export const PostgresCheck = z
@@ -47,13 +59,28 @@ export const PostgresCheck = z
     ...CheckCommon,
     kind: z.literal('postgres'),
     url: PostgresTarget.url.optional(),
-    instances: z.array(z.object({ name: InstanceName, ...PostgresTarget }).strict()).min(1).optional(),
-    connections: z.object({ warn: Ratio.default(0.8), fail: Ratio.default(0.95) }).strict().default({ warn: 0.8, fail: 0.95 }),
-    replicationLag: z.object({ warn: Duration.default(30_000), fail: Duration.default(300_000) }).strict().default({ warn: 30_000, fail: 300_000 }),
-    query: z.object({ sql: z.string().min(1), expectRows: z.number().int().min(0).optional() }).strict().optional(),
+    instances: z
+      .array(z.object({ name: InstanceName, ...PostgresTarget }).strict())
+      .min(1)
+      .optional(),
+    connections: z
+      .object({ warn: Ratio.default(0.8), fail: Ratio.default(0.95) })
+      .strict()
+      .default({ warn: 0.8, fail: 0.95 }),
+    replicationLag: z
+      .object({ warn: Duration.default(30_000), fail: Duration.default(300_000) })
+      .strict()
+      .default({ warn: 30_000, fail: 300_000 }),
+    query: z
+      .object({ sql: z.string().min(1), expectRows: z.number().int().min(0).optional() })
+      .strict()
+      .optional(),
   })
   .strict()
-  .refine((c) => c.url !== undefined || c.instances !== undefined, { message: 'needs `url` or `instances`', path: ['url'] });
+  .refine((c) => c.url !== undefined || c.instances !== undefined, {
+    message: 'needs `url` or `instances`',
+    path: ['url'],
+  });
 
 const RedisTarget = { url: ConnectionUrl(/^rediss?:$/, 'redis://:password@host:6379/0') };
 export const RedisCheck = z
@@ -61,14 +88,26 @@ export const RedisCheck = z
     ...CheckCommon,
     kind: z.literal('redis'),
     url: RedisTarget.url.optional(),
-    instances: z.array(z.object({ name: InstanceName, ...RedisTarget }).strict()).min(1).optional(),
-    memory: z.object({ warn: Ratio.default(0.8), fail: Ratio.default(0.95) }).strict().default({ warn: 0.8, fail: 0.95 }),
+    instances: z
+      .array(z.object({ name: InstanceName, ...RedisTarget }).strict())
+      .min(1)
+      .optional(),
+    memory: z
+      .object({ warn: Ratio.default(0.8), fail: Ratio.default(0.95) })
+      .strict()
+      .default({ warn: 0.8, fail: 0.95 }),
   })
   .strict()
-  .refine((c) => c.url !== undefined || c.instances !== undefined, { message: 'needs `url` or `instances`', path: ['url'] });
+  .refine((c) => c.url !== undefined || c.instances !== undefined, {
+    message: 'needs `url` or `instances`',
+    path: ['url'],
+  });
 
 /** "200", 200, "2xx" or "200-299". */
-const StatusSpec = z.union([z.number().int().min(100).max(599), z.string().regex(/^([1-5]xx|\d{3}(-\d{3})?)$/, 'expected 200, "2xx" or "200-299"')]);
+const StatusSpec = z.union([
+  z.number().int().min(100).max(599),
+  z.string().regex(/^([1-5]xx|\d{3}(-\d{3})?)$/, 'expected 200, "2xx" or "200-299"'),
+]);
 
 const HttpTarget = { url: z.url({ protocol: /^https?$/ }) };
 export const HttpCheck = z
@@ -76,7 +115,10 @@ export const HttpCheck = z
     ...CheckCommon,
     kind: z.literal('http'),
     url: HttpTarget.url.optional(),
-    instances: z.array(z.object({ name: InstanceName, ...HttpTarget }).strict()).min(1).optional(),
+    instances: z
+      .array(z.object({ name: InstanceName, ...HttpTarget }).strict())
+      .min(1)
+      .optional(),
     method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']).default('GET'),
     headers: z.record(z.string(), z.string()).default({}),
     body: z.string().optional(),
@@ -84,7 +126,12 @@ export const HttpCheck = z
     /** Searched for in the first `maxBodyBytes` of the response body. */
     bodyContains: z.string().optional(),
     /** How much of the response body is read for `bodyContains` and `json`; the rest is discarded unread. */
-    maxBodyBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+    maxBodyBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .max(64 * 1024 * 1024)
+      .default(1024 * 1024),
     json: z
       .object({
         path: z.string().min(1),
@@ -111,7 +158,10 @@ export const HttpCheck = z
       .default({ certWarnDays: 14, certFailDays: 7, insecureSkipVerify: false }),
   })
   .strict()
-  .refine((c) => c.url !== undefined || c.instances !== undefined, { message: 'needs `url` or `instances`', path: ['url'] });
+  .refine((c) => c.url !== undefined || c.instances !== undefined, {
+    message: 'needs `url` or `instances`',
+    path: ['url'],
+  });
 
 const TcpTarget = { host: z.string().min(1), port: z.number().int().min(1).max(65535) };
 export const TcpCheck = z
@@ -120,7 +170,10 @@ export const TcpCheck = z
     kind: z.literal('tcp'),
     host: TcpTarget.host.optional(),
     port: TcpTarget.port.optional(),
-    instances: z.array(z.object({ name: InstanceName, ...TcpTarget }).strict()).min(1).optional(),
+    instances: z
+      .array(z.object({ name: InstanceName, ...TcpTarget }).strict())
+      .min(1)
+      .optional(),
     tls: z
       .union([
         z.boolean(),
@@ -138,7 +191,10 @@ export const TcpCheck = z
       .default(false),
   })
   .strict()
-  .refine((c) => (c.host !== undefined && c.port !== undefined) || c.instances !== undefined, { message: 'needs `host` and `port`, or `instances`', path: ['host'] });
+  .refine((c) => (c.host !== undefined && c.port !== undefined) || c.instances !== undefined, {
+    message: 'needs `host` and `port`, or `instances`',
+    path: ['host'],
+  });
 
 export const CheckConfig = z.discriminatedUnion('kind', [PostgresCheck, RedisCheck, HttpCheck, TcpCheck]);
 export type CheckConfig = z.infer<typeof CheckConfig>;

@@ -24,7 +24,12 @@ export function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)}ms`;
   const parts: string[] = [];
   let rest = Math.round(ms / 1000);
-  for (const [unit, size] of [['d', 86400], ['h', 3600], ['m', 60], ['s', 1]] as const) {
+  for (const [unit, size] of [
+    ['d', 86400],
+    ['h', 3600],
+    ['m', 60],
+    ['s', 1],
+  ] as const) {
     if (rest >= size) {
       parts.push(`${Math.floor(rest / size)}${unit}`);
       rest %= size;
@@ -44,7 +49,10 @@ export const Duration = z.union([z.string().max(64), z.number().nonnegative()]).
     return z.NEVER;
   }
   if (ms > MAX_DURATION_MS) {
-    ctx.addIssue({ code: 'custom', message: `duration ${typeof v === 'string' ? `"${v}"` : v} is longer than ${formatDuration(MAX_DURATION_MS)}` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `duration ${typeof v === 'string' ? `"${v}"` : v} is longer than ${formatDuration(MAX_DURATION_MS)}`,
+    });
     return z.NEVER;
   }
   return ms;
@@ -54,7 +62,9 @@ export const Duration = z.union([z.string().max(64), z.number().nonnegative()]).
  * A duration that becomes a timer (an interval, a timeout, a cooldown): at most 2^31-1 ms (about 24.8 days),
  * the longest delay a Node timer keeps; a longer one would fire after 1 ms, over and over.
  */
-export const TimerDuration = Duration.refine((ms) => ms <= MAX_TIMER_MS, { message: `at most ${formatDuration(MAX_TIMER_MS - (MAX_TIMER_MS % 1000))} (the longest delay a timer can wait)` });
+export const TimerDuration = Duration.refine((ms) => ms <= MAX_TIMER_MS, {
+  message: `at most ${formatDuration(MAX_TIMER_MS - (MAX_TIMER_MS % 1000))} (the longest delay a timer can wait)`,
+});
 
 /** A ratio in config: 0.85 or "85%". */
 export const Ratio = z.union([z.number(), z.string()]).transform((v, ctx) => {

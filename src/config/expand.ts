@@ -34,7 +34,12 @@ export function expandString(text: string, env: NodeJS.ProcessEnv): string {
  * Expands variables in every string value of a parsed document (not in keys, and never in the raw text,
  * so a variable's value cannot inject YAML structure). Reports failures with the key path.
  */
-export function expandTree(node: unknown, env: NodeJS.ProcessEnv, path: (string | number)[] = [], errors: { path: (string | number)[]; message: string }[] = []): unknown {
+export function expandTree(
+  node: unknown,
+  env: NodeJS.ProcessEnv,
+  path: (string | number)[] = [],
+  errors: { path: (string | number)[]; message: string }[] = [],
+): unknown {
   if (typeof node === 'string') {
     try {
       return expandString(node, env);

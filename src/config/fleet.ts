@@ -12,10 +12,16 @@ const Source = {
   /** Base URL; a path prefix (`https://mimir.example/prometheus`) is kept. */
   url: z
     .url({ protocol: /^https?$/ })
-    .refine((u) => !new URL(u).username && !new URL(u).password, 'put credentials in `bearerToken` or `basicAuth`, not in the URL')
+    .refine(
+      (u) => !new URL(u).username && !new URL(u).password,
+      'put credentials in `bearerToken` or `basicAuth`, not in the URL',
+    )
     .refine((u) => !new URL(u).search, 'the URL must not carry a query string'),
   bearerToken: z.string().min(1).optional(),
-  basicAuth: z.object({ username: z.string().min(1), password: z.string().min(1) }).strict().optional(),
+  basicAuth: z
+    .object({ username: z.string().min(1), password: z.string().min(1) })
+    .strict()
+    .optional(),
   /** Each request is abandoned (and its socket closed) after this long. */
   timeout: TimerDuration.default(10_000),
   tls: z
@@ -35,12 +41,24 @@ const Source = {
 };
 
 const oneAuth = (s: { bearerToken?: string | undefined; basicAuth?: unknown }, ctx: z.RefinementCtx) => {
-  if (s.bearerToken !== undefined && s.basicAuth !== undefined) ctx.addIssue({ code: 'custom', path: ['bearerToken'], message: 'give `bearerToken` or `basicAuth`, not both' });
+  if (s.bearerToken !== undefined && s.basicAuth !== undefined)
+    ctx.addIssue({ code: 'custom', path: ['bearerToken'], message: 'give `bearerToken` or `basicAuth`, not both' });
 };
 
-const credentialsOverHttps = (s: { url: string; bearerToken?: string | undefined; basicAuth?: unknown }, ctx: z.RefinementCtx) => {
-  if ((s.bearerToken !== undefined || s.basicAuth !== undefined) && s.url.startsWith('http:') && !isLoopbackUrl(s.url)) {
-    ctx.addIssue({ code: 'custom', path: ['url'], message: 'credentials are only sent over https (plain http only on loopback)' });
+const credentialsOverHttps = (
+  s: { url: string; bearerToken?: string | undefined; basicAuth?: unknown },
+  ctx: z.RefinementCtx,
+) => {
+  if (
+    (s.bearerToken !== undefined || s.basicAuth !== undefined) &&
+    s.url.startsWith('http:') &&
+    !isLoopbackUrl(s.url)
+  ) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['url'],
+      message: 'credentials are only sent over https (plain http only on loopback)',
+    });
   }
 };
 
@@ -49,7 +67,11 @@ export const PrometheusSourceConfig = z
     ...Source,
     /** The `fleet` dependency check: a cheap query against the source on a schedule (its breaker is the check's). */
     check: z
-      .object({ enabled: z.boolean().default(true), every: TimerDuration.default(30_000), critical: z.boolean().default(false) })
+      .object({
+        enabled: z.boolean().default(true),
+        every: TimerDuration.default(30_000),
+        critical: z.boolean().default(false),
+      })
       .strict()
       .default({ enabled: true, every: 30_000, critical: false }),
     /** How far back an instance counts as part of the fleet (it then shows as not reporting rather than vanishing). */
@@ -79,8 +101,18 @@ export const AlertmanagerSourceConfig = z
           .record(z.string(), z.string().max(1024))
           .superRefine((l, ctx) => {
             for (const k of Object.keys(l)) {
-              if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(k)) ctx.addIssue({ code: 'custom', path: [k], message: 'not a Prometheus label name (letters, digits and _, not starting with a digit)' });
-              else if (['alertname', 'check', 'instance', 'severity'].includes(k)) ctx.addIssue({ code: 'custom', path: [k], message: 'alertname, check, instance and severity are set by the daemon' });
+              if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(k))
+                ctx.addIssue({
+                  code: 'custom',
+                  path: [k],
+                  message: 'not a Prometheus label name (letters, digits and _, not starting with a digit)',
+                });
+              else if (['alertname', 'check', 'instance', 'severity'].includes(k))
+                ctx.addIssue({
+                  code: 'custom',
+                  path: [k],
+                  message: 'alertname, check, instance and severity are set by the daemon',
+                });
             }
           })
           .default({}),
@@ -101,13 +133,19 @@ export const FleetConfig = z
     alertmanager: AlertmanagerSourceConfig.optional(),
   })
   .strict()
-  .refine((f) => f.prometheus !== undefined || f.alertmanager !== undefined, { message: 'give `prometheus`, `alertmanager`, or both', path: ['prometheus'] });
+  .refine((f) => f.prometheus !== undefined || f.alertmanager !== undefined, {
+    message: 'give `prometheus`, `alertmanager`, or both',
+    path: ['prometheus'],
+  });
 
 export type FleetConfig = z.infer<typeof FleetConfig>;
 export type PrometheusSourceConfig = z.infer<typeof PrometheusSourceConfig>;
 export type AlertmanagerSourceConfig = z.infer<typeof AlertmanagerSourceConfig>;
 /** What both sources share: how to reach them. */
-export type SourceConfig = Pick<PrometheusSourceConfig, 'url' | 'bearerToken' | 'basicAuth' | 'timeout' | 'tls' | 'breaker'>;
+export type SourceConfig = Pick<
+  PrometheusSourceConfig,
+  'url' | 'bearerToken' | 'basicAuth' | 'timeout' | 'tls' | 'breaker'
+>;
 
 /** The name of the dependency check that watches the Prometheus source. */
 export const FLEET_CHECK = 'fleet';

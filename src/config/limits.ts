@@ -44,9 +44,13 @@ export const WindowArg = z
   .max(32, 'a window is a short duration such as "15m", "6h" or "7d"')
   .superRefine((text, ctx) => {
     const ms = parseDuration(text);
-    if (ms === undefined || ms < WINDOW_MIN_MS) ctx.addIssue({ code: 'custom', message: `invalid window "${text}": give a duration such as 15m, 6h or 7d` });
+    if (ms === undefined || ms < WINDOW_MIN_MS)
+      ctx.addIssue({ code: 'custom', message: `invalid window "${text}": give a duration such as 15m, 6h or 7d` });
     else if (ms > WINDOW_MAX_MS) {
       countRefusal('window');
-      ctx.addIssue({ code: 'custom', message: `window "${text}" is longer than the limit of ${formatDuration(WINDOW_MAX_MS)}` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `window "${text}" is longer than the limit of ${formatDuration(WINDOW_MAX_MS)}`,
+      });
     }
   });

@@ -41,7 +41,8 @@ export function formatPath(path: readonly PropertyKey[], doc: unknown): string {
 export function issuesFromZod(error: Pick<z.ZodError, 'issues'>, doc: unknown): ConfigIssue[] {
   return error.issues.map((issue) => {
     let message = issue.message;
-    if (issue.code === 'unrecognized_keys') message = `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+    if (issue.code === 'unrecognized_keys')
+      message = `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
     return { path: formatPath(issue.path, doc), message };
   });
 }
@@ -54,9 +55,15 @@ export function parseConfig(doc: unknown, env: NodeJS.ProcessEnv = process.env, 
   if (result.success && !expandErrors.length) return result.data;
   // Every problem at once: each unset variable with its key, then schema errors, except those about a value
   // that is still an unexpanded `${VAR}` (its real value is unknown, so its error would mislead).
-  const unexpanded = (path: readonly PropertyKey[]) => expandErrors.some((e) => e.path.length <= path.length && e.path.every((k, i) => k === path[i]));
-  const schemaIssues = result.success ? [] : issuesFromZod({ issues: result.error.issues.filter((i) => !unexpanded(i.path)) }, expanded);
-  throw new ConfigError([...expandErrors.map((e) => ({ path: formatPath(e.path, doc), message: e.message })), ...schemaIssues], source);
+  const unexpanded = (path: readonly PropertyKey[]) =>
+    expandErrors.some((e) => e.path.length <= path.length && e.path.every((k, i) => k === path[i]));
+  const schemaIssues = result.success
+    ? []
+    : issuesFromZod({ issues: result.error.issues.filter((i) => !unexpanded(i.path)) }, expanded);
+  throw new ConfigError(
+    [...expandErrors.map((e) => ({ path: formatPath(e.path, doc), message: e.message })), ...schemaIssues],
+    source,
+  );
 }
 
 export function parseConfigText(text: string, env: NodeJS.ProcessEnv = process.env, source?: string): Config {
@@ -66,7 +73,8 @@ export function parseConfigText(text: string, env: NodeJS.ProcessEnv = process.e
     doc = yaml().parse(text, { prettyErrors: true, uniqueKeys: true });
   } catch (e) {
     const { YAMLParseError } = yaml();
-    const where = e instanceof YAMLParseError && e.linePos ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '(document)';
+    const where =
+      e instanceof YAMLParseError && e.linePos ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '(document)';
     const what = e instanceof YAMLParseError ? e.code : 'parse error';
     throw new ConfigError([{ path: where, message: `not valid YAML/JSON (${what})` }], source);
   }
@@ -85,7 +93,10 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
     text = readFileSync(path, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new ConfigError([{ path: '', message: code === 'ENOENT' ? 'file not found' : `cannot read file (${code ?? 'error'})` }], path);
+    throw new ConfigError(
+      [{ path: '', message: code === 'ENOENT' ? 'file not found' : `cannot read file (${code ?? 'error'})` }],
+      path,
+    );
   }
   return { config: parseConfigText(text, env, path), source: path };
 }

@@ -40,10 +40,41 @@ export const ThresholdsConfig = z
  * (overlay among them: every container's root is one) plus a few more virtual kinds.
  */
 export const DEFAULT_EXCLUDED_FS_TYPES = [
-  'autofs', 'binfmt_misc', 'bpf', 'cgroup', 'cgroup2', 'configfs', 'debugfs', 'devpts', 'devtmpfs', 'efivarfs',
-  'fuse.lxcfs', 'fusectl', 'hugetlbfs', 'iso9660', 'mqueue', 'nsfs', 'overlay', 'overlay_ro', 'aufs', 'proc', 'procfs', 'pstore',
-  'rpc_pipefs', 'securityfs', 'selinuxfs', 'squashfs', 'sysfs', 'tracefs', 'tmpfs', 'ramfs', 'nfsd', 'shm',
-  'fuse.gvfsd-fuse', 'fuse.portal', 'erofs',
+  'autofs',
+  'binfmt_misc',
+  'bpf',
+  'cgroup',
+  'cgroup2',
+  'configfs',
+  'debugfs',
+  'devpts',
+  'devtmpfs',
+  'efivarfs',
+  'fuse.lxcfs',
+  'fusectl',
+  'hugetlbfs',
+  'iso9660',
+  'mqueue',
+  'nsfs',
+  'overlay',
+  'overlay_ro',
+  'aufs',
+  'proc',
+  'procfs',
+  'pstore',
+  'rpc_pipefs',
+  'securityfs',
+  'selinuxfs',
+  'squashfs',
+  'sysfs',
+  'tracefs',
+  'tmpfs',
+  'ramfs',
+  'nfsd',
+  'shm',
+  'fuse.gvfsd-fuse',
+  'fuse.portal',
+  'erofs',
 ];
 /** Kernel trees, and what container runtimes and the kubelet mount per container or pod (/run covers /run/containerd). */
 export const DEFAULT_EXCLUDED_MOUNTS =
@@ -88,7 +119,11 @@ export const HostConfig = z
         maxMounts: z.number().int().min(1).max(1000).default(DEFAULT_MAX_FILESYSTEMS),
       })
       .strict()
-      .default({ excludeTypes: DEFAULT_EXCLUDED_FS_TYPES, excludeMountpoints: DEFAULT_EXCLUDED_MOUNTS, maxMounts: DEFAULT_MAX_FILESYSTEMS }),
+      .default({
+        excludeTypes: DEFAULT_EXCLUDED_FS_TYPES,
+        excludeMountpoints: DEFAULT_EXCLUDED_MOUNTS,
+        maxMounts: DEFAULT_MAX_FILESYSTEMS,
+      }),
     network: z
       .object({ excludeInterfaces: z.string().default('^(veth|docker|br-|cni|flannel|cali|virbr)') })
       .strict()
@@ -102,7 +137,10 @@ export const Scope = z.enum(['vitals:read', 'vitals:refresh', 'vitals:admin', 'v
 
 const Sha256Hex = z
   .string()
-  .regex(/^[0-9a-f]{64}$/i, 'expected the token\'s SHA-256 hash as 64 hex characters (printf %s "$TOKEN" | sha256sum), never the token itself')
+  .regex(
+    /^[0-9a-f]{64}$/i,
+    'expected the token\'s SHA-256 hash as 64 hex characters (printf %s "$TOKEN" | sha256sum), never the token itself',
+  )
   .transform((h) => h.toLowerCase());
 
 const Subject = z.string().regex(/^[\w.@:+-]{1,128}$/, 'must be 1-128 letters, digits or ". @ : + _ -"');
@@ -114,10 +152,11 @@ export const StaticToken = z
     sha256: Sha256Hex,
     scopes: z.array(Scope).min(1).default(['vitals:read']),
     /** When the token stops being accepted (ISO 8601, e.g. "2027-03-01T00:00:00Z"); `vitals token new --expires-in 90d` writes it. */
-    expires: z.iso.datetime({ offset: true, message: 'expected an ISO 8601 time such as "2027-03-01T00:00:00Z"' }).optional(),
+    expires: z.iso
+      .datetime({ offset: true, message: 'expected an ISO 8601 time such as "2027-03-01T00:00:00Z"' })
+      .optional(),
   })
   .strict();
-
 
 export const JwtConfig = z
   .object({
@@ -127,7 +166,25 @@ export const JwtConfig = z
     jwksUrl: z.url({ protocol: /^https?$/ }).optional(),
     issuer: z.string().min(1),
     audience: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
-    algorithms: z.array(z.enum(['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'EdDSA'])).min(1).optional(),
+    algorithms: z
+      .array(
+        z.enum([
+          'HS256',
+          'HS384',
+          'HS512',
+          'RS256',
+          'RS384',
+          'RS512',
+          'PS256',
+          'PS384',
+          'PS512',
+          'ES256',
+          'ES384',
+          'EdDSA',
+        ]),
+      )
+      .min(1)
+      .optional(),
     /** Leeway for `exp` and `nbf` between our clock and the issuer's. */
     clockSkew: Duration.default(30_000),
     /** Least time between two JWKS fetches caused by unknown `kid`s (bounds what junk tokens can make us fetch). */
@@ -136,11 +193,27 @@ export const JwtConfig = z
   })
   .strict()
   .superRefine((j, ctx) => {
-    if ((j.secret === undefined) === (j.jwksUrl === undefined)) ctx.addIssue({ code: 'custom', path: ['secret'], message: 'give `secret` (HS256) or `jwksUrl` (RS256/ES256), exactly one' });
-    if (j.jwksUrl && j.jwksUrl.startsWith('http:') && !isLoopbackUrl(j.jwksUrl)) ctx.addIssue({ code: 'custom', path: ['jwksUrl'], message: 'keys must come over https (plain http only on loopback)' });
+    if ((j.secret === undefined) === (j.jwksUrl === undefined))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['secret'],
+        message: 'give `secret` (HS256) or `jwksUrl` (RS256/ES256), exactly one',
+      });
+    if (j.jwksUrl && j.jwksUrl.startsWith('http:') && !isLoopbackUrl(j.jwksUrl))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['jwksUrl'],
+        message: 'keys must come over https (plain http only on loopback)',
+      });
     const hmac = j.algorithms?.filter((a) => a.startsWith('HS')) ?? [];
-    if (j.secret !== undefined && j.algorithms && hmac.length !== j.algorithms.length) ctx.addIssue({ code: 'custom', path: ['algorithms'], message: 'with `secret` only HS256/HS384/HS512 apply' });
-    if (j.jwksUrl !== undefined && hmac.length) ctx.addIssue({ code: 'custom', path: ['algorithms'], message: 'with `jwksUrl` HMAC algorithms are not allowed (a public key must never verify an HMAC)' });
+    if (j.secret !== undefined && j.algorithms && hmac.length !== j.algorithms.length)
+      ctx.addIssue({ code: 'custom', path: ['algorithms'], message: 'with `secret` only HS256/HS384/HS512 apply' });
+    if (j.jwksUrl !== undefined && hmac.length)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['algorithms'],
+        message: 'with `jwksUrl` HMAC algorithms are not allowed (a public key must never verify an HMAC)',
+      });
   });
 
 export const AuthConfig = z
@@ -151,17 +224,30 @@ export const AuthConfig = z
     authorizationServers: z.array(z.url({ protocol: /^https?$/ })).default([]),
   })
   .strict()
-  .refine((a) => a.tokens.length > 0 || a.jwt !== undefined, { message: 'give `tokens`, `jwt`, or both', path: ['tokens'] });
+  .refine((a) => a.tokens.length > 0 || a.jwt !== undefined, {
+    message: 'give `tokens`, `jwt`, or both',
+    path: ['tokens'],
+  });
 
 /** Tools that read history or /proc cost more than a snapshot read. */
 const TOOL_COST_DEFAULTS: Record<string, number> = { diagnose: 10, top_processes: 5, query_history: 2, list_events: 2 };
 
-const HostPattern = z.string().regex(/^(\*|(\*\.)?[a-z0-9.-]+|\[[0-9a-f:.]+\])$/i, 'a host name, "*.example.com", an IP, or "*"');
-const OriginPattern = z.string().regex(/^(\*|https?:\/\/(\*\.)?[a-z0-9.-]+(:\d{1,5})?|https?:\/\/\[[0-9a-f:.]+\](:\d{1,5})?)$/i, 'an origin such as "https://app.example.com" (scheme://host[:port]), or "*"');
+const HostPattern = z
+  .string()
+  .regex(/^(\*|(\*\.)?[a-z0-9.-]+|\[[0-9a-f:.]+\])$/i, 'a host name, "*.example.com", an IP, or "*"');
+const OriginPattern = z
+  .string()
+  .regex(
+    /^(\*|https?:\/\/(\*\.)?[a-z0-9.-]+(:\d{1,5})?|https?:\/\/\[[0-9a-f:.]+\](:\d{1,5})?)$/i,
+    'an origin such as "https://app.example.com" (scheme://host[:port]), or "*"',
+  );
 
 export const HttpConfig = z
   .object({
-    listen: z.string().regex(/^(\[[0-9a-f:.]+\]|[^:\s]+):\d{1,5}$/i, 'expected host:port, e.g. 127.0.0.1:9464').default('127.0.0.1:9464'),
+    listen: z
+      .string()
+      .regex(/^(\[[0-9a-f:.]+\]|[^:\s]+):\d{1,5}$/i, 'expected host:port, e.g. 127.0.0.1:9464')
+      .default('127.0.0.1:9464'),
     /** Every /mcp request stands alone (no sessions), so any replica behind a plain load balancer can answer it. */
     stateless: z.boolean().default(false),
     sessions: z
@@ -177,7 +263,10 @@ export const HttpConfig = z
     publicUrl: z.url({ protocol: /^https?$/ }).optional(),
     auth: AuthConfig.optional(),
     /** /metrics: open, or also reachable with these tokens (scope vitals:metrics only). */
-    metricsAuth: z.object({ open: z.boolean().default(false), tokens: z.array(StaticToken.omit({ scopes: true })).default([]) }).strict().default({ open: false, tokens: [] }),
+    metricsAuth: z
+      .object({ open: z.boolean().default(false), tokens: z.array(StaticToken.omit({ scopes: true })).default([]) })
+      .strict()
+      .default({ open: false, tokens: [] }),
     /** /health without a token even when auth is configured (it names checks and their errors). */
     openHealth: z.boolean().default(false),
     /** Host headers accepted besides IP literals, localhost and the listen host (DNS-rebinding defence). */
@@ -186,11 +275,23 @@ export const HttpConfig = z
     allowedOrigins: z.array(OriginPattern).default([]),
     /** Believe X-Forwarded-For/-Proto/-Host from these proxies (addresses or CIDRs), or from anyone (true). */
     trustProxy: z.union([z.boolean(), z.string().min(1), z.array(z.string().min(1))]).default(false),
-    bodyLimit: z.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+    bodyLimit: z
+      .number()
+      .int()
+      .min(1024)
+      .max(64 * 1024 * 1024)
+      .default(1024 * 1024),
     timeouts: z
-      .object({ headers: TimerDuration.default(10_000), request: TimerDuration.default(30_000), keepAlive: TimerDuration.default(5000) })
+      .object({
+        headers: TimerDuration.default(10_000),
+        request: TimerDuration.default(30_000),
+        keepAlive: TimerDuration.default(5000),
+      })
       .strict()
-      .refine((t) => t.request === 0 || t.headers <= t.request, { message: 'the headers must arrive within the request timeout', path: ['headers'] })
+      .refine((t) => t.request === 0 || t.headers <= t.request, {
+        message: 'the headers must arrive within the request timeout',
+        path: ['headers'],
+      })
       .default({ headers: 10_000, request: 30_000, keepAlive: 5000 }),
     rateLimit: z
       .object({
@@ -199,10 +300,15 @@ export const HttpConfig = z
         max: z.number().int().min(1).default(600),
         window: TimerDuration.default(60_000),
         /** Redis URL: replicas share one budget per principal. */
-        redis: z.string().regex(/^rediss?:\/\//, 'expected redis://… or rediss://…').optional(),
+        redis: z
+          .string()
+          .regex(/^rediss?:\/\//, 'expected redis://… or rediss://…')
+          .optional(),
         keyPrefix: z.string().min(1).max(100).default('mcp-vitals:rl:'),
         /** What one tools/call of these tools costs against `max` (every other JSON-RPC message costs 1). */
-        toolCost: z.record(z.string().regex(/^[a-z_]{1,64}$/), z.number().int().min(1).max(1000)).default(TOOL_COST_DEFAULTS),
+        toolCost: z
+          .record(z.string().regex(/^[a-z_]{1,64}$/), z.number().int().min(1).max(1000))
+          .default(TOOL_COST_DEFAULTS),
       })
       .strict()
       .default({ enabled: true, max: 600, window: 60_000, keyPrefix: 'mcp-vitals:rl:', toolCost: TOOL_COST_DEFAULTS }),
@@ -212,7 +318,10 @@ export const HttpConfig = z
      */
     events: z
       .object({
-        redis: z.string().regex(/^rediss?:\/\//, 'expected redis://… or rediss://…').optional(),
+        redis: z
+          .string()
+          .regex(/^rediss?:\/\//, 'expected redis://… or rediss://…')
+          .optional(),
         channel: z.string().min(1).max(200).default('mcp-vitals:events'),
       })
       .strict()
@@ -223,7 +332,12 @@ export const HttpConfig = z
   .strict();
 
 /** Cron expressions are checked with node-cron, loaded only when a config gives one. */
-const CronExpr = z.string().refine((expr) => (createRequire(import.meta.url)('node-cron') as typeof import('node-cron')).validate(expr), 'invalid cron expression');
+const CronExpr = z
+  .string()
+  .refine(
+    (expr) => (createRequire(import.meta.url)('node-cron') as typeof import('node-cron')).validate(expr),
+    'invalid cron expression',
+  );
 
 /** Tier retention when the config gives none: memory keeps what fits a small daemon, PostgreSQL far more. */
 export const HISTORY_RETENTION_DEFAULTS = {
@@ -236,12 +350,23 @@ export const HistoryConfig = z
   .object({
     store: z.enum(['memory', 'postgres']).default('memory'),
     /** PostgreSQL connection string; required with `store: postgres`. */
-    url: z.string().regex(/^postgres(ql)?:\/\//, 'expected postgres://user:password@host:5432/db').optional(),
+    url: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'expected postgres://user:password@host:5432/db')
+      .optional(),
     /** PostgreSQL schema holding the tables (created by the migrations). */
-    schema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case SQL identifier').default('vitals'),
+    schema: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case SQL identifier')
+      .default('vitals'),
     /** How long each tier is kept; defaults depend on the store (see HISTORY_RETENTION_DEFAULTS). */
     retention: z
-      .object({ raw: Duration.optional(), minute: Duration.optional(), quarter: Duration.optional(), events: Duration.optional() })
+      .object({
+        raw: Duration.optional(),
+        minute: Duration.optional(),
+        quarter: Duration.optional(),
+        events: Duration.optional(),
+      })
       .strict()
       .default({}),
     /** PostgreSQL: how often buffered samples are written. */
@@ -265,10 +390,21 @@ export const HistoryConfig = z
   })
   .strict()
   .superRefine((h, ctx) => {
-    if (h.store === 'postgres' && !h.url) ctx.addIssue({ code: 'custom', path: ['url'], message: '`store: postgres` needs `url`' });
+    if (h.store === 'postgres' && !h.url)
+      ctx.addIssue({ code: 'custom', path: ['url'], message: '`store: postgres` needs `url`' });
     const r = { ...HISTORY_RETENTION_DEFAULTS[h.store], ...h.retention };
-    if (r.raw > r.minute) ctx.addIssue({ code: 'custom', path: ['retention', 'raw'], message: 'raw retention must not be longer than minute retention' });
-    if (r.minute > r.quarter) ctx.addIssue({ code: 'custom', path: ['retention', 'minute'], message: 'minute retention must not be longer than quarter retention' });
+    if (r.raw > r.minute)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['retention', 'raw'],
+        message: 'raw retention must not be longer than minute retention',
+      });
+    if (r.minute > r.quarter)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['retention', 'minute'],
+        message: 'minute retention must not be longer than quarter retention',
+      });
   })
   .transform((h) => ({ ...h, retention: { ...HISTORY_RETENTION_DEFAULTS[h.store], ...h.retention } }));
 
@@ -283,9 +419,15 @@ export const Config = z
         const seen = new Map<string, number>();
         checks.forEach((c, i) => {
           const prior = seen.get(c.name);
-          if (prior !== undefined) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `duplicate check name "${c.name}" (also checks[${prior}])` });
+          if (prior !== undefined)
+            ctx.addIssue({
+              code: 'custom',
+              path: [i, 'name'],
+              message: `duplicate check name "${c.name}" (also checks[${prior}])`,
+            });
           else seen.set(c.name, i);
-          if (c.every !== undefined && c.cron !== undefined) ctx.addIssue({ code: 'custom', path: [i, 'cron'], message: 'give `every` or `cron`, not both' });
+          if (c.every !== undefined && c.cron !== undefined)
+            ctx.addIssue({ code: 'custom', path: [i, 'cron'], message: 'give `every` or `cron`, not both' });
         });
       }),
     /** How many dependency checks may run at once across the daemon. */
@@ -294,7 +436,10 @@ export const Config = z
     checkInterval: TimerDuration.default(30_000),
     /** `refresh: true` callers share one run; a new one starts at most this often. */
     refreshMinInterval: TimerDuration.default(2000),
-    events: z.object({ max: z.number().int().min(10).max(1_000_000).default(1000) }).strict().default({ max: 1000 }),
+    events: z
+      .object({ max: z.number().int().min(10).max(1_000_000).default(1000) })
+      .strict()
+      .default({ max: 1000 }),
     http: HttpConfig.default(HttpConfig.parse({})),
     history: HistoryConfig.default(HistoryConfig.parse({})),
     limits: LimitsConfig.default(LIMITS_DEFAULTS),
@@ -304,7 +449,12 @@ export const Config = z
   .strict()
   .superRefine((c, ctx) => {
     const i = c.fleet?.prometheus?.check.enabled ? c.checks.findIndex((x) => x.name === FLEET_CHECK) : -1;
-    if (i >= 0) ctx.addIssue({ code: 'custom', path: ['checks', i, 'name'], message: `"${FLEET_CHECK}" is the check of fleet.prometheus; rename this one or set fleet.prometheus.check.enabled: false` });
+    if (i >= 0)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['checks', i, 'name'],
+        message: `"${FLEET_CHECK}" is the check of fleet.prometheus; rename this one or set fleet.prometheus.check.enabled: false`,
+      });
   });
 
 export type Config = z.infer<typeof Config>;

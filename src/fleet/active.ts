@@ -31,7 +31,8 @@ export interface ActiveAlert {
 const withoutName = ({ alertname: _a, ...rest }: Record<string, string>) => rest;
 
 /** An Alertmanager alert is a Prometheus one when it carries all of its labels (external labels come on top). */
-const sameAlert = (prom: Record<string, string>, am: Record<string, string>) => Object.entries(prom).every(([k, v]) => am[k] === v);
+const sameAlert = (prom: Record<string, string>, am: Record<string, string>) =>
+  Object.entries(prom).every(([k, v]) => am[k] === v);
 
 const SEVERITY_RANK: Record<string, number> = { critical: 0, page: 0, error: 1, warning: 2, info: 3 };
 
@@ -46,7 +47,12 @@ export async function activeAlerts(fleet: Fleet): Promise<{ alerts: ActiveAlert[
     fleet.alertmanager ? fleet.alertmanager.alerts() : Promise.resolve(undefined as GettableAlert[] | undefined),
     fleet.alertmanager ? fleet.alertmanager.silences() : Promise.resolve([] as Silence[]),
   ]);
-  const silenceBy = new Map(silences.map((s) => [s.id, { id: s.id, createdBy: s.createdBy, comment: s.comment.slice(0, 200), endsAt: s.endsAt }]));
+  const silenceBy = new Map(
+    silences.map((s) => [
+      s.id,
+      { id: s.id, createdBy: s.createdBy, comment: s.comment.slice(0, 200), endsAt: s.endsAt },
+    ]),
+  );
   const amLeft = new Set(am ?? []);
   const out: ActiveAlert[] = [];
   for (const a of prom ?? []) {
@@ -64,7 +70,9 @@ export async function activeAlerts(fleet: Fleet): Promise<{ alerts: ActiveAlert[
       firingSince: a.state === 'firing' ? (match?.startsAt ?? null) : null,
       value: Number.isFinite(value) ? value : null,
       summary: a.annotations.summary ?? null,
-      silencedBy: (match?.status.silencedBy ?? []).map((id) => silenceBy.get(id) ?? { id, createdBy: '?', comment: '', endsAt: '' }),
+      silencedBy: (match?.status.silencedBy ?? []).map(
+        (id) => silenceBy.get(id) ?? { id, createdBy: '?', comment: '', endsAt: '' },
+      ),
       inhibited: (match?.status.inhibitedBy.length ?? 0) > 0,
       source: match ? 'both' : 'prometheus',
     });
@@ -88,6 +96,15 @@ export async function activeAlerts(fleet: Fleet): Promise<{ alerts: ActiveAlert[
     });
   }
   const sev = (a: ActiveAlert) => SEVERITY_RANK[a.severity ?? ''] ?? 4;
-  out.sort((a, b) => (a.state === b.state ? 0 : a.state === 'firing' ? -1 : 1) || sev(a) - sev(b) || Date.parse(a.since ?? '') - Date.parse(b.since ?? '') || a.name.localeCompare(b.name));
-  return { alerts: out, sources: [fleet.prometheus?.url, fleet.alertmanager?.url].filter((s): s is string => Boolean(s)) };
+  out.sort(
+    (a, b) =>
+      (a.state === b.state ? 0 : a.state === 'firing' ? -1 : 1) ||
+      sev(a) - sev(b) ||
+      Date.parse(a.since ?? '') - Date.parse(b.since ?? '') ||
+      a.name.localeCompare(b.name),
+  );
+  return {
+    alerts: out,
+    sources: [fleet.prometheus?.url, fleet.alertmanager?.url].filter((s): s is string => Boolean(s)),
+  };
 }

@@ -46,9 +46,19 @@ export class AlertmanagerClient {
   }
 
   /** Alerts Alertmanager holds; by default active, silenced and inhibited ones alike. `filter` are label matchers (`alertname="X"`). */
-  alerts(options: { filter?: string[]; active?: boolean; silenced?: boolean; inhibited?: boolean } = {}): Promise<GettableAlert[]> {
+  alerts(
+    options: { filter?: string[]; active?: boolean; silenced?: boolean; inhibited?: boolean } = {},
+  ): Promise<GettableAlert[]> {
     const flag = (b: boolean | undefined) => (b === undefined ? undefined : String(b));
-    return this.http.request({ path: 'api/v2/alerts', params: { filter: options.filter, active: flag(options.active), silenced: flag(options.silenced), inhibited: flag(options.inhibited) } });
+    return this.http.request({
+      path: 'api/v2/alerts',
+      params: {
+        filter: options.filter,
+        active: flag(options.active),
+        silenced: flag(options.silenced),
+        inhibited: flag(options.inhibited),
+      },
+    });
   }
 
   async postAlerts(alerts: PostableAlert[]): Promise<void> {

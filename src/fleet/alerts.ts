@@ -133,7 +133,11 @@ export interface AlertEpisode {
  * Episodes from `ALERTS{alertname=…}` range samples (one series per label set and alertstate). Times are
  * those of the first sample seen in a state, so exact to within the query step.
  */
-export function alertEpisodes(series: { metric: Record<string, string>; values: [number, string][] }[], stepMs: number, endMs: number): AlertEpisode[] {
+export function alertEpisodes(
+  series: { metric: Record<string, string>; values: [number, string][] }[],
+  stepMs: number,
+  endMs: number,
+): AlertEpisode[] {
   const groups = new Map<string, { labels: Record<string, string>; states: Map<number, 'pending' | 'firing'> }>();
   for (const s of series) {
     const { alertstate, __name__: _n, ...labels } = s.metric;
@@ -142,7 +146,8 @@ export function alertEpisodes(series: { metric: Record<string, string>; values: 
     for (const [t] of s.values) {
       const ms = Math.round(t * 1000);
       // firing wins a step where both are present (the switch happened inside it).
-      if (alertstate === 'firing' || !g.states.has(ms)) g.states.set(ms, alertstate === 'firing' ? 'firing' : 'pending');
+      if (alertstate === 'firing' || !g.states.has(ms))
+        g.states.set(ms, alertstate === 'firing' ? 'firing' : 'pending');
     }
     groups.set(k, g);
   }
@@ -176,7 +181,8 @@ export function relatedChecks(expr: string, labels: Record<string, string>): str
   if (labels.check) out.add(labels.check);
   if (/system_cpu/.test(expr)) out.add('cpu');
   if (/system_memory/.test(expr)) out.add('memory');
-  if (/system_filesystem/.test(expr) && labels.system_filesystem_mountpoint) out.add(`disk:${labels.system_filesystem_mountpoint}`);
+  if (/system_filesystem/.test(expr) && labels.system_filesystem_mountpoint)
+    out.add(`disk:${labels.system_filesystem_mountpoint}`);
   if (/mcp_tool|mcp_server_operation/.test(expr)) out.add('tool_errors');
   return [...out];
 }

@@ -25,14 +25,25 @@ export interface RuleExplanation {
   current: InstanceValue[];
   currentTotal: number;
   breachingTotal: number;
-  active: { labels: Record<string, string>; state: string; activeAt: string | null; firingAt: string | null; value: number | null; summary: string | null }[];
+  active: {
+    labels: Record<string, string>;
+    state: string;
+    activeAt: string | null;
+    firingAt: string | null;
+    value: number | null;
+    summary: string | null;
+  }[];
 }
 
 export interface AlertExplanation {
   name: string;
   rules: RuleExplanation[];
   /** Pending/firing stretches over the window, newest first. */
-  history: (Omit<AlertEpisode, 'pendingAt' | 'firingAt' | 'endedAt'> & { pendingAt: string | null; firingAt: string | null; endedAt: string | null })[];
+  history: (Omit<AlertEpisode, 'pendingAt' | 'firingAt' | 'endedAt'> & {
+    pendingAt: string | null;
+    firingAt: string | null;
+    endedAt: string | null;
+  })[];
   historyStepSeconds: number;
   related: { instance: string; check: string; status: CheckStatus | 'unknown' }[];
 }
@@ -63,14 +74,25 @@ function compare(op: RuleCondition['op'], v: number, t: number | null): boolean 
  * per instance now, when it went pending and firing over the window (ALERTS and ALERTS_FOR_STATE ranges, and
  * Alertmanager's startsAt where it has the alert), the daemon checks it is about and their status now.
  */
-export async function explainAlert(fleet: Fleet, name: string, options: { from: number; to: number; limit: number }): Promise<AlertExplanation> {
+export async function explainAlert(
+  fleet: Fleet,
+  name: string,
+  options: { from: number; to: number; limit: number },
+): Promise<AlertExplanation> {
   const prom = fleet.requirePrometheus();
   const groups = await prom.rules('alert');
   const rules: { group: string; file: string; rule: AlertingRule }[] = [];
-  for (const g of groups) for (const r of g.rules) if (r.type === 'alerting' && r.name === name) rules.push({ group: g.name, file: g.file, rule: r });
+  for (const g of groups)
+    for (const r of g.rules)
+      if (r.type === 'alerting' && r.name === name) rules.push({ group: g.name, file: g.file, rule: r });
   if (!rules.length) {
-    const known = [...new Set(groups.flatMap((g) => g.rules.filter((r) => r.type === 'alerting').map((r) => r.name)))].sort();
-    throw new FleetError('FLEET_UNKNOWN_NAME', `no alerting rule named "${name}". Known (${known.length}): ${known.slice(0, 60).join(', ')}${known.length > 60 ? ', …' : ''}`);
+    const known = [
+      ...new Set(groups.flatMap((g) => g.rules.filter((r) => r.type === 'alerting').map((r) => r.name))),
+    ].sort();
+    throw new FleetError(
+      'FLEET_UNKNOWN_NAME',
+      `no alerting rule named "${name}". Known (${known.length}): ${known.slice(0, 60).join(', ')}${known.length > 60 ? ', …' : ''}`,
+    );
   }
   const windowMs = options.to - options.from;
   const stepMs = Math.max(1000, Math.ceil(windowMs / 240 / 1000) * 1000);
@@ -86,7 +108,9 @@ export async function explainAlert(fleet: Fleet, name: string, options: { from: 
     const s = forState.find((f) => Object.entries(e.labels).every(([k, v]) => f.metric[k] === v));
     if (!s) continue;
     const start = e.pendingAt ?? e.firingAt ?? 0;
-    const within = s.values.filter(([t]) => t * 1000 >= start - stepMs && (e.endedAt === null || t * 1000 <= e.endedAt));
+    const within = s.values.filter(
+      ([t]) => t * 1000 >= start - stepMs && (e.endedAt === null || t * 1000 <= e.endedAt),
+    );
     const activeAt = within.length ? Number(within[0]![1]) * 1000 : NaN;
     if (Number.isFinite(activeAt) && activeAt > 0) e.pendingAt = activeAt;
   }
@@ -94,7 +118,9 @@ export async function explainAlert(fleet: Fleet, name: string, options: { from: 
   // Where the rules API has the alert active, its activeAt is exact to the millisecond (ALERTS_FOR_STATE keeps seconds).
   for (const { rule } of rules) {
     for (const a of rule.alerts) {
-      const e = episodes.find((x) => x.endedAt === null && Object.entries(x.labels).every(([k, v]) => a.labels[k] === v));
+      const e = episodes.find(
+        (x) => x.endedAt === null && Object.entries(x.labels).every(([k, v]) => a.labels[k] === v),
+      );
       if (e && a.activeAt) e.pendingAt = Date.parse(a.activeAt);
     }
   }
@@ -109,7 +135,9 @@ export async function explainAlert(fleet: Fleet, name: string, options: { from: 
       return { labels, value: v, breaching: compare(condition.op, v, condition.threshold) };
     });
     const up = condition.op === '<' || condition.op === '<=';
-    rows.sort((a, b) => Number(b.breaching ?? 0) - Number(a.breaching ?? 0) || (up ? a.value - b.value : b.value - a.value));
+    rows.sort(
+      (a, b) => Number(b.breaching ?? 0) - Number(a.breaching ?? 0) || (up ? a.value - b.value : b.value - a.value),
+    );
     explained.push({
       group,
       file,
@@ -125,7 +153,9 @@ export async function explainAlert(fleet: Fleet, name: string, options: { from: 
       breachingTotal: rows.filter((r) => r.breaching).length,
       active: rule.alerts.slice(0, options.limit).map((a) => {
         const am = amAlerts?.find((x) => Object.entries(a.labels).every(([k, v]) => x.labels[k] === v));
-        const ep = episodes.find((e) => Object.entries(e.labels).every(([k, v]) => a.labels[k] === v) && e.endedAt === null);
+        const ep = episodes.find(
+          (e) => Object.entries(e.labels).every(([k, v]) => a.labels[k] === v) && e.endedAt === null,
+        );
         const value = Number(a.value);
         return {
           labels: a.labels,
@@ -144,7 +174,8 @@ export async function explainAlert(fleet: Fleet, name: string, options: { from: 
   const pairs = new Map<string, Set<string>>();
   const add = (labels: Record<string, string>, expr: string) => {
     if (!labels.instance) return;
-    for (const c of relatedChecks(expr, labels)) (pairs.get(labels.instance) ?? pairs.set(labels.instance, new Set()).get(labels.instance)!).add(c);
+    for (const c of relatedChecks(expr, labels))
+      (pairs.get(labels.instance) ?? pairs.set(labels.instance, new Set()).get(labels.instance)!).add(c);
   };
   for (const r of explained) {
     for (const a of r.active) add(a.labels, r.expr);
@@ -155,18 +186,31 @@ export async function explainAlert(fleet: Fleet, name: string, options: { from: 
   const instances = [...pairs.keys()].slice(0, options.limit);
   if (instances.length) {
     const checks = [...new Set(instances.flatMap((i) => [...pairs.get(i)!]))];
-    const rows = await prom.query(`vitals_check_status{instance=~${promAnyOf(instances)},check=~${promAnyOf(checks)}}`, options.to).catch(() => []);
+    const rows = await prom
+      .query(`vitals_check_status{instance=~${promAnyOf(instances)},check=~${promAnyOf(checks)}}`, options.to)
+      .catch(() => []);
     for (const i of instances) {
       for (const c of pairs.get(i)!) {
         const r = rows.find((x) => x.metric.instance === i && x.metric.check === c);
-        related.push({ instance: i, check: c, status: r ? (STATUS[Math.round(Number(r.value[1]))] ?? 'unknown') : 'unknown' });
+        related.push({
+          instance: i,
+          check: c,
+          status: r ? (STATUS[Math.round(Number(r.value[1]))] ?? 'unknown') : 'unknown',
+        });
       }
     }
   }
   return {
     name,
     rules: explained,
-    history: episodes.slice(0, options.limit).map((e) => ({ labels: e.labels, pendingAt: iso(e.pendingAt), firingAt: iso(e.firingAt), endedAt: iso(e.endedAt) })),
+    history: episodes
+      .slice(0, options.limit)
+      .map((e) => ({
+        labels: e.labels,
+        pendingAt: iso(e.pendingAt),
+        firingAt: iso(e.firingAt),
+        endedAt: iso(e.endedAt),
+      })),
     historyStepSeconds: stepMs / 1000,
     related,
   };

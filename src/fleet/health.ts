@@ -30,13 +30,17 @@ export interface FleetInstance {
 
 const SELF = 'target_info{service_name="mcp-vitals"}';
 const STATUS: CheckStatus[] = ['pass', 'warn', 'fail'];
-const key = (m: { job?: string | undefined; instance?: string | undefined }) => `${m.job ?? ''}\u0000${m.instance ?? ''}`;
+const key = (m: { job?: string | undefined; instance?: string | undefined }) =>
+  `${m.job ?? ''}\u0000${m.instance ?? ''}`;
 
 /**
  * Every mcp-vitals instance Prometheus has seen within `lookbackMs` (from `target_info`), with `up`, its
  * overall status and its checks that do not pass. Four instant queries, whatever the fleet's size.
  */
-export async function readFleet(prom: PrometheusClient, options: { lookbackMs: number; now?: number }): Promise<FleetInstance[]> {
+export async function readFleet(
+  prom: PrometheusClient,
+  options: { lookbackMs: number; now?: number },
+): Promise<FleetInstance[]> {
   const lb = `${Math.round(options.lookbackMs / 1000)}s`;
   const known = `last_over_time(${SELF}[${lb}])`;
   const at = options.now;
@@ -51,7 +55,11 @@ export async function readFleet(prom: PrometheusClient, options: { lookbackMs: n
   const checksBy = new Map<string, FleetCheck[]>();
   for (const s of checks) {
     const list = checksBy.get(key(s.metric)) ?? [];
-    list.push({ check: s.metric.check ?? '?', status: Number(s.value[1]) >= 2 ? 'fail' : 'warn', critical: s.metric.critical === 'true' });
+    list.push({
+      check: s.metric.check ?? '?',
+      status: Number(s.value[1]) >= 2 ? 'fail' : 'warn',
+      critical: s.metric.critical === 'true',
+    });
     checksBy.set(key(s.metric), list);
   }
   const seen = new Map<string, FleetInstance>();
@@ -61,8 +69,17 @@ export async function readFleet(prom: PrometheusClient, options: { lookbackMs: n
     const u = upBy.get(k);
     const o = overallBy.get(k);
     const reporting = u === 1 && o !== undefined;
-    const status: FleetStatus = u === undefined || u === 0 ? 'not_reporting' : o === undefined ? 'unknown' : STATUS[Math.max(0, Math.min(2, Math.round(o)))]!;
-    const list = reporting ? (checksBy.get(k) ?? []).sort((a, b) => (a.status === b.status ? a.check.localeCompare(b.check) : a.status === 'fail' ? -1 : 1)) : [];
+    const status: FleetStatus =
+      u === undefined || u === 0
+        ? 'not_reporting'
+        : o === undefined
+          ? 'unknown'
+          : STATUS[Math.max(0, Math.min(2, Math.round(o)))]!;
+    const list = reporting
+      ? (checksBy.get(k) ?? []).sort((a, b) =>
+          a.status === b.status ? a.check.localeCompare(b.check) : a.status === 'fail' ? -1 : 1,
+        )
+      : [];
     seen.set(k, {
       instance: s.metric.instance ?? '',
       job: s.metric.job ?? '',
@@ -70,7 +87,9 @@ export async function readFleet(prom: PrometheusClient, options: { lookbackMs: n
       version: s.metric.service_version ?? null,
       status,
       checks: list,
-      ...(status === 'not_reporting' ? { reason: u === undefined ? 'no longer scraped (target gone)' : 'scrape failing (up == 0)' } : {}),
+      ...(status === 'not_reporting'
+        ? { reason: u === undefined ? 'no longer scraped (target gone)' : 'scrape failing (up == 0)' }
+        : {}),
       ...(status === 'unknown' ? { reason: 'scraped, but no vitals_overall_status' } : {}),
     });
   }
@@ -80,16 +99,30 @@ export async function readFleet(prom: PrometheusClient, options: { lookbackMs: n
 export function sortFleet(list: FleetInstance[]): FleetInstance[] {
   const rank = (s: FleetStatus) => FLEET_ORDER.indexOf(s);
   const fails = (i: FleetInstance) => i.checks.filter((c) => c.status === 'fail').length;
-  return list.sort((a, b) => rank(a.status) - rank(b.status) || fails(b) - fails(a) || b.checks.length - a.checks.length || a.instance.localeCompare(b.instance));
+  return list.sort(
+    (a, b) =>
+      rank(a.status) - rank(b.status) ||
+      fails(b) - fails(a) ||
+      b.checks.length - a.checks.length ||
+      a.instance.localeCompare(b.instance),
+  );
 }
 
 /** When each of a few not-reporting instances was last scraped successfully (one subquery, bounded by `instances`). */
-export async function lastSeen(prom: PrometheusClient, instances: FleetInstance[], lookbackMs: number, now?: number): Promise<void> {
+export async function lastSeen(
+  prom: PrometheusClient,
+  instances: FleetInstance[],
+  lookbackMs: number,
+  now?: number,
+): Promise<void> {
   const down = instances.filter((i) => i.status === 'not_reporting');
   if (!down.length) return;
   const lb = Math.round(lookbackMs / 1000);
   const res = Math.max(5, Math.round(lb / 720));
-  const rows: InstantSample[] = await prom.query(`max by (job, instance) (max_over_time(timestamp(up{instance=~${promAnyOf(down.map((i) => i.instance))}} == 1)[${lb}s:${res}s]))`, now);
+  const rows: InstantSample[] = await prom.query(
+    `max by (job, instance) (max_over_time(timestamp(up{instance=~${promAnyOf(down.map((i) => i.instance))}} == 1)[${lb}s:${res}s]))`,
+    now,
+  );
   const by = new Map(rows.map((r) => [key(r.metric), Number(r.value[1]) * 1000]));
   for (const i of down) {
     const t = by.get(key(i));
@@ -107,9 +140,19 @@ export interface FleetSummary {
 }
 
 /** Counts per status and the worst N: the answer stays the same size for 10 or 10,000 instances. */
-export function summarizeFleet(all: FleetInstance[], options: { limit: number; status?: FleetStatus[]; includePassing?: boolean }): FleetSummary {
+export function summarizeFleet(
+  all: FleetInstance[],
+  options: { limit: number; status?: FleetStatus[]; includePassing?: boolean },
+): FleetSummary {
   const counts = Object.fromEntries(FLEET_ORDER.map((s) => [s, 0])) as Record<FleetStatus, number>;
   for (const i of all) counts[i.status]++;
-  const wanted = all.filter((i) => (options.status ? options.status.includes(i.status) : options.includePassing || i.status !== 'pass'));
-  return { total: all.length, counts, shown: wanted.slice(0, options.limit), omitted: Math.max(0, wanted.length - options.limit) };
+  const wanted = all.filter((i) =>
+    options.status ? options.status.includes(i.status) : options.includePassing || i.status !== 'pass',
+  );
+  return {
+    total: all.length,
+    counts,
+    shown: wanted.slice(0, options.limit),
+    omitted: Math.max(0, wanted.length - options.limit),
+  };
 }

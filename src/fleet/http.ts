@@ -1,6 +1,15 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { BrokenCircuitError, circuitBreaker, ConsecutiveBreaker, handleWhen, TaskCancelledError, timeout, TimeoutStrategy, type CircuitBreakerPolicy } from 'cockatiel';
+import {
+  BrokenCircuitError,
+  circuitBreaker,
+  ConsecutiveBreaker,
+  handleWhen,
+  TaskCancelledError,
+  timeout,
+  TimeoutStrategy,
+  type CircuitBreakerPolicy,
+} from 'cockatiel';
 import { authorizationFor, type SourceConfig } from '../config/fleet.js';
 import { describeError, loadCa } from '../probes/deps/common.js';
 import { VitalsError } from '../shared/errors.js';
@@ -10,7 +19,13 @@ import { redactText } from '../shared/redact.js';
 export const MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
 
 /** FLEET_UNKNOWN_NAME: the caller named an alert or an instance the source does not have (a client's mistake). */
-export type FleetErrorCode = 'FLEET_UNAVAILABLE' | 'FLEET_BAD_QUERY' | 'FLEET_AUTH' | 'FLEET_TOO_LARGE' | 'FLEET_BAD_ANSWER' | 'FLEET_UNKNOWN_NAME';
+export type FleetErrorCode =
+  | 'FLEET_UNAVAILABLE'
+  | 'FLEET_BAD_QUERY'
+  | 'FLEET_AUTH'
+  | 'FLEET_TOO_LARGE'
+  | 'FLEET_BAD_ANSWER'
+  | 'FLEET_UNKNOWN_NAME';
 
 /**
  * A source that could not answer. Only FLEET_UNAVAILABLE (refused, timed out, 5xx, breaker open) counts
@@ -62,11 +77,17 @@ export class SourceClient {
     this.caError = ca.error;
     const options = { keepAlive: true, maxSockets: 16, timeout: config.timeout };
     this.agent = https
-      ? new HttpsAgent({ ...options, ...(ca.ca ? { ca: ca.ca } : {}), rejectUnauthorized: !config.tls.insecureSkipVerify, ...(config.tls.serverName ? { servername: config.tls.serverName } : {}) })
+      ? new HttpsAgent({
+          ...options,
+          ...(ca.ca ? { ca: ca.ca } : {}),
+          rejectUnauthorized: !config.tls.insecureSkipVerify,
+          ...(config.tls.serverName ? { servername: config.tls.serverName } : {}),
+        })
       : new HttpAgent(options);
     this.auth = authorizationFor(config);
     if (config.bearerToken) this.secrets.push(config.bearerToken);
-    else if (config.basicAuth && this.auth) this.secrets.push(config.basicAuth.password, this.auth.slice('Basic '.length));
+    else if (config.basicAuth && this.auth)
+      this.secrets.push(config.basicAuth.password, this.auth.slice('Basic '.length));
     this.breaker = circuitBreaker(
       handleWhen((e) => e instanceof FleetError && e.code === 'FLEET_UNAVAILABLE'),
       { halfOpenAfter: config.breaker.cooldown, breaker: new ConsecutiveBreaker(config.breaker.failures) },
@@ -83,14 +104,27 @@ export class SourceClient {
     if (this.caError) throw new FleetError('FLEET_UNAVAILABLE', `${this.name}: ${this.caError}`);
     try {
       return await this.breaker.execute(() =>
-        timeout(this.config.timeout, { strategy: TimeoutStrategy.Aggressive, abortOnReturn: false }).execute(({ signal }) => this.send<T>(req, signal)),
+        timeout(this.config.timeout, { strategy: TimeoutStrategy.Aggressive, abortOnReturn: false }).execute(
+          ({ signal }) => this.send<T>(req, signal),
+        ),
       );
     } catch (e) {
       if (e instanceof FleetError) throw e;
-      if (e instanceof BrokenCircuitError) throw new FleetError('FLEET_UNAVAILABLE', `${this.name} at ${this.display} is failing; not asked again for up to ${Math.round(this.config.breaker.cooldown / 1000)}s (circuit open)`);
+      if (e instanceof BrokenCircuitError)
+        throw new FleetError(
+          'FLEET_UNAVAILABLE',
+          `${this.name} at ${this.display} is failing; not asked again for up to ${Math.round(this.config.breaker.cooldown / 1000)}s (circuit open)`,
+        );
       // The aggressive timeout aborts the socket: the request's AbortError can win the race with cockatiel's own.
-      if (e instanceof TaskCancelledError || (e as Error)?.name === 'AbortError') throw new FleetError('FLEET_UNAVAILABLE', `${this.name} at ${this.display} did not answer within ${this.config.timeout}ms`);
-      throw new FleetError('FLEET_UNAVAILABLE', `${this.name} at ${this.display}: ${redactText(describeError(e), this.secrets)}`);
+      if (e instanceof TaskCancelledError || (e as Error)?.name === 'AbortError')
+        throw new FleetError(
+          'FLEET_UNAVAILABLE',
+          `${this.name} at ${this.display} did not answer within ${this.config.timeout}ms`,
+        );
+      throw new FleetError(
+        'FLEET_UNAVAILABLE',
+        `${this.name} at ${this.display}: ${redactText(describeError(e), this.secrets)}`,
+      );
     }
   }
 
@@ -117,7 +151,12 @@ export class SourceClient {
           size += c.length;
           if (size > MAX_RESPONSE_BYTES) {
             res.destroy();
-            reject(new FleetError('FLEET_TOO_LARGE', `${this.name} answered with more than ${MAX_RESPONSE_BYTES >> 20} MiB; narrow the query`));
+            reject(
+              new FleetError(
+                'FLEET_TOO_LARGE',
+                `${this.name} answered with more than ${MAX_RESPONSE_BYTES >> 20} MiB; narrow the query`,
+              ),
+            );
             return;
           }
           chunks.push(c);
@@ -134,11 +173,22 @@ export class SourceClient {
             doc = undefined;
           }
           const apiError = (doc as { error?: unknown } | undefined)?.error;
-          const detail = redactText(typeof apiError === 'string' ? apiError : text.slice(0, 200).replace(/\s+/g, ' '), this.secrets);
-          if (status === 401 || status === 403) return reject(new FleetError('FLEET_AUTH', `${this.name} refused our credentials (HTTP ${status})`));
-          if (status === 400 || status === 422 || status === 404) return reject(new FleetError('FLEET_BAD_QUERY', `${this.name} rejected the request (HTTP ${status}): ${detail}`));
-          if (status >= 500 || status < 200 || status >= 300) return reject(new FleetError('FLEET_UNAVAILABLE', `${this.name} at ${this.display} answered HTTP ${status}: ${detail}`));
-          if (doc === undefined) return reject(new FleetError('FLEET_BAD_ANSWER', `${this.name} answered with something that is not JSON`));
+          const detail = redactText(
+            typeof apiError === 'string' ? apiError : text.slice(0, 200).replace(/\s+/g, ' '),
+            this.secrets,
+          );
+          if (status === 401 || status === 403)
+            return reject(new FleetError('FLEET_AUTH', `${this.name} refused our credentials (HTTP ${status})`));
+          if (status === 400 || status === 422 || status === 404)
+            return reject(
+              new FleetError('FLEET_BAD_QUERY', `${this.name} rejected the request (HTTP ${status}): ${detail}`),
+            );
+          if (status >= 500 || status < 200 || status >= 300)
+            return reject(
+              new FleetError('FLEET_UNAVAILABLE', `${this.name} at ${this.display} answered HTTP ${status}: ${detail}`),
+            );
+          if (doc === undefined)
+            return reject(new FleetError('FLEET_BAD_ANSWER', `${this.name} answered with something that is not JSON`));
           resolve(doc as T);
         });
       });

@@ -20,7 +20,8 @@ export class Fleet {
   }
 
   requirePrometheus(): PrometheusClient {
-    if (!this.prometheus) throw new FleetError('FLEET_UNAVAILABLE', 'no Prometheus source is configured (fleet.prometheus.url)');
+    if (!this.prometheus)
+      throw new FleetError('FLEET_UNAVAILABLE', 'no Prometheus source is configured (fleet.prometheus.url)');
     return this.prometheus;
   }
 

@@ -50,7 +50,8 @@ export class AlertPoster {
 
   start(): void {
     // Checks already bad when posting starts are alerts too.
-    for (const c of Object.values(this.monitor.snapshot.checks)) if (c.status === 'warn' || c.status === 'fail') this.transition(c.name, c.status, c.output, c.since, c);
+    for (const c of Object.values(this.monitor.snapshot.checks))
+      if (c.status === 'warn' || c.status === 'fail') this.transition(c.name, c.status, c.output, c.since, c);
     this.monitor.on('event', this.onEvent);
     this.timer = setInterval(() => void this.flush(), this.config.resendInterval);
     this.timer.unref();
@@ -67,7 +68,10 @@ export class AlertPoster {
     if (prev && prev.status === to) return;
     if (prev) {
       // A change of severity is a different alert (its labels differ): the old one resolves.
-      this.resolving.set(`${prev.alert.labels.alertname}\u0000${check}`, { ...prev.alert, endsAt: new Date().toISOString() });
+      this.resolving.set(`${prev.alert.labels.alertname}\u0000${check}`, {
+        ...prev.alert,
+        endsAt: new Date().toISOString(),
+      });
       this.firing.delete(check);
     }
     if (this.wanted(check, to)) {
@@ -77,8 +81,18 @@ export class AlertPoster {
       this.firing.set(check, {
         status: to,
         alert: {
-          labels: { ...this.config.labels, alertname: ALERTNAME[to], check, severity: SEVERITY[to], instance: this.instance, ...(s ? { kind: s.kind, critical: String(s.critical) } : {}) },
-          annotations: { summary: `${check} is ${to === 'fail' ? 'failing' : 'warning'} on ${this.instance}`, description: reason.slice(0, 1000) },
+          labels: {
+            ...this.config.labels,
+            alertname: ALERTNAME[to],
+            check,
+            severity: SEVERITY[to],
+            instance: this.instance,
+            ...(s ? { kind: s.kind, critical: String(s.critical) } : {}),
+          },
+          annotations: {
+            summary: `${check} is ${to === 'fail' ? 'failing' : 'warning'} on ${this.instance}`,
+            description: reason.slice(0, 1000),
+          },
           startsAt: time,
           ...(this.config.generatorUrl ? { generatorURL: this.config.generatorUrl } : {}),
         },
@@ -100,7 +114,11 @@ export class AlertPoster {
         for (const [k, a] of resolving) if (this.resolving.get(k) === a) this.resolving.delete(k);
       } catch (e) {
         // Kept for the next interval: Alertmanager being away loses nothing but time.
-        if (this.failures++ % 10 === 0) this.log.warn({ err: (e as Error).message, alerts: batch.length }, 'posting alerts to Alertmanager failed; retrying every resend interval');
+        if (this.failures++ % 10 === 0)
+          this.log.warn(
+            { err: (e as Error).message, alerts: batch.length },
+            'posting alerts to Alertmanager failed; retrying every resend interval',
+          );
       }
     });
     return this.sending;

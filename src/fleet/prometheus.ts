@@ -83,29 +83,47 @@ export class PrometheusClient {
     return this.http.display;
   }
 
-  private async api<T>(path: string, params: Record<string, string | string[] | undefined>, method: 'GET' | 'POST' = 'POST'): Promise<T> {
+  private async api<T>(
+    path: string,
+    params: Record<string, string | string[] | undefined>,
+    method: 'GET' | 'POST' = 'POST',
+  ): Promise<T> {
     const body = await this.http.request<ApiEnvelope<T>>({ method, path, params });
-    if (!body || body.status !== 'success') throw new FleetError('FLEET_BAD_QUERY', `Prometheus: ${body?.error ?? 'unexpected answer'}`);
+    if (!body || body.status !== 'success')
+      throw new FleetError('FLEET_BAD_QUERY', `Prometheus: ${body?.error ?? 'unexpected answer'}`);
     return body.data;
   }
 
   /** An instant vector at `time` (ms; default now). Scalars come back as one sample without labels. */
   async query(expr: string, time?: number): Promise<InstantSample[]> {
-    const data = await this.api<{ resultType: string; result: unknown }>('api/v1/query', { query: expr, ...(time !== undefined ? { time: seconds(time) } : {}) });
+    const data = await this.api<{ resultType: string; result: unknown }>('api/v1/query', {
+      query: expr,
+      ...(time !== undefined ? { time: seconds(time) } : {}),
+    });
     if (data.resultType === 'vector') return data.result as InstantSample[];
     if (data.resultType === 'scalar') return [{ metric: {}, value: data.result as [number, string] }];
     throw new FleetError('FLEET_BAD_QUERY', `expected an instant vector, got a ${data.resultType}`);
   }
 
   async queryRange(expr: string, start: number, end: number, stepMs: number): Promise<RangeSeries[]> {
-    const data = await this.api<{ resultType: string; result: RangeSeries[] }>('api/v1/query_range', { query: expr, start: seconds(start), end: seconds(end), step: seconds(stepMs) });
-    if (data.resultType !== 'matrix') throw new FleetError('FLEET_BAD_QUERY', `expected a range matrix, got a ${data.resultType}`);
+    const data = await this.api<{ resultType: string; result: RangeSeries[] }>('api/v1/query_range', {
+      query: expr,
+      start: seconds(start),
+      end: seconds(end),
+      step: seconds(stepMs),
+    });
+    if (data.resultType !== 'matrix')
+      throw new FleetError('FLEET_BAD_QUERY', `expected a range matrix, got a ${data.resultType}`);
     return data.result;
   }
 
   /** Label sets of the series matching any selector in the range. */
   series(match: string[], start?: number, end?: number): Promise<Record<string, string>[]> {
-    return this.api('api/v1/series', { 'match[]': match, ...(start !== undefined ? { start: seconds(start) } : {}), ...(end !== undefined ? { end: seconds(end) } : {}) });
+    return this.api('api/v1/series', {
+      'match[]': match,
+      ...(start !== undefined ? { start: seconds(start) } : {}),
+      ...(end !== undefined ? { end: seconds(end) } : {}),
+    });
   }
 
   async rules(type?: 'alert' | 'record'): Promise<RuleGroup[]> {

@@ -20,7 +20,13 @@ const statusOf = (v: string) => STATUS[Math.max(0, Math.min(2, Math.round(Number
  * `vitals_check_latency_seconds`, the host utilizations the host checks judge, and `since` from the last
  * transition in `events`. Outputs (the reasons) are not exported: they say so rather than guess.
  */
-export async function remoteSnapshot(prom: PrometheusClient, instance: string, events: readonly HealthEvent[], eventsSince: number, now = Date.now()): Promise<RemoteSnapshot> {
+export async function remoteSnapshot(
+  prom: PrometheusClient,
+  instance: string,
+  events: readonly HealthEvent[],
+  eventsSince: number,
+  now = Date.now(),
+): Promise<RemoteSnapshot> {
   const sel = `instance=${promString(instance)}`;
   const [status, overall, info, latency, values] = await Promise.all([
     prom.query(`vitals_check_status{${sel}}`, now),
@@ -45,7 +51,9 @@ export async function remoteSnapshot(prom: PrometheusClient, instance: string, e
     const name = s.metric.check!;
     const kind = s.metric.kind ?? 'unknown';
     const st = statusOf(s.value[1]);
-    const last = events.filter((e) => e.check === name && e.type === 'status').sort((a, b) => Date.parse(b.time) - Date.parse(a.time))[0];
+    const last = events
+      .filter((e) => e.check === name && e.type === 'status')
+      .sort((a, b) => Date.parse(b.time) - Date.parse(a.time))[0];
     const dependency = !HOST_KINDS.has(kind) && kind !== 'tool_errors';
     // A failed dependency has no latency (none of its instances answered), whatever stale gauge Prometheus still holds.
     const observed = dependency ? (st === 'fail' ? null : (latencyBy.get(name) ?? null)) : (valueBy.get(name) ?? null);
@@ -60,7 +68,10 @@ export async function remoteSnapshot(prom: PrometheusClient, instance: string, e
       observedValue: observed,
       observedUnit: dependency ? 's' : 'ratio',
       // The reason stays on that host (ask its daemon, or its /health); Prometheus has only the status.
-      output: st === 'pass' ? '' : `${st} as reported to Prometheus (the reason is not exported)${last ? '' : `; already ${st} when the records looked at begin`}`,
+      output:
+        st === 'pass'
+          ? ''
+          : `${st} as reported to Prometheus (the reason is not exported)${last ? '' : `; already ${st} when the records looked at begin`}`,
       since: last?.time ?? new Date(eventsSince).toISOString(),
       time,
       ...(dependency ? { latencySeconds: observed } : {}),
@@ -70,7 +81,13 @@ export async function remoteSnapshot(prom: PrometheusClient, instance: string, e
   return {
     instance,
     hostname: info[0]?.metric.host_name ?? instance,
-    status: ov !== undefined ? statusOf(ov) : Object.values(checks).reduce<CheckStatus>((w, c) => (c.status !== 'pending' ? worst(w, c.status) : w), 'pass'),
+    status:
+      ov !== undefined
+        ? statusOf(ov)
+        : Object.values(checks).reduce<CheckStatus>(
+            (w, c) => (c.status !== 'pending' ? worst(w, c.status) : w),
+            'pass',
+          ),
     time,
     checks,
   };

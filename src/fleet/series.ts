@@ -1,7 +1,14 @@
 import type { CheckStatus, HealthEvent } from '../monitor/schema.js';
 import { alignDown, chooseStep } from '../store/aggregate.js';
 import { parseSeries, seriesName, unitOf } from '../store/series.js';
-import { UnknownSeriesError, type History, type HistoryQuery, type HistoryResult, type SeriesInfo, type SeriesPoint } from '../store/types.js';
+import {
+  UnknownSeriesError,
+  type History,
+  type HistoryQuery,
+  type HistoryResult,
+  type SeriesInfo,
+  type SeriesPoint,
+} from '../store/types.js';
 import { FleetError } from './http.js';
 import { promString, type PrometheusClient } from './prometheus.js';
 
@@ -26,7 +33,10 @@ export function seriesExpr(series: string, instance: string): SeriesExpr | undef
   const hostValue = (check: string): SeriesExpr | undefined => {
     if (check === 'cpu') return { expr: CPU_BUSY(sel), selector: false };
     if (check === 'memory') return plain(`system_memory_utilization_ratio{${sel},system_memory_state="used"}`);
-    if (check.startsWith('disk:')) return plain(`system_filesystem_utilization_ratio{${sel},system_filesystem_state="used",system_filesystem_mountpoint=${q(check.slice(5))}}`);
+    if (check.startsWith('disk:'))
+      return plain(
+        `system_filesystem_utilization_ratio{${sel},system_filesystem_state="used",system_filesystem_mountpoint=${q(check.slice(5))}}`,
+      );
     return undefined;
   };
   switch (family) {
@@ -43,7 +53,10 @@ export function seriesExpr(series: string, instance: string): SeriesExpr | undef
     case 'network.receive':
     case 'network.transmit':
       if (part === undefined) return undefined;
-      return { expr: `sum(rate(system_network_io_bytes_total{${sel},network_interface_name=${q(part)},network_io_direction="${family.slice(8)}"}[1m]))`, selector: false };
+      return {
+        expr: `sum(rate(system_network_io_bytes_total{${sel},network_interface_name=${q(part)},network_io_direction="${family.slice(8)}"}[1m]))`,
+        selector: false,
+      };
     case 'self.rss':
       return plain(`process_memory_usage_bytes{${sel}}`);
     case 'check.status':
@@ -64,17 +77,44 @@ interface Discovery {
   names: (labels: Record<string, string>) => string[];
 }
 const DISCOVERY: Discovery[] = [
-  { metric: 'system_cpu_utilization_ratio', pin: ['cpu_mode', 'idle'], names: () => ['cpu.utilization', 'check.value:cpu'] },
-  { metric: 'system_memory_utilization_ratio', pin: ['system_memory_state', 'used'], names: () => ['memory.utilization', 'check.value:memory'] },
-  { metric: 'system_paging_utilization_ratio', pin: ['system_paging_state', 'used'], names: () => ['swap.utilization'] },
+  {
+    metric: 'system_cpu_utilization_ratio',
+    pin: ['cpu_mode', 'idle'],
+    names: () => ['cpu.utilization', 'check.value:cpu'],
+  },
+  {
+    metric: 'system_memory_utilization_ratio',
+    pin: ['system_memory_state', 'used'],
+    names: () => ['memory.utilization', 'check.value:memory'],
+  },
+  {
+    metric: 'system_paging_utilization_ratio',
+    pin: ['system_paging_state', 'used'],
+    names: () => ['swap.utilization'],
+  },
   { metric: 'system_cpu_load_average_1m', names: () => ['load.1m'] },
-  { metric: 'system_filesystem_utilization_ratio', pin: ['system_filesystem_state', 'used'], names: (l) => [seriesName('disk.utilization', l.system_filesystem_mountpoint), seriesName('check.value', `disk:${l.system_filesystem_mountpoint}`)] },
-  { metric: 'system_network_io_bytes_total', pin: ['network_io_direction', 'receive'], names: (l) => [seriesName('network.receive', l.network_interface_name), seriesName('network.transmit', l.network_interface_name)] },
+  {
+    metric: 'system_filesystem_utilization_ratio',
+    pin: ['system_filesystem_state', 'used'],
+    names: (l) => [
+      seriesName('disk.utilization', l.system_filesystem_mountpoint),
+      seriesName('check.value', `disk:${l.system_filesystem_mountpoint}`),
+    ],
+  },
+  {
+    metric: 'system_network_io_bytes_total',
+    pin: ['network_io_direction', 'receive'],
+    names: (l) => [
+      seriesName('network.receive', l.network_interface_name),
+      seriesName('network.transmit', l.network_interface_name),
+    ],
+  },
   { metric: 'process_memory_usage_bytes', names: () => ['self.rss'] },
   { metric: 'vitals_check_status', names: (l) => [seriesName('check.status', l.check)] },
   { metric: 'vitals_check_latency_seconds', names: (l) => [seriesName('check.latency', l.check)] },
 ];
-const discoverySelector = (d: Discovery, sel: string) => `${d.metric}{${sel}${d.pin ? `,${d.pin[0]}=${promString(d.pin[1])}` : ''}}`;
+const discoverySelector = (d: Discovery, sel: string) =>
+  `${d.metric}{${sel}${d.pin ? `,${d.pin[0]}=${promString(d.pin[1])}` : ''}}`;
 
 const STAT = (name: string, expr: string) => `label_replace(${expr}, "stat", "${name}", "", "")`;
 /** `fn(arg, (expr)[range])`, or over a subquery `[range:res]` when the expression is not a plain selector. */
@@ -87,8 +127,15 @@ const statusOf = (v: number): CheckStatus => STATUS_WORDS[Math.max(0, Math.min(2
 
 /** The error for an instance Prometheus has no mcp-vitals series of, listing those it has. */
 export async function unknownInstance(prom: PrometheusClient, instance: string): Promise<FleetError> {
-  const instances = (await prom.query('count by (instance) (last_over_time(target_info{service_name="mcp-vitals"}[1h]))')).map((r) => r.metric.instance!).sort();
-  return new FleetError('FLEET_UNKNOWN_NAME', `Prometheus has no mcp-vitals series for instance "${instance}". Instances seen in the last hour (${instances.length}): ${instances.slice(0, 30).join(', ')}${instances.length > 30 ? ', …' : ''}`);
+  const instances = (
+    await prom.query('count by (instance) (last_over_time(target_info{service_name="mcp-vitals"}[1h]))')
+  )
+    .map((r) => r.metric.instance!)
+    .sort();
+  return new FleetError(
+    'FLEET_UNKNOWN_NAME',
+    `Prometheus has no mcp-vitals series for instance "${instance}". Instances seen in the last hour (${instances.length}): ${instances.slice(0, 30).join(', ')}${instances.length > 30 ? ', …' : ''}`,
+  );
 }
 
 /**
@@ -134,16 +181,27 @@ export class RemoteHistory implements Pick<History, 'query' | 'series' | 'events
       // The newest sample's own time at each step end: the last counted step gives the summary's lastTime.
       ...(e.selector ? [STAT('time', `max(timestamp(${e.expr}))`)] : []),
     ].join(' or ');
-    const [summaryRows, rangeRows] = await Promise.all([this.prom.query(summaryExpr, q.to), this.prom.queryRange(pointsExpr, first + stepMs, last + stepMs, stepMs)]);
+    const [summaryRows, rangeRows] = await Promise.all([
+      this.prom.query(summaryExpr, q.to),
+      this.prom.queryRange(pointsExpr, first + stepMs, last + stepMs, stepMs),
+    ]);
     const stat = new Map(summaryRows.map((r) => [r.metric.stat!, Number(r.value[1])]));
-    const byStat = new Map(rangeRows.map((r) => [r.metric.stat!, new Map(r.values.map(([t, v]) => [Math.round(t * 1000), Number(v)]))]));
+    const byStat = new Map(
+      rangeRows.map((r) => [r.metric.stat!, new Map(r.values.map(([t, v]) => [Math.round(t * 1000), Number(v)]))]),
+    );
     const points: SeriesPoint[] = [];
     let lastSampleTime = -Infinity;
     let firstSampleTime = Infinity;
     for (const [t, count] of byStat.get('count') ?? []) {
       if (!(count > 0)) continue;
       const start = t - stepMs;
-      points.push({ time: new Date(start).toISOString(), min: byStat.get('min')?.get(t) ?? NaN, avg: byStat.get('avg')?.get(t) ?? NaN, max: byStat.get('max')?.get(t) ?? NaN, count: Math.round(count) });
+      points.push({
+        time: new Date(start).toISOString(),
+        min: byStat.get('min')?.get(t) ?? NaN,
+        avg: byStat.get('avg')?.get(t) ?? NaN,
+        max: byStat.get('max')?.get(t) ?? NaN,
+        count: Math.round(count),
+      });
       const newest = Math.min(q.to, (byStat.get('time')?.get(t) ?? 0) * 1000 || t);
       lastSampleTime = Math.max(lastSampleTime, newest);
       // The first sample is no later than the newest one of the first step that has any (a span never overstated).
@@ -196,7 +254,11 @@ export class RemoteHistory implements Pick<History, 'query' | 'series' | 'events
   /** The series this instance has in Prometheus (over the last `lookbackMs`), under the local names. */
   async series(lookbackMs = 3_600_000): Promise<SeriesInfo[]> {
     const now = Date.now();
-    const rows = await this.prom.series(DISCOVERY.map((d) => discoverySelector(d, this.sel)), now - lookbackMs, now);
+    const rows = await this.prom.series(
+      DISCOVERY.map((d) => discoverySelector(d, this.sel)),
+      now - lookbackMs,
+      now,
+    );
     const names = new Set<string>();
     for (const labels of rows) {
       const d = DISCOVERY.find((x) => x.metric === labels.__name__ && (!x.pin || labels[x.pin[0]] === x.pin[1]));
@@ -212,7 +274,9 @@ export class RemoteHistory implements Pick<History, 'query' | 'series' | 'events
 
   /** The latest reported status of each of this instance's checks (or one). */
   async checkStatus(check?: string): Promise<Map<string, CheckStatus>> {
-    const rows = await this.prom.query(`vitals_check_status{${this.sel}${check !== undefined ? `,check=${promString(check)}` : ''}}`);
+    const rows = await this.prom.query(
+      `vitals_check_status{${this.sel}${check !== undefined ? `,check=${promString(check)}` : ''}}`,
+    );
     return new Map(rows.map((r) => [r.metric.check!, statusOf(Number(r.value[1]))]));
   }
 
@@ -228,7 +292,18 @@ export class RemoteHistory implements Pick<History, 'query' | 'series' | 'events
     const stepMs = Math.max(1000, Math.ceil((to - from) / 10_000 / 1000) * 1000);
     const sel = `vitals_check_status{${this.sel}${q.check !== undefined ? `,check=${promString(q.check)}` : ''}}`;
     const range = `${Math.round(stepMs / 1000)}s`;
-    const rows = await this.prom.queryRange(stepMs > 1000 ? [STAT('value', sel), STAT('min', `min_over_time(${sel}[${range}])`), STAT('max', `max_over_time(${sel}[${range}])`)].join(' or ') : STAT('value', sel), from, to, stepMs);
+    const rows = await this.prom.queryRange(
+      stepMs > 1000
+        ? [
+            STAT('value', sel),
+            STAT('min', `min_over_time(${sel}[${range}])`),
+            STAT('max', `max_over_time(${sel}[${range}])`),
+          ].join(' or ')
+        : STAT('value', sel),
+      from,
+      to,
+      stepMs,
+    );
     const byCheck = new Map<string, Map<string, Map<number, number>>>();
     for (const r of rows) {
       const c = byCheck.get(r.metric.check!) ?? byCheck.set(r.metric.check!, new Map()).get(r.metric.check!)!;
@@ -251,7 +326,8 @@ export class RemoteHistory implements Pick<History, 'query' | 'series' | 'events
       const refine = changed.sort((x, y) => y.t - x.t).slice(0, REFINE_MAX);
       const exact = await Promise.all(refine.map((c) => this.exactChanges(c.check, c.t - stepMs, c.t, c.before)));
       const refined = new Set(refine.map((c) => `${c.check}@${c.t}`));
-      for (let i = out.length - 1; i >= 0; i--) if (refined.has(`${out[i]!.check}@${Date.parse(out[i]!.time)}`)) out.splice(i, 1);
+      for (let i = out.length - 1; i >= 0; i--)
+        if (refined.has(`${out[i]!.check}@${Date.parse(out[i]!.time)}`)) out.splice(i, 1);
       out.push(...exact.flat());
     }
     out.sort((a, b) => Date.parse(b.time) - Date.parse(a.time));
@@ -259,12 +335,26 @@ export class RemoteHistory implements Pick<History, 'query' | 'series' | 'events
   }
 
   private event(check: string, t: number, from: CheckStatus, to: CheckStatus, precisionMs: number): HealthEvent {
-    return { time: new Date(t).toISOString(), check, type: 'status', from, to, reason: `seen in Prometheus (to within ${Math.round(precisionMs / 1000)}s)` };
+    return {
+      time: new Date(t).toISOString(),
+      check,
+      type: 'status',
+      from,
+      to,
+      reason: `seen in Prometheus (to within ${Math.round(precisionMs / 1000)}s)`,
+    };
   }
 
   /** Every change of one check in (from, to] at 1 s, starting from the status it had before. */
-  private async exactChanges(check: string, from: number, to: number, before: CheckStatus | undefined): Promise<HealthEvent[]> {
-    const rows = await this.prom.queryRange(`vitals_check_status{${this.sel},check=${promString(check)}}`, from + 1000, to, 1000).catch(() => []);
+  private async exactChanges(
+    check: string,
+    from: number,
+    to: number,
+    before: CheckStatus | undefined,
+  ): Promise<HealthEvent[]> {
+    const rows = await this.prom
+      .queryRange(`vitals_check_status{${this.sel},check=${promString(check)}}`, from + 1000, to, 1000)
+      .catch(() => []);
     const out: HealthEvent[] = [];
     let prev = before;
     for (const [t, v] of rows[0]?.values ?? []) {

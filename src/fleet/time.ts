@@ -41,21 +41,33 @@ export function parseTime(input: string | number, now: number): number {
 }
 
 function fromUnixSeconds(s: number, text: string): number {
-  if (!Number.isFinite(s) || s < MIN_S || s > MAX_S) throw new TimeFormatError(`time ${text} is outside 2000..2100 as Unix seconds (milliseconds given?); give ${FORMS}`);
+  if (!Number.isFinite(s) || s < MIN_S || s > MAX_S)
+    throw new TimeFormatError(
+      `time ${text} is outside 2000..2100 as Unix seconds (milliseconds given?); give ${FORMS}`,
+    );
   return Math.round(s * 1000);
 }
 
 /** A window given by `from`/`to` (any of the forms) or by its length back from now. */
-export function parseRange(args: { from?: string | undefined; to?: string | undefined; window?: string | undefined }, now: number, defaultWindowMs: number, maxWindowMs: number): { from: number; to: number } {
+export function parseRange(
+  args: { from?: string | undefined; to?: string | undefined; window?: string | undefined },
+  now: number,
+  defaultWindowMs: number,
+  maxWindowMs: number,
+): { from: number; to: number } {
   const to = args.to !== undefined ? parseTime(args.to, now) : now;
   let from: number;
   if (args.from !== undefined) from = parseTime(args.from, now);
   else if (args.window !== undefined) {
     const ms = parseDuration(args.window);
-    if (ms === undefined || ms < 1000) throw new TimeFormatError(`invalid window "${args.window}"; give a duration such as 15m, 6h or 7d`);
+    if (ms === undefined || ms < 1000)
+      throw new TimeFormatError(`invalid window "${args.window}"; give a duration such as 15m, 6h or 7d`);
     from = to - ms;
   } else from = to - defaultWindowMs;
-  if (from >= to) throw new TimeFormatError(`the window is empty: from ${new Date(from).toISOString()} is not before to ${new Date(to).toISOString()}`);
+  if (from >= to)
+    throw new TimeFormatError(
+      `the window is empty: from ${new Date(from).toISOString()} is not before to ${new Date(to).toISOString()}`,
+    );
   if (to - from > maxWindowMs) {
     countRefusal('window');
     throw new TimeFormatError(`the window is longer than the limit of ${formatDuration(maxWindowMs)}; narrow it`);

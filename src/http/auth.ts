@@ -71,13 +71,23 @@ export class Authenticator {
 
   constructor(auth: AuthConfig | undefined, metricsTokens: HttpConfig['metricsAuth']['tokens'] = []) {
     this.tokens = [
-      ...(auth?.tokens ?? []).map((t) => ({ hash: Buffer.from(t.sha256, 'hex'), subject: t.subject, scopes: expandScopes(t.scopes), ...(t.expires ? { expiresAt: Math.floor(Date.parse(t.expires) / 1000) } : {}) })),
+      ...(auth?.tokens ?? []).map((t) => ({
+        hash: Buffer.from(t.sha256, 'hex'),
+        subject: t.subject,
+        scopes: expandScopes(t.scopes),
+        ...(t.expires ? { expiresAt: Math.floor(Date.parse(t.expires) / 1000) } : {}),
+      })),
       // Tokens for Prometheus: they open /metrics and nothing else.
-      ...metricsTokens.map((t) => ({ hash: Buffer.from(t.sha256, 'hex'), subject: t.subject, scopes: new Set<Scope>(['vitals:metrics']) })),
+      ...metricsTokens.map((t) => ({
+        hash: Buffer.from(t.sha256, 'hex'),
+        subject: t.subject,
+        scopes: new Set<Scope>(['vitals:metrics']),
+      })),
     ];
     const jwt = auth?.jwt;
     if (jwt) {
-      const key: Uint8Array | JWTVerifyGetKey = jwt.secret !== undefined ? new TextEncoder().encode(jwt.secret) : remoteKeys(jwt.jwksUrl!, jwt);
+      const key: Uint8Array | JWTVerifyGetKey =
+        jwt.secret !== undefined ? new TextEncoder().encode(jwt.secret) : remoteKeys(jwt.jwksUrl!, jwt);
       const algorithms = jwt.algorithms ?? (jwt.secret !== undefined ? ['HS256'] : ['RS256', 'ES256']);
       const options = {
         issuer: jwt.issuer,
@@ -88,10 +98,18 @@ export class Authenticator {
         requiredClaims: ['exp'],
       };
       this.verifyJwt = async (token) => {
-        const { payload } = typeof key === 'function' ? await jwtVerify(token, key, options) : await jwtVerify(token, key, options);
-        const subject = [payload.sub, payload.client_id, payload.azp].find((s): s is string => typeof s === 'string' && s.length > 0 && s.length <= 256);
+        const { payload } =
+          typeof key === 'function' ? await jwtVerify(token, key, options) : await jwtVerify(token, key, options);
+        const subject = [payload.sub, payload.client_id, payload.azp].find(
+          (s): s is string => typeof s === 'string' && s.length > 0 && s.length <= 256,
+        );
         if (!subject) throw new joseErrors.JWTClaimValidationFailed('missing "sub" claim', payload, 'sub', 'missing');
-        return { subject, kind: 'jwt', scopes: expandScopes(jwtScopes(payload)), ...(payload.exp !== undefined ? { expiresAt: payload.exp } : {}) };
+        return {
+          subject,
+          kind: 'jwt',
+          scopes: expandScopes(jwtScopes(payload)),
+          ...(payload.exp !== undefined ? { expiresAt: payload.exp } : {}),
+        };
       };
     }
   }
@@ -103,17 +121,22 @@ export class Authenticator {
 
   async authenticate(authorization: string | undefined): Promise<AuthResult> {
     const token = bearerToken(authorization);
-    if (token === undefined) return authorization ? { ok: false, reason: 'invalid', description: 'expected "Authorization: Bearer <token>"' } : { ok: false, reason: 'missing' };
+    if (token === undefined)
+      return authorization
+        ? { ok: false, reason: 'invalid', description: 'expected "Authorization: Bearer <token>"' }
+        : { ok: false, reason: 'missing' };
     const staticMatch = this.matchStatic(token);
     if (staticMatch) {
-      if (staticMatch.expiresAt !== undefined && staticMatch.expiresAt * 1000 <= Date.now()) return { ok: false, reason: 'invalid', description: 'token expired' };
+      if (staticMatch.expiresAt !== undefined && staticMatch.expiresAt * 1000 <= Date.now())
+        return { ok: false, reason: 'invalid', description: 'token expired' };
       return { ok: true, principal: staticMatch };
     }
     if (this.verifyJwt && token.split('.').length === 3) {
       try {
         return { ok: true, principal: await this.verifyJwt(token) };
       } catch (e) {
-        if (e instanceof KeySourceUnavailable) return { ok: false, reason: 'unavailable', description: 'signing keys unavailable; try again shortly' };
+        if (e instanceof KeySourceUnavailable)
+          return { ok: false, reason: 'unavailable', description: 'signing keys unavailable; try again shortly' };
         return { ok: false, reason: 'invalid', description: describeJwtError(e) };
       }
     }
@@ -126,18 +149,33 @@ export class Authenticator {
     const presented = createHash('sha256').update(token).digest();
     let found: HashedToken | undefined;
     for (const t of this.tokens) if (timingSafeEqual(presented, t.hash) && !found) found = t;
-    return found ? { subject: found.subject, kind: 'token', scopes: found.scopes, ...(found.expiresAt !== undefined ? { expiresAt: found.expiresAt } : {}) } : undefined;
+    return found
+      ? {
+          subject: found.subject,
+          kind: 'token',
+          scopes: found.scopes,
+          ...(found.expiresAt !== undefined ? { expiresAt: found.expiresAt } : {}),
+        }
+      : undefined;
   }
 }
 
 function remoteKeys(url: string, jwt: NonNullable<AuthConfig['jwt']>): JWTVerifyGetKey {
-  const jwks = createRemoteJWKSet(new URL(url), { cooldownDuration: jwt.jwksCooldown, timeoutDuration: jwt.jwksTimeout });
+  const jwks = createRemoteJWKSet(new URL(url), {
+    cooldownDuration: jwt.jwksCooldown,
+    timeoutDuration: jwt.jwksTimeout,
+  });
   return async (header, token) => {
     try {
       return await jwks(header, token);
     } catch (e) {
       // An unknown kid is the token's problem; a fetch that failed is ours.
-      if (e instanceof joseErrors.JWKSNoMatchingKey || e instanceof joseErrors.JWKSMultipleMatchingKeys || e instanceof joseErrors.JOSENotSupported) throw e;
+      if (
+        e instanceof joseErrors.JWKSNoMatchingKey ||
+        e instanceof joseErrors.JWKSMultipleMatchingKeys ||
+        e instanceof joseErrors.JOSENotSupported
+      )
+        throw e;
       throw new KeySourceUnavailable('JWKS fetch failed', { cause: e });
     }
   };

@@ -20,7 +20,8 @@ export function parseServerEvent(text: string): ServerEvent | undefined {
   const e = v as { kind?: unknown; uri?: unknown; params?: unknown };
   if (typeof e.kind !== 'string' || !KINDS.has(e.kind)) return undefined;
   if (e.kind === 'resource_updated' && typeof e.uri !== 'string') return undefined;
-  if (e.params !== undefined && (e.params === null || typeof e.params !== 'object' || Array.isArray(e.params))) return undefined;
+  if (e.params !== undefined && (e.params === null || typeof e.params !== 'object' || Array.isArray(e.params)))
+    return undefined;
   return v as ServerEvent;
 }
 
@@ -50,7 +51,10 @@ export class RedisServerEventBus implements ServerEventBus {
     const warn = (e: Error) => {
       if (Date.now() - this.lastWarn < 30_000) return;
       this.lastWarn = Date.now();
-      options.log.warn({ err: { message: redactUrl(e.message) } }, 'event-bus Redis unavailable; listeners hear this replica only');
+      options.log.warn(
+        { err: { message: redactUrl(e.message) } },
+        'event-bus Redis unavailable; listeners hear this replica only',
+      );
     };
     this.pub.on('error', warn);
     this.sub.on('error', warn);

@@ -22,7 +22,16 @@ export interface HealthDocument {
   notes?: string[];
 }
 
-const COMPONENT_TYPE: Record<string, string> = { cpu: 'system', memory: 'system', disk: 'system', tool_errors: 'component', postgres: 'datastore', redis: 'datastore', http: 'component', tcp: 'component' };
+const COMPONENT_TYPE: Record<string, string> = {
+  cpu: 'system',
+  memory: 'system',
+  disk: 'system',
+  tool_errors: 'component',
+  postgres: 'datastore',
+  redis: 'datastore',
+  http: 'component',
+  tcp: 'component',
+};
 
 /** The snapshot as `application/health+json`: values in base units (ratio 0..1, seconds). */
 export function toHealthDocument(s: Snapshot, release: string): HealthDocument {
@@ -60,14 +69,27 @@ export interface ReadinessLine {
  * Kubernetes /readyz semantics: ready when started, not shutting down, and every critical check passes
  * (warn counts as passing). `exclude` drops named checks from the verdict.
  */
-export function readiness(s: Snapshot, options: { started: boolean; shuttingDown: boolean; exclude: ReadonlySet<string> }): { ready: boolean; lines: ReadinessLine[] } {
+export function readiness(
+  s: Snapshot,
+  options: { started: boolean; shuttingDown: boolean; exclude: ReadonlySet<string> },
+): { ready: boolean; lines: ReadinessLine[] } {
   const lines: ReadinessLine[] = [];
-  lines.push(options.started ? { name: 'started', ok: true } : { name: 'started', ok: false, reason: 'first sample not taken yet' });
-  lines.push(options.shuttingDown ? { name: 'shutdown', ok: false, reason: 'shutting down' } : { name: 'shutdown', ok: true });
+  lines.push(
+    options.started
+      ? { name: 'started', ok: true }
+      : { name: 'started', ok: false, reason: 'first sample not taken yet' },
+  );
+  lines.push(
+    options.shuttingDown ? { name: 'shutdown', ok: false, reason: 'shutting down' } : { name: 'shutdown', ok: true },
+  );
   for (const c of Object.values(s.checks)) {
     if (!c.critical || options.exclude.has(c.name)) continue;
-    if (c.group === 'dependency' && (c.runs ?? 0) === 0) lines.push({ name: c.name, ok: false, reason: 'not checked yet' });
-    else lines.push(c.status === 'fail' ? { name: c.name, ok: false, reason: c.output || 'failed' } : { name: c.name, ok: true });
+    if (c.group === 'dependency' && (c.runs ?? 0) === 0)
+      lines.push({ name: c.name, ok: false, reason: 'not checked yet' });
+    else
+      lines.push(
+        c.status === 'fail' ? { name: c.name, ok: false, reason: c.output || 'failed' } : { name: c.name, ok: true },
+      );
   }
   return { ready: lines.every((l) => l.ok), lines };
 }

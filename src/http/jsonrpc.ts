@@ -62,15 +62,28 @@ function isMessage(m: unknown): boolean {
  */
 export function validateMessages(body: unknown): { ok: true } | { ok: false; error: JsonRpcErrorBody } {
   const messages = Array.isArray(body) ? body : [body];
-  if (messages.length === 0) return { ok: false, error: jsonRpcError(JSONRPC.INVALID_REQUEST, 'Invalid Request: empty batch') };
+  if (messages.length === 0)
+    return { ok: false, error: jsonRpcError(JSONRPC.INVALID_REQUEST, 'Invalid Request: empty batch') };
   for (const m of messages) {
     if (!isPlainRequest(m) && !isMessage(m)) {
-      return { ok: false, error: jsonRpcError(JSONRPC.INVALID_REQUEST, 'Invalid Request: not a JSON-RPC 2.0 message', Array.isArray(body) ? null : requestId(m)) };
+      return {
+        ok: false,
+        error: jsonRpcError(
+          JSONRPC.INVALID_REQUEST,
+          'Invalid Request: not a JSON-RPC 2.0 message',
+          Array.isArray(body) ? null : requestId(m),
+        ),
+      };
     }
   }
   return { ok: true };
 }
 
 export function isInitialize(body: unknown): boolean {
-  return body !== null && typeof body === 'object' && !Array.isArray(body) && (body as { method?: unknown }).method === 'initialize';
+  return (
+    body !== null &&
+    typeof body === 'object' &&
+    !Array.isArray(body) &&
+    (body as { method?: unknown }).method === 'initialize'
+  );
 }

@@ -54,14 +54,23 @@ export class ModernMcp {
    * no 2026 protocol header cannot carry the per-request envelope claim, so it is legacy without asking; the
    * rest is classified by the SDK's own predicate, so the two can never disagree.
    */
-  async isLegacy(method: string, url: string, headers: Record<string, string | string[] | undefined>, body: unknown): Promise<boolean> {
+  async isLegacy(
+    method: string,
+    url: string,
+    headers: Record<string, string | string[] | undefined>,
+    body: unknown,
+  ): Promise<boolean> {
     const version = headers['mcp-protocol-version'];
     const modernHeader = typeof version === 'string' && version >= '2026';
     const messages = Array.isArray(body) ? body : [body];
     if (!modernHeader && !messages.some(hasMeta)) return true;
     const h = new Headers();
     for (const [k, v] of Object.entries(headers)) if (typeof v === 'string') h.set(k, v);
-    return isLegacyRequest(new Request(`http://localhost${url}`, { method, headers: h }), method === 'POST' ? body : undefined, { maxRequestBodySize: this.options.maxBodyBytes });
+    return isLegacyRequest(
+      new Request(`http://localhost${url}`, { method, headers: h }),
+      method === 'POST' ? body : undefined,
+      { maxRequestBodySize: this.options.maxBodyBytes },
+    );
   }
 
   /** `principal`: who asks (`kind:subject`, or `anonymous`), whose listen streams are counted together. */
@@ -72,7 +81,17 @@ export class ModernMcp {
       if (!budget.take(principal)) {
         countRefusal('subscriptions_per_principal');
         const limit = budget.limits.subscriptionsPerPrincipal;
-        res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '10' }).end(JSON.stringify(jsonRpcError(JSONRPC.SERVER_ERROR, `too many subscriptions for this principal (limit ${limit}); close some listen streams first`, requestId(body))));
+        res
+          .writeHead(429, { 'content-type': 'application/json', 'retry-after': '10' })
+          .end(
+            JSON.stringify(
+              jsonRpcError(
+                JSONRPC.SERVER_ERROR,
+                `too many subscriptions for this principal (limit ${limit}); close some listen streams first`,
+                requestId(body),
+              ),
+            ),
+          );
         return;
       }
       res.once('close', () => budget.give(principal));
@@ -93,7 +112,10 @@ export class ModernMcp {
     const left = deadline - Date.now();
     if (this.inFlight > 0 && left > 0) {
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([new Promise<void>((r) => this.idle.push(r)), new Promise<void>((r) => (timer = setTimeout(r, left)))]);
+      await Promise.race([
+        new Promise<void>((r) => this.idle.push(r)),
+        new Promise<void>((r) => (timer = setTimeout(r, left))),
+      ]);
       clearTimeout(timer);
     }
     await this.handler.close();

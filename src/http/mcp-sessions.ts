@@ -32,7 +32,9 @@ export interface McpCall {
 }
 
 /** A refusal to send as is, or the handler to give the raw request to. */
-export type McpRoute = { ok: false; status: number; body: JsonRpcErrorBody; headers?: Record<string, string> } | { ok: true; run: (req: McpRequest, res: ServerResponse) => Promise<void> };
+export type McpRoute =
+  | { ok: false; status: number; body: JsonRpcErrorBody; headers?: Record<string, string> }
+  | { ok: true; run: (req: McpRequest, res: ServerResponse) => Promise<void> };
 
 interface Session {
   id: string;
@@ -53,7 +55,8 @@ export function requestIds(body: unknown): string[] {
   for (const m of Array.isArray(body) ? body : [body]) {
     if (m === null || typeof m !== 'object') continue;
     const o = m as { method?: unknown; id?: unknown };
-    if (typeof o.method === 'string' && (typeof o.id === 'string' || typeof o.id === 'number')) out.push(`${typeof o.id}:${o.id}`);
+    if (typeof o.method === 'string' && (typeof o.id === 'string' || typeof o.id === 'number'))
+      out.push(`${typeof o.id}:${o.id}`);
   }
   return out;
 }
@@ -72,7 +75,12 @@ export function cancelledIds(body: unknown): (string | number)[] {
 
 const showId = (key: string) => key.slice(key.indexOf(':') + 1);
 
-const refuse = (status: number, code: number, message: string, headers?: Record<string, string>): McpRoute => ({ ok: false, status, body: jsonRpcError(code, message), ...(headers ? { headers } : {}) });
+const refuse = (status: number, code: number, message: string, headers?: Record<string, string>): McpRoute => ({
+  ok: false,
+  status,
+  body: jsonRpcError(code, message),
+  ...(headers ? { headers } : {}),
+});
 
 /**
  * Streamable HTTP sessions over the SDK transport. Stateful: one McpServer and transport per session, capped,
@@ -106,12 +114,20 @@ export class McpHttp {
     const batch = this.options.limits?.batchSize;
     if (batch !== undefined && Array.isArray(call.body) && call.body.length > batch) {
       countRefusal('batch_size');
-      return refuse(400, JSONRPC.INVALID_REQUEST, `Invalid Request: batch of ${call.body.length} messages is larger than the limit of ${batch}`);
+      return refuse(
+        400,
+        JSONRPC.INVALID_REQUEST,
+        `Invalid Request: batch of ${call.body.length} messages is larger than the limit of ${batch}`,
+      );
     }
     const dup = ids.find((id, i) => ids.indexOf(id) !== i);
     if (dup !== undefined) {
       countRefusal('duplicate_request_id');
-      return refuse(400, JSONRPC.INVALID_REQUEST, `Invalid Request: request id ${showId(dup)} appears twice in one batch`);
+      return refuse(
+        400,
+        JSONRPC.INVALID_REQUEST,
+        `Invalid Request: request id ${showId(dup)} appears twice in one batch`,
+      );
     }
     return undefined;
   }
@@ -121,25 +137,38 @@ export class McpHttp {
     const inUse = ids.find((id) => session.ids.has(id));
     if (inUse !== undefined) {
       countRefusal('duplicate_request_id');
-      return refuse(400, JSONRPC.INVALID_REQUEST, `Invalid Request: request id ${showId(inUse)} is already in use by a request in flight in this session`);
+      return refuse(
+        400,
+        JSONRPC.INVALID_REQUEST,
+        `Invalid Request: request id ${showId(inUse)} is already in use by a request in flight in this session`,
+      );
     }
     const max = this.options.limits?.pendingRequests;
     if (max !== undefined && session.ids.size + ids.length > max) {
       countRefusal('pending_requests');
-      return refuse(429, JSONRPC.SERVER_ERROR, `Too many requests in flight in this session (limit ${max}); wait for answers first`, { 'retry-after': '1' });
+      return refuse(
+        429,
+        JSONRPC.SERVER_ERROR,
+        `Too many requests in flight in this session (limit ${max}); wait for answers first`,
+        { 'retry-after': '1' },
+      );
     }
     for (const id of ids) session.ids.add(id);
     return undefined;
   }
 
   route(call: McpCall): McpRoute {
-    if (this.closing) return refuse(503, JSONRPC.SERVER_ERROR, 'Server shutting down', { 'retry-after': '1', connection: 'close' });
+    if (this.closing)
+      return refuse(503, JSONRPC.SERVER_ERROR, 'Server shutting down', { 'retry-after': '1', connection: 'close' });
     const ids = call.method === 'POST' ? requestIds(call.body) : [];
     const bad = call.method === 'POST' ? this.checkBody(call, ids) : undefined;
     if (bad) return bad;
     if (this.options.stateless) {
       // Nothing could ever be pushed on a stateless GET stream, and there is no session to DELETE.
-      if (call.method !== 'POST') return refuse(405, JSONRPC.SERVER_ERROR, 'Method not allowed: this server is stateless; use POST', { allow: 'POST' });
+      if (call.method !== 'POST')
+        return refuse(405, JSONRPC.SERVER_ERROR, 'Method not allowed: this server is stateless; use POST', {
+          allow: 'POST',
+        });
       return { ok: true, run: (req, res) => this.runStateless(req, res, call.body) };
     }
     if (call.sessionId !== undefined) {
@@ -148,13 +177,36 @@ export class McpHttp {
       if (!session || session.owner !== call.owner) return refuse(404, JSONRPC.SESSION_NOT_FOUND, 'Session not found');
       const busy = this.claimIds(session, ids);
       if (busy) return busy;
-      return { ok: true, run: (req, res) => this.runInSession(session, req, res, call.method === 'POST' ? call.body : undefined, call.method === 'POST', ids) };
+      return {
+        ok: true,
+        run: (req, res) =>
+          this.runInSession(
+            session,
+            req,
+            res,
+            call.method === 'POST' ? call.body : undefined,
+            call.method === 'POST',
+            ids,
+          ),
+      };
     }
     if (call.method === 'POST' && call.initialize) {
-      if (call.owner !== undefined && this.options.maxSessionsPerOwner !== undefined && !this.makeRoomFor(call.owner, this.options.maxSessionsPerOwner)) {
+      if (
+        call.owner !== undefined &&
+        this.options.maxSessionsPerOwner !== undefined &&
+        !this.makeRoomFor(call.owner, this.options.maxSessionsPerOwner)
+      ) {
         countRefusal('sessions_per_principal');
-        this.options.log.warn({ max: this.options.maxSessionsPerOwner }, 'MCP session refused: per-principal session limit reached');
-        return refuse(503, JSONRPC.SERVER_ERROR, 'Too many sessions for this principal; end some (DELETE /mcp) or try again later', { 'retry-after': '10' });
+        this.options.log.warn(
+          { max: this.options.maxSessionsPerOwner },
+          'MCP session refused: per-principal session limit reached',
+        );
+        return refuse(
+          503,
+          JSONRPC.SERVER_ERROR,
+          'Too many sessions for this principal; end some (DELETE /mcp) or try again later',
+          { 'retry-after': '10' },
+        );
       }
       if (this.sessions.size >= this.options.maxSessions) {
         countRefusal('sessions');
@@ -189,7 +241,16 @@ export class McpHttp {
     const id = randomUUID();
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: () => id });
     const server = this.options.createServer();
-    const session: Session = { id, server, transport, owner, connected: Promise.resolve(), lastActive: Date.now(), open: 0, ids: new Set() };
+    const session: Session = {
+      id,
+      server,
+      transport,
+      owner,
+      connected: Promise.resolve(),
+      lastActive: Date.now(),
+      open: 0,
+      ids: new Set(),
+    };
     // Registered before connect, so the SDK chains its own handler after ours.
     transport.onclose = () => {
       if (this.sessions.get(id) === session) this.sessions.delete(id);
@@ -201,7 +262,14 @@ export class McpHttp {
     return session;
   }
 
-  private async runInSession(session: Session, req: McpRequest, res: ServerResponse, body: unknown, post: boolean, ids: string[] = []): Promise<void> {
+  private async runInSession(
+    session: Session,
+    req: McpRequest,
+    res: ServerResponse,
+    body: unknown,
+    post: boolean,
+    ids: string[] = [],
+  ): Promise<void> {
     session.open++;
     session.lastActive = Date.now();
     if (post) this.postsInFlight++;
@@ -217,7 +285,9 @@ export class McpHttp {
     await this.delegate(session.transport, req, res, body);
     // A cancelled request is never answered (the spec says so), so its response stream would stay open until the
     // client went away: held against shutdown's grace and the session's idleness. End it once the cancel is in.
-    if (post) for (const id of cancelledIds(body)) if (session.ids.has(`${typeof id}:${id}`)) session.transport.closeSSEStream(id);
+    if (post)
+      for (const id of cancelledIds(body))
+        if (session.ids.has(`${typeof id}:${id}`)) session.transport.closeSSEStream(id);
   }
 
   private async runStateless(req: McpRequest, res: ServerResponse, body: unknown): Promise<void> {
@@ -232,13 +302,20 @@ export class McpHttp {
     await this.delegate(transport, req, res, body);
   }
 
-  private async delegate(transport: StreamableHTTPServerTransport, req: McpRequest, res: ServerResponse, body: unknown): Promise<void> {
+  private async delegate(
+    transport: StreamableHTTPServerTransport,
+    req: McpRequest,
+    res: ServerResponse,
+    body: unknown,
+  ): Promise<void> {
     try {
       await transport.handleRequest(req, res, body);
     } catch (e) {
       this.options.log.error({ err: { message: (e as Error)?.message } }, 'MCP request failed');
       if (!res.headersSent) {
-        res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify(jsonRpcError(JSONRPC.INTERNAL_ERROR, 'Internal error')));
+        res
+          .writeHead(500, { 'content-type': 'application/json' })
+          .end(JSON.stringify(jsonRpcError(JSONRPC.INTERNAL_ERROR, 'Internal error')));
       } else res.destroy();
     }
   }
@@ -275,10 +352,17 @@ export class McpHttp {
       const left = deadline - Date.now();
       if (left > 0) {
         let timer: NodeJS.Timeout | undefined;
-        await Promise.race([new Promise<void>((r) => this.idleWaiters.push(r)), new Promise<void>((r) => (timer = setTimeout(r, left)))]);
+        await Promise.race([
+          new Promise<void>((r) => this.idleWaiters.push(r)),
+          new Promise<void>((r) => (timer = setTimeout(r, left))),
+        ]);
         clearTimeout(timer);
       }
-      if (this.postsInFlight > 0) this.options.log.warn({ inFlight: this.postsInFlight }, 'shutdown grace period over; cutting requests still in flight');
+      if (this.postsInFlight > 0)
+        this.options.log.warn(
+          { inFlight: this.postsInFlight },
+          'shutdown grace period over; cutting requests still in flight',
+        );
     }
     await Promise.allSettled([...this.sessions.values()].map((s) => this.closeSession(s)));
   }

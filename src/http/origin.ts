@@ -20,7 +20,11 @@ export interface OriginPolicyOptions {
  * (Service DNS, ingress hosts) and browsers cannot attach a bearer token, so Host is checked there only when
  * `allowedHosts` is given.
  */
-export function hostCheckNeeded(o: { listenLoopback: boolean; authConfigured: boolean; allowedHosts: readonly string[] }): boolean {
+export function hostCheckNeeded(o: {
+  listenLoopback: boolean;
+  authConfigured: boolean;
+  allowedHosts: readonly string[];
+}): boolean {
   return o.allowedHosts.length > 0 || o.listenLoopback || !o.authConfigured;
 }
 

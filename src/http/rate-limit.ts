@@ -34,7 +34,8 @@ export function messageCost(body: unknown, toolCost: Readonly<Record<string, num
   const messages = Array.isArray(body) ? body : [body];
   let cost = 0;
   for (const m of messages) {
-    const o = m !== null && typeof m === 'object' ? (m as { method?: unknown; params?: { name?: unknown } }) : undefined;
+    const o =
+      m !== null && typeof m === 'object' ? (m as { method?: unknown; params?: { name?: unknown } }) : undefined;
     const tool = o?.method === 'tools/call' && typeof o.params?.name === 'string' ? o.params.name : undefined;
     cost += (tool !== undefined && Object.hasOwn(toolCost, tool) ? toolCost[tool] : undefined) ?? 1;
   }
@@ -61,10 +62,13 @@ export class MemoryBudgets implements BudgetStore {
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(windowMs: number) {
-    this.sweeper = setInterval(() => {
-      const now = Date.now();
-      for (const [k, w] of this.windows) if (w.resetAt <= now) this.windows.delete(k);
-    }, Math.max(1000, windowMs));
+    this.sweeper = setInterval(
+      () => {
+        const now = Date.now();
+        for (const [k, w] of this.windows) if (w.resetAt <= now) this.windows.delete(k);
+      },
+      Math.max(1000, windowMs),
+    );
     this.sweeper.unref();
   }
 
@@ -106,7 +110,10 @@ class RedisBudgets implements BudgetStore {
   ) {}
 
   async spend(key: string, cost: number, windowMs: number): Promise<Spent> {
-    const [count, ttl] = (await this.redis.eval(SPEND_LUA, 1, `${this.prefix}${key}`, cost, windowMs)) as [number, number];
+    const [count, ttl] = (await this.redis.eval(SPEND_LUA, 1, `${this.prefix}${key}`, cost, windowMs)) as [
+      number,
+      number,
+    ];
     return { count, resetInMs: ttl };
   }
 
@@ -128,7 +135,10 @@ function connectRedis(url: string, log: Logger): Redis {
   redis.on('error', (e: Error) => {
     if (Date.now() - lastWarn < 30_000) return;
     lastWarn = Date.now();
-    log.warn({ err: { message: redactUrl(e.message) } }, 'rate-limit Redis unavailable; requests are not being limited');
+    log.warn(
+      { err: { message: redactUrl(e.message) } },
+      'rate-limit Redis unavailable; requests are not being limited',
+    );
   });
   return redis;
 }
@@ -157,14 +167,18 @@ const limiter: FastifyPluginAsync<RateLimitOptions> = async (app, { config, log 
       return; // Redis away: logged by its error handler.
     }
     const resetSeconds = Math.max(1, Math.ceil(spent.resetInMs / 1000));
-    reply.header('x-ratelimit-limit', String(config.max)).header('x-ratelimit-remaining', String(Math.max(0, config.max - spent.count))).header('x-ratelimit-reset', String(resetSeconds));
+    reply
+      .header('x-ratelimit-limit', String(config.max))
+      .header('x-ratelimit-remaining', String(Math.max(0, config.max - spent.count)))
+      .header('x-ratelimit-reset', String(resetSeconds));
     if (spent.count > config.max) {
       countRefusal('rate_limit');
       reply.header('retry-after', String(resetSeconds));
       throw new RateLimitedError(429, `${resetSeconds} seconds`);
     }
   };
-  const exempt = (req: FastifyRequest) => PROBE_ROUTES.has(req.routeOptions.url ?? '') || req.routeOptions.url === '/metrics';
+  const exempt = (req: FastifyRequest) =>
+    PROBE_ROUTES.has(req.routeOptions.url ?? '') || req.routeOptions.url === '/metrics';
   const chargedOnBody = (req: FastifyRequest) => req.method === 'POST' && req.routeOptions.url === '/mcp';
 
   // Every request pays 1 on arrival (so unparseable bodies are not free); an /mcp POST pays the rest of its

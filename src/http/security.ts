@@ -24,15 +24,23 @@ export const METADATA_PATH = '/.well-known/oauth-protected-resource';
 export const PROBE_ROUTES: ReadonlySet<string> = new Set(['/livez', '/readyz']);
 /** The status page's own files carry no data (it arrives over /events, which needs vitals:read): a browser must load them to ask for a token. */
 export const PAGE_ROUTES: ReadonlySet<string> = new Set(['/', '/status', '/status/assets/:file']);
-const OPEN_ROUTES: ReadonlySet<string> = new Set([...PROBE_ROUTES, ...PAGE_ROUTES, METADATA_PATH, `${METADATA_PATH}/mcp`]);
+const OPEN_ROUTES: ReadonlySet<string> = new Set([
+  ...PROBE_ROUTES,
+  ...PAGE_ROUTES,
+  METADATA_PATH,
+  `${METADATA_PATH}/mcp`,
+]);
 export const SCOPES_SUPPORTED: readonly Scope[] = ['vitals:read', 'vitals:refresh', 'vitals:admin', 'vitals:metrics'];
 
 /**
  * Who may call what, by route. With `http.auth` configured every route needs `vitals:read` except the probes,
  * the RFC 9728 metadata, /health when `openHealth`, and /metrics (its own rule). New routes are closed by default.
  */
-export function routePolicy(config: Pick<HttpConfig, 'auth' | 'metricsAuth' | 'openHealth'>): (url: string | undefined) => RoutePolicy {
-  const metricsProtected = !config.metricsAuth.open && (config.auth !== undefined || config.metricsAuth.tokens.length > 0);
+export function routePolicy(
+  config: Pick<HttpConfig, 'auth' | 'metricsAuth' | 'openHealth'>,
+): (url: string | undefined) => RoutePolicy {
+  const metricsProtected =
+    !config.metricsAuth.open && (config.auth !== undefined || config.metricsAuth.tokens.length > 0);
   return (url) => {
     // Unmatched URLs get a 404 whoever asks.
     if (url === undefined || OPEN_ROUTES.has(url)) return 'open';
@@ -68,7 +76,13 @@ export function baseUrl(req: FastifyRequest, publicUrl: string | undefined): str
 }
 
 /** Refusals in the shape the route speaks: JSON-RPC on /mcp, RFC 6750-style JSON elsewhere. */
-function refuse(req: FastifyRequest, reply: FastifyReply, status: number, error: string, description: string): FastifyReply {
+function refuse(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  status: number,
+  error: string,
+  description: string,
+): FastifyReply {
   reply.code(status).header('cache-control', 'no-store');
   const word = status === 401 ? 'Unauthorized' : status === 429 ? 'Too Many Requests' : 'Forbidden';
   if (isMcp(req)) return reply.send(jsonRpcError(JSONRPC.SERVER_ERROR, `${word}: ${description}`));
@@ -101,7 +115,8 @@ const security: FastifyPluginAsync<SecurityOptions> = async (app, opts) => {
     const url = req.routeOptions.url;
     // Probes stay open for kubelets and load balancers, but the verbose readiness list names checks and their
     // errors: with auth configured it needs a read token like /health does.
-    const verboseProbe = opts.protectVerboseProbes && url === '/readyz' && (req.query as Record<string, unknown>).verbose !== undefined;
+    const verboseProbe =
+      opts.protectVerboseProbes && url === '/readyz' && (req.query as Record<string, unknown>).verbose !== undefined;
     if (url !== undefined && PROBE_ROUTES.has(url) && !verboseProbe) return;
 
     if (!origins.hostAllowed(req.headers.host)) {
@@ -110,17 +125,27 @@ const security: FastifyPluginAsync<SecurityOptions> = async (app, opts) => {
     }
     const origin = req.headers.origin;
     if (!origins.originAllowed(origin)) {
-      warn('origin', { route: url ?? 'unmatched' }, 'request refused: Origin not allowed (add it to http.allowedOrigins)');
+      warn(
+        'origin',
+        { route: url ?? 'unmatched' },
+        'request refused: Origin not allowed (add it to http.allowedOrigins)',
+      );
       return refuse(req, reply, 403, 'invalid_origin', 'Origin not allowed');
     }
     if (origin !== undefined) {
       reply.header('access-control-allow-origin', origin).header('vary', 'Origin');
-      reply.header('access-control-expose-headers', 'Mcp-Session-Id, Mcp-Protocol-Version, WWW-Authenticate, Retry-After');
+      reply.header(
+        'access-control-expose-headers',
+        'Mcp-Session-Id, Mcp-Protocol-Version, WWW-Authenticate, Retry-After',
+      );
       if (req.method === 'OPTIONS' && req.headers['access-control-request-method']) {
         return reply
           .code(204)
           .header('access-control-allow-methods', 'GET, POST, DELETE, OPTIONS')
-          .header('access-control-allow-headers', 'Authorization, Content-Type, Accept, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID')
+          .header(
+            'access-control-allow-headers',
+            'Authorization, Content-Type, Accept, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID',
+          )
           .header('access-control-max-age', '600')
           .send();
       }
@@ -153,13 +178,23 @@ const security: FastifyPluginAsync<SecurityOptions> = async (app, opts) => {
         result.reason === 'missing'
           ? `Bearer realm=${quote(REALM)}, scope=${quote(required[0]!)}, ${meta}`
           : `Bearer realm=${quote(REALM)}, error="invalid_token", error_description=${quote(result.description)}, ${meta}`;
-      if (result.reason === 'invalid') warn('token', { route: url, reason: result.description }, 'bearer token refused');
+      if (result.reason === 'invalid')
+        warn('token', { route: url, reason: result.description }, 'bearer token refused');
       reply.header('www-authenticate', challenge);
-      return refuse(req, reply, 401, result.reason === 'missing' ? 'unauthorized' : 'invalid_token', result.reason === 'missing' ? 'bearer token required' : result.description);
+      return refuse(
+        req,
+        reply,
+        401,
+        result.reason === 'missing' ? 'unauthorized' : 'invalid_token',
+        result.reason === 'missing' ? 'bearer token required' : result.description,
+      );
     }
     const { principal } = result;
     if (!required.some((s) => principal.scopes.has(s))) {
-      reply.header('www-authenticate', `Bearer realm=${quote(REALM)}, error="insufficient_scope", scope=${quote(required[0]!)}, ${`resource_metadata=${quote(metadataUrl(req))}`}`);
+      reply.header(
+        'www-authenticate',
+        `Bearer realm=${quote(REALM)}, error="insufficient_scope", scope=${quote(required[0]!)}, ${`resource_metadata=${quote(metadataUrl(req))}`}`,
+      );
       warn('scope', { route: url, subject: principal.subject }, 'request refused: insufficient scope');
       return refuse(req, reply, 403, 'insufficient_scope', `needs scope ${required.join(' or ')}`);
     }
@@ -204,7 +239,9 @@ export class InvalidTokenThrottle {
 
   private over(address: string, now: number): number {
     const f = this.perAddress.get(address);
-    return f !== undefined && f.resetAt > now && f.count >= this.max ? Math.max(1, Math.ceil((f.resetAt - now) / 1000)) : 0;
+    return f !== undefined && f.resetAt > now && f.count >= this.max
+      ? Math.max(1, Math.ceil((f.resetAt - now) / 1000))
+      : 0;
   }
 
   /** Seconds to wait when this address is over its budget and has already been refused this very token; else 0. */

@@ -1,4 +1,12 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyPluginAsync, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyPluginAsync,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import type { Logger } from 'pino';
 import type { HttpConfig, LimitsConfig } from '../config/schema.js';
 import { VitalsError } from '../shared/errors.js';
@@ -26,7 +34,10 @@ export interface HttpServerOptions {
 
 export class UnsafeBindError extends VitalsError {
   constructor(host: string) {
-    super('UNSAFE_BIND', `refusing to listen on ${host} without authentication; configure http.auth, bind 127.0.0.1, or pass --insecure`);
+    super(
+      'UNSAFE_BIND',
+      `refusing to listen on ${host} without authentication; configure http.auth, bind 127.0.0.1, or pass --insecure`,
+    );
   }
 }
 
@@ -37,27 +48,37 @@ export interface HttpServer {
   close(graceMs?: number): Promise<void>;
 }
 
-const humanBytes = (n: number) => (n % (1024 * 1024) === 0 ? `${n / (1024 * 1024)} MiB` : n % 1024 === 0 ? `${n / 1024} KiB` : `${n} bytes`);
+const humanBytes = (n: number) =>
+  n % (1024 * 1024) === 0 ? `${n / (1024 * 1024)} MiB` : n % 1024 === 0 ? `${n / 1024} KiB` : `${n} bytes`;
 
 /** Errors from body parsing, the rate limiter, or a route, in the shape the route speaks. */
 function errorHandler(log: Logger, bodyLimit: number) {
   return (err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
-    const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
+    const status =
+      typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
     let code: number = JSONRPC.SERVER_ERROR;
     let message = status >= 500 ? 'Internal error' : err.message;
-    if (err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || (status === 400 && err instanceof SyntaxError)) {
+    if (
+      err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' ||
+      err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ||
+      (status === 400 && err instanceof SyntaxError)
+    ) {
       code = JSONRPC.PARSE_ERROR;
       message = 'Parse error: invalid JSON';
     } else if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       countRefusal('body_bytes');
       message = `Request body larger than ${humanBytes(bodyLimit)}`;
-    }
-    else if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') message = 'Unsupported Media Type: Content-Type must be application/json';
+    } else if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
+      message = 'Unsupported Media Type: Content-Type must be application/json';
     else if (status === 500) code = JSONRPC.INTERNAL_ERROR;
-    if (status >= 500) log.error({ err: { message: err.message, code: err.code }, route: req.routeOptions.url }, 'request failed');
+    if (status >= 500)
+      log.error({ err: { message: err.message, code: err.code }, route: req.routeOptions.url }, 'request failed');
     reply.code(status);
     if (req.routeOptions.url === '/mcp') return reply.send(jsonRpcError(code, message));
-    return reply.send({ error: status === 429 ? 'rate_limited' : status >= 500 ? 'internal_error' : 'bad_request', message });
+    return reply.send({
+      error: status === 429 ? 'rate_limited' : status >= 500 ? 'internal_error' : 'bad_request',
+      message,
+    });
   };
 }
 
@@ -72,7 +93,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   const { config, log } = options;
   const { host, port } = parseListen(options.listen ?? config.listen);
   if (!isLoopback(host) && !config.auth && !options.insecure) throw new UnsafeBindError(host);
-  if (!isLoopback(host) && !config.auth) log.warn({ host }, 'listening beyond loopback without authentication (--insecure): whoever reaches this port can call every tool');
+  if (!isLoopback(host) && !config.auth)
+    log.warn(
+      { host },
+      'listening beyond loopback without authentication (--insecure): whoever reaches this port can call every tool',
+    );
   const httpLog = log.child({ component: 'http' });
   const app = Fastify({
     loggerInstance: httpLog as unknown as FastifyBaseLogger,
@@ -81,7 +106,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     // Slow clients (slowloris) cannot hold sockets open indefinitely: the whole request must arrive in time.
     // Node checks those deadlines only every `connectionsCheckingInterval` (30 s by default), so a 10 s header
     // timeout fired at up to 40 s; checking often enough keeps each within a second of its documented value.
-    http: { connectionsCheckingInterval: checkingInterval(config.timeouts), headersTimeout: config.timeouts.headers, requestTimeout: config.timeouts.request },
+    http: {
+      connectionsCheckingInterval: checkingInterval(config.timeouts),
+      headersTimeout: config.timeouts.headers,
+      requestTimeout: config.timeouts.request,
+    },
     connectionTimeout: 0,
     requestTimeout: config.timeouts.request,
     keepAliveTimeout: config.timeouts.keepAlive,
@@ -100,7 +129,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     authenticator,
     origins: new OriginPolicy({
       listenHost: host,
-      checkHost: hostCheckNeeded({ listenLoopback: isLoopback(host), authConfigured: config.auth !== undefined, allowedHosts: config.allowedHosts }),
+      checkHost: hostCheckNeeded({
+        listenLoopback: isLoopback(host),
+        authConfigured: config.auth !== undefined,
+        allowedHosts: config.allowedHosts,
+      }),
       allowedHosts: config.allowedHosts,
       allowedOrigins: config.allowedOrigins,
     }),
@@ -117,7 +150,14 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   await app.listen({ host, port });
   const addr = app.server.address();
   const address = typeof addr === 'object' && addr ? { host, port: addr.port } : { host, port };
-  log.info({ listen: `${host.includes(':') ? `[${host}]` : host}:${address.port}`, auth: config.auth !== undefined, stateless: config.stateless }, 'HTTP server listening');
+  log.info(
+    {
+      listen: `${host.includes(':') ? `[${host}]` : host}:${address.port}`,
+      auth: config.auth !== undefined,
+      stateless: config.stateless,
+    },
+    'HTTP server listening',
+  );
 
   let closing: Promise<void> | undefined;
   const close = (graceMs = config.shutdownGrace) =>

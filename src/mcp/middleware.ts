@@ -34,27 +34,52 @@ function issuesText(error: z.ZodError): string {
  * anyone counting them. A thrown error becomes an `isError` result with a short redacted message; none
  * escapes. Only failures of the tool itself count as errors in the monitor (`tool_errors`).
  */
-export function toolCallHandler(defs: readonly ToolDefinition<any, any>[], monitor: HealthMonitor, ctxFor: (extra: unknown) => ToolContext, observers: ToolCallObserver[]) {
+export function toolCallHandler(
+  defs: readonly ToolDefinition<any, any>[],
+  monitor: HealthMonitor,
+  ctxFor: (extra: unknown) => ToolContext,
+  observers: ToolCallObserver[],
+) {
   const byName = new Map(defs.map((d) => [d.name, d]));
-  return async (request: { params: { name: string; arguments?: Record<string, unknown> } }, extra: unknown): Promise<CallToolResult> => {
+  return async (
+    request: { params: { name: string; arguments?: Record<string, unknown> } },
+    extra: unknown,
+  ): Promise<CallToolResult> => {
     const started = performance.now();
     const def = byName.get(request.params.name);
     let failure: ErrorClass | undefined;
     try {
-      if (!def) throw new ToolError(`unknown tool "${String(request.params.name).slice(0, 64)}"; tools: ${defs.map((d) => d.name).join(', ')}`, 'UNKNOWN_TOOL');
+      if (!def)
+        throw new ToolError(
+          `unknown tool "${String(request.params.name).slice(0, 64)}"; tools: ${defs.map((d) => d.name).join(', ')}`,
+          'UNKNOWN_TOOL',
+        );
       const parsed = def.input.safeParse(request.params.arguments ?? {});
-      if (!parsed.success) throw new ToolError(`invalid arguments for ${def.name}: ${issuesText(parsed.error)}`, 'INVALID_ARGUMENT');
+      if (!parsed.success)
+        throw new ToolError(`invalid arguments for ${def.name}: ${issuesText(parsed.error)}`, 'INVALID_ARGUMENT');
       const { text, data } = await def.run(parsed.data, ctxFor(extra));
       return { content: [{ type: 'text', text }], structuredContent: data as Record<string, unknown> };
     } catch (e) {
       failure = classifyError(e);
-      const message = e instanceof ToolError ? e.message : `internal error in ${def?.name ?? 'tool'}: ${redactText(String((e as Error)?.message ?? e), monitor.secrets)}`;
+      const message =
+        e instanceof ToolError
+          ? e.message
+          : `internal error in ${def?.name ?? 'tool'}: ${redactText(String((e as Error)?.message ?? e), monitor.secrets)}`;
       return { content: [{ type: 'text', text: message }], isError: true, _meta: { [ERROR_TYPE_META]: failure.type } };
     } finally {
       const durationMs = performance.now() - started;
       const tool = def?.name ?? '_OTHER';
-      monitor.recordToolCall({ tool, durationMs, error: failure !== undefined && !failure.client, clientError: failure?.client === true });
-      const info: ToolCallInfo = { tool, durationMs, ...(failure ? { errorType: failure.type, clientError: failure.client } : {}) };
+      monitor.recordToolCall({
+        tool,
+        durationMs,
+        error: failure !== undefined && !failure.client,
+        clientError: failure?.client === true,
+      });
+      const info: ToolCallInfo = {
+        tool,
+        durationMs,
+        ...(failure ? { errorType: failure.type, clientError: failure.client } : {}),
+      };
       for (const o of observers) o(info);
     }
   };
@@ -108,11 +133,26 @@ export interface McpTransportObserver {
 }
 
 export const MCP_METHODS = new Set([
-  'initialize', 'ping', 'tools/list', 'tools/call', 'resources/list', 'resources/templates/list', 'resources/read',
-  'resources/subscribe', 'resources/unsubscribe', 'prompts/list', 'prompts/get', 'completion/complete', 'logging/setLevel',
-  'notifications/initialized', 'notifications/cancelled', 'notifications/progress', 'notifications/roots/list_changed',
+  'initialize',
+  'ping',
+  'tools/list',
+  'tools/call',
+  'resources/list',
+  'resources/templates/list',
+  'resources/read',
+  'resources/subscribe',
+  'resources/unsubscribe',
+  'prompts/list',
+  'prompts/get',
+  'completion/complete',
+  'logging/setLevel',
+  'notifications/initialized',
+  'notifications/cancelled',
+  'notifications/progress',
+  'notifications/roots/list_changed',
   // 2026-07-28
-  'server/discover', 'subscriptions/listen',
+  'server/discover',
+  'subscriptions/listen',
 ]);
 
 /** Where a 2026-07-28 request names its protocol version (per request: there is no `initialize`). */
@@ -132,12 +172,18 @@ type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null;
 
 /** Builds the transport-level facts of one incoming message; `knownTools` bounds gen_ai.tool.name. */
-export function describeMessage(msg: Json, transport: 'pipe' | 'tcp', knownTools: ReadonlySet<string>, session: { id?: string; protocolVersion?: string }): McpMessageInfo {
+export function describeMessage(
+  msg: Json,
+  transport: 'pipe' | 'tcp',
+  knownTools: ReadonlySet<string>,
+  session: { id?: string; protocolVersion?: string },
+): McpMessageInfo {
   const method = typeof msg.method === 'string' && MCP_METHODS.has(msg.method) ? msg.method : '_OTHER';
   const params = isObject(msg.params) ? msg.params : undefined;
   const info: McpMessageInfo = { method, transport };
   if (msg.id !== undefined && msg.id !== null) info.id = String(msg.id);
-  if (method === 'tools/call') info.toolName = typeof params?.name === 'string' && knownTools.has(params.name) ? params.name : '_OTHER';
+  if (method === 'tools/call')
+    info.toolName = typeof params?.name === 'string' && knownTools.has(params.name) ? params.name : '_OTHER';
   if (method.startsWith('resources/') && typeof params?.uri === 'string') info.resourceUri = params.uri;
   const rawMeta = params?._meta;
   if (isObject(rawMeta)) {
@@ -158,7 +204,12 @@ export function describeMessage(msg: Json, transport: 'pipe' | 'tcp', knownTools
  * response goes out. Accessors on `onmessage`/`onclose` keep working whoever sets them, before or after
  * `connect()` (the SDK chains `onclose`; HTTP code often sets it too).
  */
-export function observeTransport<T extends Transport>(transport: T, observer: McpTransportObserver, knownTools: ReadonlySet<string>, networkTransport?: 'pipe' | 'tcp'): T {
+export function observeTransport<T extends Transport>(
+  transport: T,
+  observer: McpTransportObserver,
+  knownTools: ReadonlySet<string>,
+  networkTransport?: 'pipe' | 'tcp',
+): T {
   const kind = networkTransport ?? ('handleRequest' in transport ? 'tcp' : 'pipe');
   const pending = new Map<string, { scope: McpMessageScope; initialize: boolean }>();
   const session: { id?: string; protocolVersion?: string; startedAt?: number; ended?: boolean } = {};
@@ -223,11 +274,19 @@ export function observeTransport<T extends Transport>(transport: T, observer: Mc
       pending.delete(id);
       const result = isObject(m.result) ? m.result : undefined;
       const error = isObject(m.error) ? m.error : undefined;
-      if (entry.initialize && typeof result?.protocolVersion === 'string') session.protocolVersion = result.protocolVersion;
+      if (entry.initialize && typeof result?.protocolVersion === 'string')
+        session.protocolVersion = result.protocolVersion;
       entry.scope.end(
         error
-          ? { errorCode: typeof error.code === 'number' ? error.code : undefined, errorMessage: typeof error.message === 'string' ? error.message : undefined }
-          : { toolError: result?.isError === true, ...toolErrorTypeOf(result), ...(entry.initialize && session.protocolVersion ? { protocolVersion: session.protocolVersion } : {}) },
+          ? {
+              errorCode: typeof error.code === 'number' ? error.code : undefined,
+              errorMessage: typeof error.message === 'string' ? error.message : undefined,
+            }
+          : {
+              toolError: result?.isError === true,
+              ...toolErrorTypeOf(result),
+              ...(entry.initialize && session.protocolVersion ? { protocolVersion: session.protocolVersion } : {}),
+            },
       );
     }
     return send(message, options);
@@ -239,16 +298,22 @@ export function observeTransport<T extends Transport>(transport: T, observer: Mc
     pending.clear();
     if (session.startedAt === undefined || session.ended) return;
     session.ended = true;
-    observer.sessionEnded?.({ transport: kind, durationSeconds: (performance.now() - session.startedAt) / 1000, ...(session.protocolVersion ? { protocolVersion: session.protocolVersion } : {}) });
+    observer.sessionEnded?.({
+      transport: kind,
+      durationSeconds: (performance.now() - session.startedAt) / 1000,
+      ...(session.protocolVersion ? { protocolVersion: session.protocolVersion } : {}),
+    });
   };
   // Each handler gets its own wrapper, so one the SDK chains to (it calls the previous onclose) never loops.
-  const wrapClose = (fn: Transport['onclose']): NonNullable<Transport['onclose']> => () => {
-    try {
-      fn?.();
-    } finally {
-      endSession();
-    }
-  };
+  const wrapClose =
+    (fn: Transport['onclose']): NonNullable<Transport['onclose']> =>
+    () => {
+      try {
+        fn?.();
+      } finally {
+        endSession();
+      }
+    };
   intercept('onclose', wrapClose);
   return transport;
 }

@@ -67,8 +67,20 @@ let validator: AjvJsonSchemaValidator | undefined;
 const listed = new Map<string, Tool[]>();
 
 /** Telemetry for a transport served outside createMcpServer's own connect (stdio: the SDK's entry owns it). */
-export function observed<T extends Parameters<typeof observeTransport>[0]>(transport: T, observer: McpTransportObserver | undefined, networkTransport: 'pipe' | 'tcp', fleet?: Fleet): T {
-  return observer ? observeTransport(transport, observer, new Set([...tools, ...fleetTools(fleet)].map((t) => t.name)), networkTransport) : transport;
+export function observed<T extends Parameters<typeof observeTransport>[0]>(
+  transport: T,
+  observer: McpTransportObserver | undefined,
+  networkTransport: 'pipe' | 'tcp',
+  fleet?: Fleet,
+): T {
+  return observer
+    ? observeTransport(
+        transport,
+        observer,
+        new Set([...tools, ...fleetTools(fleet)].map((t) => t.name)),
+        networkTransport,
+      )
+    : transport;
 }
 
 /** One McpServer with every tool registered; transports are connected by the caller. */
@@ -76,11 +88,22 @@ export function createMcpServer(options: McpServerOptions): McpServer {
   validator ??= new AjvJsonSchemaValidator();
   const server = new McpServer(
     { name: 'mcp-vitals', title: 'mcp-vitals', version: options.version },
-    { instructions: options.fleet ? INSTRUCTIONS + FLEET_INSTRUCTIONS : INSTRUCTIONS, capabilities: { logging: {} }, jsonSchemaValidator: validator, cacheHints: listCacheHints(options.cacheScope ?? 'private', options.monitor.config.host.interval) },
+    {
+      instructions: options.fleet ? INSTRUCTIONS + FLEET_INSTRUCTIONS : INSTRUCTIONS,
+      capabilities: { logging: {} },
+      jsonSchemaValidator: validator,
+      cacheHints: listCacheHints(options.cacheScope ?? 'private', options.monitor.config.host.interval),
+    },
   );
   const ctxFor = (extra: unknown): ToolContext => {
     const scopes = options.scopesFor?.(extra);
-    return { monitor: options.monitor, ...(options.history ? { history: options.history } : {}), ...(options.processes ? { processes: options.processes } : {}), ...(options.fleet ? { fleet: options.fleet } : {}), ...(scopes ? { scopes } : {}) };
+    return {
+      monitor: options.monitor,
+      ...(options.history ? { history: options.history } : {}),
+      ...(options.processes ? { processes: options.processes } : {}),
+      ...(options.fleet ? { fleet: options.fleet } : {}),
+      ...(scopes ? { scopes } : {}),
+    };
   };
   // tools/list and tools/call are answered by our own handlers: the list is built once (per set of tools:
   // the fleet tools only where a source is configured) and kept small, and every call is classified and
@@ -91,7 +114,10 @@ export function createMcpServer(options: McpServerOptions): McpServer {
   server.server.registerCapabilities({ tools: { listChanged: false } });
   const app = registerStatusApp(server, options.era === 'modern' ? 'modern' : 'legacy');
   server.server.setRequestHandler('tools/list', async (_req, ctx) => ({ tools: app.tools(list, ctx) }));
-  server.server.setRequestHandler('tools/call', toolCallHandler(offered, options.monitor, ctxFor, options.observers ?? []) as never);
+  server.server.setRequestHandler(
+    'tools/call',
+    toolCallHandler(offered, options.monitor, ctxFor, options.observers ?? []) as never,
+  );
   // Reads carry cache fields on 2026-07-28 only (the SDK fills list results per era itself).
   registerResources(server, options.monitor, options.era === 'modern' ? (options.cacheScope ?? 'private') : undefined);
   registerPrompts(server, options.monitor);
@@ -102,7 +128,16 @@ export function createMcpServer(options: McpServerOptions): McpServer {
     const connect = server.connect.bind(server);
     server.connect = (transport) => {
       if (legacy) legacyResourceErrors(transport);
-      return connect(observer ? observed(transport, observer, options.networkTransport ?? ('handleRequest' in transport ? 'tcp' : 'pipe'), options.fleet) : transport);
+      return connect(
+        observer
+          ? observed(
+              transport,
+              observer,
+              options.networkTransport ?? ('handleRequest' in transport ? 'tcp' : 'pipe'),
+              options.fleet,
+            )
+          : transport,
+      );
     };
   }
   return server;

@@ -37,8 +37,10 @@ export function leadingId(prefix: string): Id | null {
   }
 }
 
-const errorMessage = (id: Id | null, code: number, message: string) => ({ jsonrpc: '2.0', id, error: { code, message } }) as JSONRPCMessage;
-const errorLine = (id: Id | null, code: number, message: string) => `${JSON.stringify(errorMessage(id, code, message))}\n`;
+const errorMessage = (id: Id | null, code: number, message: string) =>
+  ({ jsonrpc: '2.0', id, error: { code, message } }) as JSONRPCMessage;
+const errorLine = (id: Id | null, code: number, message: string) =>
+  `${JSON.stringify(errorMessage(id, code, message))}\n`;
 
 /** Protocol versions with JSON-RPC batches. */
 const BATCH_VERSIONS = new Set(['2024-11-05', '2025-03-26']);
@@ -128,8 +130,17 @@ export class BoundedStdioTransport implements Transport {
       this.oversized = undefined;
       countRefusal('message_bytes');
       const id = leadingId(over.prefix);
-      this.options.log.warn({ bytes: over.bytes, max: this.options.maxLineBytes, id }, 'stdio: message larger than limits.messageBytes dropped');
-      this.write(errorLine(id, -32600, `Invalid Request: message of ${over.bytes} bytes is larger than the limit of ${this.options.maxLineBytes} bytes`));
+      this.options.log.warn(
+        { bytes: over.bytes, max: this.options.maxLineBytes, id },
+        'stdio: message larger than limits.messageBytes dropped',
+      );
+      this.write(
+        errorLine(
+          id,
+          -32600,
+          `Invalid Request: message of ${over.bytes} bytes is larger than the limit of ${this.options.maxLineBytes} bytes`,
+        ),
+      );
       return;
     }
     const line = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
@@ -159,7 +170,13 @@ export class BoundedStdioTransport implements Transport {
    */
   private handleBatch(raw: unknown[]): void {
     if (!this.version || !BATCH_VERSIONS.has(this.version)) {
-      this.write(errorLine(null, -32600, `Invalid Request: JSON-RPC batches are not part of protocol version ${this.version ?? '(none negotiated yet)'}`));
+      this.write(
+        errorLine(
+          null,
+          -32600,
+          `Invalid Request: JSON-RPC batches are not part of protocol version ${this.version ?? '(none negotiated yet)'}`,
+        ),
+      );
       return;
     }
     if (raw.length === 0) {
@@ -167,9 +184,12 @@ export class BoundedStdioTransport implements Transport {
       return;
     }
     const batch: Batch = { waiting: new Set(), answers: [] };
-    const ids = raw.map((m) => (m !== null && typeof m === 'object' && 'method' in m && 'id' in m ? (m as { id: unknown }).id : undefined));
+    const ids = raw.map((m) =>
+      m !== null && typeof m === 'object' && 'method' in m && 'id' in m ? (m as { id: unknown }).id : undefined,
+    );
     // An id already in flight is refused below, and its answer belongs to the request that holds it.
-    for (const id of ids) if ((typeof id === 'string' || typeof id === 'number') && !this.pending.has(key(id))) batch.waiting.add(key(id));
+    for (const id of ids)
+      if ((typeof id === 'string' || typeof id === 'number') && !this.pending.has(key(id))) batch.waiting.add(key(id));
     // Registered before delivery: an answer can come back synchronously.
     for (const k of batch.waiting) this.batches.set(k, batch);
     for (const [i, m] of raw.entries()) {
@@ -177,7 +197,11 @@ export class BoundedStdioTransport implements Transport {
       if (!refusal) continue;
       const id = ids[i];
       // A refused request is answered here; its id may belong to another request still in flight, so it is not waited on.
-      if ((typeof id === 'string' || typeof id === 'number') && this.batches.get(key(id)) === batch && !this.pending.has(key(id))) {
+      if (
+        (typeof id === 'string' || typeof id === 'number') &&
+        this.batches.get(key(id)) === batch &&
+        !this.pending.has(key(id))
+      ) {
         this.batches.delete(key(id));
         batch.waiting.delete(key(id));
       }
@@ -200,18 +224,28 @@ export class BoundedStdioTransport implements Transport {
     } catch {
       message = undefined;
     }
-    const rawId = raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? (raw as { id?: unknown }).id : undefined;
-    const id: Id | null = typeof rawId === 'string' || (typeof rawId === 'number' && Number.isFinite(rawId)) ? rawId : null;
+    const rawId =
+      raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? (raw as { id?: unknown }).id : undefined;
+    const id: Id | null =
+      typeof rawId === 'string' || (typeof rawId === 'number' && Number.isFinite(rawId)) ? rawId : null;
     if (!message) return errorMessage(id, -32600, 'Invalid Request: not a JSON-RPC 2.0 message');
     if ('method' in message && 'id' in message) {
       const k = key(message.id);
       if (this.pending.has(k)) {
         countRefusal('duplicate_request_id');
-        return errorMessage(message.id, -32600, `Invalid Request: request id ${JSON.stringify(message.id)} is already in use by a request in flight`);
+        return errorMessage(
+          message.id,
+          -32600,
+          `Invalid Request: request id ${JSON.stringify(message.id)} is already in use by a request in flight`,
+        );
       }
       if (this.pending.size >= this.options.maxPending) {
         countRefusal('pending_requests');
-        return errorMessage(message.id, -32000, `Too many requests in flight (limit ${this.options.maxPending}); wait for answers first`);
+        return errorMessage(
+          message.id,
+          -32000,
+          `Too many requests in flight (limit ${this.options.maxPending}); wait for answers first`,
+        );
       }
       this.pending.add(k);
     } else if ('method' in message && message.method === 'notifications/cancelled') {
@@ -243,7 +277,8 @@ export class BoundedStdioTransport implements Transport {
     const isResponse = id !== undefined && !('method' in message);
     if (isResponse) this.pending.delete(key(id));
     const result = (message as { result?: { protocolVersion?: unknown; serverInfo?: unknown } }).result;
-    if (isResponse && typeof result?.protocolVersion === 'string' && result.serverInfo) this.version = result.protocolVersion;
+    if (isResponse && typeof result?.protocolVersion === 'string' && result.serverInfo)
+      this.version = result.protocolVersion;
     const batch = isResponse ? this.batches.get(key(id!)) : undefined;
     if (batch) {
       this.batches.delete(key(id!));

@@ -17,7 +17,8 @@ function compact(schema: unknown, output: boolean): unknown {
     if (k === '$schema') continue;
     if ((k === 'minimum' || k === 'maximum') && Math.abs(v as number) === Number.MAX_SAFE_INTEGER) continue;
     if (k === 'propertyNames' && JSON.stringify(v) === '{"type":"string"}') continue;
-    if (output && ((k === 'additionalProperties' && v === false) || (k === 'description' && typeof v === 'string'))) continue;
+    if (output && ((k === 'additionalProperties' && v === false) || (k === 'description' && typeof v === 'string')))
+      continue;
     out[k] = compact(v, output);
   }
   return out;

@@ -80,14 +80,30 @@ export class DependencyCheck {
     private readonly now: () => number = Date.now,
   ) {
     for (const s of headerSecrets(config)) secrets.add(s);
-    this.attempt = attemptPolicy({ timeoutMs: config.timeout, attempts: config.retry.attempts, backoffMs: config.retry.backoff });
+    this.attempt = attemptPolicy({
+      timeoutMs: config.timeout,
+      attempts: config.retry.attempts,
+      backoffMs: config.retry.backoff,
+    });
     this.breaker = checkBreaker({ failures: config.breaker.failures, cooldownMs: config.breaker.cooldown });
     let prev = breakerState(this.breaker);
     this.breaker.onStateChange(() => {
       const next = breakerState(this.breaker);
       if (next === prev) return;
       if (next === 'open') this.breakerOpenedAt = this.now();
-      this.emit({ time: new Date(this.now()).toISOString(), check: config.name, type: 'breaker', from: prev, to: next, reason: next === 'open' ? `${config.breaker.failures} failed runs in a row` : next === 'half-open' ? 'cool-down over, trying again' : 'run succeeded' });
+      this.emit({
+        time: new Date(this.now()).toISOString(),
+        check: config.name,
+        type: 'breaker',
+        from: prev,
+        to: next,
+        reason:
+          next === 'open'
+            ? `${config.breaker.failures} failed runs in a row`
+            : next === 'half-open'
+              ? 'cool-down over, trying again'
+              : 'run succeeded',
+      });
       prev = next;
     });
     const created = new Date(this.now()).toISOString();
@@ -126,8 +142,21 @@ export class DependencyCheck {
 
   async init(): Promise<void> {
     const mod = await dependencyKinds[this.config.kind]();
-    this.instances = instancesOf(this.config).map((ic: InstanceConfig) => ({ name: ic.instance, target: mod.describe(ic), probe: mod.create(ic) }));
-    this.current = { ...this.current, instances: this.instances.map((i) => ({ name: i.name, target: i.target, ok: false, latencySeconds: null, values: {} })) };
+    this.instances = instancesOf(this.config).map((ic: InstanceConfig) => ({
+      name: ic.instance,
+      target: mod.describe(ic),
+      probe: mod.create(ic),
+    }));
+    this.current = {
+      ...this.current,
+      instances: this.instances.map((i) => ({
+        name: i.name,
+        target: i.target,
+        ok: false,
+        latencySeconds: null,
+        values: {},
+      })),
+    };
   }
 
   get state(): CheckState {
@@ -136,18 +165,25 @@ export class DependencyCheck {
 
   private async probeInstance(inst: Instance): Promise<InstanceState> {
     try {
-      const o = await this.bulkhead.execute(() => this.attempt.execute(async ({ signal }) => {
-        const r = await inst.probe.run(signal);
-        // Let the retry policy see a failed observation as a failure worth another attempt.
-        if (!r.ok && this.config.retry.attempts > 0) throw Object.assign(new Error(r.error ?? 'failed'), { observation: r });
-        return r;
-      }));
+      const o = await this.bulkhead.execute(() =>
+        this.attempt.execute(async ({ signal }) => {
+          const r = await inst.probe.run(signal);
+          // Let the retry policy see a failed observation as a failure worth another attempt.
+          if (!r.ok && this.config.retry.attempts > 0)
+            throw Object.assign(new Error(r.error ?? 'failed'), { observation: r });
+          return r;
+        }),
+      );
       return this.toInstanceState(inst, o);
     } catch (e) {
       const o = (e as { observation?: Observation }).observation;
       if (o) return this.toInstanceState(inst, o);
       const timedOut = e instanceof TaskCancelledError;
-      return this.toInstanceState(inst, { ok: false, values: {}, error: timedOut ? `timed out after ${this.config.timeout}ms` : String((e as Error)?.message ?? e) });
+      return this.toInstanceState(inst, {
+        ok: false,
+        values: {},
+        error: timedOut ? `timed out after ${this.config.timeout}ms` : String((e as Error)?.message ?? e),
+      });
     }
   }
 
@@ -156,7 +192,12 @@ export class DependencyCheck {
     const warnings = o.warnings?.map((w) => redactText(w, this.secrets));
     const latency = o.values.responseTimeSeconds ?? null;
     const allWarnings = [...(warnings ?? [])];
-    if (o.ok && this.config.maxResponseTime !== undefined && latency !== null && latency * 1000 > this.config.maxResponseTime) {
+    if (
+      o.ok &&
+      this.config.maxResponseTime !== undefined &&
+      latency !== null &&
+      latency * 1000 > this.config.maxResponseTime
+    ) {
       // Slow but up: a warning on the instance, not a failure.
       allWarnings.push(`response time ${(latency * 1000).toFixed(0)}ms above ${this.config.maxResponseTime}ms`);
     }
@@ -195,17 +236,32 @@ export class DependencyCheck {
     } catch (e) {
       if (e instanceof BrokenCircuitError) {
         const last = this.lastRealError ? ` (last: ${this.lastRealError})` : '';
-        outcome = { status: 'fail', instances: this.current.instances ?? [], error: `circuit open after ${this.config.breaker.failures} failed runs${last}; next try in ${Math.max(0, Math.ceil((this.breakerOpenedAt + this.config.breaker.cooldown - this.now()) / 1000))}s`, warnings: [] };
-      } else outcome = (e as { outcome?: RunOutcome }).outcome ?? { status: 'fail', instances: [], error: redactText(String((e as Error)?.message ?? e), this.secrets), warnings: [] };
+        outcome = {
+          status: 'fail',
+          instances: this.current.instances ?? [],
+          error: `circuit open after ${this.config.breaker.failures} failed runs${last}; next try in ${Math.max(0, Math.ceil((this.breakerOpenedAt + this.config.breaker.cooldown - this.now()) / 1000))}s`,
+          warnings: [],
+        };
+      } else
+        outcome = (e as { outcome?: RunOutcome }).outcome ?? {
+          status: 'fail',
+          instances: [],
+          error: redactText(String((e as Error)?.message ?? e), this.secrets),
+          warnings: [],
+        };
     }
-    if (!(outcome.error?.startsWith('circuit open'))) this.lastRealError = outcome.error;
+    if (!outcome.error?.startsWith('circuit open')) this.lastRealError = outcome.error;
     this.fold(outcome, startedAt);
   }
 
   private outcomeOf(status: CheckStatus, instances: InstanceState[]): RunOutcome {
-    const warnings = instances.flatMap((i) => (i.warnings ?? []).map((w) => (instances.length > 1 ? `${i.name}: ${w}` : w)));
+    const warnings = instances.flatMap((i) =>
+      (i.warnings ?? []).map((w) => (instances.length > 1 ? `${i.name}: ${w}` : w)),
+    );
     const down = instances.filter((i) => !i.ok);
-    const error = down.length ? down.map((i) => (instances.length > 1 ? `${i.name}: ${i.error ?? 'down'}` : (i.error ?? 'down'))).join('; ') : undefined;
+    const error = down.length
+      ? down.map((i) => (instances.length > 1 ? `${i.name}: ${i.error ?? 'down'}` : (i.error ?? 'down'))).join('; ')
+      : undefined;
     let s = status;
     if (s === 'pass' && warnings.length) s = 'warn';
     return { status: s, instances, warnings, ...(error ? { error } : {}) };
@@ -243,7 +299,15 @@ export class DependencyCheck {
       // A first result is reported as a change from `unknown` (the check was pending), and only when it is
       // not a pass: a dependency down from boot is logged and evented, a healthy one is not noise.
       if (prevStatus !== undefined || status !== 'pass') {
-        this.emit({ time, check: this.config.name, type: 'status', from: prevStatus ?? 'unknown', to: status, reason: output || 'recovered', ...(startedAt !== time ? { startedAt } : {}) });
+        this.emit({
+          time,
+          check: this.config.name,
+          type: 'status',
+          from: prevStatus ?? 'unknown',
+          to: status,
+          reason: output || 'recovered',
+          ...(startedAt !== time ? { startedAt } : {}),
+        });
       }
     }
     const ups = outcome.instances.filter((i) => i.ok && i.latencySeconds !== null);

@@ -115,15 +115,24 @@ export class HealthMonitor extends EventEmitter<MonitorEvents> {
   ) {
     super();
     this.now = options.now ?? Date.now;
-    this.intervals = Object.fromEntries(config.checks.map((c) => [c.name, c.cron ? 60_000 : (c.every ?? config.checkInterval)]));
+    this.intervals = Object.fromEntries(
+      config.checks.map((c) => [c.name, c.cron ? 60_000 : (c.every ?? config.checkInterval)]),
+    );
     this.startedAt = new Date(this.now()).toISOString();
     this.ready = new Promise((r) => (this.readyResolve = r));
     this.hostChecks = new HostChecks(config.host.thresholds);
     this.tools = new ToolCallStats(config.host.thresholds.toolErrorRate.window, undefined, this.now);
     this.eventLog = new EventLog(config.events.max);
     this.secrets = collectSecrets(config.checks);
-    for (const [name, entry] of Object.entries(hostCollectors) as [HostCollectorName, (typeof hostCollectors)[HostCollectorName]][]) {
-      if (config.host.collectors[name] ?? entry.defaultEnabled) this.collectors.push([name, entry.create(config.host, { warn: (fields, msg) => this.log.warn({ collector: name, ...fields }, msg) })]);
+    for (const [name, entry] of Object.entries(hostCollectors) as [
+      HostCollectorName,
+      (typeof hostCollectors)[HostCollectorName],
+    ][]) {
+      if (config.host.collectors[name] ?? entry.defaultEnabled)
+        this.collectors.push([
+          name,
+          entry.create(config.host, { warn: (fields, msg) => this.log.warn({ collector: name, ...fields }, msg) }),
+        ]);
     }
     this.current = this.build(this.now());
   }
@@ -136,7 +145,6 @@ export class HealthMonitor extends EventEmitter<MonitorEvents> {
     if (this.pendingChecks.size || (this.toolsDirtyAt && this.now() - this.publishedAt >= 1000)) this.publish();
     return this.current;
   }
-
 
   events(options?: { sinceMs?: number; check?: string; limit?: number }): HealthEvent[] {
     return this.eventLog.list(options);
@@ -176,9 +184,13 @@ export class HealthMonitor extends EventEmitter<MonitorEvents> {
    */
   private async createDependencyChecks(): Promise<void> {
     if (this.deps.length || !this.config.checks.length) return;
-    const [{ DependencyCheck }, { sharedBulkhead }] = await Promise.all([import('./dependency-check.js'), import('./resilience.js')]);
+    const [{ DependencyCheck }, { sharedBulkhead }] = await Promise.all([
+      import('./dependency-check.js'),
+      import('./resilience.js'),
+    ]);
     const bulkhead = sharedBulkhead(this.config.concurrency);
-    for (const check of this.config.checks) this.deps.push(new DependencyCheck(check, bulkhead, this.secrets, (e) => this.record(e), this.now));
+    for (const check of this.config.checks)
+      this.deps.push(new DependencyCheck(check, bulkhead, this.secrets, (e) => this.record(e), this.now));
     await Promise.all(this.deps.map((d) => d.init()));
   }
 
@@ -208,7 +220,10 @@ export class HealthMonitor extends EventEmitter<MonitorEvents> {
     this.inflightRefresh = (async () => {
       try {
         await this.ready;
-        await Promise.all([...(options.dependenciesOnly ? [] : [this.sampleHost()]), ...this.deps.map((d) => this.runCheck(d))]);
+        await Promise.all([
+          ...(options.dependenciesOnly ? [] : [this.sampleHost()]),
+          ...this.deps.map((d) => this.runCheck(d)),
+        ]);
         return this.snapshot;
       } finally {
         this.lastRefreshEnd = this.now();
@@ -228,7 +243,14 @@ export class HealthMonitor extends EventEmitter<MonitorEvents> {
 
   private record(e: HealthEvent): void {
     this.eventLog.push(e);
-    const fields = { check: e.check, type: e.type, from: e.from, to: e.to, reason: e.reason, ...(e.startedAt ? { startedAt: e.startedAt } : {}) };
+    const fields = {
+      check: e.check,
+      type: e.type,
+      from: e.from,
+      to: e.to,
+      reason: e.reason,
+      ...(e.startedAt ? { startedAt: e.startedAt } : {}),
+    };
     this.log[this.levelOf(e)](fields, `${e.check} ${e.type === 'breaker' ? 'breaker ' : ''}${e.from} → ${e.to}`);
     this.emit('event', e);
   }
@@ -246,24 +268,41 @@ export class HealthMonitor extends EventEmitter<MonitorEvents> {
     try {
       const value = await Promise.race([
         probe.run(signal),
-        new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(new Error(`timed out after ${this.config.host.timeout}ms`)), { once: true })),
+        new Promise<never>((_, reject) =>
+          signal.addEventListener('abort', () => reject(new Error(`timed out after ${this.config.host.timeout}ms`)), {
+            once: true,
+          }),
+        ),
       ]);
-      this.collectorStates = { ...this.collectorStates, [name]: { success: true, durationSeconds: (performance.now() - started) / 1000 } };
+      this.collectorStates = {
+        ...this.collectorStates,
+        [name]: { success: true, durationSeconds: (performance.now() - started) / 1000 },
+      };
       return value;
     } catch (e) {
       const noData = e instanceof NoDataError;
       const durationSeconds = (performance.now() - started) / 1000;
-      this.collectorStates = { ...this.collectorStates, [name]: { success: noData, durationSeconds, error: (e as Error).message, ...(noData ? { noData } : {}) } };
+      this.collectorStates = {
+        ...this.collectorStates,
+        [name]: { success: noData, durationSeconds, error: (e as Error).message, ...(noData ? { noData } : {}) },
+      };
       if (noData) this.log.debug({ collector: name }, 'collector has no data here');
       else this.log.warn({ collector: name, err: (e as Error).message }, 'host collector failed');
       return undefined;
     } finally {
-      this.onProbeRun?.({ check: name, kind: `host.${name}`, durationSeconds: (performance.now() - started) / 1000, outcome: this.collectorStates[name]?.success ? 'success' : 'failure' });
+      this.onProbeRun?.({
+        check: name,
+        kind: `host.${name}`,
+        durationSeconds: (performance.now() - started) / 1000,
+        outcome: this.collectorStates[name]?.success ? 'success' : 'failure',
+      });
     }
   }
 
   private async sampleHost(): Promise<void> {
-    const results = await Promise.all(this.collectors.map(async ([name, c]) => [name, await this.runCollector(name, c)] as const));
+    const results = await Promise.all(
+      this.collectors.map(async ([name, c]) => [name, await this.runCollector(name, c)] as const),
+    );
     const host: HostState = { ...this.host };
     for (const [name, value] of results) {
       // A collector that failed this round leaves its section empty: serving the last value as current would
@@ -290,7 +329,13 @@ export class HealthMonitor extends EventEmitter<MonitorEvents> {
       await d.run();
       const failed = d.lastOutcome?.status === 'fail';
       const error = failed ? d.lastOutcome?.error : undefined;
-      return { check: d.name, kind: d.config.kind, durationSeconds: (performance.now() - started) / 1000, outcome: failed ? 'failure' : 'success', ...(error ? { error } : {}) };
+      return {
+        check: d.name,
+        kind: d.config.kind,
+        durationSeconds: (performance.now() - started) / 1000,
+        outcome: failed ? 'failure' : 'success',
+        ...(error ? { error } : {}),
+      };
     };
     // Not `onProbeRun?.(await …)`: an optional call skips evaluating its arguments, so without an observer
     // the round itself would never run.
@@ -312,13 +357,30 @@ export class HealthMonitor extends EventEmitter<MonitorEvents> {
     const tools = this.tools.stats();
     const failed: Record<string, string> = {};
     for (const [name, c] of Object.entries(this.collectorStates)) if (!c.success) failed[name] = c.error ?? 'failed';
-    this.hostCheckStates = this.hostChecks.evaluate(this.host, tools, now, failed, (check, from, to, reason, startedAt) =>
-      this.record({ time: new Date(now).toISOString(), check, type: 'status', from, to, reason, ...(startedAt !== undefined ? { startedAt: new Date(startedAt).toISOString() } : {}) }),
+    this.hostCheckStates = this.hostChecks.evaluate(
+      this.host,
+      tools,
+      now,
+      failed,
+      (check, from, to, reason, startedAt) =>
+        this.record({
+          time: new Date(now).toISOString(),
+          check,
+          type: 'status',
+          from,
+          to,
+          reason,
+          ...(startedAt !== undefined ? { startedAt: new Date(startedAt).toISOString() } : {}),
+        }),
     );
     const prev = this.current?.status;
     this.current = this.build(now, tools);
     const next = this.current.status;
-    if (prev !== undefined && prev !== next) this.log[next === 'fail' ? 'error' : next === 'warn' ? 'warn' : 'info']({ from: prev, to: next }, `overall status ${prev} → ${next}`);
+    if (prev !== undefined && prev !== next)
+      this.log[next === 'fail' ? 'error' : next === 'warn' ? 'warn' : 'info'](
+        { from: prev, to: next },
+        `overall status ${prev} → ${next}`,
+      );
     this.emit('snapshot', this.current, changes);
   }
 

@@ -42,7 +42,10 @@ export function attemptPolicy(options: { timeoutMs: number; attempts: number; ba
 
 /** Opens after `failures` failed runs in a row, half-opens after `cooldownMs`. */
 export function checkBreaker(options: { failures: number; cooldownMs: number }): CircuitBreakerPolicy {
-  return circuitBreaker(handleAll, { halfOpenAfter: options.cooldownMs, breaker: new ConsecutiveBreaker(options.failures) });
+  return circuitBreaker(handleAll, {
+    halfOpenAfter: options.cooldownMs,
+    breaker: new ConsecutiveBreaker(options.failures),
+  });
 }
 
 export function breakerState(b: CircuitBreakerPolicy): BreakerState {

@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { CpuSample, FilesystemError, FilesystemSample, LoadSample, MemorySample, NetworkSample, ProcessSample } from '../probes/host/types.js';
+import {
+  CpuSample,
+  FilesystemError,
+  FilesystemSample,
+  LoadSample,
+  MemorySample,
+  NetworkSample,
+  ProcessSample,
+} from '../probes/host/types.js';
 
 export { CpuSample, FilesystemError, FilesystemSample, LoadSample, MemorySample, NetworkSample, ProcessSample };
 
@@ -80,13 +88,21 @@ export type CheckState = z.infer<typeof CheckState>;
 export const ToolStats = z.object({
   calls: z.number().int().describe('tool calls since start'),
   errors: z.number().int().describe('tool calls that failed through no fault of the caller, since start'),
-  clientErrors: z.number().int().describe("tool calls refused as the caller's mistake (bad or unknown arguments, unknown names, missing scope), since start"),
+  clientErrors: z
+    .number()
+    .int()
+    .describe(
+      "tool calls refused as the caller's mistake (bad or unknown arguments, unknown names, missing scope), since start",
+    ),
   windowSeconds: z.number(),
   callsInWindow: z.number().int(),
   errorsInWindow: z.number().int(),
   errorRate: z.number().nullable().describe('errors / calls over the window; null with no calls'),
   latencySeconds: z.object({ p50: z.number().nullable(), p95: z.number().nullable() }),
-  byTool: z.record(z.string(), z.object({ calls: z.number().int(), errors: z.number().int(), clientErrors: z.number().int() })),
+  byTool: z.record(
+    z.string(),
+    z.object({ calls: z.number().int(), errors: z.number().int(), clientErrors: z.number().int() }),
+  ),
 });
 export type ToolStats = z.infer<typeof ToolStats>;
 
@@ -131,6 +147,8 @@ export const HealthEvent = z.object({
   startedAt: z
     .string()
     .optional()
-    .describe('ISO time the new condition began, when earlier than `time`: the value first crossed the level, the first failed (or good) run of the streak'),
+    .describe(
+      'ISO time the new condition began, when earlier than `time`: the value first crossed the level, the first failed (or good) run of the streak',
+    ),
 });
 export type HealthEvent = z.infer<typeof HealthEvent>;

@@ -2,7 +2,12 @@ import { sinceText } from '../shared/words.js';
 import type { CheckState, StateStatus, Snapshot } from './schema.js';
 
 /** The words every reader uses for a status: MCP text, `vitals check`, the status page. */
-export const STATUS_WORD: Record<StateStatus, string> = { pass: 'ok', warn: 'warning', fail: 'failed', pending: 'pending' };
+export const STATUS_WORD: Record<StateStatus, string> = {
+  pass: 'ok',
+  warn: 'warning',
+  fail: 'failed',
+  pending: 'pending',
+};
 
 /** A status as a word; anything else (an event's `unknown`, a breaker state) as it is. */
 export const statusWord = (x: string): string => STATUS_WORD[x as keyof typeof STATUS_WORD] ?? x;
@@ -81,6 +86,11 @@ export function countStatuses(checks: Iterable<CheckState>): Record<CheckState['
 export function headline(s: Snapshot): string {
   const checks = Object.values(s.checks);
   const n = countStatuses(checks);
-  const parts = [n.fail && `${n.fail} failed`, n.warn && `${n.warn} warning`, `${n.pass} ok`, n.pending && `${n.pending} pending`].filter(Boolean);
+  const parts = [
+    n.fail && `${n.fail} failed`,
+    n.warn && `${n.warn} warning`,
+    `${n.pass} ok`,
+    n.pending && `${n.pending} pending`,
+  ].filter(Boolean);
   return `${s.hostname} is ${STATUS_WORD[s.status]} (${s.status}): ${parts.join(', ')} of ${checks.length === 1 ? '1 check' : `${checks.length} checks`}`;
 }

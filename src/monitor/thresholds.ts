@@ -57,7 +57,12 @@ export interface RunStreak {
  * The first run is reported as it is, since there is no earlier state to hold. A warn run (up, but slow
  * or near a limit) counts as up.
  */
-export function foldRun(prev: RunStreak, run: CheckStatus, failureThreshold: number, successThreshold: number): RunStreak {
+export function foldRun(
+  prev: RunStreak,
+  run: CheckStatus,
+  failureThreshold: number,
+  successThreshold: number,
+): RunStreak {
   const failed = run === 'fail';
   const failures = failed ? prev.failures + 1 : 0;
   const successes = failed ? 0 : prev.successes + 1;

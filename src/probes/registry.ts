@@ -28,11 +28,17 @@ export const hostCollectors = {
         onDropped: (dropped, max) =>
           ctx?.warn(
             { maxMounts: max, dropped: dropped.length, mountpoints: dropped.slice(0, 20).map((m) => m.mountpoint) },
-            `watching ${max} filesystems at most (host.filesystems.maxMounts); not watching ${dropped.length} more: ${dropped.slice(0, 5).map((m) => m.mountpoint).join(', ')}${dropped.length > 5 ? ', …' : ''}`,
+            `watching ${max} filesystems at most (host.filesystems.maxMounts); not watching ${dropped.length} more: ${dropped
+              .slice(0, 5)
+              .map((m) => m.mountpoint)
+              .join(', ')}${dropped.length > 5 ? ', …' : ''}`,
           ),
       }),
   },
-  network: { defaultEnabled: true, create: (c: HostConfig) => new NetworkCollector({ ...c.network, procfs: c.procfs }) },
+  network: {
+    defaultEnabled: true,
+    create: (c: HostConfig) => new NetworkCollector({ ...c.network, procfs: c.procfs }),
+  },
   process: { defaultEnabled: true, create: (_: HostConfig) => new ProcessCollector() },
 } as const;
 export type HostCollectorName = keyof typeof hostCollectors;
@@ -61,5 +67,8 @@ export const dependencyKinds: Record<CheckKind, () => Promise<DependencyProbeMod
 export function instancesOf(check: CheckConfig): InstanceConfig[] {
   const { instances, ...base } = check as CheckConfig & { instances?: Record<string, unknown>[] };
   if (!instances) return [{ ...base, instance: check.name } as InstanceConfig];
-  return instances.map((inst, i) => ({ ...base, ...inst, instance: (inst.name as string | undefined) ?? `${check.name}-${i + 1}` }) as InstanceConfig);
+  return instances.map(
+    (inst, i) =>
+      ({ ...base, ...inst, instance: (inst.name as string | undefined) ?? `${check.name}-${i + 1}` }) as InstanceConfig,
+  );
 }

@@ -21,7 +21,9 @@ export class ConfigError extends VitalsError {
     readonly issues: ConfigIssue[],
     readonly source?: string,
   ) {
-    super('CONFIG_INVALID', `invalid config${source ? ` in ${source}` : ''}:\n${issues.map((i) => `  ${i.path || '(root)'}: ${i.message}`).join('\n')}`);
+    super(
+      'CONFIG_INVALID',
+      `invalid config${source ? ` in ${source}` : ''}:\n${issues.map((i) => `  ${i.path || '(root)'}: ${i.message}`).join('\n')}`,
+    );
   }
 }
-

@@ -7,7 +7,8 @@ export const REDACTED = '***';
  * password, token, key, secret, cookie or credential, so `X-Api-Key`, `X-Auth-Token`, `clientSecret` and
  * `Proxy-Authorization` are covered as well as `password`.
  */
-const SECRET_KEY = /(passw(or)?d|^pass$|pwd|secret|token|api[-_]?key|auth(orization|[-_]?key)?$|cookie|credential|private[-_]?key|session[-_]?id|signature|sha256)/i;
+const SECRET_KEY =
+  /(passw(or)?d|^pass$|pwd|secret|token|api[-_]?key|auth(orization|[-_]?key)?$|cookie|credential|private[-_]?key|session[-_]?id|signature|sha256)/i;
 
 export function isSecretKey(key: string): boolean {
   return SECRET_KEY.test(key);
@@ -21,7 +22,9 @@ const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/g;
 /** `postgres://user:pw@host/db?password=x` → `postgres://user:***@host/db?password=***`. */
 export function redactUrl(text: string): string {
   return text
-    .replace(URL_USERINFO, (_m, scheme: string, user: string, pass: string | undefined) => (pass === undefined ? `${scheme}${user}@` : `${scheme}${user}:${REDACTED}@`))
+    .replace(URL_USERINFO, (_m, scheme: string, user: string, pass: string | undefined) =>
+      pass === undefined ? `${scheme}${user}@` : `${scheme}${user}:${REDACTED}@`,
+    )
     .replace(QUERY_SECRET, `$1${REDACTED}`)
     .replace(BEARER, `$1 ${REDACTED}`);
 }
@@ -39,7 +42,8 @@ export function redactText(text: string, secrets: Iterable<string> = []): string
 export function redactDeep<T>(value: T): T {
   const walk = (v: unknown, key?: string): unknown => {
     // Only scalar values are masked: an `auth:` section keeps its shape, its secrets inside are masked by key.
-    if (key !== undefined && isSecretKey(key) && (typeof v === 'string' || typeof v === 'number') && v !== '') return REDACTED;
+    if (key !== undefined && isSecretKey(key) && (typeof v === 'string' || typeof v === 'number') && v !== '')
+      return REDACTED;
     if (typeof v === 'string') return redactUrl(v);
     if (Array.isArray(v)) return v.map((x) => walk(x));
     if (v !== null && typeof v === 'object') {
@@ -57,14 +61,15 @@ export function collectSecrets(value: unknown, out = new Set<string>()): Set<str
   const visit = (v: unknown, key?: string) => {
     if (typeof v === 'string') {
       if (key !== undefined && isSecretKey(key) && v) out.add(v);
-      for (const m of v.matchAll(/[a-z][a-z0-9+.-]*:\/\/[^\s/@:]*:([^\s/?#]+)@(?=[^\s@/?#]*(?:[/?#\s]|$))/gi)) if (m[1]) {
-        out.add(m[1]);
-        try {
-          out.add(decodeURIComponent(m[1]));
-        } catch {
-          /* not percent-encoded */
+      for (const m of v.matchAll(/[a-z][a-z0-9+.-]*:\/\/[^\s/@:]*:([^\s/?#]+)@(?=[^\s@/?#]*(?:[/?#\s]|$))/gi))
+        if (m[1]) {
+          out.add(m[1]);
+          try {
+            out.add(decodeURIComponent(m[1]));
+          } catch {
+            /* not percent-encoded */
+          }
         }
-      }
       for (const m of v.matchAll(/[?&](?:password|token|api_?key|secret)=([^&\s#]+)/gi)) if (m[1]) out.add(m[1]);
     } else if (Array.isArray(v)) v.forEach((x) => visit(x));
     else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) visit(x, k);

@@ -4,7 +4,8 @@
  */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 
-const clampDelay = (ms: number): number => (Number.isFinite(ms) ? Math.min(Math.max(0, ms), MAX_TIMER_MS) : MAX_TIMER_MS);
+const clampDelay = (ms: number): number =>
+  Number.isFinite(ms) ? Math.min(Math.max(0, ms), MAX_TIMER_MS) : MAX_TIMER_MS;
 
 export interface LongTimeout {
   clear(): void;

@@ -11,7 +11,12 @@ export function roughDuration(ms: number): string {
   let rest = Math.max(0, Math.round(ms / 1000));
   if (rest === 0) return '0s';
   const parts: string[] = [];
-  for (const [unit, size] of [['d', 86400], ['h', 3600], ['m', 60], ['s', 1]] as const) {
+  for (const [unit, size] of [
+    ['d', 86400],
+    ['h', 3600],
+    ['m', 60],
+    ['s', 1],
+  ] as const) {
     if (rest >= size && parts.length < 2) {
       parts.push(`${Math.floor(rest / size)}${unit}`);
       rest %= size;

@@ -25,7 +25,19 @@ export const RESOLUTION_MS: Record<Resolution, number> = { raw: 1000, '1m': 60_0
 export const alignDown = (t: number, res: number): number => Math.floor(t / res) * res;
 
 export function emptyBucket(start: number): Bucket {
-  return { start, count: 0, min: Infinity, max: -Infinity, sum: 0, last: NaN, lastT: -Infinity, sumT: 0, sumTT: 0, sumTV: 0, sumVV: 0 };
+  return {
+    start,
+    count: 0,
+    min: Infinity,
+    max: -Infinity,
+    sum: 0,
+    last: NaN,
+    lastT: -Infinity,
+    sumT: 0,
+    sumTT: 0,
+    sumTV: 0,
+    sumVV: 0,
+  };
 }
 
 export function addSample(b: Bucket, time: number, value: number): void {
@@ -195,10 +207,18 @@ export function downsample(buckets: Iterable<Bucket>, stepMs: number): SeriesPoi
   }
   return [...groups.entries()]
     .sort((a, b) => a[0] - b[0])
-    .map(([t, g]) => ({ time: new Date(t).toISOString(), min: g.min, avg: g.sum / g.count, max: g.max, count: g.count }));
+    .map(([t, g]) => ({
+      time: new Date(t).toISOString(),
+      min: g.min,
+      avg: g.sum / g.count,
+      max: g.max,
+      count: g.count,
+    }));
 }
 
-const NICE_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10_800, 21_600, 43_200, 86_400, 172_800, 604_800].map((s) => s * 1000);
+const NICE_STEPS = [
+  1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10_800, 21_600, 43_200, 86_400, 172_800, 604_800,
+].map((s) => s * 1000);
 
 /**
  * The step for a query: the requested one, or the window split into `maxPoints`; never finer than the
@@ -206,7 +226,12 @@ const NICE_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 720
  * than `maxPoints` points. Steps are aligned to the epoch, so a window can touch one more step than it
  * spans: a step of at least window / (maxPoints − 1) keeps within the limit.
  */
-export function chooseStep(windowMs: number, resMs: number, maxPoints: number, requested?: number): { stepMs: number; adjusted: boolean } {
+export function chooseStep(
+  windowMs: number,
+  resMs: number,
+  maxPoints: number,
+  requested?: number,
+): { stepMs: number; adjusted: boolean } {
   const need = Math.max(resMs, Math.ceil(windowMs / Math.max(1, maxPoints - 1)));
   const round = (min: number) => NICE_STEPS.find((s) => s >= min && s % resMs === 0) ?? Math.ceil(min / resMs) * resMs;
   if (requested !== undefined) {

@@ -9,7 +9,11 @@ export type { History, HistoryQuery, HistoryResult, StoreStats } from './types.j
  * The configured history store. The postgres one (and `pg`) is loaded only when configured, so the default
  * daemon's stdio cold start does not pay for a driver it never uses.
  */
-export async function createHistory(config: Config, log: Logger, options: { clock?: () => number } = {}): Promise<History> {
+export async function createHistory(
+  config: Config,
+  log: Logger,
+  options: { clock?: () => number } = {},
+): Promise<History> {
   const h = config.history;
   if (h.store === 'postgres') {
     const { PostgresHistory } = await import('./postgres.js');

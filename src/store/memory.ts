@@ -1,9 +1,31 @@
 import type { Logger } from 'pino';
 import type { HealthEvent } from '../monitor/schema.js';
-import { Accumulator, alignDown, chooseStep, downsample, emptyBucket, quantileSorted, RESOLUTION_MS, summarize, weightedQuantile, type Bucket } from './aggregate.js';
+import {
+  Accumulator,
+  alignDown,
+  chooseStep,
+  downsample,
+  emptyBucket,
+  quantileSorted,
+  RESOLUTION_MS,
+  summarize,
+  weightedQuantile,
+  type Bucket,
+} from './aggregate.js';
 import { ProcessSnapshots, RecentEvents } from './recent.js';
 import { unitOf } from './series.js';
-import { UnknownSeriesError, validateRange, type EventQuery, type History, type HistoryQuery, type HistoryResult, type ProcessSnapshot, type Resolution, type SeriesInfo, type StoreStats } from './types.js';
+import {
+  UnknownSeriesError,
+  validateRange,
+  type EventQuery,
+  type History,
+  type HistoryQuery,
+  type HistoryResult,
+  type ProcessSnapshot,
+  type Resolution,
+  type SeriesInfo,
+  type StoreStats,
+} from './types.js';
 
 export interface Retention {
   raw: number;
@@ -24,7 +46,9 @@ export interface MemoryHistoryOptions {
 }
 
 const FIELDS = 11;
-const [START, COUNT, MIN, MAX, SUM, LAST, LAST_T, SUM_T, SUM_TT, SUM_TV, SUM_VV] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10] as const;
+const [START, COUNT, MIN, MAX, SUM, LAST, LAST_T, SUM_T, SUM_TT, SUM_TV, SUM_VV] = [
+  0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
+] as const;
 
 /**
  * Aggregates of one resolution in a ring indexed by time: slot = bucket number mod capacity, so adding a
@@ -106,7 +130,19 @@ export class TierRing {
     const o = (Math.floor(start / this.res) % this.cap) * FIELDS;
     const d = this.data;
     if (d[o + START] !== start || d[o + COUNT] === 0) return undefined;
-    return { start, count: d[o + COUNT]!, min: d[o + MIN]!, max: d[o + MAX]!, sum: d[o + SUM]!, last: d[o + LAST]!, lastT: d[o + LAST_T]!, sumT: d[o + SUM_T]!, sumTT: d[o + SUM_TT]!, sumTV: d[o + SUM_TV]!, sumVV: d[o + SUM_VV]! };
+    return {
+      start,
+      count: d[o + COUNT]!,
+      min: d[o + MIN]!,
+      max: d[o + MAX]!,
+      sum: d[o + SUM]!,
+      last: d[o + LAST]!,
+      lastT: d[o + LAST_T]!,
+      sumT: d[o + SUM_T]!,
+      sumTT: d[o + SUM_TT]!,
+      sumTV: d[o + SUM_TV]!,
+      sumVV: d[o + SUM_VV]!,
+    };
   }
 
   /** Buckets whose start lies in [alignDown(from), to], oldest first. */
@@ -232,11 +268,18 @@ export class MemoryHistory implements History {
           // One line per refused series, not per sample; the count keeps growing in stats().
           if (!this.refused.has(name) && this.refused.size < 100) {
             this.refused.add(name);
-            this.options.log?.warn({ series: name, maxSeries: this.options.maxSeries }, 'history: series limit reached, samples of this series are dropped');
+            this.options.log?.warn(
+              { series: name, maxSeries: this.options.maxSeries },
+              'history: series limit reached, samples of this series are dropped',
+            );
           }
           continue;
         }
-        s = { raw: new RawRing(this.options.maxRawPerSeries), minute: new TierRing(60_000, this.options.retention.minute), quarter: new TierRing(900_000, this.options.retention.quarter) };
+        s = {
+          raw: new RawRing(this.options.maxRawPerSeries),
+          minute: new TierRing(60_000, this.options.retention.minute),
+          quarter: new TierRing(900_000, this.options.retention.quarter),
+        };
         this.map.set(name, s);
       }
       s.raw.push(time, value);
@@ -277,8 +320,17 @@ export class MemoryHistory implements History {
 
   stats(): StoreStats {
     let bytes = 0;
-    for (const s of this.map.values()) bytes += s.raw.bytes + s.minute.data.byteLength + s.quarter.data.byteLength + SERIES_OVERHEAD_BYTES;
-    return { kind: 'memory', series: this.map.size, bytes, buffered: 0, dropped: this.dropped, written: this.written, available: true };
+    for (const s of this.map.values())
+      bytes += s.raw.bytes + s.minute.data.byteLength + s.quarter.data.byteLength + SERIES_OVERHEAD_BYTES;
+    return {
+      kind: 'memory',
+      series: this.map.size,
+      bytes,
+      buffered: 0,
+      dropped: this.dropped,
+      written: this.written,
+      available: true,
+    };
   }
 
   async flush(): Promise<void> {}
@@ -325,7 +377,10 @@ export function queryRings(s: SeriesState, q: HistoryQuery, now: number, retenti
     const ring = resolution === '1m' ? s.minute : s.quarter;
     buckets = [...ring.range(from, to)];
     for (const b of buckets) acc.addBucket(b);
-    p95 = weightedQuantile(buckets.map((b) => ({ value: b.sum / b.count, weight: b.count })), 0.95);
+    p95 = weightedQuantile(
+      buckets.map((b) => ({ value: b.sum / b.count, weight: b.count })),
+      0.95,
+    );
   }
   return {
     series: q.series,

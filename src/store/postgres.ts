@@ -3,7 +3,16 @@ import type { Logger } from 'pino';
 import type { HealthEvent } from '../monitor/schema.js';
 import { schedule, type ScheduledJob } from '../monitor/scheduler.js';
 import { collectSecrets, redactText } from '../shared/redact.js';
-import { Accumulator, alignDown, chooseStep, downsample, RESOLUTION_MS, summarize, weightedQuantile, type Bucket } from './aggregate.js';
+import {
+  Accumulator,
+  alignDown,
+  chooseStep,
+  downsample,
+  RESOLUTION_MS,
+  summarize,
+  weightedQuantile,
+  type Bucket,
+} from './aggregate.js';
 import { ident, migrate } from './migrations.js';
 import { ProcessSnapshots, RecentEvents } from './recent.js';
 import { unitOf } from './series.js';
@@ -58,7 +67,9 @@ const RAW_AGG = (s: string, res: string, where: string) => `
         FROM ${s}.samples WHERE ${where}) x
   GROUP BY series_id, b`;
 
-const BUCKET_SET = ['count', 'min', 'max', 'sum', 'last', 'last_t', 'sum_t', 'sum_tt', 'sum_tv', 'sum_vv'].map((c) => `${c} = excluded.${c}`).join(', ');
+const BUCKET_SET = ['count', 'min', 'max', 'sum', 'last', 'last_t', 'sum_t', 'sum_tt', 'sum_tv', 'sum_vv']
+  .map((c) => `${c} = excluded.${c}`)
+  .join(', ');
 
 interface BucketRow {
   start: number;
@@ -89,7 +100,19 @@ export function isConnectionError(e: unknown): boolean {
   return /^(08|53|57P|28)/.test(code) || code === '3D000';
 }
 
-const toBucket = (r: BucketRow): Bucket => ({ start: r.start, count: r.count, min: r.min, max: r.max, sum: r.sum, last: r.last, lastT: r.last_t, sumT: r.sum_t, sumTT: r.sum_tt, sumTV: r.sum_tv, sumVV: r.sum_vv });
+const toBucket = (r: BucketRow): Bucket => ({
+  start: r.start,
+  count: r.count,
+  min: r.min,
+  max: r.max,
+  sum: r.sum,
+  last: r.last,
+  lastT: r.last_t,
+  sumT: r.sum_t,
+  sumTT: r.sum_tt,
+  sumTV: r.sum_tv,
+  sumVV: r.sum_vv,
+});
 const interval = (ms: number) => `${ms} milliseconds`;
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -253,7 +276,10 @@ export class PostgresHistory implements History {
     this.dropLogTimer = undefined;
     if (!this.droppedSinceLog) return;
     const n = this.droppedSinceLog;
-    this.log.warn({ dropped: n, droppedTotal: this.dropped, bufferMax: this.options.bufferMax, reason: this.dropReason }, `history: ${n} samples dropped (${this.dropReason})`);
+    this.log.warn(
+      { dropped: n, droppedTotal: this.dropped, bufferMax: this.options.bufferMax, reason: this.dropReason },
+      `history: ${n} samples dropped (${this.dropReason})`,
+    );
     this.lastDropLog = Date.now();
     this.droppedSinceLog = 0;
   }
@@ -281,7 +307,10 @@ export class PostgresHistory implements History {
         if (!isConnectionError(e)) {
           // PostgreSQL refused this batch itself: retrying it would refuse it forever, and the database is fine.
           this.drop(batch.length, 'batch rejected by PostgreSQL');
-          this.log.error({ err: this.redact(e), samples: batch.length, events: events.length }, 'history: PostgreSQL rejected a batch; dropped');
+          this.log.error(
+            { err: this.redact(e), samples: batch.length, events: events.length },
+            'history: PostgreSQL rejected a batch; dropped',
+          );
           continue;
         }
         // Back at the front, in order, ahead of whatever was appended meanwhile; then bounded again.
@@ -298,8 +327,14 @@ export class PostgresHistory implements History {
     if (batch.length) {
       const missing = [...new Set(batch.map((r) => r.series).filter((n) => !this.ids.has(n)))];
       if (missing.length) {
-        await this.pool.query(`INSERT INTO ${this.s}.series (name) SELECT unnest($1::text[]) ON CONFLICT (name) DO NOTHING`, [missing]);
-        const { rows } = await this.pool.query<{ id: number; name: string }>(`SELECT id, name FROM ${this.s}.series WHERE name = ANY($1::text[])`, [missing]);
+        await this.pool.query(
+          `INSERT INTO ${this.s}.series (name) SELECT unnest($1::text[]) ON CONFLICT (name) DO NOTHING`,
+          [missing],
+        );
+        const { rows } = await this.pool.query<{ id: number; name: string }>(
+          `SELECT id, name FROM ${this.s}.series WHERE name = ANY($1::text[])`,
+          [missing],
+        );
         for (const r of rows) this.ids.set(r.name, r.id);
       }
       const ids: number[] = [];
@@ -322,7 +357,15 @@ export class PostgresHistory implements History {
       await this.pool.query(
         `INSERT INTO ${this.s}.events (time, "check", type, from_status, to_status, reason, started_at)
          SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[]) ON CONFLICT DO NOTHING`,
-        [events.map((e) => e.time), events.map((e) => e.check), events.map((e) => e.type), events.map((e) => e.from), events.map((e) => e.to), events.map((e) => e.reason), events.map((e) => e.startedAt ?? null)],
+        [
+          events.map((e) => e.time),
+          events.map((e) => e.check),
+          events.map((e) => e.type),
+          events.map((e) => e.from),
+          events.map((e) => e.to),
+          events.map((e) => e.reason),
+          events.map((e) => e.startedAt ?? null),
+        ],
       );
     }
   }
@@ -334,10 +377,21 @@ export class PostgresHistory implements History {
     if (this.available) {
       this.available = false;
       this.outage = { since: now, droppedAtStart: this.dropped, lastLog: now };
-      this.log.warn({ err: this.lastError, buffered: this.buffer.length }, 'history: PostgreSQL unreachable; buffering samples until it returns');
+      this.log.warn(
+        { err: this.lastError, buffered: this.buffer.length },
+        'history: PostgreSQL unreachable; buffering samples until it returns',
+      );
     } else if (this.outage && now - this.outage.lastLog >= 30_000) {
       this.outage.lastLog = now;
-      this.log.warn({ err: this.lastError, buffered: this.buffer.length, dropped: this.dropped - this.outage.droppedAtStart, outageSeconds: Math.round((now - this.outage.since) / 1000) }, 'history: PostgreSQL still unreachable');
+      this.log.warn(
+        {
+          err: this.lastError,
+          buffered: this.buffer.length,
+          dropped: this.dropped - this.outage.droppedAtStart,
+          outageSeconds: Math.round((now - this.outage.since) / 1000),
+        },
+        'history: PostgreSQL still unreachable',
+      );
     }
   }
 
@@ -346,7 +400,14 @@ export class PostgresHistory implements History {
     this.available = true;
     const o = this.outage;
     this.outage = undefined;
-    this.log.info({ outageSeconds: o ? Math.round((Date.now() - o.since) / 1000) : undefined, dropped: o ? this.dropped - o.droppedAtStart : 0, buffered: this.buffer.length }, 'history: PostgreSQL reachable again; writing buffered samples');
+    this.log.info(
+      {
+        outageSeconds: o ? Math.round((Date.now() - o.since) / 1000) : undefined,
+        dropped: o ? this.dropped - o.droppedAtStart : 0,
+        buffered: this.buffer.length,
+      },
+      'history: PostgreSQL reachable again; writing buffered samples',
+    );
   }
 
   private redact(e: unknown): string {
@@ -409,7 +470,9 @@ export class PostgresHistory implements History {
   }
 
   private unavailable(): StoreUnavailableError {
-    return new StoreUnavailableError(`history store unavailable (PostgreSQL: ${this.lastError ?? 'not connected'}); ${this.buffer.length} samples are buffered and will be written when it returns`);
+    return new StoreUnavailableError(
+      `history store unavailable (PostgreSQL: ${this.lastError ?? 'not connected'}); ${this.buffer.length} samples are buffered and will be written when it returns`,
+    );
   }
 
   /**
@@ -439,7 +502,11 @@ export class PostgresHistory implements History {
         await this.flush();
         id = this.ids.get(q.series);
         if (id === undefined) throw this.unavailable();
-      } else throw new UnknownSeriesError(q.series, (await this.series()).map((s) => s.name));
+      } else
+        throw new UnknownSeriesError(
+          q.series,
+          (await this.series()).map((s) => s.name),
+        );
     }
     try {
       return await this.queryTier(id, q);
@@ -474,13 +541,14 @@ export class PostgresHistory implements History {
     if (resolution === 'raw') {
       // One round-trip: buckets of `step` with the fit's sums, and the exact p95 over the raw values.
       const [agg, p] = await Promise.all([
-        this.pool.query<BucketRow>(`SELECT ${cols} FROM (${RAW_AGG(this.s, '$1', 'series_id = $2 AND time >= $3::timestamptz AND time <= $4::timestamptz')}) a ORDER BY bucket`, [
-          interval(stepMs),
-          id,
-          iso(from),
-          iso(to),
-        ]),
-        this.pool.query<{ p95: number | null }>(`SELECT percentile_cont(0.95) WITHIN GROUP (ORDER BY value) AS p95 FROM ${this.s}.samples WHERE series_id = $1 AND time >= $2 AND time <= $3`, [id, iso(from), iso(to)]),
+        this.pool.query<BucketRow>(
+          `SELECT ${cols} FROM (${RAW_AGG(this.s, '$1', 'series_id = $2 AND time >= $3::timestamptz AND time <= $4::timestamptz')}) a ORDER BY bucket`,
+          [interval(stepMs), id, iso(from), iso(to)],
+        ),
+        this.pool.query<{ p95: number | null }>(
+          `SELECT percentile_cont(0.95) WITHIN GROUP (ORDER BY value) AS p95 FROM ${this.s}.samples WHERE series_id = $1 AND time >= $2 AND time <= $3`,
+          [id, iso(from), iso(to)],
+        ),
       ]);
       buckets = agg.rows.map(toBucket);
       p95 = p.rows[0]?.p95 ?? NaN;
@@ -496,7 +564,10 @@ export class PostgresHistory implements History {
         [interval(res), id, iso(from), iso(to), iso(cut)],
       );
       buckets = rows.map(toBucket);
-      p95 = weightedQuantile(buckets.map((b) => ({ value: b.sum / b.count, weight: b.count })), 0.95);
+      p95 = weightedQuantile(
+        buckets.map((b) => ({ value: b.sum / b.count, weight: b.count })),
+        0.95,
+      );
     }
     for (const b of buckets) acc.addBucket(b);
     return {
@@ -530,21 +601,49 @@ export class PostgresHistory implements History {
     validateRange({ from: q.sinceMs, to: q.untilMs, limit: q.limit }, this.clock());
     if (!this.ready || this.recentlyUnavailable) return this.recent.list(q);
     try {
-      const { rows } = await this.pool.query<{ time: Date; check: string; type: HealthEvent['type']; from_status: string; to_status: string; reason: string; started_at: Date | null }>(
+      const { rows } = await this.pool.query<{
+        time: Date;
+        check: string;
+        type: HealthEvent['type'];
+        from_status: string;
+        to_status: string;
+        reason: string;
+        started_at: Date | null;
+      }>(
         `SELECT time, "check", type, from_status, to_status, reason, started_at FROM ${this.s}.events
          WHERE ($1::timestamptz IS NULL OR time >= $1) AND ($2::timestamptz IS NULL OR time <= $2) AND ($3::text IS NULL OR "check" = $3)
          ORDER BY time DESC, id DESC LIMIT $4`,
-        [q.sinceMs !== undefined ? iso(q.sinceMs) : null, q.untilMs !== undefined ? iso(q.untilMs) : null, q.check ?? null, q.limit ?? 10_000],
+        [
+          q.sinceMs !== undefined ? iso(q.sinceMs) : null,
+          q.untilMs !== undefined ? iso(q.untilMs) : null,
+          q.check ?? null,
+          q.limit ?? 10_000,
+        ],
       );
-      const stored: HealthEvent[] = rows.map((r) => ({ time: r.time.toISOString(), check: r.check, type: r.type, from: r.from_status, to: r.to_status, reason: r.reason, ...(r.started_at ? { startedAt: r.started_at.toISOString() } : {}) }));
+      const stored: HealthEvent[] = rows.map((r) => ({
+        time: r.time.toISOString(),
+        check: r.check,
+        type: r.type,
+        from: r.from_status,
+        to: r.to_status,
+        reason: r.reason,
+        ...(r.started_at ? { startedAt: r.started_at.toISOString() } : {}),
+      }));
       // Events not written yet are still answers: merge the buffered ones in.
       const key = (e: HealthEvent) => `${e.time}|${e.check}|${e.type}|${e.to}`;
       const seen = new Set(stored.map(key));
       const pending = this.eventBuffer.filter((e) => {
         const t = Date.parse(e.time);
-        return !seen.has(key(e)) && (q.sinceMs === undefined || t >= q.sinceMs) && (q.untilMs === undefined || t <= q.untilMs) && (q.check === undefined || e.check === q.check);
+        return (
+          !seen.has(key(e)) &&
+          (q.sinceMs === undefined || t >= q.sinceMs) &&
+          (q.untilMs === undefined || t <= q.untilMs) &&
+          (q.check === undefined || e.check === q.check)
+        );
       });
-      const all = pending.length ? [...stored, ...pending].sort((a, b) => Date.parse(b.time) - Date.parse(a.time)) : stored;
+      const all = pending.length
+        ? [...stored, ...pending].sort((a, b) => Date.parse(b.time) - Date.parse(a.time))
+        : stored;
       return all.slice(0, q.limit ?? Infinity);
     } catch (e) {
       if (!isConnectionError(e)) throw this.rejected(e);
@@ -593,12 +692,20 @@ export class PostgresHistory implements History {
       this.dropped += lost;
       // Unreachable only when a connection failed; a database that was there but slower than the grace period
       // (migrations still running, a loaded machine) is said to be that, not an outage.
-      const msg = this.available ? `history: shutdown grace ran out before PostgreSQL took ${lost} buffered samples; they are lost` : `history: PostgreSQL unreachable at shutdown; ${lost} buffered samples lost`;
-      this.log.error({ dropped: lost, droppedTotal: this.dropped, ...(this.available ? {} : { err: this.lastError }) }, msg);
+      const msg = this.available
+        ? `history: shutdown grace ran out before PostgreSQL took ${lost} buffered samples; they are lost`
+        : `history: PostgreSQL unreachable at shutdown; ${lost} buffered samples lost`;
+      this.log.error(
+        { dropped: lost, droppedTotal: this.dropped, ...(this.available ? {} : { err: this.lastError }) },
+        msg,
+      );
       this.buffer = [];
       this.inFlight = 0;
     }
     // pool.end() waits for checked-out clients; a hung one would wait out query_timeout.
-    await Promise.race([this.pool.end().catch(() => {}), new Promise<void>((r) => setTimeout(r, Math.max(100, deadline - Date.now())).unref())]);
+    await Promise.race([
+      this.pool.end().catch(() => {}),
+      new Promise<void>((r) => setTimeout(r, Math.max(100, deadline - Date.now())).unref()),
+    ]);
   }
 }

@@ -44,7 +44,9 @@ export class ProcessSnapshots {
   /** The snapshot closest to `time`, if one is within `withinMs` of it. */
   near(time: number, withinMs: number): ProcessSnapshot | undefined {
     let best: ProcessSnapshot | undefined;
-    for (const s of this.items) if (Math.abs(s.time - time) <= withinMs && (!best || Math.abs(s.time - time) < Math.abs(best.time - time))) best = s;
+    for (const s of this.items)
+      if (Math.abs(s.time - time) <= withinMs && (!best || Math.abs(s.time - time) < Math.abs(best.time - time)))
+        best = s;
     return best;
   }
 }

@@ -6,7 +6,10 @@ import { seriesName, STATUS_VALUE } from './series.js';
 import type { History, ProcessInfo } from './types.js';
 
 /** The series one snapshot holds, each at the time it was observed. */
-export function seriesOf(s: Snapshot, options: { host: boolean; checks: ReadonlySet<string> }): { time: number; values: [string, number][] }[] {
+export function seriesOf(
+  s: Snapshot,
+  options: { host: boolean; checks: ReadonlySet<string> },
+): { time: number; values: [string, number][] }[] {
   const out: { time: number; values: [string, number][] }[] = [];
   if (options.host) {
     const v: [string, number][] = [];
@@ -19,8 +22,10 @@ export function seriesOf(s: Snapshot, options: { host: boolean; checks: Readonly
     if (h.load) v.push(['load.1m', h.load.load1]);
     for (const f of h.filesystems ?? []) v.push([seriesName('disk.utilization', f.mountpoint), f.utilization]);
     for (const n of h.network ?? []) {
-      if (n.receiveBytesPerSecond !== null) v.push([seriesName('network.receive', n.interface), n.receiveBytesPerSecond]);
-      if (n.transmitBytesPerSecond !== null) v.push([seriesName('network.transmit', n.interface), n.transmitBytesPerSecond]);
+      if (n.receiveBytesPerSecond !== null)
+        v.push([seriesName('network.receive', n.interface), n.receiveBytesPerSecond]);
+      if (n.transmitBytesPerSecond !== null)
+        v.push([seriesName('network.transmit', n.interface), n.transmitBytesPerSecond]);
     }
     if (s.self) v.push(['self.rss', s.self.rssBytes]);
     // Host and self checks are re-judged on every publish; they are recorded with the host sample they judge.
@@ -36,7 +41,8 @@ export function seriesOf(s: Snapshot, options: { host: boolean; checks: Readonly
     // A pending check has no result to record.
     if (!c || c.group !== 'dependency' || c.status === 'pending') continue;
     const v: [string, number][] = [[seriesName('check.status', c.name), STATUS_VALUE[c.status]]];
-    if (c.latencySeconds !== null && c.latencySeconds !== undefined) v.push([seriesName('check.latency', c.name), c.latencySeconds]);
+    if (c.latencySeconds !== null && c.latencySeconds !== undefined)
+      v.push([seriesName('check.latency', c.name), c.latencySeconds]);
     out.push({ time: Date.parse(c.time), values: v });
   }
   return out;
@@ -102,7 +108,11 @@ export class Recorder {
     this.lastCapture = now;
     this.options
       .captureProcesses()
-      .then((processes) => this.history.recordProcesses({ time: Date.now(), reason: `${e.check} ${e.from} → ${e.to}`, processes }))
-      .catch((err: unknown) => this.options.log?.debug({ err: (err as Error)?.message }, 'history: process capture failed'));
+      .then((processes) =>
+        this.history.recordProcesses({ time: Date.now(), reason: `${e.check} ${e.from} → ${e.to}`, processes }),
+      )
+      .catch((err: unknown) =>
+        this.options.log?.debug({ err: (err as Error)?.message }, 'history: process capture failed'),
+      );
   }
 }

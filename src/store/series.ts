@@ -22,8 +22,16 @@ export const FAMILIES: readonly SeriesFamily[] = [
   { family: 'network.transmit', unit: 'By/s', description: 'bytes sent per second, per interface' },
   { family: 'self.rss', unit: 'By', description: 'resident memory of the mcp-vitals daemon' },
   { family: 'check.status', unit: 'status', description: "a check's reported status: 0 pass, 1 warn, 2 fail" },
-  { family: 'check.value', unit: 'ratio', description: "a host check's observed value (the utilization it is judged on)" },
-  { family: 'check.latency', unit: 's', description: "a dependency check's response time in seconds (absent while it fails)" },
+  {
+    family: 'check.value',
+    unit: 'ratio',
+    description: "a host check's observed value (the utilization it is judged on)",
+  },
+  {
+    family: 'check.latency',
+    unit: 's',
+    description: "a dependency check's response time in seconds (absent while it fails)",
+  },
 ];
 
 const BY_FAMILY = new Map(FAMILIES.map((f) => [f.family, f]));

@@ -10,12 +10,21 @@ export const SeriesSummary = z.object({
   min: z.number(),
   avg: z.number(),
   p95: z.number(),
-  p95Estimated: z.boolean().describe('true when the window was answered from aggregates: p95 is then the count-weighted p95 of bucket averages'),
+  p95Estimated: z
+    .boolean()
+    .describe(
+      'true when the window was answered from aggregates: p95 is then the count-weighted p95 of bucket averages',
+    ),
   max: z.number(),
   last: z.number(),
   firstTime: z.string().describe('ISO time of the first sample (from aggregates, the latest it can have been)'),
   lastTime: z.string().describe('ISO time of the last sample'),
-  trendPerHour: z.number().nullable().describe('least-squares slope over every sample in the window, in units per hour; null with fewer than two distinct times'),
+  trendPerHour: z
+    .number()
+    .nullable()
+    .describe(
+      'least-squares slope over every sample in the window, in units per hour; null with fewer than two distinct times',
+    ),
 });
 export type SeriesSummary = z.infer<typeof SeriesSummary>;
 
@@ -32,7 +41,9 @@ export const ProcessInfo = z.object({
   pid: z.number().int(),
   name: z.string().describe('command name from /proc/[pid]/stat (no arguments: they can hold secrets)'),
   user: z.string(),
-  cpuPercent: z.number().describe('share of one core over the sampling interval, in percent (can exceed 100 on several cores)'),
+  cpuPercent: z
+    .number()
+    .describe('share of one core over the sampling interval, in percent (can exceed 100 on several cores)'),
   rssBytes: z.number(),
   memoryRatio: z.number().describe('RSS / total memory, 0..1'),
 });
@@ -150,11 +161,17 @@ const FUTURE_SLACK_MS = 86_400_000;
  * Checked before any store touches SQL or loops over buckets: finite times, in order, not before the epoch
  * and not far in the future; `maxPoints`, `step` and `limit` positive and bounded.
  */
-export function validateRange(q: { from?: number; to?: number; step?: number; maxPoints?: number; limit?: number }, now: number): void {
+export function validateRange(
+  q: { from?: number; to?: number; step?: number; maxPoints?: number; limit?: number },
+  now: number,
+): void {
   const bad = (what: string) => {
     throw new InvalidQueryError(`invalid history query: ${what}`);
   };
-  for (const [name, t] of [['from', q.from], ['to', q.to]] as const) {
+  for (const [name, t] of [
+    ['from', q.from],
+    ['to', q.to],
+  ] as const) {
     if (t === undefined) continue;
     if (!Number.isFinite(t)) bad(`${name} is not a time`);
     if (t < 0) bad(`${name} is before 1970`);
@@ -162,6 +179,8 @@ export function validateRange(q: { from?: number; to?: number; step?: number; ma
   }
   if (q.from !== undefined && q.to !== undefined && q.from > q.to) bad('from is after to');
   if (q.step !== undefined && !(Number.isFinite(q.step) && q.step > 0)) bad('step must be a positive duration');
-  if (q.maxPoints !== undefined && !(Number.isInteger(q.maxPoints) && q.maxPoints >= 1 && q.maxPoints <= 100_000)) bad('maxPoints must be 1..100000');
-  if (q.limit !== undefined && !(Number.isInteger(q.limit) && q.limit >= 1 && q.limit <= 100_000)) bad('limit must be 1..100000');
+  if (q.maxPoints !== undefined && !(Number.isInteger(q.maxPoints) && q.maxPoints >= 1 && q.maxPoints <= 100_000))
+    bad('maxPoints must be 1..100000');
+  if (q.limit !== undefined && !(Number.isInteger(q.limit) && q.limit >= 1 && q.limit <= 100_000))
+    bad('limit must be 1..100000');
 }

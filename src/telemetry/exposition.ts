@@ -5,7 +5,8 @@ import { prometheusName, type PrometheusKind } from './prometheus-names.js';
 export const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
 function kindOf(m: MetricData): PrometheusKind {
-  if (m.dataPointType === DataPointType.HISTOGRAM || m.dataPointType === DataPointType.EXPONENTIAL_HISTOGRAM) return 'histogram';
+  if (m.dataPointType === DataPointType.HISTOGRAM || m.dataPointType === DataPointType.EXPONENTIAL_HISTOGRAM)
+    return 'histogram';
   return m.dataPointType === DataPointType.SUM && m.isMonotonic ? 'counter' : 'gauge';
 }
 
@@ -19,7 +20,17 @@ export function withPrometheusNames(rm: ResourceMetrics): ResourceMetrics {
     resource: rm.resource,
     scopeMetrics: rm.scopeMetrics.map((sm) => ({
       scope: sm.scope,
-      metrics: sm.metrics.map((m) => ({ ...m, descriptor: { ...m.descriptor, name: prometheusName(m.descriptor.name, m.descriptor.unit, kindOf(m)), unit: '' } }) as MetricData),
+      metrics: sm.metrics.map(
+        (m) =>
+          ({
+            ...m,
+            descriptor: {
+              ...m.descriptor,
+              name: prometheusName(m.descriptor.name, m.descriptor.unit, kindOf(m)),
+              unit: '',
+            },
+          }) as MetricData,
+      ),
     })),
   };
 }
@@ -66,7 +77,11 @@ export class Exposition {
         const { resourceMetrics } = await this.reader.collect();
         const body = Buffer.from(this.serialize(withPrometheusNames(resourceMetrics)), 'utf8');
         let zipped: Buffer | undefined;
-        const page: ExpositionPage = { body, gzip: () => (zipped ??= gzipSync(body, { level: 1 })), renderedAt: Date.now() };
+        const page: ExpositionPage = {
+          body,
+          gzip: () => (zipped ??= gzipSync(body, { level: 1 })),
+          renderedAt: Date.now(),
+        };
         this.page = page;
         this.pageVersion = version;
         return page;

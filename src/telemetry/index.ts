@@ -43,10 +43,21 @@ export function startTelemetry(o: TelemetryOptions): Telemetry {
   const settings = telemetrySettings(o.env ?? process.env);
   const log = o.log.child({ component: 'telemetry' });
   if (settings.invalidProtocols.length) {
-    log.warn({ protocols: settings.invalidProtocols, expected: OTLP_PROTOCOLS }, 'unknown OTEL_EXPORTER_OTLP_PROTOCOL; exporting over http/protobuf');
+    log.warn(
+      { protocols: settings.invalidProtocols, expected: OTLP_PROTOCOLS },
+      'unknown OTEL_EXPORTER_OTLP_PROTOCOL; exporting over http/protobuf',
+    );
   }
   const wantMetrics = o.prometheus || settings.otlpMetrics;
-  if (!wantMetrics && !settings.traces) return { settings, ready: Promise.resolve(), metricsPage: undefined, recordHttp: undefined, mcpObserver: undefined, shutdown: async () => {} };
+  if (!wantMetrics && !settings.traces)
+    return {
+      settings,
+      ready: Promise.resolve(),
+      metricsPage: undefined,
+      recordHttp: undefined,
+      mcpObserver: undefined,
+      shutdown: async () => {},
+    };
 
   let observer: McpTransportObserver | undefined;
   let stop: () => Promise<void> = async () => {};
@@ -63,7 +74,15 @@ export function startTelemetry(o: TelemetryOptions): Telemetry {
     const kinds = new Set(o.config.checks.map((c) => c.kind));
     const [tracing, metrics] = await Promise.all([
       tracingMod?.startTracing({ resource, log, version: o.version, kinds, protocol: settings.tracesProtocol }),
-      metricsMod?.createMetrics({ monitor: o.monitor, resource, settings, prometheus: o.prometheus, log, version: o.version, ...(o.historyStats ? { historyStats: o.historyStats } : {}) }),
+      metricsMod?.createMetrics({
+        monitor: o.monitor,
+        resource,
+        settings,
+        prometheus: o.prometheus,
+        log,
+        version: o.version,
+        ...(o.historyStats ? { historyStats: o.historyStats } : {}),
+      }),
     ]);
     if (metrics) o.monitor.onProbeRun = (info) => metrics.recordProbeRun(info);
     if (tracing) o.monitor.probeScope = tracing.probeScope;
@@ -76,7 +95,14 @@ export function startTelemetry(o: TelemetryOptions): Telemetry {
       o.monitor.probeScope = undefined;
       await Promise.all([tracing?.shutdown(), metrics?.shutdown()]);
     };
-    log.info({ traces: settings.traces && settings.tracesProtocol, otlpMetrics: settings.otlpMetrics && settings.metricsProtocol, prometheus: o.prometheus }, 'telemetry started');
+    log.info(
+      {
+        traces: settings.traces && settings.tracesProtocol,
+        otlpMetrics: settings.otlpMetrics && settings.metricsProtocol,
+        prometheus: o.prometheus,
+      },
+      'telemetry started',
+    );
   })();
 
   return {
@@ -94,13 +120,28 @@ export function startTelemetry(o: TelemetryOptions): Telemetry {
           run: (fn) => fn(),
           end(outcome) {
             const endedAt = performance.now();
-            void ready.then(() => observer?.message(info, startedAt).end(outcome, endedAt), () => undefined);
+            void ready.then(
+              () => observer?.message(info, startedAt).end(outcome, endedAt),
+              () => undefined,
+            );
           },
         };
       },
       // Before the SDK is there, session starts wait for it too, so every start still meets its end.
-      sessionStarted: (info) => (observer ? observer.sessionStarted?.(info) : void ready.then(() => observer?.sessionStarted?.(info), () => undefined)),
-      sessionEnded: (info) => (observer ? observer.sessionEnded?.(info) : void ready.then(() => observer?.sessionEnded?.(info), () => undefined)),
+      sessionStarted: (info) =>
+        observer
+          ? observer.sessionStarted?.(info)
+          : void ready.then(
+              () => observer?.sessionStarted?.(info),
+              () => undefined,
+            ),
+      sessionEnded: (info) =>
+        observer
+          ? observer.sessionEnded?.(info)
+          : void ready.then(
+              () => observer?.sessionEnded?.(info),
+              () => undefined,
+            ),
     },
     async shutdown() {
       await ready.catch(() => undefined);

@@ -6,9 +6,24 @@ export type { Logger };
 
 /** Paths pino masks wherever they appear in a log object (one level of nesting, plus common homes). */
 const REDACT_PATHS = [
-  'password', '*.password', 'token', '*.token', 'secret', '*.secret', 'authorization', '*.authorization',
-  'headers.authorization', 'headers.cookie', 'req.headers.authorization', 'req.headers.cookie',
-  'config.checks[*].url', 'config.checks[*].headers', 'url', '*.url', 'connectionString', '*.connectionString',
+  'password',
+  '*.password',
+  'token',
+  '*.token',
+  'secret',
+  '*.secret',
+  'authorization',
+  '*.authorization',
+  'headers.authorization',
+  'headers.cookie',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'config.checks[*].url',
+  'config.checks[*].headers',
+  'url',
+  '*.url',
+  'connectionString',
+  '*.connectionString',
 ];
 
 export interface LoggerOptions {
@@ -53,5 +68,10 @@ export function createLogger(options: LoggerOptions): Logger {
  */
 export function routeProcessWarnings(log: Logger): void {
   process.removeAllListeners('warning');
-  process.on('warning', (w: Error & { code?: string }) => log.warn({ warning: { name: w.name, ...(w.code ? { code: w.code } : {}), message: w.message } }, `process warning: ${w.name}`));
+  process.on('warning', (w: Error & { code?: string }) =>
+    log.warn(
+      { warning: { name: w.name, ...(w.code ? { code: w.code } : {}), message: w.message } },
+      `process warning: ${w.name}`,
+    ),
+  );
 }

@@ -1,4 +1,15 @@
-import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import {
+  context,
+  propagation,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Context,
+  type Span,
+  type Tracer,
+} from '@opentelemetry/api';
 import type { McpMessageInfo, McpMessageOutcome, McpTransportObserver } from '../mcp/middleware.js';
 import type { Metrics } from './metrics.js';
 
@@ -54,7 +65,10 @@ export function spanAttributes(info: McpMessageInfo): Attributes {
  * in `params._meta` (traceparent/tracestate), active while the SDK handles the request so probe runs it
  * triggers (refresh) nest under it.
  */
-export function createMcpObserver(metrics: Metrics | undefined, tracer: Tracer | undefined): McpTransportObserver | undefined {
+export function createMcpObserver(
+  metrics: Metrics | undefined,
+  tracer: Tracer | undefined,
+): McpTransportObserver | undefined {
   if (!metrics && !tracer) return undefined;
   return {
     message(info, started = performance.now()) {
@@ -62,7 +76,11 @@ export function createMcpObserver(metrics: Metrics | undefined, tracer: Tracer |
       let span: Span | undefined;
       if (tracer) {
         const parent = info.meta?.traceparent ? propagation.extract(ROOT_CONTEXT, info.meta) : context.active();
-        span = tracer.startSpan(spanName(info), { kind: SpanKind.SERVER, attributes: spanAttributes(info), startTime: epochMs(started) }, parent);
+        span = tracer.startSpan(
+          spanName(info),
+          { kind: SpanKind.SERVER, attributes: spanAttributes(info), startTime: epochMs(started) },
+          parent,
+        );
         ctx = trace.setSpan(parent, span);
       }
       let ended = false;
@@ -77,9 +95,14 @@ export function createMcpObserver(metrics: Metrics | undefined, tracer: Tracer |
           if (outcome.protocolVersion) span.setAttribute('mcp.protocol.version', outcome.protocolVersion);
           if (err) {
             span.setAttribute('error.type', err);
-            if (outcome.errorCode !== undefined) span.setAttribute('rpc.response.status_code', String(outcome.errorCode));
+            if (outcome.errorCode !== undefined)
+              span.setAttribute('rpc.response.status_code', String(outcome.errorCode));
             // As a server span of an HTTP 4xx: the caller's mistake is labelled, but the server did not fail.
-            if (!isClientError(err)) span.setStatus({ code: SpanStatusCode.ERROR, ...(outcome.errorMessage ? { message: outcome.errorMessage } : {}) });
+            if (!isClientError(err))
+              span.setStatus({
+                code: SpanStatusCode.ERROR,
+                ...(outcome.errorMessage ? { message: outcome.errorMessage } : {}),
+              });
           }
           span.end(epochMs(at));
         },

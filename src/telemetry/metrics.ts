@@ -5,7 +5,16 @@ import { MeterProvider, type IMetricReader } from '@opentelemetry/sdk-metrics';
 import type { Logger } from 'pino';
 import type { HealthMonitor, ProbeRunInfo } from '../monitor/health-monitor.js';
 import { refusalCounts, refusalTotal } from '../shared/refusals.js';
-import { OBSERVED, RECORDED, observeHistory, observeRefusals, observeSnapshot, type HistoryStats, type InstrumentSpec, type ObservedName } from './catalogue.js';
+import {
+  OBSERVED,
+  RECORDED,
+  observeHistory,
+  observeRefusals,
+  observeSnapshot,
+  type HistoryStats,
+  type InstrumentSpec,
+  type ObservedName,
+} from './catalogue.js';
 import { Exposition } from './exposition.js';
 import { serializePrometheus } from './serializer.js';
 import type { TelemetrySettings } from './settings.js';
@@ -42,7 +51,11 @@ function createObservable(meter: Meter, s: InstrumentSpec): Observable {
 }
 
 const histogram = (meter: Meter, s: InstrumentSpec): Histogram =>
-  meter.createHistogram(s.name, { description: s.description, unit: s.unit, ...(s.buckets ? { advice: { explicitBucketBoundaries: s.buckets } } : {}) });
+  meter.createHistogram(s.name, {
+    description: s.description,
+    unit: s.unit,
+    ...(s.buckets ? { advice: { explicitBucketBoundaries: s.buckets } } : {}),
+  });
 
 /**
  * The MeterProvider: observable instruments over the monitor's snapshot, read by the Prometheus reader when
@@ -57,7 +70,10 @@ export async function createMetrics(o: MetricsOptions): Promise<Metrics> {
     readers.push(prometheus);
   }
   if (o.settings.otlpMetrics) {
-    const [{ metricExporter }, { PeriodicExportingMetricReader }] = await Promise.all([import('./otlp.js'), import('@opentelemetry/sdk-metrics')]);
+    const [{ metricExporter }, { PeriodicExportingMetricReader }] = await Promise.all([
+      import('./otlp.js'),
+      import('@opentelemetry/sdk-metrics'),
+    ]);
     readers.push(
       new PeriodicExportingMetricReader({
         exporter: await metricExporter(o.settings.metricsProtocol),
@@ -70,31 +86,45 @@ export async function createMetrics(o: MetricsOptions): Promise<Metrics> {
   const meter = provider.getMeter('mcp-vitals', o.version);
 
   const observables = new Map<ObservedName, Observable>(OBSERVED.map((s) => [s.name, createObservable(meter, s)]));
-  meter.addBatchObservableCallback((result) => {
-    const emit = (name: ObservedName, value: number, attributes?: Record<string, string>) => {
-      if (Number.isFinite(value)) result.observe(observables.get(name)!, value, attributes);
-    };
-    observeSnapshot(o.monitor.snapshot, emit);
-    const history = o.historyStats?.();
-    if (history) observeHistory(history, emit);
-    observeRefusals(refusalCounts(), emit);
-  }, [...observables.values()]);
+  meter.addBatchObservableCallback(
+    (result) => {
+      const emit = (name: ObservedName, value: number, attributes?: Record<string, string>) => {
+        if (Number.isFinite(value)) result.observe(observables.get(name)!, value, attributes);
+      };
+      observeSnapshot(o.monitor.snapshot, emit);
+      const history = o.historyStats?.();
+      if (history) observeHistory(history, emit);
+      observeRefusals(refusalCounts(), emit);
+    },
+    [...observables.values()],
+  );
 
   const checkDuration = histogram(meter, RECORDED.checkDuration);
-  const checkRuns: Counter = meter.createCounter(RECORDED.checkRuns.name, { description: RECORDED.checkRuns.description, unit: RECORDED.checkRuns.unit });
+  const checkRuns: Counter = meter.createCounter(RECORDED.checkRuns.name, {
+    description: RECORDED.checkRuns.description,
+    unit: RECORDED.checkRuns.unit,
+  });
   const operation = histogram(meter, RECORDED.mcpOperation);
   const session = histogram(meter, RECORDED.mcpSession);
   const httpServer = histogram(meter, RECORDED.httpServer);
-  const sessions = meter.createUpDownCounter(RECORDED.mcpSessions.name, { description: RECORDED.mcpSessions.description, unit: RECORDED.mcpSessions.unit });
+  const sessions = meter.createUpDownCounter(RECORDED.mcpSessions.name, {
+    description: RECORDED.mcpSessions.description,
+    unit: RECORDED.mcpSessions.unit,
+  });
 
   // Anything recorded between snapshots invalidates the cached page, as a new snapshot does; so does a refusal
   // past a limit (they are observed, not recorded, and may come between snapshots).
   let recorded = 0;
-  let versionKey: { snapshot: unknown; recorded: number; refusals: number } = { snapshot: undefined, recorded: -1, refusals: -1 };
+  let versionKey: { snapshot: unknown; recorded: number; refusals: number } = {
+    snapshot: undefined,
+    recorded: -1,
+    refusals: -1,
+  };
   const version = () => {
     const snapshot = o.monitor.snapshot;
     const refusals = refusalTotal();
-    if (versionKey.snapshot !== snapshot || versionKey.recorded !== recorded || versionKey.refusals !== refusals) versionKey = { snapshot, recorded, refusals };
+    if (versionKey.snapshot !== snapshot || versionKey.recorded !== recorded || versionKey.refusals !== refusals)
+      versionKey = { snapshot, recorded, refusals };
     return versionKey;
   };
   const exposition = prometheus ? new Exposition(prometheus, serializePrometheus, version) : undefined;
@@ -125,7 +155,9 @@ export async function createMetrics(o: MetricsOptions): Promise<Metrics> {
     },
     async shutdown() {
       // A last OTLP push so the final interval is not lost; the Prometheus reader has nothing to flush.
-      await provider.shutdown({ timeoutMillis: 5000 }).catch((e: unknown) => o.log.warn({ err: (e as Error).message }, 'metrics shutdown failed'));
+      await provider
+        .shutdown({ timeoutMillis: 5000 })
+        .catch((e: unknown) => o.log.warn({ err: (e as Error).message }, 'metrics shutdown failed'));
     },
   };
 }

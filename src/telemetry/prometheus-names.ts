@@ -51,7 +51,10 @@ export function unitSuffix(unit: string, kind: PrometheusKind): string {
 }
 
 export function sanitize(name: string): string {
-  return name.replace(/[^a-zA-Z0-9_:]/g, '_').replace(/_{2,}/g, '_').replace(/^_+|_+$/g, '');
+  return name
+    .replace(/[^a-zA-Z0-9_:]/g, '_')
+    .replace(/_{2,}/g, '_')
+    .replace(/^_+|_+$/g, '');
 }
 
 /**

@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { defaultResource, detectResources, envDetector, resourceFromAttributes, type Resource } from '@opentelemetry/resources';
+import {
+  defaultResource,
+  detectResources,
+  envDetector,
+  resourceFromAttributes,
+  type Resource,
+} from '@opentelemetry/resources';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 
 // Incubating keys, spelled out rather than importing the whole incubating entry point for two strings.
@@ -21,5 +27,7 @@ export function buildResource(version: string): Resource {
     [ATTR_SERVICE_INSTANCE_ID]: INSTANCE_ID,
     [ATTR_HOST_NAME]: hostname(),
   });
-  return defaultResource().merge(ours).merge(detectResources({ detectors: [envDetector] }));
+  return defaultResource()
+    .merge(ours)
+    .merge(detectResources({ detectors: [envDetector] }));
 }

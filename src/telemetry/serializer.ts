@@ -1,4 +1,10 @@
-import { DataPointType, type DataPoint, type Histogram, type MetricData, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import {
+  DataPointType,
+  type DataPoint,
+  type Histogram,
+  type MetricData,
+  type ResourceMetrics,
+} from '@opentelemetry/sdk-metrics';
 import type { Attributes } from '@opentelemetry/api';
 
 /**
@@ -90,7 +96,9 @@ function metricText(m: MetricData, out: string[]): void {
   if (name[0]! >= '0' && name[0]! <= '9') name = `_${name}`;
   if (!name.endsWith('_total') && m.dataPointType === DataPointType.SUM && m.isMonotonic) name += '_total';
   const unit = m.descriptor.unit ? `\n# UNIT ${name} ${escapeText(m.descriptor.unit)}` : '';
-  out.push(`# HELP ${name} ${escapeText(m.descriptor.description || 'description missing')}${unit}\n# TYPE ${name} ${typeOf(m)}\n`);
+  out.push(
+    `# HELP ${name} ${escapeText(m.descriptor.description || 'description missing')}${unit}\n# TYPE ${name} ${typeOf(m)}\n`,
+  );
   if (m.dataPointType === DataPointType.HISTOGRAM) {
     for (const p of m.dataPoints) histogramLines(name, p, out);
   } else if (m.dataPointType === DataPointType.SUM || m.dataPointType === DataPointType.GAUGE) {

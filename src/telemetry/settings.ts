@@ -50,11 +50,27 @@ function protocol(value: string | undefined, invalid: string[]): OtlpProtocol {
 export function telemetrySettings(env: Env = process.env): TelemetrySettings {
   const disabled = env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true';
   const anyEndpoint = set(env.OTEL_EXPORTER_OTLP_ENDPOINT);
-  const traces = !disabled && (anyEndpoint || set(env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT)) && exporterWanted(env.OTEL_TRACES_EXPORTER);
-  const otlpMetrics = !disabled && (anyEndpoint || set(env.OTEL_EXPORTER_OTLP_METRICS_ENDPOINT)) && exporterWanted(env.OTEL_METRICS_EXPORTER);
+  const traces =
+    !disabled &&
+    (anyEndpoint || set(env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT)) &&
+    exporterWanted(env.OTEL_TRACES_EXPORTER);
+  const otlpMetrics =
+    !disabled &&
+    (anyEndpoint || set(env.OTEL_EXPORTER_OTLP_METRICS_ENDPOINT)) &&
+    exporterWanted(env.OTEL_METRICS_EXPORTER);
   const invalid: string[] = [];
-  const tracesProtocol = protocol(set(env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL) ? env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL : env.OTEL_EXPORTER_OTLP_PROTOCOL, traces ? invalid : []);
-  const metricsProtocol = protocol(set(env.OTEL_EXPORTER_OTLP_METRICS_PROTOCOL) ? env.OTEL_EXPORTER_OTLP_METRICS_PROTOCOL : env.OTEL_EXPORTER_OTLP_PROTOCOL, otlpMetrics ? invalid : []);
+  const tracesProtocol = protocol(
+    set(env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL)
+      ? env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL
+      : env.OTEL_EXPORTER_OTLP_PROTOCOL,
+    traces ? invalid : [],
+  );
+  const metricsProtocol = protocol(
+    set(env.OTEL_EXPORTER_OTLP_METRICS_PROTOCOL)
+      ? env.OTEL_EXPORTER_OTLP_METRICS_PROTOCOL
+      : env.OTEL_EXPORTER_OTLP_PROTOCOL,
+    otlpMetrics ? invalid : [],
+  );
   return {
     disabled,
     traces,

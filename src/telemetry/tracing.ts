@@ -1,5 +1,14 @@
 import { createRequire, syncBuiltinESMExports } from 'node:module';
-import { context, isSpanContextValid, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span, type Tracer } from '@opentelemetry/api';
+import {
+  context,
+  isSpanContextValid,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Span,
+  type Tracer,
+} from '@opentelemetry/api';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { Resource } from '@opentelemetry/resources';
 import type { Logger } from 'pino';
@@ -46,7 +55,14 @@ function patchLoaded(modules: string[]): void {
 export async function startTracing(o: TracingOptions): Promise<Tracing> {
   const wantPg = o.kinds.has('postgres');
   const wantRedis = o.kinds.has('redis');
-  const [{ NodeTracerProvider, BatchSpanProcessor }, exporter, { registerInstrumentations }, { HttpInstrumentation }, pgMod, redisMod] = await Promise.all([
+  const [
+    { NodeTracerProvider, BatchSpanProcessor },
+    exporter,
+    { registerInstrumentations },
+    { HttpInstrumentation },
+    pgMod,
+    redisMod,
+  ] = await Promise.all([
     import('@opentelemetry/sdk-trace-node'),
     import('./otlp.js').then((m) => m.traceExporter(o.protocol)),
     import('@opentelemetry/instrumentation'),
@@ -58,7 +74,9 @@ export async function startTracing(o: TracingOptions): Promise<Tracing> {
   const provider = new NodeTracerProvider({ resource: o.resource, spanProcessors: [new BatchSpanProcessor(exporter)] });
   provider.register();
 
-  const instrumentations: Instrumentation[] = [new HttpInstrumentation({ disableIncomingRequestInstrumentation: true, requireParentforOutgoingSpans: true })];
+  const instrumentations: Instrumentation[] = [
+    new HttpInstrumentation({ disableIncomingRequestInstrumentation: true, requireParentforOutgoingSpans: true }),
+  ];
   if (pgMod) instrumentations.push(new pgMod.PgInstrumentation({ requireParentSpan: true }));
   if (redisMod) instrumentations.push(new redisMod.IORedisInstrumentation({ requireParentSpan: true }));
   registerInstrumentations({ tracerProvider: provider, instrumentations });
@@ -78,24 +96,29 @@ export async function startTracing(o: TracingOptions): Promise<Tracing> {
     // A round is never the child of another round, whatever context a timer inherited.
     const active = trace.getSpan(context.active());
     const parent = active && probeSpans.has(active) ? ROOT_CONTEXT : context.active();
-    return tracer.startActiveSpan(`check ${check}`, { kind: SpanKind.INTERNAL, attributes: { 'vitals.check.name': check, 'vitals.check.kind': kind } }, parent, async (span) => {
-      probeSpans.add(span);
-      try {
-        const info = await run();
-        span.setAttribute('vitals.check.outcome', info.outcome);
-        if (info.outcome === 'failure') {
-          span.setAttribute('error.type', 'check_failed');
-          span.setStatus({ code: SpanStatusCode.ERROR, ...(info.error ? { message: info.error } : {}) });
+    return tracer.startActiveSpan(
+      `check ${check}`,
+      { kind: SpanKind.INTERNAL, attributes: { 'vitals.check.name': check, 'vitals.check.kind': kind } },
+      parent,
+      async (span) => {
+        probeSpans.add(span);
+        try {
+          const info = await run();
+          span.setAttribute('vitals.check.outcome', info.outcome);
+          if (info.outcome === 'failure') {
+            span.setAttribute('error.type', 'check_failed');
+            span.setStatus({ code: SpanStatusCode.ERROR, ...(info.error ? { message: info.error } : {}) });
+          }
+          return info;
+        } catch (e) {
+          span.recordException(e as Error);
+          span.setStatus({ code: SpanStatusCode.ERROR, message: (e as Error)?.message });
+          throw e;
+        } finally {
+          span.end();
         }
-        return info;
-      } catch (e) {
-        span.recordException(e as Error);
-        span.setStatus({ code: SpanStatusCode.ERROR, message: (e as Error)?.message });
-        throw e;
-      } finally {
-        span.end();
-      }
-    });
+      },
+    );
   };
 
   o.log.debug({ instrumentations: instrumentations.map((i) => i.instrumentationName) }, 'tracing started');
@@ -104,7 +127,9 @@ export async function startTracing(o: TracingOptions): Promise<Tracing> {
     probeScope,
     async shutdown() {
       setTraceContextSource(undefined);
-      await provider.shutdown().catch((e: unknown) => o.log.warn({ err: (e as Error).message }, 'tracing shutdown failed'));
+      await provider
+        .shutdown()
+        .catch((e: unknown) => o.log.warn({ err: (e as Error).message }, 'tracing shutdown failed'));
     },
   };
 }

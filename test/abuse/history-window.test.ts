@@ -29,30 +29,54 @@ describe('a huge window is a bad query, never an outage (finding 3)', () => {
 
   it('events and query with a range before any date are refused before SQL; the store stays available for everyone', async () => {
     await expect(store.events({ sinceMs: Date.now() - HUGE })).rejects.toThrow(InvalidQueryError);
-    await expect(store.query({ series: 'cpu.utilization', from: Date.now() - HUGE, to: Date.now() })).rejects.toThrow(/before 1970/);
-    await expect(store.query({ series: 'cpu.utilization', from: Date.now(), to: Date.now() - 1000 })).rejects.toThrow(/from is after to/);
+    await expect(store.query({ series: 'cpu.utilization', from: Date.now() - HUGE, to: Date.now() })).rejects.toThrow(
+      /before 1970/,
+    );
+    await expect(store.query({ series: 'cpu.utilization', from: Date.now(), to: Date.now() - 1000 })).rejects.toThrow(
+      /from is after to/,
+    );
     expect(store.stats().available).toBe(true);
     // Twenty other callers right after: all answered from PostgreSQL.
-    const answers = await Promise.all(Array.from({ length: 20 }, () => store.query({ series: 'cpu.utilization', from: Date.now() - 3_600_000, to: Date.now() })));
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        store.query({ series: 'cpu.utilization', from: Date.now() - 3_600_000, to: Date.now() }),
+      ),
+    );
     for (const a of answers) expect(a.summary?.count).toBe(1);
     expect(store.stats().available).toBe(true);
   });
 
   it('only connection-level failures count as PostgreSQL being away', () => {
-    expect(isConnectionError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }))).toBe(true);
+    expect(
+      isConnectionError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' })),
+    ).toBe(true);
     expect(isConnectionError(new Error('Connection terminated unexpectedly'))).toBe(true);
     // Five capital letters like a SQLSTATE, but a socket's errno: the database is away, not refusing a statement.
-    for (const code of ['EPIPE', 'EBADF', 'EBUSY']) expect(isConnectionError(Object.assign(new Error(`write ${code}`), { code }))).toBe(true);
-    expect(isConnectionError(Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }))).toBe(true);
+    for (const code of ['EPIPE', 'EBADF', 'EBUSY'])
+      expect(isConnectionError(Object.assign(new Error(`write ${code}`), { code }))).toBe(true);
+    expect(
+      isConnectionError(
+        Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }),
+      ),
+    ).toBe(true);
     expect(isConnectionError(Object.assign(new Error('too many connections'), { code: '53300' }))).toBe(true);
-    expect(isConnectionError(Object.assign(new Error('date/time field value out of range'), { code: '22008' }))).toBe(false);
+    expect(isConnectionError(Object.assign(new Error('date/time field value out of range'), { code: '22008' }))).toBe(
+      false,
+    );
     expect(isConnectionError(Object.assign(new Error('syntax error'), { code: '42601' }))).toBe(false);
   });
 
   it('the memory store refuses the same ranges', async () => {
-    const mem = new MemoryHistory({ retention: { raw: 3_600_000, minute: DAY, quarter: 7 * DAY, events: 7 * DAY }, maxSeries: 10, maxRawPerSeries: 100, eventsMax: 10 } as ConstructorParameters<typeof MemoryHistory>[0]);
+    const mem = new MemoryHistory({
+      retention: { raw: 3_600_000, minute: DAY, quarter: 7 * DAY, events: 7 * DAY },
+      maxSeries: 10,
+      maxRawPerSeries: 100,
+      eventsMax: 10,
+    } as ConstructorParameters<typeof MemoryHistory>[0]);
     mem.append(Date.now(), [['cpu.utilization', 0.1]]);
-    await expect(mem.query({ series: 'cpu.utilization', from: Number.NaN, to: Date.now() })).rejects.toThrow(InvalidQueryError);
+    await expect(mem.query({ series: 'cpu.utilization', from: Number.NaN, to: Date.now() })).rejects.toThrow(
+      InvalidQueryError,
+    );
     await expect(mem.events({ sinceMs: -HUGE })).rejects.toThrow(InvalidQueryError);
   });
 

@@ -2,7 +2,12 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MCP_HEADERS, postMcp, startDaemon, type Daemon } from '../support/http-daemon.js';
 
-const INIT = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'abuse', version: '1' } } });
+const INIT = JSON.stringify({
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'abuse', version: '1' } },
+});
 const ping = (id: number | string) => ({ jsonrpc: '2.0', id, method: 'ping' });
 
 describe('rate limit counts JSON-RPC messages and weighs expensive tools (finding 6)', () => {
@@ -22,14 +27,19 @@ describe('rate limit counts JSON-RPC messages and weighs expensive tools (findin
     const second = await postMcp(daemon.url, batch);
     expect(second.status).toBe(429);
     expect(Number(second.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect(second.json).toMatchObject({ jsonrpc: '2.0', error: { code: -32000, message: expect.stringMatching(/rate limit/) } });
+    expect(second.json).toMatchObject({
+      jsonrpc: '2.0',
+      error: { code: -32000, message: expect.stringMatching(/rate limit/) },
+    });
   });
 });
 
 describe('tool weights and the batch bound on a fresh budget', () => {
   let daemon: Daemon;
   beforeAll(async () => {
-    daemon = await startDaemon({ config: 'http:\n  stateless: true\n  rateLimit: { max: 1000, window: 1m, toolCost: { diagnose: 25 } }\n' });
+    daemon = await startDaemon({
+      config: 'http:\n  stateless: true\n  rateLimit: { max: 1000, window: 1m, toolCost: { diagnose: 25 } }\n',
+    });
   });
   afterAll(async () => {
     expect(await daemon?.stop()).toBe(0);
@@ -38,7 +48,10 @@ describe('tool weights and the batch bound on a fresh budget', () => {
   it('diagnose costs its weight, a ping costs 1', async () => {
     const a = await postMcp(daemon.url, JSON.stringify(ping(1)));
     expect(a.headers.get('x-ratelimit-remaining')).toBe('999');
-    const b = await postMcp(daemon.url, JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'diagnose', arguments: {} } }));
+    const b = await postMcp(
+      daemon.url,
+      JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'diagnose', arguments: {} } }),
+    );
     expect(b.status).toBe(200);
     expect(b.headers.get('x-ratelimit-remaining')).toBe('974');
   });
@@ -46,10 +59,16 @@ describe('tool weights and the batch bound on a fresh budget', () => {
   it('101 messages in one batch: -32600 naming the limit; the same id twice in one batch: -32600', async () => {
     const big = await postMcp(daemon.url, JSON.stringify(Array.from({ length: 101 }, (_, i) => ping(i + 1))));
     expect(big.status).toBe(400);
-    expect(big.json.error).toMatchObject({ code: -32600, message: expect.stringMatching(/batch of 101 messages is larger than the limit of 100/) });
+    expect(big.json.error).toMatchObject({
+      code: -32600,
+      message: expect.stringMatching(/batch of 101 messages is larger than the limit of 100/),
+    });
     const dup = await postMcp(daemon.url, JSON.stringify([ping(7), ping(7)]));
     expect(dup.status).toBe(400);
-    expect(dup.json.error).toMatchObject({ code: -32600, message: expect.stringMatching(/request id 7 appears twice/) });
+    expect(dup.json.error).toMatchObject({
+      code: -32600,
+      message: expect.stringMatching(/request id 7 appears twice/),
+    });
   });
 });
 
@@ -84,14 +103,22 @@ checks:
     mute.close();
   });
 
-  const slowCall = (id: number) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'check_dependencies', arguments: { refresh: true } } });
+  const slowCall = (id: number) => ({
+    jsonrpc: '2.0',
+    id,
+    method: 'tools/call',
+    params: { name: 'check_dependencies', arguments: { refresh: true } },
+  });
 
   it('a request id already in flight in the session is refused at once; the first request is still answered', async () => {
     const first = postMcp(daemon.url, JSON.stringify(slowCall(1)), headers());
     await new Promise((r) => setTimeout(r, 400));
     const reused = await postMcp(daemon.url, JSON.stringify(ping(1)), headers());
     expect(reused.status).toBe(400);
-    expect(reused.json.error).toMatchObject({ code: -32600, message: expect.stringMatching(/request id 1 is already in use/) });
+    expect(reused.json.error).toMatchObject({
+      code: -32600,
+      message: expect.stringMatching(/request id 1 is already in use/),
+    });
     const answered = await first;
     expect(answered.status).toBe(200);
     expect(answered.json).toMatchObject({ id: 1, result: expect.anything() });
@@ -106,13 +133,19 @@ checks:
     await new Promise((r) => setTimeout(r, 400));
     const r = await postMcp(daemon.url, JSON.stringify(slowCall(14)), headers());
     expect(r.status).toBe(429);
-    expect(r.json.error).toMatchObject({ code: -32000, message: expect.stringMatching(/Too many requests in flight in this session \(limit 3\)/) });
+    expect(r.json.error).toMatchObject({
+      code: -32000,
+      message: expect.stringMatching(/Too many requests in flight in this session \(limit 3\)/),
+    });
     for (const answered of await Promise.all(inFlight)) expect(answered.status).toBe(200);
   });
 
   it('a JSON-RPC batch in a 2025-06-18 session: -32600, none of it run', async () => {
     const r = await postMcp(daemon.url, JSON.stringify([ping(21), ping(22)]), headers());
     expect(r.status).toBe(400);
-    expect(r.json.error).toMatchObject({ code: -32600, message: expect.stringMatching(/batches are not part of protocol version 2025-06-18/) });
+    expect(r.json.error).toMatchObject({
+      code: -32600,
+      message: expect.stringMatching(/batches are not part of protocol version 2025-06-18/),
+    });
   });
 });

@@ -21,24 +21,31 @@ async function jwt(expiresInSeconds: number): Promise<string> {
 }
 
 /** Opens /events; resolves once the first snapshot arrived, with a promise for the stream's end. */
-function openStream(url: string, token: string): Promise<{ status: number; ended: Promise<number>; close: () => void }> {
+function openStream(
+  url: string,
+  token: string,
+): Promise<{ status: number; ended: Promise<number>; close: () => void }> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(`${url}/events`, { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' } }, (res) => {
-      const ended = new Promise<number>((r) => {
-        res.on('end', () => r(Date.now()));
-        res.on('close', () => r(Date.now()));
-      });
-      if (res.statusCode !== 200) {
-        res.resume();
-        resolve({ status: res.statusCode!, ended, close: () => req.destroy() });
-        return;
-      }
-      let text = '';
-      res.on('data', (d) => {
-        text += d;
-        if (text.includes('event: snapshot')) resolve({ status: 200, ended, close: () => req.destroy() });
-      });
-    });
+    const req = httpRequest(
+      `${url}/events`,
+      { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' } },
+      (res) => {
+        const ended = new Promise<number>((r) => {
+          res.on('end', () => r(Date.now()));
+          res.on('close', () => r(Date.now()));
+        });
+        if (res.statusCode !== 200) {
+          res.resume();
+          resolve({ status: res.statusCode!, ended, close: () => req.destroy() });
+          return;
+        }
+        let text = '';
+        res.on('data', (d) => {
+          text += d;
+          if (text.includes('event: snapshot')) resolve({ status: 200, ended, close: () => req.destroy() });
+        });
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -66,7 +73,10 @@ http:
   it('a JWT valid for 60 days keeps its /events stream open (finding 4)', async () => {
     const s = await openStream(daemon.url, await jwt(60 * 86_400));
     expect(s.status).toBe(200);
-    const early = await Promise.race([s.ended.then(() => 'ended'), new Promise((r) => setTimeout(() => r('open'), 2500))]);
+    const early = await Promise.race([
+      s.ended.then(() => 'ended'),
+      new Promise((r) => setTimeout(() => r('open'), 2500)),
+    ]);
     expect(early).toBe('open');
     s.close();
     expect(daemon.stderr()).not.toMatch(/TimeoutOverflowWarning/);
@@ -97,8 +107,12 @@ http:
     const viaJwt = await fetch(`${daemon.url}/health`, { headers: { authorization: `Bearer ${await jwt(600)}` } });
     expect([200, 503]).toContain(viaJwt.status);
     // A refusal metric counts them.
-    const metrics = await (await fetch(`${daemon.url}/metrics`, { headers: { authorization: `Bearer ${reader.token}` } })).text();
-    expect(Number(/vitals_limit_refusals_total\{[^}]*limit="invalid_tokens"[^}]*\} (\d+)/.exec(metrics)?.[1])).toBeGreaterThanOrEqual(100);
+    const metrics = await (
+      await fetch(`${daemon.url}/metrics`, { headers: { authorization: `Bearer ${reader.token}` } })
+    ).text();
+    expect(
+      Number(/vitals_limit_refusals_total\{[^}]*limit="invalid_tokens"[^}]*\} (\d+)/.exec(metrics)?.[1]),
+    ).toBeGreaterThanOrEqual(100);
   });
 
   it('a slowloris client is cut at the header timeout (2 s), not up to 30 s later (finding 7)', async () => {
@@ -120,7 +134,9 @@ http:
     const started = Date.now();
     const answer = await new Promise<string>((resolve) => {
       const socket = connect(daemon.port, '127.0.0.1', () => {
-        socket.write(`POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${reader.token}\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\nContent-Length: 1000\r\n\r\n{"jsonrpc":`);
+        socket.write(
+          `POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${reader.token}\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\nContent-Length: 1000\r\n\r\n{"jsonrpc":`,
+        );
       });
       let text = '';
       socket.on('data', (d) => (text += d));
@@ -135,7 +151,9 @@ http:
 describe('live stream bound', () => {
   let daemon: Daemon;
   beforeAll(async () => {
-    daemon = await startDaemon({ config: `limits: { eventStreamsPerPrincipal: 2 }\nhttp:\n  auth:\n    tokens: [{ subject: reader, sha256: ${reader.sha256}, scopes: [vitals:read] }]\n` });
+    daemon = await startDaemon({
+      config: `limits: { eventStreamsPerPrincipal: 2 }\nhttp:\n  auth:\n    tokens: [{ subject: reader, sha256: ${reader.sha256}, scopes: [vitals:read] }]\n`,
+    });
   });
   afterAll(async () => {
     expect(await daemon?.stop()).toBe(0);

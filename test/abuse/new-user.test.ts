@@ -55,15 +55,30 @@ checks:
   it('an expired static token is refused like any invalid one', async () => {
     const { createHash } = await import('node:crypto');
     const sha256 = (t: string) => createHash('sha256').update(t).digest('hex');
-    const auth = new Authenticator({ tokens: [StaticToken.parse({ subject: 'old', sha256: sha256('old-token'), expires: '2020-01-01T00:00:00Z' }), StaticToken.parse({ subject: 'new', sha256: sha256('new-token'), expires: '2999-01-01T00:00:00Z' })], authorizationServers: [] });
-    expect(await auth.authenticate('Bearer old-token')).toMatchObject({ ok: false, reason: 'invalid', description: 'token expired' });
-    expect(await auth.authenticate('Bearer new-token')).toMatchObject({ ok: true, principal: { subject: 'new', expiresAt: Math.floor(Date.parse('2999-01-01T00:00:00Z') / 1000) } });
+    const auth = new Authenticator({
+      tokens: [
+        StaticToken.parse({ subject: 'old', sha256: sha256('old-token'), expires: '2020-01-01T00:00:00Z' }),
+        StaticToken.parse({ subject: 'new', sha256: sha256('new-token'), expires: '2999-01-01T00:00:00Z' }),
+      ],
+      authorizationServers: [],
+    });
+    expect(await auth.authenticate('Bearer old-token')).toMatchObject({
+      ok: false,
+      reason: 'invalid',
+      description: 'token expired',
+    });
+    expect(await auth.authenticate('Bearer new-token')).toMatchObject({
+      ok: true,
+      principal: { subject: 'new', expiresAt: Math.floor(Date.parse('2999-01-01T00:00:00Z') / 1000) },
+    });
   });
 
   it('no installed dependency demands a newer Node than our engines field (no EBADENGINE on npm ci)', () => {
     const pkg = JSON.parse(readFileSync(new URL('package.json', ROOT), 'utf8')) as { engines: { node: string } };
     const ours = Number(/>=\s*(\d+)/.exec(pkg.engines.node)![1]);
-    const lock = JSON.parse(readFileSync(new URL('package-lock.json', ROOT), 'utf8')) as { packages: Record<string, { engines?: { node?: string }; dev?: boolean; optional?: boolean }> };
+    const lock = JSON.parse(readFileSync(new URL('package-lock.json', ROOT), 'utf8')) as {
+      packages: Record<string, { engines?: { node?: string }; dev?: boolean; optional?: boolean }>;
+    };
     const demanding = Object.entries(lock.packages)
       .filter(([path, p]) => path && !p.optional && typeof p.engines?.node === 'string')
       .filter(([, p]) => {

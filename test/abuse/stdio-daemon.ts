@@ -20,7 +20,10 @@ export interface StdioDaemon {
 
 export async function startStdioDaemon(config?: string, env: NodeJS.ProcessEnv = {}): Promise<StdioDaemon> {
   const args = [CLI, 'serve', '--stdio', ...(config !== undefined ? ['--config', writeConfig(config)] : [])];
-  const child = spawn(process.execPath, args, { env: { ...process.env, VITALS_LOG_LEVEL: 'info', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, VITALS_LOG_LEVEL: 'info', ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   const lines: unknown[] = [];
   const waiters = new Set<{ pred: (m: any) => boolean; resolve: (m: any) => void }>();
   let stderr = '';
@@ -39,7 +42,7 @@ export async function startStdioDaemon(config?: string, env: NodeJS.ProcessEnv =
         /* kept as text */
       }
       lines.push(m);
-      for (const w of waiters) if (w.pred(m)) (waiters.delete(w), w.resolve(m));
+      for (const w of waiters) if (w.pred(m)) waiters.delete(w), w.resolve(m);
     }
   });
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
@@ -48,11 +51,17 @@ export async function startStdioDaemon(config?: string, env: NodeJS.ProcessEnv =
     if (found) return Promise.resolve(found);
     return new Promise<any>((resolve, reject) => {
       const w = { pred, resolve: (m: any) => (clearTimeout(t), resolve(m)) };
-      const t = setTimeout(() => (waiters.delete(w), reject(new Error(`no ${what} within ${timeoutMs} ms\nstderr:\n${stderr.slice(-2000)}`))), timeoutMs);
+      const t = setTimeout(
+        () => (
+          waiters.delete(w), reject(new Error(`no ${what} within ${timeoutMs} ms\nstderr:\n${stderr.slice(-2000)}`))
+        ),
+        timeoutMs,
+      );
       waiters.add(w);
     });
   };
-  const write = (text: string) => new Promise<void>((resolve, reject) => child.stdin.write(text, (e) => (e ? reject(e) : resolve())));
+  const write = (text: string) =>
+    new Promise<void>((resolve, reject) => child.stdin.write(text, (e) => (e ? reject(e) : resolve())));
   let nextId = 1_000_000;
   const call = async (method: string, params?: Record<string, unknown>, timeoutMs?: number) => {
     const id = nextId++;
@@ -60,8 +69,22 @@ export async function startStdioDaemon(config?: string, env: NodeJS.ProcessEnv =
     await write(`${JSON.stringify({ jsonrpc: '2.0', id, method, ...(params ? { params } : {}) })}\n`);
     return answered;
   };
-  const d: StdioDaemon = { child, lines, stderr: () => stderr, write, call, waitFor, exited, pause: () => child.stdout.pause(), resume: () => child.stdout.resume() };
-  const init = await call('initialize', { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'abuse', version: '1' } }, 20_000);
+  const d: StdioDaemon = {
+    child,
+    lines,
+    stderr: () => stderr,
+    write,
+    call,
+    waitFor,
+    exited,
+    pause: () => child.stdout.pause(),
+    resume: () => child.stdout.resume(),
+  };
+  const init = await call(
+    'initialize',
+    { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'abuse', version: '1' } },
+    20_000,
+  );
   if (!init.result) throw new Error(`initialize failed: ${JSON.stringify(init)}`);
   await write(`${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' })}\n`);
   return d;

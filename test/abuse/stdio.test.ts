@@ -10,7 +10,10 @@ describe('stdio: an oversized line (finding 1)', () => {
     const huge = `{"jsonrpc":"2.0","id":"big-1","method":"tools/call","params":{"name":"health_check","arguments":{"pad":"${'x'.repeat(11 * MiB)}"}}}\n`;
     await d.write(huge);
     const refused = await d.waitFor((m) => m?.id === 'big-1', 'answer to the oversized line');
-    expect(refused.error).toMatchObject({ code: -32600, message: expect.stringMatching(/larger than the limit of 4194304 bytes/) });
+    expect(refused.error).toMatchObject({
+      code: -32600,
+      message: expect.stringMatching(/larger than the limit of 4194304 bytes/),
+    });
     // Still listening: the next request is answered.
     const pong = await d.call('ping');
     expect(pong.result).toEqual({});
@@ -44,13 +47,21 @@ describe('stdio: bounds on what the client leaves pending', () => {
   });
 
   it('past limits.pendingRequests a request is refused at once; a reused id in flight is refused; nothing is left unanswered', async () => {
-    const call = (id: number | string) => JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'health_check', arguments: {} } });
+    const call = (id: number | string) =>
+      JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'health_check', arguments: {} } });
     // One write: all lines arrive before any answer can go out.
     await d.write(`${[call('p1'), call('p1'), call('p2'), call('p3'), call('p4')].join('\n')}\n`);
-    const answers = await Promise.all(['p1', 'p2', 'p3', 'p4'].map((id) => d.waitFor((m) => m?.id === id && (m.result || m.error?.code === -32000), `answer ${id}`)));
+    const answers = await Promise.all(
+      ['p1', 'p2', 'p3', 'p4'].map((id) =>
+        d.waitFor((m) => m?.id === id && (m.result || m.error?.code === -32000), `answer ${id}`),
+      ),
+    );
     expect(answers[0].result.isError).toBeFalsy();
     expect(answers[1].result.isError).toBeFalsy();
-    expect(answers[2].error).toMatchObject({ code: -32000, message: expect.stringMatching(/Too many requests in flight \(limit 2\)/) });
+    expect(answers[2].error).toMatchObject({
+      code: -32000,
+      message: expect.stringMatching(/Too many requests in flight \(limit 2\)/),
+    });
     expect(answers[3].error).toMatchObject({ code: -32000 });
     const dup = await d.waitFor((m) => m?.id === 'p1' && m.error, 'the duplicate id refusal');
     expect(dup.error).toMatchObject({ code: -32600, message: expect.stringMatching(/already in use/) });
@@ -96,9 +107,36 @@ describe('stdio fuzzer (fast-check)', () => {
     const line = fc.oneof(
       fc.string({ maxLength: 200 }).map(noNewline),
       fc.json({ maxDepth: 3 }).map(noNewline),
-      fc.record({ jsonrpc: fc.constantFrom('2.0', '1.0', 2), id: fc.oneof(fc.integer(), fc.string({ maxLength: 8 }), fc.constant(null)), method: fc.oneof(fc.constantFrom('ping', 'tools/list', 'resources/read', 'resources/subscribe', 'tools/call', 'prompts/get', 'logging/setLevel'), fc.string({ maxLength: 20 })), params: fc.oneof(fc.constant(undefined), fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 })) }).map((o) => noNewline(JSON.stringify(o))),
-      fc.array(fc.record({ jsonrpc: fc.constant('2.0'), id: fc.integer(), method: fc.constant('ping') }), { maxLength: 3 }).map((a) => JSON.stringify(a)),
-      fc.integer({ min: 65_537, max: 300_000 }).map((n) => `{"jsonrpc":"2.0","id":7,"method":"ping","params":{"pad":"${'z'.repeat(n)}"}}`),
+      fc
+        .record({
+          jsonrpc: fc.constantFrom('2.0', '1.0', 2),
+          id: fc.oneof(fc.integer(), fc.string({ maxLength: 8 }), fc.constant(null)),
+          method: fc.oneof(
+            fc.constantFrom(
+              'ping',
+              'tools/list',
+              'resources/read',
+              'resources/subscribe',
+              'tools/call',
+              'prompts/get',
+              'logging/setLevel',
+            ),
+            fc.string({ maxLength: 20 }),
+          ),
+          params: fc.oneof(
+            fc.constant(undefined),
+            fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 }),
+          ),
+        })
+        .map((o) => noNewline(JSON.stringify(o))),
+      fc
+        .array(fc.record({ jsonrpc: fc.constant('2.0'), id: fc.integer(), method: fc.constant('ping') }), {
+          maxLength: 3,
+        })
+        .map((a) => JSON.stringify(a)),
+      fc
+        .integer({ min: 65_537, max: 300_000 })
+        .map((n) => `{"jsonrpc":"2.0","id":7,"method":"ping","params":{"pad":"${'z'.repeat(n)}"}}`),
     );
     let round = 0;
     await fc.assert(

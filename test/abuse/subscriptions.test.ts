@@ -1,7 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MCP_HEADERS, postMcp, rssBytes, startDaemon, type Daemon } from '../support/http-daemon.js';
 
-const INIT = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'abuse', version: '1' } } });
+const INIT = JSON.stringify({
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'abuse', version: '1' } },
+});
 const MiB = 1024 * 1024;
 
 let id = 100;
@@ -10,13 +15,19 @@ async function openSession(daemon: Daemon): Promise<string> {
   const r = await fetch(`${daemon.url}/mcp`, { method: 'POST', headers: MCP_HEADERS, body: INIT });
   const session = r.headers.get('mcp-session-id')!;
   await r.text();
-  await postMcp(daemon.url, JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }), { 'mcp-session-id': session, 'mcp-protocol-version': '2025-06-18' });
+  await postMcp(daemon.url, JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }), {
+    'mcp-session-id': session,
+    'mcp-protocol-version': '2025-06-18',
+  });
   return session;
 }
 
 function subscriber(daemon: Daemon) {
   return (session: string, uri: string) =>
-    postMcp(daemon.url, JSON.stringify({ jsonrpc: '2.0', id: ++id, method: 'resources/subscribe', params: { uri } }), { 'mcp-session-id': session, 'mcp-protocol-version': '2025-06-18' });
+    postMcp(daemon.url, JSON.stringify({ jsonrpc: '2.0', id: ++id, method: 'resources/subscribe', params: { uri } }), {
+      'mcp-session-id': session,
+      'mcp-protocol-version': '2025-06-18',
+    });
 }
 
 describe('resources/subscribe with the default limits (finding 2)', () => {
@@ -33,11 +44,16 @@ describe('resources/subscribe with the default limits (finding 2)', () => {
   it('a URI over 2048 bytes, and a URI that is no resource of ours, are refused and kept nowhere', async () => {
     const s = await openSession(daemon);
     const long = await subscribe(s, `vitals://checks/${'a'.repeat(3000)}`);
-    expect(long.json.error).toMatchObject({ code: -32602, message: expect.stringMatching(/longer than the limit of 2048 bytes/) });
+    expect(long.json.error).toMatchObject({
+      code: -32602,
+      message: expect.stringMatching(/longer than the limit of 2048 bytes/),
+    });
     const foreign = await subscribe(s, 'file:///etc/passwd');
     expect(foreign.json.error).toMatchObject({ code: -32602, message: expect.stringMatching(/unknown resource/) });
     const metrics = await (await fetch(`${daemon.url}/metrics`)).text();
-    expect(Number(/vitals_limit_refusals_total\{[^}]*limit="uri_bytes"[^}]*\} (\d+)/.exec(metrics)?.[1])).toBeGreaterThanOrEqual(1);
+    expect(
+      Number(/vitals_limit_refusals_total\{[^}]*limit="uri_bytes"[^}]*\} (\d+)/.exec(metrics)?.[1]),
+    ).toBeGreaterThanOrEqual(1);
   });
 
   it('1,000 subscribe attempts with 1 MB URIs leave RSS within 50 MiB of the start', async () => {
@@ -58,7 +74,9 @@ describe('resources/subscribe with the default limits (finding 2)', () => {
     const settled = Date.now();
     await expect.poll(() => rssBytes(daemon.pid) - before, { timeout: 30_000, interval: 500 }).toBeLessThan(50 * MiB);
     const after = rssBytes(daemon.pid);
-    console.info(`subscribe flood: RSS ${(before / MiB).toFixed(1)} MiB before, ${(peak / MiB).toFixed(1)} at the end of 1,000 × 1 MB URIs, ${(after / MiB).toFixed(1)} ${((Date.now() - settled) / 1000).toFixed(1)} s later`);
+    console.info(
+      `subscribe flood: RSS ${(before / MiB).toFixed(1)} MiB before, ${(peak / MiB).toFixed(1)} at the end of 1,000 × 1 MB URIs, ${(after / MiB).toFixed(1)} ${((Date.now() - settled) / 1000).toFixed(1)} s later`,
+    );
   }, 120_000);
 });
 
@@ -66,7 +84,10 @@ describe('resources/subscribe per session and per principal', () => {
   let daemon: Daemon;
   let subscribe: ReturnType<typeof subscriber>;
   beforeAll(async () => {
-    daemon = await startDaemon({ config: 'limits: { subscriptionsPerSession: 3, subscriptionsPerPrincipal: 5 }\nhttp:\n  rateLimit: { max: 1000000 }\n' });
+    daemon = await startDaemon({
+      config:
+        'limits: { subscriptionsPerSession: 3, subscriptionsPerPrincipal: 5 }\nhttp:\n  rateLimit: { max: 1000000 }\n',
+    });
     subscribe = subscriber(daemon);
   });
   afterAll(async () => {
@@ -75,25 +96,38 @@ describe('resources/subscribe per session and per principal', () => {
 
   it('per session and per principal across sessions; a deleted session gives its share back', async () => {
     const a = await openSession(daemon);
-    for (const uri of ['vitals://health', 'vitals://events', 'vitals://checks/cpu']) expect((await subscribe(a, uri)).json.result).toEqual({});
+    for (const uri of ['vitals://health', 'vitals://events', 'vitals://checks/cpu'])
+      expect((await subscribe(a, uri)).json.result).toEqual({});
     // The same URI again is no new subscription.
     expect((await subscribe(a, 'vitals://health')).json.result).toEqual({});
     const fourth = await subscribe(a, 'vitals://checks/memory');
-    expect(fourth.json.error).toMatchObject({ message: expect.stringMatching(/too many subscriptions in this session \(limit 3\)/) });
+    expect(fourth.json.error).toMatchObject({
+      message: expect.stringMatching(/too many subscriptions in this session \(limit 3\)/),
+    });
 
     const b = await openSession(daemon);
     expect((await subscribe(b, 'vitals://health')).json.result).toEqual({});
     expect((await subscribe(b, 'vitals://events')).json.result).toEqual({});
     const sixth = await subscribe(b, 'vitals://checks/cpu');
-    expect(sixth.json.error).toMatchObject({ message: expect.stringMatching(/too many subscriptions for this principal across its sessions \(limit 5\)/) });
+    expect(sixth.json.error).toMatchObject({
+      message: expect.stringMatching(/too many subscriptions for this principal across its sessions \(limit 5\)/),
+    });
 
-    const del = await fetch(`${daemon.url}/mcp`, { method: 'DELETE', headers: { 'mcp-session-id': a, 'mcp-protocol-version': '2025-06-18' } });
+    const del = await fetch(`${daemon.url}/mcp`, {
+      method: 'DELETE',
+      headers: { 'mcp-session-id': a, 'mcp-protocol-version': '2025-06-18' },
+    });
     expect(del.status).toBe(200);
-    await expect.poll(async () => (await subscribe(b, 'vitals://checks/cpu')).json.result, { timeout: 5000 }).toEqual({});
+    await expect
+      .poll(async () => (await subscribe(b, 'vitals://checks/cpu')).json.result, { timeout: 5000 })
+      .toEqual({});
 
     const metrics = await (await fetch(`${daemon.url}/metrics`)).text();
     for (const limit of ['subscriptions_per_session', 'subscriptions_per_principal']) {
-      expect(Number(new RegExp(`vitals_limit_refusals_total\\{[^}]*limit="${limit}"[^}]*\\} (\\d+)`).exec(metrics)?.[1]), limit).toBeGreaterThanOrEqual(1);
+      expect(
+        Number(new RegExp(`vitals_limit_refusals_total\\{[^}]*limit="${limit}"[^}]*\\} (\\d+)`).exec(metrics)?.[1]),
+        limit,
+      ).toBeGreaterThanOrEqual(1);
     }
   });
 });

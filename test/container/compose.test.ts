@@ -19,7 +19,11 @@ import { docker, IMAGE, inspect, run, waitFor } from './docker.js';
  * 127.0.0.1 through that namespace's /etc/hosts, so deploy/compose/vitals.yaml is used as it is.
  */
 const RUN = new Set(['vitals', 'postgres', 'redis', 'prometheus']);
-const STANDIN: Record<string, string> = { postgres: 'mcp-vitals-standin/postgres', redis: 'mcp-vitals-standin/redis', prometheus: 'mcp-vitals-standin/prometheus' };
+const STANDIN: Record<string, string> = {
+  postgres: 'mcp-vitals-standin/postgres',
+  redis: 'mcp-vitals-standin/redis',
+  prometheus: 'mcp-vitals-standin/prometheus',
+};
 
 const project = `mcpvitals${process.pid}`;
 const token = randomBytes(24).toString('base64url');
@@ -29,10 +33,12 @@ const env = {
   REDIS_PASSWORD: randomBytes(12).toString('hex'),
   GRAFANA_ADMIN_PASSWORD: randomBytes(12).toString('hex'),
 };
-const compose = (file: string, ...args: string[]) => run('docker-compose', ['--project-directory', ROOT, '-p', project, '-f', file, ...args], { env, timeoutMs: 300_000 });
+const compose = (file: string, ...args: string[]) =>
+  run('docker-compose', ['--project-directory', ROOT, '-p', project, '-f', file, ...args], { env, timeoutMs: 300_000 });
 const container = (service: string) => `${project}_${service}_1`;
 /** GET from inside the stack's namespace (the Prometheus stand-in carries wget). */
-const get = (url: string, headers: string[] = []) => docker('exec', container('prometheus'), 'wget', '-q', '-O', '-', ...headers.flatMap((h) => ['--header', h]), url);
+const get = (url: string, headers: string[] = []) =>
+  docker('exec', container('prometheus'), 'wget', '-q', '-O', '-', ...headers.flatMap((h) => ['--header', h]), url);
 const vitalsFetch = (script: string) => docker('exec', container('vitals'), 'node', '-e', script);
 
 function reducedStack(): string {
@@ -65,13 +71,19 @@ describe('docker-compose.yml', () => {
     const r = compose(join(ROOT, 'docker-compose.yml'), 'config', '--quiet');
     expect(r.status, r.stderr).toBe(0);
     const services = compose(join(ROOT, 'docker-compose.yml'), 'config', '--services').stdout.trim().split('\n').sort();
-    const file = parseYaml(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8')) as { services: Record<string, unknown> };
+    const file = parseYaml(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8')) as {
+      services: Record<string, unknown>;
+    };
     expect(services).toEqual(Object.keys(file.services).sort());
     expect(services).toEqual(expect.arrayContaining([...RUN, 'grafana', 'jaeger']));
   });
 
   it('refuses to start without its secrets', () => {
-    const r = run('docker-compose', ['--project-directory', ROOT, '-f', join(ROOT, 'docker-compose.yml'), 'config', '--quiet'], { env: { ...env, POSTGRES_PASSWORD: '' } });
+    const r = run(
+      'docker-compose',
+      ['--project-directory', ROOT, '-f', join(ROOT, 'docker-compose.yml'), 'config', '--quiet'],
+      { env: { ...env, POSTGRES_PASSWORD: '' } },
+    );
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/POSTGRES_PASSWORD/);
   });
@@ -114,40 +126,83 @@ describe('the reduced stack up: vitals, PostgreSQL, Redis, Prometheus (stand-ins
   });
 
   it('vitals is ready: its critical PostgreSQL and Redis checks pass against the stand-ins, with the passwords from .env', async () => {
-    const readyz = await waitFor(() => {
-      // ?verbose names the checks, so it wants the token (plain /readyz does not).
-      const out = vitalsFetch(`fetch('http://127.0.0.1:9464/readyz?verbose', { headers: { authorization: 'Bearer ${token}' } }).then(async (r) => console.log(r.status + '\\n' + await r.text()))`);
-      return out.startsWith('200') ? out : undefined;
-    }, () => `vitals /readyz 200\n${logs()}`, 60_000, 2000);
+    const readyz = await waitFor(
+      () => {
+        // ?verbose names the checks, so it wants the token (plain /readyz does not).
+        const out = vitalsFetch(
+          `fetch('http://127.0.0.1:9464/readyz?verbose', { headers: { authorization: 'Bearer ${token}' } }).then(async (r) => console.log(r.status + '\\n' + await r.text()))`,
+        );
+        return out.startsWith('200') ? out : undefined;
+      },
+      () => `vitals /readyz 200\n${logs()}`,
+      60_000,
+      2000,
+    );
     expect(readyz).toMatch(/\[\+\]postgres ok/);
     expect(readyz).toMatch(/\[\+\]redis ok/);
   });
 
   it('/mcp answers with the token whose SHA-256 is in .env, and not without', () => {
-    const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'compose', version: '1' } } });
-    const call = (auth: string) => vitalsFetch(`fetch('http://127.0.0.1:9464/mcp', { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream'${auth ? `, authorization: 'Bearer ${auth}'` : ''} }, body: ${JSON.stringify(body)} }).then((r) => console.log(r.status))`);
+    const body = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'compose', version: '1' } },
+    });
+    const call = (auth: string) =>
+      vitalsFetch(
+        `fetch('http://127.0.0.1:9464/mcp', { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream'${auth ? `, authorization: 'Bearer ${auth}'` : ''} }, body: ${JSON.stringify(body)} }).then((r) => console.log(r.status))`,
+      );
     expect(call(token)).toBe('200');
     expect(call('')).toBe('401');
   });
 
   it('keeps history in PostgreSQL (history.store: postgres)', () => {
-    const tables = docker('exec', container('postgres'), 'psql', '-U', 'vitals', '-d', 'vitals', '-At', '-c', "select count(*) from pg_tables where schemaname not in ('pg_catalog', 'information_schema')");
+    const tables = docker(
+      'exec',
+      container('postgres'),
+      'psql',
+      '-U',
+      'vitals',
+      '-d',
+      'vitals',
+      '-At',
+      '-c',
+      "select count(*) from pg_tables where schemaname not in ('pg_catalog', 'information_schema')",
+    );
     expect(Number(tables)).toBeGreaterThan(0);
   });
 
   it('Prometheus loads alerts/ and scrapes vitals', async () => {
-    const rules = JSON.parse(get('http://127.0.0.1:9090/api/v1/rules')) as { data: { groups: { file: string; rules: { name: string; type: string }[] }[] } };
-    const loaded = rules.data.groups.flatMap((g) => g.rules.filter((r) => r.type === 'alerting').map((r) => r.name)).sort();
-    const source = parseYaml(readFileSync(join(ROOT, 'alerts/vitals.rules.yml'), 'utf8')) as { groups: { rules: { alert?: string }[] }[] };
+    const rules = JSON.parse(get('http://127.0.0.1:9090/api/v1/rules')) as {
+      data: { groups: { file: string; rules: { name: string; type: string }[] }[] };
+    };
+    const loaded = rules.data.groups
+      .flatMap((g) => g.rules.filter((r) => r.type === 'alerting').map((r) => r.name))
+      .sort();
+    const source = parseYaml(readFileSync(join(ROOT, 'alerts/vitals.rules.yml'), 'utf8')) as {
+      groups: { rules: { alert?: string }[] }[];
+    };
     expect(loaded).toEqual(source.groups.flatMap((g) => g.rules.flatMap((r) => (r.alert ? [r.alert] : []))).sort());
     expect(rules.data.groups.every((g) => g.file.startsWith('/etc/prometheus/rules/'))).toBe(true);
 
-    const up = await waitFor(() => {
-      const r = JSON.parse(get('http://127.0.0.1:9090/api/v1/query?query=up%7Bjob%3D%22mcp-vitals%22%7D')) as { data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
-      return r.data.result.find((x) => x.value[1] === '1');
-    }, () => `up{job="mcp-vitals"} == 1\n${get('http://127.0.0.1:9090/api/v1/targets')}`, 60_000, 2000);
+    const up = await waitFor(
+      () => {
+        const r = JSON.parse(get('http://127.0.0.1:9090/api/v1/query?query=up%7Bjob%3D%22mcp-vitals%22%7D')) as {
+          data: { result: { metric: Record<string, string>; value: [number, string] }[] };
+        };
+        return r.data.result.find((x) => x.value[1] === '1');
+      },
+      () => `up{job="mcp-vitals"} == 1\n${get('http://127.0.0.1:9090/api/v1/targets')}`,
+      60_000,
+      2000,
+    );
     expect(up.metric.instance).toBe('vitals:9464');
-    const checkUp = JSON.parse(get('http://127.0.0.1:9090/api/v1/query?query=vitals_check_up')) as { data: { result: { metric: Record<string, string> }[] } };
-    expect(checkUp.data.result.map((r) => r.metric.check).sort()).toEqual(expect.arrayContaining(['postgres', 'redis']));
+    const checkUp = JSON.parse(get('http://127.0.0.1:9090/api/v1/query?query=vitals_check_up')) as {
+      data: { result: { metric: Record<string, string> }[] };
+    };
+    expect(checkUp.data.result.map((r) => r.metric.check).sort()).toEqual(
+      expect.arrayContaining(['postgres', 'redis']),
+    );
   });
 });

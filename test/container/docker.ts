@@ -11,8 +11,17 @@ export interface Run {
   stderr: string;
 }
 
-export function run(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): Run {
-  const r = spawnSync(command, args, { encoding: 'utf8', env: { ...process.env, ...options.env }, ...(options.cwd ? { cwd: options.cwd } : {}), timeout: options.timeoutMs ?? 120_000 });
+export function run(
+  command: string,
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {},
+): Run {
+  const r = spawnSync(command, args, {
+    encoding: 'utf8',
+    env: { ...process.env, ...options.env },
+    ...(options.cwd ? { cwd: options.cwd } : {}),
+    timeout: options.timeoutMs ?? 120_000,
+  });
   return { status: r.status, stdout: r.stdout ?? '', stderr: (r.stderr ?? '') + (r.error ? String(r.error) : '') };
 }
 
@@ -27,12 +36,18 @@ export function inspect<T = any>(what: string, format = '{{json .}}'): T {
   return JSON.parse(docker('inspect', '--format', format, what)) as T;
 }
 
-export async function waitFor<T>(fn: () => T | undefined | false | Promise<T | undefined | false>, what: string | (() => string), timeoutMs = 60_000, everyMs = 500): Promise<T> {
+export async function waitFor<T>(
+  fn: () => T | undefined | false | Promise<T | undefined | false>,
+  what: string | (() => string),
+  timeoutMs = 60_000,
+  everyMs = 500,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
     if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`);
     await sleep(everyMs);
   }
 }

@@ -28,12 +28,18 @@ describe('a container started on the host changes nothing the daemon watches', (
       .filter((s) => !s.startsWith('http_server_request_duration'));
 
   async function view(): Promise<View> {
-    const health = (await (await fetch(`${daemon.url}/health`)).json()) as { checks: Record<string, { componentId?: string }[]> };
-    const { view: status } = (await (await fetch(`${daemon.url}/api/status`)).json()) as { view: { time: string; checks: { name: string }[]; gauges: { name: string }[] } };
+    const health = (await (await fetch(`${daemon.url}/health`)).json()) as {
+      checks: Record<string, { componentId?: string }[]>;
+    };
+    const { view: status } = (await (await fetch(`${daemon.url}/api/status`)).json()) as {
+      view: { time: string; checks: { name: string }[]; gauges: { name: string }[] };
+    };
     const metrics = await (await fetch(`${daemon.url}/metrics`)).text();
     return {
       time: status.time,
-      disks: Object.entries(health.checks).flatMap(([k, v]) => (k.startsWith('disk:') ? v.map((c) => `${k} ${c.componentId}`) : [])).sort(),
+      disks: Object.entries(health.checks)
+        .flatMap(([k, v]) => (k.startsWith('disk:') ? v.map((c) => `${k} ${c.componentId}`) : []))
+        .sort(),
       cards: [...status.checks.map((c) => `check ${c.name}`), ...status.gauges.map((g) => `gauge ${g.name}`)].sort(),
       series: seriesOf(metrics).sort(),
     };
@@ -43,20 +49,30 @@ describe('a container started on the host changes nothing the daemon watches', (
   async function settled(after: string): Promise<View> {
     let seen = 0;
     let last = after;
-    return waitFor(async () => {
-      const v = await view();
-      if (v.time !== last) {
-        seen++;
-        last = v.time;
-      }
-      return seen >= 2 ? v : undefined;
-    }, 'two more host samples', 20_000, 300);
+    return waitFor(
+      async () => {
+        const v = await view();
+        if (v.time !== last) {
+          seen++;
+          last = v.time;
+        }
+        return seen >= 2 ? v : undefined;
+      },
+      'two more host samples',
+      20_000,
+      300,
+    );
   }
 
-  const overlayMounts = () => readFileSync('/proc/self/mounts', 'utf8').split('\n').filter((l) => l.split(' ')[2] === 'overlay');
+  const overlayMounts = () =>
+    readFileSync('/proc/self/mounts', 'utf8')
+      .split('\n')
+      .filter((l) => l.split(' ')[2] === 'overlay');
 
   beforeAll(async () => {
-    daemon = await startDaemon({ config: 'host:\n  interval: 1s\nhttp:\n  metricsAuth: { open: true }\n  openHealth: true\n' });
+    daemon = await startDaemon({
+      config: 'host:\n  interval: 1s\nhttp:\n  metricsAuth: { open: true }\n  openHealth: true\n',
+    });
     await waitFor(async () => (await view()).disks.length > 0, 'the first filesystem sample');
   });
 
@@ -69,7 +85,20 @@ describe('a container started on the host changes nothing the daemon watches', (
     const before = await settled((await view()).time);
     const overlaysBefore = overlayMounts().length;
 
-    docker('run', '--detach', '--name', name, '--network', 'host', '--read-only', '--cap-drop', 'ALL', 'node:20-bookworm-slim', 'sleep', '300');
+    docker(
+      'run',
+      '--detach',
+      '--name',
+      name,
+      '--network',
+      'host',
+      '--read-only',
+      '--cap-drop',
+      'ALL',
+      'node:20-bookworm-slim',
+      'sleep',
+      '300',
+    );
     // The premise: the host now has one more overlay mount (the container's root).
     await waitFor(() => overlayMounts().length > overlaysBefore, 'the container overlay mount on the host');
     expect(overlayMounts().join('\n')).toMatch(/\/merged overlay /);

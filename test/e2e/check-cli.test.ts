@@ -38,7 +38,8 @@ afterAll(async () => {
   await new Promise((r) => slow?.close(r));
 });
 
-const tcp = (name: string, port: number, extra = '') => `  - { name: ${name}, kind: tcp, host: 127.0.0.1, port: ${port}${extra} }\n`;
+const tcp = (name: string, port: number, extra = '') =>
+  `  - { name: ${name}, kind: tcp, host: 127.0.0.1, port: ${port}${extra} }\n`;
 const config = (checks: string) => writeConfig(`${HOST_OFF}checks:\n${checks}`);
 
 interface JsonReport {
@@ -63,18 +64,36 @@ describe('vitals check exit codes (Nagios plugin convention)', () => {
     expect(json.code).toBe(1);
     const report = parse(json.stdout);
     expect(report.status).toBe('warn');
-    expect(report.checks.find((c) => c.name === 'optional')).toMatchObject({ status: 'fail', output: 'connection refused' });
+    expect(report.checks.find((c) => c.name === 'optional')).toMatchObject({
+      status: 'fail',
+      output: 'connection refused',
+    });
   });
 
   it('1 when a check is up but slower than its maxResponseTime', async () => {
-    const r = await runCli(['check', '--json', '--config', config(`  - { name: slow, kind: http, url: "http://127.0.0.1:${slowPort}/", maxResponseTime: 50ms, critical: true }\n`)]);
+    const r = await runCli([
+      'check',
+      '--json',
+      '--config',
+      config(
+        `  - { name: slow, kind: http, url: "http://127.0.0.1:${slowPort}/", maxResponseTime: 50ms, critical: true }\n`,
+      ),
+    ]);
     expect(r.code, r.stderr).toBe(1);
-    expect(parse(r.stdout).checks.find((c) => c.name === 'slow')).toMatchObject({ status: 'warn', output: expect.stringMatching(/^response time \d+ms above 50ms$/) });
+    expect(parse(r.stdout).checks.find((c) => c.name === 'slow')).toMatchObject({
+      status: 'warn',
+      output: expect.stringMatching(/^response time \d+ms above 50ms$/),
+    });
   });
 
   it('2 when a critical check fails, reported on its first failed round even with failureThreshold 5', async () => {
     // The daemon would keep reporting pass for four more rounds; one round of `vitals check` reports the raw outcome.
-    const r = await runCli(['check', '--json', '--config', config(tcp('db', closedPort, ', critical: true, failureThreshold: 5'))]);
+    const r = await runCli([
+      'check',
+      '--json',
+      '--config',
+      config(tcp('db', closedPort, ', critical: true, failureThreshold: 5')),
+    ]);
     expect(r.code, r.stderr).toBe(2);
     const report = parse(r.stdout);
     expect(report.status).toBe('fail');
@@ -83,7 +102,13 @@ describe('vitals check exit codes (Nagios plugin convention)', () => {
 
   it('2 within the timeout when a critical dependency hangs, never waiting on it', async () => {
     const t0 = performance.now();
-    const r = await runCli(['check', '--config', config(`  - { name: hung, kind: http, url: "http://127.0.0.1:${blackhole.port}/", timeout: 1s, critical: true }\n`)]);
+    const r = await runCli([
+      'check',
+      '--config',
+      config(
+        `  - { name: hung, kind: http, url: "http://127.0.0.1:${blackhole.port}/", timeout: 1s, critical: true }\n`,
+      ),
+    ]);
     const ms = performance.now() - t0;
     expect(r.code, r.stderr).toBe(2);
     expect(r.stdout).toMatch(/^✖ failed\s+hung\s+–\s+timed out after 1000ms$/m);

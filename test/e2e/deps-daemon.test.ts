@@ -36,7 +36,12 @@ checks:
   - { name: orders-db, kind: postgres, url: "postgres://postgres@127.0.0.1:${pg.port}/test", critical: true, ${common} }
   - { name: cache, kind: redis, url: "redis://127.0.0.1:${redis.port}", ${common} }
 `);
-    const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, 'serve', '--stdio', '--config', config], env: { ...process.env, VITALS_LOG_LEVEL: 'info' } as Record<string, string>, stderr: 'pipe' });
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [CLI, 'serve', '--stdio', '--config', config],
+      env: { ...process.env, VITALS_LOG_LEVEL: 'info' } as Record<string, string>,
+      stderr: 'pipe',
+    });
     transport.stderr?.on('data', (d) => (stderr += d));
     client = new Client({ name: 'e2e-deps', version: '1.0.0' });
     await client.connect(transport);
@@ -65,7 +70,10 @@ checks:
   }
 
   it('hangs, keeps answering, fails, opens the breaker, and recovers by itself', async () => {
-    const healthy = await until((d) => d['orders-db']?.status === 'pass' && d.cache?.status === 'pass' && d['orders-db'].runs > 0, 10_000);
+    const healthy = await until(
+      (d) => d['orders-db']?.status === 'pass' && d.cache?.status === 'pass' && d['orders-db'].runs > 0,
+      10_000,
+    );
     expect(healthy['orders-db']!.status).toBe('pass');
     expect(healthy.cache!.status).toBe('pass');
 
@@ -76,7 +84,11 @@ checks:
     const latencies: number[] = [];
     const hangStarted = Date.now();
     while (Date.now() - hangStarted < 3 * TIMEOUT) {
-      for (const [name, args] of [['health_check', {}], ['get_metrics', { sections: ['daemon'] }], ['check_dependencies', {}]] as const) {
+      for (const [name, args] of [
+        ['health_check', {}],
+        ['get_metrics', { sections: ['daemon'] }],
+        ['check_dependencies', {}],
+      ] as const) {
         const t0 = performance.now();
         const r = await client.callTool({ name, arguments: args });
         latencies.push(performance.now() - t0);
@@ -117,15 +129,23 @@ checks:
     // successThreshold is 2: at least two good rounds ran before pass was reported.
     expect(recovered['orders-db']!.runs - runsAtRestore).toBeGreaterThanOrEqual(2);
     const after = await client.callTool({ name: 'health_check', arguments: {} });
-    expect((after.structuredContent as { checks: { name: string; status: string }[] }).checks.filter((c) => c.name === 'orders-db' || c.name === 'cache').map((c) => c.status)).toEqual(['pass', 'pass']);
+    expect(
+      (after.structuredContent as { checks: { name: string; status: string }[] }).checks
+        .filter((c) => c.name === 'orders-db' || c.name === 'cache')
+        .map((c) => c.status),
+    ).toEqual(['pass', 'pass']);
   }, 90_000);
 
   it('logged the transitions as JSON lines on stderr', () => {
     const lines = stderr.trim().split('\n').filter(Boolean);
     for (const l of lines) expect(() => JSON.parse(l), l).not.toThrow();
     const events = lines.map((l) => JSON.parse(l) as { check?: string; type?: string; from?: string; to?: string });
-    expect(events.some((e) => e.check === 'orders-db' && e.type === 'status' && e.from === 'pass' && e.to === 'fail')).toBe(true);
-    expect(events.some((e) => e.check === 'orders-db' && e.type === 'status' && e.from === 'fail' && e.to === 'pass')).toBe(true);
+    expect(
+      events.some((e) => e.check === 'orders-db' && e.type === 'status' && e.from === 'pass' && e.to === 'fail'),
+    ).toBe(true);
+    expect(
+      events.some((e) => e.check === 'orders-db' && e.type === 'status' && e.from === 'fail' && e.to === 'pass'),
+    ).toBe(true);
     expect(events.some((e) => e.check === 'orders-db' && e.type === 'breaker' && e.to === 'open')).toBe(true);
   });
 });

@@ -75,7 +75,12 @@ describe('no password or token from the config appears in tool output or logs', 
   it('the running daemon: every tool, text and structuredContent, and every stderr line at debug level', async () => {
     const file = writeConfig(configText());
     let stderr = '';
-    const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, 'serve', '--stdio', '--config', file], env: { ...process.env } as Record<string, string>, stderr: 'pipe' });
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [CLI, 'serve', '--stdio', '--config', file],
+      env: { ...process.env } as Record<string, string>,
+      stderr: 'pipe',
+    });
     transport.stderr?.on('data', (d) => (stderr += d));
     const client = new Client({ name: 'e2e-secrets', version: '1.0.0' });
     await client.connect(transport);
@@ -95,14 +100,19 @@ describe('no password or token from the config appears in tool output or logs', 
         outputs.push(JSON.stringify(r.content), JSON.stringify(r.structuredContent ?? null));
       }
       // The tool output really carries the failures whose messages could have leaked.
-      const deps = (await client.callTool({ name: 'check_dependencies', arguments: {} })).structuredContent as { checks: { name: string; status: string; lastError?: string; instances: { target: string }[] }[] };
+      const deps = (await client.callTool({ name: 'check_dependencies', arguments: {} })).structuredContent as {
+        checks: { name: string; status: string; lastError?: string; instances: { target: string }[] }[];
+      };
       outputs.push(JSON.stringify(deps));
       const byName = Object.fromEntries(deps.checks.map((c) => [c.name, c]));
       expect(byName['pg-down']).toMatchObject({ status: 'fail', lastError: 'connection refused' });
       expect(byName['pg-down']!.instances[0]!.target).toBe(`postgres://postgres:***@127.0.0.1:${deadPort}/test`);
       expect(byName['pg-up']!.status).toBe('pass');
       expect(byName['pg-encoded']).toMatchObject({ status: 'fail', lastError: 'role does not exist' });
-      expect(byName.cache).toMatchObject({ status: 'fail', lastError: 'authentication failed: a password is configured but the server has none' });
+      expect(byName.cache).toMatchObject({
+        status: 'fail',
+        lastError: 'authentication failed: a password is configured but the server has none',
+      });
       expect(byName['api-json']!.lastError).toBe('JSON path $.seen is "Bearer ***", expected "nope"');
       expect(byName['api-key']!.lastError).toBe('JSON path $.key is "***", expected "nope"');
       expect(byName['api-500']!.lastError).toBe('status 500, expected 2xx');
@@ -122,7 +132,10 @@ describe('no password or token from the config appears in tool output or logs', 
   it('vitals check, table and JSON', async () => {
     // Host collectors off so a busy CPU cannot turn the expected warn into a fail.
     const file = writeConfig(configText(true));
-    for (const args of [['check', '--config', file], ['check', '--json', '--config', file, '--log-level', 'debug']]) {
+    for (const args of [
+      ['check', '--config', file],
+      ['check', '--json', '--config', file, '--log-level', 'debug'],
+    ]) {
       const r = await runCli(args);
       expect(r.code).toBe(1);
       expect(r.stdout).toMatch(/pg-down/);

@@ -14,7 +14,6 @@ const PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
 /** This file's own schema, dropped afterwards. */
 const SCHEMA = `vitals_test_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
 
-
 interface Daemon {
   client: Client;
   transport: StdioClientTransport;
@@ -25,7 +24,12 @@ interface Daemon {
 }
 
 async function startDaemon(configPath: string): Promise<Daemon> {
-  const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, 'serve', '--stdio', '--config', configPath], env: { ...process.env, VITALS_LOG_LEVEL: 'info' } as Record<string, string>, stderr: 'pipe' });
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [CLI, 'serve', '--stdio', '--config', configPath],
+    env: { ...process.env, VITALS_LOG_LEVEL: 'info' } as Record<string, string>,
+    stderr: 'pipe',
+  });
   let stderr = '';
   transport.stderr?.on('data', (d) => (stderr += d));
   const client = new Client({ name: 'e2e-pg', version: '1.0.0' });
@@ -42,14 +46,18 @@ async function startDaemon(configPath: string): Promise<Daemon> {
     },
     async stop() {
       await client.close();
-      await waitUntil(async () => {
-        try {
-          process.kill(pid, 0);
-          return false;
-        } catch {
-          return true;
-        }
-      }, 'the daemon to exit', 15_000);
+      await waitUntil(
+        async () => {
+          try {
+            process.kill(pid, 0);
+            return false;
+          } catch {
+            return true;
+          }
+        },
+        'the daemon to exit',
+        15_000,
+      );
     },
   };
 }
@@ -88,12 +96,24 @@ checks:
 
   it('writes history and events, is stopped, and the next daemon answers the same history back', async () => {
     const first = await startDaemon(config);
-    await waitUntil(async () => (await first.call('check_dependencies')).checks[0].status === 'pass', 'cache to pass', 15_000);
+    await waitUntil(
+      async () => (await first.call('check_dependencies')).checks[0].status === 'pass',
+      'cache to pass',
+      15_000,
+    );
     // One transition to persist, then a few seconds of samples.
     await proxy.refuse();
-    await waitUntil(async () => (await first.call('check_dependencies')).checks[0].status === 'fail', 'cache to fail', 15_000);
+    await waitUntil(
+      async () => (await first.call('check_dependencies')).checks[0].status === 'fail',
+      'cache to fail',
+      15_000,
+    );
     await proxy.restore();
-    await waitUntil(async () => (await first.call('check_dependencies')).checks[0].status === 'pass', 'cache to pass again', 15_000);
+    await waitUntil(
+      async () => (await first.call('check_dependencies')).checks[0].status === 'pass',
+      'cache to pass again',
+      15_000,
+    );
     await sleep(3000);
     const queriedAt = Date.now();
     const before = await first.call('query_history', { series: 'cpu.utilization', window: '2m', step: '2s' });
@@ -108,7 +128,9 @@ checks:
       const after = await second.call('query_history', { series: 'cpu.utilization', window: '2m', step: '2s' });
       expect(after.stepSeconds).toBe(before.stepSeconds);
       // Every step that was complete (and flushed) when the first daemon was asked is there unchanged.
-      const settled = (before.points as Json[]).filter((p) => Date.parse(p.time) + before.stepSeconds * 1000 <= queriedAt - 1000);
+      const settled = (before.points as Json[]).filter(
+        (p) => Date.parse(p.time) + before.stepSeconds * 1000 <= queriedAt - 1000,
+      );
       expect(settled.length).toBeGreaterThan(0);
       const byTime = new Map((after.points as Json[]).map((p) => [p.time, p]));
       for (const p of settled) expect(byTime.get(p.time)).toEqual(p);
@@ -117,7 +139,9 @@ checks:
       // Events come from the table: this daemon's own monitor has seen none.
       const eventsAfter = (await second.call('list_events', { window: '15m', check: 'cache' })).events as Json[];
       expect(eventsAfter).toEqual(eventsBefore);
-      const monitorEvents = JSON.parse(((await second.client.readResource({ uri: 'vitals://events' })).contents[0] as { text: string }).text).events;
+      const monitorEvents = JSON.parse(
+        ((await second.client.readResource({ uri: 'vitals://events' })).contents[0] as { text: string }).text,
+      ).events;
       expect(monitorEvents).toEqual([]);
 
       const latency = await second.call('query_history', { check: 'cache', window: '15m' });

@@ -12,13 +12,22 @@ describe('history tools, resources and prompts (memory store, spawned daemon)', 
   let client: Client;
   const call = async (name: string, args: Json = {}) => {
     const r = await client.callTool({ name, arguments: args });
-    return { isError: Boolean(r.isError), text: (r.content as { text: string }[])[0]!.text, data: r.structuredContent as Json };
+    return {
+      isError: Boolean(r.isError),
+      text: (r.content as { text: string }[])[0]!.text,
+      data: r.structuredContent as Json,
+    };
   };
 
   beforeAll(async () => {
     // This test makes failing calls on purpose: keep the tool error-rate check out of the event log.
     const config = writeConfig('host:\n  interval: 250ms\n  thresholds:\n    toolErrorRate: { minCalls: 100000 }\n');
-    const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, 'serve', '--stdio', '--config', config], env: { ...process.env, VITALS_LOG_LEVEL: 'warn' } as Record<string, string>, stderr: 'pipe' });
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [CLI, 'serve', '--stdio', '--config', config],
+      env: { ...process.env, VITALS_LOG_LEVEL: 'warn' } as Record<string, string>,
+      stderr: 'pipe',
+    });
     client = new Client({ name: 'e2e-history', version: '1.0.0' });
     await client.connect(transport);
     // A few host samples into the history.
@@ -131,15 +140,29 @@ describe('history tools, resources and prompts (memory store, spawned daemon)', 
   it('serves vitals://health, vitals://events and check resources by template, encoded names included', async () => {
     const { resources } = await client.listResources();
     const uris = resources.map((r) => r.uri);
-    expect(uris).toEqual(expect.arrayContaining(['vitals://health', 'vitals://events', 'vitals://checks/cpu', 'vitals://checks/memory', 'vitals://checks/disk%3A%2F']));
+    expect(uris).toEqual(
+      expect.arrayContaining([
+        'vitals://health',
+        'vitals://events',
+        'vitals://checks/cpu',
+        'vitals://checks/memory',
+        'vitals://checks/disk%3A%2F',
+      ]),
+    );
     const { resourceTemplates } = await client.listResourceTemplates();
     expect(resourceTemplates.map((t) => t.uriTemplate)).toContain('vitals://checks/{name}');
-    const health = JSON.parse(((await client.readResource({ uri: 'vitals://health' })).contents[0] as { text: string }).text);
+    const health = JSON.parse(
+      ((await client.readResource({ uri: 'vitals://health' })).contents[0] as { text: string }).text,
+    );
     expect(health).toMatchObject({ status: expect.stringMatching(/pass|warn|fail/) });
     expect(health.checks.cpu).toBeDefined();
-    const disk = JSON.parse(((await client.readResource({ uri: 'vitals://checks/disk%3A%2F' })).contents[0] as { text: string }).text);
+    const disk = JSON.parse(
+      ((await client.readResource({ uri: 'vitals://checks/disk%3A%2F' })).contents[0] as { text: string }).text,
+    );
     expect(disk).toMatchObject({ name: 'disk:/', kind: 'disk' });
-    const events = JSON.parse(((await client.readResource({ uri: 'vitals://events' })).contents[0] as { text: string }).text);
+    const events = JSON.parse(
+      ((await client.readResource({ uri: 'vitals://events' })).contents[0] as { text: string }).text,
+    );
     expect(events.events).toEqual([]);
     await expect(client.readResource({ uri: 'vitals://checks/nope' })).rejects.toThrow(/unknown check "nope"/);
   });

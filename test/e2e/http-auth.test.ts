@@ -9,7 +9,12 @@ import { newKey, signJwt, startJwks, type JwksServer, type SigningKey } from '..
 const ISSUER = 'https://issuer.test';
 const AUDIENCE = 'mcp-vitals-e2e';
 const PING = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' });
-const INIT = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
+const INIT = JSON.stringify({
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+});
 
 const reader = makeToken();
 const refresher = makeToken();
@@ -116,9 +121,17 @@ http:
   it('a session belongs to the principal that opened it', async () => {
     const opened = await postMcp(daemon.url, INIT, bearer(reader.token));
     const sid = opened.headers.get('mcp-session-id')!;
-    const stolen = await postMcp(daemon.url, PING, { ...bearer(refresher.token), 'mcp-session-id': sid, 'mcp-protocol-version': '2025-06-18' });
+    const stolen = await postMcp(daemon.url, PING, {
+      ...bearer(refresher.token),
+      'mcp-session-id': sid,
+      'mcp-protocol-version': '2025-06-18',
+    });
     expect(stolen.status).toBe(404);
-    const own = await postMcp(daemon.url, PING, { ...bearer(reader.token), 'mcp-session-id': sid, 'mcp-protocol-version': '2025-06-18' });
+    const own = await postMcp(daemon.url, PING, {
+      ...bearer(reader.token),
+      'mcp-session-id': sid,
+      'mcp-protocol-version': '2025-06-18',
+    });
     expect(own.status).toBe(200);
   });
 
@@ -131,18 +144,55 @@ http:
   });
 
   it('JWT: good token accepted; bad signature, expired, wrong audience, wrong issuer, future nbf, no exp refused', async () => {
-    const good = await signJwt(k1, { issuer: ISSUER, audience: AUDIENCE, subject: 'alice', scope: 'vitals:read openid' });
+    const good = await signJwt(k1, {
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      subject: 'alice',
+      scope: 'vitals:read openid',
+    });
     const { client } = await connectClient(daemon.url, good);
     expect((await client.callTool({ name: 'health_check', arguments: {} })).isError).toBeFalsy();
     await client.close();
 
     const impostor = { ...(await newKey('k1', 'ES256')) };
     const cases: [string, string, RegExp][] = [
-      ['bad signature', await signJwt(impostor, { issuer: ISSUER, audience: AUDIENCE, subject: 'alice', scope: 'vitals:read' }), /signature/],
-      ['expired', await signJwt(k1, { issuer: ISSUER, audience: AUDIENCE, subject: 'alice', scope: 'vitals:read', expiresIn: -120 }), /expired/],
-      ['wrong audience', await signJwt(k1, { issuer: ISSUER, audience: 'some-other-api', subject: 'alice', scope: 'vitals:read' }), /audience/],
-      ['wrong issuer', await signJwt(k1, { issuer: 'https://evil.test', audience: AUDIENCE, subject: 'alice', scope: 'vitals:read' }), /issuer/],
-      ['nbf beyond skew', await signJwt(k1, { issuer: ISSUER, audience: AUDIENCE, subject: 'alice', scope: 'vitals:read', notBefore: 600 }), /not yet valid/],
+      [
+        'bad signature',
+        await signJwt(impostor, { issuer: ISSUER, audience: AUDIENCE, subject: 'alice', scope: 'vitals:read' }),
+        /signature/,
+      ],
+      [
+        'expired',
+        await signJwt(k1, {
+          issuer: ISSUER,
+          audience: AUDIENCE,
+          subject: 'alice',
+          scope: 'vitals:read',
+          expiresIn: -120,
+        }),
+        /expired/,
+      ],
+      [
+        'wrong audience',
+        await signJwt(k1, { issuer: ISSUER, audience: 'some-other-api', subject: 'alice', scope: 'vitals:read' }),
+        /audience/,
+      ],
+      [
+        'wrong issuer',
+        await signJwt(k1, { issuer: 'https://evil.test', audience: AUDIENCE, subject: 'alice', scope: 'vitals:read' }),
+        /issuer/,
+      ],
+      [
+        'nbf beyond skew',
+        await signJwt(k1, {
+          issuer: ISSUER,
+          audience: AUDIENCE,
+          subject: 'alice',
+          scope: 'vitals:read',
+          notBefore: 600,
+        }),
+        /not yet valid/,
+      ],
     ];
     for (const [name, token, reason] of cases) {
       const r = await postMcp(daemon.url, INIT, bearer(token));
@@ -184,16 +234,29 @@ http:
   it('bad Origin 403 (JSON-RPC on /mcp); allowed origins get CORS and a preflight', async () => {
     const bad = await postMcp(daemon.url, INIT, { ...bearer(reader.token), origin: 'https://evil.example' });
     expect(bad.status).toBe(403);
-    expect(bad.json).toMatchObject({ jsonrpc: '2.0', error: { code: -32000, message: expect.stringMatching(/Origin/) }, id: null });
+    expect(bad.json).toMatchObject({
+      jsonrpc: '2.0',
+      error: { code: -32000, message: expect.stringMatching(/Origin/) },
+      id: null,
+    });
     expect((await postMcp(daemon.url, INIT, { ...bearer(reader.token), origin: 'null' })).status).toBe(403);
 
     const good = await postMcp(daemon.url, INIT, { ...bearer(reader.token), origin: 'https://app.example.com' });
     expect(good.status).toBe(200);
     expect(good.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
     expect(good.headers.get('access-control-expose-headers')).toMatch(/Mcp-Session-Id/);
-    expect((await postMcp(daemon.url, INIT, { ...bearer(reader.token), origin: 'http://localhost:5173' })).status).toBe(200);
+    expect((await postMcp(daemon.url, INIT, { ...bearer(reader.token), origin: 'http://localhost:5173' })).status).toBe(
+      200,
+    );
 
-    const pre = await fetch(`${daemon.url}/mcp`, { method: 'OPTIONS', headers: { origin: 'https://app.example.com', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' } });
+    const pre = await fetch(`${daemon.url}/mcp`, {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'https://app.example.com',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization, content-type',
+      },
+    });
     expect(pre.status).toBe(204);
     expect(pre.headers.get('access-control-allow-headers')).toMatch(/Authorization/);
   });
@@ -202,16 +265,28 @@ http:
     const http = await import('node:http');
     const get = (host: string) =>
       new Promise<number>((resolve, reject) => {
-        http.get({ host: '127.0.0.1', port: daemon.port, path: '/.well-known/oauth-protected-resource', headers: { host } }, (res) => {
-          res.resume();
-          resolve(res.statusCode!);
-        }).on('error', reject);
+        http
+          .get(
+            { host: '127.0.0.1', port: daemon.port, path: '/.well-known/oauth-protected-resource', headers: { host } },
+            (res) => {
+              res.resume();
+              resolve(res.statusCode!);
+            },
+          )
+          .on('error', reject);
       });
     expect(await get('attacker.example:80')).toBe(403);
     expect(await get(`localhost:${daemon.port}`)).toBe(200);
     expect(await get(`10.1.2.3:${daemon.port}`)).toBe(200);
     // The probes answer whatever the Host (kubelet sends the pod IP; some proxies a service name).
-    expect(await new Promise<number>((r) => http.get({ host: '127.0.0.1', port: daemon.port, path: '/livez', headers: { host: 'attacker.example' } }, (res) => (res.resume(), r(res.statusCode!))))).toBe(200);
+    expect(
+      await new Promise<number>((r) =>
+        http.get(
+          { host: '127.0.0.1', port: daemon.port, path: '/livez', headers: { host: 'attacker.example' } },
+          (res) => (res.resume(), r(res.statusCode!)),
+        ),
+      ),
+    ).toBe(200);
   });
 
   it('a 2 MiB body is refused with 413 and a JSON-RPC error', async () => {
@@ -230,7 +305,9 @@ http:
       expect(r.status, body).toBe(400);
       expect(r.json.error.code, body).toBe(-32600);
     }
-    expect((await postMcp(daemon.url, '{"jsonrpc":"2.0","id":"abc","method":7}', bearer(reader.token))).json.id).toBe('abc');
+    expect((await postMcp(daemon.url, '{"jsonrpc":"2.0","id":"abc","method":7}', bearer(reader.token))).json.id).toBe(
+      'abc',
+    );
     const text = await postMcp(daemon.url, PING, { ...bearer(reader.token), 'content-type': 'text/plain' });
     expect(text.status).toBe(415);
     expect(text.json.error.code).toBe(-32000);
@@ -284,7 +361,11 @@ http:
       const r = await postMcp(d.url, PING, headers);
       expect(r.status).toBe(429);
       expect(Number(r.headers.get('retry-after'))).toBeGreaterThan(0);
-      expect(r.json).toMatchObject({ jsonrpc: '2.0', error: { code: -32000, message: expect.stringMatching(/rate limit/i) }, id: null });
+      expect(r.json).toMatchObject({
+        jsonrpc: '2.0',
+        error: { code: -32000, message: expect.stringMatching(/rate limit/i) },
+        id: null,
+      });
     }
     // The probes are never limited.
     expect((await fetch(`${a.url}/livez`)).status).toBe(200);
@@ -323,7 +404,9 @@ checks:
     // Wait out the first scheduled run, so the next request the slow server sees is our refresh.
     while (served < 1) await new Promise((r) => setTimeout(r, 100));
     const arrived = new Promise<void>((r) => (onSlowRequest = r));
-    const call = client.callTool({ name: 'check_dependencies', arguments: { refresh: true } }, undefined, { timeout: 30_000 });
+    const call = client.callTool({ name: 'check_dependencies', arguments: { refresh: true } }, undefined, {
+      timeout: 30_000,
+    });
     await arrived;
     daemon.child.kill('SIGTERM');
 

@@ -16,7 +16,9 @@ function withBlackholedRedis(settings: string, check: string): { daemon: () => D
   beforeAll(async () => {
     proxy = await FaultProxy.start({ host: '127.0.0.1', port: 6379 });
     await proxy.blackhole();
-    daemon = await startDaemon({ config: `${settings}checks:\n  - { name: cache, kind: redis, url: "redis://127.0.0.1:${proxy.port}", every: 1h, breaker: { failures: 1000 }, ${check} }\n` });
+    daemon = await startDaemon({
+      config: `${settings}checks:\n  - { name: cache, kind: redis, url: "redis://127.0.0.1:${proxy.port}", every: 1h, breaker: { failures: 1000 }, ${check} }\n`,
+    });
   });
   afterAll(async () => {
     await daemon?.stop('SIGKILL');
@@ -34,13 +36,30 @@ describe('a cancelled request in a 2025-era HTTP session', () => {
 
   it('ends its response stream, and SIGTERM does not wait for the grace period', async () => {
     const daemon = setup.daemon();
-    const init = await postMcp(daemon.url, JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: VERSION, capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }));
+    const init = await postMcp(
+      daemon.url,
+      JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: { protocolVersion: VERSION, capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+      }),
+    );
     const session = init.headers.get('mcp-session-id')!;
     expect(session).toBeTruthy();
     const headers = { ...MCP_HEADERS, 'mcp-session-id': session, 'mcp-protocol-version': VERSION };
     await postMcp(daemon.url, JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }), headers);
 
-    const call = fetch(`${daemon.url}/mcp`, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'check_dependencies', arguments: { refresh: true } } }) });
+    const call = fetch(`${daemon.url}/mcp`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 7,
+        method: 'tools/call',
+        params: { name: 'check_dependencies', arguments: { refresh: true } },
+      }),
+    });
     const response = await call;
     expect(response.status).toBe(200);
     const body = response.text();
@@ -49,7 +68,15 @@ describe('a cancelled request in a 2025-era HTTP session', () => {
     await new Promise((r) => setTimeout(r, 500));
     expect(ended).toBe(false); // the refresh is still waiting on the black hole
 
-    const cancel = await postMcp(daemon.url, JSON.stringify({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 7, reason: 'user gave up' } }), headers);
+    const cancel = await postMcp(
+      daemon.url,
+      JSON.stringify({
+        jsonrpc: '2.0',
+        method: 'notifications/cancelled',
+        params: { requestId: 7, reason: 'user gave up' },
+      }),
+      headers,
+    );
     expect(cancel.status).toBe(202);
     // Ends long before the 20 s check timeout would have let the refresh finish, and carries no answer to id 7.
     const text = await body;

@@ -4,7 +4,22 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectClient, MCP_HEADERS, rssBytes, startDaemon, type Daemon } from '../support/http-daemon.js';
 
-const METHODS = ['initialize', 'ping', 'tools/list', 'tools/call', 'resources/list', 'resources/read', 'resources/templates/list', 'resources/subscribe', 'prompts/list', 'prompts/get', 'logging/setLevel', 'notifications/initialized', 'notifications/cancelled', 'completion/complete'];
+const METHODS = [
+  'initialize',
+  'ping',
+  'tools/list',
+  'tools/call',
+  'resources/list',
+  'resources/read',
+  'resources/templates/list',
+  'resources/subscribe',
+  'prompts/list',
+  'prompts/get',
+  'logging/setLevel',
+  'notifications/initialized',
+  'notifications/cancelled',
+  'completion/complete',
+];
 
 /** One request at the daemon; the status, after the body is read (or, for an event stream, abandoned). */
 async function send(url: string, init: RequestInit): Promise<number> {
@@ -28,7 +43,16 @@ describe('fuzzing /mcp (fast-check, spawned daemon)', () => {
     let transport;
     ({ client, transport } = await connectClient(daemon.url));
     // The raw fuzz gets a session of its own: a fuzzed DELETE may well end it.
-    const init = await fetch(`${daemon.url}/mcp`, { method: 'POST', headers: MCP_HEADERS, body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'fuzz', version: '1' } } }) });
+    const init = await fetch(`${daemon.url}/mcp`, {
+      method: 'POST',
+      headers: MCP_HEADERS,
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 0,
+        method: 'initialize',
+        params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'fuzz', version: '1' } },
+      }),
+    });
     sessionId = init.headers.get('mcp-session-id')!;
     await init.text();
     clientSession = transport.sessionId!;
@@ -43,9 +67,19 @@ describe('fuzzing /mcp (fast-check, spawned daemon)', () => {
 
   const headersArb = fc.record(
     {
-      'content-type': fc.constantFrom('application/json', 'application/json; charset=utf-8', 'text/plain', 'application/x-www-form-urlencoded', 'application/jsonx'),
+      'content-type': fc.constantFrom(
+        'application/json',
+        'application/json; charset=utf-8',
+        'text/plain',
+        'application/x-www-form-urlencoded',
+        'application/jsonx',
+      ),
       accept: fc.constantFrom('application/json, text/event-stream', 'application/json', 'text/event-stream', '*/*'),
-      'mcp-session-id': fc.oneof(fc.constant('SESSION'), fc.uuid(), fc.string({ maxLength: 40 }).filter((s) => /^[\x21-\x7e]*$/.test(s))),
+      'mcp-session-id': fc.oneof(
+        fc.constant('SESSION'),
+        fc.uuid(),
+        fc.string({ maxLength: 40 }).filter((s) => /^[\x21-\x7e]*$/.test(s)),
+      ),
       'mcp-protocol-version': fc.constantFrom('2025-06-18', '2025-03-26', '1999-01-01', 'garbage'),
     },
     { requiredKeys: [] },
@@ -55,8 +89,23 @@ describe('fuzzing /mcp (fast-check, spawned daemon)', () => {
     {
       jsonrpc: fc.oneof({ weight: 5, arbitrary: fc.constant('2.0') }, fc.jsonValue()),
       id: fc.oneof(fc.integer(), fc.string({ maxLength: 20 }), fc.constant(null), fc.double(), fc.jsonValue()),
-      method: fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...METHODS) }, fc.string({ maxLength: 30 }), fc.jsonValue()),
-      params: fc.oneof(fc.object({ maxDepth: 3 }), fc.jsonValue(), fc.record({ name: fc.constantFrom('health_check', 'get_metrics', 'check_dependencies', 'nope'), arguments: fc.jsonValue(), uri: fc.constantFrom('vitals://health', 'vitals://checks/cpu', 'vitals://nope', 'file:///etc/passwd') }, { requiredKeys: [] })),
+      method: fc.oneof(
+        { weight: 4, arbitrary: fc.constantFrom(...METHODS) },
+        fc.string({ maxLength: 30 }),
+        fc.jsonValue(),
+      ),
+      params: fc.oneof(
+        fc.object({ maxDepth: 3 }),
+        fc.jsonValue(),
+        fc.record(
+          {
+            name: fc.constantFrom('health_check', 'get_metrics', 'check_dependencies', 'nope'),
+            arguments: fc.jsonValue(),
+            uri: fc.constantFrom('vitals://health', 'vitals://checks/cpu', 'vitals://nope', 'file:///etc/passwd'),
+          },
+          { requiredKeys: [] },
+        ),
+      ),
       result: fc.jsonValue(),
       error: fc.jsonValue(),
     },
@@ -69,21 +118,33 @@ describe('fuzzing /mcp (fast-check, spawned daemon)', () => {
     { weight: 2, arbitrary: fc.string({ maxLength: 200 }) },
     { weight: 1, arbitrary: fc.json({ maxDepth: 4 }) },
     // Truncated and corrupted JSON-RPC.
-    { weight: 2, arbitrary: fc.tuple(messageArb, fc.nat(), fc.string({ maxLength: 3 })).map(([m, cut, junk]) => {
-      const s = JSON.stringify(m);
-      return s.slice(0, cut % (s.length + 1)) + junk;
-    }) },
+    {
+      weight: 2,
+      arbitrary: fc.tuple(messageArb, fc.nat(), fc.string({ maxLength: 3 })).map(([m, cut, junk]) => {
+        const s = JSON.stringify(m);
+        return s.slice(0, cut % (s.length + 1)) + junk;
+      }),
+    },
   );
 
   it('random and malformed JSON-RPC: never a 5xx, never a crash', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom('POST', 'POST', 'POST', 'GET', 'DELETE', 'PUT', 'OPTIONS'), headersArb, bodyArb, async (method, headers, body) => {
-        const h: Record<string, string> = { ...headers };
-        if (h['mcp-session-id'] === 'SESSION') h['mcp-session-id'] = sessionId;
-        const status = await send(`${daemon.url}/mcp`, { method, headers: h, ...(method === 'POST' || method === 'PUT' ? { body } : {}) });
-        count(status);
-        expect(status, `${method} ${JSON.stringify(h)} ${body.slice(0, 200)}`).toBeLessThan(500);
-      }),
+      fc.asyncProperty(
+        fc.constantFrom('POST', 'POST', 'POST', 'GET', 'DELETE', 'PUT', 'OPTIONS'),
+        headersArb,
+        bodyArb,
+        async (method, headers, body) => {
+          const h: Record<string, string> = { ...headers };
+          if (h['mcp-session-id'] === 'SESSION') h['mcp-session-id'] = sessionId;
+          const status = await send(`${daemon.url}/mcp`, {
+            method,
+            headers: h,
+            ...(method === 'POST' || method === 'PUT' ? { body } : {}),
+          });
+          count(status);
+          expect(status, `${method} ${JSON.stringify(h)} ${body.slice(0, 200)}`).toBeLessThan(500);
+        },
+      ),
       { numRuns: 300 },
     );
     // The fuzzing reached past the HTTP layer into the transport and the server, not only its refusals.
@@ -95,7 +156,16 @@ describe('fuzzing /mcp (fast-check, spawned daemon)', () => {
     for (const tool of tools) {
       const props = Object.keys((tool.inputSchema as { properties?: Record<string, unknown> }).properties ?? {});
       const argsArb = fc.oneof(
-        fc.dictionary(fc.constantFrom(...props, 'extra', '__proto__', 'constructor'), fc.oneof(fc.jsonValue(), fc.string({ maxLength: 30 }), fc.array(fc.string({ maxLength: 12 }), { maxLength: 4 }), fc.boolean(), fc.integer())),
+        fc.dictionary(
+          fc.constantFrom(...props, 'extra', '__proto__', 'constructor'),
+          fc.oneof(
+            fc.jsonValue(),
+            fc.string({ maxLength: 30 }),
+            fc.array(fc.string({ maxLength: 12 }), { maxLength: 4 }),
+            fc.boolean(),
+            fc.integer(),
+          ),
+        ),
         fc.object({ maxDepth: 2 }),
       );
       await fc.assert(
@@ -117,7 +187,11 @@ describe('fuzzing /mcp (fast-check, spawned daemon)', () => {
   it('the daemon is alive and its memory stayed bounded', async () => {
     expect(daemon.child.exitCode).toBeNull();
     expect((await fetch(`${daemon.url}/livez`)).status).toBe(200);
-    const r = await fetch(`${daemon.url}/mcp`, { method: 'POST', headers: { ...MCP_HEADERS, 'mcp-session-id': clientSession, 'mcp-protocol-version': '2025-06-18' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }) });
+    const r = await fetch(`${daemon.url}/mcp`, {
+      method: 'POST',
+      headers: { ...MCP_HEADERS, 'mcp-session-id': clientSession, 'mcp-protocol-version': '2025-06-18' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }),
+    });
     expect(r.status).toBe(200);
     await r.text();
     const grown = rssBytes(daemon.pid) - rssBefore;

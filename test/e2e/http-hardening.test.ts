@@ -2,7 +2,12 @@ import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeToken, MCP_HEADERS, startDaemon, type Daemon } from '../support/http-daemon.js';
 
-const INIT = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
+const INIT = JSON.stringify({
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+});
 const reader = makeToken();
 const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
 
@@ -29,13 +34,19 @@ checks:
     expect((await fetch(`${daemon.url}/readyz`)).status).not.toBe(401);
     expect((await fetch(`${daemon.url}/readyz?verbose`)).status).toBe(401);
     await expect
-      .poll(async () => (await fetch(`${daemon.url}/readyz?verbose`, { headers: bearer(reader.token) })).text(), { timeout: 10_000 })
+      .poll(async () => (await fetch(`${daemon.url}/readyz?verbose`, { headers: bearer(reader.token) })).text(), {
+        timeout: 10_000,
+      })
       .toMatch(/\[\+\]started ok/);
   });
 
   it('one principal cannot hold more than maxPerPrincipal sessions: its least recently used idle one is closed', async () => {
     const open = async () => {
-      const r = await fetch(`${daemon.url}/mcp`, { method: 'POST', headers: { ...MCP_HEADERS, ...bearer(reader.token) }, body: INIT });
+      const r = await fetch(`${daemon.url}/mcp`, {
+        method: 'POST',
+        headers: { ...MCP_HEADERS, ...bearer(reader.token) },
+        body: INIT,
+      });
       expect(r.status).toBe(200);
       await r.text();
       return r.headers.get('mcp-session-id')!;
@@ -43,7 +54,16 @@ checks:
     const first = await open();
     await open();
     await open();
-    const ping = await fetch(`${daemon.url}/mcp`, { method: 'POST', headers: { ...MCP_HEADERS, ...bearer(reader.token), 'mcp-session-id': first, 'mcp-protocol-version': '2025-06-18' }, body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'ping' }) });
+    const ping = await fetch(`${daemon.url}/mcp`, {
+      method: 'POST',
+      headers: {
+        ...MCP_HEADERS,
+        ...bearer(reader.token),
+        'mcp-session-id': first,
+        'mcp-protocol-version': '2025-06-18',
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'ping' }),
+    });
     expect(ping.status).toBe(404);
   });
 

@@ -32,7 +32,12 @@ const EXAMPLE_ARGS: Record<string, Record<string, unknown>> = {
   query_history: { series: 'cpu.utilization', window: '15m' },
 };
 
-const INIT = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
+const INIT = JSON.stringify({
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+});
 
 describe.each([
   ['stateful', false],
@@ -58,10 +63,15 @@ describe.each([
 
   it('lists and calls every tool; each answer matches its output schema', async () => {
     const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name)).toEqual(expect.arrayContaining(['health_check', 'get_metrics', 'check_dependencies']));
+    expect(tools.map((t) => t.name)).toEqual(
+      expect.arrayContaining(['health_check', 'get_metrics', 'check_dependencies']),
+    );
     for (const tool of tools) {
       // The client validates structuredContent against the listed outputSchema, so a mismatch throws here.
-      const r = await client.callTool({ name: tool.name, arguments: EXAMPLE_ARGS[tool.name] ?? minimalArgs(tool.inputSchema as never) });
+      const r = await client.callTool({
+        name: tool.name,
+        arguments: EXAMPLE_ARGS[tool.name] ?? minimalArgs(tool.inputSchema as never),
+      });
       expect(r.isError, `${tool.name}: ${JSON.stringify(r.content)}`).toBeFalsy();
       expect((r.content as { type: string; text: string }[])[0]!.text.length).toBeGreaterThan(0);
       if (tool.outputSchema) expect(r.structuredContent).toBeTypeOf('object');
@@ -89,7 +99,12 @@ describe.each([
   it('answers concurrent calls from several clients', async () => {
     const others = await Promise.all([1, 2, 3].map(() => connectClient(daemon.url)));
     try {
-      const results = await Promise.all(others.flatMap(({ client: c }) => [c.callTool({ name: 'health_check', arguments: {} }), c.callTool({ name: 'get_metrics', arguments: { sections: ['memory'] } })]));
+      const results = await Promise.all(
+        others.flatMap(({ client: c }) => [
+          c.callTool({ name: 'health_check', arguments: {} }),
+          c.callTool({ name: 'get_metrics', arguments: { sections: ['memory'] } }),
+        ]),
+      );
       for (const r of results) expect(r.isError).toBeFalsy();
     } finally {
       await Promise.all(others.map(({ client: c }) => c.close()));
@@ -109,7 +124,9 @@ describe.each([
 
   it('unknown tool and bad arguments are JSON-RPC or isError answers, not HTTP failures', async () => {
     await expect(client.callTool({ name: 'no_such_tool', arguments: {} })).resolves.toMatchObject({ isError: true });
-    const bad = await client.callTool({ name: 'get_metrics', arguments: { sections: 'memory' } }).catch((e: Error) => e);
+    const bad = await client
+      .callTool({ name: 'get_metrics', arguments: { sections: 'memory' } })
+      .catch((e: Error) => e);
     if (bad instanceof Error) expect(bad.message).toMatch(/-32602|Invalid/i);
     else expect(bad.isError).toBe(true);
   });
@@ -125,7 +142,15 @@ describe.each([
     });
 
     it('answers a tools/call with no initialize first (any replica can take any request)', async () => {
-      const r = await postMcp(daemon.url, JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'health_check', arguments: {} } }));
+      const r = await postMcp(
+        daemon.url,
+        JSON.stringify({
+          jsonrpc: '2.0',
+          id: 7,
+          method: 'tools/call',
+          params: { name: 'health_check', arguments: {} },
+        }),
+      );
       expect(r.status).toBe(200);
       expect(r.json.id).toBe(7);
       expect(r.json.result.structuredContent.status).toMatch(/pass|warn|fail/);
@@ -134,12 +159,17 @@ describe.each([
     it('opens the GET stream for server messages, and DELETE ends the session', async () => {
       const { client: c, transport: t } = await connectClient(daemon.url);
       const sid = t.sessionId!;
-      const get = await fetch(`${daemon.url}/mcp`, { headers: { accept: 'text/event-stream', 'mcp-session-id': sid, 'mcp-protocol-version': '2025-06-18' } });
+      const get = await fetch(`${daemon.url}/mcp`, {
+        headers: { accept: 'text/event-stream', 'mcp-session-id': sid, 'mcp-protocol-version': '2025-06-18' },
+      });
       // The SDK client opened one already: only one GET stream per session.
       expect([200, 409]).toContain(get.status);
       await get.body?.cancel();
       await t.terminateSession();
-      const after = await postMcp(daemon.url, JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'ping' }), { 'mcp-session-id': sid, 'mcp-protocol-version': '2025-06-18' });
+      const after = await postMcp(daemon.url, JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'ping' }), {
+        'mcp-session-id': sid,
+        'mcp-protocol-version': '2025-06-18',
+      });
       expect(after.status).toBe(404);
       expect(after.json.error.code).toBe(-32001);
       await c.close();
@@ -149,7 +179,9 @@ describe.each([
       const none = await postMcp(daemon.url, JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'tools/list' }));
       expect(none.status).toBe(400);
       expect(none.json).toMatchObject({ jsonrpc: '2.0', error: { code: -32000 }, id: 3 });
-      const unknown = await postMcp(daemon.url, JSON.stringify({ jsonrpc: '2.0', id: 4, method: 'tools/list' }), { 'mcp-session-id': '00000000-0000-4000-8000-000000000000' });
+      const unknown = await postMcp(daemon.url, JSON.stringify({ jsonrpc: '2.0', id: 4, method: 'tools/list' }), {
+        'mcp-session-id': '00000000-0000-4000-8000-000000000000',
+      });
       expect(unknown.status).toBe(404);
       expect(unknown.json.error.code).toBe(-32001);
     });
@@ -183,7 +215,10 @@ describe('stateful sessions: cap and idle expiry', () => {
       reopened = await postMcp(daemon.url, INIT);
     }
     expect(reopened?.status).toBe(200);
-    const old = await postMcp(daemon.url, JSON.stringify({ jsonrpc: '2.0', id: 5, method: 'ping' }), { 'mcp-session-id': sid, 'mcp-protocol-version': '2025-06-18' });
+    const old = await postMcp(daemon.url, JSON.stringify({ jsonrpc: '2.0', id: 5, method: 'ping' }), {
+      'mcp-session-id': sid,
+      'mcp-protocol-version': '2025-06-18',
+    });
     expect(old.status).toBe(404);
   });
 
@@ -191,7 +226,10 @@ describe('stateful sessions: cap and idle expiry', () => {
     // Wait out the sessions of the previous test.
     await new Promise((r) => setTimeout(r, 2500));
     for (let i = 0; i < 4; i++) {
-      const r = await postMcp(daemon.url, JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: 42 } }));
+      const r = await postMcp(
+        daemon.url,
+        JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: 42 } }),
+      );
       expect(r.status).toBeLessThan(500);
     }
     const ok = await postMcp(daemon.url, INIT);
@@ -199,7 +237,11 @@ describe('stateful sessions: cap and idle expiry', () => {
   });
 
   it('keeps the accept rules of the transport (406 without text/event-stream)', async () => {
-    const r = await fetch(`${daemon.url}/mcp`, { method: 'POST', headers: { ...MCP_HEADERS, accept: 'application/json' }, body: INIT });
+    const r = await fetch(`${daemon.url}/mcp`, {
+      method: 'POST',
+      headers: { ...MCP_HEADERS, accept: 'application/json' },
+      body: INIT,
+    });
     expect(r.status).toBe(406);
   });
 });

@@ -17,7 +17,6 @@ async function listener(into: Json[], url: string): Promise<Client> {
   return client;
 }
 
-
 describe('two daemons sharing the real Redis: a listener on one hears what the other saw', () => {
   let tcp: Server;
   let watcher: Daemon;
@@ -36,13 +35,25 @@ describe('two daemons sharing the real Redis: a listener on one hears what the o
     const events = `http:\n  events:\n    redis: redis://127.0.0.1:6379\n    channel: ${channel}\n`;
     // Only `watcher` runs the check; `quiet` knows nothing of it; `isolated` has no Redis and must hear nothing.
     [watcher, quiet, isolated] = await Promise.all([
-      startDaemon({ config: `${events}checks:\n  - { name: svc, kind: tcp, host: 127.0.0.1, port: ${port}, every: 300ms, timeout: 1s, failureThreshold: 1, successThreshold: 1 }\n` }),
+      startDaemon({
+        config: `${events}checks:\n  - { name: svc, kind: tcp, host: 127.0.0.1, port: ${port}, every: 300ms, timeout: 1s, failureThreshold: 1, successThreshold: 1 }\n`,
+      }),
       startDaemon({ config: events }),
       startDaemon({ config: `checks: []\n` }),
     ]);
-    const [a, b, w] = await Promise.all([listener(heard, quiet.url), listener(heardIsolated, isolated.url), listener([], watcher.url)]);
+    const [a, b, w] = await Promise.all([
+      listener(heard, quiet.url),
+      listener(heardIsolated, isolated.url),
+      listener([], watcher.url),
+    ]);
     clients.push(a!, b!, w!);
-    await waitUntil(async () => JSON.parse(((await w!.readResource({ uri: CHECK_URI })).contents[0] as { text: string }).text).status === 'pass', 'svc to pass on the watcher', 15_000);
+    await waitUntil(
+      async () =>
+        JSON.parse(((await w!.readResource({ uri: CHECK_URI })).contents[0] as { text: string }).text).status ===
+        'pass',
+      'svc to pass on the watcher',
+      15_000,
+    );
   }, 60_000);
 
   afterAll(async () => {
@@ -52,10 +63,17 @@ describe('two daemons sharing the real Redis: a listener on one hears what the o
   });
 
   it('the transition the watcher saw reaches a listener connected to the other daemon, with what changed', async () => {
-    const [sub, subIsolated] = await Promise.all(clients.slice(0, 2).map((c) => c.listen({ resourceSubscriptions: [CHECK_URI, 'vitals://events'] })));
+    const [sub, subIsolated] = await Promise.all(
+      clients.slice(0, 2).map((c) => c.listen({ resourceSubscriptions: [CHECK_URI, 'vitals://events'] })),
+    );
     await new Promise<void>((r) => tcp.close(() => r()));
     await waitUntil(() => resourceUpdates(heard, CHECK_URI).length > 0, 'the update on the other daemon', 15_000);
-    expect(resourceUpdates(heard, CHECK_URI)[0]!.params).toMatchObject({ uri: CHECK_URI, status: 'fail', check: 'svc', event: { from: 'pass', to: 'fail', headline: expect.stringContaining('svc') } });
+    expect(resourceUpdates(heard, CHECK_URI)[0]!.params).toMatchObject({
+      uri: CHECK_URI,
+      status: 'fail',
+      check: 'svc',
+      event: { from: 'pass', to: 'fail', headline: expect.stringContaining('svc') },
+    });
     await waitUntil(() => resourceUpdates(heard, 'vitals://events').length > 0, 'the events update', 5000);
     // The daemon without the shared bus never hears of a check it does not run.
     expect(resourceUpdates(heardIsolated, CHECK_URI)).toEqual([]);

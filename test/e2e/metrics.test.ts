@@ -44,10 +44,21 @@ function parseExposition(text: string): Map<string, Family> {
 const UNIT_SUFFIX = /_(seconds|bytes|ratio|celsius|hertz|volts|watts|joules|meters|percent)(_total)?$/;
 // Gauges without a unit by nature: states (0/1/2), counts of things, load averages, the resource.
 const DIMENSIONLESS = new Set([
-  'target_info', 'vitals_overall_status', 'vitals_check_status', 'vitals_check_up', 'vitals_breaker_open',
-  'system_cpu_load_average_1m', 'system_cpu_load_average_5m', 'system_cpu_load_average_15m', 'system_cpu_logical_cpus',
-  'process_unix_file_descriptors', 'process_unix_file_descriptor_limit',
-  'vitals_history_series', 'vitals_history_samples_buffered', 'vitals_history_store_available', 'vitals_mcp_sessions',
+  'target_info',
+  'vitals_overall_status',
+  'vitals_check_status',
+  'vitals_check_up',
+  'vitals_breaker_open',
+  'system_cpu_load_average_1m',
+  'system_cpu_load_average_5m',
+  'system_cpu_load_average_15m',
+  'system_cpu_logical_cpus',
+  'process_unix_file_descriptors',
+  'process_unix_file_descriptor_limit',
+  'vitals_history_series',
+  'vitals_history_samples_buffered',
+  'vitals_history_store_available',
+  'vitals_mcp_sessions',
 ]);
 const IPV4 = /\b\d{1,3}(\.\d{1,3}){3}\b/;
 const IPV6 = /\b[0-9a-f]{0,4}(:[0-9a-f]{0,4}){2,7}\b/i;
@@ -78,7 +89,10 @@ checks:
     daemon = spawnDaemon(['serve', '--http', '--listen', '127.0.0.1:0', '--config', config]);
     base = `http://${await daemon.httpAddress()}`;
     // Every check has run once and failed or passed for real (not "not run yet").
-    await waitUntil(async () => (await fetch(`${base}/metrics`).then((r) => r.text())).match(/vitals_check_up\{/g)?.length === 3, 'three dependency checks to report up');
+    await waitUntil(
+      async () => (await fetch(`${base}/metrics`).then((r) => r.text())).match(/vitals_check_up\{/g)?.length === 3,
+      'three dependency checks to report up',
+    );
   });
 
   afterAll(async () => {
@@ -106,10 +120,21 @@ checks:
       expect(f.help, `${f.name} HELP`).toMatch(/\w{3,}/);
       expect(f.help).not.toBe('description missing');
       expect(['gauge', 'counter', 'histogram'], `${f.name} TYPE`).toContain(f.type);
-      const ok = UNIT_SUFFIX.test(f.name) || (f.type === 'counter' && f.name.endsWith('_total')) || DIMENSIONLESS.has(f.name);
+      const ok =
+        UNIT_SUFFIX.test(f.name) || (f.type === 'counter' && f.name.endsWith('_total')) || DIMENSIONLESS.has(f.name);
       expect(ok, `${f.name} has no unit suffix`).toBe(true);
     }
-    for (const name of ['vitals_history_samples_dropped_total', 'vitals_history_store_available', 'system_cpu_utilization_ratio', 'system_memory_usage_bytes', 'system_filesystem_usage_bytes', 'system_network_io_bytes_total', 'vitals_check_duration_seconds', 'vitals_check_runs_total', 'process_cpu_time_seconds_total']) {
+    for (const name of [
+      'vitals_history_samples_dropped_total',
+      'vitals_history_store_available',
+      'system_cpu_utilization_ratio',
+      'system_memory_usage_bytes',
+      'system_filesystem_usage_bytes',
+      'system_network_io_bytes_total',
+      'vitals_check_duration_seconds',
+      'vitals_check_runs_total',
+      'process_cpu_time_seconds_total',
+    ]) {
       expect(families.has(name), name).toBe(true);
     }
   });
@@ -117,10 +142,21 @@ checks:
   it('reports each check with bounded labels: no URL, address, credential or error text', async () => {
     const families = parseExposition(await scrape());
     const up = families.get('vitals_check_up')!.samples;
-    expect(up.find((s) => s.labels.check === 'db')).toMatchObject({ labels: { check: 'db', kind: 'postgres' }, value: 1 });
+    expect(up.find((s) => s.labels.check === 'db')).toMatchObject({
+      labels: { check: 'db', kind: 'postgres' },
+      value: 1,
+    });
     expect(up.find((s) => s.labels.check === 'api')).toMatchObject({ labels: { kind: 'http' }, value: 0 });
-    expect(families.get('vitals_check_status')!.samples.find((s) => s.labels.check === 'api')).toMatchObject({ labels: { kind: 'http', critical: 'false' }, value: 2 });
-    expect(families.get('vitals_breaker_open')!.samples.map((s) => s.labels.check).sort()).toEqual(['api', 'cache', 'db']);
+    expect(families.get('vitals_check_status')!.samples.find((s) => s.labels.check === 'api')).toMatchObject({
+      labels: { kind: 'http', critical: 'false' },
+      value: 2,
+    });
+    expect(
+      families
+        .get('vitals_breaker_open')!
+        .samples.map((s) => s.labels.check)
+        .sort(),
+    ).toEqual(['api', 'cache', 'db']);
     const outcomes = new Set(families.get('vitals_check_runs_total')!.samples.map((s) => s.labels.outcome));
     expect(outcomes).toEqual(new Set(['success', 'failure']));
     for (const f of families.values()) {
@@ -143,7 +179,8 @@ checks:
     await client.listTools();
     await client.callTool({ name: 'health_check', arguments: {} });
     await client.callTool({ name: 'no_such_tool_4711', arguments: {} }).catch(() => undefined);
-    const open = (f: Map<string, Family>) => f.get('vitals_mcp_sessions')?.samples.find((s) => s.labels.network_transport === 'tcp')?.value;
+    const open = (f: Map<string, Family>) =>
+      f.get('vitals_mcp_sessions')?.samples.find((s) => s.labels.network_transport === 'tcp')?.value;
     await waitUntil(async () => open(parseExposition(await scrape())) === 1, 'one open MCP session');
     await transport.terminateSession();
     await client.close();
@@ -157,7 +194,10 @@ checks:
       return f?.samples.some((s) => s.labels.gen_ai_tool_name === '_OTHER') ? f : undefined;
     }, 'mcp_server_operation_duration_seconds with the unknown tool');
     const counts = op.samples.filter((s) => s.name === 'mcp_server_operation_duration_seconds_count');
-    expect(counts.find((s) => s.labels.mcp_method_name === 'tools/call' && s.labels.gen_ai_tool_name === 'health_check')?.labels).toMatchObject({ network_transport: 'tcp', network_protocol_name: 'http' });
+    expect(
+      counts.find((s) => s.labels.mcp_method_name === 'tools/call' && s.labels.gen_ai_tool_name === 'health_check')
+        ?.labels,
+    ).toMatchObject({ network_transport: 'tcp', network_protocol_name: 'http' });
     expect(counts.find((s) => s.labels.mcp_method_name === 'tools/list')?.value).toBeGreaterThanOrEqual(1);
     const unknown = counts.find((s) => s.labels.gen_ai_tool_name === '_OTHER')!;
     // An unknown tool is the caller's mistake, and the label says so.
@@ -166,16 +206,28 @@ checks:
   });
 
   it('2026-07-28 requests keep the same instruments, told apart by mcp_protocol_version', async () => {
-    const client = new V2Client({ name: 'e2e-metrics-2026', version: '1.0.0' }, { versionNegotiation: { mode: 'auto' } });
+    const client = new V2Client(
+      { name: 'e2e-metrics-2026', version: '1.0.0' },
+      { versionNegotiation: { mode: 'auto' } },
+    );
     await client.connect(new V2Transport(new URL(`${base}/mcp`)));
     expect(client.getNegotiatedProtocolVersion()).toBe('2026-07-28');
     await client.callTool({ name: 'health_check', arguments: {} });
     await client.close();
     const call = await waitUntil(async () => {
       const f = parseExposition(await scrape()).get('mcp_server_operation_duration_seconds');
-      return f?.samples.find((s) => s.name === 'mcp_server_operation_duration_seconds_count' && s.labels.mcp_protocol_version === '2026-07-28' && s.labels.gen_ai_tool_name === 'health_check');
+      return f?.samples.find(
+        (s) =>
+          s.name === 'mcp_server_operation_duration_seconds_count' &&
+          s.labels.mcp_protocol_version === '2026-07-28' &&
+          s.labels.gen_ai_tool_name === 'health_check',
+      );
     }, 'a 2026-07-28 tools/call counted');
-    expect(call.labels).toMatchObject({ mcp_method_name: 'tools/call', network_transport: 'tcp', network_protocol_name: 'http' });
+    expect(call.labels).toMatchObject({
+      mcp_method_name: 'tools/call',
+      network_transport: 'tcp',
+      network_protocol_name: 'http',
+    });
     expect(call.labels.error_type).toBeUndefined();
   });
 
@@ -185,9 +237,15 @@ checks:
     const counts = await waitUntil(async () => {
       const f = parseExposition(await scrape()).get('http_server_request_duration_seconds');
       const c = f?.samples.filter((s) => s.name === 'http_server_request_duration_seconds_count') ?? [];
-      return c.some((s) => s.labels.http_response_status_code === '404') && c.some((s) => s.labels.http_route === '/livez') ? c : undefined;
+      return c.some((s) => s.labels.http_response_status_code === '404') &&
+        c.some((s) => s.labels.http_route === '/livez')
+        ? c
+        : undefined;
     }, 'http_server_request_duration_seconds for the 404 and /livez');
-    expect(counts.find((s) => s.labels.http_route === '/metrics')?.labels).toMatchObject({ http_request_method: 'GET', http_response_status_code: '200' });
+    expect(counts.find((s) => s.labels.http_route === '/metrics')?.labels).toMatchObject({
+      http_request_method: 'GET',
+      http_response_status_code: '200',
+    });
     const notFound = counts.find((s) => s.labels.http_response_status_code === '404')!;
     expect(notFound.labels.http_route).toBeUndefined();
     expect(JSON.stringify(counts)).not.toMatch(/4711|topsecret/);
@@ -224,7 +282,10 @@ describe('serve --stdio --metrics-port', () => {
       }, 'host metrics on the metrics port');
       expect(text).toMatch(/^vitals_check_status\{check="memory",kind="memory",critical="(true|false)"\} [012]$/m);
       expect((await fetch(`${base}/livez`)).status).toBe(200);
-      expect((await fetch(`${base}/mcp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status).toBe(404);
+      expect(
+        (await fetch(`${base}/mcp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }))
+          .status,
+      ).toBe(404);
     } finally {
       await daemon.stop();
     }

@@ -31,7 +31,10 @@ function pinInitialize<T extends Transport>(transport: T, version: Era): T {
   const send = transport.send.bind(transport);
   transport.send = (m, o) => {
     const msg = m as Json;
-    return send(msg.method === 'initialize' ? ({ ...msg, params: { ...msg.params, protocolVersion: version } } as never) : m, o);
+    return send(
+      msg.method === 'initialize' ? ({ ...msg, params: { ...msg.params, protocolVersion: version } } as never) : m,
+      o,
+    );
   };
   return transport;
 }
@@ -57,14 +60,20 @@ async function v2(label: string, transport: V2Stdio | V2Http): Promise<Subject> 
   return { label, era: '2026-07-28', client, inbound, close: () => client.close() };
 }
 
-const stdioParams = (config: string) => ({ command: process.execPath, args: [CLI, 'serve', '--stdio', '--config', config], env: { ...process.env, VITALS_LOG_LEVEL: 'warn' } as Record<string, string>, stderr: 'ignore' as const });
+const stdioParams = (config: string) => ({
+  command: process.execPath,
+  args: [CLI, 'serve', '--stdio', '--config', config],
+  env: { ...process.env, VITALS_LOG_LEVEL: 'warn' } as Record<string, string>,
+  stderr: 'ignore' as const,
+});
 
 const structured = async (s: Subject, name: string, args: Json = {}): Promise<Json> => {
   const r = (await s.client.callTool({ name, arguments: args })) as Json;
   if (r.isError) throw new Error(`${s.label} ${name}: ${r.content?.[0]?.text}`);
   return r.structuredContent as Json;
 };
-const read = async (s: Subject, uri: string): Promise<Json> => JSON.parse(((await s.client.readResource({ uri })) as Json).contents[0].text);
+const read = async (s: Subject, uri: string): Promise<Json> =>
+  JSON.parse(((await s.client.readResource({ uri })) as Json).contents[0].text);
 const svcStatus = async (s: Subject) => (await read(s, CHECK_URI)).status as string;
 
 /** `notifications/resources/updated` for `uri` received since `from`. */
@@ -108,7 +117,8 @@ checks:
         v1('v1-http-2025-06-18', '2025-06-18', new V1Http(mcp)),
       ])),
     );
-    for (const s of subjects) await waitUntil(async () => (await svcStatus(s)) === 'pass', `${s.label}: svc to pass`, 15_000);
+    for (const s of subjects)
+      await waitUntil(async () => (await svcStatus(s)) === 'pass', `${s.label}: svc to pass`, 15_000);
   }, 60_000);
 
   afterAll(async () => {
@@ -120,7 +130,10 @@ checks:
   it('each client gets the version it asked for', () => {
     for (const s of subjects) {
       // A v1 client's version is what the server answered its initialize with (it offered s.era).
-      const version = s.client instanceof V2Client ? s.client.getNegotiatedProtocolVersion() : s.inbound.find((m) => m.result?.protocolVersion)?.result.protocolVersion;
+      const version =
+        s.client instanceof V2Client
+          ? s.client.getNegotiatedProtocolVersion()
+          : s.inbound.find((m) => m.result?.protocolVersion)?.result.protocolVersion;
       expect(version, s.label).toBe(s.era);
     }
   });
@@ -143,24 +156,38 @@ checks:
         const data = await structured(s, name, args);
         expect(data, `${s.label} ${name}`).toBeTypeOf('object');
       }
-      expect((await structured(s, 'check_dependencies', { names: ['svc'] })).checks[0]).toMatchObject({ name: 'svc', status: 'pass' });
+      expect((await structured(s, 'check_dependencies', { names: ['svc'] })).checks[0]).toMatchObject({
+        name: 'svc',
+        status: 'pass',
+      });
       // Malformed arguments are the client's mistake: an isError result on a known tool, never an outage.
       const bad = (await s.client.callTool({ name: 'health_check', arguments: { only_problems: 'yes' } })) as Json;
       expect(bad.isError, s.label).toBe(true);
 
       const { resources } = await s.client.listResources();
-      expect(resources.map((r) => r.uri), s.label).toEqual(expect.arrayContaining(['vitals://health', 'vitals://events', CHECK_URI]));
-      expect(await read(s, 'vitals://health'), s.label).toMatchObject({ status: expect.stringMatching(/pass|warn|fail/) });
+      expect(
+        resources.map((r) => r.uri),
+        s.label,
+      ).toEqual(expect.arrayContaining(['vitals://health', 'vitals://events', CHECK_URI]));
+      expect(await read(s, 'vitals://health'), s.label).toMatchObject({
+        status: expect.stringMatching(/pass|warn|fail/),
+      });
       expect(await read(s, CHECK_URI), s.label).toMatchObject({ name: 'svc', status: 'pass' });
       expect(await read(s, 'vitals://events'), s.label).toMatchObject({ events: expect.any(Array) });
       const { resourceTemplates } = await s.client.listResourceTemplates();
-      expect(resourceTemplates.map((t) => t.uriTemplate), s.label).toContain('vitals://checks/{name}');
+      expect(
+        resourceTemplates.map((t) => t.uriTemplate),
+        s.label,
+      ).toContain('vitals://checks/{name}');
 
       const { prompts } = await s.client.listPrompts();
       expect(prompts.map((p) => p.name).sort(), s.label).toEqual(['capacity-report', 'diagnose-incident']);
       const prompt = await s.client.getPrompt({ name: 'diagnose-incident', arguments: { check: 'svc' } });
       expect(JSON.stringify(prompt.messages), s.label).toContain('svc');
-      const done = await s.client.complete({ ref: { type: 'ref/resource', uri: 'vitals://checks/{name}' }, argument: { name: 'name', value: 's' } });
+      const done = await s.client.complete({
+        ref: { type: 'ref/resource', uri: 'vitals://checks/{name}' },
+        argument: { name: 'name', value: 's' },
+      });
       expect(done.completion.values, s.label).toContain('svc');
     }
   });
@@ -196,14 +223,35 @@ checks:
   });
 
   it('HTTP: Mcp-Method and Mcp-Name must agree with a 2026-07-28 body; other methods on /mcp get a JSON-RPC 405', async () => {
-    const meta = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' }, 'io.modelcontextprotocol/clientCapabilities': {} };
-    const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'health_check', arguments: {}, _meta: meta } });
-    const base = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2026-07-28' };
-    const post = (headers: Record<string, string>) => fetch(`${daemon.url}/mcp`, { method: 'POST', headers: { ...base, ...headers }, body });
+    const meta = {
+      'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+      'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' },
+      'io.modelcontextprotocol/clientCapabilities': {},
+    };
+    const body = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'tools/call',
+      params: { name: 'health_check', arguments: {}, _meta: meta },
+    });
+    const base = {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'mcp-protocol-version': '2026-07-28',
+    };
+    const post = (headers: Record<string, string>) =>
+      fetch(`${daemon.url}/mcp`, { method: 'POST', headers: { ...base, ...headers }, body });
     const ok = await post({ 'mcp-method': 'tools/call', 'mcp-name': 'health_check' });
     expect(ok.status).toBe(200);
-    expect(JSON.parse(await ok.text())).toMatchObject({ id: 1, result: { structuredContent: { status: expect.any(String) } } });
-    const wrong: Record<string, string>[] = [{ 'mcp-method': 'tools/list', 'mcp-name': 'health_check' }, { 'mcp-method': 'tools/call', 'mcp-name': 'get_metrics' }, {}];
+    expect(JSON.parse(await ok.text())).toMatchObject({
+      id: 1,
+      result: { structuredContent: { status: expect.any(String) } },
+    });
+    const wrong: Record<string, string>[] = [
+      { 'mcp-method': 'tools/list', 'mcp-name': 'health_check' },
+      { 'mcp-method': 'tools/call', 'mcp-name': 'get_metrics' },
+      {},
+    ];
     for (const headers of wrong) {
       const r = await post(headers);
       expect(r.status, JSON.stringify(headers)).toBe(400);
@@ -219,13 +267,19 @@ checks:
   it('2026-07-28: a client announcing MCP Apps gets show_status linked to the status view, and can read it', async () => {
     const caps = { extensions: { 'io.modelcontextprotocol/ui': { mimeTypes: ['text/html;profile=mcp-app'] } } };
     for (const transport of [new V2Stdio(stdioParams(configPath)), new V2Http(new URL(`${daemon.url}/mcp`))]) {
-      const client = new V2Client({ name: 'e2e-apps', version: '1.0.0' }, { capabilities: caps as never, versionNegotiation: { mode: 'auto' } });
+      const client = new V2Client(
+        { name: 'e2e-apps', version: '1.0.0' },
+        { capabilities: caps as never, versionNegotiation: { mode: 'auto' } },
+      );
       await client.connect(transport);
       try {
         const tool = (await client.listTools()).tools.find((t) => t.name === 'show_status');
         expect(tool?._meta).toMatchObject({ ui: { resourceUri: 'ui://vitals/status' } });
         const read = (await client.readResource({ uri: 'ui://vitals/status' })) as Json;
-        expect(read.contents[0]).toMatchObject({ mimeType: 'text/html;profile=mcp-app', text: expect.stringContaining('<html') });
+        expect(read.contents[0]).toMatchObject({
+          mimeType: 'text/html;profile=mcp-app',
+          text: expect.stringContaining('<html'),
+        });
       } finally {
         await client.close();
       }
@@ -246,7 +300,8 @@ checks:
   it('a real status change reaches every listener and subscriber; 2026 notifications say what changed', async () => {
     const subs = await Promise.all(
       subjects.map(async (s) => {
-        if (s.client instanceof V2Client) return s.client.listen({ resourceSubscriptions: [CHECK_URI, 'vitals://health', 'vitals://events'] });
+        if (s.client instanceof V2Client)
+          return s.client.listen({ resourceSubscriptions: [CHECK_URI, 'vitals://health', 'vitals://events'] });
         for (const uri of [CHECK_URI, 'vitals://health', 'vitals://events']) await s.client.subscribeResource({ uri });
         return undefined;
       }),
@@ -255,21 +310,46 @@ checks:
     await new Promise<void>((r) => listener.close(() => r()));
 
     for (const [i, s] of subjects.entries()) {
-      await waitUntil(() => updates(s, CHECK_URI, marks[i]).length > 0 && updates(s, 'vitals://events', marks[i]).length > 0, `${s.label}: the update for svc`, 15_000);
-      await waitUntil(() => updates(s, 'vitals://health', marks[i]).length > 0, `${s.label}: the update for health`, 15_000);
+      await waitUntil(
+        () => updates(s, CHECK_URI, marks[i]).length > 0 && updates(s, 'vitals://events', marks[i]).length > 0,
+        `${s.label}: the update for svc`,
+        15_000,
+      );
+      await waitUntil(
+        () => updates(s, 'vitals://health', marks[i]).length > 0,
+        `${s.label}: the update for health`,
+        15_000,
+      );
       expect(await svcStatus(s), s.label).toBe('fail');
       const [update] = updates(s, CHECK_URI, marks[i]);
       if (s.era === '2026-07-28') {
-        expect(update!.params, s.label).toMatchObject({ uri: CHECK_URI, status: 'fail', check: 'svc', event: { id: expect.stringMatching(/^[0-9a-f]{16}$/), from: 'pass', to: 'fail', headline: expect.stringContaining('svc') } });
-        expect(updates(s, 'vitals://health', marks[i])[0]!.params, s.label).toMatchObject({ summary: expect.any(String), status: expect.stringMatching(/warn|fail/) });
+        expect(update!.params, s.label).toMatchObject({
+          uri: CHECK_URI,
+          status: 'fail',
+          check: 'svc',
+          event: {
+            id: expect.stringMatching(/^[0-9a-f]{16}$/),
+            from: 'pass',
+            to: 'fail',
+            headline: expect.stringContaining('svc'),
+          },
+        });
+        expect(updates(s, 'vitals://health', marks[i])[0]!.params, s.label).toMatchObject({
+          summary: expect.any(String),
+          status: expect.stringMatching(/warn|fail/),
+        });
       } else {
         // The 2025 notification is the URI alone; the client re-reads.
-        expect(Object.keys(update!.params).filter((k) => k !== '_meta'), s.label).toEqual(['uri']);
+        expect(
+          Object.keys(update!.params).filter((k) => k !== '_meta'),
+          s.label,
+        ).toEqual(['uri']);
       }
     }
 
     await openListener();
-    for (const [i, s] of subjects.entries()) await waitUntil(() => updates(s, CHECK_URI, marks[i]).length >= 2, `${s.label}: the recovery update`, 15_000);
+    for (const [i, s] of subjects.entries())
+      await waitUntil(() => updates(s, CHECK_URI, marks[i]).length >= 2, `${s.label}: the recovery update`, 15_000);
     await Promise.all(subs.map((sub) => sub?.close()));
   });
 });

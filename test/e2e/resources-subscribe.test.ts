@@ -1,6 +1,10 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { LoggingMessageNotificationSchema, ResourceUpdatedNotificationSchema, type LoggingMessageNotification } from '@modelcontextprotocol/sdk/types.js';
+import {
+  LoggingMessageNotificationSchema,
+  ResourceUpdatedNotificationSchema,
+  type LoggingMessageNotification,
+} from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeConfig } from '../support/cli.js';
 import { FaultProxy } from '../support/fault-proxy.js';
@@ -8,7 +12,6 @@ import { CLI } from '../support/paths.js';
 import { waitUntil } from '../support/wait.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 
 interface Daemon {
   client: Client;
@@ -18,7 +21,12 @@ interface Daemon {
 }
 
 async function startDaemon(configPath: string): Promise<Daemon> {
-  const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, 'serve', '--stdio', '--config', configPath], env: { ...process.env, VITALS_LOG_LEVEL: 'info' } as Record<string, string>, stderr: 'pipe' });
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [CLI, 'serve', '--stdio', '--config', configPath],
+    env: { ...process.env, VITALS_LOG_LEVEL: 'info' } as Record<string, string>,
+    stderr: 'pipe',
+  });
   let stderr = '';
   transport.stderr?.on('data', (d) => (stderr += d));
   const client = new Client({ name: 'e2e-live', version: '1.0.0' });
@@ -35,7 +43,8 @@ const call = async (d: Daemon, name: string, args: Json = {}): Promise<Json> => 
   if (r.isError) throw new Error(`${name}: ${(r.content as { text: string }[])[0]?.text}`);
   return r.structuredContent as Json;
 };
-const cacheStatus = async (d: Daemon) => ((await call(d, 'check_dependencies', { names: ['cache'] })).checks[0].status as string);
+const cacheStatus = async (d: Daemon) =>
+  (await call(d, 'check_dependencies', { names: ['cache'] })).checks[0].status as string;
 
 describe('a dependency cut through the fault proxy, seen through resources, logs, events and diagnose', () => {
   let proxy: FaultProxy;
@@ -66,7 +75,8 @@ checks:
     await subscribed.client.setLoggingLevel('warning');
     // 'error' is below 'critical': this client asked not to hear of a failed check.
     await unsubscribed.client.setLoggingLevel('critical');
-    for (const d of [subscribed, unsubscribed]) await waitUntil(async () => (await cacheStatus(d)) === 'pass', 'cache to pass', 15_000);
+    for (const d of [subscribed, unsubscribed])
+      await waitUntil(async () => (await cacheStatus(d)) === 'pass', 'cache to pass', 15_000);
   });
 
   afterAll(async () => {
@@ -77,7 +87,9 @@ checks:
   it('declares subscribe and lists the check as a resource', async () => {
     expect(subscribed.client.getServerCapabilities()?.resources).toMatchObject({ subscribe: true, listChanged: true });
     const { resources } = await subscribed.client.listResources();
-    expect(resources.map((r) => r.uri)).toEqual(expect.arrayContaining(['vitals://health', 'vitals://events', CHECK_URI]));
+    expect(resources.map((r) => r.uri)).toEqual(
+      expect.arrayContaining(['vitals://health', 'vitals://events', CHECK_URI]),
+    );
     const read = await subscribed.client.readResource({ uri: CHECK_URI });
     expect(JSON.parse((read.contents[0] as { text: string }).text)).toMatchObject({ name: 'cache', status: 'pass' });
   });
@@ -88,7 +100,8 @@ checks:
     expect(unsubscribed.updates).toEqual([]);
     await proxy.refuse();
 
-    for (const d of [subscribed, unsubscribed]) await waitUntil(async () => (await cacheStatus(d)) === 'fail', 'cache to fail', 15_000);
+    for (const d of [subscribed, unsubscribed])
+      await waitUntil(async () => (await cacheStatus(d)) === 'fail', 'cache to fail', 15_000);
     await waitUntil(() => subscribed.updates.slice(before.updates).includes(CHECK_URI), 'the notification', 15_000);
     // Several more failed runs (every 500 ms) must not notify again: only a status change does.
     await sleep(2500);
@@ -108,7 +121,11 @@ checks:
 
     const logs = subscribed.logs.slice(before.logs).filter((l) => (l.data as Json).check === 'cache');
     expect(logs).toHaveLength(1);
-    expect(logs[0]).toMatchObject({ level: 'error', logger: 'mcp-vitals', data: { check: 'cache', to: 'fail', time: events[0]!.time } });
+    expect(logs[0]).toMatchObject({
+      level: 'error',
+      logger: 'mcp-vitals',
+      data: { check: 'cache', to: 'fail', time: events[0]!.time },
+    });
     expect(unsubscribed.logs.filter((l) => (l.data as Json).check === 'cache')).toEqual([]);
 
     const report = await call(subscribed, 'diagnose', { window: '15m' });
@@ -121,20 +138,35 @@ checks:
     expect(finding).toMatchObject({ severity: 'fail', time: start });
     expect(finding!.text).toMatch(/^cache failed since \d\d:\d\d:\d\d, .* ago: /);
     expect(finding!.figures).toMatchObject({ status: 'fail', start, ongoing: true, end: null });
-    expect(report.incidents).toContainEqual(expect.objectContaining({ check: 'cache', start, reportedAt: events[0]!.time, ongoing: true }));
+    expect(report.incidents).toContainEqual(
+      expect.objectContaining({ check: 'cache', start, reportedAt: events[0]!.time, ongoing: true }),
+    );
   });
 
   it('recovery notifies again; after unsubscribing, a new cut does not', async () => {
     const n = subscribed.updates.filter((u) => u === CHECK_URI).length;
     await proxy.restore();
     await waitUntil(async () => (await cacheStatus(subscribed)) === 'pass', 'cache to pass again', 15_000);
-    await waitUntil(() => subscribed.updates.filter((u) => u === CHECK_URI).length === n + 1, 'the recovery notification', 15_000);
-    expect(subscribed.logs.some((l) => (l.data as Json).check === 'cache' && (l.data as Json).to === 'pass')).toBe(false);
+    await waitUntil(
+      () => subscribed.updates.filter((u) => u === CHECK_URI).length === n + 1,
+      'the recovery notification',
+      15_000,
+    );
+    expect(subscribed.logs.some((l) => (l.data as Json).check === 'cache' && (l.data as Json).to === 'pass')).toBe(
+      false,
+    );
 
     await subscribed.client.unsubscribeResource({ uri: CHECK_URI });
     const cutAt = Date.now();
     await proxy.refuse();
-    await waitUntil(async () => ((await call(subscribed, 'list_events', { window: '5m', check: 'cache' })).events as Json[]).some((e) => e.to === 'fail' && Date.parse(e.time) >= cutAt - 1000), 'the second failure event', 15_000);
+    await waitUntil(
+      async () =>
+        ((await call(subscribed, 'list_events', { window: '5m', check: 'cache' })).events as Json[]).some(
+          (e) => e.to === 'fail' && Date.parse(e.time) >= cutAt - 1000,
+        ),
+      'the second failure event',
+      15_000,
+    );
     await sleep(1000);
     expect(subscribed.updates.filter((u) => u === CHECK_URI)).toHaveLength(n + 1);
     await proxy.restore();

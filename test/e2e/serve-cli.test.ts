@@ -15,7 +15,11 @@ describe('vitals serve refuses to start unsafely, and exits when it cannot start
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
     const port = (blocker.address() as { port: number }).port;
     try {
-      const r = await runCli(['serve', '--http', '--listen', `127.0.0.1:${port}`], { VITALS_LOG_LEVEL: 'silent' }, 10_000);
+      const r = await runCli(
+        ['serve', '--http', '--listen', `127.0.0.1:${port}`],
+        { VITALS_LOG_LEVEL: 'silent' },
+        10_000,
+      );
       expect(r.code).toBe(1);
       expect(r.stderr).toBe(`vitals: cannot listen on 127.0.0.1:${port}: address already in use\n`);
     } finally {

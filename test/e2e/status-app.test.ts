@@ -15,7 +15,10 @@ const URI = 'ui://vitals/status';
 const MIME = 'text/html;profile=mcp-app';
 
 async function connect(url: string, apps: boolean): Promise<Client> {
-  const client = new Client({ name: apps ? 'apps-host' : 'plain-client', version: '1.0.0' }, { capabilities: apps ? { extensions: { 'io.modelcontextprotocol/ui': { mimeTypes: [MIME] } } } : {} });
+  const client = new Client(
+    { name: apps ? 'apps-host' : 'plain-client', version: '1.0.0' },
+    { capabilities: apps ? { extensions: { 'io.modelcontextprotocol/ui': { mimeTypes: [MIME] } } } : {} },
+  );
   await client.connect(new StreamableHTTPClientTransport(new URL(`${url}/mcp`)));
   return client;
 }
@@ -43,7 +46,7 @@ describe('status view as an MCP App (real daemon, real MCP client, ext-apps brid
     await proxy?.close();
   });
 
-  it('a client without MCP Apps sees neither the app nor the link, and gets the tool\'s text', async () => {
+  it("a client without MCP Apps sees neither the app nor the link, and gets the tool's text", async () => {
     const client = await connect(daemon.url, false);
     try {
       const tool = (await client.listTools()).tools.find((t) => t.name === 'show_status')!;
@@ -53,12 +56,17 @@ describe('status view as an MCP App (real daemon, real MCP client, ext-apps brid
       await expect(client.readResource({ uri: URI })).rejects.toThrow();
       const r = (await client.callTool({ name: 'show_status', arguments: {} })) as CallToolResult;
       expect(r.isError).toBeFalsy();
-      expect((r.content[0] as { text: string }).text).toMatch(/ is (ok|warning|failed) \((pass|warn|fail)\): .* of \d+ checks/);
+      expect((r.content[0] as { text: string }).text).toMatch(
+        / is (ok|warning|failed) \((pass|warn|fail)\): .* of \d+ checks/,
+      );
       // Bounds: an unknown check and an over-long wait are client errors, not crashes.
       const unknown = (await client.callTool({ name: 'show_status', arguments: { check: 'nope' } })) as CallToolResult;
       expect(unknown.isError).toBe(true);
       expect((unknown.content[0] as { text: string }).text).toMatch(/unknown check: nope/);
-      const tooLong = (await client.callTool({ name: 'show_status', arguments: { waitSeconds: 31 } })) as CallToolResult;
+      const tooLong = (await client.callTool({
+        name: 'show_status',
+        arguments: { waitSeconds: 31 },
+      })) as CallToolResult;
       expect(tooLong.isError).toBe(true);
     } finally {
       await client.close();
@@ -70,7 +78,9 @@ describe('status view as an MCP App (real daemon, real MCP client, ext-apps brid
     try {
       const tool = (await client.listTools()).tools.find((t) => t.name === 'show_status')!;
       expect(tool._meta).toMatchObject({ ui: { resourceUri: URI }, 'ui/resourceUri': URI });
-      expect((await client.listResources()).resources).toEqual(expect.arrayContaining([expect.objectContaining({ uri: URI, mimeType: MIME })]));
+      expect((await client.listResources()).resources).toEqual(
+        expect.arrayContaining([expect.objectContaining({ uri: URI, mimeType: MIME })]),
+      );
       const read = await client.readResource({ uri: URI });
       const html = (read.contents[0] as { text: string; mimeType: string }).text;
       expect(read.contents[0]!.mimeType).toBe(MIME);
@@ -91,43 +101,68 @@ describe('status view as an MCP App (real daemon, real MCP client, ext-apps brid
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     try {
-      await page.exposeFunction('hostCallTool', async (params: { name: string; arguments?: Record<string, unknown> }) => {
-        calls.push(params);
-        return client.callTool(params);
-      });
+      await page.exposeFunction(
+        'hostCallTool',
+        async (params: { name: string; arguments?: Record<string, unknown> }) => {
+          calls.push(params);
+          return client.callTool(params);
+        },
+      );
       await page.setContent(await appHostPage());
       const html = ((await client.readResource({ uri: URI })).contents[0] as { text: string }).text;
       const first = await client.callTool({ name: 'show_status', arguments: {} });
       // The host's theme (dark here, on a page whose own preference is light) is the app's.
-      expect(await page.evaluate(([h, r]) => (globalThis as any).startHost(h, r, 'dark'), [html, first] as const)).toBe('ready');
+      expect(await page.evaluate(([h, r]) => (globalThis as any).startHost(h, r, 'dark'), [html, first] as const)).toBe(
+        'ready',
+      );
 
       const app = page.frameLocator('iframe');
-      for (const name of ['cache', 'pg-port', 'cpu', 'memory']) await app.locator(`tr[data-check="${name}"]`).waitFor({ timeout: 15_000 });
-      await expect.poll(() => app.locator('tr[data-check="cache"]').getAttribute('data-status'), { timeout: 15_000 }).toBe('pass');
-      const background = () => app.locator('body').evaluate((e) => e.ownerDocument.defaultView!.getComputedStyle(e).backgroundColor);
+      for (const name of ['cache', 'pg-port', 'cpu', 'memory'])
+        await app.locator(`tr[data-check="${name}"]`).waitFor({ timeout: 15_000 });
+      await expect
+        .poll(() => app.locator('tr[data-check="cache"]').getAttribute('data-status'), { timeout: 15_000 })
+        .toBe('pass');
+      const background = () =>
+        app.locator('body').evaluate((e) => e.ownerDocument.defaultView!.getComputedStyle(e).backgroundColor);
       expect(await background()).toBe('rgb(13, 17, 23)');
       await page.evaluate(`setHostTheme('light')`);
       await expect.poll(background).toBe('rgb(255, 255, 255)');
       // The app reads through the bridge (no HTTP of its own): show_status calls made by the app itself.
-      await expect.poll(() => calls.filter((c) => c.name === 'show_status').length, { timeout: 10_000 }).toBeGreaterThan(0);
+      await expect
+        .poll(() => calls.filter((c) => c.name === 'show_status').length, { timeout: 10_000 })
+        .toBeGreaterThan(0);
 
       // Each update arrives as a whole payload; the charts keep their points across them and draw.
       const frame = page.frames().find((f) => f !== page.mainFrame())!;
-      await expect.poll(() => drawnPixels(frame, '#gauges [data-gauge="cpu"] .chart canvas'), { timeout: 20_000 }).toBeGreaterThan(50);
+      await expect
+        .poll(() => drawnPixels(frame, '#gauges [data-gauge="cpu"] .chart canvas'), { timeout: 20_000 })
+        .toBeGreaterThan(50);
 
       // The detail view, through the same tool.
       await app.locator('tr[data-check="cpu"] button.open').click();
-      await expect.poll(() => app.locator('#detail-thresholds').textContent(), { timeout: 10_000 }).toMatch(/^warning at 85%, failed at 95%/);
-      expect(calls).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'show_status', arguments: { check: 'cpu', range: '1h' } })]));
+      await expect
+        .poll(() => app.locator('#detail-thresholds').textContent(), { timeout: 10_000 })
+        .toMatch(/^warning at 85%, failed at 95%/);
+      expect(calls).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ name: 'show_status', arguments: { check: 'cpu', range: '1h' } }),
+        ]),
+      );
       await app.locator('#detail-close').click();
 
       await proxy.refuse();
-      await expect.poll(() => app.locator('tr[data-check="cache"]').getAttribute('data-status'), { timeout: 20_000 }).toBe('fail');
+      await expect
+        .poll(() => app.locator('tr[data-check="cache"]').getAttribute('data-status'), { timeout: 20_000 })
+        .toBe('fail');
       await expect.poll(() => app.locator('#checks tbody tr').first().getAttribute('data-check')).toBe('cache');
-      await expect.poll(() => app.locator('#incidents li[data-check="cache"]').count(), { timeout: 10_000 }).toBeGreaterThan(0);
+      await expect
+        .poll(() => app.locator('#incidents li[data-check="cache"]').count(), { timeout: 10_000 })
+        .toBeGreaterThan(0);
       await page.screenshot({ path: join(OUT, 'status-app-in-host.png') });
       await proxy.restore();
-      await expect.poll(() => app.locator('tr[data-check="cache"]').getAttribute('data-status'), { timeout: 20_000 }).toBe('pass');
+      await expect
+        .poll(() => app.locator('tr[data-check="cache"]').getAttribute('data-status'), { timeout: 20_000 })
+        .toBe('pass');
       expect(errors, errors.join('\n')).toEqual([]);
     } finally {
       await page.close();

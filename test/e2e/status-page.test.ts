@@ -13,12 +13,22 @@ import { startDaemon, makeToken, type Daemon } from '../support/http-daemon.js';
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 /** Raw GET: bytes as they crossed the wire (no transparent decompression). */
-function rawGet(url: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; bytes: number; body: Buffer }> {
+function rawGet(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; bytes: number; body: Buffer }> {
   return new Promise((resolve, reject) => {
     httpRequest(url, { headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, bytes: Buffer.concat(chunks).length, body: Buffer.concat(chunks) }));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode!,
+          headers: res.headers,
+          bytes: Buffer.concat(chunks).length,
+          body: Buffer.concat(chunks),
+        }),
+      );
       res.on('error', reject);
     })
       .on('error', reject)
@@ -27,7 +37,11 @@ function rawGet(url: string, headers: Record<string, string> = {}): Promise<{ st
 }
 
 /** Reads an SSE stream until `count` events arrived, then disconnects. */
-function readEvents(url: string, count: number, headers: Record<string, string> = {}): Promise<{ event: string; data: any }[]> {
+function readEvents(
+  url: string,
+  count: number,
+  headers: Record<string, string> = {},
+): Promise<{ event: string; data: any }[]> {
   return new Promise((resolve, reject) => {
     const events: { event: string; data: any }[] = [];
     const req = httpRequest(url, { headers: { accept: 'text/event-stream', ...headers } }, (res) => {
@@ -109,7 +123,9 @@ describe('status page (real daemon, real Chromium)', () => {
     for (const name of ['cache', 'orders-db', 'pg-port', 'cpu', 'memory', 'disk:/']) {
       await page.locator(`tr[data-check="${name}"]`).waitFor({ timeout: 15_000 });
     }
-    await expect.poll(() => page.locator('tr[data-check="cache"] .word').textContent(), { timeout: 15_000 }).toBe(STATUS_WORD.pass);
+    await expect
+      .poll(() => page.locator('tr[data-check="cache"] .word').textContent(), { timeout: 15_000 })
+      .toBe(STATUS_WORD.pass);
     await expect.poll(() => page.locator('#connection').textContent()).toBe('live');
 
     // Problems first: cpu (failed) on top, memory (warning) next, then the rest.
@@ -122,17 +138,24 @@ describe('status page (real daemon, real Chromium)', () => {
     const cpuCard = page.locator('#gauges [data-gauge="cpu"]');
     expect(await cpuCard.getAttribute('data-status')).toBe('fail');
     expect(await page.locator('#gauges [data-gauge="memory"]').getAttribute('data-status')).toBe('warn');
-    const colour = (sel: string) => page.locator(sel).evaluate((e) => e.ownerDocument.defaultView!.getComputedStyle(e).backgroundColor);
+    const colour = (sel: string) =>
+      page.locator(sel).evaluate((e) => e.ownerDocument.defaultView!.getComputedStyle(e).backgroundColor);
     expect(await colour('#gauges [data-gauge="cpu"] .bar > span')).toBe('rgb(207, 34, 46)');
     expect(await colour('#gauges [data-gauge="memory"] .bar > span')).toBe('rgb(154, 103, 0)');
     expect(await cpuCard.locator('.value').textContent()).toMatch(/%.*failed$/);
     for (const g of ['cpu', 'memory', 'disk:/']) {
-      await expect.poll(() => drawnPixels(page, `#gauges [data-gauge="${g}"] .chart canvas`), { timeout: 15_000 }).toBeGreaterThan(50);
+      await expect
+        .poll(() => drawnPixels(page, `#gauges [data-gauge="${g}"] .chart canvas`), { timeout: 15_000 })
+        .toBeGreaterThan(50);
     }
     // The row's chart of the same name is a separate chart, also drawn.
-    await expect.poll(() => drawnPixels(page, 'tr[data-check="cpu"] .spark canvas'), { timeout: 10_000 }).toBeGreaterThan(20);
+    await expect
+      .poll(() => drawnPixels(page, 'tr[data-check="cpu"] .spark canvas'), { timeout: 10_000 })
+      .toBeGreaterThan(20);
     // A long-running check's uptime bar already has recorded half-hours.
-    await expect.poll(() => page.locator('tr[data-check="cache"] .uptime span[data-s="0"]').count(), { timeout: 10_000 }).toBeGreaterThan(0);
+    await expect
+      .poll(() => page.locator('tr[data-check="cache"] .uptime span[data-s="0"]').count(), { timeout: 10_000 })
+      .toBeGreaterThan(0);
     // A long name is cut inside its cell: its badges never run into the value beside it.
     const cell = await page.locator(`tr[data-check="${LONG}"] td.name`).boundingBox();
     const value = await page.locator(`tr[data-check="${LONG}"] td.value`).boundingBox();
@@ -148,13 +171,19 @@ describe('status page (real daemon, real Chromium)', () => {
     expect(await row.locator('.icon').textContent()).toBe('✖');
     expect(await row.locator('td.detail').textContent()).toMatch(/refused|not connected|closed/);
     // A failing dependency goes to the top (dependencies before host checks within a status).
-    await expect.poll(() => page.locator('#checks tbody tr').first().getAttribute('data-check'), { timeout: 5_000 }).toBe('cache');
+    await expect
+      .poll(() => page.locator('#checks tbody tr').first().getAttribute('data-check'), { timeout: 5_000 })
+      .toBe('cache');
     expect(problemsFirst(await rowStatuses(page))).toBe(true);
     expect(await colour('tr[data-check="cache"] .uptime span:last-child')).toBe('rgb(207, 34, 46)');
-    await expect.poll(() => page.locator('#events li[data-check="cache"]').count(), { timeout: 10_000 }).toBeGreaterThan(0);
+    await expect
+      .poll(() => page.locator('#events li[data-check="cache"]').count(), { timeout: 10_000 })
+      .toBeGreaterThan(0);
     // The incident, in the analysis' words (the ones diagnose uses), with its start, no end yet and cause.
     const incident = page.locator('#incidents li[data-check="cache"]').first();
-    await expect.poll(() => incident.locator('.sentence').textContent(), { timeout: 10_000 }).toMatch(/^cache failed since \d\d:\d\d:\d\d, /);
+    await expect
+      .poll(() => incident.locator('.sentence').textContent(), { timeout: 10_000 })
+      .toMatch(/^cache failed since \d\d:\d\d:\d\d, /);
     expect(await incident.getAttribute('data-status')).toBe('fail');
     expect(await incident.locator('dd').nth(1).textContent()).toBe('ongoing');
     expect(await incident.locator('.cause').textContent()).toMatch(/refused|not connected|closed/);
@@ -163,7 +192,9 @@ describe('status page (real daemon, real Chromium)', () => {
 
     await proxy.restore();
     await expect.poll(() => row.getAttribute('data-status'), { timeout: 20_000 }).toBe('pass');
-    await expect.poll(() => incident.locator('.sentence').textContent(), { timeout: 10_000 }).toMatch(/^cache was failed \d\d:\d\d:\d\d–\d\d:\d\d:\d\d \(/);
+    await expect
+      .poll(() => incident.locator('.sentence').textContent(), { timeout: 10_000 })
+      .toMatch(/^cache was failed \d\d:\d\d:\d\d–\d\d:\d\d:\d\d \(/);
     expect(await incident.getAttribute('data-status')).toBe('pass');
     expect(await incident.locator('dd').nth(1).locator('time').count()).toBe(1);
     expect(await incident.locator('dd').nth(2).textContent()).toMatch(/^(\d+ms|\d+\.\ds|\d+s|\d+m \d+s)$/);
@@ -194,14 +225,18 @@ describe('status page (real daemon, real Chromium)', () => {
       // Words that must not wrap stay on one line: the status word and the relative time.
       for (const sel of ['td.status', 'td.since']) {
         const h = await failing.locator(sel).evaluate((e) => e.getBoundingClientRect().height);
-        const line = await failing.locator(sel).evaluate((e) => parseFloat(e.ownerDocument.defaultView!.getComputedStyle(e).lineHeight) || 22);
+        const line = await failing
+          .locator(sel)
+          .evaluate((e) => parseFloat(e.ownerDocument.defaultView!.getComputedStyle(e).lineHeight) || 22);
         expect(h, sel).toBeLessThan(line * 1.6);
       }
       const long = page.locator(`tr[data-check="${LONG}"] button.open`);
       expect(await long.getAttribute('title')).toContain(LONG);
       expect(await long.evaluate((e) => e.scrollWidth > e.clientWidth)).toBe(true);
       expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(360);
-      expect(await page.evaluate('getComputedStyle(document.body).backgroundColor')).toBe(colorScheme === 'dark' ? 'rgb(13, 17, 23)' : 'rgb(255, 255, 255)');
+      expect(await page.evaluate('getComputedStyle(document.body).backgroundColor')).toBe(
+        colorScheme === 'dark' ? 'rgb(13, 17, 23)' : 'rgb(255, 255, 255)',
+      );
       await page.screenshot({ path: join(OUT, `status-page-360-${colorScheme}.png`), fullPage: true });
       await page.close();
     });
@@ -210,7 +245,9 @@ describe('status page (real daemon, real Chromium)', () => {
   it('1280 px in dark mode', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, colorScheme: 'dark' });
     await page.goto(`${daemon.url}/`);
-    await expect.poll(() => drawnPixels(page, '#gauges [data-gauge="cpu"] .chart canvas'), { timeout: 15_000 }).toBeGreaterThan(50);
+    await expect
+      .poll(() => drawnPixels(page, '#gauges [data-gauge="cpu"] .chart canvas'), { timeout: 15_000 })
+      .toBeGreaterThan(50);
     expect(await page.evaluate('getComputedStyle(document.body).backgroundColor')).toBe('rgb(13, 17, 23)');
     await page.screenshot({ path: join(OUT, 'status-page-1280-dark.png') });
     await page.close();
@@ -225,29 +262,41 @@ describe('status page (real daemon, real Chromium)', () => {
       await expect.poll(() => page.locator('#connection').textContent()).toBe('live');
       await page.addScriptTag({ path: AXE });
       const scan = async () => {
-        const r = (await page.evaluate(`axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21aa', 'best-practice'] })`)) as { violations: { id: string; impact: string; nodes: { target: string[] }[] }[] };
-        return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+        const r = (await page.evaluate(
+          `axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21aa', 'best-practice'] })`,
+        )) as { violations: { id: string; impact: string; nodes: { target: string[] }[] }[] };
+        return r.violations
+          .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+          .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
       };
       expect(await scan()).toEqual([]);
       await page.locator('tr[data-check="cpu"] button.open').click();
-      await expect.poll(() => page.locator('#detail-thresholds').textContent(), { timeout: 10_000 }).toMatch(/^warning at/);
+      await expect
+        .poll(() => page.locator('#detail-thresholds').textContent(), { timeout: 10_000 })
+        .toMatch(/^warning at/);
       expect(await scan()).toEqual([]);
       await page.close();
     });
   }
 
-  it('the detail view draws a check\'s history with its thresholds as lines, and lists its events', async () => {
+  it("the detail view draws a check's history with its thresholds as lines, and lists its events", async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await page.goto(`${daemon.url}/`);
     await page.locator('tr[data-check="cpu"] button.open').click();
     const dialog = page.locator('#detail');
     await dialog.waitFor({ state: 'visible' });
     expect(await page.locator('#detail-title').textContent()).toBe('cpu');
-    await expect.poll(() => page.locator('#detail-thresholds').textContent(), { timeout: 10_000 }).toBe('warning at 0.0%, failed at 0.0%');
+    await expect
+      .poll(() => page.locator('#detail-thresholds').textContent(), { timeout: 10_000 })
+      .toBe('warning at 0.0%, failed at 0.0%');
     // A fresh daemon's hour is read at one-minute resolution: two points need the second minute.
-    await expect.poll(() => page.locator('#detail-chart').getAttribute('data-points'), { timeout: 90_000, interval: 2_000 }).toMatch(/^([2-9]|\d\d+)$/);
+    await expect
+      .poll(() => page.locator('#detail-chart').getAttribute('data-points'), { timeout: 90_000, interval: 2_000 })
+      .toMatch(/^([2-9]|\d\d+)$/);
     // uPlot's legend names the series: the value, and the two threshold lines.
-    await expect.poll(() => page.locator('#detail-chart .u-legend .u-series th').allTextContents(), { timeout: 15_000 }).toEqual(expect.arrayContaining(['value', 'warning', 'failed']));
+    await expect
+      .poll(() => page.locator('#detail-chart .u-legend .u-series th').allTextContents(), { timeout: 15_000 })
+      .toEqual(expect.arrayContaining(['value', 'warning', 'failed']));
     await expect.poll(() => drawnPixels(page, '#detail-chart canvas'), { timeout: 10_000 }).toBeGreaterThan(100);
     await page.click('#detail [data-range="24h"]');
     await expect.poll(() => page.locator('#detail [data-range="24h"]').getAttribute('aria-pressed')).toBe('true');
@@ -258,7 +307,14 @@ describe('status page (real daemon, real Chromium)', () => {
 
     // The cut dependency's detail: its events (from the first test's cut), no thresholds.
     await page.locator('tr[data-check="cache"] button.open').click();
-    await expect.poll(() => page.locator('#detail-events li').allTextContents(), { timeout: 10_000 }).toEqual(expect.arrayContaining([expect.stringMatching(/cache: pass → fail/), expect.stringMatching(/cache: fail → pass/)]));
+    await expect
+      .poll(() => page.locator('#detail-events li').allTextContents(), { timeout: 10_000 })
+      .toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/cache: pass → fail/),
+          expect.stringMatching(/cache: fail → pass/),
+        ]),
+      );
     expect(await page.locator('#detail-thresholds').textContent()).toMatch(/no thresholds/);
     await page.screenshot({ path: join(OUT, 'status-page-detail.png') });
     await page.close();
@@ -271,7 +327,9 @@ describe('status page (real daemon, real Chromium)', () => {
     const cli = await runCli(['check', '--json', '--config', writeConfig(config)]);
     const checks = JSON.parse(cli.stdout).checks as { name: string; status: 'pass' | 'warn' | 'fail' }[];
     for (const c of checks.filter((x) => ['orders-db', 'pg-port', 'cpu', 'disk:/'].includes(x.name))) {
-      await expect.poll(() => page.locator(`tr[data-check="${c.name}"] .word`).textContent(), { timeout: 10_000 }).toBe(STATUS_WORD[c.status]);
+      await expect
+        .poll(() => page.locator(`tr[data-check="${c.name}"] .word`).textContent(), { timeout: 10_000 })
+        .toBe(STATUS_WORD[c.status]);
     }
     await page.close();
   });
@@ -309,7 +367,9 @@ describe('status page (real daemon, real Chromium)', () => {
     expect(a[1]!.event).toBe('delta');
     const b = await readEvents(`${daemon.url}/events`, 1);
     expect(b[0]!.event).toBe('snapshot');
-    expect(b[0]!.data.view.checks.map((c: { name: string }) => c.name)).toEqual(expect.arrayContaining(['cache', 'orders-db', 'pg-port', 'cpu']));
+    expect(b[0]!.data.view.checks.map((c: { name: string }) => c.name)).toEqual(
+      expect.arrayContaining(['cache', 'orders-db', 'pg-port', 'cpu']),
+    );
     expect(b[0]!.data.uptime.cache).toHaveLength(48);
   });
 });
@@ -317,7 +377,9 @@ describe('status page (real daemon, real Chromium)', () => {
 describe('status page behind authentication', () => {
   it('a wrong token is refused with a message; the right one connects', async () => {
     const { token, sha256 } = makeToken();
-    const daemon = await startDaemon({ config: `http:\n  auth:\n    tokens:\n      - { subject: viewer, sha256: ${sha256}, scopes: [vitals:read] }\n` });
+    const daemon = await startDaemon({
+      config: `http:\n  auth:\n    tokens:\n      - { subject: viewer, sha256: ${sha256}, scopes: [vitals:read] }\n`,
+    });
     const browser = await launchChromium();
     try {
       expect((await rawGet(`${daemon.url}/`)).status).toBe(200);

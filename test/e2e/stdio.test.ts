@@ -16,7 +16,12 @@ describe('stdio MCP server (real client, spawned CLI)', () => {
   let stderr = '';
 
   beforeAll(async () => {
-    const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, 'serve', '--stdio'], env: { ...process.env, VITALS_LOG_LEVEL: 'info' } as Record<string, string>, stderr: 'pipe' });
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [CLI, 'serve', '--stdio'],
+      env: { ...process.env, VITALS_LOG_LEVEL: 'info' } as Record<string, string>,
+      stderr: 'pipe',
+    });
     transport.stderr?.on('data', (d) => (stderr += d));
     client = new Client({ name: 'e2e', version: '1.0.0' });
     await client.connect(transport);
@@ -40,7 +45,15 @@ describe('stdio MCP server (real client, spawned CLI)', () => {
   it('health_check reports every host check with values and thresholds', async () => {
     const r = await client.callTool({ name: 'health_check', arguments: {} });
     expect(r.isError).toBeFalsy();
-    const data = r.structuredContent as { status: string; checks: { name: string; status: string; observedValue: number | null; threshold?: { warn: number; fail: number } }[] };
+    const data = r.structuredContent as {
+      status: string;
+      checks: {
+        name: string;
+        status: string;
+        observedValue: number | null;
+        threshold?: { warn: number; fail: number };
+      }[];
+    };
     expect(['pass', 'warn', 'fail']).toContain(data.status);
     const byName = new Map(data.checks.map((c) => [c.name, c]));
     expect(byName.get('cpu')?.threshold).toEqual({ warn: 0.85, fail: 0.95, forSeconds: 60 });
@@ -58,7 +71,11 @@ describe('stdio MCP server (real client, spawned CLI)', () => {
     expect(d.memory.usedBytes).toBe(d.memory.totalBytes - d.memory.availableBytes);
     expect(d.cpu.utilization).toBeGreaterThanOrEqual(0);
     expect(d.cpu.utilization).toBeLessThanOrEqual(1);
-    expect(d.cpu.cores).toBe(readFileSync('/proc/stat', 'utf8').split('\n').filter((l) => /^cpu\d+ /.test(l)).length);
+    expect(d.cpu.cores).toBe(
+      readFileSync('/proc/stat', 'utf8')
+        .split('\n')
+        .filter((l) => /^cpu\d+ /.test(l)).length,
+    );
     const sum = Object.values(d.cpu.modes as Record<string, number>).reduce((a, b) => a + b, 0);
     expect(sum).toBeCloseTo(1, 5);
     expect(d.filesystems.find((f: any) => f.mountpoint === '/')).toBeDefined();
@@ -90,10 +107,15 @@ describe('stdio MCP server (real client, spawned CLI)', () => {
   });
 
   it('wrong argument types and unknown tools get errors, not a crash', async () => {
-    const bad = await client.request({ method: 'tools/call', params: { name: 'get_metrics', arguments: { sections: 'cpu' } } }, CallToolResultSchema);
+    const bad = await client.request(
+      { method: 'tools/call', params: { name: 'get_metrics', arguments: { sections: 'cpu' } } },
+      CallToolResultSchema,
+    );
     expect(bad.isError).toBe(true);
     expect((bad.content[0] as { text: string }).text).toMatch(/Invalid arguments|sections/);
-    const unknown = await client.request({ method: 'tools/call', params: { name: 'rm_rf', arguments: {} } }, CallToolResultSchema).catch((e) => e);
+    const unknown = await client
+      .request({ method: 'tools/call', params: { name: 'rm_rf', arguments: {} } }, CallToolResultSchema)
+      .catch((e) => e);
     expect(String((unknown as any).content?.[0]?.text ?? unknown)).toMatch(/rm_rf/);
     // Still serving afterwards.
     const ok = await client.callTool({ name: 'health_check', arguments: { only_problems: true } });
@@ -110,13 +132,21 @@ describe('stdio MCP server (real client, spawned CLI)', () => {
 
 describe('stdout carries only JSON-RPC', () => {
   it('with VITALS_LOG_LEVEL=debug, every stdout line parses as JSON-RPC, and the daemon exits when stdin closes', async () => {
-    const child = spawn(process.execPath, [CLI, 'serve', '--stdio'], { env: { ...process.env, VITALS_LOG_LEVEL: 'debug' }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, 'serve', '--stdio'], {
+      env: { ...process.env, VITALS_LOG_LEVEL: 'debug' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (err += d));
     const send = (m: object) => child.stdin.write(`${JSON.stringify(m)}\n`);
-    send({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '0' } } });
+    send({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '0' } },
+    });
     send({ jsonrpc: '2.0', method: 'notifications/initialized' });
     send({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'health_check', arguments: {} } });
     send({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'get_metrics', arguments: { sections: 42 } } });

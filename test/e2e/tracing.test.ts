@@ -47,7 +47,13 @@ checks:
     const transport = new StdioClientTransport({
       command: process.execPath,
       args: [CLI, 'serve', '--stdio', '--config', config],
-      env: { ...process.env, VITALS_LOG_LEVEL: 'info', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '100', OTEL_METRIC_EXPORT_INTERVAL: '1000' } as Record<string, string>,
+      env: {
+        ...process.env,
+        VITALS_LOG_LEVEL: 'info',
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+        OTEL_BSP_SCHEDULE_DELAY: '100',
+        OTEL_METRIC_EXPORT_INTERVAL: '1000',
+      } as Record<string, string>,
       stderr: 'pipe',
     });
     transport.stderr?.on('data', (d) => (stderr += d));
@@ -65,9 +71,16 @@ checks:
   it('exports a SERVER span per tool call, named and parented as the MCP conventions say', async () => {
     const traceId = hex(16);
     const parentId = hex(8);
-    const r = await client.callTool({ name: 'health_check', arguments: {}, _meta: { traceparent: `00-${traceId}-${parentId}-01` } });
+    const r = await client.callTool({
+      name: 'health_check',
+      arguments: {},
+      _meta: { traceparent: `00-${traceId}-${parentId}-01` },
+    });
     expect(r.isError).toBeFalsy();
-    const span = await waitUntil(() => spansNamed('tools/call health_check').find((s) => s.traceId === traceId), `a span in trace ${traceId}\n${receiver.requests.join('\n')}\n${stderr}`);
+    const span = await waitUntil(
+      () => spansNamed('tools/call health_check').find((s) => s.traceId === traceId),
+      `a span in trace ${traceId}\n${receiver.requests.join('\n')}\n${stderr}`,
+    );
     expect(span.parentSpanId).toBe(parentId);
     expect(span.kind).toBe(SERVER);
     expect(span.attributes).toMatchObject({
@@ -85,13 +98,22 @@ checks:
   it('exports a span per probe run with the pg driver spans as its children', async () => {
     const { probe, child } = await waitUntil(() => {
       for (const probe of spansNamed('check pg-main')) {
-        const child = receiver.spans.find((s) => s.parentSpanId === probe.spanId && s.scope === '@opentelemetry/instrumentation-pg' && s.name.startsWith('pg'));
+        const child = receiver.spans.find(
+          (s) =>
+            s.parentSpanId === probe.spanId &&
+            s.scope === '@opentelemetry/instrumentation-pg' &&
+            s.name.startsWith('pg'),
+        );
         if (child) return { probe, child };
       }
       return undefined;
     }, 'a pg-main probe span with a pg child');
     expect(probe.kind).toBe(INTERNAL);
-    expect(probe.attributes).toMatchObject({ 'vitals.check.name': 'pg-main', 'vitals.check.kind': 'postgres', 'vitals.check.outcome': 'success' });
+    expect(probe.attributes).toMatchObject({
+      'vitals.check.name': 'pg-main',
+      'vitals.check.kind': 'postgres',
+      'vitals.check.outcome': 'success',
+    });
     expect(child.traceId).toBe(probe.traceId);
     expect(child.attributes['db.system.name'] ?? child.attributes['db.system']).toBe('postgresql');
   });
@@ -113,28 +135,50 @@ checks:
   });
 
   it('records a failed probe run as an error on its span', async () => {
-    const failed = await waitUntil(() => spansNamed('check nothing-there').find((s) => s.status?.code === ERROR), 'a failed probe span');
+    const failed = await waitUntil(
+      () => spansNamed('check nothing-there').find((s) => s.status?.code === ERROR),
+      'a failed probe span',
+    );
     expect(failed.attributes).toMatchObject({ 'vitals.check.outcome': 'failure', 'error.type': 'check_failed' });
     expect(failed.status?.message).toMatch(/refused|ECONNREFUSED/i);
   });
 
   it('puts probe runs a tool call asked for (refresh) in that call’s trace', async () => {
     const traceId = hex(16);
-    await client.callTool({ name: 'check_dependencies', arguments: { refresh: true }, _meta: { traceparent: `00-${traceId}-${hex(8)}-01` } });
-    const call = await waitUntil(() => spansNamed('tools/call check_dependencies').find((s) => s.traceId === traceId), 'the check_dependencies span');
-    const probe = await waitUntil(() => spansNamed('check pg-main').find((s) => s.traceId === traceId), 'a probe span in the tool call trace');
+    await client.callTool({
+      name: 'check_dependencies',
+      arguments: { refresh: true },
+      _meta: { traceparent: `00-${traceId}-${hex(8)}-01` },
+    });
+    const call = await waitUntil(
+      () => spansNamed('tools/call check_dependencies').find((s) => s.traceId === traceId),
+      'the check_dependencies span',
+    );
+    const probe = await waitUntil(
+      () => spansNamed('check pg-main').find((s) => s.traceId === traceId),
+      'a probe span in the tool call trace',
+    );
     expect(probe.parentSpanId).toBe(call.spanId);
   });
 
   it('starts a trace of its own when the client sends no traceparent', async () => {
     const before = new Set(receiver.spans.map((s: OtlpSpan) => s.spanId));
     await client.callTool({ name: 'get_metrics', arguments: { sections: ['daemon'] } });
-    const span = await waitUntil(() => spansNamed('tools/call get_metrics').find((s) => !before.has(s.spanId)), 'the get_metrics span');
+    const span = await waitUntil(
+      () => spansNamed('tools/call get_metrics').find((s) => !before.has(s.spanId)),
+      'the get_metrics span',
+    );
     expect(span.parentSpanId).toBeUndefined();
     expect(span.traceId).toMatch(/^[0-9a-f]{32}$/);
   });
 
   it('pushes metrics over OTLP under their OTel names', async () => {
-    await waitUntil(() => receiver.metricNames.has('mcp.server.operation.duration') && receiver.metricNames.has('system.cpu.utilization') && receiver.metricNames.has('vitals.check.duration'), `OTLP metrics (got ${[...receiver.metricNames].join(', ')})`);
+    await waitUntil(
+      () =>
+        receiver.metricNames.has('mcp.server.operation.duration') &&
+        receiver.metricNames.has('system.cpu.utilization') &&
+        receiver.metricNames.has('vitals.check.duration'),
+      `OTLP metrics (got ${[...receiver.metricNames].join(', ')})`,
+    );
   });
 });

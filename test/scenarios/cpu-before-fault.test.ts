@@ -41,13 +41,22 @@ checks:
 
   it('CPU goes bad first, the dependency later: two incidents, each at its own start, and no shared cause', async () => {
     // Start from a CPU under the level with no hold running, or the crossing would predate the children.
-    await waitUntil(async () => {
-      const cpu = ((await d.call('health_check', {})).data.checks as Json[]).find((c) => c.name === 'cpu');
-      return cpu?.status === 'pass' && cpu.output === '';
-    }, 'cpu under its level', 60_000);
+    await waitUntil(
+      async () => {
+        const cpu = ((await d.call('health_check', {})).data.checks as Json[]).find((c) => c.name === 'cpu');
+        return cpu?.status === 'pass' && cpu.output === '';
+      },
+      'cpu under its level',
+      60_000,
+    );
     truth.busyAt = Date.now();
-    for (let i = 0; i < availableParallelism(); i++) busy.push(spawn(process.execPath, ['-e', 'for(;;){}'], { stdio: 'ignore' }));
-    await waitUntil(async () => ['warn', 'fail'].includes((await statusOf(d, 'cpu')) ?? ''), 'cpu to warn after its 2 s hold', 20_000);
+    for (let i = 0; i < availableParallelism(); i++)
+      busy.push(spawn(process.execPath, ['-e', 'for(;;){}'], { stdio: 'ignore' }));
+    await waitUntil(
+      async () => ['warn', 'fail'].includes((await statusOf(d, 'cpu')) ?? ''),
+      'cpu to warn after its 2 s hold',
+      20_000,
+    );
     await sleep(1500);
     truth.cutAt = Date.now();
     await proxy.refuse();
@@ -80,7 +89,9 @@ checks:
     expect(r.text).toMatch(/before search began: cpu ok → (warning|failed) \(under way since \d\d:\d\d:\d\d\)/);
     expect(search.before).toEqual(expect.arrayContaining([expect.stringMatching(/before search began: cpu ok → /)]));
     const health = await d.call('health_check', {});
-    expect(r.text.split('\n')[0]).toMatch(new RegExp(`^${health.data.hostname} is ${OVERALL_WORD[health.data.status]!.replace(/[()]/g, '\\$&')}: `));
+    expect(r.text.split('\n')[0]).toMatch(
+      new RegExp(`^${health.data.hostname} is ${OVERALL_WORD[health.data.status]!.replace(/[()]/g, '\\$&')}: `),
+    );
     expect(r.data.findings.filter((f: Json) => f.kind === 'disk_full_eta')).toEqual([]);
   }, 120_000);
 
@@ -97,6 +108,8 @@ checks:
     expect(end).toBeGreaterThanOrEqual(truth.stopAt);
     expect(end).toBeLessThanOrEqual(passSeenAt);
     expect(cpu.durationSeconds).toBe(Math.round((end - Date.parse(cpu.start)) / 1000));
-    expect(r.text.split('\n')[0]).toMatch(/^cpu is ok now \(.*\); \d+ incidents? ended in the last 15m: (warning|failed) /);
+    expect(r.text.split('\n')[0]).toMatch(
+      /^cpu is ok now \(.*\); \d+ incidents? ended in the last 15m: (warning|failed) /,
+    );
   }, 60_000);
 });

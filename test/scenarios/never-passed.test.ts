@@ -29,7 +29,9 @@ checks:
 
   it('is evented and logged from unknown, never from pass, at warn (not critical)', async () => {
     const ev = await d.call('list_events', { check: 'orders-db', window: '5m' });
-    expect(ev.data.events).toEqual([expect.objectContaining({ check: 'orders-db', type: 'status', from: 'unknown', to: 'fail' })]);
+    expect(ev.data.events).toEqual([
+      expect.objectContaining({ check: 'orders-db', type: 'status', from: 'unknown', to: 'fail' }),
+    ]);
     expect(ev.text).toMatch(/^- \d\d:\d\d:\d\d orders-db unknown → failed: /m);
     const line = d.logs().find((l) => l.check === 'orders-db' && l.type === 'status');
     expect(line).toMatchObject({ level: 'warn', from: 'unknown', to: 'fail' });

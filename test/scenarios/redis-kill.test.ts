@@ -4,7 +4,7 @@ import { OVERALL_WORD, OwnRedis, sleep, startDaemon, statusOf, type Daemon, type
 
 const INTERVAL = 500;
 
-describe('scenario: a critical Redis of the test\'s own is killed, then restarted', () => {
+describe("scenario: a critical Redis of the test's own is killed, then restarted", () => {
   let redis: OwnRedis;
   let d: Daemon;
   const truth = { killAt: 0, killedAt: 0, restartAt: 0, restartedAt: 0, passSeenAt: 0 };
@@ -88,8 +88,14 @@ checks:
 
     // The headline agrees with health_check and with itself: ok now, one incident in the window.
     const headline = r.text.split('\n')[0]!;
-    expect(headline).toMatch(new RegExp(`^session-cache is ok now \\(${health.data.hostname} is ${OVERALL_WORD[health.data.status]!.replace(/[()]/g, '\\$&')}\\); 1 incident ended in the last 15m: failed \\d\\d:\\d\\d:\\d\\d–\\d\\d:\\d\\d:\\d\\d \\(`));
-    expect(r.text).toMatch(/^\[info\] session-cache was failed \d\d:\d\d:\d\d–\d\d:\d\d:\d\d \(\d+m?s\), ended \d+m?s ago: /m);
+    expect(headline).toMatch(
+      new RegExp(
+        `^session-cache is ok now \\(${health.data.hostname} is ${OVERALL_WORD[health.data.status]!.replace(/[()]/g, '\\$&')}\\); 1 incident ended in the last 15m: failed \\d\\d:\\d\\d:\\d\\d–\\d\\d:\\d\\d:\\d\\d \\(`,
+      ),
+    );
+    expect(r.text).toMatch(
+      /^\[info\] session-cache was failed \d\d:\d\d:\d\d–\d\d:\d\d:\d\d \(\d+m?s\), ended \d+m?s ago: /m,
+    );
     expect(r.text).not.toMatch(/nothing failing|is passing/);
 
     // The events say the same: a failure that began at the first failed run, a recovery at the first good one.

@@ -54,7 +54,11 @@ export async function startDaemon(configYaml: string, env: Record<string, string
     listChanged,
     async call(name, args = {}) {
       const r = await client.callTool({ name, arguments: args });
-      return { text: (r.content as { text: string }[])[0]?.text ?? '', data: (r.structuredContent ?? {}) as Json, isError: r.isError === true };
+      return {
+        text: (r.content as { text: string }[])[0]?.text ?? '',
+        data: (r.structuredContent ?? {}) as Json,
+        isError: r.isError === true,
+      };
     },
     close: () => client.close(),
   };
@@ -66,7 +70,24 @@ export class OwnRedis {
   constructor(readonly port: number) {}
 
   async start(): Promise<void> {
-    this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'warning'], { stdio: 'ignore' });
+    this.child = spawn(
+      'redis-server',
+      [
+        '--port',
+        String(this.port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--daemonize',
+        'no',
+        '--loglevel',
+        'warning',
+      ],
+      { stdio: 'ignore' },
+    );
     await waitUntil(() => canConnect(this.port), `redis-server on port ${this.port}`, 10_000, 50);
   }
 
@@ -98,4 +119,8 @@ export async function statusOf(d: Daemon, check: string): Promise<string | undef
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The headline words health_check uses for the overall status, which diagnose must repeat. */
-export const OVERALL_WORD: Record<string, string> = { pass: 'ok (pass)', warn: 'warning (warn)', fail: 'failed (fail)' };
+export const OVERALL_WORD: Record<string, string> = {
+  pass: 'ok (pass)',
+  warn: 'warning (warn)',
+  fail: 'failed (fail)',
+};

@@ -27,6 +27,13 @@ export async function appHostPage(): Promise<string> {
       return 'ready';
     };
   `;
-  const out = await build({ stdin: { contents: entry, resolveDir: process.cwd(), loader: 'js' }, bundle: true, format: 'iife', platform: 'browser', write: false, logLevel: 'warning' });
+  const out = await build({
+    stdin: { contents: entry, resolveDir: process.cwd(), loader: 'js' },
+    bundle: true,
+    format: 'iife',
+    platform: 'browser',
+    write: false,
+    logLevel: 'warning',
+  });
   return `<!doctype html><html><head><meta charset="utf-8"><title>test host</title></head><body><script>${out.outputFiles[0]!.text.replaceAll('</script', '<\\/script')}</script></body></html>`;
 }

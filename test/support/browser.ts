@@ -6,7 +6,15 @@ import { ROOT } from './paths.js';
 /** Where browser tests leave their screenshots. */
 export const OUT = join(ROOT, 'test-results');
 
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 /** Debian's Chromium, headless, quiet (no network of its own); also makes sure the screenshot folder exists. */
 export function launchChromium(): Promise<Browser> {

@@ -12,7 +12,12 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
  * - reset: the client's request reaches the server, and as the answer comes back the client socket is
  *   reset (RST via resetAndDestroy), so a query dies mid-flight.
  */
-export type FaultMode = { kind: 'pass' } | { kind: 'refuse' } | { kind: 'blackhole' } | { kind: 'delay'; ms: number } | { kind: 'reset' };
+export type FaultMode =
+  | { kind: 'pass' }
+  | { kind: 'refuse' }
+  | { kind: 'blackhole' }
+  | { kind: 'delay'; ms: number }
+  | { kind: 'reset' };
 
 /** What is still to be done in one direction, in order: a chunk to write, or the FIN after the chunks. */
 interface Step {
@@ -124,7 +129,10 @@ export class FaultProxy {
 
   private accept(client: Socket): void {
     this.accepted++;
-    const upstream = this.mode.kind === 'blackhole' ? undefined : connect({ host: this.target.host, port: this.target.port, noDelay: true, allowHalfOpen: true });
+    const upstream =
+      this.mode.kind === 'blackhole'
+        ? undefined
+        : connect({ host: this.target.host, port: this.target.port, noDelay: true, allowHalfOpen: true });
     const pair: Pair = { client, upstream, up: [], down: [] };
     this.pairs.add(pair);
     this.peak = Math.max(this.peak, this.pairs.size);
@@ -133,7 +141,11 @@ export class FaultProxy {
     upstream?.on('data', (chunk) => this.forward(pair, 'down', chunk));
     // A FIN is passed on only after the chunks still held in that direction, so a delayed answer is not
     // cut off by the server closing right after it. A client that hangs up on a black hole is simply gone.
-    client.on('end', () => (this.mode.kind === 'blackhole' || !pair.upstream ? this.drop(pair) : this.enqueue(pair, 'up', 0, () => pair.upstream?.end())));
+    client.on('end', () =>
+      this.mode.kind === 'blackhole' || !pair.upstream
+        ? this.drop(pair)
+        : this.enqueue(pair, 'up', 0, () => pair.upstream?.end()),
+    );
     upstream?.on('end', () => this.enqueue(pair, 'down', 0, () => client.end()));
     client.on('error', () => this.drop(pair));
     upstream?.on('error', () => this.drop(pair));

@@ -33,8 +33,19 @@ export interface DaemonOptions {
  * so parallel test files never race for a port.
  */
 export function startDaemon(options: DaemonOptions = {}): Promise<Daemon> {
-  const args = [CLI, 'serve', '--http', '--listen', options.listen ?? '127.0.0.1:0', ...(options.config !== undefined ? ['--config', writeConfig(options.config)] : []), ...(options.args ?? [])];
-  const child = spawn(process.execPath, args, { env: { ...process.env, VITALS_LOG_LEVEL: 'info', ...options.env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const args = [
+    CLI,
+    'serve',
+    '--http',
+    '--listen',
+    options.listen ?? '127.0.0.1:0',
+    ...(options.config !== undefined ? ['--config', writeConfig(options.config)] : []),
+    ...(options.args ?? []),
+  ];
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, VITALS_LOG_LEVEL: 'info', ...options.env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
@@ -77,17 +88,30 @@ export function makeToken(): { token: string; sha256: string } {
 }
 
 /** An SDK client connected over Streamable HTTP, with a bearer token when given. */
-export async function connectClient(url: string, token?: string): Promise<{ client: Client; transport: StreamableHTTPClientTransport }> {
-  const transport = new StreamableHTTPClientTransport(new URL('/mcp', url), token ? { requestInit: { headers: { Authorization: `Bearer ${token}` } } } : {});
+export async function connectClient(
+  url: string,
+  token?: string,
+): Promise<{ client: Client; transport: StreamableHTTPClientTransport }> {
+  const transport = new StreamableHTTPClientTransport(
+    new URL('/mcp', url),
+    token ? { requestInit: { headers: { Authorization: `Bearer ${token}` } } } : {},
+  );
   const client = new Client({ name: 'http-e2e', version: '1.0.0' });
   await client.connect(transport);
   return { client, transport };
 }
 
-export const MCP_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' } as const;
+export const MCP_HEADERS = {
+  'content-type': 'application/json',
+  accept: 'application/json, text/event-stream',
+} as const;
 
 /** POSTs raw text to /mcp; the JSON body when there is one. */
-export async function postMcp(url: string, body: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Headers; text: string; json: any }> {
+export async function postMcp(
+  url: string,
+  body: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Headers; text: string; json: any }> {
   const r = await fetch(new URL('/mcp', url), { method: 'POST', headers: { ...MCP_HEADERS, ...headers }, body });
   const text = await r.text();
   let json: unknown;
@@ -106,7 +130,16 @@ export function rssBytes(pid: number): number {
   return Number(m![1]) * 1024;
 }
 
-type JsonSchema = { type?: string | string[]; properties?: Record<string, JsonSchema>; required?: string[]; enum?: unknown[]; items?: JsonSchema; minimum?: number; minItems?: number; default?: unknown };
+type JsonSchema = {
+  type?: string | string[];
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  enum?: unknown[];
+  items?: JsonSchema;
+  minimum?: number;
+  minItems?: number;
+  default?: unknown;
+};
 
 /** Arguments that satisfy a tool's input schema using only its required properties, so new tools get called too. */
 export function minimalArgs(schema: JsonSchema): Record<string, unknown> {

@@ -51,7 +51,9 @@ export async function startJwks(keys: SigningKey[]): Promise<JwksServer> {
   const server: Server = createServer((req, res) => {
     if (req.url !== '/jwks.json') return void res.writeHead(404).end();
     state.fetches++;
-    res.writeHead(200, { 'content-type': 'application/jwk-set+json' }).end(JSON.stringify({ keys: state.keys.map((k) => k.jwk) }));
+    res
+      .writeHead(200, { 'content-type': 'application/jwk-set+json' })
+      .end(JSON.stringify({ keys: state.keys.map((k) => k.jwk) }));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   state.url = `http://127.0.0.1:${(server.address() as { port: number }).port}/jwks.json`;

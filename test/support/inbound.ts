@@ -1,7 +1,10 @@
 type Json = Record<string, any>;
 
 /** Records every message a connected transport receives, raw (before a client's schema strips fields it does not know). */
-export function recordInbound(transport: { onmessage?: ((m: any, extra?: any) => void) | undefined }, into: Json[]): void {
+export function recordInbound(
+  transport: { onmessage?: ((m: any, extra?: any) => void) | undefined },
+  into: Json[],
+): void {
   const handler = transport.onmessage;
   transport.onmessage = (m, extra) => {
     into.push(m as Json);
@@ -10,4 +13,5 @@ export function recordInbound(transport: { onmessage?: ((m: any, extra?: any) =>
 }
 
 /** The `notifications/resources/updated` for `uri` among recorded messages. */
-export const resourceUpdates = (messages: Json[], uri: string): Json[] => messages.filter((m) => m.method === 'notifications/resources/updated' && m.params?.uri === uri);
+export const resourceUpdates = (messages: Json[], uri: string): Json[] =>
+  messages.filter((m) => m.method === 'notifications/resources/updated' && m.params?.uri === uri);

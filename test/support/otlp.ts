@@ -14,7 +14,13 @@ import protobuf from 'protobufjs';
 const PROTOS = join(dirname(createRequire(import.meta.url).resolve('otlp-protos/package.json')), 'build/protos');
 const root = new protobuf.Root();
 root.resolvePath = (_origin, target) => (target.startsWith('/') ? target : join(PROTOS, target));
-root.loadSync(['opentelemetry/proto/collector/trace/v1/trace_service.proto', 'opentelemetry/proto/collector/metrics/v1/metrics_service.proto'], { keepCase: false });
+root.loadSync(
+  [
+    'opentelemetry/proto/collector/trace/v1/trace_service.proto',
+    'opentelemetry/proto/collector/metrics/v1/metrics_service.proto',
+  ],
+  { keepCase: false },
+);
 const TRACES = 'opentelemetry.proto.collector.trace.v1';
 const METRICS = 'opentelemetry.proto.collector.metrics.v1';
 const traceRequest = root.lookupType(`${TRACES}.ExportTraceServiceRequest`);
@@ -48,7 +54,13 @@ export interface OtlpReceived {
   close(): Promise<void>;
 }
 
-type AnyValue = { stringValue?: string; boolValue?: boolean; intValue?: string | number; doubleValue?: number; arrayValue?: { values?: AnyValue[] } };
+type AnyValue = {
+  stringValue?: string;
+  boolValue?: boolean;
+  intValue?: string | number;
+  doubleValue?: number;
+  arrayValue?: { values?: AnyValue[] };
+};
 type KeyValue = { key: string; value?: AnyValue };
 
 function value(v: AnyValue | undefined): unknown {
@@ -59,7 +71,8 @@ function value(v: AnyValue | undefined): unknown {
 }
 const attributes = (kvs: KeyValue[] | undefined) => Object.fromEntries((kvs ?? []).map((a) => [a.key, value(a.value)]));
 /** protobuf bytes arrive base64 from toObject; OTLP/JSON already carries ids as hex. */
-const hex = (id: string | undefined, binary: boolean) => (!id ? undefined : binary ? Buffer.from(id, 'base64').toString('hex') : id);
+const hex = (id: string | undefined, binary: boolean) =>
+  !id ? undefined : binary ? Buffer.from(id, 'base64').toString('hex') : id;
 
 function collect(into: Pick<OtlpReceived, 'spans' | 'metrics' | 'metricNames'>, body: any, binary: boolean): void {
   for (const rs of body.resourceSpans ?? []) {
@@ -67,7 +80,17 @@ function collect(into: Pick<OtlpReceived, 'spans' | 'metrics' | 'metricNames'>, 
     for (const ss of rs.scopeSpans ?? []) {
       for (const s of ss.spans ?? []) {
         const parentSpanId = hex(s.parentSpanId, binary);
-        into.spans.push({ traceId: hex(s.traceId, binary)!, spanId: hex(s.spanId, binary)!, ...(parentSpanId ? { parentSpanId } : {}), name: s.name, kind: s.kind, status: s.status, attributes: attributes(s.attributes), scope: ss.scope?.name, resource });
+        into.spans.push({
+          traceId: hex(s.traceId, binary)!,
+          spanId: hex(s.spanId, binary)!,
+          ...(parentSpanId ? { parentSpanId } : {}),
+          name: s.name,
+          kind: s.kind,
+          status: s.status,
+          attributes: attributes(s.attributes),
+          scope: ss.scope?.name,
+          resource,
+        });
       }
     }
   }
@@ -82,10 +105,18 @@ function collect(into: Pick<OtlpReceived, 'spans' | 'metrics' | 'metricNames'>, 
   }
 }
 
-const decode = (type: protobuf.Type, bytes: Uint8Array) => type.toObject(type.decode(bytes), { longs: String, bytes: String, enums: Number, defaults: false });
+const decode = (type: protobuf.Type, bytes: Uint8Array) =>
+  type.toObject(type.decode(bytes), { longs: String, bytes: String, enums: Number, defaults: false });
 
 function received(url: string, close: () => Promise<void>): OtlpReceived & { add(body: any, binary: boolean): void } {
-  const r = { url, requests: [] as string[], spans: [] as OtlpSpan[], metrics: [] as OtlpMetric[], metricNames: new Set<string>(), close };
+  const r = {
+    url,
+    requests: [] as string[],
+    spans: [] as OtlpSpan[],
+    metrics: [] as OtlpMetric[],
+    metricNames: new Set<string>(),
+    close,
+  };
   return { ...r, add: (body, binary) => collect(r, body, binary) };
 }
 
@@ -125,7 +156,9 @@ export async function otlpGrpcReceiver(): Promise<OtlpReceived> {
   const server = new GrpcServer();
   const service = (pkg: string, name: string, request: protobuf.Type): ServiceDefinition => {
     const method = root.lookupService(`${pkg}.${name}`).methods.Export!;
-    const response = root.lookupType(method.responseType.includes('.') ? method.responseType : `${pkg}.${method.responseType}`);
+    const response = root.lookupType(
+      method.responseType.includes('.') ? method.responseType : `${pkg}.${method.responseType}`,
+    );
     return {
       Export: {
         path: `/${pkg}.${name}/Export`,
@@ -139,14 +172,22 @@ export async function otlpGrpcReceiver(): Promise<OtlpReceived> {
       },
     } as ServiceDefinition;
   };
-  const handler = (request: protobuf.Type, path: string) => (call: { request: Buffer }, callback: (err: null, res: object) => void) => {
-    out.requests.push(`grpc ${path}`);
-    out.add(decode(request, call.request), true);
-    callback(null, {});
-  };
-  server.addService(service(TRACES, 'TraceService', traceRequest), { Export: handler(traceRequest, `/${TRACES}.TraceService/Export`) });
-  server.addService(service(METRICS, 'MetricsService', metricsRequest), { Export: handler(metricsRequest, `/${METRICS}.MetricsService/Export`) });
-  const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
+  const handler =
+    (request: protobuf.Type, path: string) =>
+    (call: { request: Buffer }, callback: (err: null, res: object) => void) => {
+      out.requests.push(`grpc ${path}`);
+      out.add(decode(request, call.request), true);
+      callback(null, {});
+    };
+  server.addService(service(TRACES, 'TraceService', traceRequest), {
+    Export: handler(traceRequest, `/${TRACES}.TraceService/Export`),
+  });
+  server.addService(service(METRICS, 'MetricsService', metricsRequest), {
+    Export: handler(metricsRequest, `/${METRICS}.MetricsService/Export`),
+  });
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
+  );
   const out = received(`http://127.0.0.1:${port}`, () => new Promise((r) => server.tryShutdown(() => r())));
   return out;
 }

@@ -27,7 +27,13 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-async function startServer(binary: string, args: (dir: string, port: number) => string[], files: Record<string, string>, ready: string, fixedPort?: number): Promise<PromServer> {
+async function startServer(
+  binary: string,
+  args: (dir: string, port: number) => string[],
+  files: Record<string, string>,
+  ready: string,
+  fixedPort?: number,
+): Promise<PromServer> {
   const dir = mkdtempSync(join(tmpdir(), 'vitals-prom-'));
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   const port = fixedPort ?? (await freePort());
@@ -58,10 +64,21 @@ async function startServer(binary: string, args: (dir: string, port: number) => 
 }
 
 /** Debian's `prometheus` with the given config (rule files are written beside it), on `port` or a free one. */
-export function startPrometheus(config: string, ruleFiles: Record<string, string> = {}, extraArgs: string[] = [], port?: number): Promise<PromServer> {
+export function startPrometheus(
+  config: string,
+  ruleFiles: Record<string, string> = {},
+  extraArgs: string[] = [],
+  port?: number,
+): Promise<PromServer> {
   return startServer(
     '/usr/bin/prometheus',
-    (dir, port) => [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn', ...extraArgs],
+    (dir, port) => [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--log.level=warn',
+      ...extraArgs,
+    ],
     { 'prometheus.yml': config, ...ruleFiles },
     '/-/ready',
     port,
@@ -73,7 +90,13 @@ export function startAlertmanager(): Promise<PromServer> {
   const config = 'route:\n  receiver: none\n  group_wait: 1s\n  group_interval: 1s\nreceivers:\n  - name: none\n';
   return startServer(
     '/usr/bin/prometheus-alertmanager',
-    (dir, port) => [`--config.file=${join(dir, 'alertmanager.yml')}`, `--storage.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address=', '--log.level=warn'],
+    (dir, port) => [
+      `--config.file=${join(dir, 'alertmanager.yml')}`,
+      `--storage.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--cluster.listen-address=',
+      '--log.level=warn',
+    ],
     { 'alertmanager.yml': config },
     '/-/ready',
   );
@@ -84,7 +107,9 @@ export function startAlertmanager(): Promise<PromServer> {
  * pending and firing in seconds; expressions, labels and annotations are the shipped ones.
  */
 export function shortRules(forByAlert: Record<string, string>, interval = '1s'): string {
-  const doc = parse(readFileSync(join(ROOT, 'alerts', 'vitals.rules.yml'), 'utf8')) as { groups: { interval?: string; rules: { alert?: string; for?: string }[] }[] };
+  const doc = parse(readFileSync(join(ROOT, 'alerts', 'vitals.rules.yml'), 'utf8')) as {
+    groups: { interval?: string; rules: { alert?: string; for?: string }[] }[];
+  };
   for (const g of doc.groups) {
     g.interval = interval;
     for (const r of g.rules) if (r.alert && forByAlert[r.alert] !== undefined) r.for = forByAlert[r.alert];

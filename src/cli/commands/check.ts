@@ -15,18 +15,42 @@ const UNKNOWN = 3;
 /** One round has no history, so `for:` holds cannot apply: values are judged against thresholds as they are. */
 function withoutHolds(config: Config): Config {
   const t = config.host.thresholds;
-  return { ...config, host: { ...config.host, thresholds: { cpu: { ...t.cpu, for: 0 }, memory: { ...t.memory, for: 0 }, disk: { ...t.disk, for: 0 }, toolErrorRate: { ...t.toolErrorRate, for: 0 } } } };
+  return {
+    ...config,
+    host: {
+      ...config.host,
+      thresholds: {
+        cpu: { ...t.cpu, for: 0 },
+        memory: { ...t.memory, for: 0 },
+        disk: { ...t.disk, for: 0 },
+        toolErrorRate: { ...t.toolErrorRate, for: 0 },
+      },
+    },
+  };
 }
 
 export function renderTable(checks: CheckState[]): string {
-  const rows = checks.map((c) => [`${STATUS_ICON[c.status]} ${STATUS_WORD[c.status]}`, c.name, formatValue(c.observedValue, c.observedUnit), c.output]);
+  const rows = checks.map((c) => [
+    `${STATUS_ICON[c.status]} ${STATUS_WORD[c.status]}`,
+    c.name,
+    formatValue(c.observedValue, c.observedUnit),
+    c.output,
+  ]);
   const header = ['STATUS', 'CHECK', 'VALUE', 'DETAIL'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (r: string[]) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [line(header), ...rows.map(line)].join('\n');
 }
 
-export async function runCheck(options: { configPath: string | undefined; json: boolean; logLevel: string | undefined }): Promise<number> {
+export async function runCheck(options: {
+  configPath: string | undefined;
+  json: boolean;
+  logLevel: string | undefined;
+}): Promise<number> {
   let config: Config;
   try {
     config = loadConfig({ ...(options.configPath ? { path: options.configPath } : {}) }).config;
@@ -44,9 +68,13 @@ export async function runCheck(options: { configPath: string | undefined; json: 
     const s = await monitor.runOnce();
     const checks = Object.values(s.checks);
     if (options.json) {
-      process.stdout.write(`${JSON.stringify({ status: s.status, time: s.time, hostname: s.hostname, checks }, null, 2)}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ status: s.status, time: s.time, hostname: s.hostname, checks }, null, 2)}\n`,
+      );
     } else {
-      process.stdout.write(`${s.hostname}: ${STATUS_ICON[s.status]} ${STATUS_WORD[s.status]}\n\n${renderTable(checks)}\n`);
+      process.stdout.write(
+        `${s.hostname}: ${STATUS_ICON[s.status]} ${STATUS_WORD[s.status]}\n\n${renderTable(checks)}\n`,
+      );
     }
     return EXIT[s.status];
   } catch (e) {

@@ -24,7 +24,9 @@ export function configValidate(path: string | undefined): number {
 /** The effective config (defaults filled in, variables expanded) with every secret masked. */
 export function configPrint(path: string | undefined): number {
   const { config, source } = loadConfig({ ...(path ? { path } : {}) });
-  process.stdout.write(`# effective config from ${source ?? 'built-in defaults'}; durations in milliseconds, ratios 0..1\n`);
+  process.stdout.write(
+    `# effective config from ${source ?? 'built-in defaults'}; durations in milliseconds, ratios 0..1\n`,
+  );
   process.stdout.write(stringify(redactDeep(config)));
   return 0;
 }

@@ -14,7 +14,13 @@ export interface ServeOptions {
 /** Runs the daemon until SIGTERM/SIGINT or, in stdio mode, until the client closes stdin. */
 export async function serve(options: ServeOptions): Promise<number> {
   const { config, source } = loadConfig({ path: options.configPath });
-  const app = new App({ config, stdio: options.stdio, ...(options.http ? { http: options.http } : {}), ...(options.metricsPort !== undefined ? { metricsPort: options.metricsPort } : {}), ...(options.logLevel ? { logLevel: options.logLevel } : {}) });
+  const app = new App({
+    config,
+    stdio: options.stdio,
+    ...(options.http ? { http: options.http } : {}),
+    ...(options.metricsPort !== undefined ? { metricsPort: options.metricsPort } : {}),
+    ...(options.logLevel ? { logLevel: options.logLevel } : {}),
+  });
   routeProcessWarnings(app.log);
   app.log.debug({ source: source ?? '(defaults)' }, 'config loaded');
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void app.stop(signal));

@@ -14,25 +14,48 @@ export interface TokenNewOptions {
 const SUBJECT = /^[\w.@:+-]{1,128}$/;
 
 /** A token and its config entry, or the reason the arguments cannot make one. */
-export function newToken(o: TokenNewOptions): { ok: true; token: string; entry: string } | { ok: false; error: string } {
+export function newToken(
+  o: TokenNewOptions,
+): { ok: true; token: string; entry: string } | { ok: false; error: string } {
   const subject = o.subject ?? 'client';
-  if (!SUBJECT.test(subject)) return { ok: false, error: `subject "${subject.slice(0, 40)}" must be 1-128 letters, digits or ". @ : + _ -"` };
+  if (!SUBJECT.test(subject))
+    return { ok: false, error: `subject "${subject.slice(0, 40)}" must be 1-128 letters, digits or ". @ : + _ -"` };
   let scopes: string[] = ['vitals:read'];
   if (o.scopes !== undefined) {
-    scopes = [...new Set(o.scopes.split(',').map((s) => s.trim()).filter(Boolean).map((s) => (s.includes(':') ? s : `vitals:${s}`)))];
+    scopes = [
+      ...new Set(
+        o.scopes
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+          .map((s) => (s.includes(':') ? s : `vitals:${s}`)),
+      ),
+    ];
     const unknown = scopes.filter((s) => !Scope.safeParse(s).success);
-    if (!scopes.length || unknown.length) return { ok: false, error: `${unknown.length ? `unknown scope${unknown.length > 1 ? 's' : ''} ${unknown.map((s) => `"${s.slice(0, 40)}"`).join(', ')}` : 'no scope given'}; choose from ${Scope.options.join(', ')} (comma-separated)` };
+    if (!scopes.length || unknown.length)
+      return {
+        ok: false,
+        error: `${unknown.length ? `unknown scope${unknown.length > 1 ? 's' : ''} ${unknown.map((s) => `"${s.slice(0, 40)}"`).join(', ')}` : 'no scope given'}; choose from ${Scope.options.join(', ')} (comma-separated)`,
+      };
   }
   let expires: string | undefined;
   if (o.expiresIn !== undefined) {
     const ms = parseDuration(o.expiresIn);
-    if (ms === undefined || ms <= 0 || ms > MAX_DURATION_MS) return { ok: false, error: `--expires-in "${o.expiresIn.slice(0, 40)}" must be a duration from 1s to ${formatDuration(MAX_DURATION_MS)}, e.g. 90d or 12h` };
+    if (ms === undefined || ms <= 0 || ms > MAX_DURATION_MS)
+      return {
+        ok: false,
+        error: `--expires-in "${o.expiresIn.slice(0, 40)}" must be a duration from 1s to ${formatDuration(MAX_DURATION_MS)}, e.g. 90d or 12h`,
+      };
     expires = new Date((o.now ?? Date.now()) + ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
   }
   // 256 random bits: a static token needs no slow hash when it cannot be guessed.
   const token = randomBytes(32).toString('base64url');
   const sha256 = createHash('sha256').update(token).digest('hex');
-  return { ok: true, token, entry: `- { subject: ${subject}, sha256: ${sha256}, scopes: [${scopes.join(', ')}]${expires ? `, expires: "${expires}"` : ''} }` };
+  return {
+    ok: true,
+    token,
+    entry: `- { subject: ${subject}, sha256: ${sha256}, scopes: [${scopes.join(', ')}]${expires ? `, expires: "${expires}"` : ''} }`,
+  };
 }
 
 export function tokenNew(o: TokenNewOptions): number {
@@ -41,6 +64,8 @@ export function tokenNew(o: TokenNewOptions): number {
     process.stderr.write(`vitals token new: ${r.error}\n`);
     return 2;
   }
-  process.stdout.write(`token (give it to the client; it is stored nowhere):\n  ${r.token}\nconfig (http.auth.tokens):\n  ${r.entry}\n`);
+  process.stdout.write(
+    `token (give it to the client; it is stored nowhere):\n  ${r.token}\nconfig (http.auth.tokens):\n  ${r.entry}\n`,
+  );
   return 0;
 }

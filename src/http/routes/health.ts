@@ -22,9 +22,22 @@ export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (app,
   app.get('/readyz', async (req, reply) => {
     const q = req.query as Record<string, unknown>;
     const exclude = new Set(asList(q.exclude).flatMap((e) => e.split(',')));
-    const { ready, lines } = readiness(opts.monitor.snapshot, { started: opts.started(), shuttingDown: opts.shuttingDown(), exclude });
-    reply.code(ready ? 200 : 503).headers(noStore).type('text/plain; charset=utf-8');
-    if (q.verbose === undefined) return ready ? 'ok' : `not ready: ${lines.filter((l) => !l.ok).map((l) => l.name).join(', ')}`;
+    const { ready, lines } = readiness(opts.monitor.snapshot, {
+      started: opts.started(),
+      shuttingDown: opts.shuttingDown(),
+      exclude,
+    });
+    reply
+      .code(ready ? 200 : 503)
+      .headers(noStore)
+      .type('text/plain; charset=utf-8');
+    if (q.verbose === undefined)
+      return ready
+        ? 'ok'
+        : `not ready: ${lines
+            .filter((l) => !l.ok)
+            .map((l) => l.name)
+            .join(', ')}`;
     const body = lines.map((l) => (l.ok ? `[+]${l.name} ok` : `[-]${l.name} failed: ${l.reason}`));
     for (const name of exclude) body.push(`[+]${name} excluded: ok`);
     body.push(ready ? 'readyz check passed' : 'readyz check failed');
@@ -33,6 +46,10 @@ export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (app,
 
   app.get('/health', async (_req, reply) => {
     const doc = toHealthDocument(opts.monitor.snapshot, opts.release);
-    return reply.code(doc.status === 'fail' ? 503 : 200).headers(noStore).type('application/health+json').send(JSON.stringify(doc));
+    return reply
+      .code(doc.status === 'fail' ? 503 : 200)
+      .headers(noStore)
+      .type('application/health+json')
+      .send(JSON.stringify(doc));
   });
 };

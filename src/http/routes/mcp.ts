@@ -19,7 +19,13 @@ const JSON_TYPE = /^application\/json\s*(;|$)/i;
 
 /** What the SDK hands tool handlers as `extra.authInfo`; the token itself stays out of it. */
 export function toAuthInfo(p: Principal): AuthInfo {
-  return { token: '', clientId: p.subject, scopes: [...p.scopes], ...(p.expiresAt !== undefined ? { expiresAt: p.expiresAt } : {}), extra: { kind: p.kind } };
+  return {
+    token: '',
+    clientId: p.subject,
+    scopes: [...p.scopes],
+    ...(p.expiresAt !== undefined ? { expiresAt: p.expiresAt } : {}),
+    extra: { kind: p.kind },
+  };
 }
 
 /**
@@ -31,7 +37,8 @@ export const mcpRoutes: FastifyPluginAsync<McpRoutesOptions> = async (app, { mcp
   const handOver = (req: FastifyRequest, reply: FastifyReply): McpRequest => {
     const raw = req.raw as McpRequest;
     if (req.principal) raw.auth = toAuthInfo(req.principal);
-    for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) reply.raw.setHeader(name, value);
+    for (const [name, value] of Object.entries(reply.getHeaders()))
+      if (value !== undefined) reply.raw.setHeader(name, value);
     reply.hijack();
     return raw;
   };
@@ -39,7 +46,10 @@ export const mcpRoutes: FastifyPluginAsync<McpRoutesOptions> = async (app, { mcp
     const post = req.method === 'POST';
     if (post) {
       // A text/plain POST is a "simple" cross-site request in browsers; only JSON is MCP.
-      if (!JSON_TYPE.test(req.headers['content-type'] ?? '')) return reply.code(415).send(jsonRpcError(JSONRPC.SERVER_ERROR, 'Unsupported Media Type: Content-Type must be application/json'));
+      if (!JSON_TYPE.test(req.headers['content-type'] ?? ''))
+        return reply
+          .code(415)
+          .send(jsonRpcError(JSONRPC.SERVER_ERROR, 'Unsupported Media Type: Content-Type must be application/json'));
       const valid = validateMessages(req.body);
       if (!valid.ok) return reply.code(400).send(valid.error);
     }
@@ -51,7 +61,14 @@ export const mcpRoutes: FastifyPluginAsync<McpRoutesOptions> = async (app, { mcp
     }
     const version = req.headers['mcp-protocol-version'];
     if (post && Array.isArray(req.body) && typeof version === 'string' && version >= NO_BATCHES_FROM) {
-      return reply.code(400).send(jsonRpcError(JSONRPC.INVALID_REQUEST, `Invalid Request: JSON-RPC batches are not part of protocol version ${version.slice(0, 10)}; send one message per POST`));
+      return reply
+        .code(400)
+        .send(
+          jsonRpcError(
+            JSONRPC.INVALID_REQUEST,
+            `Invalid Request: JSON-RPC batches are not part of protocol version ${version.slice(0, 10)}; send one message per POST`,
+          ),
+        );
     }
     const route = mcp.route({
       method: req.method,
@@ -62,7 +79,10 @@ export const mcpRoutes: FastifyPluginAsync<McpRoutesOptions> = async (app, { mcp
     });
     if (!route.ok) {
       if (route.body.id === null && post) route.body.id = requestId(req.body);
-      return reply.code(route.status).headers(route.headers ?? {}).send(route.body);
+      return reply
+        .code(route.status)
+        .headers(route.headers ?? {})
+        .send(route.body);
     }
     await route.run(handOver(req, reply), reply.raw);
   };
@@ -71,7 +91,11 @@ export const mcpRoutes: FastifyPluginAsync<McpRoutesOptions> = async (app, { mcp
   app.route({
     method: ['PUT', 'PATCH', 'OPTIONS'],
     url: '/mcp',
-    handler: async (_req, reply) => reply.code(405).header('allow', 'GET, POST, DELETE').send(jsonRpcError(JSONRPC.SERVER_ERROR, 'Method not allowed: /mcp takes POST, GET and DELETE')),
+    handler: async (_req, reply) =>
+      reply
+        .code(405)
+        .header('allow', 'GET, POST, DELETE')
+        .send(jsonRpcError(JSONRPC.SERVER_ERROR, 'Method not allowed: /mcp takes POST, GET and DELETE')),
   });
 };
 

@@ -20,7 +20,8 @@ export const metricsRoutes: FastifyPluginAsync<MetricsRoutesOptions> = async (ap
     const pending = opts.page();
     const page = pending instanceof Promise ? await pending : pending;
     reply.header('content-type', CONTENT_TYPE).header('cache-control', 'no-store').header('vary', 'accept-encoding');
-    if (GZIP.test(req.headers['accept-encoding'] ?? '')) return reply.header('content-encoding', 'gzip').send(page.gzip());
+    if (GZIP.test(req.headers['accept-encoding'] ?? ''))
+      return reply.header('content-encoding', 'gzip').send(page.gzip());
     return reply.send(page.body);
   });
 };

@@ -35,7 +35,12 @@ export const CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml' };
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+};
 
 interface Asset {
   type: string;
@@ -52,7 +57,12 @@ function loadAssets(): Map<string, Asset> {
     const ext = name.slice(name.lastIndexOf('.'));
     if (!TYPES[ext]) continue;
     const raw = readFileSync(new URL(name, dir));
-    assets.set(name, { type: TYPES[ext]!, raw, gzip: gzipSync(raw, { level: 9 }), etag: `"${createHash('sha256').update(raw).digest('base64url').slice(0, 16)}"` });
+    assets.set(name, {
+      type: TYPES[ext]!,
+      raw,
+      gzip: gzipSync(raw, { level: 9 }),
+      etag: `"${createHash('sha256').update(raw).digest('base64url').slice(0, 16)}"`,
+    });
   }
   return assets;
 }
@@ -82,7 +92,8 @@ export const statusRoutes: FastifyPluginAsync<StatusRoutesOptions> = async (app,
     reply.headers(SECURITY_HEADERS).header('etag', a.etag).header('vary', 'accept-encoding').type(a.type);
     reply.header('cache-control', name === 'index.html' ? 'no-cache' : 'public, max-age=300');
     if (req.headers['if-none-match'] === a.etag) return reply.code(304).send();
-    if (/\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) return reply.header('content-encoding', 'gzip').send(a.gzip);
+    if (/\bgzip\b/.test(String(req.headers['accept-encoding'] ?? '')))
+      return reply.header('content-encoding', 'gzip').send(a.gzip);
     return reply.send(a.raw);
   };
   app.get('/', sendAsset('index.html'));
@@ -100,23 +111,36 @@ export const statusRoutes: FastifyPluginAsync<StatusRoutesOptions> = async (app,
   });
 
   // One check's history over 1 h / 24 h / 7 d, its thresholds and its events: the page's detail view.
-  app.get<{ Params: { name: string }; Querystring: { range?: string } }>('/api/status/checks/:name', async (req, reply) => {
-    const range = req.query.range ?? '1h';
-    if (!Object.hasOwn(RANGES, range)) return reply.code(400).send({ error: `range must be one of ${Object.keys(RANGES).join(', ')}` });
-    const detail = await checkDetail(src, req.params.name, range as Range);
-    if (!detail) return reply.code(404).send({ error: 'no such check' });
-    return reply.headers({ 'cache-control': 'no-store' }).send(detail);
-  });
+  app.get<{ Params: { name: string }; Querystring: { range?: string } }>(
+    '/api/status/checks/:name',
+    async (req, reply) => {
+      const range = req.query.range ?? '1h';
+      if (!Object.hasOwn(RANGES, range))
+        return reply.code(400).send({ error: `range must be one of ${Object.keys(RANGES).join(', ')}` });
+      const detail = await checkDetail(src, req.params.name, range as Range);
+      if (!detail) return reply.code(404).send({ error: 'no such check' });
+      return reply.headers({ 'cache-control': 'no-store' }).send(detail);
+    },
+  );
 
   app.get('/events', async (req, reply) => {
     const client = req.principal ? `${req.principal.kind}:${req.principal.subject}` : `ip:${req.ip}`;
     if (live.size >= maxStreams) {
       countRefusal('event_streams');
-      return reply.code(503).header('retry-after', '5').send({ error: 'too_many_streams', message: `too many live streams (limit ${maxStreams}); try again later` });
+      return reply
+        .code(503)
+        .header('retry-after', '5')
+        .send({ error: 'too_many_streams', message: `too many live streams (limit ${maxStreams}); try again later` });
     }
     if ((perClient.get(client) ?? 0) >= maxPerClient) {
       countRefusal('event_streams_per_principal');
-      return reply.code(429).header('retry-after', '5').send({ error: 'too_many_streams', message: `too many live streams for this client (limit ${maxPerClient}); close some first` });
+      return reply
+        .code(429)
+        .header('retry-after', '5')
+        .send({
+          error: 'too_many_streams',
+          message: `too many live streams for this client (limit ${maxPerClient}); close some first`,
+        });
     }
     reply.hijack();
     const res = reply.raw;
@@ -158,7 +182,12 @@ export const statusRoutes: FastifyPluginAsync<StatusRoutesOptions> = async (app,
       }
       res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     };
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
     // Every (re)connection starts from a full snapshot, so a client that missed deltas is never stale.
     res.write('retry: 2000\n\n');
     let last: StatusView;

@@ -42,11 +42,18 @@ export function valueSeries(check: { name: string; group: string }): string {
 
 /** Sparkline series of a gauge (cpu, memory, disk:/x) or a dependency row. */
 function sparkSeries(name: string): string {
-  return name === 'cpu' ? 'cpu.utilization' : name === 'memory' ? 'memory.utilization' : name.startsWith('disk:') ? `disk.utilization:${name.slice(5)}` : `check.latency:${name}`;
+  return name === 'cpu'
+    ? 'cpu.utilization'
+    : name === 'memory'
+      ? 'memory.utilization'
+      : name.startsWith('disk:')
+        ? `disk.utilization:${name.slice(5)}`
+        : `check.latency:${name}`;
 }
 
 /** A bucket's average drawn at the bucket's middle (not its start), never past the query's end. */
-const points = (r: HistoryResult): [number, number][] => r.points.map((p) => [Math.min(Date.parse(p.time) + r.stepMs / 2, r.to) / 1000, p.avg]);
+const points = (r: HistoryResult): [number, number][] =>
+  r.points.map((p) => [Math.min(Date.parse(p.time) + r.stepMs / 2, r.to) / 1000, p.avg]);
 
 // Built once per snapshot whatever the number of readers.
 const views = new WeakMap<object, StatusView>();
@@ -64,18 +71,31 @@ export async function statusPayload(src: StatusSource, now = Date.now()): Promis
   const uptimeFrom = Math.floor(now / UPTIME_SLOT_MS) * UPTIME_SLOT_MS - (UPTIME_SLOTS - 1) * UPTIME_SLOT_MS;
   const q = src.query;
   if (q) {
-    const spark = [...view.gauges.map((g) => g.name), ...view.checks.filter((c) => c.group === 'dependency').map((c) => c.name)];
+    const spark = [
+      ...view.gauges.map((g) => g.name),
+      ...view.checks.filter((c) => c.group === 'dependency').map((c) => c.name),
+    ];
     await Promise.all([
       ...spark.map(async (n) => {
-        history[n] = await q({ series: sparkSeries(n), from: now - 3_600_000, to: now, maxPoints: 120 }).then(points, () => []);
+        history[n] = await q({ series: sparkSeries(n), from: now - 3_600_000, to: now, maxPoints: 120 }).then(
+          points,
+          () => [],
+        );
       }),
       ...view.checks.map(async (c) => {
-        const r = await q({ series: seriesName('check.status', c.name), from: uptimeFrom, to: now, step: UPTIME_SLOT_MS, maxPoints: UPTIME_SLOTS + 1 }).catch(() => undefined);
+        const r = await q({
+          series: seriesName('check.status', c.name),
+          from: uptimeFrom,
+          to: now,
+          step: UPTIME_SLOT_MS,
+          maxPoints: UPTIME_SLOTS + 1,
+        }).catch(() => undefined);
         // The window is 47 whole slots and part of the current one; maxPoints one above that keeps the step at 30 min.
         const slots: (0 | 1 | 2 | null)[] = new Array(UPTIME_SLOTS).fill(null);
         for (const p of r?.points ?? []) {
           const i = Math.floor((Date.parse(p.time) - uptimeFrom) / UPTIME_SLOT_MS);
-          if (i >= 0 && i < UPTIME_SLOTS && p.count > 0) slots[i] = Math.max(slots[i] ?? 0, Math.min(2, Math.round(p.max))) as 0 | 1 | 2;
+          if (i >= 0 && i < UPTIME_SLOTS && p.count > 0)
+            slots[i] = Math.max(slots[i] ?? 0, Math.min(2, Math.round(p.max))) as 0 | 1 | 2;
         }
         uptime[c.name] = slots;
       }),
@@ -101,12 +121,19 @@ export interface CheckDetail {
 }
 
 /** One check's history for the detail view; undefined for a check the monitor does not have. */
-export async function checkDetail(src: StatusSource, name: string, range: Range, now = Date.now()): Promise<CheckDetail | undefined> {
+export async function checkDetail(
+  src: StatusSource,
+  name: string,
+  range: Range,
+  now = Date.now(),
+): Promise<CheckDetail | undefined> {
   const state = src.monitor.snapshot.checks[name];
   const row = viewOf(src.monitor).checks.find((c) => c.name === name);
   if (!state || !row) return undefined;
   const from = now - RANGES[range];
-  const r = src.query ? await src.query({ series: valueSeries(state), from, to: now, maxPoints: 240 }).catch(() => undefined) : undefined;
+  const r = src.query
+    ? await src.query({ series: valueSeries(state), from, to: now, maxPoints: 240 }).catch(() => undefined)
+    : undefined;
   const events = src.monitor.events({ sinceMs: from, check: name, limit: 50 });
   return {
     name,

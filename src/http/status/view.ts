@@ -103,21 +103,56 @@ export const STATUS_ORDER = { fail: 0, warn: 1, pending: 2, pass: 3 } as const;
 
 /** The analysis' incidents as rows, each with the sentence diagnose would say about it. */
 export function incidentRows(a: Analysis): IncidentRow[] {
-  const texts = new Map(a.findings.filter((f) => f.kind === 'incident').map((f) => [`${f.check}@${f.figures.start ?? f.figures.end}`, f.text]));
+  const texts = new Map(
+    a.findings
+      .filter((f) => f.kind === 'incident')
+      .map((f) => [`${f.check}@${f.figures.start ?? f.figures.end}`, f.text]),
+  );
   return a.incidents
-    .map((i) => ({ check: i.check, status: i.status, ongoing: i.ongoing, start: i.start, end: i.end, durationSeconds: i.durationSeconds, reason: i.reason, text: texts.get(`${i.check}@${i.start ?? i.end}`) ?? `${i.check}: ${i.reason}` }))
-    .sort((x, y) => Number(y.ongoing) - Number(x.ongoing) || Date.parse(y.start ?? y.end ?? '') - Date.parse(x.start ?? x.end ?? ''));
+    .map((i) => ({
+      check: i.check,
+      status: i.status,
+      ongoing: i.ongoing,
+      start: i.start,
+      end: i.end,
+      durationSeconds: i.durationSeconds,
+      reason: i.reason,
+      text: texts.get(`${i.check}@${i.start ?? i.end}`) ?? `${i.check}: ${i.reason}`,
+    }))
+    .sort(
+      (x, y) =>
+        Number(y.ongoing) - Number(x.ongoing) ||
+        Date.parse(y.start ?? y.end ?? '') - Date.parse(x.start ?? x.end ?? ''),
+    );
 }
 
 export function toView(s: Snapshot, analysis?: Analysis): StatusView {
   const checks = Object.values(s.checks)
     .map(toRow)
-    .sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || GROUP_ORDER[a.group] - GROUP_ORDER[b.group] || a.name.localeCompare(b.name));
-  return { time: s.time, hostname: s.hostname, status: s.status, word: STATUS_WORD[s.status], icon: STATUS_ICON[s.status], checks, gauges: gauges(s), incidents: analysis ? incidentRows(analysis) : [] };
+    .sort(
+      (a, b) =>
+        STATUS_ORDER[a.status] - STATUS_ORDER[b.status] ||
+        GROUP_ORDER[a.group] - GROUP_ORDER[b.group] ||
+        a.name.localeCompare(b.name),
+    );
+  return {
+    time: s.time,
+    hostname: s.hostname,
+    status: s.status,
+    word: STATUS_WORD[s.status],
+    icon: STATUS_ICON[s.status],
+    checks,
+    gauges: gauges(s),
+    incidents: analysis ? incidentRows(analysis) : [],
+  };
 }
 
 const sameRow = (a: CheckRow, b: CheckRow) =>
-  a.status === b.status && a.value === b.value && a.since === b.since && a.output === b.output && a.critical === b.critical;
+  a.status === b.status &&
+  a.value === b.value &&
+  a.since === b.since &&
+  a.output === b.output &&
+  a.critical === b.critical;
 
 /** What changed from one view to the next; gauges are always sent (they move every tick). */
 export function diff(prev: StatusView, next: StatusView, events: HealthEvent[]): StatusDelta {

@@ -21,7 +21,9 @@ function appHtml(): string {
 
 /** True when the client's capabilities announce MCP Apps able to show our HTML. */
 export function announcesApps(capabilities: unknown): boolean {
-  const ext = (capabilities as { extensions?: Record<string, { mimeTypes?: unknown }> } | undefined)?.extensions?.[UI_EXTENSION];
+  const ext = (capabilities as { extensions?: Record<string, { mimeTypes?: unknown }> } | undefined)?.extensions?.[
+    UI_EXTENSION
+  ];
   return Array.isArray(ext?.mimeTypes) && ext.mimeTypes.includes(APP_MIME_TYPE);
 }
 
@@ -34,7 +36,10 @@ export interface StatusApp {
 }
 
 /** The capabilities a 2026-07-28 request declared in its `_meta` envelope (keyed by the reserved meta key). */
-const envelopeCapabilities = (ctx: unknown): unknown => (ctx as { mcpReq?: { envelope?: Record<string, unknown> } } | undefined)?.mcpReq?.envelope?.[CLIENT_CAPABILITIES_META_KEY];
+const envelopeCapabilities = (ctx: unknown): unknown =>
+  (ctx as { mcpReq?: { envelope?: Record<string, unknown> } } | undefined)?.mcpReq?.envelope?.[
+    CLIENT_CAPABILITIES_META_KEY
+  ];
 
 /**
  * Registers the app resource; call before connect. On 2025-era connections it stays hidden until the client
@@ -46,8 +51,14 @@ export function registerStatusApp(server: McpServer, era: 'legacy' | 'modern' = 
   const resource = server.registerResource(
     'status-app',
     STATUS_APP_URI,
-    { title: 'mcp-vitals status view', description: 'The live status view (checks, uptime, incidents, history) as an MCP App.', mimeType: APP_MIME_TYPE },
-    async (uri) => ({ contents: [{ uri: uri.href, mimeType: APP_MIME_TYPE, text: appHtml(), _meta: { ui: { prefersBorder: true } } }] }),
+    {
+      title: 'mcp-vitals status view',
+      description: 'The live status view (checks, uptime, incidents, history) as an MCP App.',
+      mimeType: APP_MIME_TYPE,
+    },
+    async (uri) => ({
+      contents: [{ uri: uri.href, mimeType: APP_MIME_TYPE, text: appHtml(), _meta: { ui: { prefersBorder: true } } }],
+    }),
   );
   if (era === 'legacy') resource.disable();
   const enabled = (ctx?: unknown) => announcesApps(envelopeCapabilities(ctx) ?? server.server.getClientCapabilities());
@@ -61,7 +72,11 @@ export function registerStatusApp(server: McpServer, era: 'legacy' | 'modern' = 
     tools(list, ctx) {
       if (!enabled(ctx)) return list;
       // Both spellings, as ext-apps' registerAppTool writes them: hosts built on earlier drafts read the flat key.
-      linked ??= list.map((t) => (t.name === APP_TOOL ? { ...t, _meta: { ...t._meta, ui: { resourceUri: STATUS_APP_URI }, 'ui/resourceUri': STATUS_APP_URI } } : t));
+      linked ??= list.map((t) =>
+        t.name === APP_TOOL
+          ? { ...t, _meta: { ...t._meta, ui: { resourceUri: STATUS_APP_URI }, 'ui/resourceUri': STATUS_APP_URI } }
+          : t,
+      );
       return linked;
     },
   };

@@ -8,7 +8,15 @@ const user = (text: string): GetPromptResult => ({ messages: [{ role: 'user', co
 export function diagnoseIncidentText(args: { check?: string; window?: string }, now?: Analysis): string {
   const window = args.window || '6h';
   const focus = args.check ? ` Focus on the check "${args.check}".` : '';
-  const state = now ? [`Right now: ${now.headline}.`, ...now.incidents.map((i) => `- ${i.check} ${i.status === 'fail' ? 'failed' : 'warning'} ${i.start ? `from ${i.start}` : '(start unknown)'}${i.end ? ` to ${i.end}` : ', ongoing'}: ${i.reason}`)] : [];
+  const state = now
+    ? [
+        `Right now: ${now.headline}.`,
+        ...now.incidents.map(
+          (i) =>
+            `- ${i.check} ${i.status === 'fail' ? 'failed' : 'warning'} ${i.start ? `from ${i.start}` : '(start unknown)'}${i.end ? ` to ${i.end}` : ', ongoing'}: ${i.reason}`,
+        ),
+      ]
+    : [];
   return [
     `Investigate the current health of this machine and its dependencies with the mcp-vitals tools, and write an incident summary.${focus}`,
     ...(state.length ? ['', ...state] : []),
@@ -45,7 +53,8 @@ export function registerPrompts(server: McpServer, monitor: HealthMonitor): void
     'diagnose-incident',
     {
       title: 'Diagnose an incident',
-      description: 'Find out what is failing, since when and why, using diagnose, list_events, query_history and top_processes.',
+      description:
+        'Find out what is failing, since when and why, using diagnose, list_events, query_history and top_processes.',
       argsSchema: {
         check: z.string().optional().describe('A check to focus on (optional).'),
         window: z.string().optional().describe('How far back to look, e.g. "1h", "6h" (default), "24h".'),
@@ -53,14 +62,20 @@ export function registerPrompts(server: McpServer, monitor: HealthMonitor): void
     },
     async (args) => {
       await monitor.ready;
-      return user(diagnoseIncidentText(args, analyzeMonitor(monitor, { windowMs: 3_600_000, ...(args.check ? { check: args.check } : {}) })));
+      return user(
+        diagnoseIncidentText(
+          args,
+          analyzeMonitor(monitor, { windowMs: 3_600_000, ...(args.check ? { check: args.check } : {}) }),
+        ),
+      );
     },
   );
   server.registerPrompt(
     'capacity-report',
     {
       title: 'Capacity report',
-      description: 'CPU, memory, load and disk over a window with trends, headroom and disk-full ETAs, using query_history and diagnose.',
+      description:
+        'CPU, memory, load and disk over a window with trends, headroom and disk-full ETAs, using query_history and diagnose.',
       argsSchema: {
         window: z.string().optional().describe('The period to report on, e.g. "24h" or "7d" (default).'),
       },

@@ -22,7 +22,10 @@ export function msUntilNextSample(monitor: HealthMonitor, check?: string): numbe
     if (every === undefined || !Number.isFinite(at)) return 0;
     return Math.max(0, Math.floor(at + every - now));
   };
-  const checks = check === undefined ? Object.values(snapshot.checks) : [snapshot.checks[check]].filter((c): c is CheckState => c !== undefined);
+  const checks =
+    check === undefined
+      ? Object.values(snapshot.checks)
+      : [snapshot.checks[check]].filter((c): c is CheckState => c !== undefined);
   return checks.length ? Math.min(...checks.map(next)) : 0;
 }
 
@@ -38,5 +41,11 @@ export const LIST_TTL_MS = 5 * 60_000;
  */
 export function listCacheHints(scope: CacheScope, hostIntervalMs: number) {
   const hint = { ttlMs: LIST_TTL_MS, cacheScope: scope };
-  return { 'tools/list': hint, 'prompts/list': hint, 'resources/list': { ttlMs: hostIntervalMs, cacheScope: scope }, 'resources/templates/list': hint, 'server/discover': hint };
+  return {
+    'tools/list': hint,
+    'prompts/list': hint,
+    'resources/list': { ttlMs: hostIntervalMs, cacheScope: scope },
+    'resources/templates/list': hint,
+    'server/discover': hint,
+  };
 }

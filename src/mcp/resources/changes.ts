@@ -19,9 +19,11 @@ export interface ResourceChange {
 }
 
 /** Same event, same id, on every replica that saw it (an id for de-duplication, not a secret). */
-export const eventId = (e: HealthEvent): string => createHash('sha256').update(`${e.time}\n${e.check}\n${e.type}\n${e.from}\n${e.to}`).digest('hex').slice(0, 16);
+export const eventId = (e: HealthEvent): string =>
+  createHash('sha256').update(`${e.time}\n${e.check}\n${e.type}\n${e.from}\n${e.to}`).digest('hex').slice(0, 16);
 
-const eventHeadline = (e: HealthEvent): string => `${e.check} ${e.type === 'breaker' ? 'breaker ' : ''}${e.from} → ${e.to}: ${e.reason}`;
+const eventHeadline = (e: HealthEvent): string =>
+  `${e.check} ${e.type === 'breaker' ? 'breaker ' : ''}${e.from} → ${e.to}: ${e.reason}`;
 
 interface Listener {
   onEvent(e: HealthEvent): void;
@@ -77,7 +79,10 @@ export interface ChangeHandlers {
  * sample. Changes within a few milliseconds of each other are coalesced per URI (the last one wins, read after
  * the snapshot reflects it).
  */
-export function watchChanges(monitor: HealthMonitor, { onChange, onEvent, onListChanged }: ChangeHandlers): ChangeWatch {
+export function watchChanges(
+  monitor: HealthMonitor,
+  { onChange, onEvent, onListChanged }: ChangeHandlers,
+): ChangeWatch {
   const pending = new Map<string, Omit<ResourceChange, 'status' | 'summary'> & { status?: string }>();
   let timer: NodeJS.Timeout | undefined;
   let lastStatus: CheckStatus | undefined = monitor.snapshot.status;
@@ -89,7 +94,8 @@ export function watchChanges(monitor: HealthMonitor, { onChange, onEvent, onList
     pending.clear();
     for (const c of batch) {
       if (c.uri === HEALTH_URI) onChange({ ...c, status: s.status, summary: headline(s) });
-      else if (c.check && c.uri !== EVENTS_URI) onChange({ ...c, status: s.checks[c.check]?.status ?? c.status ?? 'unknown' });
+      else if (c.check && c.uri !== EVENTS_URI)
+        onChange({ ...c, status: s.checks[c.check]?.status ?? c.status ?? 'unknown' });
       else onChange({ ...c, status: c.status ?? 'unknown' });
     }
   };
@@ -127,7 +133,16 @@ export function watchChanges(monitor: HealthMonitor, { onChange, onEvent, onList
 }
 
 /** Feeds the daemon's listen bus: one publisher per daemon, whatever number of listeners the bus serves. */
-export function publishChanges(monitor: HealthMonitor, bus: { publish(event: { kind: 'resource_updated'; uri: string; params?: Record<string, unknown> } | { kind: 'resources_list_changed' }): void }): ChangeWatch {
+export function publishChanges(
+  monitor: HealthMonitor,
+  bus: {
+    publish(
+      event:
+        | { kind: 'resource_updated'; uri: string; params?: Record<string, unknown> }
+        | { kind: 'resources_list_changed' },
+    ): void;
+  },
+): ChangeWatch {
   return watchChanges(monitor, {
     onChange: (c) => bus.publish({ kind: 'resource_updated', uri: c.uri, params: { ...c } }),
     onListChanged: () => bus.publish({ kind: 'resources_list_changed' }),

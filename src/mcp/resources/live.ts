@@ -7,7 +7,10 @@ import type { HealthEvent } from '../../monitor/schema.js';
 import { watchChanges, type ChangeWatch, type ResourceChange } from './changes.js';
 import { canonicalUri, EVENTS_URI, HEALTH_URI } from './index.js';
 
-export type SubscriptionLimits = Pick<LimitsConfig, 'subscriptionsPerSession' | 'subscriptionsPerPrincipal' | 'uriBytes'>;
+export type SubscriptionLimits = Pick<
+  LimitsConfig,
+  'subscriptionsPerSession' | 'subscriptionsPerPrincipal' | 'uriBytes'
+>;
 
 /**
  * Subscriptions held per principal across all its sessions, so one token cannot open many sessions to get
@@ -65,7 +68,12 @@ export type LiveMode = 'session' | 'listen' | 'bus' | 'none';
  * Wires change delivery into one server instance per `mode`. Must be called before the server is connected
  * (capabilities are fixed at connect).
  */
-export function attachLiveUpdates(server: McpServer, monitor: HealthMonitor, budget = new SubscriptionBudget(), mode: LiveMode = 'session'): { subscriptions: ReadonlySet<string>; detach: () => void } {
+export function attachLiveUpdates(
+  server: McpServer,
+  monitor: HealthMonitor,
+  budget = new SubscriptionBudget(),
+  mode: LiveMode = 'session',
+): { subscriptions: ReadonlySet<string>; detach: () => void } {
   const low = server.server;
   const subscriptions = new Set<string>();
   if (mode === 'none') {
@@ -101,7 +109,12 @@ export function attachLiveUpdates(server: McpServer, monitor: HealthMonitor, bud
   const logLine = (e: HealthEvent, line: string) => {
     // Logging is deprecated in 2026-07-28 (OpenTelemetry replaces it); 2025-era sessions keep their log lines.
     if (mode !== 'session' || !live()) return;
-    void server.sendLoggingMessage({ level: levelOf(e), logger: 'mcp-vitals', data: { message: line, ...e } }, low.transport?.sessionId).catch(() => {});
+    void server
+      .sendLoggingMessage(
+        { level: levelOf(e), logger: 'mcp-vitals', data: { message: line, ...e } },
+        low.transport?.sessionId,
+      )
+      .catch(() => {});
   };
   // The check resources are listed from the snapshot: host checks appear with the first sample, disks come and
   // go with mounts. Clients are told when that set changes, as the listChanged capability promises.
@@ -115,10 +128,17 @@ export function attachLiveUpdates(server: McpServer, monitor: HealthMonitor, bud
     const validUri = (uri: string): string => {
       if (Buffer.byteLength(uri) > limits.uriBytes) {
         countRefusal('uri_bytes');
-        throw new ProtocolError(ProtocolErrorCode.InvalidParams, `resource URI longer than the limit of ${limits.uriBytes} bytes`);
+        throw new ProtocolError(
+          ProtocolErrorCode.InvalidParams,
+          `resource URI longer than the limit of ${limits.uriBytes} bytes`,
+        );
       }
       const canonical = canonicalUri(uri);
-      if (!SUBSCRIBABLE.test(canonical)) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `unknown resource; subscribable: ${HEALTH_URI}, ${EVENTS_URI}, vitals://checks/{name}`);
+      if (!SUBSCRIBABLE.test(canonical))
+        throw new ProtocolError(
+          ProtocolErrorCode.InvalidParams,
+          `unknown resource; subscribable: ${HEALTH_URI}, ${EVENTS_URI}, vitals://checks/{name}`,
+        );
       return canonical;
     };
     low.setRequestHandler('resources/subscribe', async (req, ctx) => {
@@ -126,12 +146,18 @@ export function attachLiveUpdates(server: McpServer, monitor: HealthMonitor, bud
       if (subscriptions.has(uri)) return {};
       if (subscriptions.size >= limits.subscriptionsPerSession) {
         countRefusal('subscriptions_per_session');
-        throw new ProtocolError(ProtocolErrorCode.InvalidRequest, `too many subscriptions in this session (limit ${limits.subscriptionsPerSession}); unsubscribe from some first`);
+        throw new ProtocolError(
+          ProtocolErrorCode.InvalidRequest,
+          `too many subscriptions in this session (limit ${limits.subscriptionsPerSession}); unsubscribe from some first`,
+        );
       }
       owner ??= principalOf(ctx);
       if (!budget.take(owner)) {
         countRefusal('subscriptions_per_principal');
-        throw new ProtocolError(ProtocolErrorCode.InvalidRequest, `too many subscriptions for this principal across its sessions (limit ${limits.subscriptionsPerPrincipal}); unsubscribe or end sessions first`);
+        throw new ProtocolError(
+          ProtocolErrorCode.InvalidRequest,
+          `too many subscriptions for this principal across its sessions (limit ${limits.subscriptionsPerPrincipal}); unsubscribe or end sessions first`,
+        );
       }
       subscriptions.add(uri);
       return {};

@@ -18,7 +18,10 @@ const DependencyView = z.object({
   lastError: z.string().optional().describe('latest failure reason, short and with secrets removed'),
   breaker: BreakerState,
   since: z.string().describe('ISO time the status last changed'),
-  problemSince: z.string().optional().describe('ISO time the current problem began: the first failed run of the streak'),
+  problemSince: z
+    .string()
+    .optional()
+    .describe('ISO time the current problem began: the first failed run of the streak'),
   time: z.string().describe('ISO time of the latest run'),
   consecutiveFailures: z.number().int(),
   consecutiveSuccesses: z.number().int(),
@@ -43,20 +46,27 @@ export const checkDependenciesTool = defineTool({
   }),
   output: z.object({
     time: z.string(),
-    status: CheckStatus.describe('worst status among the dependencies shown that have a result; pass when there are none'),
+    status: CheckStatus.describe(
+      'worst status among the dependencies shown that have a result; pass when there are none',
+    ),
     refreshed: z.boolean(),
     checks: z.array(DependencyView),
   }),
   annotations: { title: 'Check dependencies', ...READ_ONLY },
   async run(args, { monitor, scopes }) {
     await monitor.ready;
-    if (args.refresh && scopes && !scopes.has('vitals:refresh')) throw new ToolError('refresh needs the vitals:refresh scope', 'FORBIDDEN');
+    if (args.refresh && scopes && !scopes.has('vitals:refresh'))
+      throw new ToolError('refresh needs the vitals:refresh scope', 'FORBIDDEN');
     const s = args.refresh ? await monitor.refresh({ dependenciesOnly: true }) : monitor.snapshot;
     const deps = Object.values(s.checks).filter((c) => c.group === 'dependency');
     if (args.names) {
       const known = new Set(deps.map((d) => d.name));
       const unknown = args.names.filter((n) => !known.has(n));
-      if (unknown.length) throw new ToolError(`unknown check${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}; known: ${[...known].join(', ') || '(none configured)'}`, 'UNKNOWN_CHECK');
+      if (unknown.length)
+        throw new ToolError(
+          `unknown check${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}; known: ${[...known].join(', ') || '(none configured)'}`,
+          'UNKNOWN_CHECK',
+        );
     }
     const shown = args.names ? deps.filter((d) => args.names!.includes(d.name)) : deps;
     const checks = shown.map((c) => ({
@@ -89,17 +99,34 @@ export const checkDependenciesTool = defineTool({
     };
     // With several instances the model needs to see which one is down, not only the aggregate.
     const withInstances = (c: (typeof checks)[number], i: number) =>
-      c.instances.length < 2 ? line(c, shown[i]!) : [line(c, shown[i]!), ...c.instances.map((x) => `  - ${x.name} ${x.target}: ${x.ok ? `up, ${formatValue(x.latencySeconds, 's')}` : `down${x.error ? ` — ${x.error}` : ''}`}`)].join('\n');
+      c.instances.length < 2
+        ? line(c, shown[i]!)
+        : [
+            line(c, shown[i]!),
+            ...c.instances.map(
+              (x) =>
+                `  - ${x.name} ${x.target}: ${x.ok ? `up, ${formatValue(x.latencySeconds, 's')}` : `down${x.error ? ` — ${x.error}` : ''}`}`,
+            ),
+          ].join('\n');
     const RANK = { fail: 0, warn: 1, pending: 2, pass: 3 } as const;
     const order = checks.map((c, i) => i).sort((a, b) => RANK[checks[a]!.status] - RANK[checks[b]!.status] || a - b);
     let text = order.map((i) => withInstances(checks[i]!, i)).join('\n');
-    if (!checks.length) text = 'No dependency checks are configured. Add PostgreSQL, Redis, HTTP or TCP checks under `checks:` in the config file.';
+    if (!checks.length)
+      text =
+        'No dependency checks are configured. Add PostgreSQL, Redis, HTTP or TCP checks under `checks:` in the config file.';
     else if (!args.verbose && text.length > DEPENDENCIES_TEXT_BUDGET) {
       // Too long for a model: problems in full (as many as fit), passing ones as one short list.
       const ok = order.filter((i) => checks[i]!.status === 'pass').map((i) => shown[i]!);
       const okLine = ok.length ? `OK: ${okList(ok, 500)}` : '';
       const problems = order.filter((i) => checks[i]!.status !== 'pass').map((i) => withInstances(checks[i]!, i));
-      text = [...fitLines(problems, DEPENDENCIES_TEXT_BUDGET - okLine.length - 1, (n) => `… ${n} more (verbose: true lists all)`), ...(okLine ? [okLine] : [])].join('\n');
+      text = [
+        ...fitLines(
+          problems,
+          DEPENDENCIES_TEXT_BUDGET - okLine.length - 1,
+          (n) => `… ${n} more (verbose: true lists all)`,
+        ),
+        ...(okLine ? [okLine] : []),
+      ].join('\n');
     }
     return { text, data: { time: s.time, status, refreshed: Boolean(args.refresh), checks } };
   },

@@ -1,5 +1,14 @@
 import { z } from 'zod';
-import { Analysis, analyze, BEFORE_MS, buildIncidents, inWindow, RESOURCE_SERIES, renderAnalysis, type SeriesData } from '../../analysis/index.js';
+import {
+  Analysis,
+  analyze,
+  BEFORE_MS,
+  buildIncidents,
+  inWindow,
+  RESOURCE_SERIES,
+  renderAnalysis,
+  type SeriesData,
+} from '../../analysis/index.js';
 import type { Snapshot } from '../../monitor/schema.js';
 import type { History, HistoryResult, ProcessSnapshot } from '../../store/types.js';
 import type { Fleet } from '../../fleet/index.js';
@@ -21,7 +30,17 @@ export function seriesData(r: HistoryResult): SeriesData {
     unit: r.unit,
     stepMs: r.resolution === 'raw' && r.stepMs <= 1000 ? 0 : r.stepMs,
     points: r.points.map((p) => ({ time: Date.parse(p.time), min: p.min, avg: p.avg, max: p.max, count: p.count })),
-    ...(s ? { stats: { count: s.count, firstTime: Date.parse(s.firstTime), lastTime: Date.parse(s.lastTime), last: s.last, trendPerHour: s.trendPerHour } } : {}),
+    ...(s
+      ? {
+          stats: {
+            count: s.count,
+            firstTime: Date.parse(s.firstTime),
+            lastTime: Date.parse(s.lastTime),
+            last: s.last,
+            trendPerHour: s.trendPerHour,
+          },
+        }
+      : {}),
   };
 }
 
@@ -37,7 +56,15 @@ async function tryQuery(h: AnalysisHistory, series: string, from: number, to: nu
 }
 
 /** Reads what the analysis needs from the history: events, series, process captures near each start. */
-export async function analysisFromHistory(options: { snapshot: Pick<Snapshot, 'checks' | 'hostname' | 'status'>; history: AnalysisHistory; intervals: Record<string, number>; hostIntervalMs: number; now: number; windowMs: number; check?: string }) {
+export async function analysisFromHistory(options: {
+  snapshot: Pick<Snapshot, 'checks' | 'hostname' | 'status'>;
+  history: AnalysisHistory;
+  intervals: Record<string, number>;
+  hostIntervalMs: number;
+  now: number;
+  windowMs: number;
+  check?: string;
+}) {
   const { snapshot, history: h, now, windowMs } = options;
   const lookback = now - Math.max(windowMs, 24 * 3_600_000) - BEFORE_MS;
   const events = await h.events({ sinceMs: lookback, limit: 5000 });
@@ -47,8 +74,13 @@ export async function analysisFromHistory(options: { snapshot: Pick<Snapshot, 'c
   const wanted: [string, number][] = RESOURCE_SERIES.filter((n) => known.has(n)).map((n) => [n, wide]);
   // Disks over the window only: their trend (and ETA) is the window's.
   for (const n of known) if (n.startsWith('disk.utilization:')) wanted.push([n, now - windowMs]);
-  const involved = new Set([...events.filter((e) => e.type === 'status').map((e) => e.check), ...checks.filter((c) => c.status === 'warn' || c.status === 'fail').map((c) => c.name)]);
-  for (const c of involved) for (const n of [`check.latency:${c}`, `check.value:${c}`]) if (known.has(n)) wanted.push([n, now - windowMs - BEFORE_MS]);
+  const involved = new Set([
+    ...events.filter((e) => e.type === 'status').map((e) => e.check),
+    ...checks.filter((c) => c.status === 'warn' || c.status === 'fail').map((c) => c.name),
+  ]);
+  for (const c of involved)
+    for (const n of [`check.latency:${c}`, `check.value:${c}`])
+      if (known.has(n)) wanted.push([n, now - windowMs - BEFORE_MS]);
   const series: Record<string, SeriesData> = {};
   await Promise.all(
     wanted.map(async ([n, from]) => {
@@ -89,7 +121,12 @@ async function remoteAnalysisSource(fleet: Fleet, instance: string, now: number,
   const history: AnalysisHistory = {
     query: (q) => remote.query(q),
     series: () => remote.series(),
-    events: async (q) => events.filter((e) => (q?.sinceMs === undefined || Date.parse(e.time) >= q.sinceMs) && (q?.check === undefined || e.check === q.check)),
+    events: async (q) =>
+      events.filter(
+        (e) =>
+          (q?.sinceMs === undefined || Date.parse(e.time) >= q.sinceMs) &&
+          (q?.check === undefined || e.check === q.check),
+      ),
     processesNear: () => undefined,
   };
   return { snapshot, history, intervals: {}, hostIntervalMs: REMOTE_INTERVAL_MS };
@@ -107,24 +144,50 @@ export const diagnoseTool = defineTool({
     window: WindowArg.default('6h').describe('How far back: "1h", "6h", "24h".'),
     check: z.string().min(1).max(1024).optional().describe('Only this check (disk-full ETAs are still reported).'),
     verbose: z.boolean().optional().describe('Every finding, past the usual length limit.'),
-    instance: z.string().min(1).max(253).optional().describe('Another host, as fleet_health lists it: the same analysis over its checks, transitions and series in Prometheus.'),
+    instance: z
+      .string()
+      .min(1)
+      .max(253)
+      .optional()
+      .describe(
+        'Another host, as fleet_health lists it: the same analysis over its checks, transitions and series in Prometheus.',
+      ),
   }),
   output: Analysis,
   annotations: { title: 'Diagnose', ...READ_ONLY },
   async run(args, { monitor, history, fleet }) {
     const windowMs = parseWindow(args.window);
     const now = monitor.now();
-    let source: { snapshot: Pick<Snapshot, 'checks' | 'hostname' | 'status'>; history: AnalysisHistory; intervals: Record<string, number>; hostIntervalMs: number };
+    let source: {
+      snapshot: Pick<Snapshot, 'checks' | 'hostname' | 'status'>;
+      history: AnalysisHistory;
+      intervals: Record<string, number>;
+      hostIntervalMs: number;
+    };
     if (args.instance !== undefined) {
       // Another host: its checks and transitions as Prometheus has them, through the same analysis.
       source = await remoteAnalysisSource(requireFleet(fleet), args.instance, now, windowMs).catch(fleetError);
     } else {
       await monitor.ready;
-      source = { snapshot: monitor.snapshot, history: requireHistory(history), intervals: monitor.intervals, hostIntervalMs: monitor.config.host.interval };
+      source = {
+        snapshot: monitor.snapshot,
+        history: requireHistory(history),
+        intervals: monitor.intervals,
+        hostIntervalMs: monitor.config.host.interval,
+      };
     }
     const snapshot = source.snapshot;
-    if (args.check !== undefined && !snapshot.checks[args.check]) throw new ToolError(`unknown check: ${args.check}; known: ${Object.keys(snapshot.checks).join(', ')}`, 'UNKNOWN_CHECK');
-    const analysis = await analysisFromHistory({ ...source, now, windowMs, ...(args.check ? { check: args.check } : {}) }).catch(fleetError);
+    if (args.check !== undefined && !snapshot.checks[args.check])
+      throw new ToolError(
+        `unknown check: ${args.check}; known: ${Object.keys(snapshot.checks).join(', ')}`,
+        'UNKNOWN_CHECK',
+      );
+    const analysis = await analysisFromHistory({
+      ...source,
+      now,
+      windowMs,
+      ...(args.check ? { check: args.check } : {}),
+    }).catch(fleetError);
     return { text: renderAnalysis(analysis, { verbose: args.verbose === true }), data: analysis };
   },
 });

@@ -1,11 +1,24 @@
 import { z } from 'zod';
-import { FLEET_ORDER, lastSeen, readFleet, summarizeFleet, type FleetInstance, type FleetSummary } from '../../fleet/health.js';
+import {
+  FLEET_ORDER,
+  lastSeen,
+  readFleet,
+  summarizeFleet,
+  type FleetInstance,
+  type FleetSummary,
+} from '../../fleet/health.js';
 import { parseTime } from '../../fleet/time.js';
 import { fitText, fleetError, relative, requireFleet } from './fleet-common.js';
 import { defineTool, READ_ONLY } from './types.js';
 
 const FleetStatus = z.enum(FLEET_ORDER as [string, ...string[]]);
-const WORD: Record<string, string> = { fail: 'FAIL', not_reporting: 'NOT REPORTING', warn: 'WARN', unknown: 'UNKNOWN', pass: 'ok' };
+const WORD: Record<string, string> = {
+  fail: 'FAIL',
+  not_reporting: 'NOT REPORTING',
+  warn: 'WARN',
+  unknown: 'UNKNOWN',
+  pass: 'ok',
+};
 /** Characters of text at most, whatever `limit` asks (the structured content has every instance shown). */
 const TEXT_BUDGET = 3500;
 /** Checks named per instance in the text; the rest are counted. */
@@ -13,9 +26,12 @@ const CHECKS_IN_TEXT = 4;
 
 function line(i: FleetInstance, now: number): string {
   const who = `${i.instance}${i.host && !i.instance.startsWith(i.host) ? ` (${i.host})` : ''}`;
-  if (i.status === 'not_reporting') return `${WORD[i.status]} ${who}: ${i.reason}${i.lastSeen !== undefined ? `; last seen ${i.lastSeen ? relative(now, i.lastSeen) : 'over the lookback ago'}` : ''}`;
+  if (i.status === 'not_reporting')
+    return `${WORD[i.status]} ${who}: ${i.reason}${i.lastSeen !== undefined ? `; last seen ${i.lastSeen ? relative(now, i.lastSeen) : 'over the lookback ago'}` : ''}`;
   if (i.status === 'unknown') return `${WORD[i.status]} ${who}: ${i.reason}`;
-  const checks = i.checks.slice(0, CHECKS_IN_TEXT).map((c) => `${c.check} ${c.status}${c.critical ? ' (critical)' : ''}`);
+  const checks = i.checks
+    .slice(0, CHECKS_IN_TEXT)
+    .map((c) => `${c.check} ${c.status}${c.critical ? ' (critical)' : ''}`);
   const more = i.checks.length > CHECKS_IN_TEXT ? `, +${i.checks.length - CHECKS_IN_TEXT} more` : '';
   return `${WORD[i.status]} ${who}: ${checks.join(', ') || 'no failing check exported'}${more}`;
 }
@@ -26,8 +42,24 @@ export function renderFleet(s: FleetSummary, m: { source: string; at: number; no
   const head = s.total
     ? `${s.total} mcp-vitals instance(s) in Prometheus (seen within ${Math.round(m.lookbackMs / 60_000)}m${m.at !== m.now ? `, at ${new Date(m.at).toISOString()}` : ''}): ${counts.join(', ')}.`
     : `Prometheus at ${m.source} has no target_info{service_name="mcp-vitals"} within ${Math.round(m.lookbackMs / 60_000)}m: no daemon is scraped by it.`;
-  const text = fitText(head, s.shown.map((i) => line(i, m.at)), s.omitted, TEXT_BUDGET, (n) => `… ${n} more not shown (raise limit, or filter by status).`);
-  return { text, data: { source: m.source, time: new Date(m.at).toISOString(), total: s.total, counts: s.counts, instances: s.shown, omitted: s.omitted } };
+  const text = fitText(
+    head,
+    s.shown.map((i) => line(i, m.at)),
+    s.omitted,
+    TEXT_BUDGET,
+    (n) => `… ${n} more not shown (raise limit, or filter by status).`,
+  );
+  return {
+    text,
+    data: {
+      source: m.source,
+      time: new Date(m.at).toISOString(),
+      total: s.total,
+      counts: s.counts,
+      instances: s.shown,
+      omitted: s.omitted,
+    },
+  };
 }
 
 export const fleetHealthTool = defineTool({
@@ -39,10 +71,19 @@ export const fleetHealthTool = defineTool({
     'The answer stays small for any fleet size (raise `limit` to see more). Use an instance from here with query_history ' +
     '{instance} or diagnose {instance} to dig into one host; list_alerts for what is paging.',
   input: z.object({
-    status: z.array(FleetStatus).min(1).max(5).optional().describe('Only instances in these statuses (default: every status but pass).'),
+    status: z
+      .array(FleetStatus)
+      .min(1)
+      .max(5)
+      .optional()
+      .describe('Only instances in these statuses (default: every status but pass).'),
     includePassing: z.boolean().default(false).describe('List passing instances too (after the others).'),
     limit: z.number().int().min(1).max(200).default(10).describe('Instances shown in full, worst first.'),
-    at: z.string().max(64).optional().describe('Evaluate at this time instead of now: ISO-8601, Unix seconds, "now-1h" or "-30m".'),
+    at: z
+      .string()
+      .max(64)
+      .optional()
+      .describe('Evaluate at this time instead of now: ISO-8601, Unix seconds, "now-1h" or "-30m".'),
   }),
   output: z.object({
     source: z.string(),
@@ -71,7 +112,11 @@ export const fleetHealthTool = defineTool({
       const now = Date.now();
       const at = args.at !== undefined ? parseTime(args.at, now) : now;
       const all = await readFleet(prom, { lookbackMs: f.lookbackMs, now: at });
-      const s = summarizeFleet(all, { limit: args.limit, includePassing: args.includePassing, ...(args.status ? { status: args.status as FleetInstance['status'][] } : {}) });
+      const s = summarizeFleet(all, {
+        limit: args.limit,
+        includePassing: args.includePassing,
+        ...(args.status ? { status: args.status as FleetInstance['status'][] } : {}),
+      });
       await lastSeen(prom, s.shown, f.lookbackMs, at);
       return renderFleet(s, { source: prom.url, at, now, lookbackMs: f.lookbackMs });
     } catch (e) {

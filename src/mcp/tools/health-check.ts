@@ -18,7 +18,12 @@ const CheckSummary = z.object({
   threshold: ThresholdView.optional(),
   output: z.string().describe('why the status is not pass, or what is pending; empty when all is well'),
   since: z.string().describe('ISO time the status last changed'),
-  problemSince: z.string().optional().describe('ISO time the current problem began (the value first crossed the level, or the first failed run); earlier than `since` when a hold delayed the status'),
+  problemSince: z
+    .string()
+    .optional()
+    .describe(
+      'ISO time the current problem began (the value first crossed the level, or the first failed run); earlier than `since` when a hold delayed the status',
+    ),
   time: z.string().describe('ISO time of the observation'),
 });
 
@@ -38,7 +43,11 @@ export const healthCheckTool = defineTool({
     summary: z.string(),
     time: z.string(),
     hostname: z.string(),
-    problems: z.array(z.string()).describe('one line per check that is failing or warning (or has a level crossed and its hold running), worst first'),
+    problems: z
+      .array(z.string())
+      .describe(
+        'one line per check that is failing or warning (or has a level crossed and its hold running), worst first',
+      ),
     checks: z.array(CheckSummary),
   }),
   annotations: { title: 'Health check', ...READ_ONLY },
@@ -76,8 +85,19 @@ export const healthCheckTool = defineTool({
       if (pending.length) rest.push(`Pending (no result yet): ${pending.map((c) => c.name).join(', ')}`);
       if (ok.length && !args.only_problems) rest.push(`OK: ${okList(ok, 600)}`);
       const restLength = rest.reduce((n, l) => n + l.length + 1, 0);
-      lines = [...head, ...fitLines(problemLines, HEALTH_TEXT_BUDGET - summary.length - restLength - 1, (n) => `… ${n} more (verbose: true lists all)`), ...rest];
+      lines = [
+        ...head,
+        ...fitLines(
+          problemLines,
+          HEALTH_TEXT_BUDGET - summary.length - restLength - 1,
+          (n) => `… ${n} more (verbose: true lists all)`,
+        ),
+        ...rest,
+      ];
     }
-    return { text: lines.join('\n'), data: { status: s.status, summary, time: s.time, hostname: s.hostname, problems, checks } };
+    return {
+      text: lines.join('\n'),
+      data: { status: s.status, summary, time: s.time, hostname: s.hostname, problems, checks },
+    };
   },
 });

@@ -13,10 +13,23 @@ import type { Fleet } from '../../fleet/index.js';
 import type { ToolDefinition } from './types.js';
 
 /** Every tool the server offers, in the order clients list them. */
-export const tools: ToolDefinition<any, any>[] = [healthCheckTool, getMetricsTool, checkDependenciesTool, diagnoseTool, queryHistoryTool, listEventsTool, topProcessesTool, showStatusTool];
+export const tools: ToolDefinition<any, any>[] = [
+  healthCheckTool,
+  getMetricsTool,
+  checkDependenciesTool,
+  diagnoseTool,
+  queryHistoryTool,
+  listEventsTool,
+  topProcessesTool,
+  showStatusTool,
+];
 
 /** The fleet tools, for the sources that are configured: none at all without a fleet section. */
 export function fleetTools(fleet: Fleet | undefined): ToolDefinition<any, any>[] {
   if (!fleet) return [];
-  return [...(fleet.prometheus ? [fleetHealthTool] : []), listAlertsTool, ...(fleet.prometheus ? [explainAlertTool] : [])];
+  return [
+    ...(fleet.prometheus ? [fleetHealthTool] : []),
+    listAlertsTool,
+    ...(fleet.prometheus ? [explainAlertTool] : []),
+  ];
 }

@@ -8,8 +8,13 @@ const TEXT_BUDGET = 3000;
 
 function line(a: ActiveAlert, now: number): string {
   const labels = labelText(a.labels);
-  const when = a.state === 'pending' ? `pending since ${relative(now, a.since)}` : `active since ${relative(now, a.since)}${a.firingSince && a.firingSince !== a.since ? `, firing since ${relative(now, a.firingSince)}` : ''}`;
-  const silenced = a.silencedBy.length ? ` [silenced by ${a.silencedBy.map((s) => `${s.createdBy} until ${s.endsAt}${s.comment ? ` "${s.comment.slice(0, 60)}"` : ''}`).join('; ')}]` : '';
+  const when =
+    a.state === 'pending'
+      ? `pending since ${relative(now, a.since)}`
+      : `active since ${relative(now, a.since)}${a.firingSince && a.firingSince !== a.since ? `, firing since ${relative(now, a.firingSince)}` : ''}`;
+  const silenced = a.silencedBy.length
+    ? ` [silenced by ${a.silencedBy.map((s) => `${s.createdBy} until ${s.endsAt}${s.comment ? ` "${s.comment.slice(0, 60)}"` : ''}`).join('; ')}]`
+    : '';
   return `${a.state.toUpperCase()} ${a.name}${a.severity ? ` ${a.severity}` : ''}${a.instance ? ` on ${a.instance}` : ''}${labels ? ` ${labels}` : ''}: ${when}${a.value !== null ? `, value ${+a.value.toPrecision(4)}` : ''}${a.inhibited ? ' [inhibited]' : ''}${silenced}${a.summary ? ` — ${a.summary.slice(0, 160)}` : ''}`;
 }
 
@@ -43,7 +48,9 @@ export const listAlertsTool = defineTool({
         firingSince: z.string().nullable(),
         value: z.number().nullable(),
         summary: z.string().nullable(),
-        silencedBy: z.array(z.object({ id: z.string(), createdBy: z.string(), comment: z.string(), endsAt: z.string() })),
+        silencedBy: z.array(
+          z.object({ id: z.string(), createdBy: z.string(), comment: z.string(), endsAt: z.string() }),
+        ),
         inhibited: z.boolean(),
         source: z.enum(['prometheus', 'alertmanager', 'both']),
       }),
@@ -65,13 +72,36 @@ export const listAlertsTool = defineTool({
       );
       const byName: Record<string, { firing: number; pending: number }> = {};
       for (const a of matching) (byName[a.name] ??= { firing: 0, pending: 0 })[a.state]++;
-      const counts = { firing: matching.filter((a) => a.state === 'firing').length, pending: matching.filter((a) => a.state === 'pending').length, silenced: matching.filter((a) => a.silencedBy.length).length };
+      const counts = {
+        firing: matching.filter((a) => a.state === 'firing').length,
+        pending: matching.filter((a) => a.state === 'pending').length,
+        silenced: matching.filter((a) => a.silencedBy.length).length,
+      };
       const shown = matching.slice(0, args.limit);
-      const names = Object.entries(byName).map(([n, c]) => `${n} ${c.firing ? `${c.firing} firing` : ''}${c.firing && c.pending ? '/' : ''}${c.pending ? `${c.pending} pending` : ''}`);
+      const names = Object.entries(byName).map(
+        ([n, c]) =>
+          `${n} ${c.firing ? `${c.firing} firing` : ''}${c.firing && c.pending ? '/' : ''}${c.pending ? `${c.pending} pending` : ''}`,
+      );
       const head = matching.length
         ? `${matching.length} alert(s): ${counts.firing} firing, ${counts.pending} pending${counts.silenced ? `, ${counts.silenced} silenced` : ''} (${names.slice(0, 15).join(', ')}${names.length > 15 ? ', …' : ''}).`
         : `No ${args.state === 'all' ? 'firing or pending' : args.state} alerts${args.name ? ` named ${args.name}` : ''}${args.instance ? ` on ${args.instance}` : ''} (asked ${sources.join(' and ')}).`;
-      return { text: fitText(head, shown.map((a) => line(a, now)), matching.length - shown.length, TEXT_BUDGET, (n) => `… ${n} more (raise limit, or filter by name or instance).`), data: { sources, time: new Date(now).toISOString(), counts, byName, alerts: shown, omitted: matching.length - shown.length } };
+      return {
+        text: fitText(
+          head,
+          shown.map((a) => line(a, now)),
+          matching.length - shown.length,
+          TEXT_BUDGET,
+          (n) => `… ${n} more (raise limit, or filter by name or instance).`,
+        ),
+        data: {
+          sources,
+          time: new Date(now).toISOString(),
+          counts,
+          byName,
+          alerts: shown,
+          omitted: matching.length - shown.length,
+        },
+      };
     } catch (e) {
       fleetError(e);
     }

@@ -37,7 +37,11 @@ export const listEventsTool = defineTool({
     const windowMs = parseWindow(args.window);
     const to = monitor.now();
     const from = to - windowMs;
-    const query = { sinceMs: from, ...(args.check ? { check: args.check } : {}), limit: args.type ? 10_000 : args.limit + 1 };
+    const query = {
+      sinceMs: from,
+      ...(args.check ? { check: args.check } : {}),
+      limit: args.type ? 10_000 : args.limit + 1,
+    };
     // Without a store (a server built for tests) the monitor's own bounded log still answers.
     const all = history ? await history.events(query) : monitor.events(query);
     const matched = args.type ? all.filter((e) => e.type === args.type) : all;
@@ -49,8 +53,20 @@ export const listEventsTool = defineTool({
     });
     // The structured content has every event asked for; the text stops at its budget.
     const text = events.length
-      ? [head, ...fitLines(lines, EVENTS_TEXT_BUDGET - head.length - 1, (n) => `… ${n} more (in the structured content)`)].join('\n')
+      ? [
+          head,
+          ...fitLines(lines, EVENTS_TEXT_BUDGET - head.length - 1, (n) => `… ${n} more (in the structured content)`),
+        ].join('\n')
       : `No ${args.type ?? ''}${args.type ? ' ' : ''}events${args.check ? ` for ${args.check}` : ''} in the last ${roughDuration(windowMs)}.`;
-    return { text, data: { from: new Date(from).toISOString(), to: new Date(to).toISOString(), count: events.length, truncated: matched.length > events.length, events } };
+    return {
+      text,
+      data: {
+        from: new Date(from).toISOString(),
+        to: new Date(to).toISOString(),
+        count: events.length,
+        truncated: matched.length > events.length,
+        events,
+      },
+    };
   },
 });

@@ -2,7 +2,15 @@ import { z } from 'zod';
 import { formatDuration, parseDuration } from '../../config/duration.js';
 import { HealthEvent } from '../../monitor/schema.js';
 import { FAMILIES, formatSeriesValue, formatTrend, seriesName } from '../../store/series.js';
-import { InvalidQueryError, Resolution, SeriesPoint, SeriesSummary, StoreUnavailableError, UnknownSeriesError, type History } from '../../store/types.js';
+import {
+  InvalidQueryError,
+  Resolution,
+  SeriesPoint,
+  SeriesSummary,
+  StoreUnavailableError,
+  UnknownSeriesError,
+  type History,
+} from '../../store/types.js';
 import { asToolError, requireFleet } from './fleet-common.js';
 import { MIN_TREND_SPAN_MS } from '../../analysis/index.js';
 import { statusWord } from '../../monitor/summary.js';
@@ -28,12 +36,17 @@ function spread<T>(items: T[], n: number): T[] {
 }
 
 const MAX_POINTS = 120;
-const RESOLUTION_WORDS: Record<Resolution, string> = { raw: 'raw samples', '1m': '1-minute aggregates', '15m': '15-minute aggregates' };
+const RESOLUTION_WORDS: Record<Resolution, string> = {
+  raw: 'raw samples',
+  '1m': '1-minute aggregates',
+  '15m': '15-minute aggregates',
+};
 
 /** "15m", "6h", "7d" to milliseconds, within what any store keeps. */
 export function parseWindow(text: string, what = 'window'): number {
   const ms = parseDuration(text);
-  if (ms === undefined || ms < 1000) throw new ToolError(`invalid ${what} "${text}": give a duration such as 15m, 6h or 7d`, 'INVALID_ARGUMENT');
+  if (ms === undefined || ms < 1000)
+    throw new ToolError(`invalid ${what} "${text}": give a duration such as 15m, 6h or 7d`, 'INVALID_ARGUMENT');
   return ms;
 }
 
@@ -68,11 +81,32 @@ export const queryHistoryTool = defineTool({
     'with the list of series that exist. Reads stored history only; recent windows come from raw samples, longer ones ' +
     'from 1-minute or 15-minute aggregates (then p95 is an estimate).',
   input: z.object({
-    series: z.string().min(1).max(1024).optional().describe('A series name, e.g. "cpu.utilization" or "disk.utilization:/".'),
-    check: z.string().min(1).max(1024).optional().describe('A check name (as health_check lists them), instead of `series`.'),
+    series: z
+      .string()
+      .min(1)
+      .max(1024)
+      .optional()
+      .describe('A series name, e.g. "cpu.utilization" or "disk.utilization:/".'),
+    check: z
+      .string()
+      .min(1)
+      .max(1024)
+      .optional()
+      .describe('A check name (as health_check lists them), instead of `series`.'),
     window: WindowArg.default('1h').describe('How far back from now: "15m", "6h", "24h", "7d".'),
-    step: z.string().max(32).optional().describe('Spacing of the points, e.g. "5m"; raised when it would give more than 120 points.'),
-    instance: z.string().min(1).max(253).optional().describe('Another host, as fleet_health lists it: the same series read from Prometheus instead of the local store.'),
+    step: z
+      .string()
+      .max(32)
+      .optional()
+      .describe('Spacing of the points, e.g. "5m"; raised when it would give more than 120 points.'),
+    instance: z
+      .string()
+      .min(1)
+      .max(253)
+      .optional()
+      .describe(
+        'Another host, as fleet_health lists it: the same series read from Prometheus instead of the local store.',
+      ),
   }),
   output: z.object({
     series: z.string(),
@@ -103,7 +137,10 @@ export const queryHistoryTool = defineTool({
     if (!remote) await monitor.ready;
     if ((args.series === undefined) === (args.check === undefined)) {
       const known = (await h.series().catch(failed)).map((s) => s.name);
-      throw new ToolError(`give exactly one of \`series\` or \`check\`. Available series (${known.length}): ${known.slice(0, 80).join(', ')}`, 'INVALID_ARGUMENT');
+      throw new ToolError(
+        `give exactly one of \`series\` or \`check\`. Available series (${known.length}): ${known.slice(0, 80).join(', ')}`,
+        'INVALID_ARGUMENT',
+      );
     }
     const windowMs = parseWindow(args.window);
     const step = args.step !== undefined ? parseWindow(args.step, 'step') : undefined;
@@ -116,25 +153,68 @@ export const queryHistoryTool = defineTool({
       const state = remote ? undefined : monitor.snapshot.checks[checkName];
       const known = (await h.series().catch(failed)).map((s) => s.name);
       // A dependency that never answered has no latency series; its status series still tells the story.
-      const candidates = [seriesName('check.latency', checkName), seriesName('check.value', checkName), seriesName('check.status', checkName)];
-      const found = candidates.find((c) => known.includes(c)) ?? (state ? (state.group === 'dependency' ? candidates[0]! : candidates[1]!) : undefined);
+      const candidates = [
+        seriesName('check.latency', checkName),
+        seriesName('check.value', checkName),
+        seriesName('check.status', checkName),
+      ];
+      const found =
+        candidates.find((c) => known.includes(c)) ??
+        (state ? (state.group === 'dependency' ? candidates[0]! : candidates[1]!) : undefined);
       if (state?.status === 'pending' && !candidates.some((c) => known.includes(c))) {
-        const empty = { series: found!, unit: state.group === 'dependency' ? 's' : 'ratio', from: new Date(from).toISOString(), to: new Date(to).toISOString(), resolution: 'raw' as const, stepSeconds: 0, stepAdjusted: false, summary: null, points: [] };
-        return { text: `${checkName} is pending: it has no result yet, so no history.`, data: { ...empty, check: { name: checkName, status: 'pending', worstStatus: null, transitions: [] } } };
+        const empty = {
+          series: found!,
+          unit: state.group === 'dependency' ? 's' : 'ratio',
+          from: new Date(from).toISOString(),
+          to: new Date(to).toISOString(),
+          resolution: 'raw' as const,
+          stepSeconds: 0,
+          stepAdjusted: false,
+          summary: null,
+          points: [],
+        };
+        return {
+          text: `${checkName} is pending: it has no result yet, so no history.`,
+          data: { ...empty, check: { name: checkName, status: 'pending', worstStatus: null, transitions: [] } },
+        };
       }
-      if (!found) historyError(new UnknownSeriesError(`check ${checkName}`, [...new Set(known.filter((k) => k.startsWith('check.')).map((k) => k.slice(k.indexOf(':') + 1)))].map((n) => `check ${n}`)));
+      if (!found)
+        historyError(
+          new UnknownSeriesError(
+            `check ${checkName}`,
+            [...new Set(known.filter((k) => k.startsWith('check.')).map((k) => k.slice(k.indexOf(':') + 1)))].map(
+              (n) => `check ${n}`,
+            ),
+          ),
+        );
       series = found;
     }
-    const r = await h.query({ series, from, to, maxPoints: MAX_POINTS, ...(step !== undefined ? { step } : {}) }).catch(failed);
+    const r = await h
+      .query({ series, from, to, maxPoints: MAX_POINTS, ...(step !== undefined ? { step } : {}) })
+      .catch(failed);
 
-    let check: { name: string; status: string; worstStatus: 'pass' | 'warn' | 'fail' | null; transitions: z.infer<typeof HealthEvent>[] } | undefined;
+    let check:
+      | {
+          name: string;
+          status: string;
+          worstStatus: 'pass' | 'warn' | 'fail' | null;
+          transitions: z.infer<typeof HealthEvent>[];
+        }
+      | undefined;
     if (checkName !== undefined) {
-      const status = await h.query({ series: seriesName('check.status', checkName), from, to, maxPoints: 2 }).catch(() => undefined);
+      const status = await h
+        .query({ series: seriesName('check.status', checkName), from, to, maxPoints: 2 })
+        .catch(() => undefined);
       const max = status?.summary?.max;
-      const transitions = (await h.events({ sinceMs: from, check: checkName, limit: 50 }).catch(failed)).filter((e) => e.type === 'status');
+      const transitions = (await h.events({ sinceMs: from, check: checkName, limit: 50 }).catch(failed)).filter(
+        (e) => e.type === 'status',
+      );
       check = {
         name: checkName,
-        status: (remote ? (await remote.checkStatus(checkName).catch(failed)).get(checkName) : monitor.snapshot.checks[checkName]?.status) ?? 'unknown',
+        status:
+          (remote
+            ? (await remote.checkStatus(checkName).catch(failed)).get(checkName)
+            : monitor.snapshot.checks[checkName]?.status) ?? 'unknown',
         worstStatus: max === undefined ? null : max >= 2 ? 'fail' : max >= 1 ? 'warn' : 'pass',
         transitions,
       };
@@ -144,7 +224,12 @@ export const queryHistoryTool = defineTool({
     const s = r.summary;
     // A slope over a few minutes of samples extrapolated to an hour is noise, not a trend.
     const spanMs = s ? Date.parse(s.lastTime) - Date.parse(s.firstTime) : 0;
-    const trend = !s || s.trendPerHour === null ? 'n/a' : spanMs < MIN_TREND_SPAN_MS ? `n/a (samples span only ${roughDuration(Math.max(0, spanMs))})` : formatTrend(s.trendPerHour, r.unit);
+    const trend =
+      !s || s.trendPerHour === null
+        ? 'n/a'
+        : spanMs < MIN_TREND_SPAN_MS
+          ? `n/a (samples span only ${roughDuration(Math.max(0, spanMs))})`
+          : formatTrend(s.trendPerHour, r.unit);
     const lines = [
       `${remote ? `${remote.instance} (from Prometheus): ` : ''}${series} over ${formatDuration(windowMs)} (${RESOLUTION_WORDS[r.resolution]}, ${formatDuration(r.stepMs)} steps, ${plural(r.points.length, 'point')}${r.stepAdjusted ? '; step raised to stay within 120 points' : ''}):`,
       s
@@ -152,13 +237,19 @@ export const queryHistoryTool = defineTool({
         : 'no samples in this window (the daemon may have started later, or the series is new).',
     ];
     if (check) {
-      const shown = check.transitions.slice(0, 10).map((e) => `${e.time.slice(11, 19)} ${statusWord(e.from)}→${statusWord(e.to)}`);
-      lines.push(`check ${check.name}: now ${statusWord(check.status)}; worst in window ${check.worstStatus ? statusWord(check.worstStatus) : 'n/a'}; ${plural(check.transitions.length, 'transition')}${shown.length ? `: ${shown.join(', ')}` : ''}`);
+      const shown = check.transitions
+        .slice(0, 10)
+        .map((e) => `${e.time.slice(11, 19)} ${statusWord(e.from)}→${statusWord(e.to)}`);
+      lines.push(
+        `check ${check.name}: now ${statusWord(check.status)}; worst in window ${check.worstStatus ? statusWord(check.worstStatus) : 'n/a'}; ${plural(check.transitions.length, 'transition')}${shown.length ? `: ${shown.join(', ')}` : ''}`,
+      );
     }
     if (r.points.length) {
       const pts = spread(r.points, TEXT_POINTS);
       const label = (p: (typeof pts)[number]) => pointLabel(p.time, r.stepMs, windowMs);
-      lines.push(`points (start avg [min–max])${pts.length < r.points.length ? `, ${pts.length} of ${r.points.length}` : ''}: ${pts.map((p) => `${label(p)} ${f(p.avg)}${p.min !== p.max ? ` [${f(p.min)}–${f(p.max)}]` : ''}`).join('; ')}`);
+      lines.push(
+        `points (start avg [min–max])${pts.length < r.points.length ? `, ${pts.length} of ${r.points.length}` : ''}: ${pts.map((p) => `${label(p)} ${f(p.avg)}${p.min !== p.max ? ` [${f(p.min)}–${f(p.max)}]` : ''}`).join('; ')}`,
+      );
     }
     return {
       text: lines.join('\n'),

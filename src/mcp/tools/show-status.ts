@@ -41,17 +41,37 @@ export const showStatusTool = defineTool({
     'Shows the live status view of this machine and its dependencies: every check (problems first) with its 24-hour ' +
     'uptime bar, host gauges, the incidents of the last 24 hours, and a per-check history with thresholds. In a client ' +
     'with MCP Apps it opens as an interactive view; elsewhere it answers with the same summary as text. ' +
-    '`check` (+ `range`) returns one check\'s history; `waitSeconds` waits for the next update before answering.',
+    "`check` (+ `range`) returns one check's history; `waitSeconds` waits for the next update before answering.",
   input: z.object({
-    check: z.string().min(1).max(256).optional().describe('Only this check\'s history, thresholds and events (the detail view).'),
-    range: z.enum(Object.keys(RANGES) as ['1h', '24h', '7d']).optional().describe('History range for `check` (default 1h).'),
-    waitSeconds: z.number().int().min(0).max(MAX_WAIT_SECONDS).optional().describe(`Wait up to this long (at most ${MAX_WAIT_SECONDS} s) for the monitor's next update before answering.`),
+    check: z
+      .string()
+      .min(1)
+      .max(256)
+      .optional()
+      .describe("Only this check's history, thresholds and events (the detail view)."),
+    range: z
+      .enum(Object.keys(RANGES) as ['1h', '24h', '7d'])
+      .optional()
+      .describe('History range for `check` (default 1h).'),
+    waitSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(MAX_WAIT_SECONDS)
+      .optional()
+      .describe(`Wait up to this long (at most ${MAX_WAIT_SECONDS} s) for the monitor's next update before answering.`),
   }),
   output: z.object({
     time: z.string(),
     status: CheckStatus,
-    payload: z.record(z.string(), z.unknown()).optional().describe('the whole view: checks, gauges, incidents, 24-hour uptime slots, last-hour series, recent events'),
-    detail: z.record(z.string(), z.unknown()).optional().describe('with `check`: its points ([unix seconds, value]), unit, thresholds and events'),
+    payload: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .describe('the whole view: checks, gauges, incidents, 24-hour uptime slots, last-hour series, recent events'),
+    detail: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .describe('with `check`: its points ([unix seconds, value]), unit, thresholds and events'),
   }),
   annotations: { title: 'Show status', ...READ_ONLY },
   async run(args, { monitor, history }) {
@@ -61,15 +81,29 @@ export const showStatusTool = defineTool({
     const s = monitor.snapshot;
     if (args.check !== undefined) {
       const detail = await checkDetail(src, args.check, args.range ?? '1h');
-      if (!detail) throw new ToolError(`unknown check: ${args.check}; known: ${Object.keys(s.checks).join(', ')}`, 'UNKNOWN_CHECK');
+      if (!detail)
+        throw new ToolError(
+          `unknown check: ${args.check}; known: ${Object.keys(s.checks).join(', ')}`,
+          'UNKNOWN_CHECK',
+        );
       const c = s.checks[args.check]!;
-      return { text: `${describeCheck(c, Date.parse(s.time), { thresholds: true })}; ${plural(detail.events.length, 'status change')} in ${detail.range}`, data: { time: s.time, status: s.status, detail: detail as unknown as Record<string, unknown> } };
+      return {
+        text: `${describeCheck(c, Date.parse(s.time), { thresholds: true })}; ${plural(detail.events.length, 'status change')} in ${detail.range}`,
+        data: { time: s.time, status: s.status, detail: detail as unknown as Record<string, unknown> },
+      };
     }
     const payload = await statusPayload(src);
     const ongoing = payload.view.incidents.filter((i) => i.ongoing).length;
     const past = payload.view.incidents.length - ongoing;
     const lines = [headline(s), ...problems(s)];
     if (past) lines.push(`${plural(past, 'incident')} ended in the last 24 h (diagnose explains them)`);
-    return { text: fitLines(lines, SHOW_TEXT_BUDGET, (n) => `… ${plural(n, 'more line')} (health_check lists every check)`).join('\n'), data: { time: s.time, status: s.status, payload: payload as unknown as Record<string, unknown> } };
+    return {
+      text: fitLines(
+        lines,
+        SHOW_TEXT_BUDGET,
+        (n) => `… ${plural(n, 'more line')} (health_check lists every check)`,
+      ).join('\n'),
+      data: { time: s.time, status: s.status, payload: payload as unknown as Record<string, unknown> },
+    };
   },
 });

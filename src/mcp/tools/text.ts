@@ -32,4 +32,3 @@ export function okList(checks: CheckState[], budget: number): string {
   }
   return text;
 }
-

@@ -31,8 +31,14 @@ export const topProcessesTool = defineTool({
     const { rows, total, sampledAt } = await processes.top(args.limit, args.by);
     const text = [
       `Top ${rows.length} of ${total} processes by ${args.by === 'cpu' ? 'CPU' : 'memory'} at ${new Date(sampledAt).toISOString()}:`,
-      ...rows.map((p) => `- ${p.name} (pid ${p.pid}, ${p.user}): CPU ${p.cpuPercent.toFixed(1)}%, RSS ${formatSeriesValue(p.rssBytes, 'By')} (${(p.memoryRatio * 100).toFixed(1)}% of memory)`),
+      ...rows.map(
+        (p) =>
+          `- ${p.name} (pid ${p.pid}, ${p.user}): CPU ${p.cpuPercent.toFixed(1)}%, RSS ${formatSeriesValue(p.rssBytes, 'By')} (${(p.memoryRatio * 100).toFixed(1)}% of memory)`,
+      ),
     ].join('\n');
-    return { text, data: { sampledAt: new Date(sampledAt).toISOString(), by: args.by, totalProcesses: total, processes: rows } };
+    return {
+      text,
+      data: { sampledAt: new Date(sampledAt).toISOString(), by: args.by, totalProcesses: total, processes: rows },
+    };
   },
 });

@@ -39,7 +39,9 @@ export interface ToolDefinition<I extends z.ZodObject = z.ZodObject, O extends z
   run(args: z.infer<I>, ctx: ToolContext): Promise<ToolResult<z.infer<O>>>;
 }
 
-export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(def: ToolDefinition<I, O>): ToolDefinition<I, O> {
+export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(
+  def: ToolDefinition<I, O>,
+): ToolDefinition<I, O> {
   return def;
 }
 
@@ -78,4 +80,9 @@ export function classifyError(e: unknown): ErrorClass {
   return { type: 'internal', client: false };
 }
 
-export const READ_ONLY: ToolAnnotations = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false };
+export const READ_ONLY: ToolAnnotations = {
+  readOnlyHint: true,
+  destructiveHint: false,
+  idempotentHint: true,
+  openWorldHint: false,
+};

@@ -26,7 +26,9 @@ export function describeError(e: unknown): string {
     ERR_TLS_CERT_ALTNAME_INVALID: 'TLS certificate does not match the host name',
   };
   if (code && messages[code]) return messages[code];
-  const first = String(err?.message ?? e).split('\n')[0]!.slice(0, 200);
+  const first = String(err?.message ?? e)
+    .split('\n')[0]!
+    .slice(0, 200);
   return redactUrl(code && !first.includes(code) ? `${code}: ${first}` : first) || 'unknown error';
 }
 
@@ -38,7 +40,11 @@ export function certificateValues(cert: PeerCertificate | undefined): Record<str
 }
 
 /** Judges `certDaysLeft` against warn/fail days: a failure reason, a warning, or nothing. */
-export function certVerdict(values: Record<string, number>, warnDays: number, failDays: number): { error?: string; warning?: string } {
+export function certVerdict(
+  values: Record<string, number>,
+  warnDays: number,
+  failDays: number,
+): { error?: string; warning?: string } {
   const days = values.certDaysLeft;
   if (days === undefined) return {};
   const when = days < 0 ? `expired ${(-days).toFixed(1)} days ago` : `expires in ${days.toFixed(1)} days`;

@@ -59,10 +59,23 @@ interface Hop {
  * to another origin every configured header is dropped (an `X-Api-Key` is as secret as `Authorization`), except
  * those `forward` names (`true`: all of them).
  */
-export function nextHop(prev: Hop, status: number, from: URL, to: URL, forward: boolean | readonly string[] = false): Hop {
-  const toGet = (status === 303 && prev.method !== 'HEAD') || ((status === 301 || status === 302) && prev.method === 'POST');
-  const keep = forward === true ? () => true : (k: string) => forward !== false && forward.some((f) => f.toLowerCase() === k.toLowerCase());
-  const headers = from.origin === to.origin ? prev.headers : Object.fromEntries(Object.entries(prev.headers).filter(([k]) => keep(k)));
+export function nextHop(
+  prev: Hop,
+  status: number,
+  from: URL,
+  to: URL,
+  forward: boolean | readonly string[] = false,
+): Hop {
+  const toGet =
+    (status === 303 && prev.method !== 'HEAD') || ((status === 301 || status === 302) && prev.method === 'POST');
+  const keep =
+    forward === true
+      ? () => true
+      : (k: string) => forward !== false && forward.some((f) => f.toLowerCase() === k.toLowerCase());
+  const headers =
+    from.origin === to.origin
+      ? prev.headers
+      : Object.fromEntries(Object.entries(prev.headers).filter(([k]) => keep(k)));
   return toGet ? { method: 'GET', headers, body: undefined } : { ...prev, headers };
 }
 
@@ -86,7 +99,8 @@ function exchange(url: URL, c: HttpConfig, hop: Hop, ca: string | undefined, sig
       res.on('data', (chunk: Buffer) => {
         size += chunk.length;
         if (size <= c.maxBodyBytes) chunks.push(chunk);
-        else if (size - chunk.length < c.maxBodyBytes) chunks.push(chunk.subarray(0, c.maxBodyBytes - (size - chunk.length)));
+        else if (size - chunk.length < c.maxBodyBytes)
+          chunks.push(chunk.subarray(0, c.maxBodyBytes - (size - chunk.length)));
       });
       res.on('end', () => resolve({ res, body: Buffer.concat(chunks).toString('utf8'), timings, cert }));
       res.on('error', reject);
@@ -123,22 +137,45 @@ export function create(c: HttpConfig): Probe<Observation> {
       try {
         let ex = await exchange(url, c, hop, ca, signal);
         let redirects = 0;
-        while (ex.res.statusCode && ex.res.statusCode >= 300 && ex.res.statusCode < 400 && ex.res.headers.location && !statusMatches(ex.res.statusCode, c.expectStatus)) {
-          if (redirects >= c.maxRedirects) return { ok: false, values: { responseTimeSeconds: elapsedSeconds(started), statusCode: ex.res.statusCode, redirects }, error: `more than ${c.maxRedirects} redirects` };
+        while (
+          ex.res.statusCode &&
+          ex.res.statusCode >= 300 &&
+          ex.res.statusCode < 400 &&
+          ex.res.headers.location &&
+          !statusMatches(ex.res.statusCode, c.expectStatus)
+        ) {
+          if (redirects >= c.maxRedirects)
+            return {
+              ok: false,
+              values: { responseTimeSeconds: elapsedSeconds(started), statusCode: ex.res.statusCode, redirects },
+              error: `more than ${c.maxRedirects} redirects`,
+            };
           redirects++;
           const next = new URL(ex.res.headers.location, url);
-          if (next.protocol !== 'http:' && next.protocol !== 'https:') return { ok: false, values: { responseTimeSeconds: elapsedSeconds(started), redirects }, error: `redirect to unsupported scheme ${next.protocol}` };
+          if (next.protocol !== 'http:' && next.protocol !== 'https:')
+            return {
+              ok: false,
+              values: { responseTimeSeconds: elapsedSeconds(started), redirects },
+              error: `redirect to unsupported scheme ${next.protocol}`,
+            };
           hop = nextHop(hop, ex.res.statusCode, url, next, c.forwardHeadersOnRedirect);
           url = next;
           ex = await exchange(url, c, hop, ca, signal);
         }
         const status = ex.res.statusCode ?? 0;
-        const values: Record<string, number> = { responseTimeSeconds: elapsedSeconds(started), statusCode: status, redirects, contentLengthBytes: Buffer.byteLength(ex.body) };
+        const values: Record<string, number> = {
+          responseTimeSeconds: elapsedSeconds(started),
+          statusCode: status,
+          redirects,
+          contentLengthBytes: Buffer.byteLength(ex.body),
+        };
         for (const [k, v] of Object.entries(ex.timings)) if (v !== undefined) values[k] = v;
         Object.assign(values, ex.cert);
         const fail = (error: string): Observation => ({ ok: false, values, error });
-        if (!statusMatches(status, c.expectStatus)) return fail(`status ${status}, expected ${c.expectStatus.join(', ')}`);
-        if (c.bodyContains !== undefined && !ex.body.includes(c.bodyContains)) return fail('body does not contain the expected text');
+        if (!statusMatches(status, c.expectStatus))
+          return fail(`status ${status}, expected ${c.expectStatus.join(', ')}`);
+        if (c.bodyContains !== undefined && !ex.body.includes(c.bodyContains))
+          return fail('body does not contain the expected text');
         if (c.json) {
           let doc: unknown;
           try {
@@ -147,14 +184,22 @@ export function create(c: HttpConfig): Probe<Observation> {
             return fail('body is not JSON');
           }
           const r = jsonPath(doc, c.json.path);
-          if (c.json.exists === false ? r.found : !r.found) return fail(`JSON path ${c.json.path} ${r.found ? 'exists' : 'not found'}`);
-          if (c.json.equals !== undefined && r.value !== c.json.equals) return fail(`JSON path ${c.json.path} is ${JSON.stringify(r.value)?.slice(0, 60)}, expected ${JSON.stringify(c.json.equals)}`);
+          if (c.json.exists === false ? r.found : !r.found)
+            return fail(`JSON path ${c.json.path} ${r.found ? 'exists' : 'not found'}`);
+          if (c.json.equals !== undefined && r.value !== c.json.equals)
+            return fail(
+              `JSON path ${c.json.path} is ${JSON.stringify(r.value)?.slice(0, 60)}, expected ${JSON.stringify(c.json.equals)}`,
+            );
         }
         const cert = certVerdict(values, c.tls.certWarnDays, c.tls.certFailDays);
         if (cert.error) return fail(cert.error);
         return { ok: true, values, ...(cert.warning ? { warnings: [cert.warning] } : {}) };
       } catch (e) {
-        return { ok: false, values: { responseTimeSeconds: elapsedSeconds(started) }, error: signal.aborted ? 'timed out' : describeError(e) };
+        return {
+          ok: false,
+          values: { responseTimeSeconds: elapsedSeconds(started) },
+          error: signal.aborted ? 'timed out' : describeError(e),
+        };
       }
     },
   };

@@ -81,7 +81,13 @@ export function create(c: PostgresConfig): Probe<Observation> {
         signal.addEventListener('abort', onAbort, { once: true });
         await client.query('SELECT 1');
         const responseTimeSeconds = elapsedSeconds(started);
-        const row = (await client.query(STATS_SQL)).rows[0] as { version: string; max_connections: number; connections: number; replica: boolean; replication_lag: number };
+        const row = (await client.query(STATS_SQL)).rows[0] as {
+          version: string;
+          max_connections: number;
+          connections: number;
+          replica: boolean;
+          replication_lag: number;
+        };
         const values: Record<string, number> = {
           responseTimeSeconds,
           connections: row.connections,
@@ -96,13 +102,17 @@ export function create(c: PostgresConfig): Probe<Observation> {
         if (values.connectionsRatio! >= c.connections.fail) {
           ok = false;
           error = `connections ${row.connections}/${row.max_connections} at or above ${Math.round(c.connections.fail * 100)}%`;
-        } else if (values.connectionsRatio! >= c.connections.warn) warnings.push(`connections ${row.connections}/${row.max_connections} at or above ${Math.round(c.connections.warn * 100)}%`);
+        } else if (values.connectionsRatio! >= c.connections.warn)
+          warnings.push(
+            `connections ${row.connections}/${row.max_connections} at or above ${Math.round(c.connections.warn * 100)}%`,
+          );
         if (row.replica) {
           const lagMs = row.replication_lag * 1000;
           if (lagMs >= c.replicationLag.fail) {
             ok = false;
             error = `replication lag ${row.replication_lag.toFixed(1)}s`;
-          } else if (lagMs >= c.replicationLag.warn) warnings.push(`replication lag ${row.replication_lag.toFixed(1)}s`);
+          } else if (lagMs >= c.replicationLag.warn)
+            warnings.push(`replication lag ${row.replication_lag.toFixed(1)}s`);
         }
         if (c.query) {
           const result = await client.query(c.query.sql);

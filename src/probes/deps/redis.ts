@@ -39,19 +39,27 @@ export function parseTarget(raw: string): Target {
   u.pathname = '';
   u.searchParams.delete('password');
   u.searchParams.delete('db');
-  return { url: u.toString(), db: Number.isInteger(db) ? db : 0, ...(username ? { username } : {}), ...(password ? { password } : {}) };
+  return {
+    url: u.toString(),
+    db: Number.isInteger(db) ? db : 0,
+    ...(username ? { username } : {}),
+    ...(password ? { password } : {}),
+  };
 }
 
 /** Redis replies mapped to short reasons; anything else falls back to the reply's first line. */
 function redisError(e: unknown, lastSocketError: unknown): string {
   const msg = String((e as Error)?.message ?? '');
-  if (/without any password configured|no password is set/i.test(msg)) return 'authentication failed: a password is configured but the server has none';
-  if (/WRONGPASS|invalid password|invalid username-password/i.test(msg)) return 'authentication failed: wrong username or password';
+  if (/without any password configured|no password is set/i.test(msg))
+    return 'authentication failed: a password is configured but the server has none';
+  if (/WRONGPASS|invalid password|invalid username-password/i.test(msg))
+    return 'authentication failed: wrong username or password';
   if (/NOAUTH/i.test(msg)) return 'authentication required: no password configured';
   if (/DB index is out of range/i.test(msg)) return 'database index out of range';
   if (/Command timed out/i.test(msg)) return 'timed out';
   // ioredis reports a failed connect as "Connection is closed."; the socket error says why.
-  if (/Connection is closed|Stream isn't writeable|Connection lost/i.test(msg)) return lastSocketError ? describeError(lastSocketError) : 'connection closed';
+  if (/Connection is closed|Stream isn't writeable|Connection lost/i.test(msg))
+    return lastSocketError ? describeError(lastSocketError) : 'connection closed';
   return describeError(e);
 }
 
@@ -92,7 +100,10 @@ export function create(c: RedisConfig): Probe<Observation> {
     fresh.on('error', (e) => (lastSocketError = e));
     client = fresh;
     await fresh.connect();
-    if (target.password !== undefined) await (target.username ? fresh.call('AUTH', target.username, target.password) : fresh.call('AUTH', target.password));
+    if (target.password !== undefined)
+      await (target.username
+        ? fresh.call('AUTH', target.username, target.password)
+        : fresh.call('AUTH', target.password));
     if (target.db !== 0) await fresh.select(target.db);
     return fresh;
   };
@@ -118,7 +129,10 @@ export function create(c: RedisConfig): Probe<Observation> {
           maxMemoryBytes: max,
           connectedClients: Number(field(info, 'connected_clients') ?? 0),
         };
-        const facts: Record<string, string> = { role: field(info, 'role') ?? 'unknown', version: field(info, 'redis_version') ?? 'unknown' };
+        const facts: Record<string, string> = {
+          role: field(info, 'role') ?? 'unknown',
+          version: field(info, 'redis_version') ?? 'unknown',
+        };
         let ok = true;
         let error: string | undefined;
         const warnings: string[] = [];
@@ -127,7 +141,8 @@ export function create(c: RedisConfig): Probe<Observation> {
           if (values.memoryRatio >= c.memory.fail) {
             ok = false;
             error = `used memory at ${Math.round(values.memoryRatio * 100)}% of maxmemory`;
-          } else if (values.memoryRatio >= c.memory.warn) warnings.push(`used memory at ${Math.round(values.memoryRatio * 100)}% of maxmemory`);
+          } else if (values.memoryRatio >= c.memory.warn)
+            warnings.push(`used memory at ${Math.round(values.memoryRatio * 100)}% of maxmemory`);
         }
         return { ok, values, info: facts, ...(error ? { error } : {}), ...(warnings.length ? { warnings } : {}) };
       } catch (e) {

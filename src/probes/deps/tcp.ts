@@ -28,7 +28,13 @@ export function create(c: TcpConfig): Probe<Observation> {
         let connectedAt: number | undefined;
         const servername = tls && 'servername' in tls && tls.servername ? tls.servername : c.host!;
         const socket: Socket | TLSSocket = tls
-          ? tlsConnect({ host: c.host, port: c.port!, servername, rejectUnauthorized: !tls.insecureSkipVerify, ...(ca ? { ca } : {}) })
+          ? tlsConnect({
+              host: c.host,
+              port: c.port!,
+              servername,
+              rejectUnauthorized: !tls.insecureSkipVerify,
+              ...(ca ? { ca } : {}),
+            })
           : netConnect({ host: c.host!, port: c.port! });
         const finish = (o: Observation) => {
           signal.removeEventListener('abort', onAbort);
@@ -44,10 +50,19 @@ export function create(c: TcpConfig): Probe<Observation> {
         });
         socket.once('secureConnect', () => {
           const total = elapsedSeconds(started);
-          const values: Record<string, number> = { responseTimeSeconds: total, connectSeconds: connectedAt ?? total, tlsSeconds: total - (connectedAt ?? total) };
+          const values: Record<string, number> = {
+            responseTimeSeconds: total,
+            connectSeconds: connectedAt ?? total,
+            tlsSeconds: total - (connectedAt ?? total),
+          };
           Object.assign(values, certificateValues((socket as TLSSocket).getPeerCertificate()));
           const cert = certVerdict(values, tls!.certWarnDays, tls!.certFailDays);
-          finish({ ok: !cert.error, values, ...(cert.error ? { error: cert.error } : {}), ...(cert.warning ? { warnings: [cert.warning] } : {}) });
+          finish({
+            ok: !cert.error,
+            values,
+            ...(cert.error ? { error: cert.error } : {}),
+            ...(cert.warning ? { warnings: [cert.warning] } : {}),
+          });
         });
         socket.once('error', (e) => finish({ ok: false, values: {}, error: describeError(e) }));
       }),

@@ -50,7 +50,10 @@ export function selectMounts(mounts: MountEntry[], options: FilesystemOptions): 
  * mounts somewhere deep (per-container or per-volume paths no exclusion caught) cannot push out the ones that
  * matter nor grow checks and series without bound.
  */
-export function capMounts(mounts: MountEntry[], max: number | undefined): { kept: MountEntry[]; dropped: MountEntry[] } {
+export function capMounts(
+  mounts: MountEntry[],
+  max: number | undefined,
+): { kept: MountEntry[]; dropped: MountEntry[] } {
   if (max === undefined || mounts.length <= max) return { kept: mounts, dropped: [] };
   const depth = (m: MountEntry) => (m.mountpoint === '/' ? 0 : m.mountpoint.split('/').length - 1);
   const ranked = [...mounts].sort((a, b) => depth(a) - depth(b) || a.mountpoint.localeCompare(b.mountpoint));
@@ -76,7 +79,10 @@ export class FilesystemCollector implements Probe<FilesystemReading> {
     const procfs = this.options.procfs ?? '/proc';
     // Inside a container watching its node, the node's mounts are PID 1's (with hostPID), not ours.
     const table = this.rootfs === '/' ? 'self/mounts' : '1/mounts';
-    const { kept: mounts, dropped } = capMounts(selectMounts(parseMounts(await readProc(procfs, table, signal)), this.options), this.options.maxMounts);
+    const { kept: mounts, dropped } = capMounts(
+      selectMounts(parseMounts(await readProc(procfs, table, signal)), this.options),
+      this.options.maxMounts,
+    );
     const key = dropped.map((m) => m.mountpoint).join('\n');
     if (key !== this.droppedKey) {
       this.droppedKey = key;
@@ -88,7 +94,15 @@ export class FilesystemCollector implements Probe<FilesystemReading> {
       mounts.map((m) =>
         this.stat(m, signal).then(
           (s) => (s ? reading.samples.push(s) : undefined),
-          (e: unknown) => reading.errors.push({ mountpoint: m.mountpoint, device: m.device, type: m.type, error: signal.aborted ? 'statfs timed out' : `statfs failed (${(e as NodeJS.ErrnoException)?.code ?? 'error'})` }),
+          (e: unknown) =>
+            reading.errors.push({
+              mountpoint: m.mountpoint,
+              device: m.device,
+              type: m.type,
+              error: signal.aborted
+                ? 'statfs timed out'
+                : `statfs failed (${(e as NodeJS.ErrnoException)?.code ?? 'error'})`,
+            }),
         ),
       ),
     );
@@ -103,7 +117,10 @@ export class FilesystemCollector implements Probe<FilesystemReading> {
       if (signal.aborted) onAbort();
       else signal.addEventListener('abort', onAbort, { once: true });
     });
-    const s = await Promise.race([statfs(this.rootfs === '/' ? m.mountpoint : `${this.rootfs}${m.mountpoint}`), aborted]).finally(() => signal.removeEventListener('abort', onAbort!));
+    const s = await Promise.race([
+      statfs(this.rootfs === '/' ? m.mountpoint : `${this.rootfs}${m.mountpoint}`),
+      aborted,
+    ]).finally(() => signal.removeEventListener('abort', onAbort!));
     if (s.blocks === 0) return undefined;
     const size = s.blocks * s.bsize;
     const free = s.bfree * s.bsize;

@@ -19,7 +19,16 @@ export function parseNetDev(text: string): Map<string, Counters> {
     const m = /^\s*([^:]+):\s*(.*)$/.exec(line);
     if (!m) continue;
     const f = m[2]!.trim().split(/\s+/).map(Number);
-    out.set(m[1]!, { rxBytes: f[0]!, rxPackets: f[1]!, rxErrs: f[2]!, rxDrop: f[3]!, txBytes: f[8]!, txPackets: f[9]!, txErrs: f[10]!, txDrop: f[11]! });
+    out.set(m[1]!, {
+      rxBytes: f[0]!,
+      rxPackets: f[1]!,
+      rxErrs: f[2]!,
+      rxDrop: f[3]!,
+      txBytes: f[8]!,
+      txPackets: f[9]!,
+      txErrs: f[10]!,
+      txDrop: f[11]!,
+    });
   }
   return out;
 }
@@ -47,7 +56,8 @@ export class NetworkCollector implements Probe<NetworkSample[]> {
     for (const [name, c] of counters) {
       if (this.exclude.test(name)) continue;
       const p = prev?.counters.get(name);
-      const rate = (cur: number, old: number | undefined) => (old !== undefined && seconds > 0 && cur >= old ? (cur - old) / seconds : null);
+      const rate = (cur: number, old: number | undefined) =>
+        old !== undefined && seconds > 0 && cur >= old ? (cur - old) / seconds : null;
       out.push({
         interface: name,
         receiveBytes: c.rxBytes,

@@ -23,9 +23,15 @@ export class ProcessCollector implements Probe<ProcessSample> {
     const at = performance.now();
     const prev = this.prevCpu;
     this.prevCpu = { at, usage };
-    const cpuUtilization = prev ? (usage.user - prev.usage.user + usage.system - prev.usage.system) / 1000 / (at - prev.at) : null;
+    const cpuUtilization = prev
+      ? (usage.user - prev.usage.user + usage.system - prev.usage.system) / 1000 / (at - prev.at)
+      : null;
     const ns = (v: number) => (Number.isFinite(v) ? v / 1e9 : 0);
-    const eventLoopDelaySeconds = { p50: ns(this.loop.percentile(50)), p99: ns(this.loop.percentile(99)), max: ns(this.loop.max) };
+    const eventLoopDelaySeconds = {
+      p50: ns(this.loop.percentile(50)),
+      p99: ns(this.loop.percentile(99)),
+      max: ns(this.loop.max),
+    };
     this.loop.reset();
     return {
       pid: process.pid,
@@ -37,7 +43,10 @@ export class ProcessCollector implements Probe<ProcessSample> {
       cpuSecondsTotal: { user: usage.user / 1e6, system: usage.system / 1e6 },
       cpuUtilization,
       eventLoopDelaySeconds,
-      openFds: await readdir(`/proc/self/fd`).then((d) => d.length, () => null),
+      openFds: await readdir(`/proc/self/fd`).then(
+        (d) => d.length,
+        () => null,
+      ),
       maxFds: await this.readMaxFds(signal),
     };
   }

@@ -57,7 +57,13 @@ export class ProcessSampler {
   private users: Map<number, string> | undefined;
 
   constructor(
-    private readonly options: { procfs?: string; passwd?: string; intervalMs?: number; cacheMs?: number; clock?: () => number } = {},
+    private readonly options: {
+      procfs?: string;
+      passwd?: string;
+      intervalMs?: number;
+      cacheMs?: number;
+      clock?: () => number;
+    } = {},
   ) {}
 
   private get root(): string {
@@ -74,7 +80,8 @@ export class ProcessSampler {
 
   async top(n: number, by: 'cpu' | 'memory'): Promise<{ rows: ProcessRow[]; total: number; sampledAt: number }> {
     const rows = await this.sample();
-    const sorted = by === 'cpu' ? rows : [...rows].sort((a, b) => b.rssBytes - a.rssBytes || b.cpuPercent - a.cpuPercent);
+    const sorted =
+      by === 'cpu' ? rows : [...rows].sort((a, b) => b.rssBytes - a.rssBytes || b.cpuPercent - a.cpuPercent);
     return { rows: sorted.slice(0, n), total: rows.length, sampledAt: this.cached?.at ?? Date.now() };
   }
 
@@ -103,7 +110,10 @@ export class ProcessSampler {
     const stats = await this.readAll();
     this.prev = { at, stats };
     const seconds = (at - first.at) / 1000;
-    const memTotal = await readProc(this.root, 'meminfo').then((t) => Number(/^MemTotal:\s+(\d+)/m.exec(t)?.[1] ?? 0) * 1024, () => 0);
+    const memTotal = await readProc(this.root, 'meminfo').then(
+      (t) => Number(/^MemTotal:\s+(\d+)/m.exec(t)?.[1] ?? 0) * 1024,
+      () => 0,
+    );
     const users = await this.userNames();
     const rows: ProcessRow[] = [];
     const ranked = [...stats.entries()].map(([pid, s]) => {

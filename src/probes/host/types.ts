@@ -53,7 +53,12 @@ export const FilesystemSample = z.object({
 export type FilesystemSample = z.infer<typeof FilesystemSample>;
 
 /** A real filesystem whose statfs failed or hung: reported, never silently dropped. */
-export const FilesystemError = z.object({ mountpoint: z.string(), device: z.string(), type: z.string(), error: z.string() });
+export const FilesystemError = z.object({
+  mountpoint: z.string(),
+  device: z.string(),
+  type: z.string(),
+  error: z.string(),
+});
 export type FilesystemError = z.infer<typeof FilesystemError>;
 
 export interface FilesystemReading {

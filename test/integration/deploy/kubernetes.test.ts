@@ -26,13 +26,24 @@ const MODELS: Record<string, [string, string]> = {
   'v1 Service': ['kubernetes-models/v1/Service', 'Service'],
   'v1 ConfigMap': ['kubernetes-models/v1/ConfigMap', 'ConfigMap'],
   'v1 Secret': ['kubernetes-models/v1/Secret', 'Secret'],
-  'monitoring.coreos.com/v1 ServiceMonitor': ['@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor', 'ServiceMonitor'],
-  'monitoring.coreos.com/v1 PrometheusRule': ['@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule', 'PrometheusRule'],
+  'monitoring.coreos.com/v1 ServiceMonitor': [
+    '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor',
+    'ServiceMonitor',
+  ],
+  'monitoring.coreos.com/v1 PrometheusRule': [
+    '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule',
+    'PrometheusRule',
+  ],
 };
 
 const manifests: Manifest[] = readdirSync(join(ROOT, 'deploy/kubernetes'))
   .filter((f) => f.endsWith('.yaml'))
-  .flatMap((file) => parseAllDocuments(readFileSync(join(ROOT, 'deploy/kubernetes', file), 'utf8')).map((d) => ({ file, doc: d.toJS() })))
+  .flatMap((file) =>
+    parseAllDocuments(readFileSync(join(ROOT, 'deploy/kubernetes', file), 'utf8')).map((d) => ({
+      file,
+      doc: d.toJS(),
+    })),
+  )
   .filter((m) => m.doc);
 const typeKey = (doc: any) => `${doc.apiVersion} ${doc.kind}`;
 const byKind = (kind: string) => manifests.filter((m) => m.doc.kind === kind).map((m) => m.doc);
@@ -57,7 +68,23 @@ function strictTypeErrors(docs: Manifest[]): string {
     return `import type { I${cls} as T${i} } from '${mod}';\nexport const m${i}: T${i} = ${JSON.stringify(m.doc, null, 2)}; // ${m.file}`;
   });
   writeFileSync(join(dir, 'manifests.ts'), lines.join('\n') + '\n');
-  const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '--noEmit', '--strict', '--skipLibCheck', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', join(dir, 'manifests.ts')], { cwd: ROOT, encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    [
+      join(ROOT, 'node_modules/typescript/bin/tsc'),
+      '--noEmit',
+      '--strict',
+      '--skipLibCheck',
+      '--module',
+      'nodenext',
+      '--moduleResolution',
+      'nodenext',
+      '--target',
+      'es2022',
+      join(dir, 'manifests.ts'),
+    ],
+    { cwd: ROOT, encoding: 'utf8' },
+  );
   return r.status === 0 ? '' : r.stdout + r.stderr;
 }
 
@@ -67,9 +94,12 @@ describe('deploy/kubernetes against the Kubernetes API schemas (offline)', () =>
     for (const m of manifests) expect(MODELS[typeKey(m.doc)], `${m.file}: ${typeKey(m.doc)}`).toBeTruthy();
   });
 
-  it.each(manifests.map((m) => [`${m.file} ${m.doc.kind}/${m.doc.metadata?.name}`, m] as const))('%s validates against its JSON schema', async (_name, m) => {
-    expect(await schemaErrors(m.doc)).toBeUndefined();
-  });
+  it.each(manifests.map((m) => [`${m.file} ${m.doc.kind}/${m.doc.metadata?.name}`, m] as const))(
+    '%s validates against its JSON schema',
+    async (_name, m) => {
+      expect(await schemaErrors(m.doc)).toBeUndefined();
+    },
+  );
 
   it('the schemas catch a wrong type and a missing required field', async () => {
     const d = structuredClone(byKind('Deployment')[0]);
@@ -113,31 +143,44 @@ describe('probes, ports and scrape targets point at what the daemon serves', () 
     return cm.data[posix.basename(path)];
   }
 
-  it.each(workloads.map((w) => [`${w.kind}/${w.metadata.name}`, w] as const))('%s: every probe names the port the config listens on, at a path the daemon answers', async (_n, w) => {
-    const spec = w.spec.template.spec;
-    for (const c of spec.containers) {
-      const { parseConfigText } = await import('../../../src/config/load.js');
-      const env = new Proxy({}, { get: () => 'a'.repeat(64) }) as Record<string, string>;
-      const listen = parseConfigText(configOf(spec, c), env).http.listen;
-      const port = Number(listen.slice(listen.lastIndexOf(':') + 1));
-      for (const probe of ['livenessProbe', 'readinessProbe', 'startupProbe'].map((p) => c[p]).filter(Boolean)) {
-        const named = c.ports.find((p: any) => p.name === probe.httpGet.port || p.containerPort === probe.httpGet.port);
-        expect(named, `${c.name} probe port ${probe.httpGet.port}`).toBeTruthy();
-        expect(named.containerPort).toBe(port);
-        const r = await fetch(`${daemon.url}${probe.httpGet.path}`);
-        expect([200, 503], `${probe.httpGet.path} answers`).toContain(r.status);
+  it.each(workloads.map((w) => [`${w.kind}/${w.metadata.name}`, w] as const))(
+    '%s: every probe names the port the config listens on, at a path the daemon answers',
+    async (_n, w) => {
+      const spec = w.spec.template.spec;
+      for (const c of spec.containers) {
+        const { parseConfigText } = await import('../../../src/config/load.js');
+        const env = new Proxy({}, { get: () => 'a'.repeat(64) }) as Record<string, string>;
+        const listen = parseConfigText(configOf(spec, c), env).http.listen;
+        const port = Number(listen.slice(listen.lastIndexOf(':') + 1));
+        for (const probe of ['livenessProbe', 'readinessProbe', 'startupProbe'].map((p) => c[p]).filter(Boolean)) {
+          const named = c.ports.find(
+            (p: any) => p.name === probe.httpGet.port || p.containerPort === probe.httpGet.port,
+          );
+          expect(named, `${c.name} probe port ${probe.httpGet.port}`).toBeTruthy();
+          expect(named.containerPort).toBe(port);
+          const r = await fetch(`${daemon.url}${probe.httpGet.path}`);
+          expect([200, 503], `${probe.httpGet.path} answers`).toContain(r.status);
+        }
       }
-    }
-  });
+    },
+  );
 
   it('each Service targets a named port of the pods it selects, and the ServiceMonitor scrapes a Service port at /metrics', async () => {
     for (const svc of byKind('Service')) {
-      const pods = workloads.filter((w) => Object.entries(svc.spec.selector).every(([k, v]) => w.spec.template.metadata.labels[k] === v));
+      const pods = workloads.filter((w) =>
+        Object.entries(svc.spec.selector).every(([k, v]) => w.spec.template.metadata.labels[k] === v),
+      );
       expect(pods.length, `${svc.metadata.name} selects a workload`).toBeGreaterThan(0);
-      for (const p of svc.spec.ports) for (const w of pods) expect(w.spec.template.spec.containers.flatMap((c: any) => c.ports.map((x: any) => x.name))).toContain(p.targetPort);
+      for (const p of svc.spec.ports)
+        for (const w of pods)
+          expect(w.spec.template.spec.containers.flatMap((c: any) => c.ports.map((x: any) => x.name))).toContain(
+            p.targetPort,
+          );
     }
     for (const sm of byKind('ServiceMonitor')) {
-      const services = byKind('Service').filter((s) => Object.entries(sm.spec.selector.matchLabels).every(([k, v]) => s.metadata.labels[k] === v));
+      const services = byKind('Service').filter((s) =>
+        Object.entries(sm.spec.selector.matchLabels).every(([k, v]) => s.metadata.labels[k] === v),
+      );
       expect(services.length).toBeGreaterThan(0);
       for (const e of sm.spec.endpoints) {
         for (const s of services) expect(s.spec.ports.map((p: any) => p.name)).toContain(e.port);

@@ -6,7 +6,10 @@ import { describe, expect, it } from 'vitest';
 import { ROOT } from '../../support/paths.js';
 
 const read = (p: string) => readFileSync(join(ROOT, p), 'utf8');
-const yamlDocs = (p: string) => parseAllDocuments(read(p)).map((d) => d.toJS()).filter(Boolean);
+const yamlDocs = (p: string) =>
+  parseAllDocuments(read(p))
+    .map((d) => d.toJS())
+    .filter(Boolean);
 
 describe('alerts/ with promtool', () => {
   it('promtool check rules passes', () => {
@@ -22,8 +25,16 @@ describe('alerts/ with promtool', () => {
     const tests = read('alerts/tests/vitals.test.yml');
     for (const a of alerts) expect(tests, `${a} has a promtool test`).toMatch(new RegExp(`alertname: ${a}\\b`));
     expect([...alerts].sort()).toEqual([
-      'VitalsCertificateExpiring', 'VitalsChecksStale', 'VitalsDependencyDown', 'VitalsDependencySlow', 'VitalsDown', 'VitalsFilesystemAlmostFull',
-      'VitalsFilesystemFillingUp', 'VitalsHostCpuHigh', 'VitalsHostMemoryHigh', 'VitalsMcpToolErrorRateHigh',
+      'VitalsCertificateExpiring',
+      'VitalsChecksStale',
+      'VitalsDependencyDown',
+      'VitalsDependencySlow',
+      'VitalsDown',
+      'VitalsFilesystemAlmostFull',
+      'VitalsFilesystemFillingUp',
+      'VitalsHostCpuHigh',
+      'VitalsHostMemoryHigh',
+      'VitalsMcpToolErrorRateHigh',
     ]);
   });
   it('names follow the conventions: level:metric:operations records, CamelCase alerts with severity and annotations', () => {
@@ -47,17 +58,25 @@ describe('alerts/ with promtool', () => {
       ['VitalsHostMemoryHigh', [t.memory.warn, t.memory.fail]],
       ['VitalsFilesystemAlmostFull', [t.disk.warn, t.disk.fail]],
     ] as const) {
-      for (const l of levels) expect(text, `${alert} at ${l}`).toMatch(new RegExp(`> ${l.toFixed(2).replace(/0$/, '')}0?\\b`));
+      for (const l of levels)
+        expect(text, `${alert} at ${l}`).toMatch(new RegExp(`> ${l.toFixed(2).replace(/0$/, '')}0?\\b`));
     }
     expect(text).toMatch(/> 0\.10/);
   });
 });
 
-interface Panel { type: string; title: string; datasource: { uid: string }; fieldConfig: { defaults: { unit?: string } }; targets: { expr: string; datasource: { uid: string } }[] }
+interface Panel {
+  type: string;
+  title: string;
+  datasource: { uid: string };
+  fieldConfig: { defaults: { unit?: string } };
+  targets: { expr: string; datasource: { uid: string } }[];
+}
 
 describe('dashboards/', () => {
   const files = readdirSync(join(ROOT, 'dashboards')).filter((f) => f.endsWith('.json'));
-  it('has the host, dependencies and MCP dashboards', () => expect(files.sort()).toEqual(['dependencies.json', 'host.json', 'mcp.json']));
+  it('has the host, dependencies and MCP dashboards', () =>
+    expect(files.sort()).toEqual(['dependencies.json', 'host.json', 'mcp.json']));
   it.each(files)('%s: current schema, stable uid, variables, datasource variable and unit on every panel', (f) => {
     const d = JSON.parse(read(`dashboards/${f}`));
     expect(d.uid).toMatch(/^mcp-vitals-[a-z-]+$/);
@@ -83,7 +102,8 @@ describe('dashboards/', () => {
   it('are what scripts/build-dashboards.mjs generates', () => {
     const before = Object.fromEntries(files.map((f) => [f, read(`dashboards/${f}`)]));
     execFileSync(process.execPath, ['scripts/build-dashboards.mjs'], { cwd: ROOT });
-    for (const f of files) expect(read(`dashboards/${f}`), `${f} is stale: run node scripts/build-dashboards.mjs`).toBe(before[f]);
+    for (const f of files)
+      expect(read(`dashboards/${f}`), `${f} is stale: run node scripts/build-dashboards.mjs`).toBe(before[f]);
   });
   it('provisioning has a Prometheus datasource and a file provider', () => {
     const ds = parseYaml(read('dashboards/provisioning/datasources/prometheus.yaml'));
@@ -100,39 +120,59 @@ describe('Dockerfile and docker-compose.yml', () => {
     expect(df).toMatch(/npm ci --omit=dev/);
     expect(df).toMatch(/^USER (node|\d+)/m);
     expect(df).toMatch(/^HEALTHCHECK .*\n?.*CMD \["node".*\/livez/m);
-    expect(df.split('\n').filter((l) => !l.startsWith('#')).join('\n')).not.toMatch(/curl|wget/);
+    expect(
+      df
+        .split('\n')
+        .filter((l) => !l.startsWith('#'))
+        .join('\n'),
+    ).not.toMatch(/curl|wget/);
     const ignore = read('.dockerignore');
-    for (const p of ['node_modules', '.git', '.env']) expect(ignore).toMatch(new RegExp(`^${p.replace('.', '\\.')}$`, 'm'));
+    for (const p of ['node_modules', '.git', '.env'])
+      expect(ignore).toMatch(new RegExp(`^${p.replace('.', '\\.')}$`, 'm'));
   });
   it('compose: the whole stack with healthchecks, healthy ordering and no secrets', () => {
     const c = parseYaml(read('docker-compose.yml')) as { services: Record<string, any> };
     expect(Object.keys(c.services).sort()).toEqual(['grafana', 'jaeger', 'postgres', 'prometheus', 'redis', 'vitals']);
     expect(c.services.vitals.command).toEqual(expect.arrayContaining(['serve', '--http']));
-    expect(c.services.vitals.depends_on).toMatchObject({ postgres: { condition: 'service_healthy' }, redis: { condition: 'service_healthy' } });
-    for (const s of ['vitals', 'postgres', 'redis', 'prometheus', 'grafana']) expect(c.services[s].healthcheck?.test, `${s} healthcheck`).toBeTruthy();
+    expect(c.services.vitals.depends_on).toMatchObject({
+      postgres: { condition: 'service_healthy' },
+      redis: { condition: 'service_healthy' },
+    });
+    for (const s of ['vitals', 'postgres', 'redis', 'prometheus', 'grafana'])
+      expect(c.services[s].healthcheck?.test, `${s} healthcheck`).toBeTruthy();
     expect(c.services.prometheus.volumes).toEqual(expect.arrayContaining([expect.stringMatching(/^\.\/alerts:/)]));
     expect(c.services.grafana.volumes).toEqual(expect.arrayContaining([expect.stringMatching(/^\.\/dashboards:/)]));
     expect(c.services.vitals.environment.OTEL_EXPORTER_OTLP_ENDPOINT).toMatch(/jaeger:4318/);
     // Every secret is a ${VAR} from .env, and .env.example names each one.
     const text = read('docker-compose.yml');
-    for (const m of text.matchAll(/(PASSWORD|SHA256|TOKEN)[A-Z_]*:\s*(.+)$/gm)) expect(m[2], m[0]).toMatch(/^\$\{[A-Z0-9_]+:\?/);
+    for (const m of text.matchAll(/(PASSWORD|SHA256|TOKEN)[A-Z_]*:\s*(.+)$/gm))
+      expect(m[2], m[0]).toMatch(/^\$\{[A-Z0-9_]+:\?/);
     const example = read('.env.example');
-    for (const v of new Set([...text.matchAll(/\$\{([A-Z0-9_]+):\?/g)].map((m) => m[1]))) expect(example).toMatch(new RegExp(`^${v}=$`, 'm'));
+    for (const v of new Set([...text.matchAll(/\$\{([A-Z0-9_]+):\?/g)].map((m) => m[1])))
+      expect(example).toMatch(new RegExp(`^${v}=$`, 'm'));
     for (const p of Object.values(c.services).flatMap((s: any) => s.ports ?? [])) expect(p).toMatch(/^127\.0\.0\.1:/);
   });
   it('the compose config for mcp-vitals is a valid config', async () => {
     const { parseConfigText } = await import('../../../src/config/load.js');
     const env = { VITALS_TOKEN_SHA256: 'a'.repeat(64), POSTGRES_PASSWORD: 'x', REDIS_PASSWORD: 'y' };
     const cfg = parseConfigText(read('deploy/compose/vitals.yaml'), env);
-    expect(cfg.checks.filter((c) => c.critical).map((c) => c.name).sort()).toEqual(['postgres', 'redis']);
+    expect(
+      cfg.checks
+        .filter((c) => c.critical)
+        .map((c) => c.name)
+        .sort(),
+    ).toEqual(['postgres', 'redis']);
   });
 });
 
 describe('deploy/kubernetes', () => {
-  const all = readdirSync(join(ROOT, 'deploy/kubernetes')).filter((f) => f.endsWith('.yaml')).flatMap((f) => yamlDocs(`deploy/kubernetes/${f}`)) as any[];
+  const all = readdirSync(join(ROOT, 'deploy/kubernetes'))
+    .filter((f) => f.endsWith('.yaml'))
+    .flatMap((f) => yamlDocs(`deploy/kubernetes/${f}`)) as any[];
   const byKind = (k: string) => all.filter((d) => d.kind === k);
   it('has the Deployment, DaemonSet, Services, ConfigMaps, ServiceMonitor and PrometheusRule', () => {
-    for (const k of ['Deployment', 'DaemonSet', 'Service', 'ConfigMap', 'ServiceMonitor', 'PrometheusRule']) expect(byKind(k).length, k).toBeGreaterThan(0);
+    for (const k of ['Deployment', 'DaemonSet', 'Service', 'ConfigMap', 'ServiceMonitor', 'PrometheusRule'])
+      expect(byKind(k).length, k).toBeGreaterThan(0);
   });
   it('workloads probe /livez and /readyz, set resources and a locked-down security context, and read secrets from a Secret', () => {
     for (const w of [...byKind('Deployment'), ...byKind('DaemonSet')]) {
@@ -152,7 +192,12 @@ describe('deploy/kubernetes', () => {
   });
   it('config maps hold valid configs that keep secrets out', async () => {
     const { parseConfigText } = await import('../../../src/config/load.js');
-    const env = { VITALS_TOKEN_SHA256: 'a'.repeat(64), VITALS_METRICS_TOKEN_SHA256: 'b'.repeat(64), ORDERS_DB_PASSWORD: 'x', REDIS_PASSWORD: 'y' };
+    const env = {
+      VITALS_TOKEN_SHA256: 'a'.repeat(64),
+      VITALS_METRICS_TOKEN_SHA256: 'b'.repeat(64),
+      ORDERS_DB_PASSWORD: 'x',
+      REDIS_PASSWORD: 'y',
+    };
     for (const cm of byKind('ConfigMap')) {
       const text = cm.data['vitals.yaml'] as string;
       expect(() => parseConfigText(text, env)).not.toThrow();

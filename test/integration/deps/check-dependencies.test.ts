@@ -7,13 +7,17 @@ import { FaultProxy } from '../../support/fault-proxy.js';
 import { freePort } from '../../support/wait.js';
 import { makeCheck, PG } from './helpers.js';
 
-const HOST_OFF = { collectors: { cpu: false, load: false, memory: false, filesystem: false, network: false, process: false } };
-
+const HOST_OFF = {
+  collectors: { cpu: false, load: false, memory: false, filesystem: false, network: false, process: false },
+};
 
 const monitors: HealthMonitor[] = [];
 const proxies: FaultProxy[] = [];
 async function monitor(checks: unknown[], extra: Record<string, unknown> = {}): Promise<HealthMonitor> {
-  const m = new HealthMonitor(parseConfig({ host: HOST_OFF, refreshMinInterval: 0, checks, ...extra }), createLogger({ level: 'silent' }));
+  const m = new HealthMonitor(
+    parseConfig({ host: HOST_OFF, refreshMinInterval: 0, checks, ...extra }),
+    createLogger({ level: 'silent' }),
+  );
   monitors.push(m);
   await m.start();
   await m.checked;
@@ -27,12 +31,34 @@ afterEach(async () => {
 describe('check_dependencies over a real monitor', () => {
   it('a service with one instance down is warn, and the text names the instance that is down', async () => {
     const down = await freePort();
-    const m = await monitor([{ name: 'db', kind: 'tcp', every: '1h', instances: [{ name: 'primary', host: '127.0.0.1', port: PG.port }, { name: 'standby', host: '127.0.0.1', port: down }] }]);
+    const m = await monitor([
+      {
+        name: 'db',
+        kind: 'tcp',
+        every: '1h',
+        instances: [
+          { name: 'primary', host: '127.0.0.1', port: PG.port },
+          { name: 'standby', host: '127.0.0.1', port: down },
+        ],
+      },
+    ]);
     const { text, data } = await checkDependenciesTool.run({}, { monitor: m });
     expect(data.status).toBe('warn');
-    expect(data.checks[0]).toMatchObject({ name: 'db', status: 'warn', breaker: 'closed', consecutiveFailures: 0, consecutiveSuccesses: 1, runs: 1 });
-    expect(data.checks[0]!.instances.map((i) => [i.name, i.ok, i.error])).toEqual([['primary', true, undefined], ['standby', false, 'connection refused']]);
-    expect(text).toMatch(/^- db \(tcp\): warning since \d\d:\d\d:\d\d, [^,]+ ago, [\d.]+ms — standby: connection refused$/m);
+    expect(data.checks[0]).toMatchObject({
+      name: 'db',
+      status: 'warn',
+      breaker: 'closed',
+      consecutiveFailures: 0,
+      consecutiveSuccesses: 1,
+      runs: 1,
+    });
+    expect(data.checks[0]!.instances.map((i) => [i.name, i.ok, i.error])).toEqual([
+      ['primary', true, undefined],
+      ['standby', false, 'connection refused'],
+    ]);
+    expect(text).toMatch(
+      /^- db \(tcp\): warning since \d\d:\d\d:\d\d, [^,]+ ago, [\d.]+ms — standby: connection refused$/m,
+    );
     expect(text).toMatch(new RegExp(`^  - primary 127\\.0\\.0\\.1:${PG.port}: up, [\\d.]+ms$`, 'm'));
     expect(text).toMatch(new RegExp(`^  - standby 127\\.0\\.0\\.1:${down}: down — connection refused$`, 'm'));
   });
@@ -41,7 +67,15 @@ describe('check_dependencies over a real monitor', () => {
     const p = await FaultProxy.start(PG);
     proxies.push(p);
     await p.blackhole();
-    const m = await monitor([{ name: 'db', kind: 'postgres', url: `postgres://postgres@127.0.0.1:${p.port}/test`, every: '200ms', timeout: '1500ms' }]);
+    const m = await monitor([
+      {
+        name: 'db',
+        kind: 'postgres',
+        url: `postgres://postgres@127.0.0.1:${p.port}/test`,
+        every: '200ms',
+        timeout: '1500ms',
+      },
+    ]);
     // The first round hangs for its 1.5 s timeout; the schedule ticks every 200 ms meanwhile.
     await new Promise((r) => setTimeout(r, 1200));
     await m.refresh({ dependenciesOnly: true });
@@ -51,10 +85,14 @@ describe('check_dependencies over a real monitor', () => {
   it('concurrent refreshes share one round', async () => {
     const p = await FaultProxy.start(PG);
     proxies.push(p);
-    const m = await monitor([{ name: 'db', kind: 'postgres', url: `postgres://postgres@127.0.0.1:${p.port}/test`, every: '1h', timeout: '1s' }]);
+    const m = await monitor([
+      { name: 'db', kind: 'postgres', url: `postgres://postgres@127.0.0.1:${p.port}/test`, every: '1h', timeout: '1s' },
+    ]);
     const before = m.snapshot.checks.db!.runs!;
     await p.delay(300);
-    const results = await Promise.all([1, 2, 3].map(() => checkDependenciesTool.run({ refresh: true }, { monitor: m })));
+    const results = await Promise.all(
+      [1, 2, 3].map(() => checkDependenciesTool.run({ refresh: true }, { monitor: m })),
+    );
     for (const r of results) expect(r.data.refreshed).toBe(true);
     expect(m.snapshot.checks.db!.runs).toBe(before + 1);
     expect(results.map((r) => r.data.checks[0]!.runs)).toEqual([before + 1, before + 1, before + 1]);
@@ -78,7 +116,11 @@ describe('check_dependencies over a real monitor', () => {
 
   it('refresh with the vitals:refresh scope missing is refused; unknown names are named', async () => {
     const m = await monitor([{ name: 'db', kind: 'tcp', host: '127.0.0.1', port: PG.port, every: '1h' }]);
-    await expect(checkDependenciesTool.run({ refresh: true }, { monitor: m, scopes: new Set(['vitals:read']) })).rejects.toThrow(/vitals:refresh/);
-    await expect(checkDependenciesTool.run({ names: ['nope'] }, { monitor: m })).rejects.toThrow('unknown check: nope; known: db');
+    await expect(
+      checkDependenciesTool.run({ refresh: true }, { monitor: m, scopes: new Set(['vitals:read']) }),
+    ).rejects.toThrow(/vitals:refresh/);
+    await expect(checkDependenciesTool.run({ names: ['nope'] }, { monitor: m })).rejects.toThrow(
+      'unknown check: nope; known: db',
+    );
   });
 });

@@ -61,7 +61,12 @@ export async function eventually(pred: () => boolean, ms = 5000, every = 50): Pr
  * fail, and once the proxy is restored it takes exactly `successThreshold` good rounds to report pass again.
  * The check is never re-created or told to reconnect: recovery is its own.
  */
-export async function expectFailsThenRecovers(h: Harness, fault: () => Promise<void>, restore: () => Promise<void>, thresholds: { failure: number; success: number }): Promise<void> {
+export async function expectFailsThenRecovers(
+  h: Harness,
+  fault: () => Promise<void>,
+  restore: () => Promise<void>,
+  thresholds: { failure: number; success: number },
+): Promise<void> {
   await fault();
   for (let i = 1; i <= thresholds.failure; i++) {
     const r = await timedRun(h.check);
@@ -74,5 +79,8 @@ export async function expectFailsThenRecovers(h: Harness, fault: () => Promise<v
     expect(r.outcome.status, `round ${i} after restore: ${r.outcome.error}`).toBe('pass');
     expect(r.state.status).toBe(i < thresholds.success ? 'fail' : 'pass');
   }
-  expect(h.events.filter((e) => e.type === 'status').map((e) => `${e.from}>${e.to}`)).toEqual(['pass>fail', 'fail>pass']);
+  expect(h.events.filter((e) => e.type === 'status').map((e) => `${e.from}>${e.to}`)).toEqual([
+    'pass>fail',
+    'fail>pass',
+  ]);
 }

@@ -98,14 +98,22 @@ describe('http conditions (pure)', () => {
     expect(jsonPath(doc, '$.a.b[5].c')).toEqual({ found: false });
   });
   it('a redirect to another origin drops every configured header unless told to forward it; 303 and POST+302 become GET', () => {
-    const hop = { method: 'POST', headers: { Authorization: 'Bearer t', Cookie: 'c=1', 'X-Api-Key': 'k', 'X-Trace': '1' }, body: '{}' };
+    const hop = {
+      method: 'POST',
+      headers: { Authorization: 'Bearer t', Cookie: 'c=1', 'X-Api-Key': 'k', 'X-Trace': '1' },
+      body: '{}',
+    };
     const a = new URL('http://a.test/x');
     expect(nextHop(hop, 307, a, new URL('http://a.test/y'))).toEqual(hop);
     expect(nextHop(hop, 307, a, new URL('http://b.test/y'))).toEqual({ ...hop, headers: {} });
     expect(nextHop(hop, 307, a, new URL('http://a.test:8080/y')).headers).toEqual({});
     expect(nextHop(hop, 307, a, new URL('http://b.test/y'), ['x-trace']).headers).toEqual({ 'X-Trace': '1' });
     expect(nextHop(hop, 307, a, new URL('http://b.test/y'), true).headers).toEqual(hop.headers);
-    expect(nextHop(hop, 303, a, new URL('http://a.test/y'))).toEqual({ method: 'GET', headers: hop.headers, body: undefined });
+    expect(nextHop(hop, 303, a, new URL('http://a.test/y'))).toEqual({
+      method: 'GET',
+      headers: hop.headers,
+      body: undefined,
+    });
     expect(nextHop(hop, 302, a, new URL('http://a.test/y')).method).toBe('GET');
     expect(nextHop({ ...hop, method: 'PUT' }, 302, a, new URL('http://a.test/y')).method).toBe('PUT');
   });
@@ -142,11 +150,19 @@ describe('http check against a local server', () => {
     expect((await one({ url: at('/status/404'), expectStatus: [404] })).outcome.status).toBe('pass');
     expect((await one({ url: at('/status/204'), expectStatus: ['200-299'] })).outcome.status).toBe('pass');
     expect((await one({ url: at('/status/503'), expectStatus: ['5xx'] })).outcome.status).toBe('pass');
-    expect((await one({ url: at('/status/404'), expectStatus: ['2xx', 401] })).outcome.error).toBe('status 404, expected 2xx, 401');
+    expect((await one({ url: at('/status/404'), expectStatus: ['2xx', 401] })).outcome.error).toBe(
+      'status 404, expected 2xx, 401',
+    );
   });
 
   it('method, headers and body are sent as configured', async () => {
-    const r = await one({ url: at('/echo'), method: 'POST', headers: { Authorization: 'Bearer sekrit-token' }, body: '{"q":1}', json: { path: '$.method', equals: 'POST' } });
+    const r = await one({
+      url: at('/echo'),
+      method: 'POST',
+      headers: { Authorization: 'Bearer sekrit-token' },
+      body: '{"q":1}',
+      json: { path: '$.method', equals: 'POST' },
+    });
     expect(r.outcome.status).toBe('pass');
     const req = app.seen.at(-1)!;
     expect(req).toMatchObject({ method: 'POST', body: '{"q":1}' });
@@ -166,7 +182,9 @@ describe('http check against a local server', () => {
 
   it('bodyContains', async () => {
     expect((await one({ url: at('/ok'), bodyContains: 'hello' })).outcome.status).toBe('pass');
-    expect((await one({ url: at('/ok'), bodyContains: 'goodbye' })).outcome.error).toBe('body does not contain the expected text');
+    expect((await one({ url: at('/ok'), bodyContains: 'goodbye' })).outcome.error).toBe(
+      'body does not contain the expected text',
+    );
   });
 
   it('JSON path conditions: equals, exists, exists:false, null, not JSON', async () => {
@@ -176,7 +194,9 @@ describe('http check against a local server', () => {
     expect((await pass({ path: '$.count', equals: 3 })).status).toBe('pass');
     expect((await pass({ path: '$.none', equals: null })).status).toBe('pass');
     expect((await pass({ path: '$.checks[0].name' })).status).toBe('pass');
-    expect((await pass({ path: '$.status', equals: 'down' })).error).toBe('JSON path $.status is "ok", expected "down"');
+    expect((await pass({ path: '$.status', equals: 'down' })).error).toBe(
+      'JSON path $.status is "ok", expected "down"',
+    );
     expect((await pass({ path: '$.count', equals: '3' })).error).toBe('JSON path $.count is 3, expected "3"');
     expect((await pass({ path: '$.missing' })).error).toBe('JSON path $.missing not found');
     expect((await pass({ path: '$.status', exists: false })).error).toBe('JSON path $.status exists');
@@ -197,9 +217,18 @@ describe('http check against a local server', () => {
   });
 
   it('303 after POST is followed with GET; a cross-origin redirect does not carry Authorization', async () => {
-    const r = await one({ url: at('/see-other'), method: 'POST', body: 'x', json: { path: '$.method', equals: 'GET' } });
+    const r = await one({
+      url: at('/see-other'),
+      method: 'POST',
+      body: 'x',
+      json: { path: '$.method', equals: 'GET' },
+    });
     expect(r.outcome.status).toBe('pass');
-    const cross = await one({ url: at('/cross'), headers: { Authorization: 'Bearer sekrit-token' }, json: { path: '$.authorization', equals: null } });
+    const cross = await one({
+      url: at('/cross'),
+      headers: { Authorization: 'Bearer sekrit-token' },
+      json: { path: '$.authorization', equals: null },
+    });
     expect(cross.outcome.status, cross.outcome.error).toBe('pass');
     expect(other.seen.at(-1)!.headers.authorization).toBeUndefined();
   });
@@ -238,7 +267,9 @@ describe('https check with a self-signed certificate near expiry (openssl)', () 
     expect(warn.outcome.status).toBe('warn');
     expect(warn.outcome.warnings).toEqual([expect.stringMatching(/^TLS certificate expires in (9\.9|10\.0) days$/)]);
     expect((await one({ url, tls: { ca: cert.cert, certWarnDays: 5, certFailDays: 2 } })).outcome.status).toBe('pass');
-    expect((await one({ url, tls: { ca: cert.cert, certWarnDays: 30, certFailDays: 20 } })).outcome.status).toBe('fail');
+    expect((await one({ url, tls: { ca: cert.cert, certWarnDays: 30, certFailDays: 20 } })).outcome.status).toBe(
+      'fail',
+    );
   });
 
   it('an untrusted certificate fails unless verification is skipped; a missing CA file is a reason, not a crash', async () => {
@@ -293,7 +324,12 @@ describe('http check through the fault proxy', () => {
     it(`recovers by itself after ${fault}`, async () => {
       const { p, h } = await proxied({ failureThreshold: 2, successThreshold: 2 });
       expect((await timedRun(h.check)).state.status).toBe('pass');
-      await expectFailsThenRecovers(h, () => p[fault](), () => p.restore(), { failure: 2, success: 2 });
+      await expectFailsThenRecovers(
+        h,
+        () => p[fault](),
+        () => p.restore(),
+        { failure: 2, success: 2 },
+      );
     });
   }
 });

@@ -1,10 +1,19 @@
 import pg from 'pg';
 import { afterEach, beforeAll, afterAll, describe, expect, it } from 'vitest';
 import { FaultProxy } from '../../support/fault-proxy.js';
-import { eventually, expectFailedWithin, expectFailsThenRecovers, makeCheck, PG, timedRun, type Harness } from './helpers.js';
+import {
+  eventually,
+  expectFailedWithin,
+  expectFailsThenRecovers,
+  makeCheck,
+  PG,
+  timedRun,
+  type Harness,
+} from './helpers.js';
 
 const TIMEOUT = 1500;
-const url = (port = PG.port, db = 'test', user = 'postgres', password = '') => `postgres://${user}${password ? `:${password}` : ''}@127.0.0.1:${port}/${db}`;
+const url = (port = PG.port, db = 'test', user = 'postgres', password = '') =>
+  `postgres://${user}${password ? `:${password}` : ''}@127.0.0.1:${port}/${db}`;
 
 /** A plain client of the test's own, to compare what the probe reports with what the server says. */
 let reference: pg.Client;
@@ -39,7 +48,9 @@ describe('postgres check against the real server', () => {
     const r = await timedRun(h.check);
     expect(r.outcome.status).toBe('pass');
     const inst = r.outcome.instances[0]!;
-    const { rows } = await reference.query<{ version: string; max: number }>(`SELECT current_setting('server_version') AS version, current_setting('max_connections')::int AS max`);
+    const { rows } = await reference.query<{ version: string; max: number }>(
+      `SELECT current_setting('server_version') AS version, current_setting('max_connections')::int AS max`,
+    );
     expect(inst.info).toEqual({ version: rows[0]!.version, role: 'primary' });
     expect(inst.values.maxConnections).toBe(rows[0]!.max);
     // At least the probe's own connection and the reference client are client backends.
@@ -166,7 +177,12 @@ describe('postgres check through the fault proxy', () => {
       const p = await proxy();
       const h = await check({ url: url(p.port), failureThreshold: 2, successThreshold: 2 });
       expect((await timedRun(h.check)).state.status).toBe('pass');
-      await expectFailsThenRecovers(h, () => p[fault](), () => p.restore(), { failure: 2, success: 2 });
+      await expectFailsThenRecovers(
+        h,
+        () => p[fault](),
+        () => p.restore(),
+        { failure: 2, success: 2 },
+      );
     });
   }
 
@@ -181,7 +197,9 @@ describe('postgres check through the fault proxy', () => {
     const r = await timedRun(h.check);
     expect(r.ms).toBeLessThan(50);
     expect(p.accepted).toBe(0);
-    expect(r.outcome.error).toMatch(/^circuit open after 2 failed runs \(last: connection refused\); next try in \d+s$/);
+    expect(r.outcome.error).toMatch(
+      /^circuit open after 2 failed runs \(last: connection refused\); next try in \d+s$/,
+    );
     expect(h.events.some((e) => e.type === 'breaker' && e.to === 'open')).toBe(true);
   });
 });

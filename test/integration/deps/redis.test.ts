@@ -2,10 +2,20 @@ import { connect } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseTarget } from '../../../src/probes/deps/redis.js';
 import { FaultProxy } from '../../support/fault-proxy.js';
-import { eventually, expectFailedWithin, expectFailsThenRecovers, makeCheck, REDIS, sleep, timedRun, type Harness } from './helpers.js';
+import {
+  eventually,
+  expectFailedWithin,
+  expectFailsThenRecovers,
+  makeCheck,
+  REDIS,
+  sleep,
+  timedRun,
+  type Harness,
+} from './helpers.js';
 
 const TIMEOUT = 1500;
-const url = (port = REDIS.port, o: { auth?: string; db?: number } = {}) => `redis://${o.auth ? `${o.auth}@` : ''}127.0.0.1:${port}${o.db !== undefined ? `/${o.db}` : ''}`;
+const url = (port = REDIS.port, o: { auth?: string; db?: number } = {}) =>
+  `redis://${o.auth ? `${o.auth}@` : ''}127.0.0.1:${port}${o.db !== undefined ? `/${o.db}` : ''}`;
 
 /** Sends raw RESP commands on a fresh socket: the test's own view of what the server says. */
 function raw(command: string): Promise<string> {
@@ -43,9 +53,18 @@ afterEach(async () => {
 
 describe('redis URL handling', () => {
   it('takes credentials and database out of the URL so the probe sends them itself', () => {
-    expect(parseTarget('redis://u:p%40ss@127.0.0.1:6379/3')).toEqual({ url: 'redis://127.0.0.1:6379', username: 'u', password: 'p@ss', db: 3 });
+    expect(parseTarget('redis://u:p%40ss@127.0.0.1:6379/3')).toEqual({
+      url: 'redis://127.0.0.1:6379',
+      username: 'u',
+      password: 'p@ss',
+      db: 3,
+    });
     expect(parseTarget('redis://:pw@127.0.0.1:6379')).toEqual({ url: 'redis://127.0.0.1:6379', password: 'pw', db: 0 });
-    expect(parseTarget('rediss://127.0.0.1:6380?password=x&family=4')).toEqual({ url: 'rediss://127.0.0.1:6380?family=4', password: 'x', db: 0 });
+    expect(parseTarget('rediss://127.0.0.1:6380?password=x&family=4')).toEqual({
+      url: 'rediss://127.0.0.1:6380?family=4',
+      password: 'x',
+      db: 0,
+    });
   });
 });
 
@@ -156,7 +175,12 @@ describe('redis check through the fault proxy', () => {
       const p = await proxy();
       const h = await check({ url: url(p.port), failureThreshold: 2, successThreshold: 2 });
       expect((await timedRun(h.check)).state.status).toBe('pass');
-      await expectFailsThenRecovers(h, () => p[fault](), () => p.restore(), { failure: 2, success: 2 });
+      await expectFailsThenRecovers(
+        h,
+        () => p[fault](),
+        () => p.restore(),
+        { failure: 2, success: 2 },
+      );
     });
   }
 });

@@ -35,10 +35,26 @@ async function setup(raw: Record<string, unknown>) {
   await port.open();
   let now = T;
   const events: HealthEvent[] = [];
-  const config = CheckConfig.parse({ name: 'search', kind: 'tcp', host: '127.0.0.1', port: port.port, timeout: 1000, ...raw });
-  const check = new DependencyCheck(config, sharedBulkhead(4), new Set(), (e) => events.push(e), () => now);
+  const config = CheckConfig.parse({
+    name: 'search',
+    kind: 'tcp',
+    host: '127.0.0.1',
+    port: port.port,
+    timeout: 1000,
+    ...raw,
+  });
+  const check = new DependencyCheck(
+    config,
+    sharedBulkhead(4),
+    new Set(),
+    (e) => events.push(e),
+    () => now,
+  );
   await check.init();
-  cleanups.push(() => port.close(), () => check.close());
+  cleanups.push(
+    () => port.close(),
+    () => check.close(),
+  );
   return { port, check, events, at: async (t: number) => ((now = t), await check.run()) };
 }
 
@@ -54,7 +70,9 @@ describe('dependency check times (monitor clock)', () => {
     await port.close();
     for (const s of [10, 20, 30]) await at(T + s * 1000);
     expect(check.state).toMatchObject({ status: 'fail', since: iso(T + 30_000), problemSince: iso(T + 10_000) });
-    expect(events).toEqual([expect.objectContaining({ from: 'pass', to: 'fail', time: iso(T + 30_000), startedAt: iso(T + 10_000) })]);
+    expect(events).toEqual([
+      expect.objectContaining({ from: 'pass', to: 'fail', time: iso(T + 30_000), startedAt: iso(T + 10_000) }),
+    ]);
 
     await port.open();
     for (const s of [40, 50]) await at(T + s * 1000);

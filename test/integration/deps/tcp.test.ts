@@ -2,7 +2,15 @@ import { createServer, type Server } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FaultProxy } from '../../support/fault-proxy.js';
-import { expectFailedWithin, expectFailsThenRecovers, makeCheck, PG, REDIS, timedRun, type Harness } from './helpers.js';
+import {
+  expectFailedWithin,
+  expectFailsThenRecovers,
+  makeCheck,
+  PG,
+  REDIS,
+  timedRun,
+  type Harness,
+} from './helpers.js';
 import { selfSigned } from './servers.js';
 
 const TIMEOUT = 1500;
@@ -59,11 +67,34 @@ describe('tcp check against the real servers', () => {
     })();
     const up = { host: '127.0.0.1', port: PG.port };
     const down = { host: '127.0.0.1', port: refusedPort };
-    const all = await timedRun((await check({ host: undefined, instances: [{ name: 'a', ...up }, { name: 'b', ...up }] })).check);
+    const all = await timedRun(
+      (
+        await check({
+          host: undefined,
+          instances: [
+            { name: 'a', ...up },
+            { name: 'b', ...up },
+          ],
+        })
+      ).check,
+    );
     expect(all.outcome.status).toBe('pass');
-    const some = await timedRun((await check({ host: undefined, instances: [{ name: 'a', ...up }, { name: 'b', ...down }] })).check);
+    const some = await timedRun(
+      (
+        await check({
+          host: undefined,
+          instances: [
+            { name: 'a', ...up },
+            { name: 'b', ...down },
+          ],
+        })
+      ).check,
+    );
     expect(some.outcome.status).toBe('warn');
-    expect(some.outcome.instances.map((i) => [i.name, i.ok])).toEqual([['a', true], ['b', false]]);
+    expect(some.outcome.instances.map((i) => [i.name, i.ok])).toEqual([
+      ['a', true],
+      ['b', false],
+    ]);
     expect(some.outcome.error).toBe('b: connection refused');
     const none = await timedRun((await check({ host: undefined, instances: [{ ...down }, { ...down }] })).check);
     expect(none.outcome.status).toBe('fail');
@@ -81,16 +112,24 @@ describe('tcp check with TLS', () => {
     expect(v.responseTimeSeconds).toBeCloseTo(v.connectSeconds! + v.tlsSeconds!, 6);
     expect(v.certExpiryTimestampSeconds).toBe(cert.notAfter);
     const soon = await tlsServer(5);
-    const fail = await timedRun((await check({ port: soon.port, tls: { ca: soon.cert.certPath, servername: 'localhost' } })).check);
+    const fail = await timedRun(
+      (await check({ port: soon.port, tls: { ca: soon.cert.certPath, servername: 'localhost' } })).check,
+    );
     expectFailedWithin(fail, TIMEOUT, /^TLS certificate expires in (4\.9|5\.0) days$/);
-    const warn = await timedRun((await check({ port: soon.port, tls: { ca: soon.cert.cert, servername: 'localhost', certFailDays: 1 } })).check);
+    const warn = await timedRun(
+      (await check({ port: soon.port, tls: { ca: soon.cert.cert, servername: 'localhost', certFailDays: 1 } })).check,
+    );
     expect(warn.outcome.status).toBe('warn');
   });
 
   it('an untrusted certificate fails unless verification is skipped', async () => {
     const { port } = await tlsServer();
-    expect((await timedRun((await check({ port, tls: true })).check)).outcome.error).toBe('TLS certificate is self-signed');
-    expect((await timedRun((await check({ port, tls: { insecureSkipVerify: true } })).check)).outcome.status).toBe('pass');
+    expect((await timedRun((await check({ port, tls: true })).check)).outcome.error).toBe(
+      'TLS certificate is self-signed',
+    );
+    expect((await timedRun((await check({ port, tls: { insecureSkipVerify: true } })).check)).outcome.status).toBe(
+      'pass',
+    );
   });
 });
 
@@ -134,7 +173,11 @@ describe('tcp check through the fault proxy', () => {
     const { port } = await tlsServer();
     const p = await proxyTo(port);
     await p.reset();
-    expectFailedWithin(await timedRun((await check({ port: p.port, tls: { insecureSkipVerify: true } })).check), TIMEOUT, /reset|closed|disconnected/i);
+    expectFailedWithin(
+      await timedRun((await check({ port: p.port, tls: { insecureSkipVerify: true } })).check),
+      TIMEOUT,
+      /reset|closed|disconnected/i,
+    );
     expect(p.resets).toBe(1);
   });
 
@@ -142,9 +185,19 @@ describe('tcp check through the fault proxy', () => {
     it(`recovers by itself after ${fault}`, async () => {
       const { port } = await tlsServer();
       const p = await proxyTo(port);
-      const h = await check({ port: p.port, tls: { insecureSkipVerify: true }, failureThreshold: 2, successThreshold: 2 });
+      const h = await check({
+        port: p.port,
+        tls: { insecureSkipVerify: true },
+        failureThreshold: 2,
+        successThreshold: 2,
+      });
       expect((await timedRun(h.check)).state.status).toBe('pass');
-      await expectFailsThenRecovers(h, () => p[fault](), () => p.restore(), { failure: 2, success: 2 });
+      await expectFailsThenRecovers(
+        h,
+        () => p[fault](),
+        () => p.restore(),
+        { failure: 2, success: 2 },
+      );
     });
   }
 });

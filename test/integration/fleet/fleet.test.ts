@@ -14,7 +14,11 @@ import { waitUntil } from '../../support/wait.js';
 type ToolAnswer = { text: string; data: any; isError: boolean };
 
 async function call(client: Client, name: string, args: Record<string, unknown> = {}): Promise<ToolAnswer> {
-  const r = (await client.callTool({ name, arguments: args })) as { content: { type: string; text: string }[]; structuredContent?: unknown; isError?: boolean };
+  const r = (await client.callTool({ name, arguments: args })) as {
+    content: { type: string; text: string }[];
+    structuredContent?: unknown;
+    isError?: boolean;
+  };
   return { text: r.content.map((c) => c.text).join('\n'), data: r.structuredContent, isError: r.isError === true };
 }
 
@@ -97,12 +101,19 @@ fleet:
     // A daemon whose Prometheus never answers (a black-holed proxy in front of the real one).
     promProxy = await FaultProxy.start({ host: '127.0.0.1', port: prometheus.port });
     await promProxy.blackhole();
-    blind = await startDaemon({ config: `fleet:\n  prometheus:\n    url: http://127.0.0.1:${promProxy.port}\n    timeout: 1s\n    check: { every: 1s }\n` });
+    blind = await startDaemon({
+      config: `fleet:\n  prometheus:\n    url: http://127.0.0.1:${promProxy.port}\n    timeout: 1s\n    check: { every: 1s }\n`,
+    });
     ({ client: clientA } = await connectClient(a.url));
     ({ client: clientB } = await connectClient(b.url));
     ({ client: clientBlind } = await connectClient(blind.url));
     // Every daemon scraped and reporting before the tests begin.
-    await waitUntil(async () => (await call(clientB, 'fleet_health', { includePassing: true })).data?.counts?.pass === 3, 'three passing instances in fleet_health', 30_000, 500);
+    await waitUntil(
+      async () => (await call(clientB, 'fleet_health', { includePassing: true })).data?.counts?.pass === 3,
+      'three passing instances in fleet_health',
+      30_000,
+      500,
+    );
   }, 90_000);
 
   afterAll(async () => {
@@ -123,18 +134,31 @@ fleet:
     const r = await call(clientB, 'fleet_health', { includePassing: true });
     expect(r.isError).toBe(false);
     expect(r.data.total).toBe(3);
-    expect(r.data.instances.map((i: { instance: string }) => i.instance).sort()).toEqual([target(a), target(b), target(c)].sort());
-    expect(r.data.instances.every((i: { status: string; host: string | null }) => i.status === 'pass' && i.host)).toBe(true);
+    expect(r.data.instances.map((i: { instance: string }) => i.instance).sort()).toEqual(
+      [target(a), target(b), target(c)].sort(),
+    );
+    expect(r.data.instances.every((i: { status: string; host: string | null }) => i.status === 'pass' && i.host)).toBe(
+      true,
+    );
     expect(r.text).toMatch(/^3 mcp-vitals instance\(s\) in Prometheus .*: 3 pass\./);
   });
 
   it('shows a dependency cut on one daemon in fleet_health from another', async () => {
     await pgProxy.refuse();
-    const r = await waitUntil(async () => {
-      const x = await call(clientB, 'fleet_health');
-      return x.data.counts.fail === 1 ? x : undefined;
-    }, 'A to fail in fleet_health', 20_000, 500);
-    expect(r.data.instances[0]).toMatchObject({ instance: target(a), status: 'fail', checks: [{ check: 'db', status: 'fail', critical: true }] });
+    const r = await waitUntil(
+      async () => {
+        const x = await call(clientB, 'fleet_health');
+        return x.data.counts.fail === 1 ? x : undefined;
+      },
+      'A to fail in fleet_health',
+      20_000,
+      500,
+    );
+    expect(r.data.instances[0]).toMatchObject({
+      instance: target(a),
+      status: 'fail',
+      checks: [{ check: 'db', status: 'fail', critical: true }],
+    });
     expect(r.text).toContain(`FAIL ${target(a)}`);
     expect(r.text).toContain('db fail (critical)');
     // Passing instances are counted, not listed.
@@ -143,10 +167,19 @@ fleet:
   });
 
   it('explains VitalsDependencyDown: rule, threshold, instance, value, when pending and firing', async () => {
-    const r = await waitUntil(async () => {
-      const x = await call(clientB, 'explain_alert', { name: 'VitalsDependencyDown', window: '10m' });
-      return x.data?.rules?.[0]?.active?.some((al: { state: string; firingAt: string | null }) => al.state === 'firing' && al.firingAt) ? x : undefined;
-    }, 'VitalsDependencyDown to fire', 30_000, 500);
+    const r = await waitUntil(
+      async () => {
+        const x = await call(clientB, 'explain_alert', { name: 'VitalsDependencyDown', window: '10m' });
+        return x.data?.rules?.[0]?.active?.some(
+          (al: { state: string; firingAt: string | null }) => al.state === 'firing' && al.firingAt,
+        )
+          ? x
+          : undefined;
+      },
+      'VitalsDependencyDown to fire',
+      30_000,
+      500,
+    );
     expect(r.isError).toBe(false);
     const rule = r.data.rules[0];
     expect(rule.expr).toBe('vitals_check_status{critical="true"} == 2');
@@ -165,12 +198,21 @@ fleet:
     expect(Date.parse(r.data.history[0].pendingAt)).toBe(pendingAt);
     expect(r.data.related).toContainEqual({ instance: target(a), check: 'db', status: 'fail' });
     expect(r.text).toContain('vitals_check_status{critical="true"} == 2');
-    expect(r.text).toContain(`FIRING on ${target(a)} check=db critical=true kind=postgres: pending since ${active.activeAt}`);
+    expect(r.text).toContain(
+      `FIRING on ${target(a)} check=db critical=true kind=postgres: pending since ${active.activeAt}`,
+    );
     expect(r.text).toContain(`firing since ${active.firingAt}`);
     expect(r.text).toContain('Critical dependency db is failing');
     // list_alerts has it too, with the same times.
     const l = await call(clientB, 'list_alerts', { name: 'VitalsDependencyDown' });
-    expect(l.data.alerts[0]).toMatchObject({ name: 'VitalsDependencyDown', state: 'firing', instance: target(a), since: active.activeAt, value: 2, source: 'both' });
+    expect(l.data.alerts[0]).toMatchObject({
+      name: 'VitalsDependencyDown',
+      state: 'firing',
+      instance: target(a),
+      since: active.activeAt,
+      value: 2,
+      source: 'both',
+    });
   });
 
   it('diagnose {instance} reads another host through the same analysis as its own diagnose', async () => {
@@ -185,7 +227,9 @@ fleet:
     expect(remote.data.headline).toBe(local.data.headline);
     // Since when: the transition as Prometheus saw it (1 s scrapes) against the host's own event.
     expect(Math.abs(Date.parse(incident(remote).start) - Date.parse(incident(local).start))).toBeLessThan(3000);
-    expect(remote.text.split('\n').slice(0, 2).join('\n')).toMatch(new RegExp(`^${remote.data.headline.replace(/[()]/g, '\\$&')}\n\\[FAIL\\] db failed since `));
+    expect(remote.text.split('\n').slice(0, 2).join('\n')).toMatch(
+      new RegExp(`^${remote.data.headline.replace(/[()]/g, '\\$&')}\n\\[FAIL\\] db failed since `),
+    );
     const unknown = await call(clientB, 'diagnose', { instance: '10.9.9.9:1' });
     expect(unknown.isError).toBe(true);
     expect(unknown.text).toContain('Prometheus has no mcp-vitals series for instance "10.9.9.9:1"');
@@ -212,7 +256,10 @@ fleet:
     // machine: the two samplers (the daemon every 1 s, Prometheus scraping every 1 s) agree within its spread.
     // The window is one both have covered in full (the daemon started before Prometheus did).
     await new Promise((r) => setTimeout(r, Math.max(0, promReadyAt + 22_000 - Date.now())));
-    for (const [series, tolerance] of [['disk.utilization:/', () => 0.002], ['memory.utilization', (l: { min: number; max: number }) => 0.01 + (l.max - l.min) / 2]] as const) {
+    for (const [series, tolerance] of [
+      ['disk.utilization:/', () => 0.002],
+      ['memory.utilization', (l: { min: number; max: number }) => 0.01 + (l.max - l.min) / 2],
+    ] as const) {
       const local = await call(clientA, 'query_history', { series, window: '20s' });
       const remote = await call(clientB, 'query_history', { series, window: '20s', instance: target(a) });
       expect(local.isError, local.text).toBe(false);
@@ -220,57 +267,115 @@ fleet:
       expect(remote.text).toContain(`${target(a)} (from Prometheus): ${series} over 20s`);
       const [l, r] = [local.data.summary, remote.data.summary];
       expect(r.count).toBeGreaterThan(5);
-      for (const k of ['min', 'avg', 'p95', 'max', 'last'] as const) expect(Math.abs(r[k] - l[k]), `${series} ${k}`).toBeLessThan(tolerance(l));
+      for (const k of ['min', 'avg', 'p95', 'max', 'last'] as const)
+        expect(Math.abs(r[k] - l[k]), `${series} ${k}`).toBeLessThan(tolerance(l));
     }
-    const remote = await call(clientB, 'query_history', { series: 'memory.utilization', window: '2m', instance: target(a) });
+    const remote = await call(clientB, 'query_history', {
+      series: 'memory.utilization',
+      window: '2m',
+      instance: target(a),
+    });
     expect(remote.data.points.length).toBeGreaterThan(1);
     expect(remote.data.points.length).toBeLessThanOrEqual(120);
     // A check's status series, transitions included: db failed and recovered on A.
-    const status = await waitUntil(async () => {
-      const x = await call(clientB, 'query_history', { check: 'db', window: '5m', instance: target(a) });
-      return x.data?.check?.status === 'pass' ? x : undefined;
-    }, 'db to pass again as Prometheus sees it', 20_000, 500);
+    const status = await waitUntil(
+      async () => {
+        const x = await call(clientB, 'query_history', { check: 'db', window: '5m', instance: target(a) });
+        return x.data?.check?.status === 'pass' ? x : undefined;
+      },
+      'db to pass again as Prometheus sees it',
+      20_000,
+      500,
+    );
     expect(status.data.check.worstStatus).toBe('fail');
-    expect(status.data.check.transitions.map((e: { from: string; to: string }) => `${e.from}>${e.to}`)).toEqual(expect.arrayContaining(['pass>fail', 'fail>pass']));
+    expect(status.data.check.transitions.map((e: { from: string; to: string }) => `${e.from}>${e.to}`)).toEqual(
+      expect.arrayContaining(['pass>fail', 'fail>pass']),
+    );
     // A series the host does not have: the list of what it has.
     const unknown = await call(clientB, 'query_history', { series: 'disk.utilization:/nowhere', instance: target(a) });
     expect(unknown.isError).toBe(true);
     expect(unknown.text).toMatch(/unknown series.*memory\.utilization/);
     const stranger = await call(clientB, 'query_history', { series: 'cpu.utilization', instance: '10.9.9.9:1' });
     expect(stranger.isError).toBe(true);
-    expect(stranger.text).toContain(`Prometheus has no mcp-vitals series for instance "10.9.9.9:1". Instances seen in the last hour (3): `);
+    expect(stranger.text).toContain(
+      `Prometheus has no mcp-vitals series for instance "10.9.9.9:1". Instances seen in the last hour (3): `,
+    );
     expect(stranger.text).toContain(target(a));
   });
 
   it('a daemon posting to Alertmanager has its alert listed there, and resolved after recovery', async () => {
-    const amAlerts = async () => (await (await fetch(`${alertmanager.url}/api/v2/alerts?filter=check%3D%22cache%22`)).json()) as { labels: Record<string, string>; endsAt: string; startsAt: string }[];
+    const amAlerts = async () =>
+      (await (await fetch(`${alertmanager.url}/api/v2/alerts?filter=check%3D%22cache%22`)).json()) as {
+        labels: Record<string, string>;
+        endsAt: string;
+        startsAt: string;
+      }[];
     await cacheProxy.refuse();
-    const firing = await waitUntil(async () => (await amAlerts()).find((x) => x.labels.alertname === 'VitalsCheckFailing'), 'the posted alert in Alertmanager', 20_000, 300);
-    expect(firing.labels).toMatchObject({ check: 'cache', instance: 'fleet-test-c', severity: 'critical', team: 'vitals', kind: 'tcp' });
+    const firing = await waitUntil(
+      async () => (await amAlerts()).find((x) => x.labels.alertname === 'VitalsCheckFailing'),
+      'the posted alert in Alertmanager',
+      20_000,
+      300,
+    );
+    expect(firing.labels).toMatchObject({
+      check: 'cache',
+      instance: 'fleet-test-c',
+      severity: 'critical',
+      team: 'vitals',
+      kind: 'tcp',
+    });
     const listed = await call(clientB, 'list_alerts', { name: 'VitalsCheckFailing' });
-    expect(listed.data.alerts).toEqual([expect.objectContaining({ name: 'VitalsCheckFailing', state: 'firing', instance: 'fleet-test-c', source: 'alertmanager' })]);
+    expect(listed.data.alerts).toEqual([
+      expect.objectContaining({
+        name: 'VitalsCheckFailing',
+        state: 'firing',
+        instance: 'fleet-test-c',
+        source: 'alertmanager',
+      }),
+    ]);
     expect(listed.text).toContain('FIRING VitalsCheckFailing critical on fleet-test-c');
     // A silence on it shows in list_alerts: who, until when, why.
     const endsAt = new Date(Date.now() + 3_600_000).toISOString();
     const silence = await fetch(`${alertmanager.url}/api/v2/silences`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ matchers: [{ name: 'check', value: 'cache', isRegex: false, isEqual: true }], startsAt: new Date().toISOString(), endsAt, createdBy: 'ops-alice', comment: 'cache maintenance' }),
+      body: JSON.stringify({
+        matchers: [{ name: 'check', value: 'cache', isRegex: false, isEqual: true }],
+        startsAt: new Date().toISOString(),
+        endsAt,
+        createdBy: 'ops-alice',
+        comment: 'cache maintenance',
+      }),
     });
     expect(silence.ok).toBe(true);
-    const silenced = await waitUntil(async () => {
-      const x = await call(clientB, 'list_alerts', { name: 'VitalsCheckFailing' });
-      return x.data.alerts[0]?.silencedBy.length ? x : undefined;
-    }, 'the silence to apply', 10_000, 300);
-    expect(silenced.data.alerts[0].silencedBy[0]).toMatchObject({ createdBy: 'ops-alice', comment: 'cache maintenance' });
+    const silenced = await waitUntil(
+      async () => {
+        const x = await call(clientB, 'list_alerts', { name: 'VitalsCheckFailing' });
+        return x.data.alerts[0]?.silencedBy.length ? x : undefined;
+      },
+      'the silence to apply',
+      10_000,
+      300,
+    );
+    expect(silenced.data.alerts[0].silencedBy[0]).toMatchObject({
+      createdBy: 'ops-alice',
+      comment: 'cache maintenance',
+    });
     expect(silenced.data.counts.silenced).toBe(1);
     expect(silenced.text).toContain('[silenced by ops-alice until ');
-    expect((await call(clientB, 'list_alerts', { name: 'VitalsCheckFailing', includeSilenced: false })).data.alerts).toEqual([]);
+    expect(
+      (await call(clientB, 'list_alerts', { name: 'VitalsCheckFailing', includeSilenced: false })).data.alerts,
+    ).toEqual([]);
     // Re-sent while firing: endsAt moves ahead.
-    const later = await waitUntil(async () => {
-      const x = (await amAlerts())[0];
-      return x && Date.parse(x.endsAt) > Date.parse(firing.endsAt) ? x : undefined;
-    }, 'a re-send pushing endsAt ahead', 15_000, 500);
+    const later = await waitUntil(
+      async () => {
+        const x = (await amAlerts())[0];
+        return x && Date.parse(x.endsAt) > Date.parse(firing.endsAt) ? x : undefined;
+      },
+      'a re-send pushing endsAt ahead',
+      15_000,
+      500,
+    );
     await cacheProxy.pass();
     await waitUntil(async () => (await amAlerts()).length === 0, 'the alert to resolve', 15_000, 300);
     // Resolved by the daemon's post, not by expiring: well before the endsAt of the last re-send.
@@ -281,11 +386,19 @@ fleet:
 
   it('a stopped daemon shows as not reporting', async () => {
     await c.stop();
-    const r = await waitUntil(async () => {
-      const x = await call(clientB, 'fleet_health');
-      return x.data.counts.not_reporting === 1 ? x : undefined;
-    }, 'C to stop reporting', 20_000, 500);
-    expect(r.data.instances.find((i: { instance: string }) => i.instance === target(c))).toMatchObject({ status: 'not_reporting', reason: 'scrape failing (up == 0)' });
+    const r = await waitUntil(
+      async () => {
+        const x = await call(clientB, 'fleet_health');
+        return x.data.counts.not_reporting === 1 ? x : undefined;
+      },
+      'C to stop reporting',
+      20_000,
+      500,
+    );
+    expect(r.data.instances.find((i: { instance: string }) => i.instance === target(c))).toMatchObject({
+      status: 'not_reporting',
+      reason: 'scrape failing (up == 0)',
+    });
     expect(r.data.instances.find((i: { instance: string }) => i.instance === target(c)).lastSeen).toMatch(/^\d{4}-/);
     expect(r.text).toContain(`NOT REPORTING ${target(c)}`);
   });
@@ -299,10 +412,19 @@ fleet:
     const q = await call(clientBlind, 'query_history', { series: 'cpu.utilization', instance: target(a) });
     expect(q.isError).toBe(true);
     expect(q.text).toMatch(/Prometheus/);
-    const h = await waitUntil(async () => {
-      const x = await call(clientBlind, 'health_check', {});
-      return (x.data as { checks?: { name: string; status: string }[] }).checks?.find((ch) => ch.name === 'fleet' && ch.status === 'fail') ? x : undefined;
-    }, 'the fleet check to fail', 15_000, 500);
+    const h = await waitUntil(
+      async () => {
+        const x = await call(clientBlind, 'health_check', {});
+        return (x.data as { checks?: { name: string; status: string }[] }).checks?.find(
+          (ch) => ch.name === 'fleet' && ch.status === 'fail',
+        )
+          ? x
+          : undefined;
+      },
+      'the fleet check to fail',
+      15_000,
+      500,
+    );
     expect(h.text).toMatch(/fleet/);
     // The daemon keeps serving.
     expect((await call(clientBlind, 'get_metrics', {})).isError).toBe(false);

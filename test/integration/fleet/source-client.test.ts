@@ -21,12 +21,19 @@ beforeAll(async () => {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   url = `http://127.0.0.1:${(server.address() as { port: number }).port}/prefix`;
 });
-afterAll(() => new Promise<void>((r) => {
-  server.closeAllConnections();
-  server.close(() => r());
-}));
+afterAll(
+  () =>
+    new Promise<void>((r) => {
+      server.closeAllConnections();
+      server.close(() => r());
+    }),
+);
 
-const client = (extra: Record<string, unknown> = {}) => new SourceClient('Prometheus', PrometheusSourceConfig.parse({ url, timeout: '500ms', breaker: { failures: 3, cooldown: '1m' }, ...extra }));
+const client = (extra: Record<string, unknown> = {}) =>
+  new SourceClient(
+    'Prometheus',
+    PrometheusSourceConfig.parse({ url, timeout: '500ms', breaker: { failures: 3, cooldown: '1m' }, ...extra }),
+  );
 const failure = async (p: Promise<unknown>) => {
   try {
     await p;
@@ -58,7 +65,10 @@ describe('SourceClient', () => {
   });
 
   it('reports a bad query as the caller’s mistake, and never opens the breaker for it', async () => {
-    handler = (_q, s) => s.writeHead(400, { 'content-type': 'application/json' }).end('{"status":"error","errorType":"bad_data","error":"parse error at char 3"}');
+    handler = (_q, s) =>
+      s
+        .writeHead(400, { 'content-type': 'application/json' })
+        .end('{"status":"error","errorType":"bad_data","error":"parse error at char 3"}');
     const c = client();
     for (let i = 0; i < 5; i++) {
       const e = await failure(c.request({ path: 'api/v1/query' }));
@@ -73,7 +83,10 @@ describe('SourceClient', () => {
   it('opens the breaker after consecutive outages and then fails fast', async () => {
     handler = (_q, s) => s.writeHead(503).end('overloaded');
     const c = client();
-    for (let i = 0; i < 3; i++) expect((await failure(c.request({ path: 'x' }))).message).toMatch(/^Prometheus at http:\/\/127\.0\.0\.1:\d+\/prefix answered HTTP 503: overloaded$/);
+    for (let i = 0; i < 3; i++)
+      expect((await failure(c.request({ path: 'x' }))).message).toMatch(
+        /^Prometheus at http:\/\/127\.0\.0\.1:\d+\/prefix answered HTTP 503: overloaded$/,
+      );
     const before = seen.length;
     const e = await failure(c.request({ path: 'x' }));
     expect(e.code).toBe('FLEET_UNAVAILABLE');
@@ -123,8 +136,13 @@ describe('SourceClient', () => {
   });
 
   it('says which source is unreachable', async () => {
-    const c = new SourceClient('Alertmanager', PrometheusSourceConfig.parse({ url: 'http://127.0.0.1:1', timeout: '1s' }));
-    expect((await failure(c.request({ path: 'api/v2/alerts' }))).message).toBe('Alertmanager at http://127.0.0.1:1: connection refused');
+    const c = new SourceClient(
+      'Alertmanager',
+      PrometheusSourceConfig.parse({ url: 'http://127.0.0.1:1', timeout: '1s' }),
+    );
+    expect((await failure(c.request({ path: 'api/v2/alerts' }))).message).toBe(
+      'Alertmanager at http://127.0.0.1:1: connection refused',
+    );
     c.close();
   });
 });

@@ -14,7 +14,9 @@ afterAll(async () => {
 describe('PostgreSQL history store behind a black hole', () => {
   it('answers readers at once while unreachable, and shutdown keeps to its grace period, counting what it loses', async () => {
     const proxy = await FaultProxy.start({ host: '127.0.0.1', port: 5432 });
-    const h = new PostgresHistory(testHistoryOptions({ url: `postgres://postgres@127.0.0.1:${proxy.port}/test`, schema: SCHEMA }));
+    const h = new PostgresHistory(
+      testHistoryOptions({ url: `postgres://postgres@127.0.0.1:${proxy.port}/test`, schema: SCHEMA }),
+    );
     try {
       await h.start();
       h.append(Date.now(), [['cpu.utilization', 0.5]]);
@@ -24,10 +26,14 @@ describe('PostgreSQL history store behind a black hole', () => {
       await proxy.blackhole();
       for (let i = 0; i < 50; i++) h.append(Date.now() + i, [['cpu.utilization', 0.5]]);
       // The first reader waits out one connect timeout and finds PostgreSQL gone; readers after it fail fast.
-      await expect(h.query({ series: 'cpu.utilization', from: Date.now() - 60_000, to: Date.now() })).rejects.toThrow(/unavailable/);
+      await expect(h.query({ series: 'cpu.utilization', from: Date.now() - 60_000, to: Date.now() })).rejects.toThrow(
+        /unavailable/,
+      );
       expect(h.stats().available).toBe(false);
       const t0 = performance.now();
-      await expect(h.query({ series: 'cpu.utilization', from: Date.now() - 60_000, to: Date.now() })).rejects.toThrow(/unavailable/);
+      await expect(h.query({ series: 'cpu.utilization', from: Date.now() - 60_000, to: Date.now() })).rejects.toThrow(
+        /unavailable/,
+      );
       const readerMs = performance.now() - t0;
 
       for (let i = 0; i < 50; i++) h.append(Date.now() + 100 + i, [['cpu.utilization', 0.6]]);

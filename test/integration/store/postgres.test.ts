@@ -46,7 +46,11 @@ async function count(series: string, from?: number, to?: number): Promise<number
   const { rows } = await admin.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM "${SCHEMA}".samples s JOIN "${SCHEMA}".series r ON r.id = s.series_id
      WHERE r.name = $1 AND ($2::timestamptz IS NULL OR s.time >= $2) AND ($3::timestamptz IS NULL OR s.time <= $3)`,
-    [series, from === undefined ? null : new Date(from).toISOString(), to === undefined ? null : new Date(to).toISOString()],
+    [
+      series,
+      from === undefined ? null : new Date(from).toISOString(),
+      to === undefined ? null : new Date(to).toISOString(),
+    ],
   );
   return rows[0]!.n;
 }
@@ -64,11 +68,22 @@ describe('PostgresHistory against the real server', () => {
     const now = Date.now();
     const samples: [number, number][] = [];
     // Two hours of 5-second samples with a slope and some wobble.
-    for (let t = now - 2 * HOUR + 1; t <= now; t += 5000) samples.push([t, 0.3 + ((t - now) / HOUR) * 0.01 + Math.sin(t / 7_000) * 0.05]);
-    const h1 = new PostgresHistory(options({ retention: { raw: HOUR / 2, minute: 24 * HOUR, quarter: 7 * 24 * HOUR, events: 7 * 24 * HOUR } }));
+    for (let t = now - 2 * HOUR + 1; t <= now; t += 5000)
+      samples.push([t, 0.3 + ((t - now) / HOUR) * 0.01 + Math.sin(t / 7_000) * 0.05]);
+    const h1 = new PostgresHistory(
+      options({ retention: { raw: HOUR / 2, minute: 24 * HOUR, quarter: 7 * 24 * HOUR, events: 7 * 24 * HOUR } }),
+    );
     await h1.start();
     for (const [t, v] of samples) h1.append(t, [['disk.utilization:/', v]]);
-    h1.recordEvent({ time: new Date(now - MIN).toISOString(), check: 'db', type: 'status', from: 'pass', to: 'fail', reason: 'connection refused', startedAt: new Date(now - 2 * MIN).toISOString() });
+    h1.recordEvent({
+      time: new Date(now - MIN).toISOString(),
+      check: 'db',
+      type: 'status',
+      from: 'pass',
+      to: 'fail',
+      reason: 'connection refused',
+      startedAt: new Date(now - 2 * MIN).toISOString(),
+    });
     await h1.flush();
     expect(h1.stats()).toMatchObject({ buffered: 0, dropped: 0, written: samples.length, available: true });
     expect(await count('disk.utilization:/')).toBe(samples.length);
@@ -76,16 +91,27 @@ describe('PostgresHistory against the real server', () => {
 
     const brute = (from: number) => {
       const vs = samples.filter(([t]) => t >= from && t <= now).map(([, v]) => v);
-      return { count: vs.length, min: Math.min(...vs), max: Math.max(...vs), avg: vs.reduce((a, b) => a + b, 0) / vs.length };
+      return {
+        count: vs.length,
+        min: Math.min(...vs),
+        max: Math.max(...vs),
+        avg: vs.reduce((a, b) => a + b, 0) / vs.length,
+      };
     };
     const raw = await h1.query({ series: 'disk.utilization:/', from: now - 15 * MIN, to: now });
     expect(raw.resolution).toBe('raw');
     const b15 = brute(now - 15 * MIN);
     expect(raw.summary).toMatchObject({ count: b15.count, min: b15.min, max: b15.max, p95Estimated: false });
     expect(raw.summary!.avg).toBeCloseTo(b15.avg, 10);
-    const sorted = samples.filter(([t]) => t >= now - 15 * MIN).map(([, v]) => v).sort((a, b) => a - b);
+    const sorted = samples
+      .filter(([t]) => t >= now - 15 * MIN)
+      .map(([, v]) => v)
+      .sort((a, b) => a - b);
     const pos = (sorted.length - 1) * 0.95;
-    expect(raw.summary!.p95).toBeCloseTo(sorted[Math.floor(pos)]! + (pos - Math.floor(pos)) * (sorted[Math.ceil(pos)]! - sorted[Math.floor(pos)]!), 10);
+    expect(raw.summary!.p95).toBeCloseTo(
+      sorted[Math.floor(pos)]! + (pos - Math.floor(pos)) * (sorted[Math.ceil(pos)]! - sorted[Math.floor(pos)]!),
+      10,
+    );
 
     // Older than raw retention: from the 1-minute table (plus the not yet rolled-up tail from raw).
     const tier = await h1.query({ series: 'disk.utilization:/', from: now - 90 * MIN, to: now });
@@ -93,16 +119,23 @@ describe('PostgresHistory against the real server', () => {
     const bt = brute(Math.floor((now - 90 * MIN) / MIN) * MIN);
     expect(tier.summary).toMatchObject({ count: bt.count, min: bt.min, max: bt.max });
     expect(tier.summary!.avg).toBeCloseTo(bt.avg, 10);
-    expect(tier.summary!.trendPerHour).toBeCloseTo(raw.summary!.trendPerHour === null ? 0 : tier.summary!.trendPerHour!, 10);
+    expect(tier.summary!.trendPerHour).toBeCloseTo(
+      raw.summary!.trendPerHour === null ? 0 : tier.summary!.trendPerHour!,
+      10,
+    );
     expect(tier.points.length).toBeLessThanOrEqual(120);
     await h1.close();
 
     // "Restart": a new store on the same schema answers the same.
-    const h2 = new PostgresHistory(options({ retention: { raw: HOUR / 2, minute: 24 * HOUR, quarter: 7 * 24 * HOUR, events: 7 * 24 * HOUR } }));
+    const h2 = new PostgresHistory(
+      options({ retention: { raw: HOUR / 2, minute: 24 * HOUR, quarter: 7 * 24 * HOUR, events: 7 * 24 * HOUR } }),
+    );
     await h2.start();
     expect(await h2.query({ series: 'disk.utilization:/', from: now - 15 * MIN, to: now })).toEqual(raw);
     expect(await h2.query({ series: 'disk.utilization:/', from: now - 90 * MIN, to: now })).toEqual(tier);
-    expect((await h2.events({ check: 'db' })).map((e) => [e.reason, e.startedAt])).toEqual([['connection refused', new Date(now - 2 * MIN).toISOString()]]);
+    expect((await h2.events({ check: 'db' })).map((e) => [e.reason, e.startedAt])).toEqual([
+      ['connection refused', new Date(now - 2 * MIN).toISOString()],
+    ]);
     expect((await h2.series()).map((s) => s.name)).toContain('disk.utilization:/');
     await h2.close();
   });
@@ -110,7 +143,9 @@ describe('PostgresHistory against the real server', () => {
   it('keeps every sample taken while PostgreSQL is cut for 30 s, and writes them when it returns', async () => {
     const proxy = await FaultProxy.start({ host: '127.0.0.1', port: 5432 });
     const { log, lines } = capture();
-    const h = new PostgresHistory(options({ url: `postgres://postgres@127.0.0.1:${proxy.port}/test`, log, flushInterval: 500 }));
+    const h = new PostgresHistory(
+      options({ url: `postgres://postgres@127.0.0.1:${proxy.port}/test`, log, flushInterval: 500 }),
+    );
     await h.start();
     const series = 'outage.probe';
     const taken: number[] = [];
@@ -153,7 +188,9 @@ describe('PostgresHistory against the real server', () => {
   it('bounds the buffer while PostgreSQL is away: overflow is dropped oldest-first, counted and logged', async () => {
     const proxy = await FaultProxy.start({ host: '127.0.0.1', port: 5432 });
     const { log, lines } = capture();
-    const h = new PostgresHistory(options({ url: `postgres://postgres@127.0.0.1:${proxy.port}/test`, log, bufferMax: 100, flushInterval: 100_000 }));
+    const h = new PostgresHistory(
+      options({ url: `postgres://postgres@127.0.0.1:${proxy.port}/test`, log, bufferMax: 100, flushInterval: 100_000 }),
+    );
     await h.start();
     await proxy.refuse();
     const t0 = Date.now();
@@ -163,7 +200,9 @@ describe('PostgresHistory against the real server', () => {
     await proxy.restore();
     await h.flush();
     // The newest 100 survived.
-    const { rows } = await admin.query<{ v: number }>(`SELECT min(value) AS v FROM "${SCHEMA}".samples s JOIN "${SCHEMA}".series r ON r.id = s.series_id WHERE r.name = 'overflow.probe'`);
+    const { rows } = await admin.query<{ v: number }>(
+      `SELECT min(value) AS v FROM "${SCHEMA}".samples s JOIN "${SCHEMA}".series r ON r.id = s.series_id WHERE r.name = 'overflow.probe'`,
+    );
     expect(rows[0]!.v).toBe(150);
     expect(await count('overflow.probe')).toBe(100);
     await h.close();

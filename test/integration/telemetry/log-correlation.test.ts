@@ -27,7 +27,13 @@ describe('log lines inside a span carry its trace and span ids', () => {
     receiver = await otlpReceiver();
     process.env.OTEL_EXPORTER_OTLP_ENDPOINT = receiver.url;
     process.env.OTEL_BSP_SCHEDULE_DELAY = '50';
-    tracing = await startTracing({ resource: buildResource('test'), log, version: 'test', kinds: new Set(), protocol: 'http/protobuf' });
+    tracing = await startTracing({
+      resource: buildResource('test'),
+      log,
+      version: 'test',
+      kinds: new Set(),
+      protocol: 'http/protobuf',
+    });
   });
 
   afterAll(async () => {
@@ -63,5 +69,4 @@ describe('log lines inside a span carry its trace and span ids', () => {
     expect(line.trace_id).toBe(span.traceId);
     expect(line.span_id).toBe(span.spanId);
   });
-
 });

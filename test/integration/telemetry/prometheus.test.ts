@@ -25,7 +25,9 @@ checks:
 `);
     daemon = spawnDaemon(['serve', '--http', '--listen', '127.0.0.1:0', '--config', config]);
     target = await daemon.httpAddress();
-    prometheus = await startPrometheus(`global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n  - job_name: mcp-vitals\n    static_configs:\n      - targets: ['${target}']\n`);
+    prometheus = await startPrometheus(
+      `global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n  - job_name: mcp-vitals\n    static_configs:\n      - targets: ['${target}']\n`,
+    );
     api = prometheus.url;
   }, 60_000);
 
@@ -42,7 +44,13 @@ checks:
   }
 
   /** Waits until Prometheus has scraped the series at least once and returns them. */
-  const series = (promql: string) => waitUntil(async () => ((await query(promql)).length ? query(promql) : undefined), `${promql} in Prometheus\n${prometheus.log()}`, 25_000, 250);
+  const series = (promql: string) =>
+    waitUntil(
+      async () => ((await query(promql)).length ? query(promql) : undefined),
+      `${promql} in Prometheus\n${prometheus.log()}`,
+      25_000,
+      250,
+    );
 
   it('scrapes the target without errors', async () => {
     const up = await series(`up{instance="${target}"}`);
@@ -55,7 +63,9 @@ checks:
     expect(cpu.map((s) => s.metric.cpu_mode)).toEqual(expect.arrayContaining(['user', 'system', 'idle']));
     const memory = await series(`system_memory_usage_bytes{instance="${target}", system_memory_state="used"}`);
     expect(Number(memory[0]!.value[1])).toBeGreaterThan(0);
-    const fs = await series(`system_filesystem_utilization_ratio{instance="${target}", system_filesystem_mountpoint="/"}`);
+    const fs = await series(
+      `system_filesystem_utilization_ratio{instance="${target}", system_filesystem_mountpoint="/"}`,
+    );
     const ratio = Number(fs[0]!.value[1]);
     expect(ratio).toBeGreaterThan(0);
     expect(ratio).toBeLessThan(1);
@@ -69,12 +79,18 @@ checks:
     expect(status.map((s) => s.metric.check)).toEqual(expect.arrayContaining(['cpu', 'memory', 'db']));
     const runs = await series(`vitals_check_runs_total{instance="${target}", check="db", outcome="success"}`);
     expect(Number(runs[0]!.value[1])).toBeGreaterThanOrEqual(1);
-    const p99 = await series(`histogram_quantile(0.99, sum by (le) (vitals_check_duration_seconds_bucket{instance="${target}", check="db"}))`);
+    const p99 = await series(
+      `histogram_quantile(0.99, sum by (le) (vitals_check_duration_seconds_bucket{instance="${target}", check="db"}))`,
+    );
     expect(Number(p99[0]!.value[1])).toBeGreaterThan(0);
   });
 
   it('joins target_info to the series (service name, version, instance id)', async () => {
     const info = await series(`target_info{instance="${target}"}`);
-    expect(info[0]!.metric).toMatchObject({ service_name: 'mcp-vitals', service_version: expect.any(String), service_instance_id: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    expect(info[0]!.metric).toMatchObject({
+      service_name: 'mcp-vitals',
+      service_version: expect.any(String),
+      service_instance_id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+    });
   });
 });

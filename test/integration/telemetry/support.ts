@@ -13,7 +13,10 @@ export interface Daemon {
 
 /** Spawns the built CLI with loopback-only settings; stdout is left alone for a stdio client when asked. */
 export function spawnDaemon(args: string[], env: Record<string, string> = {}): Daemon {
-  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, VITALS_LOG_LEVEL: 'info', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, ...args], {
+    env: { ...process.env, VITALS_LOG_LEVEL: 'info', ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   const lines: string[] = [];
   let partial = '';
   child.stderr!.on('data', (d: Buffer) => {
@@ -27,7 +30,9 @@ export function spawnDaemon(args: string[], env: Record<string, string> = {}): D
     httpAddress: (n = 0) =>
       waitUntil(() => {
         if (child.exitCode !== null) throw new Error(`daemon exited ${child.exitCode}: ${lines.slice(-5).join('\n')}`);
-        const listening = lines.map((l) => JSON.parse(l) as { msg?: string; listen?: string }).filter((l) => l.msg === 'HTTP server listening');
+        const listening = lines
+          .map((l) => JSON.parse(l) as { msg?: string; listen?: string })
+          .filter((l) => l.msg === 'HTTP server listening');
         return listening[n]?.listen;
       }, 'the daemon to listen'),
     stop: () =>

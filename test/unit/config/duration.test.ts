@@ -12,7 +12,9 @@ describe('parseDuration', () => {
     ['0', 0],
   ])('%s → %d ms', (text, ms) => expect(parseDuration(text)).toBe(ms));
 
-  it.each(['', '5', '5 s', 's', '5sec', '-1s', '1h-30m', '5s junk'])('rejects %j', (text) => expect(parseDuration(text)).toBeUndefined());
+  it.each(['', '5', '5 s', 's', '5sec', '-1s', '1h-30m', '5s junk'])('rejects %j', (text) =>
+    expect(parseDuration(text)).toBeUndefined(),
+  );
 
   it('round-trips through formatDuration', () => {
     for (const ms of [1000, 65_000, 3_600_000, 90_061_000]) expect(parseDuration(formatDuration(ms))).toBe(ms);

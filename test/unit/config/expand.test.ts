@@ -4,7 +4,8 @@ import { expandString, expandTree } from '../../../src/config/expand.js';
 const env = { HOST: 'db.internal', PASS: 'p@ss', EMPTY: '' };
 
 describe('expandString', () => {
-  it('expands ${VAR} and keeps the rest', () => expect(expandString('postgres://u:${PASS}@${HOST}/x', env)).toBe('postgres://u:p@ss@db.internal/x'));
+  it('expands ${VAR} and keeps the rest', () =>
+    expect(expandString('postgres://u:${PASS}@${HOST}/x', env)).toBe('postgres://u:p@ss@db.internal/x'));
   it('uses the :- default when unset or empty', () => {
     expect(expandString('${NOPE:-fallback}', env)).toBe('fallback');
     expect(expandString('${EMPTY:-fb}', env)).toBe('fb');
@@ -15,8 +16,10 @@ describe('expandString', () => {
     expect(expandString('$${HOST}', env)).toBe('${HOST}');
   });
   it('leaves a lone $ alone', () => expect(expandString('a$b', env)).toBe('a$b'));
-  it('throws naming the missing variable', () => expect(() => expandString('${MISSING}', env)).toThrow(/MISSING is not set/));
-  it('names every missing variable of one string, once each', () => expect(() => expandString('${A1}:${B2}@${HOST}/${A1}', env)).toThrow(/variables A1, B2 are not set/));
+  it('throws naming the missing variable', () =>
+    expect(() => expandString('${MISSING}', env)).toThrow(/MISSING is not set/));
+  it('names every missing variable of one string, once each', () =>
+    expect(() => expandString('${A1}:${B2}@${HOST}/${A1}', env)).toThrow(/variables A1, B2 are not set/));
 });
 
 describe('expandTree', () => {

@@ -41,25 +41,37 @@ describe('config defaults', () => {
   });
 
   it('expands variables from the environment', () => {
-    const c = parseConfigText('checks:\n  - name: db\n    kind: postgres\n    url: postgres://u:${PW}@h/d\n', { PW: 'x' });
+    const c = parseConfigText('checks:\n  - name: db\n    kind: postgres\n    url: postgres://u:${PW}@h/d\n', {
+      PW: 'x',
+    });
     expect(c.checks[0]).toMatchObject({ url: 'postgres://u:x@h/d' });
   });
 });
 
 describe('config errors name the key path', () => {
   it('bad duration and unknown key inside a named check', () => {
-    expect(issues('checks:\n  - name: orders\n    kind: postgres\n    url: postgres://h/d\n    timeout: 5 sec\n    retires: 3\n')).toEqual([
+    expect(
+      issues(
+        'checks:\n  - name: orders\n    kind: postgres\n    url: postgres://h/d\n    timeout: 5 sec\n    retires: 3\n',
+      ),
+    ).toEqual([
       'checks[0](orders).timeout: invalid duration "5 sec" (expected e.g. "500ms", "5s", "2m", "1h")',
       'checks[0](orders): unknown key "retires"',
     ]);
   });
   it('thresholds out of order and out of range', () => {
-    expect(issues('host:\n  thresholds:\n    cpu: { warn: 0.9, fail: 0.8 }\n')).toEqual(['host.thresholds.cpu.warn: warn must not be above fail']);
-    expect(issues('host:\n  thresholds:\n    memory: { warn: 80 }\n')[0]).toMatch(/^host\.thresholds\.memory\.warn: ratio 80 is outside 0\.\.1/);
+    expect(issues('host:\n  thresholds:\n    cpu: { warn: 0.9, fail: 0.8 }\n')).toEqual([
+      'host.thresholds.cpu.warn: warn must not be above fail',
+    ]);
+    expect(issues('host:\n  thresholds:\n    memory: { warn: 80 }\n')[0]).toMatch(
+      /^host\.thresholds\.memory\.warn: ratio 80 is outside 0\.\.1/,
+    );
   });
   it('unknown kind, duplicate names, missing target', () => {
     expect(issues('checks:\n  - { name: a, kind: mongo }\n')[0]).toMatch(/^checks\[0\]\(a\)\.kind: /);
-    expect(issues('checks:\n  - { name: a, kind: tcp, host: h, port: 1 }\n  - { name: a, kind: tcp, host: h, port: 2 }\n')).toEqual(['checks[1](a).name: duplicate check name "a" (also checks[0])']);
+    expect(
+      issues('checks:\n  - { name: a, kind: tcp, host: h, port: 1 }\n  - { name: a, kind: tcp, host: h, port: 2 }\n'),
+    ).toEqual(['checks[1](a).name: duplicate check name "a" (also checks[0])']);
     expect(issues('checks:\n  - { name: a, kind: redis }\n')).toEqual(['checks[0](a).url: needs `url` or `instances`']);
   });
   it('missing variable', () => {
@@ -71,7 +83,9 @@ describe('config errors name the key path', () => {
     expect(issues('host: [\n')[0]).toMatch(/^line \d+, column \d+: not valid YAML/);
   });
   it('never echoes a secret value back', () => {
-    const msgs = issues('checks:\n  - name: a\n    kind: http\n    url: "not a url with hunter2"\n    headers: { Authorization: 5 }\n').join('\n');
+    const msgs = issues(
+      'checks:\n  - name: a\n    kind: http\n    url: "not a url with hunter2"\n    headers: { Authorization: 5 }\n',
+    ).join('\n');
     expect(msgs).not.toContain('hunter2');
     expect(msgs).toMatch(/checks\[0\]\(a\)\.url/);
   });
@@ -82,7 +96,9 @@ describe('config errors name the key path', () => {
 
 describe('connection URLs', () => {
   it('a postgres or redis URL that does not parse is a config error that does not repeat it', () => {
-    const msgs = issues('checks:\n  - { name: a, kind: redis, url: "http://%zz-secret" }\n  - { name: b, kind: postgres, url: "redis://h" }\n');
+    const msgs = issues(
+      'checks:\n  - { name: a, kind: redis, url: "http://%zz-secret" }\n  - { name: b, kind: postgres, url: "redis://h" }\n',
+    );
     expect(msgs).toEqual([
       'checks[0](a).url: not a valid URL (expected redis://:password@host:6379/0)',
       'checks[1](b).url: not a valid URL (expected postgres://user:password@host:5432/db)',

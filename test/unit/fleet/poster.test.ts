@@ -24,7 +24,10 @@ function setup(post: Record<string, unknown> = {}) {
       batches.push(alerts);
     },
   } as unknown as AlertmanagerClient;
-  const config = AlertmanagerSourceConfig.parse({ url: 'http://127.0.0.1:9093', post: { enabled: true, resendInterval: '10s', instance: 'web-1', ...post } }).post;
+  const config = AlertmanagerSourceConfig.parse({
+    url: 'http://127.0.0.1:9093',
+    post: { enabled: true, resendInterval: '10s', instance: 'web-1', ...post },
+  }).post;
   const poster = new AlertPoster(monitor, client, config, pino({ level: 'silent' }));
   return { monitor, poster, batches, setFailing: (f: boolean) => (failing = f) };
 }
@@ -53,7 +56,9 @@ describe('AlertPoster', () => {
     expect(batches.at(-1)![0]!.endsAt).toBe('2026-06-15T12:00:50.000Z');
     monitor.emitStatus('db', 'fail', 'pass');
     await poster.flush();
-    expect(batches.at(-1)).toEqual([expect.objectContaining({ labels: expect.objectContaining({ check: 'db' }), endsAt: '2026-06-15T12:00:10.000Z' })]);
+    expect(batches.at(-1)).toEqual([
+      expect.objectContaining({ labels: expect.objectContaining({ check: 'db' }), endsAt: '2026-06-15T12:00:10.000Z' }),
+    ]);
     // Nothing more to send once it is resolved.
     const after = batches.length;
     await vi.advanceTimersByTimeAsync(30_000);
@@ -78,7 +83,9 @@ describe('AlertPoster', () => {
     monitor.emitStatus('cpu', 'warn', 'fail');
     await poster.flush();
     const last = batches.slice(before)[0]!;
-    expect(last.map((a) => `${a.labels.alertname} ${Date.parse(a.endsAt!) <= Date.now() ? 'resolved' : 'firing'}`).sort()).toEqual(['VitalsCheckFailing firing', 'VitalsCheckWarning resolved']);
+    expect(
+      last.map((a) => `${a.labels.alertname} ${Date.parse(a.endsAt!) <= Date.now() ? 'resolved' : 'firing'}`).sort(),
+    ).toEqual(['VitalsCheckFailing firing', 'VitalsCheckWarning resolved']);
     await poster.stop();
   });
 
@@ -95,16 +102,34 @@ describe('AlertPoster', () => {
     setFailing(false);
     await vi.advanceTimersByTimeAsync(10_000);
     // Only `db` is posted (the filter), and its resolution survived the outage.
-    expect(batches.flat().map((a) => `${a.labels.check} ${Date.parse(a.endsAt!) <= Date.now() ? 'resolved' : 'firing'}`)).toEqual(['db resolved']);
+    expect(
+      batches.flat().map((a) => `${a.labels.check} ${Date.parse(a.endsAt!) <= Date.now() ? 'resolved' : 'firing'}`),
+    ).toEqual(['db resolved']);
     await poster.stop();
   });
 
   it('posts checks already failing when it starts', async () => {
     const { monitor, poster, batches } = setup();
-    monitor.snapshot = { checks: { db: { name: 'db', kind: 'postgres', critical: true, status: 'fail', output: 'connection refused', since: '2026-06-15T11:00:00.000Z' } } } as unknown as Snapshot;
+    monitor.snapshot = {
+      checks: {
+        db: {
+          name: 'db',
+          kind: 'postgres',
+          critical: true,
+          status: 'fail',
+          output: 'connection refused',
+          since: '2026-06-15T11:00:00.000Z',
+        },
+      },
+    } as unknown as Snapshot;
     poster.start();
     await poster.flush();
-    expect(batches[0]).toEqual([expect.objectContaining({ labels: expect.objectContaining({ check: 'db', kind: 'postgres', critical: 'true' }), startsAt: '2026-06-15T11:00:00.000Z' })]);
+    expect(batches[0]).toEqual([
+      expect.objectContaining({
+        labels: expect.objectContaining({ check: 'db', kind: 'postgres', critical: 'true' }),
+        startsAt: '2026-06-15T11:00:00.000Z',
+      }),
+    ]);
     await poster.stop();
   });
 });

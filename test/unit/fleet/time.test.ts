@@ -23,7 +23,8 @@ describe('parseTime', () => {
     ['2026-06-15T11:59:59.250Z', NOW - 750],
   ])('%s', (text, ms) => expect(parseTime(text, NOW)).toBe(ms));
 
-  it('takes Unix seconds as a number', () => expect(parseTime(1767225600, NOW)).toBe(Date.parse('2026-01-01T00:00:00Z')));
+  it('takes Unix seconds as a number', () =>
+    expect(parseTime(1767225600, NOW)).toBe(Date.parse('2026-01-01T00:00:00Z')));
 
   it.each([
     ['', /empty time/],
@@ -51,10 +52,22 @@ describe('parseTime', () => {
 });
 
 describe('parseRange', () => {
-  it('defaults to a window back from now', () => expect(parseRange({}, NOW, 3_600_000, 86_400_000)).toEqual({ from: NOW - 3_600_000, to: NOW }));
-  it('takes a window back from `to`', () => expect(parseRange({ window: '15m', to: 'now-1h' }, NOW, 3_600_000, 86_400_000)).toEqual({ from: NOW - 4_500_000, to: NOW - 3_600_000 }));
-  it('takes from and to in any form', () => expect(parseRange({ from: '-2h', to: '2026-06-15T11:00:00Z' }, NOW, 0, 86_400_000)).toEqual({ from: NOW - 7_200_000, to: NOW - 3_600_000 }));
-  it('refuses an empty or inverted window', () => expect(() => parseRange({ from: 'now', to: '-1h' }, NOW, 0, 86_400_000)).toThrow(/window is empty/));
-  it('refuses a window past the bound', () => expect(() => parseRange({ window: '40d' }, NOW, 0, 31 * 86_400_000)).toThrow(/longer than the limit of 31d/));
-  it('refuses a bad window', () => expect(() => parseRange({ window: 'forever' }, NOW, 0, 86_400_000)).toThrow(/invalid window "forever"/));
+  it('defaults to a window back from now', () =>
+    expect(parseRange({}, NOW, 3_600_000, 86_400_000)).toEqual({ from: NOW - 3_600_000, to: NOW }));
+  it('takes a window back from `to`', () =>
+    expect(parseRange({ window: '15m', to: 'now-1h' }, NOW, 3_600_000, 86_400_000)).toEqual({
+      from: NOW - 4_500_000,
+      to: NOW - 3_600_000,
+    }));
+  it('takes from and to in any form', () =>
+    expect(parseRange({ from: '-2h', to: '2026-06-15T11:00:00Z' }, NOW, 0, 86_400_000)).toEqual({
+      from: NOW - 7_200_000,
+      to: NOW - 3_600_000,
+    }));
+  it('refuses an empty or inverted window', () =>
+    expect(() => parseRange({ from: 'now', to: '-1h' }, NOW, 0, 86_400_000)).toThrow(/window is empty/));
+  it('refuses a window past the bound', () =>
+    expect(() => parseRange({ window: '40d' }, NOW, 0, 31 * 86_400_000)).toThrow(/longer than the limit of 31d/));
+  it('refuses a bad window', () =>
+    expect(() => parseRange({ window: 'forever' }, NOW, 0, 86_400_000)).toThrow(/invalid window "forever"/));
 });

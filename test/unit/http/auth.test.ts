@@ -7,9 +7,16 @@ const SECRET = 'x'.repeat(40);
 const ISS = 'https://issuer.test';
 const AUD = 'mcp-vitals';
 
-const hs256 = async (claims: Record<string, unknown>, o: { exp?: number; nbf?: number; iss?: string; aud?: string; alg?: string; secret?: string } = {}) => {
+const hs256 = async (
+  claims: Record<string, unknown>,
+  o: { exp?: number; nbf?: number; iss?: string; aud?: string; alg?: string; secret?: string } = {},
+) => {
   const now = Math.floor(Date.now() / 1000);
-  const j = new SignJWT(claims).setProtectedHeader({ alg: o.alg ?? 'HS256' }).setIssuer(o.iss ?? ISS).setAudience(o.aud ?? AUD).setIssuedAt(now);
+  const j = new SignJWT(claims)
+    .setProtectedHeader({ alg: o.alg ?? 'HS256' })
+    .setIssuer(o.iss ?? ISS)
+    .setAudience(o.aud ?? AUD)
+    .setIssuedAt(now);
   j.setExpirationTime(now + (o.exp ?? 300));
   if (o.nbf !== undefined) j.setNotBefore(now + o.nbf);
   return j.sign(new TextEncoder().encode(o.secret ?? SECRET));
@@ -39,7 +46,12 @@ describe('bearer tokens', () => {
   });
 
   it('vitals:admin stands for every scope; unknown scopes are dropped', () => {
-    expect([...expandScopes(['vitals:admin'])].sort()).toEqual(['vitals:admin', 'vitals:metrics', 'vitals:read', 'vitals:refresh']);
+    expect([...expandScopes(['vitals:admin'])].sort()).toEqual([
+      'vitals:admin',
+      'vitals:metrics',
+      'vitals:read',
+      'vitals:refresh',
+    ]);
     expect([...expandScopes(['vitals:read', 'openid', 'vitals:nope'])]).toEqual(['vitals:read']);
   });
 
@@ -52,12 +64,19 @@ describe('bearer tokens', () => {
 
   it('matches static tokens by hash (hex case-insensitive), with their scopes; metrics tokens get vitals:metrics only', async () => {
     const a = auth();
-    expect(await a.authenticate('Bearer token-ci')).toMatchObject({ ok: true, principal: { subject: 'ci', kind: 'token' } });
+    expect(await a.authenticate('Bearer token-ci')).toMatchObject({
+      ok: true,
+      principal: { subject: 'ci', kind: 'token' },
+    });
     const ops = await a.authenticate('Bearer token-ops');
     expect(ops.ok && ops.principal.scopes.has('vitals:refresh')).toBe(true);
     const prom = await a.authenticate('Bearer token-prom');
     expect(prom.ok && [...prom.principal.scopes]).toEqual(['vitals:metrics']);
-    expect(await a.authenticate('Bearer token-nope')).toEqual({ ok: false, reason: 'invalid', description: 'unknown token' });
+    expect(await a.authenticate('Bearer token-nope')).toEqual({
+      ok: false,
+      reason: 'invalid',
+      description: 'unknown token',
+    });
     expect(await a.authenticate(undefined)).toEqual({ ok: false, reason: 'missing' });
     expect(await a.authenticate('Basic dTpw')).toMatchObject({ ok: false, reason: 'invalid' });
   });
@@ -94,13 +113,24 @@ describe('JWT (HS256)', () => {
   });
 
   it('allows 30 s of clock skew either way by default', async () => {
-    for (const o of [{ exp: -20 }, { nbf: 20 }]) expect((await auth().authenticate(`Bearer ${await hs256({ sub: 'a', scope: 'vitals:read' }, o)}`)).ok).toBe(true);
+    for (const o of [{ exp: -20 }, { nbf: 20 }])
+      expect((await auth().authenticate(`Bearer ${await hs256({ sub: 'a', scope: 'vitals:read' }, o)}`)).ok).toBe(true);
   });
 
   it('refuses tokens without exp, without a subject, and unsigned (alg none)', async () => {
-    const noExp = await new SignJWT({ sub: 'a' }).setProtectedHeader({ alg: 'HS256' }).setIssuer(ISS).setAudience(AUD).sign(new TextEncoder().encode(SECRET));
-    expect(await auth().authenticate(`Bearer ${noExp}`)).toMatchObject({ ok: false, description: expect.stringMatching(/exp/) });
-    expect(await auth().authenticate(`Bearer ${await hs256({ scope: 'vitals:read' })}`)).toMatchObject({ ok: false, description: expect.stringMatching(/sub/) });
+    const noExp = await new SignJWT({ sub: 'a' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer(ISS)
+      .setAudience(AUD)
+      .sign(new TextEncoder().encode(SECRET));
+    expect(await auth().authenticate(`Bearer ${noExp}`)).toMatchObject({
+      ok: false,
+      description: expect.stringMatching(/exp/),
+    });
+    expect(await auth().authenticate(`Bearer ${await hs256({ scope: 'vitals:read' })}`)).toMatchObject({
+      ok: false,
+      description: expect.stringMatching(/sub/),
+    });
     const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
     const none = `${b64({ alg: 'none' })}.${b64({ sub: 'a', iss: ISS, aud: AUD, exp: Math.floor(Date.now() / 1000) + 60 })}.`;
     expect((await auth().authenticate(`Bearer ${none}`)).ok).toBe(false);
@@ -114,7 +144,11 @@ describe('JWT (HS256)', () => {
   });
 
   it('says "unavailable" (not the caller\'s fault) when the JWKS cannot be fetched', async () => {
-    const a = new Authenticator(AuthConfig.parse({ jwt: { jwksUrl: 'http://127.0.0.1:1/jwks.json', issuer: ISS, audience: AUD, jwksTimeout: '1s' } }));
+    const a = new Authenticator(
+      AuthConfig.parse({
+        jwt: { jwksUrl: 'http://127.0.0.1:1/jwks.json', issuer: ISS, audience: AUD, jwksTimeout: '1s' },
+      }),
+    );
     const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
     const token = `${b64({ alg: 'ES256', kid: 'k' })}.${b64({ sub: 'a' })}.${b64({ sig: 1 })}`;
     expect(await a.authenticate(`Bearer ${token}`)).toMatchObject({ ok: false, reason: 'unavailable' });
@@ -137,11 +171,15 @@ describe('http.auth config', () => {
 
   it('jwt: exactly one of secret and jwksUrl; short secrets, plain-http remote JWKS and HMAC with JWKS refused', () => {
     expect(issues({ jwt: { issuer: ISS, audience: AUD } })[0]).toMatch(/exactly one/);
-    expect(issues({ jwt: { secret: SECRET, jwksUrl: 'https://idp.example/jwks', issuer: ISS, audience: AUD } })[0]).toMatch(/exactly one/);
+    expect(
+      issues({ jwt: { secret: SECRET, jwksUrl: 'https://idp.example/jwks', issuer: ISS, audience: AUD } })[0],
+    ).toMatch(/exactly one/);
     expect(issues({ jwt: { secret: 'short', issuer: ISS, audience: AUD } })[0]).toMatch(/32 characters/);
     expect(issues({ jwt: { jwksUrl: 'http://idp.example/jwks', issuer: ISS, audience: AUD } })[0]).toMatch(/https/);
     expect(issues({ jwt: { jwksUrl: 'http://127.0.0.1:8080/jwks', issuer: ISS, audience: AUD } })).toEqual([]);
-    expect(issues({ jwt: { jwksUrl: 'https://idp.example/jwks', issuer: ISS, audience: AUD, algorithms: ['HS256'] } })[0]).toMatch(/HMAC/);
+    expect(
+      issues({ jwt: { jwksUrl: 'https://idp.example/jwks', issuer: ISS, audience: AUD, algorithms: ['HS256'] } })[0],
+    ).toMatch(/HMAC/);
     expect(issues({ jwt: { secret: SECRET, issuer: ISS } })[0]).toMatch(/audience/);
   });
 });

@@ -9,8 +9,18 @@ describe('messageCost', () => {
   const call = (name: unknown) => ({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name } });
   it('counts every message of a batch, weighing the tools that have a cost', () => {
     expect(messageCost({ jsonrpc: '2.0', id: 1, method: 'ping' }, cost)).toBe(1);
-    expect(messageCost(Array.from({ length: 100 }, () => ({ method: 'ping' })), cost)).toBe(100);
-    expect(messageCost([call('diagnose'), call('query_history'), call('health_check'), { method: 'notifications/initialized' }], cost)).toBe(14);
+    expect(
+      messageCost(
+        Array.from({ length: 100 }, () => ({ method: 'ping' })),
+        cost,
+      ),
+    ).toBe(100);
+    expect(
+      messageCost(
+        [call('diagnose'), call('query_history'), call('health_check'), { method: 'notifications/initialized' }],
+        cost,
+      ),
+    ).toBe(14);
   });
   it('unknown or odd tool names cost 1, and never a prototype property', () => {
     expect(messageCost(call('constructor'), cost)).toBe(1);
@@ -21,7 +31,9 @@ describe('messageCost', () => {
 
 describe('requestIds', () => {
   it('lists request ids only, keeping 1 and "1" apart', () => {
-    expect(requestIds([{ method: 'a', id: 1 }, { method: 'b', id: '1' }, { method: 'n' }, { id: 5, result: {} }])).toEqual(['number:1', 'string:1']);
+    expect(
+      requestIds([{ method: 'a', id: 1 }, { method: 'b', id: '1' }, { method: 'n' }, { id: 5, result: {} }]),
+    ).toEqual(['number:1', 'string:1']);
   });
 });
 
@@ -38,7 +50,9 @@ describe('InvalidTokenThrottle', () => {
   it('past the budget an address gets waits for invalid tokens, a repeated one is refused unverified, and it resets after a minute', () => {
     const t = new InvalidTokenThrottle(3);
     const now = 1_000_000;
-    expect([t.failed('a', 'Bearer x1', now), t.failed('a', 'Bearer x2', now), t.failed('a', 'Bearer x3', now)]).toEqual([0, 0, 0]);
+    expect([t.failed('a', 'Bearer x1', now), t.failed('a', 'Bearer x2', now), t.failed('a', 'Bearer x3', now)]).toEqual(
+      [0, 0, 0],
+    );
     expect(t.failed('a', 'Bearer x4', now)).toBe(60);
     // Only tokens already refused are turned away before verification; any other (a valid one) is checked.
     expect(t.knownBad('a', 'Bearer x1', now + 1000)).toBe(59);

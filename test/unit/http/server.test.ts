@@ -11,7 +11,8 @@ import { createLogger } from '../../../src/telemetry/logger.js';
 
 const log = createLogger({ level: 'silent' });
 const MCP = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
-const CALL = (name: string) => JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: {} } });
+const CALL = (name: string) =>
+  JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: {} } });
 
 let server: HttpServer | undefined;
 afterEach(async () => {
@@ -25,7 +26,9 @@ function testMcp(stateless: boolean, slowMs = 300) {
   const mcp = new McpHttp({
     createServer: () => {
       const s = new McpServer({ name: 't', version: '1' });
-      s.registerTool('whoami', { inputSchema: z.object({}) }, async (_a, extra) => ({ content: [{ type: 'text' as const, text: JSON.stringify([...(scopesFromExtra(extra) ?? ['(unrestricted)'])]) }] }));
+      s.registerTool('whoami', { inputSchema: z.object({}) }, async (_a, extra) => ({
+        content: [{ type: 'text' as const, text: JSON.stringify([...(scopesFromExtra(extra) ?? ['(unrestricted)'])]) }],
+      }));
       s.registerTool('slow', { inputSchema: z.object({ n: z.number().optional() }) }, async () => {
         await new Promise<void>((r) => {
           release = r;
@@ -43,8 +46,18 @@ function testMcp(stateless: boolean, slowMs = 300) {
   return { mcp, release: () => release?.() };
 }
 
-async function start(doc: Record<string, unknown>, plugins: [FastifyPluginAsync<any>, Record<string, unknown>][], mcp?: McpHttp): Promise<string> {
-  server = await startHttpServer({ config: HttpConfig.parse({ listen: '127.0.0.1:0', ...doc }), log, insecure: false, plugins, ...(mcp ? { drain: (d: number) => mcp.shutdown(d) } : {}) });
+async function start(
+  doc: Record<string, unknown>,
+  plugins: [FastifyPluginAsync<any>, Record<string, unknown>][],
+  mcp?: McpHttp,
+): Promise<string> {
+  server = await startHttpServer({
+    config: HttpConfig.parse({ listen: '127.0.0.1:0', ...doc }),
+    log,
+    insecure: false,
+    plugins,
+    ...(mcp ? { drain: (d: number) => mcp.shutdown(d) } : {}),
+  });
   return `http://127.0.0.1:${server.address.port}`;
 }
 
@@ -55,14 +68,29 @@ const sseJson = async (r: Response) => {
 
 describe('HTTP server wiring', () => {
   it('refuses a non-loopback bind without auth', async () => {
-    await expect(startHttpServer({ config: HttpConfig.parse({ listen: '0.0.0.0:0' }), log, insecure: false, plugins: [] })).rejects.toMatchObject({ code: 'UNSAFE_BIND' });
+    await expect(
+      startHttpServer({ config: HttpConfig.parse({ listen: '0.0.0.0:0' }), log, insecure: false, plugins: [] }),
+    ).rejects.toMatchObject({ code: 'UNSAFE_BIND' });
   });
 
-  it('passes the caller\'s scopes to tools through authInfo; unrestricted when no auth is configured', async () => {
+  it("passes the caller's scopes to tools through authInfo; unrestricted when no auth is configured", async () => {
     const { mcp } = testMcp(true);
-    const base = await start({ stateless: true, auth: { tokens: [{ subject: 'ops', sha256: sha256Hex('t-ops'), scopes: ['vitals:admin'] }] } }, [[mcpRoutes, { mcp }]], mcp);
-    const r = await fetch(`${base}/mcp`, { method: 'POST', headers: { ...MCP, authorization: 'Bearer t-ops' }, body: CALL('whoami') });
-    expect(JSON.parse((await sseJson(r)).result.content[0].text).sort()).toEqual(['vitals:admin', 'vitals:metrics', 'vitals:read', 'vitals:refresh']);
+    const base = await start(
+      { stateless: true, auth: { tokens: [{ subject: 'ops', sha256: sha256Hex('t-ops'), scopes: ['vitals:admin'] }] } },
+      [[mcpRoutes, { mcp }]],
+      mcp,
+    );
+    const r = await fetch(`${base}/mcp`, {
+      method: 'POST',
+      headers: { ...MCP, authorization: 'Bearer t-ops' },
+      body: CALL('whoami'),
+    });
+    expect(JSON.parse((await sseJson(r)).result.content[0].text).sort()).toEqual([
+      'vitals:admin',
+      'vitals:metrics',
+      'vitals:read',
+      'vitals:refresh',
+    ]);
     await server!.close(100);
 
     const open = testMcp(true);
@@ -71,12 +99,17 @@ describe('HTTP server wiring', () => {
     expect(JSON.parse((await sseJson(r2)).result.content[0].text)).toEqual(['(unrestricted)']);
   });
 
-  it('rate-limits per principal, after authentication: one caller\'s budget is not another\'s', async () => {
+  it("rate-limits per principal, after authentication: one caller's budget is not another's", async () => {
     const ping: FastifyPluginAsync = async (app) => void app.get('/ping', async () => 'pong');
     const base = await start(
       {
         rateLimit: { max: 2, window: '1m' },
-        auth: { tokens: [{ subject: 'a', sha256: sha256Hex('t-a') }, { subject: 'b', sha256: sha256Hex('t-b') }] },
+        auth: {
+          tokens: [
+            { subject: 'a', sha256: sha256Hex('t-a') },
+            { subject: 'b', sha256: sha256Hex('t-b') },
+          ],
+        },
       },
       [[ping, {}]],
     );
@@ -96,11 +129,24 @@ describe('HTTP server wiring', () => {
   it('on close: in-flight calls finish, then sessions close; work past the grace period is cut', async () => {
     const { mcp } = testMcp(false, 400);
     const base = await start({}, [[mcpRoutes, { mcp }]], mcp);
-    const init = await fetch(`${base}/mcp`, { method: 'POST', headers: MCP, body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'c', version: '1' } } }) });
+    const init = await fetch(`${base}/mcp`, {
+      method: 'POST',
+      headers: MCP,
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 0,
+        method: 'initialize',
+        params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'c', version: '1' } },
+      }),
+    });
     const sid = init.headers.get('mcp-session-id')!;
     await init.text();
     expect(mcp.sessionCount).toBe(1);
-    const call = fetch(`${base}/mcp`, { method: 'POST', headers: { ...MCP, 'mcp-session-id': sid, 'mcp-protocol-version': '2025-06-18' }, body: CALL('slow') });
+    const call = fetch(`${base}/mcp`, {
+      method: 'POST',
+      headers: { ...MCP, 'mcp-session-id': sid, 'mcp-protocol-version': '2025-06-18' },
+      body: CALL('slow'),
+    });
     while (mcp.inFlight === 0) await new Promise((r) => setTimeout(r, 10));
     const closing = server!.close(10_000);
     const answer = await sseJson(await call);

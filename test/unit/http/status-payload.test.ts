@@ -10,17 +10,53 @@ const now = Date.parse('2026-01-02T12:40:00.000Z');
 const iso = (t: number) => new Date(t).toISOString();
 
 const db: CheckState = {
-  name: 'db', kind: 'postgres', group: 'dependency', component: 'db', measurement: 'responseTime', status: 'pass', critical: true,
-  observedValue: 0.004, observedUnit: 's', output: '', since: iso(now - HOUR), time: iso(now),
+  name: 'db',
+  kind: 'postgres',
+  group: 'dependency',
+  component: 'db',
+  measurement: 'responseTime',
+  status: 'pass',
+  critical: true,
+  observedValue: 0.004,
+  observedUnit: 's',
+  output: '',
+  since: iso(now - HOUR),
+  time: iso(now),
 };
 const cpu: CheckState = {
-  name: 'cpu', kind: 'cpu', group: 'host', component: 'cpu', measurement: 'utilization', status: 'pass', critical: false,
-  observedValue: 0.3, observedUnit: 'ratio', threshold: { warn: 0.85, fail: 0.95, forSeconds: 60 }, output: '', since: iso(now - HOUR), time: iso(now),
+  name: 'cpu',
+  kind: 'cpu',
+  group: 'host',
+  component: 'cpu',
+  measurement: 'utilization',
+  status: 'pass',
+  critical: false,
+  observedValue: 0.3,
+  observedUnit: 'ratio',
+  threshold: { warn: 0.85, fail: 0.95, forSeconds: 60 },
+  output: '',
+  since: iso(now - HOUR),
+  time: iso(now),
 };
 const snapshot: Snapshot = {
-  status: 'pass', time: iso(now), startedAt: iso(now - 2 * 24 * HOUR), hostname: 'h', checks: { db, cpu },
+  status: 'pass',
+  time: iso(now),
+  startedAt: iso(now - 2 * 24 * HOUR),
+  hostname: 'h',
+  checks: { db, cpu },
   host: { cpu: { utilization: 0.3, modes: {}, secondsTotal: {}, perCore: [], cores: 2 } },
-  tools: { calls: 0, errors: 0, clientErrors: 0, windowSeconds: 300, callsInWindow: 0, errorsInWindow: 0, errorRate: null, latencySeconds: { p50: null, p95: null }, byTool: {} }, collectors: {},
+  tools: {
+    calls: 0,
+    errors: 0,
+    clientErrors: 0,
+    windowSeconds: 300,
+    callsInWindow: 0,
+    errorsInWindow: 0,
+    errorRate: null,
+    latencySeconds: { p50: null, p95: null },
+    byTool: {},
+  },
+  collectors: {},
 };
 const events: HealthEvent[] = [
   { type: 'status', check: 'db', time: iso(now - 2 * HOUR + 60_000), from: 'fail', to: 'pass', reason: 'recovered' },
@@ -29,18 +65,36 @@ const events: HealthEvent[] = [
 // The monitor as the status readers see it: its snapshot, its events (newest first), intervals and clock.
 const monitor = {
   snapshot,
-  events: (o: { sinceMs?: number; check?: string; limit?: number } = {}) => events.filter((e) => (o.sinceMs === undefined || Date.parse(e.time) >= o.sinceMs) && (o.check === undefined || e.check === o.check)).slice(0, o.limit ?? Infinity),
+  events: (o: { sinceMs?: number; check?: string; limit?: number } = {}) =>
+    events
+      .filter(
+        (e) =>
+          (o.sinceMs === undefined || Date.parse(e.time) >= o.sinceMs) &&
+          (o.check === undefined || e.check === o.check),
+      )
+      .slice(0, o.limit ?? Infinity),
   intervals: { db: 30_000 },
   config: { host: { interval: 5_000 } },
   now: () => now,
 } as unknown as HealthMonitor;
 
 function history(): MemoryHistory {
-  const h = new MemoryHistory({ retention: { raw: HOUR, minute: 24 * HOUR, quarter: 7 * 24 * HOUR }, maxRawPerSeries: 3600, maxSeries: 100, eventsMax: 100, clock: () => now });
+  const h = new MemoryHistory({
+    retention: { raw: HOUR, minute: 24 * HOUR, quarter: 7 * 24 * HOUR },
+    maxRawPerSeries: 3600,
+    maxSeries: 100,
+    eventsMax: 100,
+    clock: () => now,
+  });
   // db: recorded every minute for the last 6 hours, failed for two minutes two hours ago, warned once 5 h ago.
   for (let t = now - 6 * HOUR; t <= now; t += 60_000) {
     const status = t >= now - 2 * HOUR && t < now - 2 * HOUR + 120_000 ? 2 : t === now - 5 * HOUR ? 1 : 0;
-    h.append(t, [['check.status:db', status], ['check.latency:db', 0.004], ['check.status:cpu', 0], ['check.value:cpu', 0.3]]);
+    h.append(t, [
+      ['check.status:db', status],
+      ['check.latency:db', 0.004],
+      ['check.status:cpu', 0],
+      ['check.value:cpu', 0.3],
+    ]);
   }
   return h;
 }
@@ -70,7 +124,7 @@ describe('status payload', () => {
     expect(p.view.checks.map((c) => c.name)).toEqual(['db', 'cpu']);
   });
 
-  it('detail: the check\'s own series and thresholds, its events newest first, undefined for an unknown check', async () => {
+  it("detail: the check's own series and thresholds, its events newest first, undefined for an unknown check", async () => {
     const h = history();
     const d = (await checkDetail({ monitor, query: (q) => h.query(q) }, 'cpu', '24h', now))!;
     expect(d).toMatchObject({ name: 'cpu', range: '24h', unit: 'ratio', thresholds: { warn: 0.85, fail: 0.95 } });

@@ -7,18 +7,48 @@ import { showStatusTool, SHOW_TEXT_BUDGET } from '../../../src/mcp/tools/show-st
 const now = Date.parse('2026-01-02T12:00:00.000Z');
 const iso = (t: number) => new Date(t).toISOString();
 const dep = (name: string, status: CheckState['status']): CheckState => ({
-  name, kind: 'tcp', group: 'dependency', component: name, measurement: 'responseTime', status, critical: false,
-  observedValue: status === 'fail' ? null : 0.002, observedUnit: 's', output: status === 'fail' ? `connect ECONNREFUSED to ${name}` : '', since: iso(now - 60_000), time: iso(now),
+  name,
+  kind: 'tcp',
+  group: 'dependency',
+  component: name,
+  measurement: 'responseTime',
+  status,
+  critical: false,
+  observedValue: status === 'fail' ? null : 0.002,
+  observedUnit: 's',
+  output: status === 'fail' ? `connect ECONNREFUSED to ${name}` : '',
+  since: iso(now - 60_000),
+  time: iso(now),
 });
 
 function monitorOf(checks: CheckState[]): HealthMonitor & EventEmitter {
   const snapshot: Snapshot = {
-    status: checks.some((c) => c.status === 'fail') ? 'warn' : 'pass', time: iso(now), startedAt: iso(now - 3_600_000), hostname: 'h',
-    checks: Object.fromEntries(checks.map((c) => [c.name, c])), host: {},
-    tools: { calls: 0, errors: 0, clientErrors: 0, windowSeconds: 300, callsInWindow: 0, errorsInWindow: 0, errorRate: null, latencySeconds: { p50: null, p95: null }, byTool: {} }, collectors: {},
+    status: checks.some((c) => c.status === 'fail') ? 'warn' : 'pass',
+    time: iso(now),
+    startedAt: iso(now - 3_600_000),
+    hostname: 'h',
+    checks: Object.fromEntries(checks.map((c) => [c.name, c])),
+    host: {},
+    tools: {
+      calls: 0,
+      errors: 0,
+      clientErrors: 0,
+      windowSeconds: 300,
+      callsInWindow: 0,
+      errorsInWindow: 0,
+      errorRate: null,
+      latencySeconds: { p50: null, p95: null },
+      byTool: {},
+    },
+    collectors: {},
   };
   return Object.assign(new EventEmitter(), {
-    ready: Promise.resolve(), snapshot, events: () => [], intervals: {}, config: { host: { interval: 5_000 } }, now: () => now,
+    ready: Promise.resolve(),
+    snapshot,
+    events: () => [],
+    intervals: {},
+    config: { host: { interval: 5_000 } },
+    now: () => now,
   }) as unknown as HealthMonitor & EventEmitter;
 }
 
@@ -29,7 +59,9 @@ describe('show_status', () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const monitor = monitorOf([dep('db', 'pass')]);
     let answered = 0;
-    const calls = Array.from({ length: 20 }, () => showStatusTool.run({ waitSeconds: 30 }, { monitor }).then((r) => (answered++, r)));
+    const calls = Array.from({ length: 20 }, () =>
+      showStatusTool.run({ waitSeconds: 30 }, { monitor }).then((r) => (answered++, r)),
+    );
     await vi.advanceTimersByTimeAsync(0);
     expect(monitor.listenerCount('snapshot')).toBe(1);
     expect(answered).toBe(0);
@@ -52,7 +84,9 @@ describe('show_status', () => {
   });
 
   it('its text stays within budget however many checks fail', async () => {
-    const monitor = monitorOf(Array.from({ length: 200 }, (_, i) => dep(`service-${String(i).padStart(3, '0')}`, 'fail')));
+    const monitor = monitorOf(
+      Array.from({ length: 200 }, (_, i) => dep(`service-${String(i).padStart(3, '0')}`, 'fail')),
+    );
     const r = await showStatusTool.run({}, { monitor });
     expect(r.text.length).toBeLessThanOrEqual(SHOW_TEXT_BUDGET);
     expect(r.text).toMatch(/^h is warning \(warn\): 200 failed/);

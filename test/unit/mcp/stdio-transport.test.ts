@@ -17,7 +17,14 @@ function harness(maxLineBytes = 1024, maxPending = 4) {
   });
   const received: any[] = [];
   let ended = 0;
-  const t = new BoundedStdioTransport({ maxLineBytes, maxPending, log: pino({ level: 'silent' }), stdin, stdout, onEnd: () => ended++ });
+  const t = new BoundedStdioTransport({
+    maxLineBytes,
+    maxPending,
+    log: pino({ level: 'silent' }),
+    stdin,
+    stdout,
+    onEnd: () => ended++,
+  });
   t.onmessage = (m) => received.push(m);
   return { t, stdin, out, received, ended: () => ended, tick: () => new Promise((r) => setImmediate(r)) };
 }
@@ -48,7 +55,16 @@ describe('BoundedStdioTransport', () => {
     h.stdin.write(`{"jsonrpc":"2.0","id":42,"method":"ping","params":{"x":"${'a'.repeat(800)}`);
     h.stdin.write(`${'b'.repeat(5000)}"}}\n{"jsonrpc":"2.0","id":43,"method":"ping"}\n`);
     await h.tick();
-    expect(h.out).toEqual([{ jsonrpc: '2.0', id: 42, error: { code: -32600, message: expect.stringMatching(/of 5\d{3} bytes is larger than the limit of 1024 bytes/) } }]);
+    expect(h.out).toEqual([
+      {
+        jsonrpc: '2.0',
+        id: 42,
+        error: {
+          code: -32600,
+          message: expect.stringMatching(/of 5\d{3} bytes is larger than the limit of 1024 bytes/),
+        },
+      },
+    ]);
     expect(h.received.map((m) => m.id)).toEqual([43]);
   });
 
@@ -57,16 +73,24 @@ describe('BoundedStdioTransport', () => {
     await h.t.start();
     h.stdin.write('{nope\n{"id":3,"hello":1}\n[1,2]\n');
     await h.tick();
-    expect(h.out.map((m) => [m.id, m.error.code])).toEqual([[null, -32700], [3, -32600], [null, -32600]]);
+    expect(h.out.map((m) => [m.id, m.error.code])).toEqual([
+      [null, -32700],
+      [3, -32600],
+      [null, -32600],
+    ]);
     expect(h.received).toEqual([]);
   });
 
   it('bounds pending requests; an answer or a cancellation frees the slot', async () => {
     const h = harness(1024, 2);
     await h.t.start();
-    h.stdin.write('{"jsonrpc":"2.0","id":1,"method":"a"}\n{"jsonrpc":"2.0","id":2,"method":"b"}\n{"jsonrpc":"2.0","id":3,"method":"c"}\n');
+    h.stdin.write(
+      '{"jsonrpc":"2.0","id":1,"method":"a"}\n{"jsonrpc":"2.0","id":2,"method":"b"}\n{"jsonrpc":"2.0","id":3,"method":"c"}\n',
+    );
     await h.tick();
-    expect(h.out).toEqual([{ jsonrpc: '2.0', id: 3, error: { code: -32000, message: expect.stringMatching(/limit 2/) } }]);
+    expect(h.out).toEqual([
+      { jsonrpc: '2.0', id: 3, error: { code: -32000, message: expect.stringMatching(/limit 2/) } },
+    ]);
     await h.t.send({ jsonrpc: '2.0', id: 1, result: {} });
     h.stdin.write('{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":2}}\n');
     await h.tick();
@@ -86,14 +110,20 @@ describe('BoundedStdioTransport', () => {
   async function negotiated(version: string, maxPending = 4) {
     const h = harness(1024, maxPending);
     await h.t.start();
-    await h.t.send({ jsonrpc: '2.0', id: 0, result: { protocolVersion: version, capabilities: {}, serverInfo: { name: 's', version: '1' } } } as never);
+    await h.t.send({
+      jsonrpc: '2.0',
+      id: 0,
+      result: { protocolVersion: version, capabilities: {}, serverInfo: { name: 's', version: '1' } },
+    } as never);
     h.out.length = 0;
     return h;
   }
 
   it('2025-03-26: a batch is served message by message and answered as one array, in the order answered', async () => {
     const h = await negotiated('2025-03-26');
-    h.stdin.write('[{"jsonrpc":"2.0","id":1,"method":"ping"},{"jsonrpc":"2.0","method":"notifications/initialized"},{"jsonrpc":"2.0","id":"b","method":"tools/list"},{"bad":true}]\n');
+    h.stdin.write(
+      '[{"jsonrpc":"2.0","id":1,"method":"ping"},{"jsonrpc":"2.0","method":"notifications/initialized"},{"jsonrpc":"2.0","id":"b","method":"tools/list"},{"bad":true}]\n',
+    );
     await h.tick();
     expect(h.received.map((m) => m.method)).toEqual(['ping', 'notifications/initialized', 'tools/list']);
     expect(h.out).toEqual([]); // nothing until every request in the batch is answered
@@ -112,14 +142,25 @@ describe('BoundedStdioTransport', () => {
 
   it('2025-03-26: a batch keeps the pending bound; a cancelled request is not waited for', async () => {
     const h = await negotiated('2025-03-26', 2);
-    h.stdin.write('[{"jsonrpc":"2.0","id":1,"method":"ping"},{"jsonrpc":"2.0","id":2,"method":"ping"},{"jsonrpc":"2.0","id":3,"method":"ping"}]\n');
+    h.stdin.write(
+      '[{"jsonrpc":"2.0","id":1,"method":"ping"},{"jsonrpc":"2.0","id":2,"method":"ping"},{"jsonrpc":"2.0","id":3,"method":"ping"}]\n',
+    );
     await h.tick();
     expect(h.received.map((m) => m.id)).toEqual([1, 2]);
     h.stdin.write('{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":1}}\n');
     await h.tick();
     await h.t.send({ jsonrpc: '2.0', id: 2, result: {} } as never);
     await h.tick();
-    expect(h.out).toEqual([[{ jsonrpc: '2.0', id: 3, error: { code: -32000, message: 'Too many requests in flight (limit 2); wait for answers first' } }, { jsonrpc: '2.0', id: 2, result: {} }]]);
+    expect(h.out).toEqual([
+      [
+        {
+          jsonrpc: '2.0',
+          id: 3,
+          error: { code: -32000, message: 'Too many requests in flight (limit 2); wait for answers first' },
+        },
+        { jsonrpc: '2.0', id: 2, result: {} },
+      ],
+    ]);
   });
 
   it('2025-06-18 and later (and before initialize): a batch is refused with -32600, none of it delivered', async () => {
@@ -129,7 +170,10 @@ describe('BoundedStdioTransport', () => {
       h.stdin.write('[{"jsonrpc":"2.0","id":1,"method":"ping"}]\n');
       await h.tick();
       expect(h.received).toEqual([]);
-      expect(h.out[0]).toMatchObject({ id: null, error: { code: -32600, message: expect.stringContaining('batches are not part of protocol version') } });
+      expect(h.out[0]).toMatchObject({
+        id: null,
+        error: { code: -32600, message: expect.stringContaining('batches are not part of protocol version') },
+      });
     }
   });
 });

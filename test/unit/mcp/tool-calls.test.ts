@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { parseConfig } from '../../../src/config/load.js';
-import { ERROR_TYPE_META, observeTransport, toolCallHandler, type McpMessageOutcome, type ToolCallInfo } from '../../../src/mcp/middleware.js';
+import {
+  ERROR_TYPE_META,
+  observeTransport,
+  toolCallHandler,
+  type McpMessageOutcome,
+  type ToolCallInfo,
+} from '../../../src/mcp/middleware.js';
 import { defineTool, READ_ONLY, ToolError } from '../../../src/mcp/tools/types.js';
 import { HealthMonitor } from '../../../src/monitor/health-monitor.js';
 import { createLogger } from '../../../src/telemetry/logger.js';
@@ -11,7 +17,10 @@ const echo = defineTool({
   name: 'echo',
   title: 'Echo',
   description: 'test tool',
-  input: z.object({ n: z.number().int().optional(), fail: z.enum(['unknown_series', 'forbidden', 'store', 'throw']).optional() }),
+  input: z.object({
+    n: z.number().int().optional(),
+    fail: z.enum(['unknown_series', 'forbidden', 'store', 'throw']).optional(),
+  }),
   output: z.object({ n: z.number() }),
   annotations: READ_ONLY,
   async run(args) {
@@ -27,7 +36,8 @@ function setup() {
   const monitor = new HealthMonitor(parseConfig({}, {}), createLogger({ level: 'silent' }));
   const seen: ToolCallInfo[] = [];
   const handle = toolCallHandler([echo], monitor, () => ({ monitor }), [(i) => seen.push(i)]);
-  const call = (name: string, args?: Record<string, unknown>) => handle({ params: { name, ...(args ? { arguments: args } : {}) } }, {});
+  const call = (name: string, args?: Record<string, unknown>) =>
+    handle({ params: { name, ...(args ? { arguments: args } : {}) } }, {});
   return { monitor, seen, call };
 }
 
@@ -64,7 +74,9 @@ describe('tools/call classification', () => {
       ['echo', 'internal', false],
     ]);
     // Tool stats are folded into the snapshot at most once a second; the counters are read straight.
-    const stats = (monitor as unknown as { tools: { stats(): { calls: number; errors: number; clientErrors: number } } }).tools.stats();
+    const stats = (
+      monitor as unknown as { tools: { stats(): { calls: number; errors: number; clientErrors: number } } }
+    ).tools.stats();
     expect(stats).toMatchObject({ calls: 7, errors: 2, clientErrors: 4 });
   });
 
@@ -78,11 +90,25 @@ describe('tools/call classification', () => {
 
   it('the transport observer labels a failed call with the type the server gave it', () => {
     const outcomes: McpMessageOutcome[] = [];
-    const transport = { start: async () => {}, close: async () => {}, send: async () => {}, onmessage: undefined } as never as Parameters<typeof observeTransport>[0];
-    observeTransport(transport, { message: () => ({ run: (fn) => fn(), end: (o) => void outcomes.push(o) }) }, new Set(['echo']), 'pipe');
+    const transport = {
+      start: async () => {},
+      close: async () => {},
+      send: async () => {},
+      onmessage: undefined,
+    } as never as Parameters<typeof observeTransport>[0];
+    observeTransport(
+      transport,
+      { message: () => ({ run: (fn) => fn(), end: (o) => void outcomes.push(o) }) },
+      new Set(['echo']),
+      'pipe',
+    );
     transport.onmessage = () => {};
     transport.onmessage!({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo' } });
-    void transport.send({ jsonrpc: '2.0', id: 1, result: { content: [], isError: true, _meta: { [ERROR_TYPE_META]: 'client.invalid_argument' } } });
+    void transport.send({
+      jsonrpc: '2.0',
+      id: 1,
+      result: { content: [], isError: true, _meta: { [ERROR_TYPE_META]: 'client.invalid_argument' } },
+    });
     expect(outcomes).toEqual([{ toolError: true, toolErrorType: 'client.invalid_argument' }]);
     expect(errorType(outcomes[0]!)).toBe('client.invalid_argument');
     expect(errorType({ toolError: true })).toBe('tool_error');
@@ -102,7 +128,9 @@ describe('tools/list', () => {
       expect(t.inputSchema.type).toBe('object');
     }
     const diagnose = list.find((t) => t.name === 'diagnose')!;
-    expect((diagnose.inputSchema.properties as Record<string, { description?: string; default?: unknown }>).window).toMatchObject({ default: '6h', description: expect.any(String) });
+    expect(
+      (diagnose.inputSchema.properties as Record<string, { description?: string; default?: unknown }>).window,
+    ).toMatchObject({ default: '6h', description: expect.any(String) });
     // A defaulted argument is optional to the caller.
     expect(diagnose.inputSchema.required ?? []).not.toContain('window');
   });
@@ -113,8 +141,11 @@ describe('tool arguments a model fills in freely are bounded', () => {
     const { queryHistoryTool } = await import('../../../src/mcp/tools/query-history.js');
     const { diagnoseTool } = await import('../../../src/mcp/tools/diagnose.js');
     const long = 'x'.repeat(1025);
-    for (const args of [{ series: long }, { check: long }, { series: 'cpu.utilization', step: '1'.repeat(33) }]) expect(queryHistoryTool.input.safeParse(args).success).toBe(false);
+    for (const args of [{ series: long }, { check: long }, { series: 'cpu.utilization', step: '1'.repeat(33) }])
+      expect(queryHistoryTool.input.safeParse(args).success).toBe(false);
     expect(diagnoseTool.input.safeParse({ check: long }).success).toBe(false);
-    expect(queryHistoryTool.input.safeParse({ series: `disk.utilization:/${'d'.repeat(500)}`, step: '5m' }).success).toBe(true);
+    expect(
+      queryHistoryTool.input.safeParse({ series: `disk.utilization:/${'d'.repeat(500)}`, step: '5m' }).success,
+    ).toBe(true);
   });
 });

@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { EventLog } from '../../../src/monitor/events.js';
 import type { HealthEvent } from '../../../src/monitor/schema.js';
 
-const ev = (check: string, iso: string): HealthEvent => ({ time: iso, check, type: 'status', from: 'pass', to: 'fail', reason: 'x' });
+const ev = (check: string, iso: string): HealthEvent => ({
+  time: iso,
+  check,
+  type: 'status',
+  from: 'pass',
+  to: 'fail',
+  reason: 'x',
+});
 
 describe('EventLog', () => {
   it('lists newest first even when a slow round pushes an older event last, and the window keeps it', () => {
@@ -10,8 +17,16 @@ describe('EventLog', () => {
     log.push(ev('fast', '2026-01-01T00:00:03.000Z'));
     log.push(ev('slow', '2026-01-01T00:00:02.000Z')); // stamped at its round's start, pushed at its end
     log.push(ev('fast', '2026-01-01T00:00:04.000Z'));
-    expect(log.list().map((e) => e.time)).toEqual(['2026-01-01T00:00:04.000Z', '2026-01-01T00:00:03.000Z', '2026-01-01T00:00:02.000Z']);
-    expect(log.list({ sinceMs: Date.parse('2026-01-01T00:00:01.500Z') }).map((e) => e.check)).toEqual(['fast', 'fast', 'slow']);
+    expect(log.list().map((e) => e.time)).toEqual([
+      '2026-01-01T00:00:04.000Z',
+      '2026-01-01T00:00:03.000Z',
+      '2026-01-01T00:00:02.000Z',
+    ]);
+    expect(log.list({ sinceMs: Date.parse('2026-01-01T00:00:01.500Z') }).map((e) => e.check)).toEqual([
+      'fast',
+      'fast',
+      'slow',
+    ]);
   });
   it('keeps at most max, dropping the oldest', () => {
     const log = new EventLog(10);

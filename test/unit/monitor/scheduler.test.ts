@@ -4,7 +4,11 @@ import { schedule } from '../../../src/monitor/scheduler.js';
 describe('schedule', () => {
   it('after the event loop stalls, missed ticks are skipped and counted, not fired in a burst', async () => {
     const runs: number[] = [];
-    const job = schedule({ every: 50 }, async () => void runs.push(performance.now()), () => {});
+    const job = schedule(
+      { every: 50 },
+      async () => void runs.push(performance.now()),
+      () => {},
+    );
     await new Promise((r) => setTimeout(r, 120));
     const busyUntil = performance.now() + 400;
     while (performance.now() < busyUntil) {
@@ -22,10 +26,14 @@ describe('schedule', () => {
   it('skips a tick while the previous run is still going, and counts it', async () => {
     let release!: () => void;
     let started = 0;
-    const job = schedule({ every: 20 }, () => {
-      started++;
-      return new Promise<void>((r) => (release = r));
-    }, () => {});
+    const job = schedule(
+      { every: 20 },
+      () => {
+        started++;
+        return new Promise<void>((r) => (release = r));
+      },
+      () => {},
+    );
     await new Promise((r) => setTimeout(r, 110));
     job.stop();
     release();

@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { evaluateThreshold, foldRun, levelOf, type HoldState, type RunStreak } from '../../../src/monitor/thresholds.js';
+import {
+  evaluateThreshold,
+  foldRun,
+  levelOf,
+  type HoldState,
+  type RunStreak,
+} from '../../../src/monitor/thresholds.js';
 
 const t = { warn: 0.8, fail: 0.9, for: 60_000 };
 
@@ -16,26 +22,69 @@ function run(points: [number, number | null][], th = t): string[] {
 
 describe('evaluateThreshold with for:', () => {
   it('reports a level only once it held for the duration', () => {
-    expect(run([[0, 0.95], [30_000, 0.95], [59_999, 0.95], [60_000, 0.95]])).toEqual(['pass', 'pass', 'pass', 'fail']);
+    expect(
+      run([
+        [0, 0.95],
+        [30_000, 0.95],
+        [59_999, 0.95],
+        [60_000, 0.95],
+      ]),
+    ).toEqual(['pass', 'pass', 'pass', 'fail']);
   });
   it('a spike shorter than for never flips the status', () => {
-    expect(run([[0, 0.5], [5_000, 0.99], [10_000, 0.5], [15_000, 0.99], [70_000, 0.5]])).toEqual(['pass', 'pass', 'pass', 'pass', 'pass']);
+    expect(
+      run([
+        [0, 0.5],
+        [5_000, 0.99],
+        [10_000, 0.5],
+        [15_000, 0.99],
+        [70_000, 0.5],
+      ]),
+    ).toEqual(['pass', 'pass', 'pass', 'pass', 'pass']);
   });
   it('drops back as soon as the value does', () => {
-    expect(run([[0, 0.95], [60_000, 0.95], [65_000, 0.1]])).toEqual(['pass', 'fail', 'pass']);
+    expect(
+      run([
+        [0, 0.95],
+        [60_000, 0.95],
+        [65_000, 0.1],
+      ]),
+    ).toEqual(['pass', 'fail', 'pass']);
   });
   it('falls from fail to warn while the value stays above warn', () => {
-    expect(run([[0, 0.95], [60_000, 0.95], [65_000, 0.85]])).toEqual(['pass', 'fail', 'warn']);
+    expect(
+      run([
+        [0, 0.95],
+        [60_000, 0.95],
+        [65_000, 0.85],
+      ]),
+    ).toEqual(['pass', 'fail', 'warn']);
   });
   it('warn time counts from the first crossing of warn, even via fail', () => {
-    expect(run([[0, 0.85], [30_000, 0.95], [60_000, 0.95], [90_000, 0.95]])).toEqual(['pass', 'pass', 'warn', 'fail']);
+    expect(
+      run([
+        [0, 0.85],
+        [30_000, 0.95],
+        [60_000, 0.95],
+        [90_000, 0.95],
+      ]),
+    ).toEqual(['pass', 'pass', 'warn', 'fail']);
   });
   it('reports pending with the level and its start', () => {
     const r = evaluateThreshold(0.95, t, {}, 1000);
     expect(r).toMatchObject({ status: 'pass', raw: 'fail', pending: { status: 'fail', since: 1000 } });
   });
   it('for: 0 is immediate; null resets', () => {
-    expect(run([[0, 0.85], [1, null], [2, 0.95]], { ...t, for: 0 })).toEqual(['warn', 'pass', 'fail']);
+    expect(
+      run(
+        [
+          [0, 0.85],
+          [1, null],
+          [2, 0.95],
+        ],
+        { ...t, for: 0 },
+      ),
+    ).toEqual(['warn', 'pass', 'fail']);
   });
   it('levelOf is inclusive at the boundary', () => {
     expect(levelOf(0.8, t)).toBe('warn');
@@ -44,17 +93,20 @@ describe('evaluateThreshold with for:', () => {
   });
   it('never reports a level the value is not at (property)', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.nat(30_000), fc.double({ min: 0, max: 1, noNaN: true })), { maxLength: 50 }), (steps) => {
-        let hold: HoldState = {};
-        let now = 0;
-        for (const [dt, v] of steps) {
-          now += dt;
-          const r = evaluateThreshold(v, t, hold, now);
-          hold = r.hold;
-          const rank = { pass: 0, warn: 1, fail: 2 };
-          expect(rank[r.status]).toBeLessThanOrEqual(rank[levelOf(v, t)]);
-        }
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.nat(30_000), fc.double({ min: 0, max: 1, noNaN: true })), { maxLength: 50 }),
+        (steps) => {
+          let hold: HoldState = {};
+          let now = 0;
+          for (const [dt, v] of steps) {
+            now += dt;
+            const r = evaluateThreshold(v, t, hold, now);
+            hold = r.hold;
+            const rank = { pass: 0, warn: 1, fail: 2 };
+            expect(rank[r.status]).toBeLessThanOrEqual(rank[levelOf(v, t)]);
+          }
+        },
+      ),
     );
   });
 });
@@ -69,7 +121,15 @@ describe('foldRun (failure/success thresholds)', () => {
     expect(fold(['pass'])).toEqual(['pass']);
   });
   it('flips to fail only after 3 failures in a row', () => {
-    expect(fold(['pass', 'fail', 'fail', 'pass', 'fail', 'fail', 'fail'])).toEqual(['pass', 'pass', 'pass', 'pass', 'pass', 'pass', 'fail']);
+    expect(fold(['pass', 'fail', 'fail', 'pass', 'fail', 'fail', 'fail'])).toEqual([
+      'pass',
+      'pass',
+      'pass',
+      'pass',
+      'pass',
+      'pass',
+      'fail',
+    ]);
   });
   it('recovers only after 2 good runs in a row', () => {
     expect(fold(['fail', 'pass', 'fail', 'pass', 'pass'])).toEqual(['fail', 'fail', 'fail', 'fail', 'pass']);

@@ -14,7 +14,10 @@ describe('ToolCallStats', () => {
     s.record({ tool: 'b', durationMs: 1, error: false });
     st = s.stats();
     expect(st).toMatchObject({ calls: 11, errors: 2, callsInWindow: 1, errorsInWindow: 0, errorRate: 0 });
-    expect(st.byTool).toEqual({ a: { calls: 10, errors: 2, clientErrors: 0 }, b: { calls: 1, errors: 0, clientErrors: 0 } });
+    expect(st.byTool).toEqual({
+      a: { calls: 10, errors: 2, clientErrors: 0 },
+      b: { calls: 1, errors: 0, clientErrors: 0 },
+    });
   });
   it("counts the caller's mistakes as calls, never as errors", () => {
     const s = new ToolCallStats(60_000, 1000, () => 0);

@@ -6,8 +6,20 @@ const T = Date.UTC(2026, 5, 1, 14, 2, 10);
 
 describe('words', () => {
   it('plurals and rounded durations', () => {
-    expect([plural(1, 'point'), plural(0, 'point'), plural(3, 'process', 'processes')]).toEqual(['1 point', '0 points', '3 processes']);
-    expect([0, 400, 45_000, 180_000, 200_000, 4_320_000, 183_600_000].map(roughDuration)).toEqual(['0s', '400ms', '45s', '3m', '3m20s', '1h12m', '2d3h']);
+    expect([plural(1, 'point'), plural(0, 'point'), plural(3, 'process', 'processes')]).toEqual([
+      '1 point',
+      '0 points',
+      '3 processes',
+    ]);
+    expect([0, 400, 45_000, 180_000, 200_000, 4_320_000, 183_600_000].map(roughDuration)).toEqual([
+      '0s',
+      '400ms',
+      '45s',
+      '3m',
+      '3m20s',
+      '1h12m',
+      '2d3h',
+    ]);
   });
 
   it('clock times within a day, dates beyond, and "since" with how long ago', () => {

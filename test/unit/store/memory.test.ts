@@ -61,7 +61,10 @@ describe('MemoryHistory: query_history summaries against brute force', () => {
     await fc.assert(
       fc.asyncProperty(
         fc.integer({ min: 1_700_000_000_000, max: 1_800_000_000_000 }),
-        fc.array(fc.tuple(fc.integer({ min: 1000, max: 20 * MIN }), fc.integer({ min: -1_000_000, max: 1_000_000 })), { minLength: 1, maxLength: 400 }),
+        fc.array(fc.tuple(fc.integer({ min: 1000, max: 20 * MIN }), fc.integer({ min: -1_000_000, max: 1_000_000 })), {
+          minLength: 1,
+          maxLength: 400,
+        }),
         fc.integer({ min: MIN, max: 8 * DAY }),
         fc.constantFrom(50, 3600),
         fc.option(fc.integer({ min: 1000, max: DAY }), { nil: undefined }),
@@ -78,7 +81,12 @@ describe('MemoryHistory: query_history summaries against brute force', () => {
             h.append(t, [['cpu.utilization', v]]);
           }
           const from = now - windowMs;
-          const r = await h.query({ series: 'cpu.utilization', from, to: now, ...(step !== undefined ? { step } : {}) });
+          const r = await h.query({
+            series: 'cpu.utilization',
+            from,
+            to: now,
+            ...(step !== undefined ? { step } : {}),
+          });
           const res = RES[r.resolution];
           const aligned = r.resolution === 'raw' ? from : Math.floor(from / res) * res;
           // A window longer than the 15-minute tier's retention is clamped to what is kept.
@@ -135,7 +143,14 @@ describe('MemoryHistory: query_history summaries against brute force', () => {
           for (const p of r.points) {
             const start = Date.parse(p.time);
             expect(start % r.stepMs).toBe(0);
-            const members = inWin.filter(([ts]) => (r.resolution === 'raw' ? Math.floor(ts / r.stepMs) * r.stepMs : Math.floor(Math.floor(ts / res) * res / r.stepMs) * r.stepMs) === start).map(([, v]) => v);
+            const members = inWin
+              .filter(
+                ([ts]) =>
+                  (r.resolution === 'raw'
+                    ? Math.floor(ts / r.stepMs) * r.stepMs
+                    : Math.floor((Math.floor(ts / res) * res) / r.stepMs) * r.stepMs) === start,
+              )
+              .map(([, v]) => v);
             expect(p.count).toBe(members.length);
             expect(p.min).toBe(Math.min(...members));
             expect(p.max).toBe(Math.max(...members));
@@ -175,7 +190,10 @@ describe('MemoryHistory: query_history summaries against brute force', () => {
 
   it('lists the series it knows when asked for an unknown one', async () => {
     const h = store(() => 1_000_000);
-    h.append(1_000_000, [['cpu.utilization', 0.1], ['memory.utilization', 0.2]]);
+    h.append(1_000_000, [
+      ['cpu.utilization', 0.1],
+      ['memory.utilization', 0.2],
+    ]);
     const e = await h.query({ series: 'cpu.utilisation', from: 0, to: 1_000_000 }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(UnknownSeriesError);
     expect((e as UnknownSeriesError).known).toEqual(['cpu.utilization', 'memory.utilization']);
@@ -186,7 +204,12 @@ describe('MemoryHistory: query_history summaries against brute force', () => {
     const h = store(() => now, { maxSeries: 3, maxRawPerSeries: 100 });
     for (let i = 0; i < 1000; i++) {
       now = i * 1000;
-      h.append(now, [['a', i], ['b', i], ['c', i], ['d', i]]);
+      h.append(now, [
+        ['a', i],
+        ['b', i],
+        ['c', i],
+        ['d', i],
+      ]);
     }
     const st = h.stats();
     expect(st.series).toBe(3);
@@ -195,7 +218,11 @@ describe('MemoryHistory: query_history summaries against brute force', () => {
     const fill = (from: number, to: number, every: number) => {
       for (let t = from; t < to; t += every) {
         now = t;
-        h.append(now, [['a', t], ['b', t], ['c', t]]);
+        h.append(now, [
+          ['a', t],
+          ['b', t],
+          ['c', t],
+        ]);
       }
     };
     fill(1000 * 1000, 8 * DAY, 60_000);
@@ -230,7 +257,15 @@ describe('MemoryHistory: query_history summaries against brute force', () => {
 
   it('keeps events newest first, filtered by window and check', async () => {
     const h = store(() => 0);
-    for (let i = 0; i < 5; i++) h.recordEvent({ time: new Date(i * 1000).toISOString(), check: i % 2 ? 'db' : 'cache', type: 'status', from: 'pass', to: 'fail', reason: String(i) });
+    for (let i = 0; i < 5; i++)
+      h.recordEvent({
+        time: new Date(i * 1000).toISOString(),
+        check: i % 2 ? 'db' : 'cache',
+        type: 'status',
+        from: 'pass',
+        to: 'fail',
+        reason: String(i),
+      });
     expect((await h.events()).map((e) => e.reason)).toEqual(['4', '3', '2', '1', '0']);
     expect((await h.events({ sinceMs: 2000, check: 'cache' })).map((e) => e.reason)).toEqual(['4', '2']);
     expect((await h.events({ untilMs: 2000, limit: 2 })).map((e) => e.reason)).toEqual(['2', '1']);

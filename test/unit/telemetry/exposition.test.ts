@@ -8,7 +8,10 @@ import { serializePrometheus } from '../../../src/telemetry/serializer.js';
 
 function setup(maxAgeMs = 1000) {
   const reader = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true });
-  const provider = new MeterProvider({ resource: resourceFromAttributes({ 'service.name': 'test' }), readers: [reader] });
+  const provider = new MeterProvider({
+    resource: resourceFromAttributes({ 'service.name': 'test' }),
+    readers: [reader],
+  });
   const meter = provider.getMeter('t');
   let value = 1;
   let collections = 0;
@@ -17,7 +20,13 @@ function setup(maxAgeMs = 1000) {
     r.observe(value, { 'system.memory.state': 'used' });
   });
   meter.createCounter('vitals.check.runs', { unit: '{run}', description: 'runs' }).add(3, { outcome: 'success' });
-  meter.createHistogram('vitals.check.duration', { unit: 's', description: 'dur', advice: { explicitBucketBoundaries: [0.1, 1] } }).record(0.5);
+  meter
+    .createHistogram('vitals.check.duration', {
+      unit: 's',
+      description: 'dur',
+      advice: { explicitBucketBoundaries: [0.1, 1] },
+    })
+    .record(0.5);
   let version = 0;
   const exposition = new Exposition(reader, serializePrometheus, () => version, maxAgeMs);
   return { exposition, setValue: (v: number) => (value = v), bump: () => version++, collections: () => collections };

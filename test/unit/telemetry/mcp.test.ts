@@ -1,6 +1,12 @@
 import type { JSONRPCMessage, Transport } from '@modelcontextprotocol/server';
 import { describe, expect, it } from 'vitest';
-import { describeMessage, observeTransport, type McpMessageInfo, type McpMessageOutcome, type McpTransportObserver } from '../../../src/mcp/middleware.js';
+import {
+  describeMessage,
+  observeTransport,
+  type McpMessageInfo,
+  type McpMessageOutcome,
+  type McpTransportObserver,
+} from '../../../src/mcp/middleware.js';
 import { errorType, operationAttributes, spanAttributes, spanName } from '../../../src/telemetry/mcp.js';
 
 const tools = new Set(['health_check', 'get_metrics']);
@@ -8,25 +14,56 @@ const tools = new Set(['health_check', 'get_metrics']);
 describe('describeMessage', () => {
   it('names the tool and keeps the W3C keys of _meta', () => {
     const info = describeMessage(
-      { jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'health_check', _meta: { traceparent: '00-a-b-01', progressToken: 3, tracestate: 'x=1' } } },
+      {
+        jsonrpc: '2.0',
+        id: 7,
+        method: 'tools/call',
+        params: { name: 'health_check', _meta: { traceparent: '00-a-b-01', progressToken: 3, tracestate: 'x=1' } },
+      },
       'pipe',
       tools,
       {},
     );
-    expect(info).toEqual({ method: 'tools/call', id: '7', toolName: 'health_check', transport: 'pipe', meta: { traceparent: '00-a-b-01', tracestate: 'x=1' } });
+    expect(info).toEqual({
+      method: 'tools/call',
+      id: '7',
+      toolName: 'health_check',
+      transport: 'pipe',
+      meta: { traceparent: '00-a-b-01', tracestate: 'x=1' },
+    });
     expect(spanName(info)).toBe('tools/call health_check');
   });
 
   it('bounds what a client can mint: unknown methods and tools become _OTHER', () => {
-    expect(describeMessage({ jsonrpc: '2.0', id: 1, method: 'x/y-1234', params: {} }, 'tcp', tools, {}).method).toBe('_OTHER');
-    expect(describeMessage({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'rm -rf /' } }, 'tcp', tools, {}).toolName).toBe('_OTHER');
+    expect(describeMessage({ jsonrpc: '2.0', id: 1, method: 'x/y-1234', params: {} }, 'tcp', tools, {}).method).toBe(
+      '_OTHER',
+    );
+    expect(
+      describeMessage({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'rm -rf /' } }, 'tcp', tools, {})
+        .toolName,
+    ).toBe('_OTHER');
   });
 
   it('keeps resource URIs and session ids for spans only', () => {
-    const info = describeMessage({ jsonrpc: '2.0', id: 'a', method: 'resources/read', params: { uri: 'vitals://checks/db?x=1' } }, 'tcp', tools, { id: 's-1', protocolVersion: '2025-06-18' });
-    expect(spanAttributes(info)).toMatchObject({ 'mcp.resource.uri': 'vitals://checks/db?x=1', 'mcp.session.id': 's-1', 'jsonrpc.request.id': 'a', 'network.protocol.name': 'http' });
+    const info = describeMessage(
+      { jsonrpc: '2.0', id: 'a', method: 'resources/read', params: { uri: 'vitals://checks/db?x=1' } },
+      'tcp',
+      tools,
+      { id: 's-1', protocolVersion: '2025-06-18' },
+    );
+    expect(spanAttributes(info)).toMatchObject({
+      'mcp.resource.uri': 'vitals://checks/db?x=1',
+      'mcp.session.id': 's-1',
+      'jsonrpc.request.id': 'a',
+      'network.protocol.name': 'http',
+    });
     const labels = operationAttributes(info, {});
-    expect(labels).toEqual({ 'mcp.method.name': 'resources/read', 'network.transport': 'tcp', 'mcp.protocol.version': '2025-06-18', 'network.protocol.name': 'http' });
+    expect(labels).toEqual({
+      'mcp.method.name': 'resources/read',
+      'network.transport': 'tcp',
+      'mcp.protocol.version': '2025-06-18',
+      'network.protocol.name': 'http',
+    });
   });
 });
 
@@ -36,7 +73,12 @@ describe('error.type', () => {
     expect(errorType({ toolError: true })).toBe('tool_error');
     expect(errorType({})).toBeUndefined();
     const info: McpMessageInfo = { method: 'tools/call', toolName: 'get_metrics', transport: 'pipe' };
-    expect(operationAttributes(info, { toolError: true })).toEqual({ 'mcp.method.name': 'tools/call', 'gen_ai.tool.name': 'get_metrics', 'network.transport': 'pipe', 'error.type': 'tool_error' });
+    expect(operationAttributes(info, { toolError: true })).toEqual({
+      'mcp.method.name': 'tools/call',
+      'gen_ai.tool.name': 'get_metrics',
+      'network.transport': 'pipe',
+      'error.type': 'tool_error',
+    });
   });
 });
 
@@ -101,7 +143,11 @@ describe('observeTransport', () => {
     };
     t.deliver({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18' } });
     expect(r.events).toEqual(['start initialize', 'run initialize']);
-    await t.send({ jsonrpc: '2.0', id: 1, result: { protocolVersion: '2025-06-18', capabilities: {}, serverInfo: { name: 's', version: '1' } } });
+    await t.send({
+      jsonrpc: '2.0',
+      id: 1,
+      result: { protocolVersion: '2025-06-18', capabilities: {}, serverInfo: { name: 's', version: '1' } },
+    });
     expect(r.ended[0]?.outcome).toEqual({ toolError: false, protocolVersion: '2025-06-18' });
     t.deliver({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'health_check' } });
     await t.send({ jsonrpc: '2.0', id: 2, result: { content: [], isError: true } });
@@ -172,7 +218,11 @@ describe('observeTransport', () => {
     t.onmessage = () => {};
     t.deliver({ jsonrpc: '2.0', method: 'notifications/initialized' });
     t.deliver({ jsonrpc: '2.0', id: 9, result: {} });
-    expect(r.events).toEqual(['start notifications/initialized', 'run notifications/initialized', 'end notifications/initialized']);
+    expect(r.events).toEqual([
+      'start notifications/initialized',
+      'run notifications/initialized',
+      'end notifications/initialized',
+    ]);
   });
 
   it('chains onclose handlers without looping, ends open requests and records the session once', async () => {
@@ -213,7 +263,9 @@ describe('observeTransport', () => {
 
 describe('spans of failed tool calls', () => {
   it("label the caller's mistake without marking the server span as failed; a tool's own failure is an error", async () => {
-    const { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } = await import('@opentelemetry/sdk-trace-base');
+    const { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } = await import(
+      '@opentelemetry/sdk-trace-base'
+    );
     const { SpanStatusCode } = await import('@opentelemetry/api');
     const { createMcpObserver } = await import('../../../src/telemetry/mcp.js');
     const exporter = new InMemorySpanExporter();

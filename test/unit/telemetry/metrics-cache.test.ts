@@ -7,14 +7,23 @@ import { createMetrics } from '../../../src/telemetry/metrics.js';
 import { buildResource } from '../../../src/telemetry/resource.js';
 import { telemetrySettings } from '../../../src/telemetry/settings.js';
 
-const HOST_OFF = { collectors: { cpu: false, load: false, memory: false, filesystem: false, network: false, process: false } };
+const HOST_OFF = {
+  collectors: { cpu: false, load: false, memory: false, filesystem: false, network: false, process: false },
+};
 
 describe('the cached /metrics page', () => {
   it('is rendered again when a limit refuses something between two snapshots', async () => {
     const log = createLogger({ level: 'silent' });
     // Never started: its snapshot stays the same object for the whole test.
     const monitor = new HealthMonitor(parseConfig({ host: HOST_OFF }), log);
-    const metrics = await createMetrics({ monitor, resource: buildResource('0.0.0'), settings: telemetrySettings({}), prometheus: true, log, version: '0.0.0' });
+    const metrics = await createMetrics({
+      monitor,
+      resource: buildResource('0.0.0'),
+      settings: telemetrySettings({}),
+      prometheus: true,
+      log,
+      version: '0.0.0',
+    });
     try {
       const count = async () => {
         const page = await metrics.exposition!.get();

@@ -24,18 +24,24 @@ describe('OTel → Prometheus metric names', () => {
     expect(prometheusName('system.cpu.utilization', '1', 'gauge')).toBe('system_cpu_utilization_ratio');
     expect(prometheusName('system.network.io', 'By', 'counter', true)).toBe('system_network_io_bytes_total');
     expect(prometheusName('system.network.io', 'By', 'counter')).toBe('system_network_io_bytes');
-    expect(prometheusName('mcp.server.operation.duration', 's', 'histogram')).toBe('mcp_server_operation_duration_seconds');
+    expect(prometheusName('mcp.server.operation.duration', 's', 'histogram')).toBe(
+      'mcp_server_operation_duration_seconds',
+    );
     expect(prometheusName('system.cpu.load_average.1m', '{thread}', 'gauge')).toBe('system_cpu_load_average_1m');
   });
 
   it('does not repeat a unit the name already ends with, nor a _total', () => {
-    expect(prometheusName('vitals.cert.expiry.timestamp_seconds', 's', 'gauge')).toBe('vitals_cert_expiry_timestamp_seconds');
+    expect(prometheusName('vitals.cert.expiry.timestamp_seconds', 's', 'gauge')).toBe(
+      'vitals_cert_expiry_timestamp_seconds',
+    );
     expect(prometheusName('requests_total', '{request}', 'counter', true)).toBe('requests_total');
   });
 
   it('never ends a non-histogram name in _count (reserved; promtool flags it)', () => {
     expect(prometheusName('system.cpu.logical.count', '{cpu}', 'gauge')).toBe('system_cpu_logical_cpus');
-    expect(prometheusName('process.unix.file_descriptor.count', '{file_descriptor}', 'gauge')).toBe('process_unix_file_descriptors');
+    expect(prometheusName('process.unix.file_descriptor.count', '{file_descriptor}', 'gauge')).toBe(
+      'process_unix_file_descriptors',
+    );
     for (const s of OBSERVED) {
       const kind = s.kind === 'counter' ? 'counter' : 'gauge';
       expect(prometheusName(s.name, s.unit, kind, true), s.name).not.toMatch(/_(count|sum|bucket)$/);
@@ -43,7 +49,17 @@ describe('OTel → Prometheus metric names', () => {
   });
 
   it('gives the names the README and dashboards use', () => {
-    const names = [...OBSERVED.map((s) => prometheusName(s.name, s.unit, s.kind === 'counter' ? 'counter' : 'gauge', true)), ...Object.values(RECORDED).map((s) => prometheusName(s.name, s.unit, s.kind === 'histogram' ? 'histogram' : s.kind === 'counter' ? 'counter' : 'gauge', true))];
+    const names = [
+      ...OBSERVED.map((s) => prometheusName(s.name, s.unit, s.kind === 'counter' ? 'counter' : 'gauge', true)),
+      ...Object.values(RECORDED).map((s) =>
+        prometheusName(
+          s.name,
+          s.unit,
+          s.kind === 'histogram' ? 'histogram' : s.kind === 'counter' ? 'counter' : 'gauge',
+          true,
+        ),
+      ),
+    ];
     expect(names).toEqual(
       expect.arrayContaining([
         'vitals_check_up',

@@ -8,7 +8,10 @@
 
   const view = window.VitalsView.create({
     async loadDetail(name, range) {
-      const res = await fetch('/api/status/checks/' + encodeURIComponent(name) + '?range=' + range, { headers: auth(), cache: 'no-store' });
+      const res = await fetch('/api/status/checks/' + encodeURIComponent(name) + '?range=' + range, {
+        headers: auth(),
+        cache: 'no-store',
+      });
       if (!res.ok) throw new Error(res.status === 401 || res.status === 403 ? 'sign-in needed' : 'HTTP ' + res.status);
       return res.json();
     },

@@ -56,7 +56,16 @@
   const translucent = (rgb) => rgb.replace(/^rgb\((.*)\)$/, 'rgba($1, 0.13)');
 
   function create(opts) {
-    const state = { rows: new Map(), series: new Map(), charts: new Map(), gauges: new Map(), uptime: new Map(), uptimeFrom: 0, view: null, detail: null };
+    const state = {
+      rows: new Map(),
+      series: new Map(),
+      charts: new Map(),
+      gauges: new Map(),
+      uptime: new Map(),
+      uptimeFrom: 0,
+      view: null,
+      detail: null,
+    };
 
     function setStatus(node, status, icon, word) {
       node.dataset.status = status;
@@ -96,8 +105,16 @@
       const color = cssVar('--accent', '#0969da');
       const width = Math.max(80, Math.floor(c.box.getBoundingClientRect().width) || c.width);
       c.plot = new uPlot(
-        { width, height: c.height, legend: { show: false }, cursor: { show: false }, select: { show: false }, axes: [{ show: false }, { show: false }],
-          scales: { x: { time: true } }, series: [{}, { stroke: color, width: 1.5, fill: translucent(color), points: { show: false } }] },
+        {
+          width,
+          height: c.height,
+          legend: { show: false },
+          cursor: { show: false },
+          select: { show: false },
+          axes: [{ show: false }, { show: false }],
+          scales: { x: { time: true } },
+          series: [{}, { stroke: color, width: 1.5, fill: translucent(color), points: { show: false } }],
+        },
         data,
         c.box,
       );
@@ -113,10 +130,22 @@
     function renderGauge(g) {
       let node = state.gauges.get(g.name);
       if (!node) {
-        node = el('div', { class: 'gauge', 'data-gauge': g.name },
-          el('div', { class: 'label' }, el('span', { class: 'name', text: g.label, title: g.label }), el('span', { class: 'value' })),
-          el('div', { class: 'bar', role: 'meter', 'aria-label': g.label, 'aria-valuemin': '0', 'aria-valuemax': '100' }, el('span')),
-          el('div', { class: 'chart', 'aria-hidden': 'true' }));
+        node = el(
+          'div',
+          { class: 'gauge', 'data-gauge': g.name },
+          el(
+            'div',
+            { class: 'label' },
+            el('span', { class: 'name', text: g.label, title: g.label }),
+            el('span', { class: 'value' }),
+          ),
+          el(
+            'div',
+            { class: 'bar', role: 'meter', 'aria-label': g.label, 'aria-valuemin': '0', 'aria-valuemax': '100' },
+            el('span'),
+          ),
+          el('div', { class: 'chart', 'aria-hidden': 'true' }),
+        );
         $('#gauges').append(node);
         state.gauges.set(g.name, node);
         chart('card:' + g.name, g.name, node.querySelector('.chart'), 200, 48);
@@ -138,8 +167,23 @@
       const box = tr.querySelector('.uptime');
       const known = slots.filter((s) => s !== null);
       const ok = known.filter((s) => s === 0).length;
-      box.setAttribute('aria-label', known.length ? `last 24 hours: ${ok} of ${known.length} recorded half-hours ok` : 'last 24 hours: nothing recorded yet');
-      box.replaceChildren(...slots.map((s, i) => el('span', { 'data-s': s === null ? 'none' : String(s), title: new Date(state.uptimeFrom + i * SLOT_MS).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) + ' ' + (s === null ? 'no data' : SLOT_WORD[s]) })));
+      box.setAttribute(
+        'aria-label',
+        known.length
+          ? `last 24 hours: ${ok} of ${known.length} recorded half-hours ok`
+          : 'last 24 hours: nothing recorded yet',
+      );
+      box.replaceChildren(
+        ...slots.map((s, i) =>
+          el('span', {
+            'data-s': s === null ? 'none' : String(s),
+            title:
+              new Date(state.uptimeFrom + i * SLOT_MS).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) +
+              ' ' +
+              (s === null ? 'no data' : SLOT_WORD[s]),
+          }),
+        ),
+      );
     }
 
     // The current half-hour takes the worst status seen in it, so the bar moves live between full payloads.
@@ -165,14 +209,22 @@
       if (!tr) {
         const open = el('button', { type: 'button', class: 'open', 'aria-haspopup': 'dialog' });
         open.addEventListener('click', () => openDetail(c.name));
-        tr = el('tr', { 'data-check': c.name },
-          el('td', { class: 'status' }, el('span', { class: 'icon', 'aria-hidden': 'true' }), el('span', { class: 'word' })),
+        tr = el(
+          'tr',
+          { 'data-check': c.name },
+          el(
+            'td',
+            { class: 'status' },
+            el('span', { class: 'icon', 'aria-hidden': 'true' }),
+            el('span', { class: 'word' }),
+          ),
           el('td', { class: 'name' }, open, el('span', { class: 'badges' })),
           el('td', { class: 'value' }),
           el('td', { class: 'since' }),
           el('td', { class: 'uptime-col' }, el('div', { class: 'uptime', role: 'img' })),
           el('td', { class: 'spark-col' }, el('div', { class: 'spark', 'aria-hidden': 'true' })),
-          el('td', { class: 'detail' }));
+          el('td', { class: 'detail' }),
+        );
         $('#checks tbody').append(tr);
         state.rows.set(c.name, tr);
         chart('row:' + c.name, c.name, tr.querySelector('.spark'), 120, 28);
@@ -185,7 +237,10 @@
       const open = tr.querySelector('button.open');
       open.textContent = c.name;
       open.title = c.name + ' — show its history';
-      tr.querySelector('.badges').replaceChildren(el('span', { class: 'badge', text: c.kind }), ...(c.critical ? [el('span', { class: 'badge', text: 'critical' })] : []));
+      tr.querySelector('.badges').replaceChildren(
+        el('span', { class: 'badge', text: c.kind }),
+        ...(c.critical ? [el('span', { class: 'badge', text: 'critical' })] : []),
+      );
       tr.querySelector('td.value').textContent = c.value;
       const since = tr.querySelector('td.since');
       since.dataset.since = c.since;
@@ -201,8 +256,13 @@
       const rows = [...state.rows.values()];
       const key = (tr) => tr._row;
       const sorted = rows.slice().sort((x, y) => {
-        const a = key(x), b = key(y);
-        return RANK[a.status] - RANK[b.status] || GROUP[a.group] - GROUP[b.group] || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+        const a = key(x),
+          b = key(y);
+        return (
+          RANK[a.status] - RANK[b.status] ||
+          GROUP[a.group] - GROUP[b.group] ||
+          (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
+        );
       });
       const body = $('#checks tbody');
       if (sorted.some((tr, i) => body.children[i] !== tr)) body.append(...sorted);
@@ -212,7 +272,12 @@
       return e.check + ': ' + (e.type === 'breaker' ? 'circuit ' : '') + e.from + ' → ' + e.to + ' — ' + e.reason;
     }
     function renderEvent(e, prepend) {
-      const li = el('li', { 'data-check': e.check }, el('time', { datetime: e.time, text: clock(e.time) }), document.createTextNode(eventText(e)));
+      const li = el(
+        'li',
+        { 'data-check': e.check },
+        el('time', { datetime: e.time, text: clock(e.time) }),
+        document.createTextNode(eventText(e)),
+      );
       const list = $('#events');
       if (prepend) list.prepend(li);
       else list.append(li);
@@ -230,13 +295,45 @@
     function renderIncidents(list) {
       $('#incidents').replaceChildren(
         ...list.map((i) =>
-          el('li', { 'data-check': i.check, 'data-status': i.ongoing ? i.status : 'pass', class: 'incident' },
+          el(
+            'li',
+            { 'data-check': i.check, 'data-status': i.ongoing ? i.status : 'pass', class: 'incident' },
             el('p', { class: 'sentence', text: i.text }),
-            el('dl', {},
-              el('div', {}, el('dt', { text: 'start' }), el('dd', {}, i.start ? el('time', { datetime: i.start, text: clock(i.start) }) : document.createTextNode('before the record'))),
-              el('div', {}, el('dt', { text: 'end' }), el('dd', {}, i.ongoing ? el('strong', { text: 'ongoing' }) : el('time', { datetime: i.end, text: clock(i.end) }))),
+            el(
+              'dl',
+              {},
+              el(
+                'div',
+                {},
+                el('dt', { text: 'start' }),
+                el(
+                  'dd',
+                  {},
+                  i.start
+                    ? el('time', { datetime: i.start, text: clock(i.start) })
+                    : document.createTextNode('before the record'),
+                ),
+              ),
+              el(
+                'div',
+                {},
+                el('dt', { text: 'end' }),
+                el(
+                  'dd',
+                  {},
+                  i.ongoing ? el('strong', { text: 'ongoing' }) : el('time', { datetime: i.end, text: clock(i.end) }),
+                ),
+              ),
               el('div', {}, el('dt', { text: 'duration' }), el('dd', { text: duration(span(i)) })),
-              el('div', { class: 'cause-pair' }, el('dt', { text: 'cause' }), el('dd', { class: 'cause', text: i.reason || '' }))))),
+              el(
+                'div',
+                { class: 'cause-pair' },
+                el('dt', { text: 'cause' }),
+                el('dd', { class: 'cause', text: i.reason || '' }),
+              ),
+            ),
+          ),
+        ),
       );
       $('#no-incidents').hidden = list.length > 0;
     }
@@ -245,15 +342,23 @@
       document.title = v.icon + ' ' + v.hostname + ' — mcp-vitals';
       $('#host').textContent = v.hostname;
       setStatus($('#overall'), v.status, v.icon, v.word);
-      const problems = state.view ? [...state.rows.values()].filter((tr) => tr._row.status === 'fail' || tr._row.status === 'warn').length : 0;
-      $('#summary').textContent = problems ? problems + (problems === 1 ? ' check needs' : ' checks need') + ' attention' : '';
+      const problems = state.view
+        ? [...state.rows.values()].filter((tr) => tr._row.status === 'fail' || tr._row.status === 'warn').length
+        : 0;
+      $('#summary').textContent = problems
+        ? problems + (problems === 1 ? ' check needs' : ' checks need') + ' attention'
+        : '';
       $('#updated').textContent = 'updated ' + clock(v.time);
     }
 
     function snapshot(data) {
       // A full payload replaces everything: the view never shows a row the daemon no longer has.
       for (const c of state.charts.values()) c.plot?.destroy();
-      state.rows.clear(); state.charts.clear(); state.gauges.clear(); state.series.clear(); state.uptime.clear();
+      state.rows.clear();
+      state.charts.clear();
+      state.gauges.clear();
+      state.series.clear();
+      state.uptime.clear();
       $('#checks tbody').replaceChildren();
       $('#gauges').replaceChildren();
       $('#events').replaceChildren();
@@ -285,7 +390,8 @@
       const t = Date.parse(data.view.time) / 1000;
       state.uptimeFrom = data.uptimeFrom || state.uptimeFrom;
       for (const [name, slots] of Object.entries(data.uptime || {})) state.uptime.set(name, slots.slice());
-      for (const [name, points] of Object.entries(data.history || {})) for (const [pt, v] of points) if (pt < t) push(name, pt, v);
+      for (const [name, points] of Object.entries(data.history || {}))
+        for (const [pt, v] of points) if (pt < t) push(name, pt, v);
       const names = new Set(data.view.checks.map((c) => c.name));
       for (const [name, tr] of state.rows) if (!names.has(name)) tr.remove(), state.rows.delete(name);
       delta({ ...data.view, checks: data.view.checks, removed: [], events: [] });
@@ -316,7 +422,8 @@
       for (const e of d.events.slice().reverse()) renderEvent(e, true);
       if (d.incidents) renderIncidents(d.incidents);
       // An open detail view follows its check, at most every 5 s (a host check's value changes every tick).
-      if (state.detail && Date.now() - state.detail.at > 5000 && d.checks.some((c) => c.name === state.detail.name)) loadDetail(state.detail.name, state.detail.range);
+      if (state.detail && Date.now() - state.detail.at > 5000 && d.checks.some((c) => c.name === state.detail.name))
+        loadDetail(state.detail.name, state.detail.range);
     }
 
     // The detail view: one check's history over 1 h / 24 h / 7 d, its thresholds as lines, its events.
@@ -329,7 +436,8 @@
     async function loadDetail(name, range) {
       state.detail = { name, range, at: Date.now() };
       $('#detail-title').textContent = name;
-      for (const b of dialog.querySelectorAll('[data-range]')) b.setAttribute('aria-pressed', String(b.dataset.range === range));
+      for (const b of dialog.querySelectorAll('[data-range]'))
+        b.setAttribute('aria-pressed', String(b.dataset.range === range));
       $('#detail-error').hidden = true;
       let d;
       try {
@@ -343,7 +451,13 @@
       setStatus($('#detail-status'), d.row.status, d.row.icon, d.row.word);
       $('#detail-output').textContent = d.row.output || d.row.value;
       const th = d.thresholds;
-      $('#detail-thresholds').textContent = th ? 'warning at ' + fmt(d.unit, th.warn) + ', failed at ' + fmt(d.unit, th.fail) + (th.forSeconds ? ' (held ' + duration(th.forSeconds) + ')' : '') : 'no thresholds: judged by whether it answers';
+      $('#detail-thresholds').textContent = th
+        ? 'warning at ' +
+          fmt(d.unit, th.warn) +
+          ', failed at ' +
+          fmt(d.unit, th.fail) +
+          (th.forSeconds ? ' (held ' + duration(th.forSeconds) + ')' : '')
+        : 'no thresholds: judged by whether it answers';
       const box = $('#detail-chart');
       state.detailPlot?.destroy();
       state.detailPlot = null;
@@ -354,21 +468,66 @@
       } else {
         const xs = d.points.map((p) => p[0]);
         const data = [xs, d.points.map((p) => p[1])];
-        const series = [{}, { label: d.unit === 's' ? 'response time' : 'value', stroke: cssVar('--accent', '#0969da'), width: 1.5, points: { show: false }, value: (u, v) => fmt(d.unit, v) }];
+        const series = [
+          {},
+          {
+            label: d.unit === 's' ? 'response time' : 'value',
+            stroke: cssVar('--accent', '#0969da'),
+            width: 1.5,
+            points: { show: false },
+            value: (u, v) => fmt(d.unit, v),
+          },
+        ];
         if (th) {
-          data.push(xs.map(() => th.warn), xs.map(() => th.fail));
-          series.push({ label: 'warning', stroke: cssVar('--warn', '#9a6700'), dash: [6, 4], width: 1, points: { show: false }, value: (u, v) => fmt(d.unit, v) });
-          series.push({ label: 'failed', stroke: cssVar('--fail', '#cf222e'), dash: [6, 4], width: 1, points: { show: false }, value: (u, v) => fmt(d.unit, v) });
+          data.push(
+            xs.map(() => th.warn),
+            xs.map(() => th.fail),
+          );
+          series.push({
+            label: 'warning',
+            stroke: cssVar('--warn', '#9a6700'),
+            dash: [6, 4],
+            width: 1,
+            points: { show: false },
+            value: (u, v) => fmt(d.unit, v),
+          });
+          series.push({
+            label: 'failed',
+            stroke: cssVar('--fail', '#cf222e'),
+            dash: [6, 4],
+            width: 1,
+            points: { show: false },
+            value: (u, v) => fmt(d.unit, v),
+          });
         }
-        const axis = { stroke: cssVar('--muted', '#5b6470'), grid: { stroke: cssVar('--line', '#d8dde3'), width: 1 }, ticks: { show: false } };
+        const axis = {
+          stroke: cssVar('--muted', '#5b6470'),
+          grid: { stroke: cssVar('--line', '#d8dde3'), width: 1 },
+          ticks: { show: false },
+        };
         state.detailPlot = new uPlot(
-          { width: Math.max(240, Math.floor(box.getBoundingClientRect().width)), height: 200, scales: { x: { time: true } }, cursor: { y: false },
-            axes: [axis, { ...axis, size: 56, values: (u, vals) => vals.map((v) => fmt(d.unit, v)) }], series },
+          {
+            width: Math.max(240, Math.floor(box.getBoundingClientRect().width)),
+            height: 200,
+            scales: { x: { time: true } },
+            cursor: { y: false },
+            axes: [axis, { ...axis, size: 56, values: (u, vals) => vals.map((v) => fmt(d.unit, v)) }],
+            series,
+          },
           data,
           box,
         );
       }
-      $('#detail-events').replaceChildren(...d.events.map((e) => el('li', {}, el('time', { datetime: e.time, text: new Date(e.time).toLocaleString([], { hour12: false }) }), document.createTextNode(eventText(e)))));
+      $('#detail-events').replaceChildren(
+        ...d.events.map((e) =>
+          el(
+            'li',
+            {},
+            el('time', { datetime: e.time, text: new Date(e.time).toLocaleString([], { hour12: false }) }),
+            document.createTextNode(eventText(e)),
+          ),
+        ),
+      );
       $('#detail-no-events').hidden = d.events.length > 0;
     }
     dialog.addEventListener('close', () => {
@@ -377,11 +536,13 @@
       state.detailPlot = null;
       if (state.opener && state.opener.focus) state.opener.focus();
     });
-    for (const b of dialog.querySelectorAll('[data-range]')) b.addEventListener('click', () => state.detail && loadDetail(state.detail.name, b.dataset.range));
+    for (const b of dialog.querySelectorAll('[data-range]'))
+      b.addEventListener('click', () => state.detail && loadDetail(state.detail.name, b.dataset.range));
     $('#detail-close').addEventListener('click', () => dialog.close());
 
     setInterval(() => {
-      for (const td of document.querySelectorAll('td.since')) if (td.dataset.since) td.textContent = ago(td.dataset.since);
+      for (const td of document.querySelectorAll('td.since'))
+        if (td.dataset.since) td.textContent = ago(td.dataset.since);
     }, 10000);
 
     return { snapshot, delta, refresh, openDetail, connection: (text) => ($('#connection').textContent = text) };

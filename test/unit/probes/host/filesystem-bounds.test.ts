@@ -4,7 +4,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../../src/config/load.js';
 import { hostCollectors } from '../../../../src/probes/registry.js';
-import { capMounts, FilesystemCollector, parseMounts, selectMounts, type MountEntry } from '../../../../src/probes/host/filesystem.js';
+import {
+  capMounts,
+  FilesystemCollector,
+  parseMounts,
+  selectMounts,
+  type MountEntry,
+} from '../../../../src/probes/host/filesystem.js';
 
 const defaults = parseConfig({}, {}).host.filesystems;
 
@@ -34,13 +40,19 @@ describe('container runtimes on the host', () => {
   });
 
   it('the defaults name the pseudo types node_exporter excludes', () => {
-    for (const t of ['overlay', 'nsfs', 'tracefs', 'cgroup2', 'proc', 'sysfs', 'bpf', 'squashfs', 'erofs', 'autofs']) expect(defaults.excludeTypes).toContain(t);
+    for (const t of ['overlay', 'nsfs', 'tracefs', 'cgroup2', 'proc', 'sysfs', 'bpf', 'squashfs', 'erofs', 'autofs'])
+      expect(defaults.excludeTypes).toContain(t);
     expect(defaults.maxMounts).toBe(64);
   });
 });
 
 describe('the cap on watched filesystems', () => {
-  const mount = (mountpoint: string, i: number): MountEntry => ({ device: `/dev/vd${i}`, mountpoint, type: 'ext4', readOnly: false });
+  const mount = (mountpoint: string, i: number): MountEntry => ({
+    device: `/dev/vd${i}`,
+    mountpoint,
+    type: 'ext4',
+    readOnly: false,
+  });
 
   it('keeps the shallowest mountpoints and names the dropped ones', () => {
     const mounts = ['/srv/a/b/c', '/', '/home', '/srv/a', '/srv/a/b', '/boot'].map(mount);
@@ -55,9 +67,19 @@ describe('the cap on watched filesystems', () => {
     const proc = join(root, 'proc');
     mkdirSync(join(proc, '1'), { recursive: true });
     for (let i = 0; i < 5; i++) mkdirSync(join(root, `m${i}`));
-    const write = (n: number) => writeFileSync(join(proc, '1/mounts'), ['/dev/vdz / ext4 rw 0 0', ...Array.from({ length: n }, (_, i) => `/dev/vd${i} /m${i} ext4 rw 0 0`)].join('\n'));
+    const write = (n: number) =>
+      writeFileSync(
+        join(proc, '1/mounts'),
+        ['/dev/vdz / ext4 rw 0 0', ...Array.from({ length: n }, (_, i) => `/dev/vd${i} /m${i} ext4 rw 0 0`)].join('\n'),
+      );
     const warnings: string[][] = [];
-    const fs = new FilesystemCollector({ ...defaults, maxMounts: 3, procfs: proc, rootfs: root, onDropped: (d) => warnings.push(d.map((m) => m.mountpoint)) });
+    const fs = new FilesystemCollector({
+      ...defaults,
+      maxMounts: 3,
+      procfs: proc,
+      rootfs: root,
+      onDropped: (d) => warnings.push(d.map((m) => m.mountpoint)),
+    });
     const signal = new AbortController().signal;
 
     write(5);
@@ -85,7 +107,12 @@ describe('the cap on watched filesystems', () => {
     const logged: { fields: Record<string, unknown>; message: string }[] = [];
     const c = hostCollectors.filesystem.create(host, { warn: (fields, message) => logged.push({ fields, message }) });
     await c.run(new AbortController().signal);
-    expect(logged).toEqual([{ fields: { maxMounts: 1, dropped: 1, mountpoints: ['/extra'] }, message: expect.stringMatching(/at most \(host\.filesystems\.maxMounts\).*1 more: \/extra$/) }]);
+    expect(logged).toEqual([
+      {
+        fields: { maxMounts: 1, dropped: 1, mountpoints: ['/extra'] },
+        message: expect.stringMatching(/at most \(host\.filesystems\.maxMounts\).*1 more: \/extra$/),
+      },
+    ]);
   });
 
   it('is bounded in the config', () => {

@@ -12,8 +12,16 @@ describe('watching a node from a container (host.procfs, host.rootfs)', () => {
     const proc = join(root, 'proc');
     mkdirSync(join(proc, '1'), { recursive: true });
     mkdirSync(join(root, 'data'));
-    writeFileSync(join(proc, '1/mounts'), '/dev/vdz / ext4 rw 0 0\n/dev/vdy /data xfs ro 0 0\nproc /proc proc rw 0 0\n');
-    const fs = new FilesystemCollector({ excludeTypes: DEFAULT_EXCLUDED_FS_TYPES, excludeMountpoints: DEFAULT_EXCLUDED_MOUNTS, procfs: proc, rootfs: root });
+    writeFileSync(
+      join(proc, '1/mounts'),
+      '/dev/vdz / ext4 rw 0 0\n/dev/vdy /data xfs ro 0 0\nproc /proc proc rw 0 0\n',
+    );
+    const fs = new FilesystemCollector({
+      excludeTypes: DEFAULT_EXCLUDED_FS_TYPES,
+      excludeMountpoints: DEFAULT_EXCLUDED_MOUNTS,
+      procfs: proc,
+      rootfs: root,
+    });
     const { samples: out, errors } = await fs.run(new AbortController().signal);
     expect(errors).toEqual([]);
     expect(out.map((f) => [f.mountpoint, f.device, f.readOnly])).toEqual([
@@ -28,10 +36,17 @@ describe('watching a node from a container (host.procfs, host.rootfs)', () => {
     const proc = join(root, 'proc');
     mkdirSync(join(proc, '1'), { recursive: true });
     writeFileSync(join(proc, '1/mounts'), '/dev/vdz / ext4 rw 0 0\n/dev/vdx /gone ext4 rw 0 0\n');
-    const fs = new FilesystemCollector({ excludeTypes: DEFAULT_EXCLUDED_FS_TYPES, excludeMountpoints: DEFAULT_EXCLUDED_MOUNTS, procfs: proc, rootfs: root });
+    const fs = new FilesystemCollector({
+      excludeTypes: DEFAULT_EXCLUDED_FS_TYPES,
+      excludeMountpoints: DEFAULT_EXCLUDED_MOUNTS,
+      procfs: proc,
+      rootfs: root,
+    });
     const { samples, errors } = await fs.run(new AbortController().signal);
     expect(samples.map((s) => s.mountpoint)).toEqual(['/']);
-    expect(errors).toEqual([{ mountpoint: '/gone', device: '/dev/vdx', type: 'ext4', error: 'statfs failed (ENOENT)' }]);
+    expect(errors).toEqual([
+      { mountpoint: '/gone', device: '/dev/vdx', type: 'ext4', error: 'statfs failed (ENOENT)' },
+    ]);
   });
 
   it('computes CPU shares from a procfs other than /proc', async () => {
