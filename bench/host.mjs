@@ -47,7 +47,7 @@ async function measure(fn, n) {
 }
 
 const n = Number(values.ticks);
-const collectors = Object.entries(hostCollectors).map(([name, e]) => [name, e.create(config.host)]);
+const collectors = hostCollectors.map((c) => [c.name, c.create(config.host, config.host, { warn() {} })]);
 for (const [, c] of collectors) if (c.prime) await c.prime();
 const signal = new AbortController().signal;
 const perCollector = [];

@@ -4,6 +4,13 @@ import { Duration, Ratio, TimerDuration } from './duration.js';
 import { CheckConfig } from './checks.js';
 import { FLEET_CHECK, FleetConfig, isLoopbackUrl } from './fleet.js';
 import { LIMITS_DEFAULTS, LimitsConfig } from './limits.js';
+import {
+  hostCollectors,
+  hostOptionsShape,
+  hostThresholdDefaults,
+  type HostCollectorName,
+  type HostThresholdKey,
+} from '../probes/registry.js';
 
 export const LogLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
@@ -15,12 +22,14 @@ const threshold = (warn: number, fail: number, forMs: number) =>
     .refine((t) => t.warn <= t.fail, { message: 'warn must not be above fail', path: ['warn'] })
     .default({ warn, fail, for: forMs });
 
+/** Each host collector's thresholds (`cpu`, `memory`, `disk`, …) with the defaults its module declares. */
+const collectorThresholds = Object.fromEntries(
+  Object.entries(hostThresholdDefaults).map(([key, d]) => [key, threshold(d.warn, d.fail, d.for)]),
+) as Record<HostThresholdKey, ReturnType<typeof threshold>>;
+
 export const ThresholdsConfig = z
   .object({
-    cpu: threshold(0.85, 0.95, 60_000),
-    memory: threshold(0.8, 0.9, 60_000),
-    disk: threshold(0.85, 0.95, 300_000),
-    /** Share of MCP tool calls that errored over `window`; judged only once `minCalls` calls were made in it. */
+    ...collectorThresholds,
     toolErrorRate: z
       .object({
         warn: Ratio.default(0.05),
@@ -35,52 +44,17 @@ export const ThresholdsConfig = z
   })
   .strict();
 
-/**
- * Pseudo and virtual filesystems that say nothing about disk space: node_exporter's default exclusions
- * (overlay among them: every container's root is one) plus a few more virtual kinds.
- */
-export const DEFAULT_EXCLUDED_FS_TYPES = [
-  'autofs',
-  'binfmt_misc',
-  'bpf',
-  'cgroup',
-  'cgroup2',
-  'configfs',
-  'debugfs',
-  'devpts',
-  'devtmpfs',
-  'efivarfs',
-  'fuse.lxcfs',
-  'fusectl',
-  'hugetlbfs',
-  'iso9660',
-  'mqueue',
-  'nsfs',
-  'overlay',
-  'overlay_ro',
-  'aufs',
-  'proc',
-  'procfs',
-  'pstore',
-  'rpc_pipefs',
-  'securityfs',
-  'selinuxfs',
-  'squashfs',
-  'sysfs',
-  'tracefs',
-  'tmpfs',
-  'ramfs',
-  'nfsd',
-  'shm',
-  'fuse.gvfsd-fuse',
-  'fuse.portal',
-  'erofs',
-];
-/** Kernel trees, and what container runtimes and the kubelet mount per container or pod (/run covers /run/containerd). */
-export const DEFAULT_EXCLUDED_MOUNTS =
-  '^/(dev|proc|run|sys|var/lib/docker/.+|var/lib/containerd/.+|var/lib/containers/storage/.+|var/lib/kubelet/pods/.+|snap/.+)($|/)';
-/** At most this many filesystems are watched: each is a check, a status card and a set of series. */
-export const DEFAULT_MAX_FILESYSTEMS = 64;
+export { DEFAULT_EXCLUDED_FS_TYPES, DEFAULT_EXCLUDED_MOUNTS } from '../probes/host/filesystem.js';
+
+/** `host.collectors`: one flag per registered collector, each defaulting to what its module says. */
+const CollectorFlags = z
+  .object(
+    Object.fromEntries(hostCollectors.map((c) => [c.name, z.boolean().default(c.defaultEnabled)])) as Record<
+      HostCollectorName,
+      z.ZodDefault<z.ZodBoolean>
+    >,
+  )
+  .strict();
 
 export const HostConfig = z
   .object({
@@ -90,44 +64,9 @@ export const HostConfig = z
     procfs: z.string().default('/proc'),
     /** Where the host's root filesystem is mounted; filesystems are then read from PID 1's mount table. */
     rootfs: z.string().default('/'),
-    collectors: z
-      .object({
-        cpu: z.boolean().default(true),
-        load: z.boolean().default(true),
-        memory: z.boolean().default(true),
-        filesystem: z.boolean().default(true),
-        network: z.boolean().default(true),
-        process: z.boolean().default(true),
-      })
-      .strict()
-      .default({ cpu: true, load: true, memory: true, filesystem: true, network: true, process: true }),
-    filesystems: z
-      .object({
-        excludeTypes: z.array(z.string()).default(DEFAULT_EXCLUDED_FS_TYPES),
-        excludeMountpoints: z
-          .string()
-          .refine((r) => {
-            try {
-              new RegExp(r);
-              return true;
-            } catch {
-              return false;
-            }
-          }, 'invalid regular expression')
-          .default(DEFAULT_EXCLUDED_MOUNTS),
-        /** Past this many filesystems the deepest mountpoints are dropped, with a warning naming them. */
-        maxMounts: z.number().int().min(1).max(1000).default(DEFAULT_MAX_FILESYSTEMS),
-      })
-      .strict()
-      .default({
-        excludeTypes: DEFAULT_EXCLUDED_FS_TYPES,
-        excludeMountpoints: DEFAULT_EXCLUDED_MOUNTS,
-        maxMounts: DEFAULT_MAX_FILESYSTEMS,
-      }),
-    network: z
-      .object({ excludeInterfaces: z.string().default('^(veth|docker|br-|cni|flannel|cali|virbr)') })
-      .strict()
-      .default({ excludeInterfaces: '^(veth|docker|br-|cni|flannel|cali|virbr)' }),
+    collectors: CollectorFlags.default(CollectorFlags.parse({})),
+    /** Collectors' own sections (`filesystems`, `network`), from their modules. */
+    ...hostOptionsShape,
     thresholds: ThresholdsConfig.default(ThresholdsConfig.parse({})),
   })
   .strict();

@@ -2,10 +2,9 @@ import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
-import { CpuCollector } from '../probes/host/cpu.js';
-import { hostCollectors, type HostCollectorName } from '../probes/registry.js';
-import type { FilesystemReading } from '../probes/host/types.js';
-import { NoDataError, type Probe } from '../probes/types.js';
+import type { HostProbe } from '../probes/host/collector.js';
+import { hostCollectors, type AnyHostCollector, type HostCollectorName } from '../probes/registry.js';
+import { NoDataError } from '../probes/types.js';
 import { collectSecrets } from '../shared/redact.js';
 import type { DependencyCheck } from './dependency-check.js';
 import { EventLog } from './events.js';
@@ -67,7 +66,7 @@ export function overallStatus(checks: Iterable<CheckState>): CheckStatus {
  * Readers get the latest frozen Snapshot in O(1); `refresh()` is single-flight and rate-limited.
  */
 export class HealthMonitor extends EventEmitter<MonitorEvents> {
-  private readonly collectors: [HostCollectorName, Probe<unknown>][] = [];
+  private readonly collectors: [AnyHostCollector, HostProbe<unknown>][] = [];
   private readonly hostChecks: HostChecks;
   private readonly tools: ToolCallStats;
   private readonly eventLog: EventLog;
@@ -124,15 +123,11 @@ export class HealthMonitor extends EventEmitter<MonitorEvents> {
     this.tools = new ToolCallStats(config.host.thresholds.toolErrorRate.window, undefined, this.now);
     this.eventLog = new EventLog(config.events.max);
     this.secrets = collectSecrets(config.checks);
-    for (const [name, entry] of Object.entries(hostCollectors) as [
-      HostCollectorName,
-      (typeof hostCollectors)[HostCollectorName],
-    ][]) {
-      if (config.host.collectors[name] ?? entry.defaultEnabled)
-        this.collectors.push([
-          name,
-          entry.create(config.host, { warn: (fields, msg) => this.log.warn({ collector: name, ...fields }, msg) }),
-        ]);
+    for (const c of hostCollectors as readonly AnyHostCollector[]) {
+      if (!config.host.collectors[c.name as HostCollectorName]) continue;
+      const ctx = { warn: (fields: object, msg: string) => this.log.warn({ collector: c.name, ...fields }, msg) };
+      // The host config holds every collector's paths and own options (`host.filesystems`, …).
+      this.collectors.push([c, c.create(config.host, config.host, ctx)]);
     }
     this.current = this.build(this.now());
   }
@@ -194,9 +189,9 @@ export class HealthMonitor extends EventEmitter<MonitorEvents> {
     await Promise.all(this.deps.map((d) => d.init()));
   }
 
-  /** Primes the CPU counters, loads the dependency checks, and waits the first CPU interval. */
+  /** Primes the collectors that measure deltas, loads the dependency checks, and waits the first interval. */
   private async prepare(firstIntervalMs: number): Promise<void> {
-    await Promise.all(this.collectors.map(([, c]) => (c instanceof CpuCollector ? c.prime() : undefined)));
+    await Promise.all(this.collectors.map(([, c]) => c.prime?.()));
     await this.createDependencyChecks();
     await new Promise((r) => setTimeout(r, firstIntervalMs));
   }
@@ -238,7 +233,7 @@ export class HealthMonitor extends EventEmitter<MonitorEvents> {
     clearTimeout(this.publishTimer);
     this.publishTimer = undefined;
     for (const j of this.jobs.splice(0)) j.stop();
-    await Promise.all([...this.deps.map((d) => d.close()), ...this.collectors.map(([, c]) => c.close?.())]);
+    await Promise.all([...this.deps.map((d) => d.close()), ...this.collectors.map(([, p]) => p.close?.())]);
   }
 
   private record(e: HealthEvent): void {
@@ -262,7 +257,7 @@ export class HealthMonitor extends EventEmitter<MonitorEvents> {
     return e.to === 'warn' ? 'warn' : 'info';
   }
 
-  private async runCollector(name: HostCollectorName, probe: Probe<unknown>): Promise<unknown> {
+  private async runCollector(name: string, probe: HostProbe<unknown>): Promise<unknown> {
     const started = performance.now();
     const signal = AbortSignal.timeout(this.config.host.timeout);
     try {
@@ -300,26 +295,16 @@ export class HealthMonitor extends EventEmitter<MonitorEvents> {
   }
 
   private async sampleHost(): Promise<void> {
-    const results = await Promise.all(
-      this.collectors.map(async ([name, c]) => [name, await this.runCollector(name, c)] as const),
-    );
-    const host: HostState = { ...this.host };
-    for (const [name, value] of results) {
-      // A collector that failed this round leaves its section empty: serving the last value as current would
-      // let a `for:` hold mature on data nobody measured. Its check then reports the failure.
-      if (name === 'process') this.self = value as Snapshot['self'];
-      else if (name === 'filesystem') {
-        const reading = value as FilesystemReading | undefined;
-        delete host.filesystems;
-        delete host.filesystemErrors;
-        if (reading) {
-          host.filesystems = reading.samples;
-          host.filesystemErrors = reading.errors;
-        }
-      } else if (value === undefined) delete (host as Record<string, unknown>)[name];
-      else (host as Record<string, unknown>)[name] = value;
-    }
-    this.host = host;
+    const results = await Promise.all(this.collectors.map(([c, probe]) => this.runCollector(c.name, probe)));
+    // A collector that failed this round leaves its fields empty: serving the last value as current would let a
+    // `for:` hold mature on data nobody measured. Its check then reports the failure.
+    const fields: Record<string, unknown> = {};
+    this.collectors.forEach(([c], i) => {
+      if (results[i] !== undefined) Object.assign(fields, c.toState(results[i]));
+    });
+    const { self, ...host } = fields;
+    this.host = host as HostState;
+    this.self = self as Snapshot['self'];
     this.publish(true);
   }
 

@@ -1,4 +1,6 @@
 import type { Config } from '../config/schema.js';
+import type { HostCheckId } from '../probes/host/collector.js';
+import { hostCollectors, stateOf, type AnyHostCollector, type HostThresholdKey } from '../probes/registry.js';
 import type { CheckState, CheckStatus, HostState, ToolStats } from './schema.js';
 import { evaluateThreshold, type HoldState, type Threshold } from './thresholds.js';
 
@@ -23,8 +25,9 @@ export type HostChange = (
 ) => void;
 
 /**
- * Turns host samples and tool-call stats into threshold checks (`cpu`, `memory`, `disk:/mount`,
- * `tool_errors`), keeping each check's `for:` holds and the time its status last changed.
+ * Turns host samples and tool-call stats into threshold checks (what each collector module's `checks` judges:
+ * `cpu`, `memory`, `disk:/mount`, …; and `tool_errors`), keeping each check's `for:` holds and the time its
+ * status last changed.
  */
 export class HostChecks {
   private readonly held = new Map<string, Held>();
@@ -36,7 +39,7 @@ export class HostChecks {
    * no value ("cannot tell") instead of vanishing or keeping a stale number.
    */
   evaluate(
-    host: HostState,
+    hostState: HostState,
     tools: ToolStats,
     now: number,
     failed: Readonly<Record<string, string>>,
@@ -133,49 +136,27 @@ export class HostChecks {
         time,
       });
     };
-    const CPU = { name: 'cpu', kind: 'cpu', group: 'host', component: 'cpu', measurement: 'utilization' } as const;
-    const MEMORY = {
-      name: 'memory',
-      kind: 'memory',
-      group: 'host',
-      component: 'memory',
-      measurement: 'utilization',
-    } as const;
-    if (host.cpu) add(CPU, host.cpu.utilization, t.cpu, (v) => `CPU ${pct(v)} busy`);
-    else if (failed.cpu) unknown(CPU, t.cpu, failed.cpu);
-    if (host.memory) add(MEMORY, host.memory.utilization, t.memory, (v) => `memory ${pct(v)} used`);
-    else if (failed.memory) unknown(MEMORY, t.memory, failed.memory);
-    const disk = (mountpoint: string) =>
-      ({
-        name: `disk:${mountpoint}`,
-        kind: 'disk',
-        group: 'host',
-        component: 'disk',
-        measurement: 'utilization',
-        componentId: mountpoint,
-      }) as const;
-    for (const e of host.filesystemErrors ?? []) unknown(disk(e.mountpoint), t.disk, e.error);
-    // The whole collector failed: every disk seen before is unknown now, not gone.
-    if (failed.filesystem && !host.filesystems)
-      for (const name of this.held.keys())
-        if (name.startsWith('disk:')) unknown(disk(name.slice(5)), t.disk, failed.filesystem);
-    for (const fs of host.filesystems ?? []) {
-      // Running out of inodes fills a disk as surely as running out of bytes.
-      const inodes = fs.inodesUtilization ?? 0;
-      const byInodes = inodes > fs.utilization;
-      add(
-        {
-          name: `disk:${fs.mountpoint}`,
-          kind: 'disk',
-          group: 'host',
-          component: 'disk',
-          measurement: 'utilization',
-          componentId: fs.mountpoint,
-        },
-        Math.max(fs.utilization, inodes),
-        t.disk,
-        (v) => `${fs.mountpoint} ${pct(v)} ${byInodes ? 'of inodes' : 'full'}`,
-      );
+    // The fields in the order a check state has always listed them (resources print it as JSON).
+    const host = ({ name, kind, component, measurement, componentId }: HostCheckId) => ({
+      name,
+      kind,
+      group: 'host' as const,
+      component,
+      measurement,
+      ...(componentId !== undefined ? { componentId } : {}),
+    });
+    const threshold = (key: string) => t[key as HostThresholdKey] as Threshold;
+    for (const c of hostCollectors as readonly AnyHostCollector[]) {
+      if (!c.checks) continue;
+      const state = stateOf(c, hostState);
+      if (state)
+        for (const check of c.checks.judge(state)) {
+          if ('unknown' in check) unknown(host(check), threshold(check.threshold), check.unknown);
+          else add(host(check), check.value, threshold(check.threshold), check.describe);
+        }
+      else if (failed[c.name])
+        for (const check of c.checks.missing([...this.held.keys()]))
+          unknown(host(check), threshold(check.threshold), failed[c.name]!);
     }
     const te = t.toolErrorRate;
     const rate = tools.callsInWindow >= te.minCalls ? tools.errorRate : null;

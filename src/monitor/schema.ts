@@ -1,15 +1,12 @@
 import { z } from 'zod';
-import {
-  CpuSample,
-  FilesystemError,
-  FilesystemSample,
-  LoadSample,
-  MemorySample,
-  NetworkSample,
-  ProcessSample,
-} from '../probes/host/types.js';
+import { hostStateShape, type HostStateShape } from '../probes/registry.js';
 
-export { CpuSample, FilesystemError, FilesystemSample, LoadSample, MemorySample, NetworkSample, ProcessSample };
+export { CpuSample } from '../probes/host/cpu.js';
+export { FilesystemError, FilesystemSample } from '../probes/host/filesystem.js';
+export { LoadSample } from '../probes/host/load.js';
+export { MemorySample } from '../probes/host/memory.js';
+export { NetworkSample } from '../probes/host/network.js';
+export { ProcessSample } from '../probes/host/process.js';
 
 /** IETF health+json status words: a verdict on a result. */
 export const CheckStatus = z.enum(['pass', 'warn', 'fail']);
@@ -113,15 +110,13 @@ export const CollectorState = z.object({
   noData: z.boolean().optional(),
 });
 
-export const HostState = z.object({
-  cpu: CpuSample.optional(),
-  load: LoadSample.optional(),
-  memory: MemorySample.optional(),
-  filesystems: z.array(FilesystemSample).optional(),
-  /** Real filesystems that could not be read this round. */
-  filesystemErrors: z.array(FilesystemError).optional(),
-  network: z.array(NetworkSample).optional(),
-});
+type Optional<Shape> = { [K in keyof Shape]: z.ZodOptional<Shape[K] & z.ZodType> };
+const { self: SelfState, ...hostShape } = hostStateShape;
+const optional = <Shape extends z.ZodRawShape>(shape: Shape) =>
+  Object.fromEntries(Object.entries(shape).map(([k, v]) => [k, (v as z.ZodType).optional()])) as Optional<Shape>;
+
+/** What the host collectors saw last, one section per collector field (see `probes/registry.ts`). */
+export const HostState = z.object(optional(hostShape as Omit<HostStateShape, 'self'>));
 export type HostState = z.infer<typeof HostState>;
 
 export const Snapshot = z.object({
@@ -131,7 +126,8 @@ export const Snapshot = z.object({
   hostname: z.string(),
   checks: z.record(z.string(), CheckState),
   host: HostState,
-  self: ProcessSample.optional(),
+  /** The daemon's own process (the `process` collector), beside the host rather than in it. */
+  self: SelfState.optional(),
   tools: ToolStats,
   collectors: z.record(z.string(), CollectorState),
 });
@@ -152,3 +148,8 @@ export const HealthEvent = z.object({
     ),
 });
 export type HealthEvent = z.infer<typeof HealthEvent>;
+
+/** The host collectors' fields of a snapshot in one object, as collector modules read them: `host` plus `self`. */
+export function hostView(s: Pick<Snapshot, 'host' | 'self'>): Readonly<Record<string, unknown>> {
+  return s.self ? { ...s.host, self: s.self } : s.host;
+}

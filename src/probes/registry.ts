@@ -1,47 +1,60 @@
+import type { z } from 'zod';
 import type { CheckConfig, CheckKind } from '../config/checks.js';
-import type { HostConfig } from '../config/schema.js';
-import { CpuCollector } from './host/cpu.js';
-import { FilesystemCollector } from './host/filesystem.js';
-import { LoadCollector } from './host/load.js';
-import { MemoryCollector } from './host/memory.js';
-import { NetworkCollector } from './host/network.js';
-import { ProcessCollector } from './host/process.js';
+import type { AnySlot, HostCollector, ValuesOf } from './host/collector.js';
+import { collector as cpu } from './host/cpu.js';
+import { collector as filesystem } from './host/filesystem.js';
+import { collector as load } from './host/load.js';
+import { collector as memory } from './host/memory.js';
+import { collector as network } from './host/network.js';
+import { collector as ownProcess } from './host/process.js';
 import type { Observation, Probe } from './types.js';
 
-/** What a collector may tell its owner besides its reading (the monitor logs it). */
-export interface CollectorContext {
-  warn(fields: Record<string, unknown>, message: string): void;
-}
+export type { CollectorContext } from './host/collector.js';
 
-/** Host collectors by name, each with its default on/off state, as node_exporter registers collectors. */
-export const hostCollectors = {
-  cpu: { defaultEnabled: true, create: (c: HostConfig) => new CpuCollector(c.procfs) },
-  load: { defaultEnabled: true, create: (_: HostConfig) => new LoadCollector() },
-  memory: { defaultEnabled: true, create: (_: HostConfig) => new MemoryCollector() },
-  filesystem: {
-    defaultEnabled: true,
-    create: (c: HostConfig, ctx?: CollectorContext) =>
-      new FilesystemCollector({
-        ...c.filesystems,
-        procfs: c.procfs,
-        rootfs: c.rootfs,
-        onDropped: (dropped, max) =>
-          ctx?.warn(
-            { maxMounts: max, dropped: dropped.length, mountpoints: dropped.slice(0, 20).map((m) => m.mountpoint) },
-            `watching ${max} filesystems at most (host.filesystems.maxMounts); not watching ${dropped.length} more: ${dropped
-              .slice(0, 5)
-              .map((m) => m.mountpoint)
-              .join(', ')}${dropped.length > 5 ? ', …' : ''}`,
-          ),
-      }),
-  },
-  network: {
-    defaultEnabled: true,
-    create: (c: HostConfig) => new NetworkCollector({ ...c.network, procfs: c.procfs }),
-  },
-  process: { defaultEnabled: true, create: (_: HostConfig) => new ProcessCollector() },
-} as const;
-export type HostCollectorName = keyof typeof hostCollectors;
+/**
+ * The host collectors, in the order their metrics appear on /metrics. Config flags and options, snapshot
+ * state, instruments, history series, threshold checks and `get_metrics` sections are all derived from this
+ * list: adding a collector is its module plus one line here.
+ */
+export const hostCollectors = [cpu, load, memory, filesystem, network, ownProcess] as const;
+
+type Collectors = (typeof hostCollectors)[number];
+export type HostCollectorName = Collectors['name'];
+export type AnyHostCollector = HostCollector<string, AnySlot, z.ZodRawShape, z.ZodRawShape, string>;
+
+type Merge<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void
+  ? { [K in keyof I]: I[K] }
+  : never;
+type ShapeOf<C, Part extends 'state' | 'options'> =
+  C extends HostCollector<AnySlot, AnySlot, infer St, infer Opt, AnySlot> ? (Part extends 'state' ? St : Opt) : never;
+type ThresholdKeyOf<C> = C extends HostCollector<AnySlot, AnySlot, AnySlot, AnySlot, infer T> ? T : never;
+
+/** Every collector's snapshot fields, as zod schemas (`self` is the daemon's own process). */
+export type HostStateShape = Merge<ShapeOf<Collectors, 'state'>>;
+/** Every collector's config sections under `host`. */
+export type HostOptionsShape = Merge<ShapeOf<Collectors, 'options'>>;
+export type HostThresholdKey = ThresholdKeyOf<Collectors>;
+
+const all = hostCollectors as readonly AnyHostCollector[];
+
+export const hostStateShape = Object.assign({}, ...all.map((c) => c.state)) as HostStateShape;
+export const hostOptionsShape = Object.assign({}, ...all.map((c) => c.options ?? {})) as HostOptionsShape;
+export const hostThresholdDefaults = Object.assign({}, ...all.map((c) => c.thresholds ?? {})) as Record<
+  HostThresholdKey,
+  { warn: number; fail: number; for: number }
+>;
+
+/**
+ * A collector's fields out of a host view (the snapshot's `host` plus `self`), or undefined when it has no
+ * current sample (its first field is absent: disabled, failed this round, or nothing to report here).
+ */
+export function stateOf<St extends z.ZodRawShape>(
+  c: HostCollector<string, AnySlot, St, AnySlot, AnySlot>,
+  host: Readonly<Record<string, unknown>>,
+): ValuesOf<St> | undefined {
+  for (const key in c.state) return host[key] === undefined ? undefined : (host as ValuesOf<St>);
+  return undefined;
+}
 
 /** One target of a dependency check: the check's options with one instance's address filled in. */
 export type InstanceConfig<K extends CheckKind = CheckKind> = Extract<CheckConfig, { kind: K }> & { instance: string };

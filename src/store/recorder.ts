@@ -1,7 +1,8 @@
 import type { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { MonitorEvents, SnapshotChanges } from '../monitor/health-monitor.js';
-import type { HealthEvent, Snapshot } from '../monitor/schema.js';
+import { hostView, type HealthEvent, type Snapshot } from '../monitor/schema.js';
+import { hostCollectors, stateOf, type AnyHostCollector } from '../probes/registry.js';
 import { seriesName, STATUS_VALUE } from './series.js';
 import type { History, ProcessInfo } from './types.js';
 
@@ -13,21 +14,11 @@ export function seriesOf(
   const out: { time: number; values: [string, number][] }[] = [];
   if (options.host) {
     const v: [string, number][] = [];
-    const h = s.host;
-    if (h.cpu) v.push(['cpu.utilization', h.cpu.utilization]);
-    if (h.memory) {
-      v.push(['memory.utilization', h.memory.utilization]);
-      if (h.memory.swapUtilization !== null) v.push(['swap.utilization', h.memory.swapUtilization]);
+    const host = hostView(s);
+    for (const c of hostCollectors as readonly AnyHostCollector[]) {
+      const state = c.series && stateOf(c, host);
+      if (state) v.push(...c.series!.values(state));
     }
-    if (h.load) v.push(['load.1m', h.load.load1]);
-    for (const f of h.filesystems ?? []) v.push([seriesName('disk.utilization', f.mountpoint), f.utilization]);
-    for (const n of h.network ?? []) {
-      if (n.receiveBytesPerSecond !== null)
-        v.push([seriesName('network.receive', n.interface), n.receiveBytesPerSecond]);
-      if (n.transmitBytesPerSecond !== null)
-        v.push([seriesName('network.transmit', n.interface), n.transmitBytesPerSecond]);
-    }
-    if (s.self) v.push(['self.rss', s.self.rssBytes]);
     // Host and self checks are re-judged on every publish; they are recorded with the host sample they judge.
     for (const c of Object.values(s.checks)) {
       if (c.group === 'dependency' || c.status === 'pending') continue;

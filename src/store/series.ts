@@ -5,22 +5,14 @@
  */
 
 import { formatBytes, formatValue } from '../monitor/summary.js';
+import type { SeriesFamily } from '../probes/host/collector.js';
+import { hostCollectors, type AnyHostCollector } from '../probes/registry.js';
 
-export interface SeriesFamily {
-  family: string;
-  unit: 'ratio' | 's' | 'By/s' | 'By' | 'status' | '1';
-  description: string;
-}
+export type { SeriesFamily };
 
+/** Each host collector's families (in registry order), then the checks' own. */
 export const FAMILIES: readonly SeriesFamily[] = [
-  { family: 'cpu.utilization', unit: 'ratio', description: 'busy share of all cores, 0..1' },
-  { family: 'memory.utilization', unit: 'ratio', description: 'used / total memory, 0..1' },
-  { family: 'swap.utilization', unit: 'ratio', description: 'used / total swap, 0..1' },
-  { family: 'load.1m', unit: '1', description: '1-minute load average' },
-  { family: 'disk.utilization', unit: 'ratio', description: 'used share of a filesystem, per mountpoint, 0..1' },
-  { family: 'network.receive', unit: 'By/s', description: 'bytes received per second, per interface' },
-  { family: 'network.transmit', unit: 'By/s', description: 'bytes sent per second, per interface' },
-  { family: 'self.rss', unit: 'By', description: 'resident memory of the mcp-vitals daemon' },
+  ...(hostCollectors as readonly AnyHostCollector[]).flatMap((c) => c.series?.families ?? []),
   { family: 'check.status', unit: 'status', description: "a check's reported status: 0 pass, 1 warn, 2 fail" },
   {
     family: 'check.value',

@@ -1,4 +1,5 @@
-import type { CheckStatus, Snapshot } from '../monitor/schema.js';
+import { hostView, type CheckStatus, type Snapshot } from '../monitor/schema.js';
+import { hostCollectors, stateOf, type AnyHostCollector } from '../probes/registry.js';
 import type { StoreStats } from '../store/types.js';
 
 /**
@@ -38,88 +39,11 @@ const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 
 // Probe runs range from a /proc read (~100 µs) to a dependency timing out (seconds).
 const PROBE_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-/** Instruments observed from the snapshot. */
-export const OBSERVED = [
-  spec(
-    'system.cpu.utilization',
-    'gauge',
-    '1',
-    'Share of CPU time per mode across all logical CPUs since the previous sample.',
-  ),
-  spec('system.cpu.time', 'counter', 's', 'CPU seconds per mode since boot, summed over all logical CPUs.'),
-  spec('system.cpu.logical.count', 'updowncounter', '{cpu}', 'Number of logical CPUs.'),
-  spec(
-    'system.cpu.load_average.1m',
-    'gauge',
-    '{thread}',
-    'Load average over 1 minute (runnable and uninterruptible tasks).',
-  ),
-  spec('system.cpu.load_average.5m', 'gauge', '{thread}', 'Load average over 5 minutes.'),
-  spec('system.cpu.load_average.15m', 'gauge', '{thread}', 'Load average over 15 minutes.'),
-  spec('system.memory.usage', 'updowncounter', 'By', 'Memory in use by state; used is total minus available.'),
-  spec('system.memory.utilization', 'gauge', '1', 'Share of memory by state; used is (total - available) / total.'),
-  spec('system.memory.limit', 'updowncounter', 'By', 'Total memory.'),
-  spec(
-    'system.memory.linux.available',
-    'updowncounter',
-    'By',
-    'Memory available for new work without swapping (MemAvailable).',
-  ),
-  spec('system.paging.usage', 'updowncounter', 'By', 'Swap space by state.'),
-  spec('system.paging.utilization', 'gauge', '1', 'Share of swap space by state.'),
-  spec(
-    'system.filesystem.usage',
-    'updowncounter',
-    'By',
-    'Filesystem space by state: used, free to users, and reserved for root.',
-  ),
-  spec(
-    'system.filesystem.utilization',
-    'gauge',
-    '1',
-    'Share of filesystem space used, as df reports it: used / (used + free to users).',
-  ),
-  spec('system.filesystem.limit', 'updowncounter', 'By', 'Filesystem size.'),
-  spec('system.filesystem.inodes.utilization', 'gauge', '1', 'Share of filesystem inodes used.'),
-  spec('system.network.io', 'counter', 'By', 'Bytes received and transmitted per interface.'),
-  spec('system.network.packet.count', 'counter', '{packet}', 'Packets received and transmitted per interface.'),
-  spec('system.network.errors', 'counter', '{error}', 'Receive and transmit errors per interface.'),
-  spec(
-    'system.network.packet.dropped',
-    'counter',
-    '{packet}',
-    'Packets dropped on receive and transmit per interface.',
-  ),
-  spec('process.memory.usage', 'updowncounter', 'By', 'Resident set size of the daemon.'),
-  spec('process.cpu.time', 'counter', 's', 'CPU seconds used by the daemon, by mode.'),
-  spec(
-    'process.cpu.utilization',
-    'gauge',
-    '1',
-    'CPU used by the daemon since the previous sample, as a share of all logical CPUs.',
-  ),
-  spec('process.uptime', 'gauge', 's', 'Seconds since the daemon started.'),
-  spec(
-    'process.unix.file_descriptor.count',
-    'updowncounter',
-    '{file_descriptor}',
-    'File descriptors open in the daemon.',
-  ),
-  spec(
-    'process.unix.file_descriptor.limit',
-    'updowncounter',
-    '{file_descriptor}',
-    'Soft limit on file descriptors of the daemon.',
-  ),
-  spec('v8js.memory.heap.used', 'updowncounter', 'By', 'V8 heap in use by the daemon.'),
-  spec('nodejs.eventloop.delay.p50', 'gauge', 's', 'Median event-loop delay of the daemon since the previous sample.'),
-  spec(
-    'nodejs.eventloop.delay.p99',
-    'gauge',
-    's',
-    '99th percentile event-loop delay of the daemon since the previous sample.',
-  ),
-  spec('nodejs.eventloop.delay.max', 'gauge', 's', 'Largest event-loop delay of the daemon since the previous sample.'),
+const HOST = hostCollectors as readonly AnyHostCollector[];
+
+/** Instruments observed from the snapshot: each host collector's (in registry order), then the daemon's own. */
+export const OBSERVED: readonly InstrumentSpec[] = [
+  ...HOST.flatMap((c) => (c.metrics?.instruments ?? []).map((i) => spec(i.name, i.kind, i.unit, i.description))),
   spec('vitals.overall.status', 'gauge', '', 'Overall status of the daemon: 0 pass, 1 warn, 2 fail.'),
   spec(
     'vitals.check.status',
@@ -178,7 +102,7 @@ export const OBSERVED = [
     '{refusal}',
     'Requests refused past a bound (limits table in the README), by limit.',
   ),
-] as const;
+];
 
 /** Instruments recorded as events happen. */
 export const RECORDED = {
@@ -219,7 +143,7 @@ export const RECORDED = {
   ),
 } as const;
 
-export type ObservedName = (typeof OBSERVED)[number]['name'];
+export type ObservedName = string;
 export type Attributes = Record<string, string>;
 export type Emit = (name: ObservedName, value: number, attributes?: Attributes) => void;
 
@@ -231,84 +155,10 @@ const STATUS_VALUE: Record<CheckStatus, number> = { pass: 0, warn: 1, fail: 2 };
  * no URL, address or error text is ever a label.
  */
 export function observeSnapshot(s: Snapshot, emit: Emit): void {
-  const { cpu, load, memory, filesystems, network } = s.host;
-  if (cpu) {
-    for (const [mode, share] of Object.entries(cpu.modes)) emit('system.cpu.utilization', share, { 'cpu.mode': mode });
-    for (const [mode, seconds] of Object.entries(cpu.secondsTotal))
-      emit('system.cpu.time', seconds, { 'cpu.mode': mode });
-    emit('system.cpu.logical.count', cpu.cores);
-  }
-  if (load) {
-    emit('system.cpu.load_average.1m', load.load1);
-    emit('system.cpu.load_average.5m', load.load5);
-    emit('system.cpu.load_average.15m', load.load15);
-  }
-  if (memory) {
-    const states: [string, number][] = [
-      ['used', memory.usedBytes],
-      ['free', memory.freeBytes],
-      ['buffers', memory.buffersBytes],
-      ['cached', memory.cachedBytes],
-    ];
-    for (const [state, bytes] of states) {
-      emit('system.memory.usage', bytes, { 'system.memory.state': state });
-      if (memory.totalBytes > 0)
-        emit('system.memory.utilization', bytes / memory.totalBytes, { 'system.memory.state': state });
-    }
-    emit('system.memory.limit', memory.totalBytes);
-    emit('system.memory.linux.available', memory.availableBytes);
-    // Usage is reported as 0/0 on a host without swap (as node_exporter reports SwapTotal 0), so swap panels
-    // and queries find a series everywhere; utilization has no meaning there and is left out.
-    const free = memory.swapTotalBytes - memory.swapUsedBytes;
-    emit('system.paging.usage', memory.swapUsedBytes, { 'system.paging.state': 'used' });
-    emit('system.paging.usage', free, { 'system.paging.state': 'free' });
-    if (memory.swapTotalBytes > 0) {
-      emit('system.paging.utilization', memory.swapUsedBytes / memory.swapTotalBytes, {
-        'system.paging.state': 'used',
-      });
-      emit('system.paging.utilization', free / memory.swapTotalBytes, { 'system.paging.state': 'free' });
-    }
-  }
-  for (const fs of filesystems ?? []) {
-    const base = {
-      'system.device': fs.device,
-      'system.filesystem.mountpoint': fs.mountpoint,
-      'system.filesystem.type': fs.type,
-      'system.filesystem.mode': fs.readOnly ? 'ro' : 'rw',
-    };
-    emit('system.filesystem.usage', fs.usedBytes, { ...base, 'system.filesystem.state': 'used' });
-    emit('system.filesystem.usage', fs.availableBytes, { ...base, 'system.filesystem.state': 'free' });
-    emit('system.filesystem.usage', fs.reservedBytes, { ...base, 'system.filesystem.state': 'reserved' });
-    emit('system.filesystem.utilization', fs.utilization, { ...base, 'system.filesystem.state': 'used' });
-    emit('system.filesystem.limit', fs.sizeBytes, base);
-    if (fs.inodesUtilization !== null) emit('system.filesystem.inodes.utilization', fs.inodesUtilization, base);
-  }
-  for (const n of network ?? []) {
-    const rx = { 'network.interface.name': n.interface, 'network.io.direction': 'receive' };
-    const tx = { 'network.interface.name': n.interface, 'network.io.direction': 'transmit' };
-    emit('system.network.io', n.receiveBytes, rx);
-    emit('system.network.io', n.transmitBytes, tx);
-    emit('system.network.packet.count', n.receivePackets, rx);
-    emit('system.network.packet.count', n.transmitPackets, tx);
-    emit('system.network.errors', n.receiveErrors, rx);
-    emit('system.network.errors', n.transmitErrors, tx);
-    emit('system.network.packet.dropped', n.receiveDropped, rx);
-    emit('system.network.packet.dropped', n.transmitDropped, tx);
-  }
-  const p = s.self;
-  if (p) {
-    emit('process.memory.usage', p.rssBytes);
-    emit('process.cpu.time', p.cpuSecondsTotal.user, { 'cpu.mode': 'user' });
-    emit('process.cpu.time', p.cpuSecondsTotal.system, { 'cpu.mode': 'system' });
-    // The probe measures a share of one core; the convention divides by every CPU the process may use.
-    if (p.cpuUtilization !== null) emit('process.cpu.utilization', p.cpuUtilization / (cpu?.cores || 1));
-    emit('process.uptime', p.uptimeSeconds);
-    if (p.openFds !== null) emit('process.unix.file_descriptor.count', p.openFds);
-    if (p.maxFds !== null) emit('process.unix.file_descriptor.limit', p.maxFds);
-    emit('v8js.memory.heap.used', p.heapUsedBytes);
-    emit('nodejs.eventloop.delay.p50', p.eventLoopDelaySeconds.p50);
-    emit('nodejs.eventloop.delay.p99', p.eventLoopDelaySeconds.p99);
-    emit('nodejs.eventloop.delay.max', p.eventLoopDelaySeconds.max);
+  const host = hostView(s);
+  for (const c of HOST) {
+    const state = c.metrics && stateOf(c, host);
+    if (state) c.metrics!.observe(state, emit, host);
   }
   emit('vitals.overall.status', STATUS_VALUE[s.status]);
   for (const c of Object.values(s.checks)) {

@@ -1,6 +1,15 @@
-import type { Probe } from '../types.js';
+import { z } from 'zod';
+import { defineHostCollector, type HostProbe } from './collector.js';
 import { readProc } from './procfs.js';
-import type { CpuSample } from './types.js';
+
+export const CpuSample = z.object({
+  utilization: z.number().describe('busy share of all cores since the previous sample, 0..1'),
+  modes: z.record(z.string(), z.number()).describe('share of time per mode (user, system, iowait, …), 0..1'),
+  secondsTotal: z.record(z.string(), z.number()).describe('cumulative CPU seconds per mode since boot, all cores'),
+  perCore: z.array(z.number()).describe('busy share per logical core, 0..1'),
+  cores: z.number().int(),
+});
+export type CpuSample = z.infer<typeof CpuSample>;
 
 // Column order of the `cpu` lines in /proc/stat (man 5 proc). guest/guest_nice are already inside user/nice.
 const MODES = ['user', 'nice', 'system', 'idle', 'iowait', 'irq', 'softirq', 'steal'] as const;
@@ -39,7 +48,7 @@ function busyShare(prev: number[], cur: number[]): number {
  * CPU utilisation from /proc/stat deltas between runs. systeminformation's currentLoad() forks `cat` on
  * every call, so this reads procfs directly. The first run compares against the counters taken at creation.
  */
-export class CpuCollector implements Probe<CpuSample> {
+export class CpuCollector implements HostProbe<CpuSample> {
   readonly kind = 'cpu';
   private prev: Ticks | undefined;
   private readonly hz = 100; // USER_HZ is 100 on every Linux ABI Node.js runs on.
@@ -71,3 +80,61 @@ export class CpuCollector implements Probe<CpuSample> {
     };
   }
 }
+
+const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
+const CHECK = { name: 'cpu', kind: 'cpu', component: 'cpu', measurement: 'utilization', threshold: 'cpu' } as const;
+
+export const collector = defineHostCollector({
+  name: 'cpu',
+  defaultEnabled: true,
+  state: { cpu: CpuSample },
+  toState: (cpu: CpuSample) => ({ cpu }),
+  create: (paths) => new CpuCollector(paths.procfs),
+  metrics: {
+    instruments: [
+      {
+        name: 'system.cpu.utilization',
+        kind: 'gauge',
+        unit: '1',
+        description: 'Share of CPU time per mode across all logical CPUs since the previous sample.',
+      },
+      {
+        name: 'system.cpu.time',
+        kind: 'counter',
+        unit: 's',
+        description: 'CPU seconds per mode since boot, summed over all logical CPUs.',
+      },
+      {
+        name: 'system.cpu.logical.count',
+        kind: 'updowncounter',
+        unit: '{cpu}',
+        description: 'Number of logical CPUs.',
+      },
+    ],
+    observe({ cpu }, emit) {
+      for (const [mode, share] of Object.entries(cpu.modes))
+        emit('system.cpu.utilization', share, { 'cpu.mode': mode });
+      for (const [mode, seconds] of Object.entries(cpu.secondsTotal))
+        emit('system.cpu.time', seconds, { 'cpu.mode': mode });
+      emit('system.cpu.logical.count', cpu.cores);
+    },
+  },
+  series: {
+    families: [{ family: 'cpu.utilization', unit: 'ratio', description: 'busy share of all cores, 0..1' }],
+    values: ({ cpu }) => [['cpu.utilization', cpu.utilization]],
+  },
+  thresholds: { cpu: { warn: 0.85, fail: 0.95, for: 60_000 } },
+  checks: {
+    judge: ({ cpu }) => [{ ...CHECK, value: cpu.utilization, describe: (v) => `CPU ${pct(v)} busy` }],
+    missing: () => [CHECK],
+  },
+  report: {
+    section: 'cpu',
+    describes: 'CPU utilisation (ratio 0..1, total, per mode and per core)',
+    schema: CpuSample,
+    data: ({ cpu }) => cpu,
+    text: (c: CpuSample) => [
+      `CPU ${pct(c.utilization)} busy on ${c.cores} cores (user ${pct(c.modes.user ?? 0)}, system ${pct(c.modes.system ?? 0)}, iowait ${pct(c.modes.iowait ?? 0)})`,
+    ],
+  },
+});

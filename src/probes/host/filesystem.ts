@@ -1,7 +1,109 @@
 import { statfs } from 'node:fs/promises';
-import type { Probe } from '../types.js';
+import { z } from 'zod';
+import { defineHostCollector, type HostCheckId, type HostProbe } from './collector.js';
 import { readProc, unescapeMountPath } from './procfs.js';
-import type { FilesystemReading, FilesystemSample } from './types.js';
+
+export const FilesystemSample = z.object({
+  mountpoint: z.string(),
+  device: z.string(),
+  type: z.string(),
+  sizeBytes: z.number(),
+  usedBytes: z.number(),
+  availableBytes: z.number().describe('free to unprivileged users'),
+  reservedBytes: z.number().describe('free but reserved for root'),
+  utilization: z.number().describe('used / (used + available), as df reports it, 0..1'),
+  inodesTotal: z.number(),
+  inodesUsed: z.number(),
+  inodesUtilization: z.number().nullable(),
+  readOnly: z.boolean(),
+});
+export type FilesystemSample = z.infer<typeof FilesystemSample>;
+
+/** A real filesystem whose statfs failed or hung: reported, never silently dropped. */
+export const FilesystemError = z.object({
+  mountpoint: z.string(),
+  device: z.string(),
+  type: z.string(),
+  error: z.string(),
+});
+export type FilesystemError = z.infer<typeof FilesystemError>;
+
+export interface FilesystemReading {
+  samples: FilesystemSample[];
+  errors: FilesystemError[];
+}
+
+/**
+ * Pseudo and virtual filesystems that say nothing about disk space: node_exporter's default exclusions
+ * (overlay among them: every container's root is one) plus a few more virtual kinds.
+ */
+export const DEFAULT_EXCLUDED_FS_TYPES = [
+  'autofs',
+  'binfmt_misc',
+  'bpf',
+  'cgroup',
+  'cgroup2',
+  'configfs',
+  'debugfs',
+  'devpts',
+  'devtmpfs',
+  'efivarfs',
+  'fuse.lxcfs',
+  'fusectl',
+  'hugetlbfs',
+  'iso9660',
+  'mqueue',
+  'nsfs',
+  'overlay',
+  'overlay_ro',
+  'aufs',
+  'proc',
+  'procfs',
+  'pstore',
+  'rpc_pipefs',
+  'securityfs',
+  'selinuxfs',
+  'squashfs',
+  'sysfs',
+  'tracefs',
+  'tmpfs',
+  'ramfs',
+  'nfsd',
+  'shm',
+  'fuse.gvfsd-fuse',
+  'fuse.portal',
+  'erofs',
+];
+/** Kernel trees, and what container runtimes and the kubelet mount per container or pod (/run covers /run/containerd). */
+export const DEFAULT_EXCLUDED_MOUNTS =
+  '^/(dev|proc|run|sys|var/lib/docker/.+|var/lib/containerd/.+|var/lib/containers/storage/.+|var/lib/kubelet/pods/.+|snap/.+)($|/)';
+/** At most this many filesystems are watched: each is a check, a status card and a set of series. */
+export const DEFAULT_MAX_FILESYSTEMS = 64;
+
+/** `host.filesystems` in the config. */
+const FilesystemsConfig = z
+  .object({
+    excludeTypes: z.array(z.string()).default(DEFAULT_EXCLUDED_FS_TYPES),
+    excludeMountpoints: z
+      .string()
+      .refine((r) => {
+        try {
+          new RegExp(r);
+          return true;
+        } catch {
+          return false;
+        }
+      }, 'invalid regular expression')
+      .default(DEFAULT_EXCLUDED_MOUNTS),
+    /** Past this many filesystems the deepest mountpoints are dropped, with a warning naming them. */
+    maxMounts: z.number().int().min(1).max(1000).default(DEFAULT_MAX_FILESYSTEMS),
+  })
+  .strict()
+  .default({
+    excludeTypes: DEFAULT_EXCLUDED_FS_TYPES,
+    excludeMountpoints: DEFAULT_EXCLUDED_MOUNTS,
+    maxMounts: DEFAULT_MAX_FILESYSTEMS,
+  });
 
 export interface FilesystemOptions {
   excludeTypes: string[];
@@ -66,7 +168,7 @@ export function capMounts(
  * statfs is one syscall per mount. Each statfs is raced against the signal so one hung NFS mount cannot
  * hold up the others.
  */
-export class FilesystemCollector implements Probe<FilesystemReading> {
+export class FilesystemCollector implements HostProbe<FilesystemReading> {
   readonly kind = 'filesystem';
   private readonly rootfs: string;
   private droppedKey = '';
@@ -143,3 +245,114 @@ export class FilesystemCollector implements Probe<FilesystemReading> {
     };
   }
 }
+
+const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
+const disk = (mountpoint: string) =>
+  ({
+    name: `disk:${mountpoint}`,
+    kind: 'disk',
+    component: 'disk',
+    measurement: 'utilization',
+    componentId: mountpoint,
+    threshold: 'disk',
+  }) as const satisfies HostCheckId & { threshold: 'disk' };
+
+export const collector = defineHostCollector({
+  name: 'filesystem',
+  defaultEnabled: true,
+  state: {
+    filesystems: z.array(FilesystemSample),
+    /** Real filesystems that could not be read this round. */
+    filesystemErrors: z.array(FilesystemError).optional(),
+  },
+  toState: (r: FilesystemReading) => ({ filesystems: r.samples, filesystemErrors: r.errors }),
+  options: { filesystems: FilesystemsConfig },
+  create: (paths, { filesystems }, ctx) =>
+    new FilesystemCollector({
+      ...filesystems,
+      procfs: paths.procfs,
+      rootfs: paths.rootfs,
+      onDropped: (dropped, max) =>
+        ctx.warn(
+          { maxMounts: max, dropped: dropped.length, mountpoints: dropped.slice(0, 20).map((m) => m.mountpoint) },
+          `watching ${max} filesystems at most (host.filesystems.maxMounts); not watching ${dropped.length} more: ${dropped
+            .slice(0, 5)
+            .map((m) => m.mountpoint)
+            .join(', ')}${dropped.length > 5 ? ', …' : ''}`,
+        ),
+    }),
+  metrics: {
+    instruments: [
+      {
+        name: 'system.filesystem.usage',
+        kind: 'updowncounter',
+        unit: 'By',
+        description: 'Filesystem space by state: used, free to users, and reserved for root.',
+      },
+      {
+        name: 'system.filesystem.utilization',
+        kind: 'gauge',
+        unit: '1',
+        description: 'Share of filesystem space used, as df reports it: used / (used + free to users).',
+      },
+      { name: 'system.filesystem.limit', kind: 'updowncounter', unit: 'By', description: 'Filesystem size.' },
+      {
+        name: 'system.filesystem.inodes.utilization',
+        kind: 'gauge',
+        unit: '1',
+        description: 'Share of filesystem inodes used.',
+      },
+    ],
+    observe({ filesystems }, emit) {
+      for (const fs of filesystems) {
+        const base = {
+          'system.device': fs.device,
+          'system.filesystem.mountpoint': fs.mountpoint,
+          'system.filesystem.type': fs.type,
+          'system.filesystem.mode': fs.readOnly ? 'ro' : 'rw',
+        };
+        emit('system.filesystem.usage', fs.usedBytes, { ...base, 'system.filesystem.state': 'used' });
+        emit('system.filesystem.usage', fs.availableBytes, { ...base, 'system.filesystem.state': 'free' });
+        emit('system.filesystem.usage', fs.reservedBytes, { ...base, 'system.filesystem.state': 'reserved' });
+        emit('system.filesystem.utilization', fs.utilization, { ...base, 'system.filesystem.state': 'used' });
+        emit('system.filesystem.limit', fs.sizeBytes, base);
+        if (fs.inodesUtilization !== null) emit('system.filesystem.inodes.utilization', fs.inodesUtilization, base);
+      }
+    },
+  },
+  series: {
+    families: [
+      { family: 'disk.utilization', unit: 'ratio', description: 'used share of a filesystem, per mountpoint, 0..1' },
+    ],
+    values: ({ filesystems }) => filesystems.map((f) => [`disk.utilization:${f.mountpoint}`, f.utilization]),
+  },
+  thresholds: { disk: { warn: 0.85, fail: 0.95, for: 300_000 } },
+  checks: {
+    judge: ({ filesystems, filesystemErrors }) => [
+      ...(filesystemErrors ?? []).map((e) => ({ ...disk(e.mountpoint), unknown: e.error })),
+      ...filesystems.map((fs) => {
+        // Running out of inodes fills a disk as surely as running out of bytes.
+        const inodes = fs.inodesUtilization ?? 0;
+        const byInodes = inodes > fs.utilization;
+        return {
+          ...disk(fs.mountpoint),
+          value: Math.max(fs.utilization, inodes),
+          describe: (v: number) => `${fs.mountpoint} ${pct(v)} ${byInodes ? 'of inodes' : 'full'}`,
+        };
+      }),
+    ],
+    // The whole collector failed: every disk seen before is unknown now, not gone.
+    missing: (held) => held.filter((n) => n.startsWith('disk:')).map((n) => disk(n.slice(5))),
+  },
+  report: {
+    section: 'filesystems',
+    describes: 'every real filesystem (bytes, inodes, read-only flag)',
+    schema: z.array(FilesystemSample),
+    data: ({ filesystems }) => filesystems,
+    text: (list: FilesystemSample[], f) =>
+      list.map(
+        (d) =>
+          `Disk ${d.mountpoint}: ${f.bytes(d.usedBytes)} of ${f.bytes(d.sizeBytes)} (${pct(d.utilization)})${d.readOnly ? ', read-only' : ''}`,
+      ),
+  },
+});

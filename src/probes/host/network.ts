@@ -1,6 +1,23 @@
-import type { Probe } from '../types.js';
+import { z } from 'zod';
+import { defineHostCollector, type HostProbe } from './collector.js';
 import { readProc } from './procfs.js';
-import type { NetworkSample } from './types.js';
+
+export const NetworkSample = z.object({
+  interface: z.string(),
+  receiveBytes: z.number(),
+  transmitBytes: z.number(),
+  receivePackets: z.number(),
+  transmitPackets: z.number(),
+  receiveErrors: z.number(),
+  transmitErrors: z.number(),
+  receiveDropped: z.number(),
+  transmitDropped: z.number(),
+  receiveBytesPerSecond: z.number().nullable(),
+  transmitBytesPerSecond: z.number().nullable(),
+});
+export type NetworkSample = z.infer<typeof NetworkSample>;
+
+const EXCLUDED_INTERFACES = '^(veth|docker|br-|cni|flannel|cali|virbr)';
 
 interface Counters {
   rxBytes: number;
@@ -34,7 +51,7 @@ export function parseNetDev(text: string): Map<string, Counters> {
 }
 
 /** Per-interface counters from /proc/net/dev (systeminformation's networkStats() forks `cat` per interface). */
-export class NetworkCollector implements Probe<NetworkSample[]> {
+export class NetworkCollector implements HostProbe<NetworkSample[]> {
   readonly kind = 'network';
   private prev: { at: number; counters: Map<string, Counters> } | undefined;
   private readonly exclude: RegExp;
@@ -75,3 +92,84 @@ export class NetworkCollector implements Probe<NetworkSample[]> {
     return out.sort((a, b) => a.interface.localeCompare(b.interface));
   }
 }
+
+export const collector = defineHostCollector({
+  name: 'network',
+  defaultEnabled: true,
+  state: { network: z.array(NetworkSample) },
+  toState: (network: NetworkSample[]) => ({ network }),
+  options: {
+    network: z
+      .object({ excludeInterfaces: z.string().default(EXCLUDED_INTERFACES) })
+      .strict()
+      .default({ excludeInterfaces: EXCLUDED_INTERFACES }),
+  },
+  create: (paths, { network }) => new NetworkCollector({ ...network, procfs: paths.procfs }),
+  metrics: {
+    instruments: [
+      {
+        name: 'system.network.io',
+        kind: 'counter',
+        unit: 'By',
+        description: 'Bytes received and transmitted per interface.',
+      },
+      {
+        name: 'system.network.packet.count',
+        kind: 'counter',
+        unit: '{packet}',
+        description: 'Packets received and transmitted per interface.',
+      },
+      {
+        name: 'system.network.errors',
+        kind: 'counter',
+        unit: '{error}',
+        description: 'Receive and transmit errors per interface.',
+      },
+      {
+        name: 'system.network.packet.dropped',
+        kind: 'counter',
+        unit: '{packet}',
+        description: 'Packets dropped on receive and transmit per interface.',
+      },
+    ],
+    observe({ network }, emit) {
+      for (const n of network) {
+        const rx = { 'network.interface.name': n.interface, 'network.io.direction': 'receive' };
+        const tx = { 'network.interface.name': n.interface, 'network.io.direction': 'transmit' };
+        emit('system.network.io', n.receiveBytes, rx);
+        emit('system.network.io', n.transmitBytes, tx);
+        emit('system.network.packet.count', n.receivePackets, rx);
+        emit('system.network.packet.count', n.transmitPackets, tx);
+        emit('system.network.errors', n.receiveErrors, rx);
+        emit('system.network.errors', n.transmitErrors, tx);
+        emit('system.network.packet.dropped', n.receiveDropped, rx);
+        emit('system.network.packet.dropped', n.transmitDropped, tx);
+      }
+    },
+  },
+  series: {
+    families: [
+      { family: 'network.receive', unit: 'By/s', description: 'bytes received per second, per interface' },
+      { family: 'network.transmit', unit: 'By/s', description: 'bytes sent per second, per interface' },
+    ],
+    values({ network }) {
+      const v: [string, number][] = [];
+      for (const n of network) {
+        if (n.receiveBytesPerSecond !== null) v.push([`network.receive:${n.interface}`, n.receiveBytesPerSecond]);
+        if (n.transmitBytesPerSecond !== null) v.push([`network.transmit:${n.interface}`, n.transmitBytesPerSecond]);
+      }
+      return v;
+    },
+  },
+  report: {
+    section: 'network',
+    describes: 'network bytes and errors per interface',
+    schema: z.array(NetworkSample),
+    data: ({ network }) => network,
+    text: (list: NetworkSample[], f) =>
+      list.map(
+        (n) =>
+          `Net ${n.interface}: rx ${f.bytes(n.receiveBytes)}, tx ${f.bytes(n.transmitBytes)}, errors ${n.receiveErrors + n.transmitErrors}`,
+      ),
+  },
+});

@@ -1,11 +1,26 @@
 import { readdir } from 'node:fs/promises';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
-import type { Probe } from '../types.js';
+import { z } from 'zod';
+import { defineHostCollector, type HostProbe } from './collector.js';
 import { readProc } from './procfs.js';
-import type { ProcessSample } from './types.js';
+
+export const ProcessSample = z.object({
+  pid: z.number().int(),
+  uptimeSeconds: z.number(),
+  rssBytes: z.number(),
+  heapUsedBytes: z.number(),
+  heapTotalBytes: z.number(),
+  externalBytes: z.number(),
+  cpuSecondsTotal: z.object({ user: z.number(), system: z.number() }),
+  cpuUtilization: z.number().nullable().describe('share of one core since the previous sample'),
+  eventLoopDelaySeconds: z.object({ p50: z.number(), p99: z.number(), max: z.number() }),
+  openFds: z.number().int().nullable(),
+  maxFds: z.number().int().nullable(),
+});
+export type ProcessSample = z.infer<typeof ProcessSample>;
 
 /** The daemon's own process: memory, CPU, event-loop delay and file descriptors. */
-export class ProcessCollector implements Probe<ProcessSample> {
+export class ProcessCollector implements HostProbe<ProcessSample> {
   readonly kind = 'process';
   private readonly loop: IntervalHistogram;
   private prevCpu: { at: number; usage: NodeJS.CpuUsage } | undefined;
@@ -66,3 +81,82 @@ export class ProcessCollector implements Probe<ProcessSample> {
     this.loop.disable();
   }
 }
+
+const spec = (name: string, kind: 'gauge' | 'counter' | 'updowncounter', unit: string, description: string) => ({
+  name,
+  kind,
+  unit,
+  description,
+});
+
+/** The daemon's own process: reported beside the host (`snapshot.self`), not as part of it. */
+export const collector = defineHostCollector({
+  name: 'process',
+  defaultEnabled: true,
+  state: { self: ProcessSample },
+  toState: (self: ProcessSample) => ({ self }),
+  create: () => new ProcessCollector(),
+  metrics: {
+    instruments: [
+      spec('process.memory.usage', 'updowncounter', 'By', 'Resident set size of the daemon.'),
+      spec('process.cpu.time', 'counter', 's', 'CPU seconds used by the daemon, by mode.'),
+      spec(
+        'process.cpu.utilization',
+        'gauge',
+        '1',
+        'CPU used by the daemon since the previous sample, as a share of all logical CPUs.',
+      ),
+      spec('process.uptime', 'gauge', 's', 'Seconds since the daemon started.'),
+      spec(
+        'process.unix.file_descriptor.count',
+        'updowncounter',
+        '{file_descriptor}',
+        'File descriptors open in the daemon.',
+      ),
+      spec(
+        'process.unix.file_descriptor.limit',
+        'updowncounter',
+        '{file_descriptor}',
+        'Soft limit on file descriptors of the daemon.',
+      ),
+      spec('v8js.memory.heap.used', 'updowncounter', 'By', 'V8 heap in use by the daemon.'),
+      spec(
+        'nodejs.eventloop.delay.p50',
+        'gauge',
+        's',
+        'Median event-loop delay of the daemon since the previous sample.',
+      ),
+      spec(
+        'nodejs.eventloop.delay.p99',
+        'gauge',
+        's',
+        '99th percentile event-loop delay of the daemon since the previous sample.',
+      ),
+      spec(
+        'nodejs.eventloop.delay.max',
+        'gauge',
+        's',
+        'Largest event-loop delay of the daemon since the previous sample.',
+      ),
+    ],
+    observe({ self: p }, emit, host) {
+      emit('process.memory.usage', p.rssBytes);
+      emit('process.cpu.time', p.cpuSecondsTotal.user, { 'cpu.mode': 'user' });
+      emit('process.cpu.time', p.cpuSecondsTotal.system, { 'cpu.mode': 'system' });
+      // The probe measures a share of one core; the convention divides by every CPU the process may use.
+      const cores = (host.cpu as { cores?: number } | undefined)?.cores;
+      if (p.cpuUtilization !== null) emit('process.cpu.utilization', p.cpuUtilization / (cores || 1));
+      emit('process.uptime', p.uptimeSeconds);
+      if (p.openFds !== null) emit('process.unix.file_descriptor.count', p.openFds);
+      if (p.maxFds !== null) emit('process.unix.file_descriptor.limit', p.maxFds);
+      emit('v8js.memory.heap.used', p.heapUsedBytes);
+      emit('nodejs.eventloop.delay.p50', p.eventLoopDelaySeconds.p50);
+      emit('nodejs.eventloop.delay.p99', p.eventLoopDelaySeconds.p99);
+      emit('nodejs.eventloop.delay.max', p.eventLoopDelaySeconds.max);
+    },
+  },
+  series: {
+    families: [{ family: 'self.rss', unit: 'By', description: 'resident memory of the mcp-vitals daemon' }],
+    values: ({ self }) => [['self.rss', self.rssBytes]],
+  },
+});

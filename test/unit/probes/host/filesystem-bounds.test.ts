@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../../src/config/load.js';
-import { hostCollectors } from '../../../../src/probes/registry.js';
+import { collector as filesystem } from '../../../../src/probes/host/filesystem.js';
 import {
   capMounts,
   FilesystemCollector,
@@ -105,7 +105,7 @@ describe('the cap on watched filesystems', () => {
     writeFileSync(join(proc, '1/mounts'), '/dev/vdz / ext4 rw 0 0\n/dev/vdy /extra ext4 rw 0 0\n');
     const host = parseConfig({ host: { procfs: proc, rootfs: root, filesystems: { maxMounts: 1 } } }, {}).host;
     const logged: { fields: Record<string, unknown>; message: string }[] = [];
-    const c = hostCollectors.filesystem.create(host, { warn: (fields, message) => logged.push({ fields, message }) });
+    const c = filesystem.create(host, host, { warn: (fields, message) => logged.push({ fields, message }) });
     await c.run(new AbortController().signal);
     expect(logged).toEqual([
       {
