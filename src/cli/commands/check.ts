@@ -19,12 +19,8 @@ function withoutHolds(config: Config): Config {
     ...config,
     host: {
       ...config.host,
-      thresholds: {
-        cpu: { ...t.cpu, for: 0 },
-        memory: { ...t.memory, for: 0 },
-        disk: { ...t.disk, for: 0 },
-        toolErrorRate: { ...t.toolErrorRate, for: 0 },
-      },
+      // Every threshold, whichever collector declared it.
+      thresholds: Object.fromEntries(Object.entries(t).map(([k, v]) => [k, { ...v, for: 0 }])) as typeof t,
     },
   };
 }
