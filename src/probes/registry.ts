@@ -7,6 +7,7 @@ import { collector as load } from './host/load.js';
 import { collector as memory } from './host/memory.js';
 import { collector as network } from './host/network.js';
 import { collector as ownProcess } from './host/process.js';
+import { collector as pressure } from './host/pressure.js';
 import type { Observation, Probe } from './types.js';
 
 export type { CollectorContext } from './host/collector.js';
@@ -16,7 +17,7 @@ export type { CollectorContext } from './host/collector.js';
  * state, instruments, history series, threshold checks and `get_metrics` sections are all derived from this
  * list: adding a collector is its module plus one line here.
  */
-export const hostCollectors = [cpu, load, memory, filesystem, network, ownProcess] as const;
+export const hostCollectors = [cpu, load, memory, filesystem, network, ownProcess, pressure] as const;
 
 type Collectors = (typeof hostCollectors)[number];
 export type HostCollectorName = Collectors['name'];
