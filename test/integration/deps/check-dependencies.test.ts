@@ -8,7 +8,15 @@ import { freePort } from '../../support/wait.js';
 import { makeCheck, PG } from './helpers.js';
 
 const HOST_OFF = {
-  collectors: { cpu: false, load: false, memory: false, filesystem: false, network: false, process: false },
+  collectors: {
+    cpu: false,
+    load: false,
+    memory: false,
+    filesystem: false,
+    network: false,
+    process: false,
+    pressure: false,
+  },
 };
 
 const monitors: HealthMonitor[] = [];

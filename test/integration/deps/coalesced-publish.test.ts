@@ -8,7 +8,15 @@ import { Recorder } from '../../../src/store/recorder.js';
 import { createLogger } from '../../../src/telemetry/logger.js';
 
 const HOST_OFF = {
-  collectors: { cpu: false, load: false, memory: false, filesystem: false, network: false, process: false },
+  collectors: {
+    cpu: false,
+    load: false,
+    memory: false,
+    filesystem: false,
+    network: false,
+    process: false,
+    pressure: false,
+  },
 };
 
 let listener: Server;

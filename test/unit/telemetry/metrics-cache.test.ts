@@ -8,7 +8,15 @@ import { buildResource } from '../../../src/telemetry/resource.js';
 import { telemetrySettings } from '../../../src/telemetry/settings.js';
 
 const HOST_OFF = {
-  collectors: { cpu: false, load: false, memory: false, filesystem: false, network: false, process: false },
+  collectors: {
+    cpu: false,
+    load: false,
+    memory: false,
+    filesystem: false,
+    network: false,
+    process: false,
+    pressure: false,
+  },
 };
 
 describe('the cached /metrics page', () => {
