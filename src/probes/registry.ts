@@ -1,5 +1,9 @@
 import type { z } from 'zod';
 import type { CheckConfig, CheckKind } from '../config/checks.js';
+import { kind as http } from './deps/http.schema.js';
+import { kind as postgres } from './deps/postgres.schema.js';
+import { kind as redis } from './deps/redis.schema.js';
+import { kind as tcp } from './deps/tcp.schema.js';
 import type { AnySlot, HostCollector, ValuesOf } from './host/collector.js';
 import { collector as cpu } from './host/cpu.js';
 import { collector as filesystem } from './host/filesystem.js';
@@ -67,15 +71,16 @@ export interface DependencyProbeModule<K extends CheckKind = CheckKind> {
 }
 
 /**
- * Dependency probe kinds, loaded on first use so a daemon that watches no database never loads `pg`
- * or `ioredis` (stdio cold start).
+ * Dependency kinds: each a light schema module (`deps/<kind>.schema.ts`) that config builds its checks from,
+ * and a probe module loaded on first use, so a daemon that watches no database never loads `pg` or `ioredis`
+ * (stdio cold start). Adding a kind is those two modules plus one line here.
  */
-export const dependencyKinds: Record<CheckKind, () => Promise<DependencyProbeModule<any>>> = {
-  postgres: () => import('./deps/postgres.js'),
-  redis: () => import('./deps/redis.js'),
-  http: () => import('./deps/http.js'),
-  tcp: () => import('./deps/tcp.js'),
-};
+export const dependencyKindList = [postgres, redis, http, tcp] as const;
+
+export const dependencyKinds = Object.fromEntries(dependencyKindList.map((k) => [k.kind, k.load])) as unknown as Record<
+  CheckKind,
+  () => Promise<DependencyProbeModule<AnySlot>>
+>;
 
 /** A check's instances, each as a full config for its probe. A check without `instances` is one instance. */
 export function instancesOf(check: CheckConfig): InstanceConfig[] {

@@ -42,34 +42,101 @@ function destroySocket(client: pg.PoolClient): void {
   (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
 }
 
+interface ServerStats {
+  version: string;
+  max_connections: number;
+  connections: number;
+  replica: boolean;
+  replication_lag: number;
+}
+
+/** A run's verdict as it is built: values and facts, the failure reason (the last one wins) and warnings. */
+interface Verdict {
+  values: Record<string, number>;
+  info: Record<string, string>;
+  ok: boolean;
+  error?: string;
+  warnings: string[];
+}
+
+function newPool(c: PostgresConfig): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: c.url,
+    max: 2,
+    idleTimeoutMillis: 60_000,
+    connectionTimeoutMillis: c.timeout,
+    query_timeout: c.timeout,
+    application_name: 'mcp-vitals',
+    allowExitOnIdle: true,
+  });
+  // An idle client that dies (server restart, proxy cut) emits here; the next run reconnects.
+  pool.on('error', () => {});
+  return pool;
+}
+
+/** Connections in use against `max_connections`, and replay lag on a replica, judged against their levels. */
+export function judgeStats(c: PostgresConfig, row: ServerStats, responseTimeSeconds: number): Verdict {
+  const v: Verdict = {
+    values: {
+      responseTimeSeconds,
+      connections: row.connections,
+      maxConnections: row.max_connections,
+      connectionsRatio: row.max_connections > 0 ? row.connections / row.max_connections : 0,
+    },
+    info: { version: row.version, role: row.replica ? 'replica' : 'primary' },
+    ok: true,
+    warnings: [],
+  };
+  const ratio = v.values.connectionsRatio!;
+  const used = `connections ${row.connections}/${row.max_connections}`;
+  if (ratio >= c.connections.fail) {
+    v.ok = false;
+    v.error = `${used} at or above ${Math.round(c.connections.fail * 100)}%`;
+  } else if (ratio >= c.connections.warn)
+    v.warnings.push(`${used} at or above ${Math.round(c.connections.warn * 100)}%`);
+  if (row.replica) {
+    v.values.replicationLagSeconds = row.replication_lag;
+    const lagMs = row.replication_lag * 1000;
+    const lag = `replication lag ${row.replication_lag.toFixed(1)}s`;
+    if (lagMs >= c.replicationLag.fail) {
+      v.ok = false;
+      v.error = lag;
+    } else if (lagMs >= c.replicationLag.warn) v.warnings.push(lag);
+  }
+  return v;
+}
+
+/** The check's own query, when it has one: its row count, against `expectRows`. */
+async function runQuery(client: pg.PoolClient, query: PostgresConfig['query'], v: Verdict): Promise<void> {
+  if (!query) return;
+  const result = await client.query(query.sql);
+  v.values.queryRows = result.rowCount ?? result.rows.length;
+  if (query.expectRows !== undefined && v.values.queryRows !== query.expectRows) {
+    v.ok = false;
+    v.error = `query returned ${v.values.queryRows} rows, expected ${query.expectRows}`;
+  }
+}
+
+/** A client taken from the pool and dropped there broken: destroyed, never handed out again. */
+function discard(client: pg.PoolClient, reason: unknown): void {
+  destroySocket(client);
+  client.release(reason instanceof Error ? reason : new Error(String(reason)));
+}
+
 /**
  * `SELECT 1` latency through a small reused pool, then server facts: version, connections in use against
  * `max_connections`, and replay lag when the server is a replica. A query that overruns the signal has its
  * client destroyed so the pool never hands out a connection stuck behind a black hole.
  */
 export function create(c: PostgresConfig): Probe<Observation> {
-  const timeoutMs = c.timeout;
-  const pool = new pg.Pool({
-    connectionString: c.url,
-    max: 2,
-    idleTimeoutMillis: 60_000,
-    connectionTimeoutMillis: timeoutMs,
-    query_timeout: timeoutMs,
-    application_name: 'mcp-vitals',
-    allowExitOnIdle: true,
-  });
-  // An idle client that dies (server restart, proxy cut) emits here; the next run reconnects.
-  pool.on('error', () => {});
-
+  const pool = newPool(c);
   return {
     kind: 'postgres',
     async run(signal) {
       const started = process.hrtime.bigint();
       let client: pg.PoolClient | undefined;
       const onAbort = () => {
-        if (!client) return;
-        destroySocket(client);
-        client.release(new Error('aborted'));
+        if (client) discard(client, new Error('aborted'));
         client = undefined;
       };
       try {
@@ -81,58 +148,18 @@ export function create(c: PostgresConfig): Probe<Observation> {
         signal.addEventListener('abort', onAbort, { once: true });
         await client.query('SELECT 1');
         const responseTimeSeconds = elapsedSeconds(started);
-        const row = (await client.query(STATS_SQL)).rows[0] as {
-          version: string;
-          max_connections: number;
-          connections: number;
-          replica: boolean;
-          replication_lag: number;
-        };
-        const values: Record<string, number> = {
-          responseTimeSeconds,
-          connections: row.connections,
-          maxConnections: row.max_connections,
-          connectionsRatio: row.max_connections > 0 ? row.connections / row.max_connections : 0,
-        };
-        const info: Record<string, string> = { version: row.version, role: row.replica ? 'replica' : 'primary' };
-        if (row.replica) values.replicationLagSeconds = row.replication_lag;
-        const warnings: string[] = [];
-        let ok = true;
-        let error: string | undefined;
-        if (values.connectionsRatio! >= c.connections.fail) {
-          ok = false;
-          error = `connections ${row.connections}/${row.max_connections} at or above ${Math.round(c.connections.fail * 100)}%`;
-        } else if (values.connectionsRatio! >= c.connections.warn)
-          warnings.push(
-            `connections ${row.connections}/${row.max_connections} at or above ${Math.round(c.connections.warn * 100)}%`,
-          );
-        if (row.replica) {
-          const lagMs = row.replication_lag * 1000;
-          if (lagMs >= c.replicationLag.fail) {
-            ok = false;
-            error = `replication lag ${row.replication_lag.toFixed(1)}s`;
-          } else if (lagMs >= c.replicationLag.warn)
-            warnings.push(`replication lag ${row.replication_lag.toFixed(1)}s`);
-        }
-        if (c.query) {
-          const result = await client.query(c.query.sql);
-          values.queryRows = result.rowCount ?? result.rows.length;
-          if (c.query.expectRows !== undefined && values.queryRows !== c.query.expectRows) {
-            ok = false;
-            error = `query returned ${values.queryRows} rows, expected ${c.query.expectRows}`;
-          }
-        }
+        const row = (await client.query(STATS_SQL)).rows[0] as ServerStats;
+        const v = judgeStats(c, row, responseTimeSeconds);
+        await runQuery(client, c.query, v);
         signal.removeEventListener('abort', onAbort);
         client.release();
         client = undefined;
+        const { ok, values, info, error, warnings } = v;
         return { ok, values, info, ...(error ? { error } : {}), ...(warnings.length ? { warnings } : {}) };
       } catch (e) {
         signal.removeEventListener('abort', onAbort);
         // A client that failed mid-query may be wedged: destroy it rather than return it to the pool.
-        if (client) {
-          destroySocket(client);
-          client.release(e instanceof Error ? e : new Error(String(e)));
-        }
+        if (client) discard(client, e);
         return { ok: false, values: {}, error: signal.aborted ? 'timed out' : pgError(e) };
       }
     },

@@ -63,6 +63,59 @@ function redisError(e: unknown, lastSocketError: unknown): string {
   return describeError(e);
 }
 
+/** Used memory against `maxmemory` (when one is set), clients, role and version from an INFO reply. */
+export function judgeInfo(
+  c: RedisConfig,
+  info: string,
+  responseTimeSeconds: number,
+): Pick<Observation, 'ok' | 'values' | 'info' | 'error' | 'warnings'> {
+  const used = Number(field(info, 'used_memory') ?? 0);
+  const max = Number(field(info, 'maxmemory') ?? 0);
+  const values: Record<string, number> = {
+    responseTimeSeconds,
+    usedMemoryBytes: used,
+    maxMemoryBytes: max,
+    connectedClients: Number(field(info, 'connected_clients') ?? 0),
+  };
+  const facts = { role: field(info, 'role') ?? 'unknown', version: field(info, 'redis_version') ?? 'unknown' };
+  if (max <= 0) return { ok: true, values, info: facts };
+  values.memoryRatio = used / max;
+  const said = `used memory at ${Math.round(values.memoryRatio * 100)}% of maxmemory`;
+  if (values.memoryRatio >= c.memory.fail) return { ok: false, values, info: facts, error: said };
+  if (values.memoryRatio >= c.memory.warn) return { ok: true, values, info: facts, warnings: [said] };
+  return { ok: true, values, info: facts };
+}
+
+/** A connection that never reconnects nor queues on its own (see `create`). */
+function connection(c: RedisConfig, target: Target, onError: (e: unknown) => void): Redis {
+  const redis = new Redis(target.url, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    enableReadyCheck: false,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    reconnectOnError: () => false,
+    connectTimeout: c.timeout,
+    commandTimeout: c.timeout,
+    connectionName: 'mcp-vitals',
+    // CLIENT SETINFO fails on servers before 7.2: two error spans and a wasted round trip on every connect.
+    disableClientInfo: true,
+  });
+  // Without a listener ioredis would print socket errors; keep the latest to explain a failed connect.
+  redis.on('error', onError);
+  return redis;
+}
+
+/** Connects, then AUTH and SELECT as the URL asked (sent by us: see `parseTarget`). */
+async function handshake(redis: Redis, target: Target): Promise<void> {
+  await redis.connect();
+  if (target.password !== undefined)
+    await (target.username
+      ? redis.call('AUTH', target.username, target.password)
+      : redis.call('AUTH', target.password));
+  if (target.db !== 0) await redis.select(target.db);
+}
+
 /**
  * `PING` latency, then INFO: role, used memory against `maxmemory`, connected clients. One connection is
  * kept between runs. ioredis never reconnects on its own (`retryStrategy: null`) and never queues commands
@@ -83,28 +136,9 @@ export function create(c: RedisConfig): Probe<Observation> {
     if (client?.status === 'ready') return client;
     discard();
     lastSocketError = undefined;
-    const fresh = new Redis(target.url, {
-      lazyConnect: true,
-      enableOfflineQueue: false,
-      enableReadyCheck: false,
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => null,
-      reconnectOnError: () => false,
-      connectTimeout: c.timeout,
-      commandTimeout: c.timeout,
-      connectionName: 'mcp-vitals',
-      // CLIENT SETINFO fails on servers before 7.2: two error spans and a wasted round trip on every connect.
-      disableClientInfo: true,
-    });
-    // Without a listener ioredis would print socket errors; keep the latest to explain a failed connect.
-    fresh.on('error', (e) => (lastSocketError = e));
+    const fresh = connection(c, target, (e) => (lastSocketError = e));
     client = fresh;
-    await fresh.connect();
-    if (target.password !== undefined)
-      await (target.username
-        ? fresh.call('AUTH', target.username, target.password)
-        : fresh.call('AUTH', target.password));
-    if (target.db !== 0) await fresh.select(target.db);
+    await handshake(fresh, target);
     return fresh;
   };
 
@@ -120,31 +154,7 @@ export function create(c: RedisConfig): Probe<Observation> {
         const conn = await open();
         await conn.ping();
         const responseTimeSeconds = elapsedSeconds(started);
-        const info = await conn.info();
-        const used = Number(field(info, 'used_memory') ?? 0);
-        const max = Number(field(info, 'maxmemory') ?? 0);
-        const values: Record<string, number> = {
-          responseTimeSeconds,
-          usedMemoryBytes: used,
-          maxMemoryBytes: max,
-          connectedClients: Number(field(info, 'connected_clients') ?? 0),
-        };
-        const facts: Record<string, string> = {
-          role: field(info, 'role') ?? 'unknown',
-          version: field(info, 'redis_version') ?? 'unknown',
-        };
-        let ok = true;
-        let error: string | undefined;
-        const warnings: string[] = [];
-        if (max > 0) {
-          values.memoryRatio = used / max;
-          if (values.memoryRatio >= c.memory.fail) {
-            ok = false;
-            error = `used memory at ${Math.round(values.memoryRatio * 100)}% of maxmemory`;
-          } else if (values.memoryRatio >= c.memory.warn)
-            warnings.push(`used memory at ${Math.round(values.memoryRatio * 100)}% of maxmemory`);
-        }
-        return { ok, values, info: facts, ...(error ? { error } : {}), ...(warnings.length ? { warnings } : {}) };
+        return judgeInfo(c, await conn.info(), responseTimeSeconds);
       } catch (e) {
         const error = signal.aborted ? 'timed out' : redisError(e, lastSocketError);
         // Whatever went wrong, the next run starts from a fresh connection and a fresh AUTH.

@@ -98,7 +98,7 @@ describe('pressure collector (Linux PSI)', () => {
   it('records pressure.some and pressure.full series and warns on CPU pressure past its level', async () => {
     const pressure = await new PressureCollector(procfs({ cpu: CPU, memory: MEMORY, io: IO })).run(signal);
     const snapshot = { host: { pressure }, checks: {}, time: new Date(0).toISOString() } as unknown as Snapshot;
-    const [{ values }] = seriesOf(snapshot, { host: true, checks: new Set() });
+    const { values } = seriesOf(snapshot, { host: true, checks: new Set() })[0]!;
     expect(values).toEqual([
       ['pressure.some:cpu', 0.125],
       ['pressure.some:memory', 0.01],
