@@ -14,8 +14,6 @@ import { collector as ownProcess } from './host/process.js';
 import { collector as pressure } from './host/pressure.js';
 import type { Observation, Probe } from './types.js';
 
-export type { CollectorContext } from './host/collector.js';
-
 /**
  * The host collectors, in the order their metrics appear on /metrics. Config flags and options, snapshot
  * state, instruments, history series, threshold checks and `get_metrics` sections are all derived from this
@@ -37,7 +35,7 @@ type ThresholdKeyOf<C> = C extends HostCollector<AnySlot, AnySlot, AnySlot, AnyS
 /** Every collector's snapshot fields, as zod schemas (`self` is the daemon's own process). */
 export type HostStateShape = Merge<ShapeOf<Collectors, 'state'>>;
 /** Every collector's config sections under `host`. */
-export type HostOptionsShape = Merge<ShapeOf<Collectors, 'options'>>;
+type HostOptionsShape = Merge<ShapeOf<Collectors, 'options'>>;
 export type HostThresholdKey = ThresholdKeyOf<Collectors>;
 
 const all = hostCollectors as readonly AnyHostCollector[];

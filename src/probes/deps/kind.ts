@@ -17,7 +17,7 @@ export interface LoadedProbe {
  * and how to load the probe. It imports no driver, so building the config schema loads neither `pg` nor
  * `ioredis`; `config/checks.ts` builds its discriminated union from the registry's list of kinds.
  */
-export interface DependencyKind<
+interface DependencyKind<
   K extends string = string,
   Target extends z.ZodRawShape = z.ZodRawShape,
   Options extends z.ZodRawShape = z.ZodRawShape,

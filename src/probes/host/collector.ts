@@ -15,7 +15,7 @@ export interface CollectorContext {
 }
 
 /** Where the host's trees are mounted: `/host/proc` and `/host` in a container watching its node. */
-export interface HostPaths {
+interface HostPaths {
   procfs: string;
   rootfs: string;
 }
@@ -36,7 +36,7 @@ export type AnySlot = any;
 export type ValuesOf<Shape extends z.ZodRawShape> = { [K in keyof Shape]: z.output<Shape[K]> };
 
 /** An instrument described without OpenTelemetry; `telemetry/catalogue.ts` creates it. */
-export interface MetricSpec {
+interface MetricSpec {
   name: string;
   kind: 'gauge' | 'counter' | 'updowncounter';
   /** UCUM, as OpenTelemetry writes it: `By`, `s`, `1`, `{packet}`. */
@@ -44,7 +44,7 @@ export interface MetricSpec {
   description: string;
 }
 
-export type Observe = (name: string, value: number, attributes?: Record<string, string>) => void;
+type Observe = (name: string, value: number, attributes?: Record<string, string>) => void;
 
 /** A family of history series (`disk.utilization` holds `disk.utilization:/var`, …). */
 export interface SeriesFamily {
@@ -54,7 +54,7 @@ export interface SeriesFamily {
 }
 
 /** Defaults of a warn/fail pair on a ratio and its `for:` hold (ms); config makes it `host.thresholds.<key>`. */
-export interface ThresholdDefaults {
+interface ThresholdDefaults {
   warn: number;
   fail: number;
   for: number;
@@ -70,7 +70,7 @@ export interface HostCheckId {
 }
 
 /** A check judged from a sample: its value against `host.thresholds.<threshold>`, or why it cannot tell. */
-export type HostCheckInput<T extends string = string> = HostCheckId & { threshold: T } & (
+type HostCheckInput<T extends string = string> = HostCheckId & { threshold: T } & (
     | { value: number; describe(value: number): string }
     | { unknown: string }
   );
@@ -127,7 +127,7 @@ export interface HostCollector<
   };
 }
 
-export interface ReportFormat {
+interface ReportFormat {
   bytes(n: number): string;
 }
 

@@ -28,7 +28,7 @@ export const FilesystemError = z.object({
 });
 export type FilesystemError = z.infer<typeof FilesystemError>;
 
-export interface FilesystemReading {
+interface FilesystemReading {
   samples: FilesystemSample[];
   errors: FilesystemError[];
 }
@@ -78,7 +78,7 @@ export const DEFAULT_EXCLUDED_FS_TYPES = [
 export const DEFAULT_EXCLUDED_MOUNTS =
   '^/(dev|proc|run|sys|var/lib/docker/.+|var/lib/containerd/.+|var/lib/containers/storage/.+|var/lib/kubelet/pods/.+|snap/.+)($|/)';
 /** At most this many filesystems are watched: each is a check, a status card and a set of series. */
-export const DEFAULT_MAX_FILESYSTEMS = 64;
+const DEFAULT_MAX_FILESYSTEMS = 64;
 
 /** `host.filesystems` in the config. */
 const FilesystemsConfig = z
