@@ -74,7 +74,7 @@ for (const [name, fn] of [
   ]);
 }
 
-table('One host sampling tick (all collectors, median of ' + n + ')', [
+table(`One host sampling tick (all collectors, median of ${n})`, [
   ['CPU per tick', `${fmt(tick.cpuMs, 3)} ms`],
   ['processes forked per tick', String(tick.forksPerCall), 'target 0'],
   ...perCollector,

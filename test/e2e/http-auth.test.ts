@@ -3,7 +3,7 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
-import { connectClient, makeToken, MCP_HEADERS, postMcp, startDaemon, type Daemon } from '../support/http-daemon.js';
+import { connectClient, makeToken, postMcp, startDaemon, type Daemon } from '../support/http-daemon.js';
 import { newKey, signJwt, startJwks, type JwksServer, type SigningKey } from '../support/http-jwks.js';
 
 const ISSUER = 'https://issuer.test';

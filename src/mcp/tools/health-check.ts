@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CheckStatus, StateStatus, ThresholdView, type CheckState } from '../../monitor/schema.js';
+import { CheckStatus, StateStatus, ThresholdView, } from '../../monitor/schema.js';
 import { describeCheck, headline, problemChecks } from '../../monitor/summary.js';
 import { fitLines, okList } from './text.js';
 import { defineTool, READ_ONLY } from './types.js';

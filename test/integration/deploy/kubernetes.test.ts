@@ -67,7 +67,7 @@ function strictTypeErrors(docs: Manifest[]): string {
     const [mod, cls] = MODELS[typeKey(m.doc)]!;
     return `import type { I${cls} as T${i} } from '${mod}';\nexport const m${i}: T${i} = ${JSON.stringify(m.doc, null, 2)}; // ${m.file}`;
   });
-  writeFileSync(join(dir, 'manifests.ts'), lines.join('\n') + '\n');
+  writeFileSync(join(dir, 'manifests.ts'), `${lines.join('\n')}\n`);
   const r = spawnSync(
     process.execPath,
     [

@@ -1,8 +1,8 @@
 // mcp-vitals status view: draws what the daemon sends (a full payload, then deltas), no framework. Shared
 // by the HTTP page (data over SSE) and the MCP App (data through the host's app bridge); each hands in how
 // to fetch a check's detail. Text and icon carry every status; colour only repeats them.
-'use strict';
-(function () {
+
+(() => {
   const HOUR = 3600;
   /** A line through fewer points says nothing (two points make a steep line out of noise). */
   const MIN_POINTS = 4;
@@ -24,25 +24,25 @@
 
   function ago(iso) {
     const s = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
-    if (s < 60) return s + 's ago';
-    if (s < 3600) return Math.floor(s / 60) + 'm ago';
-    if (s < 86400) return Math.floor(s / 3600) + 'h ' + Math.floor((s % 3600) / 60) + 'm ago';
-    return Math.floor(s / 86400) + 'd ago';
+    if (s < 60) return `${s}s ago`;
+    if (s < 3600) return `${Math.floor(s / 60)}m ago`;
+    if (s < 86400) return `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m ago`;
+    return `${Math.floor(s / 86400)}d ago`;
   }
   function duration(sec) {
     if (sec === null || sec === undefined) return 'unknown';
-    if (sec < 1) return Math.round(sec * 1000) + 'ms';
-    if (sec < 10) return sec.toFixed(1) + 's';
+    if (sec < 1) return `${Math.round(sec * 1000)}ms`;
+    if (sec < 10) return `${sec.toFixed(1)}s`;
     const s = Math.round(sec);
-    if (s < 60) return s + 's';
-    if (s < 3600) return Math.floor(s / 60) + 'm ' + (s % 60) + 's';
-    return Math.floor(s / 3600) + 'h ' + Math.floor((s % 3600) / 60) + 'm';
+    if (s < 60) return `${s}s`;
+    if (s < 3600) return `${Math.floor(s / 60)}m ${s % 60}s`;
+    return `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
   }
   const clock = (iso) => (iso ? new Date(iso).toLocaleTimeString([], { hour12: false }) : '?');
   function fmt(unit, v) {
-    if (v === null || v === undefined || !isFinite(v)) return '';
-    if (unit === 'ratio') return (v * 100).toFixed(v < 0.1 ? 1 : 0) + '%';
-    if (unit === 's') return v < 1 ? (v * 1000).toFixed(v < 0.01 ? 1 : 0) + ' ms' : v.toFixed(2) + ' s';
+    if (v === null || v === undefined || !Number.isFinite(v)) return '';
+    if (unit === 'ratio') return `${(v * 100).toFixed(v < 0.1 ? 1 : 0)}%`;
+    if (unit === 's') return v < 1 ? `${(v * 1000).toFixed(v < 0.01 ? 1 : 0)} ms` : `${v.toFixed(2)} s`;
     return String(Math.round(v * 100) / 100);
   }
   // A colour variable as the canvas needs it (`rgb(…)`): the variables hold `light-dark(…)`, which only the
@@ -50,7 +50,7 @@
   let probe;
   function cssVar(name, fallback) {
     if (!probe) document.body.append((probe = el('span', { hidden: '', 'aria-hidden': 'true' })));
-    probe.style.color = 'var(' + name + ', ' + fallback + ')';
+    probe.style.color = `var(${name}, ${fallback})`;
     return getComputedStyle(probe).color || fallback;
   }
   const translucent = (rgb) => rgb.replace(/^rgb\((.*)\)$/, 'rgba($1, 0.13)');
@@ -85,7 +85,7 @@
         s[0].shift();
         s[1].shift();
       }
-      for (const key of ['row:' + name, 'card:' + name]) draw(key);
+      for (const key of [`row:${name}`, `card:${name}`]) draw(key);
     }
 
     // Charts are keyed by where they sit (`row:cpu`, `card:cpu`), so the table's chart never replaces a card's.
@@ -148,16 +148,16 @@
         );
         $('#gauges').append(node);
         state.gauges.set(g.name, node);
-        chart('card:' + g.name, g.name, node.querySelector('.chart'), 200, 48);
+        chart(`card:${g.name}`, g.name, node.querySelector('.chart'), 200, 48);
       }
       node.dataset.status = g.status || 'pending';
-      const text = g.status && g.status !== 'pass' ? g.text + ' · ' + g.word : g.text;
+      const text = g.status && g.status !== 'pass' ? `${g.text} · ${g.word}` : g.text;
       node.querySelector('.value').textContent = text;
       const pct = g.ratio === null ? 0 : Math.round(g.ratio * 1000) / 10;
       const bar = node.querySelector('.bar');
       bar.setAttribute('aria-valuenow', String(pct));
       bar.setAttribute('aria-valuetext', text);
-      bar.firstElementChild.style.width = pct + '%';
+      bar.firstElementChild.style.width = `${pct}%`;
     }
 
     function renderUptime(name) {
@@ -227,7 +227,7 @@
         );
         $('#checks tbody').append(tr);
         state.rows.set(c.name, tr);
-        chart('row:' + c.name, c.name, tr.querySelector('.spark'), 120, 28);
+        chart(`row:${c.name}`, c.name, tr.querySelector('.spark'), 120, 28);
         if (!state.uptime.has(c.name) && state.uptimeFrom) state.uptime.set(c.name, new Array(48).fill(null));
         renderUptime(c.name);
       }
@@ -236,7 +236,7 @@
       tr.dataset.status = c.status;
       const open = tr.querySelector('button.open');
       open.textContent = c.name;
-      open.title = c.name + ' — show its history';
+      open.title = `${c.name} — show its history`;
       tr.querySelector('.badges').replaceChildren(
         el('span', { class: 'badge', text: c.kind }),
         ...(c.critical ? [el('span', { class: 'badge', text: 'critical' })] : []),
@@ -269,7 +269,7 @@
     }
 
     function eventText(e) {
-      return e.check + ': ' + (e.type === 'breaker' ? 'circuit ' : '') + e.from + ' → ' + e.to + ' — ' + e.reason;
+      return `${e.check}: ${e.type === 'breaker' ? 'circuit ' : ''}${e.from} → ${e.to} — ${e.reason}`;
     }
     function renderEvent(e, prepend) {
       const li = el(
@@ -289,7 +289,7 @@
     // half-second outage does not read "0s"; an ongoing one grows with the view's clock.
     function span(i) {
       const end = i.ongoing ? Date.parse(state.view?.time || new Date().toISOString()) : Date.parse(i.end || '');
-      return i.start && isFinite(end) ? Math.max(0, (end - Date.parse(i.start)) / 1000) : i.durationSeconds;
+      return i.start && Number.isFinite(end) ? Math.max(0, (end - Date.parse(i.start)) / 1000) : i.durationSeconds;
     }
     // The analysis' incidents (the ones diagnose reports): its sentence, then start, end, duration, cause.
     function renderIncidents(list) {
@@ -339,16 +339,16 @@
     }
 
     function header(v) {
-      document.title = v.icon + ' ' + v.hostname + ' — mcp-vitals';
+      document.title = `${v.icon} ${v.hostname} — mcp-vitals`;
       $('#host').textContent = v.hostname;
       setStatus($('#overall'), v.status, v.icon, v.word);
       const problems = state.view
         ? [...state.rows.values()].filter((tr) => tr._row.status === 'fail' || tr._row.status === 'warn').length
         : 0;
       $('#summary').textContent = problems
-        ? problems + (problems === 1 ? ' check needs' : ' checks need') + ' attention'
+        ? `${problems + (problems === 1 ? ' check needs' : ' checks need')} attention`
         : '';
-      $('#updated').textContent = 'updated ' + clock(v.time);
+      $('#updated').textContent = `updated ${clock(v.time)}`;
     }
 
     function snapshot(data) {
@@ -443,7 +443,7 @@
       try {
         d = await opts.loadDetail(name, range);
       } catch (e) {
-        $('#detail-error').textContent = 'could not load this check: ' + (e && e.message ? e.message : e);
+        $('#detail-error').textContent = `could not load this check: ${e?.message ? e.message : e}`;
         $('#detail-error').hidden = false;
         return;
       }
@@ -456,7 +456,7 @@
           fmt(d.unit, th.warn) +
           ', failed at ' +
           fmt(d.unit, th.fail) +
-          (th.forSeconds ? ' (held ' + duration(th.forSeconds) + ')' : '')
+          (th.forSeconds ? ` (held ${duration(th.forSeconds)})` : '')
         : 'no thresholds: judged by whether it answers';
       const box = $('#detail-chart');
       state.detailPlot?.destroy();
@@ -534,7 +534,7 @@
       state.detail = null;
       state.detailPlot?.destroy();
       state.detailPlot = null;
-      if (state.opener && state.opener.focus) state.opener.focus();
+      if (state.opener?.focus) state.opener.focus();
     });
     for (const b of dialog.querySelectorAll('[data-range]'))
       b.addEventListener('click', () => state.detail && loadDetail(state.detail.name, b.dataset.range));
