@@ -54,7 +54,7 @@ function configText(hostOff = false): string {
   const headers = `{ Authorization: "Bearer ${SECRETS.bearer}", X-Api-Key: "${SECRETS.apiKeyHeader}" }`;
   return `logLevel: debug
 refreshMinInterval: 0
-${hostOff ? 'host: { collectors: { cpu: false, load: false, memory: false, filesystem: false, network: false, process: false } }' : ''}
+${hostOff ? 'host: { collectors: { cpu: false, ' + 'load: false, memory: ' + 'false, filesystem: false, ' + 'network: false, ' + 'process: ' + 'false } }' : ''}
 checks:
   - { name: pg-down, kind: postgres, url: "postgres://postgres:${SECRETS.pgDown}@127.0.0.1:${deadPort}/test", timeout: 2s }
   - { name: pg-up, kind: postgres, url: "postgres://postgres:${SECRETS.pgUp}@127.0.0.1:5432/test", timeout: 2s }

@@ -111,7 +111,7 @@ describe.each([
     }
   });
 
-  it(`${stateless ? 'claims no resource subscriptions (nothing can be pushed without a session)' : 'claims resource subscriptions and takes them'}`, async () => {
+  it(`${stateless ? 'claims no resource ' + 'subscriptions (nothing ' + 'can be pushed without a session)' : 'claims resource ' + 'subscriptions and takes them'}`, async () => {
     const caps = client.getServerCapabilities()?.resources;
     if (stateless) {
       expect(caps?.subscribe).toBeFalsy();

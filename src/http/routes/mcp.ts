@@ -66,7 +66,8 @@ export const mcpRoutes: FastifyPluginAsync<McpRoutesOptions> = async (app, { mcp
         .send(
           jsonRpcError(
             JSONRPC.INVALID_REQUEST,
-            `Invalid Request: JSON-RPC batches are not part of protocol version ${version.slice(0, 10)}; send one message per POST`,
+            `Invalid Request: JSON-RPC batches are not part of protocol version ${version.slice(0, 10)}; send ` +
+              `one message per POST`,
           ),
         );
     }

@@ -125,7 +125,8 @@ describe('fleet summary', () => {
       lookbackMs: 3_600_000,
     });
     expect(answer.text).toBe(
-      'Prometheus at http://prom:9090 has no target_info{service_name="mcp-vitals"} within 60m: no daemon is scraped by it.',
+      'Prometheus at http://prom:9090 has no target_info{service_name="mcp-vitals"} within 60m: no daemon is ' +
+        'scraped by it.',
     );
   });
 });
