@@ -67,6 +67,8 @@ const INIT = JSON.stringify({
 });
 const INITIALIZED = JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' });
 
+const verdict = (ratio) => (ratio >= 0.8 ? ' ok' : ' BELOW TARGET');
+
 function startBare(mode, sdk = 'v1') {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BARES[sdk], mode === 'stateful' ? 'stateful' : 'stateless'], {
@@ -232,7 +234,7 @@ for (const r of results) {
     const ratio =
       row === ours
         ? ''
-        : `   ${fmt(ours.rps / row.rps, 2)}x${row.name === 'bare v2' ? (ours.rps / row.rps >= 0.8 ? ' ok' : ' BELOW TARGET') : ''}`;
+        : `   ${fmt(ours.rps / row.rps, 2)}x${row.name === 'bare v2' ? verdict(ours.rps / row.rps) : ''}`;
     console.log(
       `  ${r.mode.padEnd(10)} ${row.name.padEnd(11)} ${pad(fmt(row.rps, 0), 9)} ${pad(fmt(row.p50, 1), 7)}` +
         ` ${pad(fmt(row.p99, 1), 7)}` +

@@ -2,7 +2,9 @@ import { worst, type CheckState, type CheckStatus, type HealthEvent } from '../m
 import { promString, type PrometheusClient } from './prometheus.js';
 import { unknownInstance } from './series.js';
 
-/** What another host's daemon reports, as far as Prometheus has it: the checks' statuses and values, not their reasons. */
+/**
+ * What another host's daemon reports, as far as Prometheus has it: the checks' statuses and values, not their reasons.
+ */
 export interface RemoteSnapshot {
   instance: string;
   hostname: string;
@@ -73,7 +75,8 @@ export async function remoteSnapshot(
       output:
         st === 'pass'
           ? ''
-          : `${st} as reported to Prometheus (the reason is not exported)${last ? '' : `; already ${st} when the ` + `records looked at begin`}`,
+          : `${st} as reported to Prometheus (the reason is not exported)` +
+            (last ? '' : `; already ${st} when the records looked at begin`),
       since: last?.time ?? new Date(eventsSince).toISOString(),
       time,
       ...(dependency ? { latencySeconds: observed } : {}),

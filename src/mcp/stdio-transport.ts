@@ -11,7 +11,9 @@ export interface BoundedStdioOptions {
   log: Logger;
   stdin?: Readable;
   stdout?: Writable;
-  /** Output bytes queued for a client that is not reading, past which notifications are dropped (responses never are). */
+  /**
+   * Output bytes queued for a client that is not reading, past which notifications are dropped (responses never are).
+   */
   maxQueuedBytes?: number;
   /** Called once when stdin ends or closes, or stdout breaks: the client is gone. */
   onEnd?: () => void;

@@ -27,9 +27,14 @@ export const MIGRATIONS: { version: number; name: string; sql: (s: string) => st
     version: 1,
     name: 'series, samples, aggregates, events',
     sql: (s) => `
-      CREATE TABLE ${s}.series (id serial PRIMARY KEY, name text NOT NULL UNIQUE, created_at timestamptz NOT NULL DEFAULT now());
+      CREATE TABLE ${s}.series (
+        id serial PRIMARY KEY, name text NOT NULL UNIQUE, created_at timestamptz NOT NULL DEFAULT now()
+      );
       -- The primary key makes a retried batch harmless: a row written before a connection died is not doubled.
-      CREATE TABLE ${s}.samples (series_id integer NOT NULL, time timestamptz NOT NULL, value double precision NOT NULL, PRIMARY KEY (series_id, time));
+      CREATE TABLE ${s}.samples (
+        series_id integer NOT NULL, time timestamptz NOT NULL, value double precision NOT NULL,
+        PRIMARY KEY (series_id, time)
+      );
       CREATE INDEX samples_time ON ${s}.samples (time);
       CREATE TABLE ${s}.samples_1m (${BUCKET_COLUMNS});
       CREATE TABLE ${s}.samples_15m (${BUCKET_COLUMNS});

@@ -101,7 +101,8 @@ describe('both protocol eras on both transports, against one TCP listener of the
 host:
   interval: 1s
 checks:
-  - { name: svc, kind: tcp, host: 127.0.0.1, port: ${port}, every: 300ms, timeout: 1s, failureThreshold: 1, successThreshold: 1 }
+  - { name: svc, kind: tcp, host: 127.0.0.1, port: ${port}, every: 300ms, timeout: 1s, failureThreshold: 1,
+      successThreshold: 1 }
 `;
     const config = writeConfig(yaml);
     configPath = config;

@@ -92,7 +92,8 @@ checks:
       const headline = r.text.split('\n')[0]!;
       expect(headline).toMatch(
         new RegExp(
-          `^session-cache is ok now \\(${health.data.hostname} is ${OVERALL_WORD[health.data.status]!.replace(/[()]/g, '\\$&')}` +
+          `^session-cache is ok now \\(${health.data.hostname} is ` +
+            `${OVERALL_WORD[health.data.status]!.replace(/[()]/g, '\\$&')}` +
             `\\); 1 incident ended in the last 15m: failed \\d\\d:\\d\\d:\\d\\d–\\d\\d:\\d\\d:\\d\\d \\(`,
         ),
       );

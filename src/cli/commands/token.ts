@@ -2,6 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { formatDuration, MAX_DURATION_MS, parseDuration } from '../../config/duration.js';
 import { Scope } from '../../config/schema.js';
 
+const quoted = (names: string[]) => names.map((s) => `"${s.slice(0, 40)}"`).join(', ');
+
 export interface TokenNewOptions {
   subject: string | undefined;
   /** Comma-separated, e.g. "vitals:read,vitals:refresh" (the "vitals:" prefix may be left out). */
@@ -36,7 +38,7 @@ export function newToken(
       return {
         ok: false,
         error:
-          `${unknown.length ? `unknown scope${unknown.length > 1 ? 's' : ''} ${unknown.map((s) => `"${s.slice(0, 40)}"`).join(', ')}` : 'no scope given'}` +
+          `${unknown.length ? `unknown scope${unknown.length > 1 ? 's' : ''} ${quoted(unknown)}` : 'no scope given'}` +
           `; choose from ${Scope.options.join(', ')} (comma-separated)`,
       };
   }

@@ -100,7 +100,10 @@ export const mcpRoutes: FastifyPluginAsync<McpRoutesOptions> = async (app, { mcp
   });
 };
 
-/** For createMcpServer's scopesFor: the caller's scopes from the handler context's authInfo; undefined when unauthenticated. */
+/**
+ * For createMcpServer's scopesFor: the caller's scopes from the handler context's authInfo; undefined when
+ * unauthenticated.
+ */
 export function scopesFromExtra(ctx: unknown): ReadonlySet<string> | undefined {
   const c = ctx as { http?: { authInfo?: AuthInfo }; authInfo?: AuthInfo } | undefined;
   const info = c?.http?.authInfo ?? c?.authInfo;

@@ -13,8 +13,8 @@ export function diagnoseIncidentText(args: { check?: string; window?: string }, 
         `Right now: ${now.headline}.`,
         ...now.incidents.map(
           (i) =>
-            `- ${i.check} ${i.status === 'fail' ? 'failed' : 'warning'} ${i.start ? `from ${i.start}` : '(start unknown)'}` +
-            `${i.end ? ` to ${i.end}` : ', ongoing'}: ${i.reason}`,
+            `- ${i.check} ${i.status === 'fail' ? 'failed' : 'warning'} ` +
+            `${i.start ? `from ${i.start}` : '(start unknown)'}${i.end ? ` to ${i.end}` : ', ongoing'}: ${i.reason}`,
         ),
       ]
     : [];

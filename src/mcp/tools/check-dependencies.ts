@@ -111,11 +111,12 @@ export const checkDependenciesTool = defineTool({
             line(c, shown[i]!),
             ...c.instances.map(
               (x) =>
-                `  - ${x.name} ${x.target}: ${x.ok ? `up, ${formatValue(x.latencySeconds, 's')}` : `down${x.error ? ` — ${x.error}` : ''}`}`,
+                `  - ${x.name} ${x.target}: ` +
+                (x.ok ? `up, ${formatValue(x.latencySeconds, 's')}` : `down${x.error ? ` — ${x.error}` : ''}`),
             ),
           ].join('\n');
     const RANK = { fail: 0, warn: 1, pending: 2, pass: 3 } as const;
-    const order = checks.map((c, i) => i).sort((a, b) => RANK[checks[a]!.status] - RANK[checks[b]!.status] || a - b);
+    const order = checks.map((_c, i) => i).sort((a, b) => RANK[checks[a]!.status] - RANK[checks[b]!.status] || a - b);
     let text = order.map((i) => withInstances(checks[i]!, i)).join('\n');
     if (!checks.length)
       text =

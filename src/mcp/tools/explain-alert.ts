@@ -12,14 +12,29 @@ const TEXT_BUDGET = 3500;
 const num = (v: number) => +v.toPrecision(4);
 const at = (now: number, iso: string | null) => (iso ? `${iso} (${relative(now, iso)})` : 'unknown');
 
+function episodeText(h: {
+  labels: Record<string, string>;
+  pendingAt?: string | null;
+  firingAt?: string | null;
+  endedAt?: string | null;
+}): string {
+  return (
+    `${h.labels.instance ?? '?'}${labelText(h.labels) ? ` ${labelText(h.labels)}` : ''}` +
+    ` pending ${h.pendingAt ?? 'before the window'}, ${h.firingAt ? `firing ${h.firingAt}` : 'never fired'}, ` +
+    (h.endedAt ? `ended ${h.endedAt}` : 'still active')
+  );
+}
+
 function ruleLines(r: RuleExplanation, now: number): string[] {
   const c = r.condition;
   const out = [
-    `rule (group ${r.group}, for ${formatDuration(r.forSeconds * 1000)}${r.labels.severity ? `, severity ${r.labels.severity}` : ''}` +
+    `rule (group ${r.group}, for ${formatDuration(r.forSeconds * 1000)}` +
+      `${r.labels.severity ? `, severity ${r.labels.severity}` : ''}` +
       `${r.health !== 'ok' ? `, health ${r.health}${r.lastError ? `: ${r.lastError}` : ''}` : ''}` +
       `): ${r.expr.replace(/\s+/g, ' ').trim()}`,
     c.op
-      ? `threshold: ${c.lhs} ${c.op} ${c.threshold ?? c.rhs}${c.conditions.length ? `; only where also: ${c.conditions.join(' ').replace(/\s+/g, ' ')}` : ''}`
+      ? `threshold: ${c.lhs} ${c.op} ${c.threshold ?? c.rhs}` +
+        (c.conditions.length ? `; only where also: ${c.conditions.join(' ').replace(/\s+/g, ' ')}` : '')
       : 'threshold: none (the alert fires for every series the expression returns)',
   ];
   if (r.currentTotal) {
@@ -29,13 +44,17 @@ function ruleLines(r: RuleExplanation, now: number): string[] {
         `${v.breaching ? ' (breaching)' : ''}`,
     );
     out.push(
-      `now: ${r.breachingTotal} of ${r.currentTotal} series breach; ${shown.join('; ')}${r.currentTotal > shown.length ? `; … ${r.currentTotal - shown.length} more` : ''}`,
+      `now: ${r.breachingTotal} of ${r.currentTotal} series breach; ${shown.join('; ')}` +
+        (r.currentTotal > shown.length ? `; … ${r.currentTotal - shown.length} more` : ''),
     );
   } else out.push('now: the compared expression returns no series');
   for (const a of r.active) {
     out.push(
       `${a.state.toUpperCase()} on ${a.labels.instance ?? '?'}${labelText(a.labels) ? ` ${labelText(a.labels)}` : ''}` +
-        `: pending since ${at(now, a.activeAt)}${a.state === 'firing' ? `, firing since ${at(now, a.firingAt)}` : `, fires after ${formatDuration(r.forSeconds * 1000)}` + ` if it holds`}` +
+        `: pending since ${at(now, a.activeAt)}` +
+        (a.state === 'firing'
+          ? `, firing since ${at(now, a.firingAt)}`
+          : `, fires after ${formatDuration(r.forSeconds * 1000)} if it holds`) +
         `${a.value !== null ? `, value ${num(a.value)}` : ''}${a.summary ? ` — ${a.summary}` : ''}`,
     );
   }
@@ -143,7 +162,7 @@ export const explainAlertTool = defineTool({
       for (const r of x.rules) lines.push(...ruleLines(r, now));
       lines.push(
         x.history.length
-          ? `history (${x.historyStepSeconds}s steps): ${x.history.map((h) => `${h.labels.instance ?? '?'}${labelText(h.labels) ? ` ${labelText(h.labels)}` : ''}` + ` pending ` + `${h.pendingAt ?? 'before the window'}` + `, ${h.firingAt ? `firing ${h.firingAt}` : 'never fired'}, ${h.endedAt ? `ended ${h.endedAt}` : 'still active'}`).join('; ')}`
+          ? `history (${x.historyStepSeconds}s steps): ${x.history.map(episodeText).join('; ')}`
           : 'history: not pending or firing in the window',
       );
       if (x.related.length)

@@ -27,7 +27,12 @@ const CHECKS_IN_TEXT = 4;
 function line(i: FleetInstance, now: number): string {
   const who = `${i.instance}${i.host && !i.instance.startsWith(i.host) ? ` (${i.host})` : ''}`;
   if (i.status === 'not_reporting')
-    return `${WORD[i.status]} ${who}: ${i.reason}${i.lastSeen !== undefined ? `; last seen ${i.lastSeen ? relative(now, i.lastSeen) : 'over the lookback ago'}` : ''}`;
+    return (
+      `${WORD[i.status]} ${who}: ${i.reason}` +
+      (i.lastSeen !== undefined
+        ? `; last seen ${i.lastSeen ? relative(now, i.lastSeen) : 'over the lookback ago'}`
+        : '')
+    );
   if (i.status === 'unknown') return `${WORD[i.status]} ${who}: ${i.reason}`;
   const checks = i.checks
     .slice(0, CHECKS_IN_TEXT)

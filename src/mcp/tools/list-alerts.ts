@@ -6,15 +6,17 @@ import { defineTool, READ_ONLY } from './types.js';
 /** Characters of text at most; the structured content has every alert within `limit`. */
 const TEXT_BUDGET = 3000;
 
+const silenceComment = (comment: string | undefined) => (comment ? ` "${comment.slice(0, 60)}"` : '');
+
 function line(a: ActiveAlert, now: number): string {
   const labels = labelText(a.labels);
   const when =
     a.state === 'pending'
       ? `pending since ${relative(now, a.since)}`
-      : `active since ${relative(now, a.since)}${a.firingSince && a.firingSince !== a.since ? `, firing since ${relative(now, a.firingSince)}` : ''}`;
-  const silenced = a.silencedBy.length
-    ? ` [silenced by ${a.silencedBy.map((s) => `${s.createdBy} until ${s.endsAt}${s.comment ? ` "${s.comment.slice(0, 60)}"` : ''}`).join('; ')}]`
-    : '';
+      : `active since ${relative(now, a.since)}` +
+        (a.firingSince && a.firingSince !== a.since ? `, firing since ${relative(now, a.firingSince)}` : '');
+  const silencers = a.silencedBy.map((s) => `${s.createdBy} until ${s.endsAt}${silenceComment(s.comment)}`);
+  const silenced = a.silencedBy.length ? ` [silenced by ${silencers.join('; ')}]` : '';
   return (
     `${a.state.toUpperCase()} ${a.name}${a.severity ? ` ${a.severity}` : ''}${a.instance ? ` on ${a.instance}` : ''}` +
     `${labels ? ` ${labels}` : ''}: ${when}${a.value !== null ? `, value ${+a.value.toPrecision(4)}` : ''}` +

@@ -47,12 +47,14 @@ export const listEventsTool = defineTool({
     const matched = args.type ? all.filter((e) => e.type === args.type) : all;
     const events = matched.slice(0, args.limit);
     const head =
-      `${matched.length > events.length ? `${events.length} of ${matched.length}` + `+ events` : plural(events.length, 'event')}` +
-      ` in the last ${roughDuration(windowMs)}, newest first:`;
+      (matched.length > events.length
+        ? `${events.length} of ${matched.length}+ events`
+        : plural(events.length, 'event')) + ` in the last ${roughDuration(windowMs)}, newest first:`;
     const lines = events.map((e) => {
       const began = e.startedAt ? ` (began ${clockTime(Date.parse(e.startedAt), to)})` : '';
       return (
-        `- ${clockTime(Date.parse(e.time), to)} ${e.check} ${e.type === 'breaker' ? `breaker ${e.from} → ${e.to}` : `${statusWord(e.from)} → ${statusWord(e.to)}`}` +
+        `- ${clockTime(Date.parse(e.time), to)} ${e.check} ` +
+        (e.type === 'breaker' ? `breaker ${e.from} → ${e.to}` : `${statusWord(e.from)} → ${statusWord(e.to)}`) +
         `${began}: ${e.reason}`
       );
     });

@@ -46,7 +46,7 @@ const PROMQL_WORDS = new Set([
 ]);
 
 /** Metric names an expression reads: identifiers outside label matchers, minus PromQL words and recording rules. */
-export function metricNames(expr: string): string[] {
+function metricNames(expr: string): string[] {
   // label_values(metric, label): the second argument is a label name.
   const bare = expr
     .replace(/\{[^}]*\}/g, ' ')

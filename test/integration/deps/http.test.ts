@@ -12,7 +12,7 @@ let app: LocalServer;
 let other: LocalServer;
 
 beforeAll(async () => {
-  other = await listen((req, body, res) => {
+  other = await listen((req, _body, res) => {
     res.setHeader('content-type', 'application/json');
     res.end(JSON.stringify({ method: req.method, authorization: req.headers.authorization ?? null }));
   });

@@ -49,7 +49,10 @@
   // style engine resolves, so a hidden probe element is given the colour and its computed value read back.
   let probe;
   function cssVar(name, fallback) {
-    if (!probe) document.body.append((probe = el('span', { hidden: '', 'aria-hidden': 'true' })));
+    if (!probe) {
+      probe = el('span', { hidden: '', 'aria-hidden': 'true' });
+      document.body.append(probe);
+    }
     probe.style.color = `var(${name}, ${fallback})`;
     return getComputedStyle(probe).color || fallback;
   }
@@ -77,7 +80,10 @@
     function push(name, t, v) {
       if (v === null || v === undefined) return;
       let s = state.series.get(name);
-      if (!s) state.series.set(name, (s = [[], []]));
+      if (!s) {
+        s = [[], []];
+        state.series.set(name, s);
+      }
       if (s[0].length && s[0][s[0].length - 1] >= t) return;
       s[0].push(t);
       s[1].push(v);
@@ -192,7 +198,10 @@
       if (!slots || c.status === 'pending') return;
       let i = Math.floor((t * 1000 - state.uptimeFrom) / SLOT_MS);
       while (i >= slots.length) {
-        for (const s of state.uptime.values()) s.shift(), s.push(null);
+        for (const s of state.uptime.values()) {
+          s.shift();
+          s.push(null);
+        }
         state.uptimeFrom += SLOT_MS;
         i--;
       }
@@ -393,7 +402,11 @@
       for (const [name, points] of Object.entries(data.history || {}))
         for (const [pt, v] of points) if (pt < t) push(name, pt, v);
       const names = new Set(data.view.checks.map((c) => c.name));
-      for (const [name, tr] of state.rows) if (!names.has(name)) tr.remove(), state.rows.delete(name);
+      for (const [name, tr] of state.rows) {
+        if (names.has(name)) continue;
+        tr.remove();
+        state.rows.delete(name);
+      }
       delta({ ...data.view, checks: data.view.checks, removed: [], events: [] });
       for (const name of names) renderUptime(name);
       $('#events').replaceChildren();
@@ -475,7 +488,7 @@
             stroke: cssVar('--accent', '#0969da'),
             width: 1.5,
             points: { show: false },
-            value: (u, v) => fmt(d.unit, v),
+            value: (_u, v) => fmt(d.unit, v),
           },
         ];
         if (th) {
@@ -489,7 +502,7 @@
             dash: [6, 4],
             width: 1,
             points: { show: false },
-            value: (u, v) => fmt(d.unit, v),
+            value: (_u, v) => fmt(d.unit, v),
           });
           series.push({
             label: 'failed',
@@ -497,7 +510,7 @@
             dash: [6, 4],
             width: 1,
             points: { show: false },
-            value: (u, v) => fmt(d.unit, v),
+            value: (_u, v) => fmt(d.unit, v),
           });
         }
         const axis = {
@@ -511,7 +524,7 @@
             height: 200,
             scales: { x: { time: true } },
             cursor: { y: false },
-            axes: [axis, { ...axis, size: 56, values: (u, vals) => vals.map((v) => fmt(d.unit, v)) }],
+            axes: [axis, { ...axis, size: 56, values: (_u, vals) => vals.map((v) => fmt(d.unit, v)) }],
             series,
           },
           data,
