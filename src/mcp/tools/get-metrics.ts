@@ -24,7 +24,8 @@ type Daemon = z.infer<typeof Daemon>;
 
 const contents = [
   ...REPORTING.map((c) => c.report!.describes),
-  'the mcp-vitals daemon itself (uptime, memory, event-loop delay, MCP tool calls, errors, error rate, latency p50/p95)',
+  'the mcp-vitals daemon itself (uptime, memory, event-loop delay, MCP tool calls, errors, error rate, ' +
+    'latency p50/p95)',
 ];
 
 export const getMetricsTool = defineTool({
@@ -78,8 +79,14 @@ export const getMetricsTool = defineTool({
         tools: t,
       };
       const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
+      const ms = (s: number) => `${(s * 1000).toFixed(1)}ms`;
+      const refused = t.clientErrors ? ` (and ${t.clientErrors} refused as the caller's mistake)` : '';
+      const rate = t.errorRate !== null ? `, error rate ${pct(t.errorRate)} over ${t.windowSeconds}s` : '';
+      const { p50, p95 } = t.latencySeconds;
+      const latency = p50 !== null ? `, p50 ${ms(p50)}, p95 ${ms(p95!)}` : '';
       lines.push(
-        `Daemon: up ${Math.round(self.uptimeSeconds)}s, RSS ${formatBytes(self.rssBytes)}, ${plural(t.calls, 'tool call')}, ${plural(t.errors, 'error')}${t.clientErrors ? ` (and ${t.clientErrors} refused as the caller's mistake)` : ''}${t.errorRate !== null ? `, error rate ${pct(t.errorRate)} over ${t.windowSeconds}s` : ''}${t.latencySeconds.p50 !== null ? `, p50 ${(t.latencySeconds.p50 * 1000).toFixed(1)}ms, p95 ${(t.latencySeconds.p95! * 1000).toFixed(1)}ms` : ''}`,
+        `Daemon: up ${Math.round(self.uptimeSeconds)}s, RSS ${formatBytes(self.rssBytes)}, ` +
+          `${plural(t.calls, 'tool call')}, ${plural(t.errors, 'error')}${refused}${rate}${latency}`,
       );
     }
     return { text: lines.join('\n'), data };

@@ -134,7 +134,8 @@ export const collector = defineHostCollector({
     schema: CpuSample,
     data: ({ cpu }) => cpu,
     text: (c: CpuSample) => [
-      `CPU ${pct(c.utilization)} busy on ${c.cores} cores (user ${pct(c.modes.user ?? 0)}, system ${pct(c.modes.system ?? 0)}, iowait ${pct(c.modes.iowait ?? 0)})`,
+      `CPU ${pct(c.utilization)} busy on ${c.cores} cores (user ${pct(c.modes.user ?? 0)}, ` +
+        `system ${pct(c.modes.system ?? 0)}, iowait ${pct(c.modes.iowait ?? 0)})`,
     ],
   },
 });

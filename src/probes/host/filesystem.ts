@@ -74,9 +74,13 @@ export const DEFAULT_EXCLUDED_FS_TYPES = [
   'fuse.portal',
   'erofs',
 ];
-/** Kernel trees, and what container runtimes and the kubelet mount per container or pod (/run covers /run/containerd). */
+/**
+ * Kernel trees, and what container runtimes and the kubelet mount per container or pod (/run covers
+ * /run/containerd).
+ */
 export const DEFAULT_EXCLUDED_MOUNTS =
-  '^/(dev|proc|run|sys|var/lib/docker/.+|var/lib/containerd/.+|var/lib/containers/storage/.+|var/lib/kubelet/pods/.+|snap/.+)($|/)';
+  '^/(dev|proc|run|sys|var/lib/docker/.+|var/lib/containerd/.+|var/lib/containers/storage/.+|' +
+  'var/lib/kubelet/pods/.+|snap/.+)($|/)';
 /** At most this many filesystems are watched: each is a check, a status card and a set of series. */
 const DEFAULT_MAX_FILESYSTEMS = 64;
 
@@ -272,14 +276,14 @@ export const collector = defineHostCollector({
       ...filesystems,
       procfs: paths.procfs,
       rootfs: paths.rootfs,
-      onDropped: (dropped, max) =>
+      onDropped: (dropped, max) => {
+        const first = dropped.slice(0, 5).map((m) => m.mountpoint);
         ctx.warn(
           { maxMounts: max, dropped: dropped.length, mountpoints: dropped.slice(0, 20).map((m) => m.mountpoint) },
-          `watching ${max} filesystems at most (host.filesystems.maxMounts); not watching ${dropped.length} more: ${dropped
-            .slice(0, 5)
-            .map((m) => m.mountpoint)
-            .join(', ')}${dropped.length > 5 ? ', …' : ''}`,
-        ),
+          `watching ${max} filesystems at most (host.filesystems.maxMounts); ` +
+            `not watching ${dropped.length} more: ${first.join(', ')}${dropped.length > 5 ? ', …' : ''}`,
+        );
+      },
     }),
   metrics: {
     instruments: [
@@ -352,7 +356,8 @@ export const collector = defineHostCollector({
     text: (list: FilesystemSample[], f) =>
       list.map(
         (d) =>
-          `Disk ${d.mountpoint}: ${f.bytes(d.usedBytes)} of ${f.bytes(d.sizeBytes)} (${pct(d.utilization)})${d.readOnly ? ', read-only' : ''}`,
+          `Disk ${d.mountpoint}: ${f.bytes(d.usedBytes)} of ${f.bytes(d.sizeBytes)} (${pct(d.utilization)})` +
+          (d.readOnly ? ', read-only' : ''),
       ),
   },
 });

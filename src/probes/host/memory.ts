@@ -128,7 +128,8 @@ export const collector = defineHostCollector({
     schema: MemorySample,
     data: ({ memory }) => memory,
     text: (m: MemorySample, f) => [
-      `Memory ${f.bytes(m.usedBytes)} of ${f.bytes(m.totalBytes)} used (${pct(m.utilization)}); swap ${m.swapTotalBytes ? `${f.bytes(m.swapUsedBytes)} of ${f.bytes(m.swapTotalBytes)}` : 'none'}`,
+      `Memory ${f.bytes(m.usedBytes)} of ${f.bytes(m.totalBytes)} used (${pct(m.utilization)}); ` +
+        `swap ${m.swapTotalBytes ? `${f.bytes(m.swapUsedBytes)} of ${f.bytes(m.swapTotalBytes)}` : 'none'}`,
     ],
   },
 });

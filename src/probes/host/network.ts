@@ -169,7 +169,8 @@ export const collector = defineHostCollector({
     text: (list: NetworkSample[], f) =>
       list.map(
         (n) =>
-          `Net ${n.interface}: rx ${f.bytes(n.receiveBytes)}, tx ${f.bytes(n.transmitBytes)}, errors ${n.receiveErrors + n.transmitErrors}`,
+          `Net ${n.interface}: rx ${f.bytes(n.receiveBytes)}, tx ${f.bytes(n.transmitBytes)}, ` +
+          `errors ${n.receiveErrors + n.transmitErrors}`,
       ),
   },
 });

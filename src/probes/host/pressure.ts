@@ -121,7 +121,8 @@ export const collector = defineHostCollector({
         kind: 'counter',
         unit: 's',
         description:
-          'Time since boot in which some (stall="some") or all non-idle (stall="full") tasks waited for a resource (Linux PSI total).',
+          'Time since boot in which some (stall="some") or all non-idle (stall="full") tasks waited for a resource ' +
+          '(Linux PSI total).',
       },
       {
         name: 'vitals.pressure.stall.avg10',
