@@ -45,6 +45,15 @@ describe('pressure collector (Linux PSI)', () => {
     expect(sample.io?.some.stallSecondsTotal).toBeCloseTo(6.808021, 9);
   });
 
+  it('sees each new reading of the files it keeps open', async () => {
+    const root = procfs({ cpu: CPU, memory: MEMORY, io: IO });
+    const c = new PressureCollector(root);
+    expect((await c.run(signal)).cpu?.some.stallSecondsTotal).toBe(2.5);
+    writeFileSync(join(root, 'pressure', 'cpu'), CPU.replace('total=2500000', 'total=3500000'));
+    expect((await c.run(signal)).cpu?.some.stallSecondsTotal).toBe(3.5);
+    await c.close();
+  });
+
   it('reports the resources it has when one file is missing', async () => {
     const sample = await new PressureCollector(procfs({ cpu: CPU, io: IO })).run(signal);
     expect(Object.keys(sample)).toEqual(['cpu', 'io']);
@@ -134,7 +143,8 @@ describe('pressure collector (Linux PSI)', () => {
   });
 
   it.runIf(existsSync('/proc/pressure/cpu'))('reads the real /proc/pressure of this machine', async () => {
-    const sample = await new PressureCollector('/proc').run(signal);
+    const c = new PressureCollector('/proc');
+    const sample = await c.run(signal);
     for (const r of ['cpu', 'memory', 'io'] as const) {
       const line = sample[r]!.some;
       for (const v of [line.avg10, line.avg60, line.avg300]) expect(v).toBeGreaterThanOrEqual(0);
@@ -142,5 +152,9 @@ describe('pressure collector (Linux PSI)', () => {
       expect(line.stallSecondsTotal).toBeGreaterThanOrEqual(0);
     }
     expect(sample.cpu!.full).toBeUndefined();
+    // Read again through the same open file: the kernel renders it anew, and totals only grow.
+    const again = await c.run(signal);
+    expect(again.cpu!.some.stallSecondsTotal).toBeGreaterThanOrEqual(sample.cpu!.some.stallSecondsTotal);
+    await c.close();
   });
 });
