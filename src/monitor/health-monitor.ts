@@ -10,7 +10,7 @@ import { collectSecrets } from '../shared/redact.js';
 import type { DependencyCheck } from './dependency-check.js';
 import { EventLog } from './events.js';
 import { HostChecks } from './host-checks.js';
-import { schedule, type ScheduledJob } from './scheduler.js';
+import { schedule, type ScheduledJob } from '../shared/scheduler.js';
 import { worst, type CheckState, type CheckStatus, type HealthEvent, type HostState, type Snapshot } from './schema.js';
 import { ToolCallStats, type ToolCall } from './tool-stats.js';
 

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { HealthEvent } from '../monitor/schema.js';
-import { schedule, type ScheduledJob } from '../monitor/scheduler.js';
+import { schedule, type ScheduledJob } from '../shared/scheduler.js';
 import { collectSecrets, redactText } from '../shared/redact.js';
 import {
   Accumulator,
