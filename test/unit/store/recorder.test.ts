@@ -192,7 +192,7 @@ describe('Recorder', () => {
     expect(history.stats().written).toBe(3);
   });
 
-  it('records nothing when nothing changed, for a run already recorded, or for a check with no result yet', async () => {
+  it('records nothing when nothing changed, for a run recorded already, or for a check with no result', async () => {
     const { publish, names, history } = setup();
     const t = T0 + 3000;
     publish(snapshot(t, [cpuCheck(t), db(t)]), {});
