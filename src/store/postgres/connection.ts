@@ -19,7 +19,7 @@ export function isConnectionError(e: unknown): boolean {
   return /^(08|53|57P|28)/.test(code) || code === '3D000';
 }
 
-export interface ConnectionOptions {
+interface ConnectionOptions {
   url: string;
   schema: string;
   flushInterval: number;
@@ -27,13 +27,13 @@ export interface ConnectionOptions {
 }
 
 /** What the write-behind buffer holds, for the outage log lines and the unavailable answer. */
-export interface BufferCounts {
+interface BufferCounts {
   buffered: number;
   dropped: number;
 }
 
 /** Loads what the store caches from the database once its schema is up to date (series ids, the watermark). */
-export type Loader = (client: pg.PoolClient, s: string) => Promise<void>;
+type Loader = (client: pg.PoolClient, s: string) => Promise<void>;
 
 function createPool(url: string, log: Logger, redact: (e: unknown) => string): pg.Pool {
   const pool = new pg.Pool({

@@ -11,7 +11,7 @@ export interface Retention {
   events: number;
 }
 
-export interface JobsOptions {
+interface JobsOptions {
   retention: Retention;
   /** Cron expressions of the two jobs. */
   schedules: { downsample: string; retention: string };

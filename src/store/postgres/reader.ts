@@ -27,14 +27,14 @@ import type { Retention } from './jobs.js';
 import type { SeriesIds } from './series-ids.js';
 import { type BucketRow, interval, iso, RAW_AGG, toBucket } from './sql.js';
 
-export interface ReaderOptions {
+interface ReaderOptions {
   retention: Retention;
   clock: () => number;
   log: Logger;
 }
 
 /** What the reader needs from the writer and the jobs: answers include what is buffered and not rolled up. */
-export interface ReaderSources {
+interface ReaderSources {
   flush(): Promise<void>;
   pendingEvents(): readonly HealthEvent[];
   watermark(): number;

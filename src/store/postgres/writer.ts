@@ -5,7 +5,7 @@ import { Drops } from './drops.js';
 import type { SeriesIds } from './series-ids.js';
 import { iso } from './sql.js';
 
-export interface WriterOptions {
+interface WriterOptions {
   flushInterval: number;
   batchSize: number;
   bufferMax: number;
