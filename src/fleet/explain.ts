@@ -4,7 +4,7 @@ import { FleetError } from './http.js';
 import type { Fleet } from './index.js';
 import { promAnyOf, promString, type AlertingRule } from './prometheus.js';
 
-export interface InstanceValue {
+interface InstanceValue {
   labels: Record<string, string>;
   value: number;
   /** True when the value meets the rule's comparison (the alert is pending or firing for it). */
@@ -203,14 +203,12 @@ export async function explainAlert(
   return {
     name,
     rules: explained,
-    history: episodes
-      .slice(0, options.limit)
-      .map((e) => ({
-        labels: e.labels,
-        pendingAt: iso(e.pendingAt),
-        firingAt: iso(e.firingAt),
-        endedAt: iso(e.endedAt),
-      })),
+    history: episodes.slice(0, options.limit).map((e) => ({
+      labels: e.labels,
+      pendingAt: iso(e.pendingAt),
+      firingAt: iso(e.firingAt),
+      endedAt: iso(e.endedAt),
+    })),
     historyStepSeconds: stepMs / 1000,
     related,
   };
