@@ -2,6 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { formatDuration, MAX_DURATION_MS, parseDuration } from '../../config/duration.js';
 import { Scope } from '../../config/schema.js';
 
+const quoted = (names: string[]) => names.map((s) => `"${s.slice(0, 40)}"`).join(', ');
+
 export interface TokenNewOptions {
   subject: string | undefined;
   /** Comma-separated, e.g. "vitals:read,vitals:refresh" (the "vitals:" prefix may be left out). */
@@ -33,7 +35,9 @@ function newToken(o: TokenNewOptions): { ok: true; token: string; entry: string 
     if (!scopes.length || unknown.length)
       return {
         ok: false,
-        error: `${unknown.length ? `unknown scope${unknown.length > 1 ? 's' : ''} ${unknown.map((s) => `"${s.slice(0, 40)}"`).join(', ')}` : 'no scope given'}; choose from ${Scope.options.join(', ')} (comma-separated)`,
+        error:
+          `${unknown.length ? `unknown scope${unknown.length > 1 ? 's' : ''} ${quoted(unknown)}` : 'no scope given'}` +
+          `; choose from ${Scope.options.join(', ')} (comma-separated)`,
       };
   }
   let expires: string | undefined;
@@ -42,7 +46,10 @@ function newToken(o: TokenNewOptions): { ok: true; token: string; entry: string 
     if (ms === undefined || ms <= 0 || ms > MAX_DURATION_MS)
       return {
         ok: false,
-        error: `--expires-in "${o.expiresIn.slice(0, 40)}" must be a duration from 1s to ${formatDuration(MAX_DURATION_MS)}, e.g. 90d or 12h`,
+        error:
+          `--expires-in "${o.expiresIn.slice(0, 40)}" must be a ` +
+          `duration from 1s to ${formatDuration(MAX_DURATION_MS)}` +
+          `, e.g. 90d or 12h`,
       };
     expires = new Date((o.now ?? Date.now()) + ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
   }
@@ -52,7 +59,9 @@ function newToken(o: TokenNewOptions): { ok: true; token: string; entry: string 
   return {
     ok: true,
     token,
-    entry: `- { subject: ${subject}, sha256: ${sha256}, scopes: [${scopes.join(', ')}]${expires ? `, expires: "${expires}"` : ''} }`,
+    entry:
+      `- { subject: ${subject}, sha256: ${sha256}, scopes: [${scopes.join(', ')}` +
+      `]${expires ? `, expires: "${expires}"` : ''} }`,
   };
 }
 
