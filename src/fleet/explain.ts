@@ -4,7 +4,7 @@ import { FleetError } from './http.js';
 import type { Fleet } from './index.js';
 import { promAnyOf, promString, type AlertingRule } from './prometheus.js';
 
-export interface InstanceValue {
+interface InstanceValue {
   labels: Record<string, string>;
   value: number;
   /** True when the value meets the rule's comparison (the alert is pending or firing for it). */

@@ -7,7 +7,7 @@ export type FleetStatus = CheckStatus | 'not_reporting' | 'unknown';
 /** Worst first: a failing host, then one nobody can see, then warnings. */
 export const FLEET_ORDER: FleetStatus[] = ['fail', 'not_reporting', 'warn', 'unknown', 'pass'];
 
-export interface FleetCheck {
+interface FleetCheck {
   check: string;
   status: 'warn' | 'fail';
   critical: boolean;

@@ -25,7 +25,7 @@ interface SeriesExpr {
 
 const CPU_BUSY = (sel: string) => `1 - sum(system_cpu_utilization_ratio{${sel},cpu_mode=~"idle|iowait"})`;
 
-export function seriesExpr(series: string, instance: string): SeriesExpr | undefined {
+function seriesExpr(series: string, instance: string): SeriesExpr | undefined {
   const sel = `instance=${promString(instance)}`;
   const { family, instance: part } = parseSeries(series);
   const q = (v: string | undefined) => promString(v ?? '');

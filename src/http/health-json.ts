@@ -1,7 +1,7 @@
 import type { CheckState, Snapshot } from '../monitor/schema.js';
 
 /** IETF draft-inadarei-api-health-check: one entry of `checks["component:measurement"]`. */
-export interface HealthCheckEntry {
+interface HealthCheckEntry {
   componentId?: string;
   componentType: string;
   observedValue: number | null;

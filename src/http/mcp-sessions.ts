@@ -62,7 +62,7 @@ export function requestIds(body: unknown): string[] {
 }
 
 /** The request ids a POST body cancels (`notifications/cancelled`), as sent. */
-export function cancelledIds(body: unknown): (string | number)[] {
+function cancelledIds(body: unknown): (string | number)[] {
   const out: (string | number)[] = [];
   for (const m of Array.isArray(body) ? body : [body]) {
     if (m === null || typeof m !== 'object') continue;

@@ -13,11 +13,11 @@ export interface RateLimitOptions {
 }
 
 /** The budget is per principal, so callers behind one NAT do not share one, and one token cannot use many addresses. */
-export function rateLimitKey(req: FastifyRequest): string {
+function rateLimitKey(req: FastifyRequest): string {
   return req.principal ? `${req.principal.kind}:${req.principal.subject}` : `ip:${req.ip}`;
 }
 
-export class RateLimitedError extends Error {
+class RateLimitedError extends Error {
   readonly statusCode: number;
   readonly code = 'RATE_LIMITED';
   constructor(statusCode: number, after: string) {

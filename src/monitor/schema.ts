@@ -9,7 +9,7 @@ import {
   ProcessSample,
 } from '../probes/host/types.js';
 
-export { CpuSample, FilesystemError, FilesystemSample, LoadSample, MemorySample, NetworkSample, ProcessSample };
+export { CpuSample, FilesystemSample, LoadSample, MemorySample, NetworkSample };
 
 /** IETF health+json status words: a verdict on a result. */
 export const CheckStatus = z.enum(['pass', 'warn', 'fail']);
@@ -22,7 +22,7 @@ export type CheckStatus = z.infer<typeof CheckStatus>;
 export const StateStatus = z.enum(['pass', 'warn', 'fail', 'pending']);
 export type StateStatus = z.infer<typeof StateStatus>;
 
-export const STATUS_RANK: Record<CheckStatus, number> = { pass: 0, warn: 1, fail: 2 };
+const STATUS_RANK: Record<CheckStatus, number> = { pass: 0, warn: 1, fail: 2 };
 export const worst = (a: CheckStatus, b: CheckStatus): CheckStatus => (STATUS_RANK[a] >= STATUS_RANK[b] ? a : b);
 
 export const BreakerState = z.enum(['closed', 'open', 'half-open']);
@@ -107,7 +107,7 @@ export const ToolStats = z.object({
 });
 export type ToolStats = z.infer<typeof ToolStats>;
 
-export const CollectorState = z.object({
+const CollectorState = z.object({
   success: z.boolean(),
   durationSeconds: z.number(),
   error: z.string().optional(),

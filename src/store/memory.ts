@@ -27,7 +27,7 @@ import {
   type StoreStats,
 } from './types.js';
 
-export interface Retention {
+interface Retention {
   raw: number;
   minute: number;
   quarter: number;
@@ -56,7 +56,7 @@ const [START, COUNT, MIN, MAX, SUM, LAST, LAST_T, SUM_T, SUM_TT, SUM_TV, SUM_VV]
  * doubles while the series' data spans more buckets than it holds, up to retention: memory follows the data a
  * series has, not the retention it may one day fill (a mount seen for a minute costs a minute of buckets).
  */
-export class TierRing {
+class TierRing {
   data: Float64Array;
   /** Slots at full retention; the ring never grows past it. */
   readonly slots: number;
@@ -160,7 +160,7 @@ export class TierRing {
 }
 
 /** Raw samples of one series: a ring that grows by doubling up to `max`, then overwrites its oldest. */
-export class RawRing {
+class RawRing {
   times = new Float64Array(64);
   values = new Float64Array(64);
   private head = 0;
@@ -338,7 +338,7 @@ export class MemoryHistory implements History {
 }
 
 /** Answers a query from one series' rings: raw when it holds the whole window, else the finest tier that does. */
-export function queryRings(s: SeriesState, q: HistoryQuery, now: number, retention: Retention): HistoryResult {
+function queryRings(s: SeriesState, q: HistoryQuery, now: number, retention: Retention): HistoryResult {
   const maxPoints = q.maxPoints ?? 120;
   let from = q.from;
   const to = q.to;

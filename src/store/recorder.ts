@@ -6,7 +6,7 @@ import { seriesName, STATUS_VALUE } from './series.js';
 import type { History, ProcessInfo } from './types.js';
 
 /** The series one snapshot holds, each at the time it was observed. */
-export function seriesOf(
+function seriesOf(
   s: Snapshot,
   options: { host: boolean; checks: ReadonlySet<string> },
 ): { time: number; values: [string, number][] }[] {

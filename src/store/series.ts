@@ -46,7 +46,7 @@ export function parseSeries(name: string): { family: string; instance?: string }
   return i < 0 ? { family: name } : { family: name.slice(0, i), instance: name.slice(i + 1) };
 }
 
-export function describeSeries(name: string): SeriesFamily | undefined {
+function describeSeries(name: string): SeriesFamily | undefined {
   return BY_FAMILY.get(parseSeries(name).family);
 }
 

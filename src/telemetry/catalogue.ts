@@ -6,7 +6,7 @@ import type { StoreStats } from '../store/types.js';
  * names. Observable instruments read the snapshot (a scrape never samples); the rest are recorded as things
  * happen (probe runs, MCP requests).
  */
-export type InstrumentKind = 'gauge' | 'counter' | 'updowncounter' | 'histogram';
+type InstrumentKind = 'gauge' | 'counter' | 'updowncounter' | 'histogram';
 
 export interface InstrumentSpec {
   name: string;

@@ -26,7 +26,7 @@ export function errorType(outcome: McpMessageOutcome): string | undefined {
 }
 
 /** `client.*` error types are the caller's mistakes (bad or unknown arguments, unknown names, missing scope). */
-export const isClientError = (type: string): boolean => type.startsWith('client.');
+const isClientError = (type: string): boolean => type.startsWith('client.');
 
 /** Attributes of mcp.server.operation.duration: every one bounded (methods and tools are checked upstream). */
 export function operationAttributes(info: McpMessageInfo, outcome: McpMessageOutcome): Attributes {

@@ -29,7 +29,7 @@ function withoutHolds(config: Config): Config {
   };
 }
 
-export function renderTable(checks: CheckState[]): string {
+function renderTable(checks: CheckState[]): string {
   const rows = checks.map((c) => [
     `${STATUS_ICON[c.status]} ${STATUS_WORD[c.status]}`,
     c.name,

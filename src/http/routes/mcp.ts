@@ -18,7 +18,7 @@ const NO_BATCHES_FROM = '2025-06-18';
 const JSON_TYPE = /^application\/json\s*(;|$)/i;
 
 /** What the SDK hands tool handlers as `extra.authInfo`; the token itself stays out of it. */
-export function toAuthInfo(p: Principal): AuthInfo {
+function toAuthInfo(p: Principal): AuthInfo {
   return {
     token: '',
     clientId: p.subject,

@@ -36,7 +36,7 @@ export interface StatusPayload {
 }
 
 /** The series a check's chart draws: response time for a dependency, the judged value for a host check. */
-export function valueSeries(check: { name: string; group: string }): string {
+function valueSeries(check: { name: string; group: string }): string {
   return seriesName(check.group === 'dependency' ? 'check.latency' : 'check.value', check.name);
 }
 

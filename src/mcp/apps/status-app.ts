@@ -7,10 +7,10 @@ import { CLIENT_CAPABILITIES_META_KEY, type McpServer, type Tool } from '@modelc
  * `show_status` by `_meta.ui.resourceUri`. Both are declared only to a client that announced the extension
  * with our MIME type; any other client sees neither the resource nor the link, and gets the tool's text.
  */
-export const STATUS_APP_URI = 'ui://vitals/status';
-export const APP_MIME_TYPE = 'text/html;profile=mcp-app';
-export const UI_EXTENSION = 'io.modelcontextprotocol/ui';
-export const APP_TOOL = 'show_status';
+const STATUS_APP_URI = 'ui://vitals/status';
+const APP_MIME_TYPE = 'text/html;profile=mcp-app';
+const UI_EXTENSION = 'io.modelcontextprotocol/ui';
+const APP_TOOL = 'show_status';
 
 let html: string | undefined;
 /** Built by scripts/build-status-app.mjs next to this module; read once, on the first read. */
@@ -20,7 +20,7 @@ function appHtml(): string {
 }
 
 /** True when the client's capabilities announce MCP Apps able to show our HTML. */
-export function announcesApps(capabilities: unknown): boolean {
+function announcesApps(capabilities: unknown): boolean {
   const ext = (capabilities as { extensions?: Record<string, { mimeTypes?: unknown }> } | undefined)?.extensions?.[
     UI_EXTENSION
   ];

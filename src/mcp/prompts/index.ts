@@ -5,7 +5,7 @@ import type { HealthMonitor } from '../../monitor/health-monitor.js';
 
 const user = (text: string): GetPromptResult => ({ messages: [{ role: 'user', content: { type: 'text', text } }] });
 
-export function diagnoseIncidentText(args: { check?: string; window?: string }, now?: Analysis): string {
+function diagnoseIncidentText(args: { check?: string; window?: string }, now?: Analysis): string {
   const window = args.window || '6h';
   const focus = args.check ? ` Focus on the check "${args.check}".` : '';
   const state = now
@@ -42,7 +42,7 @@ export function diagnoseIncidentText(args: { check?: string; window?: string }, 
   ].join('\n');
 }
 
-export function capacityReportText(args: { window?: string }): string {
+function capacityReportText(args: { window?: string }): string {
   const window = args.window || '7d';
   return [
     `Write a capacity report for this machine over the last ${window} using the mcp-vitals tools.`,

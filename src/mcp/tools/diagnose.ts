@@ -24,7 +24,7 @@ const ANALYSIS_POINTS = 240;
 const REMOTE_INTERVAL_MS = 15_000;
 
 /** A stored query as the analysis' plain input. */
-export function seriesData(r: HistoryResult): SeriesData {
+function seriesData(r: HistoryResult): SeriesData {
   const s = r.summary;
   return {
     unit: r.unit,

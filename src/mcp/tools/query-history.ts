@@ -56,7 +56,7 @@ export function requireHistory(history: History | undefined): History {
 }
 
 /** Store failures as short tool errors: an unknown series lists what exists, an unreachable store says so. */
-export function historyError(e: unknown): never {
+function historyError(e: unknown): never {
   if (e instanceof UnknownSeriesError) {
     const known = e.known;
     throw new ToolError(

@@ -11,7 +11,7 @@ import { defineTool, READ_ONLY, ToolError } from './types.js';
 export const SHOW_TEXT_BUDGET = 1500;
 
 /** Longest a caller may hold a call open waiting for the monitor's next publication. */
-export const MAX_WAIT_SECONDS = 30;
+const MAX_WAIT_SECONDS = 30;
 
 /** One listener per monitor however many callers wait: the promise of its next snapshot, shared. */
 const nextSnapshots = new WeakMap<HealthMonitor, Promise<void>>();

@@ -22,7 +22,7 @@ export interface ToolContext {
   scopes?: ReadonlySet<string>;
 }
 
-export interface ToolResult<O> {
+interface ToolResult<O> {
   /** Short text for the model. */
   text: string;
   /** Typed data matching the output schema. */
