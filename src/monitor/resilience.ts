@@ -6,8 +6,8 @@ import {
   ExponentialBackoff,
   handleAll,
   isBrokenCircuitError,
-  isTaskCancelledError,
   retry,
+  TaskCancelledError,
   timeout,
   TimeoutStrategy,
   wrap,
@@ -67,7 +67,8 @@ export async function settle<T>(run: () => Promise<T>, retryInMs: () => number =
     return { kind: 'result', value: await run() };
   } catch (error) {
     if (isBrokenCircuitError(error)) return { kind: 'breaker-open', retryInMs: retryInMs() };
-    if (isTaskCancelledError(error)) return { kind: 'timeout' };
+    // Not cockatiel's `isTaskCancelledError`: in 3.2.1 it tests for `isBulkheadRejectedError` and never matches.
+    if (error instanceof TaskCancelledError) return { kind: 'timeout' };
     return { kind: 'error', error };
   }
 }
