@@ -62,6 +62,7 @@ export class DependencyCheck {
    */
   private runSince: string | undefined;
   private current: CheckState;
+  private readonly timedOut: Observation;
   private inflight: Promise<RunOutcome> | undefined;
   /** The latest failure that came from the dependency itself, not from the open breaker. */
   private lastRealError: string | undefined;
@@ -78,6 +79,7 @@ export class DependencyCheck {
     private readonly now: () => number = Date.now,
   ) {
     for (const s of headerSecrets(config)) secrets.add(s);
+    this.timedOut = { ok: false, values: {}, error: `timed out after ${config.timeout}ms` };
     this.attempt = attemptPolicy<Observation>({
       timeoutMs: config.timeout,
       attempts: config.retry.attempts,
@@ -163,13 +165,20 @@ export class DependencyCheck {
 
   private async probeInstance(inst: Instance): Promise<InstanceState> {
     const r: PolicyOutcome<Observation> = await settle(() =>
-      this.bulkhead.execute(() => this.attempt.execute(({ signal }) => inst.probe.run(signal))),
+      this.bulkhead.execute(() =>
+        this.attempt.execute(async ({ signal }) => {
+          const o = await inst.probe.run(signal);
+          // The attempt's signal aborts only at its timeout. A probe that answers the abort itself can win the
+          // race against the timeout policy; either way the run ran out of time, and says so in one wording.
+          return signal.aborted ? this.timedOut : o;
+        }),
+      ),
     );
     switch (r.kind) {
       case 'result':
         return this.toInstanceState(inst, r.value);
       case 'timeout':
-        return this.toInstanceState(inst, { ok: false, values: {}, error: `timed out after ${this.config.timeout}ms` });
+        return this.toInstanceState(inst, this.timedOut);
       default:
         return this.toInstanceState(inst, { ok: false, values: {}, error: errorText(r) });
     }

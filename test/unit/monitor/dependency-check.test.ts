@@ -146,6 +146,15 @@ describe('DependencyCheck', () => {
     });
   });
 
+  it('a probe that answers its abort itself is reported as the same timeout', async () => {
+    vi.useFakeTimers();
+    const { check, at } = await setup({ timeout: 1000, failureThreshold: 1 }, 'hang-until-aborted');
+    const run = at(T);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(await run).toMatchObject({ status: 'fail', error: 'timed out after 1000ms' });
+    expect(check.state.output).toBe('timed out after 1000ms');
+  });
+
   it('a probe that throws is a failed run with its (redacted) message, and the check goes on', async () => {
     const fake = fakeDependency({ throws: 'auth failed for s3cret-token' });
     const config = CheckConfig.parse({ name: 'api', kind: 'tcp', host: 'h', port: 1, failureThreshold: 1 });

@@ -2,10 +2,11 @@ import type { DependencyProbeModule } from '../../../src/probes/registry.js';
 import type { Observation } from '../../../src/probes/types.js';
 
 /**
- * How a fake dependency answers its next run: up, down with a reason, throwing, slow but up, or never (it
- * ignores its abort signal too: only the check's own timeout ends such a run).
+ * How a fake dependency answers its next run: up, down with a reason, throwing, slow but up, or never (`hang`
+ * ignores its abort signal too: only the check's own timeout ends such a run; `hang-until-aborted` answers the
+ * abort with a failed observation of its own, as the real probes do).
  */
-export type Answer = 'up' | 'hang' | { down: string } | { throws: string } | { slowSeconds: number };
+export type Answer = 'up' | 'hang' | 'hang-until-aborted' | { down: string } | { throws: string } | { slowSeconds: number };
 
 /**
  * A fake dependency: every instance of every check made from this module answers as `set` last said, and
@@ -14,7 +15,11 @@ export type Answer = 'up' | 'hang' | { down: string } | { throws: string } | { s
 export function fakeDependency(first: Answer = 'up') {
   let answer: Answer = first;
   const runs: string[] = [];
-  const observe = (a: Answer): Promise<Observation> => {
+  const observe = (a: Answer, signal: AbortSignal): Promise<Observation> => {
+    if (a === 'hang-until-aborted')
+      return new Promise((resolve) =>
+        signal.addEventListener('abort', () => resolve({ ok: false, values: {}, error: 'timed out' })),
+      );
     if (a === 'up') return Promise.resolve({ ok: true, values: { responseTimeSeconds: 0.002 } });
     if (a === 'hang') return new Promise(() => {});
     if ('down' in a) return Promise.resolve({ ok: false, values: {}, error: a.down });
@@ -25,9 +30,9 @@ export function fakeDependency(first: Answer = 'up') {
     describe: (c) => `fake://${c.instance}`,
     create: (c) => ({
       kind: c.kind,
-      run: () => {
+      run: (signal) => {
         runs.push(c.instance);
-        return observe(answer);
+        return observe(answer, signal);
       },
     }),
   };
