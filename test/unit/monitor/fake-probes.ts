@@ -6,7 +6,13 @@ import type { Observation } from '../../../src/probes/types.js';
  * ignores its abort signal too: only the check's own timeout ends such a run; `hang-until-aborted` answers the
  * abort with a failed observation of its own, as the real probes do).
  */
-export type Answer = 'up' | 'hang' | 'hang-until-aborted' | { down: string } | { throws: string } | { slowSeconds: number };
+export type Answer =
+  | 'up'
+  | 'hang'
+  | 'hang-until-aborted'
+  | { down: string }
+  | { throws: string }
+  | { slowSeconds: number };
 
 /**
  * A fake dependency: every instance of every check made from this module answers as `set` last said, and
