@@ -68,7 +68,7 @@ export class DependencyCheck {
   private lastRealError: string | undefined;
   /** The check's schedule, once the monitor has one: its skipped ticks show in the check's state. */
   schedule: { readonly skipped: number } | undefined;
-  /** Outcome of the latest round before the consecutive thresholds (what `vitals check` reports). */
+  /** Outcome of the latest round before the consecutive thresholds (what `run()` resolved to last). */
   lastOutcome: RunOutcome | undefined;
 
   constructor(

@@ -60,11 +60,6 @@ export interface ProbeRunInfo {
  */
 export type ProbeRunScope = (check: string, kind: string, run: () => Promise<ProbeRunInfo>) => Promise<ProbeRunInfo>;
 
-/** What an instrumentation (tracing) registers with `HealthMonitor.instrument`. */
-export interface MonitorInstrumentation {
-  scope: ProbeRunScope;
-}
-
 function deepFreeze<T>(o: T): T {
   if (o && typeof o === 'object' && !Object.isFrozen(o)) {
     Object.freeze(o);
@@ -176,7 +171,7 @@ export class HealthMonitor extends EventEmitter<MonitorEvents> {
    * Registers a wrapper every dependency round runs inside (tracing's span). A method rather than an option
    * because telemetry loads in the background after the monitor is built; one at a time. Returns the undo.
    */
-  instrument(instrumentation: MonitorInstrumentation): () => void {
+  instrument(instrumentation: { scope: ProbeRunScope }): () => void {
     if (this.scope) throw new Error('the monitor is already instrumented');
     const { scope } = instrumentation;
     this.scope = scope;
