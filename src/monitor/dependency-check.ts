@@ -163,25 +163,22 @@ export class DependencyCheck {
     return this.current;
   }
 
-  private async probeInstance(inst: Instance): Promise<InstanceState> {
-    const r: PolicyOutcome<Observation> = await settle(() =>
+  private probeInstance(inst: Instance): Promise<InstanceState> {
+    return settle(() =>
       this.bulkhead.execute(() =>
-        this.attempt.execute(async ({ signal }) => {
-          const o = await inst.probe.run(signal);
+        this.attempt.execute(({ signal }) =>
           // The attempt's signal aborts only at its timeout. A probe that answers the abort itself can win the
           // race against the timeout policy; either way the run ran out of time, and says so in one wording.
-          return signal.aborted ? this.timedOut : o;
-        }),
+          inst.probe.run(signal).then((o) => (signal.aborted ? this.timedOut : o)),
+        ),
       ),
-    );
-    switch (r.kind) {
-      case 'result':
-        return this.toInstanceState(inst, r.value);
-      case 'timeout':
-        return this.toInstanceState(inst, this.timedOut);
-      default:
-        return this.toInstanceState(inst, { ok: false, values: {}, error: errorText(r) });
-    }
+    ).then((r) => this.toInstanceState(inst, this.observationOf(r)));
+  }
+
+  private observationOf(r: PolicyOutcome<Observation>): Observation {
+    if (r.kind === 'result') return r.value;
+    if (r.kind === 'timeout') return this.timedOut;
+    return { ok: false, values: {}, error: errorText(r) };
   }
 
   private toInstanceState(inst: Instance, o: Observation): InstanceState {
