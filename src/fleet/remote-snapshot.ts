@@ -1,4 +1,5 @@
-import { worst, type CheckState, type CheckStatus, type HealthEvent } from '../monitor/schema.js';
+import type { CheckState, CheckStatus, HealthEvent } from '../monitor/schema.js';
+import { worst } from '../shared/status.js';
 import { promString, type PrometheusClient } from './prometheus.js';
 import { unknownInstance } from './series.js';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { statusWord } from '../../monitor/summary.js';
+import { statusWord } from '../../shared/status.js';
 import { clockTime, plural, roughDuration } from '../../shared/words.js';
 import { HealthEvent } from '../../monitor/schema.js';
 import { parseWindow } from './query-history.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { formatDuration, parseDuration } from '../../config/duration.js';
+import { formatDuration, parseDuration } from '../../shared/duration.js';
 import { HealthEvent } from '../../monitor/schema.js';
 import { FAMILIES, formatSeriesValue, formatTrend, seriesName } from '../../store/series.js';
 import {
@@ -13,7 +13,7 @@ import {
 } from '../../store/types.js';
 import { asToolError, requireFleet } from './fleet-common.js';
 import { MIN_TREND_SPAN_MS } from '../../analysis/index.js';
-import { statusWord } from '../../monitor/summary.js';
+import { statusWord } from '../../shared/status.js';
 import { plural, roughDuration } from '../../shared/words.js';
 import { defineTool, READ_ONLY, ToolError } from './types.js';
 import { WindowArg } from '../../config/limits.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Duration, Ratio, formatDuration, parseDuration } from '../../../src/config/duration.js';
+import { Duration, Ratio, formatDuration, parseDuration } from '../../../src/shared/duration.js';
 
 describe('parseDuration', () => {
   it.each([
