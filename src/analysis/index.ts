@@ -1,6 +1,13 @@
 /** What broke, when and why: pure functions over plain inputs (no store, no MCP), so any source can feed them. */
 export { analyze, BEFORE_MS, RESOURCE_SERIES } from './analyze.js';
 export { analyzeMonitor, type MonitorView } from './from-monitor.js';
+export {
+  analysisFromHistory,
+  lookbackStart,
+  seriesData,
+  type AnalysisHistory,
+  type AnalysisSource,
+} from './from-history.js';
 export { sharedStarts, type SharedStart } from './correlation.js';
 export { buildIncidents, inWindow, type IncidentSpan } from './incidents.js';
 export { renderAnalysis, DIAGNOSE_TEXT_BUDGET } from './render.js';

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CronExpression } from '../shared/cron.js';
-import { Duration, Ratio, TimerDuration } from '../shared/duration.js';
+import { Duration, TimerDuration } from '../shared/duration.js';
+import { Ratio } from '../shared/ratio.js';
 
 /** Options shared by every dependency check, whatever its kind. */
 const CheckCommon = {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CronExpression as CronExpr } from '../shared/cron.js';
-import { Duration, Ratio, TimerDuration } from '../shared/duration.js';
+import { Duration, TimerDuration } from '../shared/duration.js';
+import { Ratio } from '../shared/ratio.js';
 import { CheckConfig } from './checks.js';
 import { FLEET_CHECK, FleetConfig, isLoopbackUrl } from './fleet.js';
 import { LIMITS_DEFAULTS, LimitsConfig } from './limits.js';
