@@ -111,7 +111,7 @@ export const checkDependenciesTool = defineTool({
             ),
           ].join('\n');
     const order = checks
-      .map((c, i) => i)
+      .map((_c, i) => i)
       .sort((a, b) => WORST_FIRST[checks[a]!.status] - WORST_FIRST[checks[b]!.status] || a - b);
     let text = order.map((i) => withInstances(checks[i]!, i)).join('\n');
     if (!checks.length)

@@ -22,8 +22,10 @@ export function requireHistory(history: History | undefined): History {
 export function historyError(e: unknown): never {
   if (e instanceof UnknownSeriesError) {
     const known = e.known;
+    const listed = `${known.slice(0, 80).join(', ')}${known.length > 80 ? ', …' : ''}`;
+    const families = FAMILIES.map((f) => f.family).join(', ');
     throw new ToolError(
-      `unknown series "${e.series}". Available (${known.length}): ${known.slice(0, 80).join(', ')}${known.length > 80 ? ', …' : ''}. Series families: ${FAMILIES.map((f) => f.family).join(', ')}.`,
+      `unknown series "${e.series}". Available (${known.length}): ${listed}. Series families: ${families}.`,
       'UNKNOWN_SERIES',
     );
   }
