@@ -73,6 +73,13 @@ module.exports = {
       ['config/', 'shared/', 'store/', 'monitor/schema\\.ts$', 'analysis/'],
       'Fleet reads Prometheus into the local shapes: config, store series helpers, monitor types, analysis types.',
     ),
+    {
+      name: 'fleet-imports-only-analysis-types',
+      comment: 'Fleet hands another host to the analysis in its input shape; it runs no analysis itself.',
+      severity: 'error',
+      from: { path: '^src/fleet/' },
+      to: { path: '^src/analysis/', dependencyTypesNot: ['type-only'] },
+    },
     only(
       'mcp-reads-the-lower-layers',
       'mcp',

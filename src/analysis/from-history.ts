@@ -8,7 +8,7 @@ import type { SeriesData } from './types.js';
 const ANALYSIS_POINTS = 240;
 
 /** A stored query as the analysis' plain input. */
-export function seriesData(r: HistoryResult): SeriesData {
+function seriesData(r: HistoryResult): SeriesData {
   const s = r.summary;
   return {
     unit: r.unit,
@@ -29,7 +29,7 @@ export function seriesData(r: HistoryResult): SeriesData {
 }
 
 /** What the analysis reads: the local store, or another host's series and transitions in Prometheus. */
-export type AnalysisHistory = Pick<History, 'query' | 'series' | 'events' | 'processesNear'>;
+type AnalysisHistory = Pick<History, 'query' | 'series' | 'events' | 'processesNear'>;
 
 /** A host to analyse: this one (monitor and store), or another one as Prometheus has it. */
 export interface AnalysisSource {

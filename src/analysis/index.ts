@@ -1,13 +1,10 @@
-/** What broke, when and why: pure functions over plain inputs (no store, no MCP), so any source can feed them. */
+/**
+ * What broke, when and why: pure functions over plain inputs (no store, no MCP), so any source can feed them;
+ * from-monitor.ts and from-history.ts gather those inputs from a monitor or from a store handed in.
+ */
 export { analyze, BEFORE_MS, RESOURCE_SERIES } from './analyze.js';
 export { analyzeMonitor, type MonitorView } from './from-monitor.js';
-export {
-  analysisFromHistory,
-  lookbackStart,
-  seriesData,
-  type AnalysisHistory,
-  type AnalysisSource,
-} from './from-history.js';
+export { analysisFromHistory, lookbackStart, type AnalysisSource } from './from-history.js';
 export { sharedStarts, type SharedStart } from './correlation.js';
 export { buildIncidents, inWindow, type IncidentSpan } from './incidents.js';
 export { renderAnalysis, DIAGNOSE_TEXT_BUDGET } from './render.js';

@@ -1,10 +1,10 @@
 /** What an event ring holds: anything with an ISO time and the check it is about. */
-export interface RingItem {
+interface RingItem {
   readonly time: string;
   readonly check: string;
 }
 
-export interface RingQuery {
+interface RingQuery {
   /** Only items at or after this time (ms since epoch). */
   sinceMs?: number;
   /** Only items at or before this time. */

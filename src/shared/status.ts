@@ -6,7 +6,7 @@
 
 /** A verdict on a result, best first (IETF health+json words). */
 export const VERDICTS = ['pass', 'warn', 'fail'] as const;
-export type Verdict = (typeof VERDICTS)[number];
+type Verdict = (typeof VERDICTS)[number];
 /** What a check shows: a verdict, or `pending` while it has no result yet (never counted as passing). */
 export type ShownStatus = Verdict | 'pending';
 
