@@ -22,6 +22,7 @@ export type CheckStatus = z.infer<typeof CheckStatus>;
 export const StateStatus = z.enum(['pass', 'warn', 'fail', 'pending']);
 export type StateStatus = z.infer<typeof StateStatus>;
 
+/** A process table row, as the sampler reads it: readers take it from here, as they do the host samples. */
 export { ProcessRow } from '../probes/host/processes.js';
 
 export const BreakerState = z.enum(['closed', 'open', 'half-open']);
