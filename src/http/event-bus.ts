@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import type { ServerEvent, ServerEventBus } from '@modelcontextprotocol/server';
 import { redactUrl } from '../shared/redact.js';
-import type { Logger } from '../telemetry/logger.js';
+import type { Logger } from '../shared/logger.js';
 
 const KINDS = new Set(['tools_list_changed', 'prompts_list_changed', 'resources_list_changed', 'resource_updated']);
 

@@ -3,7 +3,7 @@ import { createMcpHandler, isLegacyRequest, type McpServer, type ServerEventBus 
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import type { SubscriptionBudget } from '../mcp/resources/live.js';
 import { countRefusal } from '../shared/refusals.js';
-import type { Logger } from '../telemetry/logger.js';
+import type { Logger } from '../shared/logger.js';
 import { JSONRPC, jsonRpcError, requestId } from './jsonrpc.js';
 import type { McpRequest } from './mcp-sessions.js';
 

@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import type { HttpConfig } from '../config/schema.js';
 import { redactUrl } from '../shared/redact.js';
 import { countRefusal } from '../shared/refusals.js';
-import type { Logger } from '../telemetry/logger.js';
+import type { Logger } from '../shared/logger.js';
 import { bound, PROBE_ROUTES } from './security.js';
 
 export interface RateLimitOptions {

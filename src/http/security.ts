@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import fp from 'fastify-plugin';
 import { countRefusal } from '../shared/refusals.js';
 import type { HttpConfig, Scope } from '../config/schema.js';
-import type { Logger } from '../telemetry/logger.js';
+import type { Logger } from '../shared/logger.js';
 import type { Authenticator, Principal } from './auth.js';
 import { JSONRPC, jsonRpcError } from './jsonrpc.js';
 import type { OriginPolicy } from './origin.js';

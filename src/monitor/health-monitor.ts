@@ -17,7 +17,8 @@ import type { DependencyCheck } from './dependency-check.js';
 import { EventLog } from './events.js';
 import { HostChecks } from './host-checks.js';
 import { schedule, type ScheduledJob } from '../shared/scheduler.js';
-import { worst, type CheckState, type CheckStatus, type HealthEvent, type HostState, type Snapshot } from './schema.js';
+import { worst } from '../shared/status.js';
+import type { CheckState, CheckStatus, HealthEvent, HostState, Snapshot } from './schema.js';
 import { ToolCallStats, type ToolCall } from './tool-stats.js';
 
 /** What a published snapshot changed: a new host sample, and the dependency checks with a new result. */

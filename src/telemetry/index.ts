@@ -3,7 +3,7 @@ import type { McpTransportObserver } from '../mcp/middleware.js';
 import type { HealthMonitor } from '../monitor/health-monitor.js';
 import type { HistoryStats } from './catalogue.js';
 import type { ExpositionPage } from './exposition.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../shared/logger.js';
 import { OTLP_PROTOCOLS, telemetrySettings, type TelemetrySettings } from './settings.js';
 
 export interface TelemetryOptions {

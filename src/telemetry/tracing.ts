@@ -13,7 +13,7 @@ import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { Resource } from '@opentelemetry/resources';
 import type { Logger } from 'pino';
 import type { ProbeRunScope } from '../monitor/health-monitor.js';
-import { setTraceContextSource } from './log-context.js';
+import { setTraceContextSource } from '../shared/log-context.js';
 import type { OtlpProtocol } from './settings.js';
 
 export interface Tracing {

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { formatDuration, MAX_DURATION_MS, parseDuration } from '../../config/duration.js';
+import { formatDuration, MAX_DURATION_MS, parseDuration } from '../../shared/duration.js';
 import { Scope } from '../../config/schema.js';
 
 const quoted = (names: string[]) => names.map((s) => `"${s.slice(0, 40)}"`).join(', ');

@@ -10,7 +10,7 @@ import {
 } from '../../../src/mcp/middleware.js';
 import { defineTool, READ_ONLY, ToolError } from '../../../src/mcp/tools/types.js';
 import { HealthMonitor } from '../../../src/monitor/health-monitor.js';
-import { createLogger } from '../../../src/telemetry/logger.js';
+import { createLogger } from '../../../src/shared/logger.js';
 import { errorType } from '../../../src/telemetry/mcp.js';
 
 const echo = defineTool({
