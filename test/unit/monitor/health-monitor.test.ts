@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseConfig } from '../../../src/config/load.js';
 import { HealthMonitor, type ProbeRunInfo, type SnapshotChanges } from '../../../src/monitor/health-monitor.js';
 import type { HealthEvent, Snapshot } from '../../../src/monitor/schema.js';
-import { createLogger } from '../../../src/telemetry/logger.js';
+import { createLogger } from '../../../src/shared/logger.js';
 // The monitor loads these on its first start; loaded here, that load takes no real time under fake timers.
 import '../../../src/monitor/dependency-check.js';
 import { fakeDependency, type Answer } from './fake-probes.js';
