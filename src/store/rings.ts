@@ -29,13 +29,6 @@ const U16 = 0xffff;
 
 const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
 
-/** The decimal of `digits` significant digits nearest x, computed with one rounding each way; NaN past 1e±22. */
-function roundDecimal(x: number, digits: number): number {
-  const k = digits - 1 - Math.floor(Math.log10(Math.abs(x)));
-  if (k >= 0) return k < POW10.length ? Math.round(x * POW10[k]!) / POW10[k]! : NaN;
-  return -k < POW10.length ? Math.round(x / POW10[-k]!) * POW10[-k]! : NaN;
-}
-
 /**
  * A float32 read back as the shortest decimal (6 or 7 significant digits) that is stored as the same float32,
  * else as is. A value that was a decimal of up to 6 digits (0.25, 0.001, 1234.5) comes back exactly as it was
@@ -43,11 +36,32 @@ function roundDecimal(x: number, digits: number): number {
  */
 export function fromFloat32(x: number): number {
   if (x === 0 || !Number.isFinite(x)) return x;
-  for (let digits = 6; digits <= 7; digits++) {
-    const y = roundDecimal(x, digits);
+  // k: decimal places of a 6-digit decimal of x's magnitude. Each candidate is rounded once each way (a power
+  // of ten up to 1e22 is exact), so it is the double nearest that decimal, as if parsed from text.
+  let k = 5 - Math.floor(Math.log10(Math.abs(x)));
+  for (let digits = 6; digits <= 7; digits++, k++) {
+    let y: number;
+    if (k >= 0) y = k < POW10.length ? Math.round(x * POW10[k]!) / POW10[k]! : NaN;
+    else y = -k < POW10.length ? Math.round(x / POW10[-k]!) * POW10[-k]! : NaN;
     if (Math.fround(y) === x) return y;
   }
   return x;
+}
+
+/** Every bucket a ring hands out is built here, so all share one shape and the code reading them stays fast. */
+function bucketOf(
+  start: number,
+  count: number,
+  min: number,
+  max: number,
+  sum: number,
+  last: number,
+  lastT: number,
+  sumT: number,
+  sumTT: number,
+  sumTV: number,
+): Bucket {
+  return { start, count, min, max, sum, last, lastT, sumT, sumTT, sumTV, sumVV: NaN };
 }
 
 /**
@@ -123,19 +137,18 @@ export class TierRing {
 
   bucket(start: number): Bucket | undefined {
     const n = Math.floor(start / this.res);
-    if (n === this.hi) {
-      const b = this.open!;
-      // Read as if already encoded, so an answer does not depend on whether the bucket has closed.
-      return { ...b, min: Math.fround(b.min), max: Math.fround(b.max), last: Math.fround(b.last), sumVV: NaN };
-    }
+    if (n === this.hi) return this.openBucket();
     if (n > this.hi || n <= this.hi - this.cap || n <= this.hi - this.slots) return undefined;
     return this.decode(n);
   }
 
   /** Buckets whose start lies in [alignDown(from), to], oldest first. */
   *range(from: number, to: number): Generator<Bucket> {
-    for (let s = alignDown(from, this.res); s <= to; s += this.res) {
-      const b = this.bucket(s);
+    // Only bucket numbers the ring can hold are visited: (hi − cap, hi], and none older than retention.
+    const first = Math.max(Math.floor(from / this.res), this.hi - this.cap + 1, this.hi - this.slots + 1);
+    const last = Math.min(Math.floor(to / this.res), this.hi);
+    for (let n = first; n <= last; n++) {
+      const b = n === this.hi ? this.openBucket() : this.decode(n);
       if (b) yield b;
     }
   }
@@ -146,7 +159,25 @@ export class TierRing {
   }
 
   private slotOf(n: number): number {
-    return ((n % this.cap) + this.cap) % this.cap;
+    const s = n % this.cap;
+    return s < 0 ? s + this.cap : s;
+  }
+
+  /** The open bucket read as if already encoded, so an answer does not depend on whether it has closed. */
+  private openBucket(): Bucket {
+    const b = this.open!;
+    return bucketOf(
+      b.start,
+      b.count,
+      Math.fround(b.min),
+      Math.fround(b.max),
+      b.sum,
+      Math.fround(b.last),
+      b.lastT,
+      b.sumT,
+      b.sumTT,
+      b.sumTV,
+    );
   }
 
   private decode(n: number): Bucket | undefined {
@@ -158,19 +189,18 @@ export class TierRing {
     const lastMs = this.lastMs[s]!;
     const sum = this.sums[s]!;
     const mean = (lastMs - f[o + F_BACK]!) / 1000;
-    return {
-      start: n * this.res,
+    return bucketOf(
+      n * this.res,
       count,
-      min: f[o + F_MIN]!,
-      max: f[o + F_MAX]!,
+      f[o + F_MIN]!,
+      f[o + F_MAX]!,
       sum,
-      last: f[o + F_LAST]!,
-      lastT: lastMs / 1000,
-      sumT: count * mean,
-      sumTT: f[o + F_STT]! + count * mean * mean,
-      sumTV: f[o + F_STV]! + mean * sum,
-      sumVV: NaN,
-    };
+      f[o + F_LAST]!,
+      lastMs / 1000,
+      count * mean,
+      f[o + F_STT]! + count * mean * mean,
+      f[o + F_STV]! + mean * sum,
+    );
   }
 
   private encode(n: number, b: Bucket): void {
