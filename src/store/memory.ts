@@ -57,9 +57,10 @@ const SERIES_OVERHEAD_BYTES = 600;
 
 /**
  * The default history: per-series rings with three tiers (raw for `retention.raw`, 1-minute aggregates for
- * `retention.minute`, 15-minute for `retention.quarter`). Every sample updates all three at once, so the
- * aggregates are exact and no downsampling job is needed. Memory is bounded by `maxSeries` and the ring
- * sizes, and reported by `stats().bytes`. Nothing survives a restart: use the postgres store for that.
+ * `retention.minute`, 15-minute for `retention.quarter`). Every sample updates all three at once, so no
+ * downsampling job is needed and counts, sums and trends come from every sample; min, max and last are kept in
+ * float32 (rings.ts says what is stored how). Memory is bounded by `maxSeries` and the ring sizes, and reported
+ * by `stats().bytes`. Nothing survives a restart: use the postgres store for that.
  */
 export class MemoryHistory implements History {
   readonly kind = 'memory';

@@ -282,8 +282,8 @@ const FAR = 0xffff;
 export class RawRing {
   private deltas = new Uint16Array(64);
   private values = new Float64Array(64);
-  /** Absolute times of slots whose delta is FAR. */
-  private readonly far = new Map<number, number>();
+  /** Absolute times of slots whose delta is FAR (made on the first one: most series never need it). */
+  private far: Map<number, number> | undefined;
   private head = 0;
   private headTime = 0;
   private tailTime = 0;
@@ -310,6 +310,7 @@ export class RawRing {
     } else if (delta >= 0 && delta < FAR) this.deltas[i] = delta;
     else {
       this.deltas[i] = FAR;
+      this.far ??= new Map();
       this.far.set(i, t);
     }
     this.tailTime = t;
@@ -342,13 +343,13 @@ export class RawRing {
 
   private timeAt(i: number, previous: number): number {
     const d = this.deltas[i]!;
-    return d === FAR ? this.far.get(i)! : previous + d;
+    return d === FAR ? this.far!.get(i)! : previous + d;
   }
 
   private dropOldest(): void {
     const t = this.headTime;
     if (t > this.lastDropped) this.lastDropped = t;
-    this.far.delete(this.head);
+    this.far?.delete(this.head);
     this.head = (this.head + 1) % this.deltas.length;
     this.size--;
     if (this.size > 0) this.headTime = this.timeAt(this.head, t);
@@ -357,15 +358,15 @@ export class RawRing {
   private grow(cap: number): void {
     const deltas = new Uint16Array(cap);
     const values = new Float64Array(cap);
-    const far = [...this.far];
-    this.far.clear();
+    const far = this.far ? [...this.far] : [];
+    this.far?.clear();
     const old = this.deltas.length;
     for (let k = 0; k < this.size; k++) {
       const i = (this.head + k) % old;
       deltas[k] = this.deltas[i]!;
       values[k] = this.values[i]!;
     }
-    for (const [i, t] of far) this.far.set((i - this.head + old) % old, t);
+    for (const [i, t] of far) this.far!.set((i - this.head + old) % old, t);
     this.deltas = deltas;
     this.values = values;
     this.head = 0;
