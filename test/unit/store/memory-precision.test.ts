@@ -47,7 +47,7 @@ const seriesArb = fc.record({
 });
 
 describe('MemoryHistory: compact buckets against an exact float64 reference', () => {
-  it('counts and times are exact; min, max, last within float32; avg and trend as from float64 (property)', async () => {
+  it('exact counts and times; min, max, last within float32; avg and trend as float64 (property)', async () => {
     await fc.assert(
       fc.asyncProperty(seriesArb, async ({ t0, level, spread, steps, windowMs }) => {
         let now = t0;

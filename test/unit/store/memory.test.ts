@@ -286,7 +286,7 @@ describe('MemoryHistory: exact last time from aggregates', () => {
 });
 
 describe('MemoryHistory: compact rings', () => {
-  it('keeps raw samples across gaps too long for a 16-bit delta, and a sample older than the one before it', async () => {
+  it('keeps raw samples across gaps too long for a 16-bit delta, and one older than the one before', async () => {
     const t0 = Date.UTC(2026, 0, 1);
     let now = t0;
     const h = store(() => now);
