@@ -7,8 +7,8 @@ import type { HealthMonitor } from '../../monitor/health-monitor.js';
 import type { HealthEvent } from '../../monitor/schema.js';
 import { countRefusal } from '../../shared/refusals.js';
 import { setLongTimeout, type LongTimeout } from '../../shared/timers.js';
-import { diff, type StatusView } from '../status/view.js';
-import { checkDetail, RANGES, statusPayload, viewOf, type HistoryQueryFn, type Range } from '../status/payload.js';
+import { diff, type StatusView } from '../../status/view.js';
+import { checkDetail, RANGES, statusPayload, viewOf, type HistoryQueryFn, type Range } from '../../status/payload.js';
 
 export interface StatusRoutesOptions {
   monitor: HealthMonitor;

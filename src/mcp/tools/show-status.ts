@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { CheckStatus } from '../../monitor/schema.js';
 import { describeCheck, headline, problems } from '../../monitor/summary.js';
 import type { HealthMonitor } from '../../monitor/health-monitor.js';
-import { checkDetail, RANGES, statusPayload, type StatusSource } from '../../http/status/payload.js';
+import { checkDetail, latestStatusPayload, RANGES, type StatusSource } from '../../status/payload.js';
 import { fitLines } from './text.js';
 import { defineTool, READ_ONLY, ToolError } from './types.js';
 
@@ -92,7 +92,7 @@ export const showStatusTool = defineTool({
         data: { time: s.time, status: s.status, detail: detail as unknown as Record<string, unknown> },
       };
     }
-    const payload = await statusPayload(src);
+    const payload = await latestStatusPayload(src, history);
     const ongoing = payload.view.incidents.filter((i) => i.ongoing).length;
     const past = payload.view.incidents.length - ongoing;
     const lines = [headline(s), ...problems(s)];
