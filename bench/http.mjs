@@ -97,7 +97,9 @@ function startDaemon(stateless, cli = CLI, name = 'mcp-vitals') {
   // Auth and the limiter stay on (a budget nobody reaches), as a real deployment runs them.
   writeFileSync(
     config,
-    `http:\n  stateless: ${stateless}\n  sessions: { max: ${CAP}, maxPerPrincipal: ${CAP} }\n  rateLimit: { max: 100000000 }\n  auth:\n    tokens: [{ subject: bench, sha256: ${sha256}, scopes: [vitals:read] }]\n`,
+    `http:\n  stateless: ${stateless}\n  sessions: { max: ${CAP}, maxPerPrincipal: ${CAP} }\n` +
+      `  rateLimit: { max: 100000000 }\n  auth:\n` +
+      `    tokens: [{ subject: bench, sha256: ${sha256}, scopes: [vitals:read] }]\n`,
   );
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [cli, 'serve', '--http', '--listen', '127.0.0.1:0', '--config', config], {
@@ -226,14 +228,17 @@ if (SESSIONS > 0) {
 
 const pad = (s, n) => String(s).padStart(n);
 console.log(
-  `\ntools/call health_check over Streamable HTTP — ${CONNECTIONS} connections, ${ROUNDS} x ${SECONDS}s per target (ABBA), loopback, node ${process.version}`,
+  `\ntools/call health_check over Streamable HTTP — ${CONNECTIONS} connections, ${ROUNDS} x ${SECONDS}s per ` +
+    `target (ABBA), loopback, node ${process.version}`,
 );
 console.log(
-  `mcp-vitals: bearer auth + rate limiter + Host/Origin checks on; bare v1/v2: node:http + SDK, one tool, nothing else\n`,
+  `mcp-vitals: bearer auth + rate limiter + Host/Origin checks on; bare v1/v2: node:http + SDK, one tool, ` +
+    `nothing else\n`,
 );
 console.log(
-  `  ${'mode'.padEnd(10)} ${'server'.padEnd(11)} ${pad('req/s', 9)} ${pad('p50 ms', 7)} ${pad('p99 ms', 7)} ${pad('CPU ms/req', 10)}` +
-    '   mcp-vitals / row: req/s, CPU per request (targets against v2: stateless ones >= 1.50, stateful >= 0.80)',
+  `  ${'mode'.padEnd(10)} ${'server'.padEnd(11)} ${pad('req/s', 9)} ${pad('p50 ms', 7)} ${pad('p99 ms', 7)} ` +
+    `${pad('CPU ms/req', 10)}   mcp-vitals / row: req/s, CPU per request ` +
+    '(targets against v2: stateless ones >= 1.50, stateful >= 0.80)',
 );
 for (const r of results) {
   const ours = r.rows.find((x) => x.name === 'mcp-vitals');
@@ -258,7 +263,8 @@ if (rss) {
     ['mcp-vitals', rss.ours],
   ]) {
     console.log(
-      `  ${name.padEnd(11)} ${pad(mib(r.before), 11)} ${pad(mib(r.after), 10)} ${pad(fmt((r.after - r.before) / r.sessions / 1024, 1), 12)}`,
+      `  ${name.padEnd(11)} ${pad(mib(r.before), 11)} ${pad(mib(r.after), 10)} ` +
+        `${pad(fmt((r.after - r.before) / r.sessions / 1024, 1), 12)}`,
     );
   }
 }
