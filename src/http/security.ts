@@ -22,7 +22,10 @@ export const REALM = 'mcp-vitals';
 export const METADATA_PATH = '/.well-known/oauth-protected-resource';
 /** Probes: kubelet sends the pod IP as Host and never an Origin; their answers reveal nothing. */
 export const PROBE_ROUTES: ReadonlySet<string> = new Set(['/livez', '/readyz']);
-/** The status page's own files carry no data (it arrives over /events, which needs vitals:read): a browser must load them to ask for a token. */
+/**
+ * The status page's own files carry no data (it arrives over /events, which needs vitals:read): a browser must
+ * load them to ask for a token.
+ */
 export const PAGE_ROUTES: ReadonlySet<string> = new Set(['/', '/status', '/status/assets/:file']);
 const OPEN_ROUTES: ReadonlySet<string> = new Set([
   ...PROBE_ROUTES,

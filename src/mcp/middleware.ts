@@ -14,7 +14,10 @@ export interface ToolCallInfo {
   /** The tool, or `_OTHER` for a name this server does not offer (a client must not mint label values). */
   tool: string;
   durationMs: number;
-  /** Set when the call failed: `client.*` for the caller's mistakes, else `tool_error`, `store_unavailable`, `internal`. */
+  /**
+   * Set when the call failed: `client.*` for the caller's mistakes, else `tool_error`, `store_unavailable`,
+   * `internal`.
+   */
   errorType?: string;
   /** The failure was the caller's (bad arguments, unknown name, missing scope), not the tool's. */
   clientError?: boolean;
@@ -70,7 +73,8 @@ export function toolCallHandler(
       const message =
         e instanceof ToolError
           ? e.message
-          : `internal error in ${def?.name ?? 'tool'}: ${redactText(String((e as Error)?.message ?? e), monitor.secrets)}`;
+          : `internal error in ${def?.name ?? 'tool'}: ` +
+            redactText(String((e as Error)?.message ?? e), monitor.secrets);
       return { content: [{ type: 'text', text: message }], isError: true, _meta: { [ERROR_TYPE_META]: failure.type } };
     } finally {
       const durationMs = performance.now() - started;

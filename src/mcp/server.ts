@@ -56,7 +56,8 @@ const INSTRUCTIONS =
   'vitals://health or vitals://checks/{name} to hear of status changes.';
 
 const FLEET_INSTRUCTIONS =
-  ' For other hosts: fleet_health lists every mcp-vitals instance Prometheus scrapes, worst first; query_history and diagnose ' +
+  ' For other hosts: fleet_health lists every mcp-vitals instance Prometheus scrapes, worst first; ' +
+  'query_history and diagnose ' +
   'take `instance` to read one of them from Prometheus; list_alerts and explain_alert tell what is paging and why.';
 
 /**

@@ -39,7 +39,8 @@ export const showStatusTool = defineTool({
   title: 'Show status',
   description:
     'Shows the live status view of this machine and its dependencies: every check (problems first) with its 24-hour ' +
-    'uptime bar, host gauges, the incidents of the last 24 hours, and a per-check history with thresholds. In a client ' +
+    'uptime bar, host gauges, the incidents of the last 24 hours, and a per-check history with thresholds. ' +
+    'In a client ' +
     'with MCP Apps it opens as an interactive view; elsewhere it answers with the same summary as text. ' +
     "`check` (+ `range`) returns one check's history; `waitSeconds` waits for the next update before answering.",
   input: z.object({
@@ -88,7 +89,9 @@ export const showStatusTool = defineTool({
         );
       const c = s.checks[args.check]!;
       return {
-        text: `${describeCheck(c, Date.parse(s.time), { thresholds: true })}; ${plural(detail.events.length, 'status change')} in ${detail.range}`,
+        text:
+          `${describeCheck(c, Date.parse(s.time), { thresholds: true })}; ` +
+          `${plural(detail.events.length, 'status change')} in ${detail.range}`,
         data: { time: s.time, status: s.status, detail: detail as unknown as Record<string, unknown> },
       };
     }
