@@ -8,7 +8,7 @@ import { JSONRPC, jsonRpcError, requestId } from './jsonrpc.js';
 import type { McpRequest } from './mcp-sessions.js';
 
 export interface ModernMcpOptions {
-  /** A fresh server for one 2026-07-28 request (tools, resources, prompts; listens are the bus's). */
+  /** A fresh server for 2026-07-28 requests (tools, resources, prompts; listens are the bus's), reused between them. */
   createServer: () => McpServer;
   /** Where `subscriptions/listen` streams hear of changes (in process, or Redis across replicas). */
   bus: ServerEventBus;

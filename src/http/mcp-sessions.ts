@@ -7,7 +7,10 @@ import type { Logger } from '../telemetry/logger.js';
 import { JSONRPC, jsonRpcError, type JsonRpcErrorBody } from './jsonrpc.js';
 
 export interface McpHttpOptions {
-  /** A fresh McpServer with every tool registered; one per session (stateful) or per request (stateless). */
+  /**
+   * A fresh McpServer with every tool registered: one per session (stateful); stateless requests borrow one
+   * (reused once its request is answered).
+   */
   createServer: () => McpServer;
   stateless: boolean;
   maxSessions: number;
@@ -87,7 +90,7 @@ const refuse = (status: number, code: number, message: string, headers?: Record<
 
 /**
  * Streamable HTTP sessions over the SDK transport. Stateful: one McpServer and transport per session, capped,
- * expired when idle. Stateless: a server and transport per POST, gone when the response is.
+ * expired when idle. Stateless: a transport per POST and a server borrowed for it, given back with the response.
  */
 export class McpHttp {
   private readonly sessions = new Map<string, Session>();
