@@ -13,7 +13,7 @@ export interface Principal {
   expiresAt?: number;
 }
 
-type AuthFailure =
+export type AuthFailure =
   /** No `Authorization: Bearer` header at all. */
   | { reason: 'missing' }
   /** A token was given and is not acceptable (unknown, bad signature, expired, wrong audience…). */

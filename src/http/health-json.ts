@@ -47,7 +47,9 @@ export function toHealthDocument(s: Snapshot, release: string): HealthDocument {
       time: c.time,
       ...(c.output ? { output: c.output } : {}),
     };
-    (checks[key] ??= []).push(entry);
+    const list = checks[key] ?? [];
+    list.push(entry);
+    checks[key] = list;
   }
   return {
     status: s.status,

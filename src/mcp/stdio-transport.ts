@@ -162,7 +162,10 @@ export class BoundedStdioTransport implements Transport {
       this.write(errorLine(null, -32700, 'Parse error: invalid JSON'));
       return;
     }
-    if (Array.isArray(raw)) return this.handleBatch(raw);
+    if (Array.isArray(raw)) {
+      this.handleBatch(raw);
+      return;
+    }
     const refusal = this.handleMessage(raw);
     if (refusal) this.write(`${JSON.stringify(refusal)}\n`);
   }

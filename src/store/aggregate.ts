@@ -41,6 +41,22 @@ export function emptyBucket(start: number): Bucket {
   };
 }
 
+export function addSample(b: Bucket, time: number, value: number): void {
+  const t = (time - b.start) / 1000;
+  b.count++;
+  if (value < b.min) b.min = value;
+  if (value > b.max) b.max = value;
+  b.sum += value;
+  b.sumT += t;
+  b.sumTT += t * t;
+  b.sumTV += t * value;
+  b.sumVV += value * value;
+  if (t >= b.lastT) {
+    b.last = value;
+    b.lastT = t;
+  }
+}
+
 /** A fitted line: value = intercept + slope · hours since `origin`. */
 export interface Fit {
   origin: number;

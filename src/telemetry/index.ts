@@ -1,5 +1,5 @@
 import type { Config } from '../config/schema.js';
-import type { McpTransportObserver } from '../mcp/middleware.js';
+import type { McpTransportObserver } from '../shared/mcp-observer.js';
 import type { HealthMonitor } from '../monitor/health-monitor.js';
 import type { HistoryStats } from './catalogue.js';
 import type { ExpositionPage } from './exposition.js';

@@ -10,7 +10,7 @@ import {
   type Span,
   type Tracer,
 } from '@opentelemetry/api';
-import type { McpMessageInfo, McpMessageOutcome, McpTransportObserver } from '../mcp/middleware.js';
+import type { McpMessageInfo, McpMessageOutcome, McpTransportObserver } from '../shared/mcp-observer.js';
 import type { Metrics } from './metrics.js';
 
 /** A performance.now() time as epoch milliseconds, for span start and end times. */

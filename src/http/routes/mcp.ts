@@ -6,7 +6,7 @@ import type { McpHttp, McpRequest } from '../mcp-sessions.js';
 import type { ModernMcp } from '../mcp-modern.js';
 
 export interface McpRoutesOptions {
-  /** 2025-era clients: sessions (or per-request servers when stateless). */
+  /** 2025-era clients: sessions (or servers lent per request when stateless). */
   mcp: McpHttp;
   /** 2026-07-28 clients: stateless per-request serving and subscriptions/listen. */
   modern?: ModernMcp;

@@ -67,17 +67,20 @@ export function registerStatusApp(server: McpServer, era: 'legacy' | 'modern' = 
     previous?.();
     if (enabled()) resource.enable();
   };
-  let linked: Tool[] | undefined;
-  return {
-    tools(list, ctx) {
-      if (!enabled(ctx)) return list;
-      // Both spellings, as ext-apps' registerAppTool writes them: hosts built on earlier drafts read the flat key.
-      linked ??= list.map((t) =>
-        t.name === APP_TOOL
-          ? { ...t, _meta: { ...t._meta, ui: { resourceUri: STATUS_APP_URI }, 'ui/resourceUri': STATUS_APP_URI } }
-          : t,
-      );
-      return linked;
-    },
-  };
+  return { tools: (list, ctx) => (enabled(ctx) ? linkedList(list) : list) };
+}
+
+/** The linked form of each tool list, made once per list (lists are built once per process and shared). */
+const linkedLists = new WeakMap<Tool[], Tool[]>();
+function linkedList(list: Tool[]): Tool[] {
+  const known = linkedLists.get(list);
+  if (known) return known;
+  // Both spellings, as ext-apps' registerAppTool writes them: hosts built on earlier drafts read the flat key.
+  const linked = list.map((t) =>
+    t.name === APP_TOOL
+      ? { ...t, _meta: { ...t._meta, ui: { resourceUri: STATUS_APP_URI }, 'ui/resourceUri': STATUS_APP_URI } }
+      : t,
+  );
+  linkedLists.set(list, linked);
+  return linked;
 }

@@ -96,7 +96,10 @@ export function attachLiveUpdates(
   };
   /** A server whose transport went away stops listening, whoever closed it. */
   const live = (): boolean => {
-    if (server.isConnected()) return (connected = true);
+    if (server.isConnected()) {
+      connected = true;
+      return true;
+    }
     if (connected) detach();
     return false;
   };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { diff, toView } from '../../../src/http/status/view.js';
+import { diff, toView } from '../../../src/status/view.js';
 import type { CheckState, Snapshot } from '../../../src/monitor/schema.js';
 import { STATUS_WORD } from '../../../src/shared/status.js';
 
