@@ -1,10 +1,11 @@
 import type { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { MonitorEvents, SnapshotChanges } from '../monitor/health-monitor.js';
-import { hostView, type HealthEvent, type Snapshot } from '../monitor/schema.js';
+import { hostView, type HealthEvent, type ProcessRow, type Snapshot } from '../monitor/schema.js';
 import { hostCollectors, stateOf, type AnyHostCollector } from '../probes/registry.js';
-import { seriesName, STATUS_VALUE } from './series.js';
-import type { History, ProcessInfo } from './types.js';
+import { STATUS_RANK as STATUS_VALUE } from '../shared/status.js';
+import { seriesName } from './series.js';
+import type { History } from './types.js';
 
 /** The series one snapshot holds, each at the time it was observed. */
 export function seriesOf(
@@ -41,7 +42,7 @@ export function seriesOf(
 
 export interface RecorderOptions {
   /** Takes the process table when a check turns bad, so a diagnosis can say what ran then; optional. */
-  captureProcesses?: () => Promise<ProcessInfo[]>;
+  captureProcesses?: () => Promise<ProcessRow[]>;
   log?: Logger;
 }
 

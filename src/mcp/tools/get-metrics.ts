@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { plural } from '../../shared/words.js';
 import { hostView, ToolStats } from '../../monitor/schema.js';
-import { formatBytes } from '../../monitor/summary.js';
 import { hostCollectors, stateOf, type AnyHostCollector } from '../../probes/registry.js';
+import { formatBytes } from '../../shared/format.js';
 import { defineTool, READ_ONLY } from './types.js';
 
 /** The host collectors with a section here, in registry order; the daemon's own section comes last. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { Duration, Ratio } from '../../config/duration.js';
+import { Duration } from '../../shared/duration.js';
+import { Ratio } from '../../shared/ratio.js';
 import { connectionUrl, defineDependencyKind, type LoadedProbe } from './kind.js';
 
 export const kind = defineDependencyKind({

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Ratio } from '../../config/duration.js';
+import { Ratio } from '../../shared/ratio.js';
 import { connectionUrl, defineDependencyKind, type LoadedProbe } from './kind.js';
 
 export const kind = defineDependencyKind({
