@@ -1,12 +1,11 @@
 import { z } from 'zod';
 import { hostStateShape, type HostStateShape } from '../probes/registry.js';
 
-export { CpuSample } from '../probes/host/cpu.js';
-export { FilesystemError, FilesystemSample } from '../probes/host/filesystem.js';
-export { LoadSample } from '../probes/host/load.js';
-export { MemorySample } from '../probes/host/memory.js';
-export { NetworkSample } from '../probes/host/network.js';
-export { ProcessSample } from '../probes/host/process.js';
+// Readers of a snapshot (telemetry, store, tools) walk the host collectors through the monitor, which owns the
+// host state they describe, rather than reaching into the probes.
+export { hostCollectors, stateOf, type AnyHostCollector } from '../probes/registry.js';
+export type { SeriesFamily } from '../probes/host/collector.js';
+
 
 /** IETF health+json status words: a verdict on a result. */
 export const CheckStatus = z.enum(['pass', 'warn', 'fail']);

@@ -1,8 +1,15 @@
 import type { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { MonitorEvents, SnapshotChanges } from '../monitor/health-monitor.js';
-import { hostView, type HealthEvent, type ProcessRow, type Snapshot } from '../monitor/schema.js';
-import { hostCollectors, stateOf, type AnyHostCollector } from '../probes/registry.js';
+import {
+  hostCollectors,
+  hostView,
+  stateOf,
+  type AnyHostCollector,
+  type HealthEvent,
+  type ProcessRow,
+  type Snapshot,
+} from '../monitor/schema.js';
 import { STATUS_RANK as STATUS_VALUE } from '../shared/status.js';
 import { seriesName } from './series.js';
 import type { History } from './types.js';

@@ -4,8 +4,7 @@
  * `disk.utilization:/var` beside the check `disk:/var`, `check.latency:orders-db` beside `orders-db`.
  */
 
-import type { SeriesFamily } from '../probes/host/collector.js';
-import { hostCollectors, type AnyHostCollector } from '../probes/registry.js';
+import { hostCollectors, type AnyHostCollector, type SeriesFamily } from '../monitor/schema.js';
 import { formatBytes, formatValue } from '../shared/format.js';
 
 export type { SeriesFamily };

@@ -1,5 +1,4 @@
-import { hostView, type Snapshot } from '../monitor/schema.js';
-import { hostCollectors, stateOf, type AnyHostCollector } from '../probes/registry.js';
+import { hostCollectors, hostView, stateOf, type AnyHostCollector, type Snapshot } from '../monitor/schema.js';
 import { STATUS_RANK as STATUS_VALUE } from '../shared/status.js';
 import type { StoreStats } from '../store/types.js';
 

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { plural } from '../../shared/words.js';
-import { hostView, ToolStats } from '../../monitor/schema.js';
-import { hostCollectors, stateOf, type AnyHostCollector } from '../../probes/registry.js';
+import { hostCollectors, hostView, stateOf, ToolStats, type AnyHostCollector } from '../../monitor/schema.js';
 import { formatBytes } from '../../shared/format.js';
 import { defineTool, READ_ONLY } from './types.js';
 

@@ -20,13 +20,13 @@ export const FilesystemSample = z.object({
 export type FilesystemSample = z.infer<typeof FilesystemSample>;
 
 /** A real filesystem whose statfs failed or hung: reported, never silently dropped. */
-export const FilesystemError = z.object({
+const FilesystemError = z.object({
   mountpoint: z.string(),
   device: z.string(),
   type: z.string(),
   error: z.string(),
 });
-export type FilesystemError = z.infer<typeof FilesystemError>;
+type FilesystemError = z.infer<typeof FilesystemError>;
 
 interface FilesystemReading {
   samples: FilesystemSample[];

@@ -14,7 +14,7 @@ export const LoadSample = z.object({
 export type LoadSample = z.infer<typeof LoadSample>;
 
 /** Load averages via os.loadavg() (a syscall, no file, no fork), also divided by the core count. */
-export class LoadCollector implements HostProbe<LoadSample> {
+class LoadCollector implements HostProbe<LoadSample> {
   readonly kind = 'load';
   async run(): Promise<LoadSample> {
     const [load1 = 0, load5 = 0, load15 = 0] = loadavg();

@@ -16,7 +16,7 @@ export const MemorySample = z.object({
 export type MemorySample = z.infer<typeof MemorySample>;
 
 /** Memory from systeminformation's mem(), which on Linux reads /proc/meminfo without forking. */
-export class MemoryCollector implements HostProbe<MemorySample> {
+class MemoryCollector implements HostProbe<MemorySample> {
   readonly kind = 'memory';
   async run(): Promise<MemorySample> {
     // Loaded on first use: ~65 ms of module loading that must not delay the stdio `initialize` reply.

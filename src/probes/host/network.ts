@@ -51,7 +51,7 @@ export function parseNetDev(text: string): Map<string, Counters> {
 }
 
 /** Per-interface counters from /proc/net/dev (systeminformation's networkStats() forks `cat` per interface). */
-export class NetworkCollector implements HostProbe<NetworkSample[]> {
+class NetworkCollector implements HostProbe<NetworkSample[]> {
   readonly kind = 'network';
   private prev: { at: number; counters: Map<string, Counters> } | undefined;
   private readonly exclude: RegExp;

@@ -20,7 +20,7 @@ export const ProcessSample = z.object({
 export type ProcessSample = z.infer<typeof ProcessSample>;
 
 /** The daemon's own process: memory, CPU, event-loop delay and file descriptors. */
-export class ProcessCollector implements HostProbe<ProcessSample> {
+class ProcessCollector implements HostProbe<ProcessSample> {
   readonly kind = 'process';
   private readonly loop: IntervalHistogram;
   private prevCpu: { at: number; usage: NodeJS.CpuUsage } | undefined;
