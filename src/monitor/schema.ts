@@ -6,7 +6,6 @@ import { hostStateShape, type HostStateShape } from '../probes/registry.js';
 export { hostCollectors, stateOf, type AnyHostCollector } from '../probes/registry.js';
 export type { SeriesFamily } from '../probes/host/collector.js';
 
-
 /** IETF health+json status words: a verdict on a result. */
 export const CheckStatus = z.enum(['pass', 'warn', 'fail']);
 export type CheckStatus = z.infer<typeof CheckStatus>;
