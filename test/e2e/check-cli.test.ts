@@ -6,7 +6,8 @@ import { FaultProxy } from '../support/fault-proxy.js';
 
 /** Host collectors off, so only the checks under test can move the exit code on a busy machine. */
 const HOST_OFF = `host:
-  collectors: { cpu: false, load: false, memory: false, filesystem: false, network: false, process: false }
+  collectors:
+    { cpu: false, load: false, memory: false, filesystem: false, network: false, process: false, pressure: false }
 `;
 
 let listener: Server;

@@ -51,7 +51,8 @@ afterAll(async () => {
 });
 
 const HOST_OFF =
-  'host: { collectors: { cpu: false, load: false, memory: false, filesystem: false, network: false, process: false } }';
+  'host: { collectors: { cpu: false, load: false, memory: false, filesystem: false, network: false, process: false, ' +
+  'pressure: false } }';
 
 function configText(hostOff = false): string {
   const headers = `{ Authorization: "Bearer ${SECRETS.bearer}", X-Api-Key: "${SECRETS.apiKeyHeader}" }`;

@@ -14,7 +14,15 @@ describe("the monitor's clock", () => {
       const config = parseConfig(
         {
           host: {
-            collectors: { cpu: true, load: false, memory: false, filesystem: false, network: false, process: false },
+            collectors: {
+              cpu: true,
+              load: false,
+              memory: false,
+              filesystem: false,
+              network: false,
+              process: false,
+              pressure: false,
+            },
             thresholds: { cpu: { warn: 0, fail: 1, for: '1m' } },
           },
         },

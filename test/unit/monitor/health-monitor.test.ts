@@ -13,7 +13,15 @@ const iso = (t: number) => new Date(t).toISOString();
 /** No host collectors, and a host tick far away: only the dependency checks (all fakes) run. */
 const HOST_OFF = {
   interval: '1h',
-  collectors: { cpu: false, load: false, memory: false, filesystem: false, network: false, process: false },
+  collectors: {
+    cpu: false,
+    load: false,
+    memory: false,
+    filesystem: false,
+    network: false,
+    process: false,
+    pressure: false,
+  },
 };
 
 /**
