@@ -138,7 +138,8 @@ async function main() {
     const cfg = join(dir, 'blackbox.yml');
     writeFileSync(
       cfg,
-      `modules:\n  http_2xx:\n    prober: http\n    timeout: ${TIMEOUT / 1000}s\n    http:\n      preferred_ip_protocol: ip4\n`,
+      `modules:\n  http_2xx:\n    prober: http\n    timeout: ${TIMEOUT / 1000}s\n    http:\n      ` +
+        `preferred_ip_protocol: ip4\n`,
     );
     const port = await freePort();
     const child = spawn(
@@ -276,13 +277,17 @@ async function main() {
     console.log(`  probe latency p95, c=${CONCURRENCY}             ${ratio(healthy.p95, bbHealthy.p95)}`);
     console.log(`  round wall time, c=${CONCURRENCY}               ${ratio(healthy.wallMs, bbHealthy.wallMs)}`);
     console.log(
-      `  round CPU, c=${CONCURRENCY}                     ${ratio(healthy.cpuMs, bbHealthy.cpuMs)}   (blackbox: its own process only)`,
+      `  round CPU, c=${CONCURRENCY}                     ${ratio(healthy.cpuMs, bbHealthy.cpuMs)}   (` +
+        `blackbox: its own process only)`,
     );
     console.log(`  round wall time, 20 % black-holed   ${ratio(holed.wallMs, bbHoled.wallMs)}`);
   } else console.log(`\n${BLACKBOX} not found: install Debian's prometheus-blackbox-exporter for the comparison.`);
   console.log(
-    `\nA black-holed target holds its concurrency slot for the whole timeout: with ${N / 5} of them and c=${CONCURRENCY} a round` +
-      ` takes ceil(${N / 5}/${CONCURRENCY}) = ${Math.ceil(N / 5 / CONCURRENCY)} timeouts; with c >= ${N / 5}, one. Once their breakers open they take no slot at all.`,
+    `\nA black-holed target holds its concurrency slot for the whole timeout: with ${N / 5} of them ` +
+      `and c=${CONCURRENCY}` +
+      ` a round` +
+      ` takes ceil(${N / 5}/${CONCURRENCY}) = ${Math.ceil(N / 5 / CONCURRENCY)} timeouts; with c >= ${N / 5}, ` +
+      `one. Once their breakers open they take no slot at all.`,
   );
 
   blackbox?.agent.destroy();

@@ -214,6 +214,7 @@ table('Memory store, 7 days of 5-second samples for 100 series', [
   ['process RSS before → after', `${fmt(child.before / MiB, 1)} → ${fmt(child.after / MiB, 1)} MiB`],
   [
     'RSS growth',
-    `${fmt((child.after - child.before) / MiB, 1)} MiB (${fmt((child.after - child.before) / child.series / 1024, 0)} KiB per series)`,
+    `${fmt((child.after - child.before) / MiB, 1)} MiB (${fmt((child.after - child.before) / child.series / 1024, 0)}` +
+      ` KiB per series)`,
   ],
 ]);

@@ -74,7 +74,7 @@ for (const [name, fn] of [
   ]);
 }
 
-table('One host sampling tick (all collectors, median of ' + n + ')', [
+table(`One host sampling tick (all collectors, median of ${n})`, [
   ['CPU per tick', `${fmt(tick.cpuMs, 3)} ms`],
   ['processes forked per tick', String(tick.forksPerCall), 'target 0'],
   ...perCollector,
@@ -91,7 +91,12 @@ const daemon = cp.spawn(process.execPath, [CLI, 'serve', '--stdio'], {
   env: { ...process.env, VITALS_LOG_LEVEL: 'warn' },
 });
 daemon.stdin.write(
-  `${JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bench', version: '0' } } })}\n`,
+  `${JSON.stringify({
+    jsonrpc: '2.0',
+    id: 1,
+    method: 'initialize',
+    params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bench', version: '0' } },
+  })}\n`,
 );
 await new Promise((r) => setTimeout(r, 3000));
 const rssAfterStart = rssBytes(daemon.pid);

@@ -67,6 +67,8 @@ const INIT = JSON.stringify({
 });
 const INITIALIZED = JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' });
 
+const verdict = (ratio) => (ratio >= 0.8 ? ' ok' : ' BELOW TARGET');
+
 function startBare(mode, sdk = 'v1') {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BARES[sdk], mode === 'stateful' ? 'stateful' : 'stateless'], {
@@ -91,7 +93,9 @@ function startDaemon(stateless) {
   // Auth and the limiter stay on (a budget nobody reaches), as a real deployment runs them.
   writeFileSync(
     config,
-    `http:\n  stateless: ${stateless}\n  sessions: { max: ${SESSIONS * 2}, maxPerPrincipal: ${SESSIONS * 2} }\n  rateLimit: { max: 100000000 }\n  auth:\n    tokens: [{ subject: bench, sha256: ${sha256}, scopes: [vitals:read] }]\n`,
+    `http:\n  stateless: ${stateless}\n  sessions: { max: ${SESSIONS * 2}, maxPerPrincipal: ${SESSIONS * 2} ` +
+      `}\n  rateLimit: { max: 100000000 }\n  auth:\n    tokens: [{ subject: bench, sha256: ${sha256}, scopes: ` +
+      `[vitals:read] }]\n`,
   );
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, 'serve', '--http', '--listen', '127.0.0.1:0', '--config', config], {
@@ -213,13 +217,16 @@ try {
 
 const pad = (s, n) => String(s).padStart(n);
 console.log(
-  `\ntools/call health_check over Streamable HTTP — ${CONNECTIONS} connections, ${ROUNDS} x ${SECONDS}s per target (ABBA), loopback, node ${process.version}`,
+  `\ntools/call health_check over Streamable HTTP — ${CONNECTIONS} connections, ${ROUNDS} x ${SECONDS}s per ` +
+    `target (ABBA), loopback, node ${process.version}`,
 );
 console.log(
-  `mcp-vitals: bearer auth + rate limiter + Host/Origin checks on; bare v1/v2: node:http + SDK, one tool, nothing else\n`,
+  `mcp-vitals: bearer auth + rate limiter + Host/Origin checks on; bare v1/v2: node:http + SDK, one tool, ` +
+    `nothing else\n`,
 );
 console.log(
-  `  ${'mode'.padEnd(10)} ${'server'.padEnd(11)} ${pad('req/s', 9)} ${pad('p50 ms', 7)} ${pad('p99 ms', 7)}   mcp-vitals / bare (target >= 0.80 against v2)`,
+  `  ${'mode'.padEnd(10)} ${'server'.padEnd(11)} ${pad('req/s', 9)} ${pad('p50 ms', 7)} ${pad('p99 ms', 7)}   ` +
+    `mcp-vitals / bare (target >= 0.80 against v2)`,
 );
 for (const r of results) {
   const ours = r.rows.find((x) => x.name === 'mcp-vitals');
@@ -227,9 +234,11 @@ for (const r of results) {
     const ratio =
       row === ours
         ? ''
-        : `   ${fmt(ours.rps / row.rps, 2)}x${row.name === 'bare v2' ? (ours.rps / row.rps >= 0.8 ? ' ok' : ' BELOW TARGET') : ''}`;
+        : `   ${fmt(ours.rps / row.rps, 2)}x${row.name === 'bare v2' ? verdict(ours.rps / row.rps) : ''}`;
     console.log(
-      `  ${r.mode.padEnd(10)} ${row.name.padEnd(11)} ${pad(fmt(row.rps, 0), 9)} ${pad(fmt(row.p50, 1), 7)} ${pad(fmt(row.p99, 1), 7)}${ratio}`,
+      `  ${r.mode.padEnd(10)} ${row.name.padEnd(11)} ${pad(fmt(row.rps, 0), 9)} ${pad(fmt(row.p50, 1), 7)}` +
+        ` ${pad(fmt(row.p99, 1), 7)}` +
+        `${ratio}`,
     );
   }
 }
@@ -241,6 +250,7 @@ for (const [name, r] of [
   ['mcp-vitals', rss.ours],
 ]) {
   console.log(
-    `  ${name.padEnd(11)} ${pad(mib(r.before), 11)} ${pad(mib(r.after), 10)} ${pad(fmt((r.after - r.before) / r.sessions / 1024, 1), 12)}`,
+    `  ${name.padEnd(11)} ${pad(mib(r.before), 11)} ${pad(mib(r.after), 10)} ` +
+      `${pad(fmt((r.after - r.before) / r.sessions / 1024, 1), 12)}`,
   );
 }

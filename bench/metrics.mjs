@@ -147,7 +147,8 @@ function daemonConfig(checks, targetPort) {
     ...Array.from(
       { length: checks },
       (_, i) =>
-        `  - { name: bench-${String(i + 1).padStart(2, '0')}, kind: tcp, host: 127.0.0.1, port: ${targetPort}, every: 5s }`,
+        `  - { name: bench-${String(i + 1).padStart(2, '0')}, kind: tcp, host: 127.0.0.1, port: ${targetPort},` +
+        ` every: 5s }`,
     ),
   ];
   writeFileSync(file, `${lines.join('\n')}\n`);
@@ -260,7 +261,9 @@ async function spacedScrapes(ne, ours) {
 
 async function main() {
   console.log(
-    `/metrics bench: ${values.tool}, ${DURATION}s per run, loopback only; node ${process.version}, ${(await import('node:os')).cpus().length} CPUs (shared)`,
+    `/metrics bench: ${values.tool}, ${DURATION}s per run, loopback only; node ` +
+      `${process.version}, ${(await import('node:os')).cpus().length}` +
+      ` CPUs (shared)`,
   );
   const target = await tcpTarget();
   const ne = await startNodeExporter();
@@ -271,7 +274,8 @@ async function main() {
   const checks = Math.max(0, Math.round((ne.series - bare.series) / 22));
   const ours = await startDaemon(checks, target.port);
   console.log(
-    `series: node_exporter ${ne.series}; mcp-vitals ${ours.series} (${bare.series} with no checks, ${checks} tcp checks added)`,
+    `series: node_exporter ${ne.series}; mcp-vitals ${ours.series} (${bare.series} with no checks, ${checks} ` +
+      `tcp checks added)`,
   );
 
   for (const s of [ne, ours]) await load(s.url, 4); // warm both (JIT, connection pools) before measuring
@@ -292,7 +296,9 @@ async function main() {
 
   console.log('\n/metrics under load');
   console.log(
-    `  ${'conns'.padEnd(6)}${'server'.padEnd(16)}${'req/s'.padStart(10)}${'p50 ms'.padStart(10)}${'p99 ms'.padStart(10)}${'CPU ms/scrape'.padStart(15)}${'errors'.padStart(8)}`,
+    `  ${'conns'.padEnd(6)}${'server'.padEnd(16)}${'req/s'.padStart(10)}` +
+      `${'p50 ms'.padStart(10)}${'p99 ms'.padStart(10)}` +
+      `${'CPU ms/scrape'.padStart(15)}${'errors'.padStart(8)}`,
   );
   for (const r of rows) {
     for (const [name, v] of [
@@ -300,7 +306,9 @@ async function main() {
       ['mcp-vitals', r.ours],
     ]) {
       console.log(
-        `  ${String(r.connections).padEnd(6)}${name.padEnd(16)}${fmt(v.rps, 0).padStart(10)}${fmt(v.p50, 2).padStart(10)}${fmt(v.p99, 2).padStart(10)}${fmt(v.cpuMsPerScrape, 2).padStart(15)}${String(v.errors).padStart(8)}`,
+        `  ${String(r.connections).padEnd(6)}${name.padEnd(16)}${fmt(v.rps, 0).padStart(10)}` +
+          `${fmt(v.p50, 2).padStart(10)}` +
+          `${fmt(v.p99, 2).padStart(10)}${fmt(v.cpuMsPerScrape, 2).padStart(15)}${String(v.errors).padStart(8)}`,
       );
     }
   }

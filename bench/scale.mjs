@@ -108,7 +108,8 @@ for (const n of counts) {
     rows.push([
       `${n} checks${clis.length > 1 ? ` #${k}` : ''}`,
       `${fmt(cpu, 2)} % of a core`,
-      `RSS ${fmt(median(rs.map((r) => r.rss)), 1)} MiB, /metrics fresh ${fmt(median(rs.map((r) => r.render)), 1)} ms fastest, ${fmt(median(rs.map((r) => r.renderMedian)), 1)} ms median (${rs[0].series} series)`,
+      `RSS ${fmt(median(rs.map((r) => r.rss)), 1)} MiB, /metrics fresh ${fmt(median(rs.map((r) => r.render)), 1)}` +
+        ` ms fastest, ${fmt(median(rs.map((r) => r.renderMedian)), 1)} ms median (${rs[0].series} series)`,
     ]);
   }
 }
@@ -122,7 +123,8 @@ for (const [k] of clis.entries()) {
     ]);
 }
 table(
-  `TCP checks every 5 s against one local listener (${seconds} s steady window after ${args.warmup} s warm-up, median of ${reps})`,
+  `TCP checks every 5 s against one local listener (${seconds} s steady window after ${args.warmup} s warm-up,` +
+    ` median of ${reps})`,
   rows,
 );
 if (clis.length > 1) console.log(`  builds: ${clis.map((c, k) => `#${k} ${c}`).join(', ')}`);

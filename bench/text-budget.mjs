@@ -20,7 +20,10 @@ const downPort = await freePort();
 
 const checks = Array.from({ length: 46 }, (_, i) => {
   const down = i % 9 === 0;
-  return `  - { name: svc-${String(i).padStart(2, '0')}, kind: tcp, host: 127.0.0.1, port: ${down ? downPort : upPort}, every: 500ms, timeout: 300ms, failureThreshold: 1 }`;
+  return (
+    `  - { name: svc-${String(i).padStart(2, '0')}, kind: tcp, host: 127.0.0.1, port: ${down ? downPort : upPort}` +
+    `, every: 500ms, timeout: 300ms, failureThreshold: 1 }`
+  );
 });
 const dir = mkdtempSync(join(tmpdir(), 'vitals-bench-'));
 const config = join(dir, 'vitals.yaml');

@@ -302,7 +302,8 @@ const host = dashboard(
       description: 'Free space divided by how fast it shrank over the last 6 hours; empty when it is not shrinking.',
       targets: [
         [
-          `(system_filesystem_usage_bytes{${SEL},system_filesystem_state="free"} / -deriv(system_filesystem_usage_bytes{${SEL},system_filesystem_state="free"}[6h]) / 86400) > 0`,
+          `(system_filesystem_usage_bytes{${SEL},system_filesystem_state="free"} / -deriv(` +
+            `system_filesystem_usage_bytes{${SEL},system_filesystem_state="free"}[6h]) / 86400) > 0`,
           '{{instance}} {{system_filesystem_mountpoint}}',
         ],
       ],
@@ -386,7 +387,8 @@ const deps = dashboard(
       description: 'Whole rounds, including timeouts and retries.',
       targets: [
         [
-          `histogram_quantile(0.95, sum by (check, le) (rate(vitals_check_duration_seconds_bucket{${SEL},${DEP}}[$__rate_interval])))`,
+          `histogram_quantile(0.95, sum by (check, le) (rate(vitals_check_duration_seconds_bucket{${SEL},${DEP}` +
+            `}[$__rate_interval])))`,
           '{{check}}',
         ],
       ],
@@ -465,7 +467,8 @@ const mcp = dashboard(
       min: 0,
       targets: [
         [
-          `sum by (gen_ai_tool_name, error_type) (rate(mcp_server_operation_duration_seconds_count{${TOOL},error_type!=""}[$__rate_interval]))`,
+          `sum by (gen_ai_tool_name, error_type) (rate(mcp_server_operation_duration_seconds_count{${TOOL},` +
+            `error_type!=""}[$__rate_interval]))`,
           '{{gen_ai_tool_name}} {{error_type}}',
         ],
       ],
@@ -477,11 +480,13 @@ const mcp = dashboard(
       min: 0,
       targets: [
         [
-          `histogram_quantile(0.95, sum by (gen_ai_tool_name, le) (rate(mcp_server_operation_duration_seconds_bucket{${TOOL}}[$__rate_interval])))`,
+          `histogram_quantile(0.95, sum by (gen_ai_tool_name, le) (rate(` +
+            `mcp_server_operation_duration_seconds_bucket{${TOOL}}[$__rate_interval])))`,
           '{{gen_ai_tool_name}} p95',
         ],
         [
-          `histogram_quantile(0.5, sum by (gen_ai_tool_name, le) (rate(mcp_server_operation_duration_seconds_bucket{${TOOL}}[$__rate_interval])))`,
+          `histogram_quantile(0.5, sum by (gen_ai_tool_name, le) (rate(` +
+            `mcp_server_operation_duration_seconds_bucket{${TOOL}}[$__rate_interval])))`,
           '{{gen_ai_tool_name}} p50',
         ],
       ],
@@ -495,7 +500,9 @@ const mcp = dashboard(
       custom: { thresholdsStyle: { mode: 'line' } },
       targets: [
         [
-          `sum by (instance) (rate(mcp_server_operation_duration_seconds_count{${TOOL},error_type!="",error_type!~"client\\\\..*"}[5m])) / sum by (instance) (rate(mcp_server_operation_duration_seconds_count{${TOOL}}[5m]))`,
+          `sum by (instance) (rate(mcp_server_operation_duration_seconds_count{${TOOL},error_type!="",` +
+            `error_type!~"client\\\\..*"}[5m])) / sum by (instance) (rate(` +
+            `mcp_server_operation_duration_seconds_count{${TOOL}}[5m]))`,
           '{{instance}}',
         ],
       ],
@@ -524,7 +531,8 @@ const mcp = dashboard(
       min: 0,
       targets: [
         [
-          `sum by (http_response_status_code) (rate(http_server_request_duration_seconds_count{${SEL},http_response_status_code=~"401|403|429"}[$__rate_interval]))`,
+          `sum by (http_response_status_code) (rate(http_server_request_duration_seconds_count{${SEL},` +
+            `http_response_status_code=~"401|403|429"}[$__rate_interval]))`,
           '{{http_response_status_code}}',
         ],
       ],
@@ -537,7 +545,8 @@ const mcp = dashboard(
       min: 0,
       targets: [
         [
-          `sum by (mcp_method_name, network_transport) (rate(mcp_server_operation_duration_seconds_count{${SEL}}[$__rate_interval]))`,
+          `sum by (mcp_method_name, network_transport) (rate(mcp_server_operation_duration_seconds_count{${SEL}` +
+            `}[$__rate_interval]))`,
           '{{mcp_method_name}} ({{network_transport}})',
         ],
       ],

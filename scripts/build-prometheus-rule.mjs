@@ -14,5 +14,6 @@ const doc = {
 };
 writeFileSync(
   `${root}deploy/kubernetes/prometheusrule.yaml`,
-  `# Generated from alerts/vitals.rules.yml by scripts/build-prometheus-rule.mjs; do not edit.\n${stringify(doc, { lineWidth: 0 })}`,
+  `# Generated from alerts/vitals.rules.yml by scripts/` +
+    `build-prometheus-rule.mjs; do not edit.\n${stringify(doc, { lineWidth: 0 })}`,
 );

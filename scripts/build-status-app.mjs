@@ -53,7 +53,9 @@ html = html
   .replace(
     '</body>',
     () =>
-      `${script(read(join(uplot, 'dist/uPlot.iife.min.js')))}\n${script(read(join(assets, 'render.js')))}\n${script(client.outputFiles[0].text)}\n</body>`,
+      `${script(read(join(uplot, 'dist/uPlot.iife.min.js')))}\n${script(read(join(assets, 'render.js')))}` +
+      `\n${script(client.outputFiles[0].text)}` +
+      `\n</body>`,
   );
 
 const out = join(root, 'dist/mcp/apps');

@@ -54,7 +54,9 @@ const result = await build({
   external: ['pg', 'pg-*', 'ioredis', '@opentelemetry/*', 'thread-stream', 'fastify', '@fastify/*'],
   // Bundled CommonJS (the SDK's ajv, yaml) calls require(); ESM output has none of its own.
   banner: {
-    js: "import { createRequire as __vitalsRequire } from 'node:module'; const require = __vitalsRequire(import.meta.url);",
+    js:
+      "import { createRequire as __vitalsRequire } from 'node:module'; const require = __vitalsRequire(" +
+      'import.meta.url);',
   },
   plugins: [keepModuleUrl],
   metafile: true,
@@ -64,6 +66,7 @@ const files = Object.keys(result.metafile.outputs).filter((f) => f.endsWith('.js
 const bytes = files.reduce((s, f) => s + result.metafile.outputs[f].bytes, 0);
 if (process.env.VITALS_BUNDLE_QUIET !== '1') {
   process.stderr.write(
-    `bundle: ${files.length} files, ${(bytes / 1024).toFixed(0)} KiB in ${(performance.now() - started).toFixed(0)} ms\n`,
+    `bundle: ${files.length} files, ${(bytes / 1024).toFixed(0)} KiB ` +
+      `in ${(performance.now() - started).toFixed(0)} ms\n`,
   );
 }

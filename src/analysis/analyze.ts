@@ -365,7 +365,7 @@ function headlineOf(input: AnalysisInput, incidents: IncidentSpan[]): string {
   const n = countStatuses(input.checks);
   const nowPart =
     n.fail || n.warn
-      ? [n.fail && `${n.fail} failed`, n.warn && `${n.warn} warning`].filter(Boolean).join(', ') + ' now'
+      ? `${[n.fail && `${n.fail} failed`, n.warn && `${n.warn} warning`].filter(Boolean).join(', ')} now`
       : 'nothing failing or warning now';
   return `${input.hostname} is ${overall}: ${nowPart}${past}`;
 }

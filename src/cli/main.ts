@@ -6,14 +6,20 @@ import { VERSION } from '../version.js';
 const USAGE = `mcp-vitals ${VERSION}: a monitoring daemon that speaks the Model Context Protocol
 
 Usage:
-  vitals serve --stdio [--config FILE] [--log-level LEVEL]   serve MCP over stdio (Claude Desktop)
-  vitals serve --http [--listen HOST:PORT] [--insecure]       serve HTTP (default 127.0.0.1:9464); with --stdio too if given
-  vitals serve --stdio --metrics-port PORT                     also serve /metrics and health routes on 127.0.0.1:PORT
-  vitals check [--json] [--config FILE]                       one sampling round; exit 0 ok, 1 warning, 2 failed, 3 unknown
-  vitals config validate FILE                                 validate a config file; exit 2 when invalid
-  vitals config print [--config FILE]                         print the effective config, secrets redacted
+  vitals serve --stdio [--config FILE] [--log-level LEVEL]
+      serve MCP over stdio (Claude Desktop)
+  vitals serve --http [--listen HOST:PORT] [--insecure]
+      serve HTTP (default 127.0.0.1:9464); with --stdio too if given
+  vitals serve --stdio --metrics-port PORT
+      also serve /metrics and health routes on 127.0.0.1:PORT
+  vitals check [--json] [--config FILE]
+      one sampling round; exit 0 ok, 1 warning, 2 failed, 3 unknown
+  vitals config validate FILE
+      validate a config file; exit 2 when invalid
+  vitals config print [--config FILE]
+      print the effective config, secrets redacted
   vitals token new [SUBJECT] [--scopes a,b] [--expires-in 90d]
-                                                              a random bearer token and the http.auth.tokens entry (hash only) for it
+      a random bearer token and the http.auth.tokens entry (hash only) for it
   vitals --version | --help
 
 Environment: VITALS_CONFIG (config file), VITALS_LOG_LEVEL (fatal|error|warn|info|debug|trace|silent);

@@ -199,7 +199,7 @@ export const JwtConfig = z
         path: ['secret'],
         message: 'give `secret` (HS256) or `jwksUrl` (RS256/ES256), exactly one',
       });
-    if (j.jwksUrl && j.jwksUrl.startsWith('http:') && !isLoopbackUrl(j.jwksUrl))
+    if (j.jwksUrl?.startsWith('http:') && !isLoopbackUrl(j.jwksUrl))
       ctx.addIssue({
         code: 'custom',
         path: ['jwksUrl'],

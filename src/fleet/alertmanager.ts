@@ -45,7 +45,10 @@ export class AlertmanagerClient {
     return this.http.display;
   }
 
-  /** Alerts Alertmanager holds; by default active, silenced and inhibited ones alike. `filter` are label matchers (`alertname="X"`). */
+  /**
+   * Alerts Alertmanager holds; by default active, silenced and inhibited ones alike. `filter` are label matchers
+   * (`alertname="X"`).
+   */
   alerts(
     options: { filter?: string[]; active?: boolean; silenced?: boolean; inhibited?: boolean } = {},
   ): Promise<GettableAlert[]> {

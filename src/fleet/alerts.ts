@@ -16,7 +16,10 @@ export interface RuleCondition {
 
 const OPS = ['>=', '<=', '==', '!=', '>', '<'] as const;
 
-/** Top-level scan: outside (), {}, [] and string literals. Calls `at(i)` for each top-level index; stop by returning true. */
+/**
+ * Top-level scan: outside (), {}, [] and string literals. Calls `at(i)` for each top-level index; stop by returning
+ * true.
+ */
 function scanTop(s: string, at: (i: number) => boolean): void {
   let depth = 0;
   let quote: string | null = null;

@@ -91,7 +91,8 @@ export async function explainAlert(
     ].sort();
     throw new FleetError(
       'FLEET_UNKNOWN_NAME',
-      `no alerting rule named "${name}". Known (${known.length}): ${known.slice(0, 60).join(', ')}${known.length > 60 ? ', …' : ''}`,
+      `no alerting rule named "${name}". Known (${known.length}): ${known.slice(0, 60).join(', ')}` +
+        `${known.length > 60 ? ', …' : ''}`,
     );
   }
   const windowMs = options.to - options.from;
@@ -115,7 +116,8 @@ export async function explainAlert(
     if (Number.isFinite(activeAt) && activeAt > 0) e.pendingAt = activeAt;
   }
 
-  // Where the rules API has the alert active, its activeAt is exact to the millisecond (ALERTS_FOR_STATE keeps seconds).
+  // Where the rules API has the alert active, its activeAt is exact to the millisecond (ALERTS_FOR_STATE keeps
+  // seconds).
   for (const { rule } of rules) {
     for (const a of rule.alerts) {
       const e = episodes.find(
@@ -203,14 +205,12 @@ export async function explainAlert(
   return {
     name,
     rules: explained,
-    history: episodes
-      .slice(0, options.limit)
-      .map((e) => ({
-        labels: e.labels,
-        pendingAt: iso(e.pendingAt),
-        firingAt: iso(e.firingAt),
-        endedAt: iso(e.endedAt),
-      })),
+    history: episodes.slice(0, options.limit).map((e) => ({
+      labels: e.labels,
+      pendingAt: iso(e.pendingAt),
+      firingAt: iso(e.firingAt),
+      endedAt: iso(e.endedAt),
+    })),
     historyStepSeconds: stepMs / 1000,
     related,
   };

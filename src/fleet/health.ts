@@ -120,7 +120,8 @@ export async function lastSeen(
   const lb = Math.round(lookbackMs / 1000);
   const res = Math.max(5, Math.round(lb / 720));
   const rows: InstantSample[] = await prom.query(
-    `max by (job, instance) (max_over_time(timestamp(up{instance=~${promAnyOf(down.map((i) => i.instance))}} == 1)[${lb}s:${res}s]))`,
+    `max by (job, instance) (max_over_time(timestamp(up{instance=~${promAnyOf(down.map((i) => i.instance))}} ` +
+      `== 1)[${lb}s:${res}s]))`,
     now,
   );
   const by = new Map(rows.map((r) => [key(r.metric), Number(r.value[1]) * 1000]));

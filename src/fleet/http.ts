@@ -113,7 +113,9 @@ export class SourceClient {
       if (e instanceof BrokenCircuitError)
         throw new FleetError(
           'FLEET_UNAVAILABLE',
-          `${this.name} at ${this.display} is failing; not asked again for up to ${Math.round(this.config.breaker.cooldown / 1000)}s (circuit open)`,
+          `${this.name} at ${this.display} is failing; not asked again for up ` +
+            `to ${Math.round(this.config.breaker.cooldown / 1000)}` +
+            `s (circuit open)`,
         );
       // The aggressive timeout aborts the socket: the request's AbortError can win the race with cockatiel's own.
       if (e instanceof TaskCancelledError || (e as Error)?.name === 'AbortError')

@@ -89,7 +89,7 @@ export class PrometheusClient {
     method: 'GET' | 'POST' = 'POST',
   ): Promise<T> {
     const body = await this.http.request<ApiEnvelope<T>>({ method, path, params });
-    if (!body || body.status !== 'success')
+    if (body?.status !== 'success')
       throw new FleetError('FLEET_BAD_QUERY', `Prometheus: ${body?.error ?? 'unexpected answer'}`);
     return body.data;
   }

@@ -2,7 +2,9 @@ import { worst, type CheckState, type CheckStatus, type HealthEvent } from '../m
 import { promString, type PrometheusClient } from './prometheus.js';
 import { unknownInstance } from './series.js';
 
-/** What another host's daemon reports, as far as Prometheus has it: the checks' statuses and values, not their reasons. */
+/**
+ * What another host's daemon reports, as far as Prometheus has it: the checks' statuses and values, not their reasons.
+ */
 export interface RemoteSnapshot {
   instance: string;
   hostname: string;
@@ -36,8 +38,10 @@ export async function remoteSnapshot(
     prom.query(
       [
         `label_replace(1 - sum(system_cpu_utilization_ratio{${sel},cpu_mode=~"idle|iowait"}), "check", "cpu", "", "")`,
-        `label_replace(max(system_memory_utilization_ratio{${sel},system_memory_state="used"}), "check", "memory", "", "")`,
-        `label_replace(max by (system_filesystem_mountpoint) (system_filesystem_utilization_ratio{${sel},system_filesystem_state="used"}), "check", "disk:$1", "system_filesystem_mountpoint", "(.*)")`,
+        `label_replace(max(system_memory_utilization_ratio{${sel},system_memory_state="used"}), "check", ` +
+          `"memory", "", "")`,
+        `label_replace(max by (system_filesystem_mountpoint) (system_filesystem_utilization_ratio{${sel},` +
+          `system_filesystem_state="used"}), "check", "disk:$1", "system_filesystem_mountpoint", "(.*)")`,
       ].join(' or '),
       now,
     ),
@@ -71,7 +75,8 @@ export async function remoteSnapshot(
       output:
         st === 'pass'
           ? ''
-          : `${st} as reported to Prometheus (the reason is not exported)${last ? '' : `; already ${st} when the records looked at begin`}`,
+          : `${st} as reported to Prometheus (the reason is not exported)` +
+            (last ? '' : `; already ${st} when the records looked at begin`),
       since: last?.time ?? new Date(eventsSince).toISOString(),
       time,
       ...(dependency ? { latencySeconds: observed } : {}),

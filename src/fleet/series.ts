@@ -35,7 +35,8 @@ export function seriesExpr(series: string, instance: string): SeriesExpr | undef
     if (check === 'memory') return plain(`system_memory_utilization_ratio{${sel},system_memory_state="used"}`);
     if (check.startsWith('disk:'))
       return plain(
-        `system_filesystem_utilization_ratio{${sel},system_filesystem_state="used",system_filesystem_mountpoint=${q(check.slice(5))}}`,
+        `system_filesystem_utilization_ratio{${sel},system_filesystem_state="used",` +
+          `system_filesystem_mountpoint=${q(check.slice(5))}}`,
       );
     return undefined;
   };
@@ -54,7 +55,9 @@ export function seriesExpr(series: string, instance: string): SeriesExpr | undef
     case 'network.transmit':
       if (part === undefined) return undefined;
       return {
-        expr: `sum(rate(system_network_io_bytes_total{${sel},network_interface_name=${q(part)},network_io_direction="${family.slice(8)}"}[1m]))`,
+        expr:
+          `sum(rate(system_network_io_bytes_total{${sel},network_interface_name=${q(part)},` +
+          `network_io_direction="${family.slice(8)}"}[1m]))`,
         selector: false,
       };
     case 'self.rss':
@@ -119,7 +122,9 @@ const discoverySelector = (d: Discovery, sel: string) =>
 const STAT = (name: string, expr: string) => `label_replace(${expr}, "stat", "${name}", "", "")`;
 /** `fn(arg, (expr)[range])`, or over a subquery `[range:res]` when the expression is not a plain selector. */
 const over = (fn: string, e: SeriesExpr, rangeMs: number, resMs: number, arg?: string) =>
-  `${fn}(${arg !== undefined ? `${arg}, ` : ''}${e.selector ? e.expr : `(${e.expr})`}[${Math.max(1, Math.round(rangeMs / 1000))}s${e.selector ? '' : `:${Math.max(1, Math.round(resMs / 1000))}s`}])`;
+  `${fn}(${arg !== undefined ? `${arg}, ` : ''}${e.selector ? e.expr : `(${e.expr})`}` +
+  `[${Math.max(1, Math.round(rangeMs / 1000))}` +
+  `s${e.selector ? '' : `:${Math.max(1, Math.round(resMs / 1000))}s`}])`;
 const STATUS_WORDS: CheckStatus[] = ['pass', 'warn', 'fail'];
 /** Transitions whose time is refined to 1 s when the window's step is coarser. */
 const REFINE_MAX = 20;
@@ -134,7 +139,9 @@ export async function unknownInstance(prom: PrometheusClient, instance: string):
     .sort();
   return new FleetError(
     'FLEET_UNKNOWN_NAME',
-    `Prometheus has no mcp-vitals series for instance "${instance}". Instances seen in the last hour (${instances.length}): ${instances.slice(0, 30).join(', ')}${instances.length > 30 ? ', …' : ''}`,
+    `Prometheus has no mcp-vitals series for instance "${instance}". Instances seen in the last hour (` +
+      `${instances.length}` +
+      `): ${instances.slice(0, 30).join(', ')}${instances.length > 30 ? ', …' : ''}`,
   );
 }
 

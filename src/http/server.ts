@@ -82,7 +82,9 @@ function errorHandler(log: Logger, bodyLimit: number) {
   };
 }
 
-/** How often Node looks for requests past their header or request timeout: a tenth of the shorter one, 100 ms to 1 s. */
+/**
+ * How often Node looks for requests past their header or request timeout: a tenth of the shorter one, 100 ms to 1 s.
+ */
 export function checkingInterval(t: HttpConfig['timeouts']): number {
   const shortest = Math.min(...[t.headers, t.request].filter((ms) => ms > 0));
   return Number.isFinite(shortest) ? Math.min(1000, Math.max(100, Math.round(shortest / 10))) : 1000;

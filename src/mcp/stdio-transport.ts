@@ -11,7 +11,9 @@ export interface BoundedStdioOptions {
   log: Logger;
   stdin?: Readable;
   stdout?: Writable;
-  /** Output bytes queued for a client that is not reading, past which notifications are dropped (responses never are). */
+  /**
+   * Output bytes queued for a client that is not reading, past which notifications are dropped (responses never are).
+   */
   maxQueuedBytes?: number;
   /** Called once when stdin ends or closes, or stdout breaks: the client is gone. */
   onEnd?: () => void;
@@ -138,7 +140,8 @@ export class BoundedStdioTransport implements Transport {
         errorLine(
           id,
           -32600,
-          `Invalid Request: message of ${over.bytes} bytes is larger than the limit of ${this.options.maxLineBytes} bytes`,
+          `Invalid Request: message of ${over.bytes} bytes is larger than the limit of ${this.options.maxLineBytes}` +
+            ` bytes`,
         ),
       );
       return;
@@ -174,7 +177,8 @@ export class BoundedStdioTransport implements Transport {
         errorLine(
           null,
           -32600,
-          `Invalid Request: JSON-RPC batches are not part of protocol version ${this.version ?? '(none negotiated yet)'}`,
+          `Invalid Request: JSON-RPC batches are not part of protocol ` +
+            `version ${this.version ?? '(none negotiated yet)'}`,
         ),
       );
       return;
@@ -196,7 +200,8 @@ export class BoundedStdioTransport implements Transport {
       const refusal = this.handleMessage(m);
       if (!refusal) continue;
       const id = ids[i];
-      // A refused request is answered here; its id may belong to another request still in flight, so it is not waited on.
+      // A refused request is answered here; its id may belong to another request still in flight, so it is not waited
+      // on.
       if (
         (typeof id === 'string' || typeof id === 'number') &&
         this.batches.get(key(id)) === batch &&

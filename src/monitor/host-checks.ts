@@ -64,10 +64,15 @@ export class HostChecks {
       const r = evaluateThreshold(value, th, prev.hold, now);
       let output = '';
       if (value !== null && r.status !== 'pass')
-        output = `${describe(value)} at or above ${r.status} level ${pct(r.status === 'fail' ? th.fail : th.warn)}${th.for ? ` for ${secs(th.for)}s` : ''}${extra}`;
+        output =
+          `${describe(value)} at or above ${r.status} level ${pct(r.status === 'fail' ? th.fail : th.warn)}` +
+          `${th.for ? ` for ${secs(th.for)}s` : ''}` +
+          `${extra}`;
       if (r.pending && value !== null) {
         const heldFor = Math.round((now - r.pending.since) / 1000);
-        const note = `${describe(value)} above ${r.pending.status} level ${pct(r.pending.status === 'fail' ? th.fail : th.warn)} for ${heldFor}s of its ${secs(th.for)}s hold`;
+        const note =
+          `${describe(value)} above ${r.pending.status} level ${pct(r.pending.status === 'fail' ? th.fail : th.warn)}` +
+          ` for ${heldFor}s of its ${secs(th.for)}s hold`;
         output = output ? `${output}; ${note}` : note;
       }
       const changed = !known || r.status !== prev.status;

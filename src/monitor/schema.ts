@@ -92,7 +92,8 @@ export const ToolStats = z.object({
     .number()
     .int()
     .describe(
-      "tool calls refused as the caller's mistake (bad or unknown arguments, unknown names, missing scope), since start",
+      "tool calls refused as the caller's mistake (bad or unknown arguments, unknown names, missing scope), " +
+        'since start',
     ),
   windowSeconds: z.number(),
   callsInWindow: z.number().int(),
@@ -148,7 +149,8 @@ export const HealthEvent = z.object({
     .string()
     .optional()
     .describe(
-      'ISO time the new condition began, when earlier than `time`: the value first crossed the level, the first failed (or good) run of the streak',
+      'ISO time the new condition began, when earlier than `time`: the value first crossed the level, the ' +
+        'first failed (or good) run of the streak',
     ),
 });
 export type HealthEvent = z.infer<typeof HealthEvent>;

@@ -23,7 +23,8 @@ export class ConfigError extends VitalsError {
   ) {
     super(
       'CONFIG_INVALID',
-      `invalid config${source ? ` in ${source}` : ''}:\n${issues.map((i) => `  ${i.path || '(root)'}: ${i.message}`).join('\n')}`,
+      `invalid config${source ? ` in ${source}` : ''}:\n` +
+        issues.map((i) => `  ${i.path || '(root)'}: ${i.message}`).join('\n'),
     );
   }
 }

@@ -7,8 +7,13 @@ export const REDACTED = '***';
  * password, token, key, secret, cookie or credential, so `X-Api-Key`, `X-Auth-Token`, `clientSecret` and
  * `Proxy-Authorization` are covered as well as `password`.
  */
-const SECRET_KEY =
-  /(passw(or)?d|^pass$|pwd|secret|token|api[-_]?key|auth(orization|[-_]?key)?$|cookie|credential|private[-_]?key|session[-_]?id|signature|sha256)/i;
+const SECRET_KEY = new RegExp(
+  [
+    'passw(or)?d|^pass$|pwd|secret|token|api[-_]?key|auth(orization|[-_]?key)?$|cookie|credential',
+    'private[-_]?key|session[-_]?id|signature|sha256',
+  ].join('|'),
+  'i',
+);
 
 export function isSecretKey(key: string): boolean {
   return SECRET_KEY.test(key);

@@ -27,9 +27,14 @@ export const MIGRATIONS: { version: number; name: string; sql: (s: string) => st
     version: 1,
     name: 'series, samples, aggregates, events',
     sql: (s) => `
-      CREATE TABLE ${s}.series (id serial PRIMARY KEY, name text NOT NULL UNIQUE, created_at timestamptz NOT NULL DEFAULT now());
+      CREATE TABLE ${s}.series (
+        id serial PRIMARY KEY, name text NOT NULL UNIQUE, created_at timestamptz NOT NULL DEFAULT now()
+      );
       -- The primary key makes a retried batch harmless: a row written before a connection died is not doubled.
-      CREATE TABLE ${s}.samples (series_id integer NOT NULL, time timestamptz NOT NULL, value double precision NOT NULL, PRIMARY KEY (series_id, time));
+      CREATE TABLE ${s}.samples (
+        series_id integer NOT NULL, time timestamptz NOT NULL, value double precision NOT NULL,
+        PRIMARY KEY (series_id, time)
+      );
       CREATE INDEX samples_time ON ${s}.samples (time);
       CREATE TABLE ${s}.samples_1m (${BUCKET_COLUMNS});
       CREATE TABLE ${s}.samples_15m (${BUCKET_COLUMNS});
@@ -67,7 +72,8 @@ export async function migrate(client: PoolClient, schema: string): Promise<numbe
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`mcp-vitals:${schema}`]);
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
     await client.query(
-      `CREATE TABLE IF NOT EXISTS ${s}.schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
+      `CREATE TABLE IF NOT EXISTS ${s}.schema_migrations (version integer PRIMARY KEY, name text NOT NULL, ` +
+        `applied_at timestamptz NOT NULL DEFAULT now())`,
     );
     const { rows } = await client.query<{ version: number }>(`SELECT version FROM ${s}.schema_migrations`);
     const done = new Set(rows.map((r) => r.version));

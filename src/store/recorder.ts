@@ -39,7 +39,7 @@ export function seriesOf(
   for (const name of options.checks) {
     const c = s.checks[name];
     // A pending check has no result to record.
-    if (!c || c.group !== 'dependency' || c.status === 'pending') continue;
+    if (c?.group !== 'dependency' || c.status === 'pending') continue;
     const v: [string, number][] = [[seriesName('check.status', c.name), STATUS_VALUE[c.status]]];
     if (c.latencySeconds !== null && c.latencySeconds !== undefined)
       v.push([seriesName('check.latency', c.name), c.latencySeconds]);
@@ -91,7 +91,7 @@ export class Recorder {
     const fresh = new Set<string>();
     for (const name of changes.checks) {
       const c = s.checks[name];
-      if (!c || c.group !== 'dependency' || c.runs === 0 || this.lastCheckTime.get(c.name) === c.time) continue;
+      if (c?.group !== 'dependency' || c.runs === 0 || this.lastCheckTime.get(c.name) === c.time) continue;
       this.lastCheckTime.set(c.name, c.time);
       fresh.add(c.name);
     }

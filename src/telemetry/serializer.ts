@@ -97,7 +97,8 @@ function metricText(m: MetricData, out: string[]): void {
   if (!name.endsWith('_total') && m.dataPointType === DataPointType.SUM && m.isMonotonic) name += '_total';
   const unit = m.descriptor.unit ? `\n# UNIT ${name} ${escapeText(m.descriptor.unit)}` : '';
   out.push(
-    `# HELP ${name} ${escapeText(m.descriptor.description || 'description missing')}${unit}\n# TYPE ${name} ${typeOf(m)}\n`,
+    `# HELP ${name} ${escapeText(m.descriptor.description || 'description missing')}${unit}\n# TYPE ${name}` +
+      ` ${typeOf(m)}\n`,
   );
   if (m.dataPointType === DataPointType.HISTOGRAM) {
     for (const p of m.dataPoints) histogramLines(name, p, out);

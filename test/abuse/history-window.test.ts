@@ -27,24 +27,27 @@ describe('a huge window is a bad query, never an outage (finding 3)', () => {
     await admin.end();
   });
 
-  it('events and query with a range before any date are refused before SQL; the store stays available for everyone', async () => {
-    await expect(store.events({ sinceMs: Date.now() - HUGE })).rejects.toThrow(InvalidQueryError);
-    await expect(store.query({ series: 'cpu.utilization', from: Date.now() - HUGE, to: Date.now() })).rejects.toThrow(
-      /before 1970/,
-    );
-    await expect(store.query({ series: 'cpu.utilization', from: Date.now(), to: Date.now() - 1000 })).rejects.toThrow(
-      /from is after to/,
-    );
-    expect(store.stats().available).toBe(true);
-    // Twenty other callers right after: all answered from PostgreSQL.
-    const answers = await Promise.all(
-      Array.from({ length: 20 }, () =>
-        store.query({ series: 'cpu.utilization', from: Date.now() - 3_600_000, to: Date.now() }),
-      ),
-    );
-    for (const a of answers) expect(a.summary?.count).toBe(1);
-    expect(store.stats().available).toBe(true);
-  });
+  it(
+    'events and query with a range before any date are refused before SQL; the store stays available for ' + 'everyone',
+    async () => {
+      await expect(store.events({ sinceMs: Date.now() - HUGE })).rejects.toThrow(InvalidQueryError);
+      await expect(store.query({ series: 'cpu.utilization', from: Date.now() - HUGE, to: Date.now() })).rejects.toThrow(
+        /before 1970/,
+      );
+      await expect(store.query({ series: 'cpu.utilization', from: Date.now(), to: Date.now() - 1000 })).rejects.toThrow(
+        /from is after to/,
+      );
+      expect(store.stats().available).toBe(true);
+      // Twenty other callers right after: all answered from PostgreSQL.
+      const answers = await Promise.all(
+        Array.from({ length: 20 }, () =>
+          store.query({ series: 'cpu.utilization', from: Date.now() - 3_600_000, to: Date.now() }),
+        ),
+      );
+      for (const a of answers) expect(a.summary?.count).toBe(1);
+      expect(store.stats().available).toBe(true);
+    },
+  );
 
   it('only connection-level failures count as PostgreSQL being away', () => {
     expect(

@@ -110,22 +110,25 @@ checks:
     params: { name: 'check_dependencies', arguments: { refresh: true } },
   });
 
-  it('a request id already in flight in the session is refused at once; the first request is still answered', async () => {
-    const first = postMcp(daemon.url, JSON.stringify(slowCall(1)), headers());
-    await new Promise((r) => setTimeout(r, 400));
-    const reused = await postMcp(daemon.url, JSON.stringify(ping(1)), headers());
-    expect(reused.status).toBe(400);
-    expect(reused.json.error).toMatchObject({
-      code: -32600,
-      message: expect.stringMatching(/request id 1 is already in use/),
-    });
-    const answered = await first;
-    expect(answered.status).toBe(200);
-    expect(answered.json).toMatchObject({ id: 1, result: expect.anything() });
-    // Once answered, the id is free again.
-    const again = await postMcp(daemon.url, JSON.stringify(ping(1)), headers());
-    expect(again.json).toMatchObject({ id: 1, result: {} });
-  });
+  it(
+    'a request id already in flight in the session is refused at once; the first request is still ' + 'answered',
+    async () => {
+      const first = postMcp(daemon.url, JSON.stringify(slowCall(1)), headers());
+      await new Promise((r) => setTimeout(r, 400));
+      const reused = await postMcp(daemon.url, JSON.stringify(ping(1)), headers());
+      expect(reused.status).toBe(400);
+      expect(reused.json.error).toMatchObject({
+        code: -32600,
+        message: expect.stringMatching(/request id 1 is already in use/),
+      });
+      const answered = await first;
+      expect(answered.status).toBe(200);
+      expect(answered.json).toMatchObject({ id: 1, result: expect.anything() });
+      // Once answered, the id is free again.
+      const again = await postMcp(daemon.url, JSON.stringify(ping(1)), headers());
+      expect(again.json).toMatchObject({ id: 1, result: {} });
+    },
+  );
 
   it('past limits.pendingRequests in one session: 429 and a JSON-RPC error', async () => {
     // One POST each: 2025-06-18 has no batches (a batch is refused outright, below).

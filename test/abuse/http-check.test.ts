@@ -30,34 +30,37 @@ afterAll(async () => {
 });
 
 describe('http check: redirects and body size (findings 5 and 9)', () => {
-  it('a cross-origin redirect drops a custom secret header; forwardHeadersOnRedirect lets named ones through', async () => {
-    seen.length = 0;
-    const plain = await timedRun(
-      (
-        await makeCheck({
-          kind: 'http',
-          url: `http://127.0.0.1:${origin.port}/hop`,
-          headers: { 'X-Api-Key': 'sk-secret-123', 'X-Trace': 't1' },
-          timeout: '2s',
-        })
-      ).check,
-    );
-    expect(plain.outcome.status).toBe('pass');
-    expect(seen).toEqual([{ 'x-api-key': undefined, 'x-trace': undefined }]);
-    const named = await timedRun(
-      (
-        await makeCheck({
-          kind: 'http',
-          url: `http://127.0.0.1:${origin.port}/hop`,
-          headers: { 'X-Api-Key': 'sk-secret-123', 'X-Trace': 't1' },
-          forwardHeadersOnRedirect: ['x-trace'],
-          timeout: '2s',
-        })
-      ).check,
-    );
-    expect(named.outcome.status).toBe('pass');
-    expect(seen[1]).toEqual({ 'x-api-key': undefined, 'x-trace': 't1' });
-  });
+  it(
+    'a cross-origin redirect drops a custom secret header; forwardHeadersOnRedirect lets named ones ' + 'through',
+    async () => {
+      seen.length = 0;
+      const plain = await timedRun(
+        (
+          await makeCheck({
+            kind: 'http',
+            url: `http://127.0.0.1:${origin.port}/hop`,
+            headers: { 'X-Api-Key': 'sk-secret-123', 'X-Trace': 't1' },
+            timeout: '2s',
+          })
+        ).check,
+      );
+      expect(plain.outcome.status).toBe('pass');
+      expect(seen).toEqual([{ 'x-api-key': undefined, 'x-trace': undefined }]);
+      const named = await timedRun(
+        (
+          await makeCheck({
+            kind: 'http',
+            url: `http://127.0.0.1:${origin.port}/hop`,
+            headers: { 'X-Api-Key': 'sk-secret-123', 'X-Trace': 't1' },
+            forwardHeadersOnRedirect: ['x-trace'],
+            timeout: '2s',
+          })
+        ).check,
+      );
+      expect(named.outcome.status).toBe('pass');
+      expect(seen[1]).toEqual({ 'x-api-key': undefined, 'x-trace': 't1' });
+    },
+  );
 
   it('bodyContains reads maxBodyBytes of the body (1 MiB by default, as documented)', async () => {
     const short = await timedRun(

@@ -135,7 +135,9 @@ http:
     const answer = await new Promise<string>((resolve) => {
       const socket = connect(daemon.port, '127.0.0.1', () => {
         socket.write(
-          `POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${reader.token}\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\nContent-Length: 1000\r\n\r\n{"jsonrpc":`,
+          `POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${reader.token}\r\nContent-Type: ` +
+            `application/json\r\nAccept: application/json, text/event-stream\r\nContent-Length: ` +
+            `1000\r\n\r\n{"jsonrpc":`,
         );
       });
       let text = '';
@@ -152,7 +154,10 @@ describe('live stream bound', () => {
   let daemon: Daemon;
   beforeAll(async () => {
     daemon = await startDaemon({
-      config: `limits: { eventStreamsPerPrincipal: 2 }\nhttp:\n  auth:\n    tokens: [{ subject: reader, sha256: ${reader.sha256}, scopes: [vitals:read] }]\n`,
+      config:
+        `limits: { eventStreamsPerPrincipal: 2 }\nhttp:\n  auth:\n    tokens: [{ subject: reader, ` +
+        `sha256: ${reader.sha256}` +
+        `, scopes: [vitals:read] }]\n`,
     });
   });
   afterAll(async () => {

@@ -75,7 +75,8 @@ describe('resources/subscribe with the default limits (finding 2)', () => {
     await expect.poll(() => rssBytes(daemon.pid) - before, { timeout: 30_000, interval: 500 }).toBeLessThan(50 * MiB);
     const after = rssBytes(daemon.pid);
     console.info(
-      `subscribe flood: RSS ${(before / MiB).toFixed(1)} MiB before, ${(peak / MiB).toFixed(1)} at the end of 1,000 × 1 MB URIs, ${(after / MiB).toFixed(1)} ${((Date.now() - settled) / 1000).toFixed(1)} s later`,
+      `subscribe flood: RSS ${(before / MiB).toFixed(1)} MiB before, ${(peak / MiB).toFixed(1)} at the end of ` +
+        `1,000 × 1 MB URIs, ${(after / MiB).toFixed(1)} ${((Date.now() - settled) / 1000).toFixed(1)} s later`,
     );
   }, 120_000);
 });

@@ -125,22 +125,27 @@ describe('the reduced stack up: vitals, PostgreSQL, Redis, Prometheus (stand-ins
     expect(inspect<string>(container('vitals'), '{{json .State.Health.Status}}')).toBe('healthy');
   });
 
-  it('vitals is ready: its critical PostgreSQL and Redis checks pass against the stand-ins, with the passwords from .env', async () => {
-    const readyz = await waitFor(
-      () => {
-        // ?verbose names the checks, so it wants the token (plain /readyz does not).
-        const out = vitalsFetch(
-          `fetch('http://127.0.0.1:9464/readyz?verbose', { headers: { authorization: 'Bearer ${token}' } }).then(async (r) => console.log(r.status + '\\n' + await r.text()))`,
-        );
-        return out.startsWith('200') ? out : undefined;
-      },
-      () => `vitals /readyz 200\n${logs()}`,
-      60_000,
-      2000,
-    );
-    expect(readyz).toMatch(/\[\+\]postgres ok/);
-    expect(readyz).toMatch(/\[\+\]redis ok/);
-  });
+  it(
+    'vitals is ready: its critical PostgreSQL and Redis checks pass against the stand-ins, with the passwords ' +
+      'from .env',
+    async () => {
+      const readyz = await waitFor(
+        () => {
+          // ?verbose names the checks, so it wants the token (plain /readyz does not).
+          const out = vitalsFetch(
+            `fetch('http://127.0.0.1:9464/readyz?verbose', { headers: { authorization: 'Bearer ${token}' } ` +
+              `}).then(async (r) => console.log(r.status + '\\n' + await r.text()))`,
+          );
+          return out.startsWith('200') ? out : undefined;
+        },
+        () => `vitals /readyz 200\n${logs()}`,
+        60_000,
+        2000,
+      );
+      expect(readyz).toMatch(/\[\+\]postgres ok/);
+      expect(readyz).toMatch(/\[\+\]redis ok/);
+    },
+  );
 
   it('/mcp answers with the token whose SHA-256 is in .env, and not without', () => {
     const body = JSON.stringify({
@@ -151,7 +156,9 @@ describe('the reduced stack up: vitals, PostgreSQL, Redis, Prometheus (stand-ins
     });
     const call = (auth: string) =>
       vitalsFetch(
-        `fetch('http://127.0.0.1:9464/mcp', { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream'${auth ? `, authorization: 'Bearer ${auth}'` : ''} }, body: ${JSON.stringify(body)} }).then((r) => console.log(r.status))`,
+        `fetch('http://127.0.0.1:9464/mcp', { method: 'POST', headers: { 'content-type': 'application/json', ` +
+          `accept: 'application/json, text/event-stream'${auth ? `, authorization: 'Bearer ${auth}'` : ''} }, ` +
+          `body: ${JSON.stringify(body)} }).then((r) => console.log(r.status))`,
       );
     expect(call(token)).toBe('200');
     expect(call('')).toBe('401');

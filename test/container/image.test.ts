@@ -11,7 +11,10 @@ import { docker, IMAGE, inspect, run, DOCKER, waitFor } from './docker.js';
 
 /** The stand-in base the Dockerfile's final stage starts from (scripts/container/images.sh). */
 const BASE = 'node:20-bookworm-slim';
-/** What the image may add above its base: dist/ and production node_modules (measured 66 MiB with the bundled CLI; README). */
+/**
+ * What the image may add above its base: dist/ and production node_modules (measured 66 MiB with the bundled CLI;
+ * README).
+ */
 const OWN_LAYERS_BUDGET_MIB = 80;
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -47,8 +50,10 @@ describe('the image built from the Dockerfile', () => {
       '-e',
       `
       const fs = require('node:fs');
-      const top = fs.readdirSync('node_modules').flatMap((d) => d.startsWith('@') ? fs.readdirSync('node_modules/' + d).map((s) => d + '/' + s) : [d]);
-      const walk = (d) => fs.readdirSync(d, { withFileTypes: true }).flatMap((e) => e.isDirectory() ? walk(d + '/' + e.name) : [d + '/' + e.name]);
+      const top = fs.readdirSync('node_modules').flatMap((d) =>
+        d.startsWith('@') ? fs.readdirSync('node_modules/' + d).map((s) => d + '/' + s) : [d]);
+      const walk = (d) => fs.readdirSync(d, { withFileTypes: true }).flatMap((e) =>
+        e.isDirectory() ? walk(d + '/' + e.name) : [d + '/' + e.name]);
       console.log(JSON.stringify({ top, dist: walk('dist') }));`,
     );
     const { top, dist } = JSON.parse(listing) as { top: string[]; dist: string[] };
@@ -71,7 +76,8 @@ describe('the image built from the Dockerfile', () => {
       inspect<string[]>(IMAGE, '{{json .RootFS.Layers}}').length -
       inspect<string[]>(BASE, '{{json .RootFS.Layers}}').length;
     console.log(
-      `image ${IMAGE}: ${own.toFixed(1)} MiB in ${layers} layers of its own above ${BASE} (budget ${OWN_LAYERS_BUDGET_MIB} MiB)`,
+      `image ${IMAGE}: ${own.toFixed(1)} MiB in ${layers} layers of its own above ${BASE}` +
+        ` (budget ${OWN_LAYERS_BUDGET_MIB} MiB)`,
     );
     expect(own).toBeGreaterThan(1);
     expect(own).toBeLessThanOrEqual(OWN_LAYERS_BUDGET_MIB);

@@ -31,7 +31,9 @@ describe('daemon with hanging dependencies (spawned, stdio, SDK client)', () => 
   beforeAll(async () => {
     pg = await FaultProxy.start({ host: '127.0.0.1', port: 5432 });
     redis = await FaultProxy.start({ host: '127.0.0.1', port: 6379 });
-    const common = `every: 500ms, timeout: ${TIMEOUT}ms, failureThreshold: 2, successThreshold: 2, breaker: { failures: 3, cooldown: 1s }`;
+    const common =
+      `every: 500ms, timeout: ${TIMEOUT}ms, failureThreshold: 2, successThreshold: 2, breaker: { failures: 3, ` +
+      `cooldown: 1s }`;
     const config = writeConfig(`refreshMinInterval: 0
 checks:
   - { name: orders-db, kind: postgres, url: "postgres://postgres@127.0.0.1:${pg.port}/test", critical: true, ${common} }

@@ -50,20 +50,31 @@ afterAll(async () => {
   await new Promise((r) => echo?.close(r));
 });
 
+const HOST_OFF =
+  'host: { collectors: { cpu: false, load: false, memory: false, filesystem: false, network: false, process: false } }';
+
 function configText(hostOff = false): string {
   const headers = `{ Authorization: "Bearer ${SECRETS.bearer}", X-Api-Key: "${SECRETS.apiKeyHeader}" }`;
   return `logLevel: debug
 refreshMinInterval: 0
-${hostOff ? 'host: { collectors: { cpu: false, load: false, memory: false, filesystem: false, network: false, process: false } }' : ''}
+${hostOff ? HOST_OFF : ''}
 checks:
-  - { name: pg-down, kind: postgres, url: "postgres://postgres:${SECRETS.pgDown}@127.0.0.1:${deadPort}/test", timeout: 2s }
+  - { name: pg-down, kind: postgres, url: "postgres://postgres:${SECRETS.pgDown}@127.0.0.1:${deadPort}/test",
+      timeout: 2s }
   - { name: pg-up, kind: postgres, url: "postgres://postgres:${SECRETS.pgUp}@127.0.0.1:5432/test", timeout: 2s }
-  - { name: pg-encoded, kind: postgres, url: "postgres://nobody_vitals:${encodeURIComponent(SECRETS.pgEncoded)}@127.0.0.1:5432/test", timeout: 2s }
+  - { name: pg-encoded, kind: postgres,
+      url: "postgres://nobody_vitals:${encodeURIComponent(SECRETS.pgEncoded)}@127.0.0.1:5432/test", timeout: 2s }
   - { name: cache, kind: redis, url: "redis://:${SECRETS.redis}@127.0.0.1:6379", timeout: 2s }
-  - { name: api-json, kind: http, url: "http://127.0.0.1:${echoPort}/ok?token=${SECRETS.query}&api_key=${SECRETS.apiKeyQuery}", headers: ${headers}, json: { path: "$.seen", equals: "nope" }, timeout: 2s }
-  - { name: api-key, kind: http, url: "http://127.0.0.1:${echoPort}/ok", headers: ${headers}, json: { path: "$.key", equals: "nope" }, timeout: 2s }
-  - { name: api-500, kind: http, url: "http://user:${SECRETS.urlUserinfo}@127.0.0.1:${echoPort}/fail?token=${SECRETS.query}", headers: ${headers}, timeout: 2s }
-  - { name: api-redirect, kind: http, url: "http://127.0.0.1:${echoPort}/redirect?token=${SECRETS.query}", headers: ${headers}, timeout: 2s }
+  - { name: api-json, kind: http,
+      url: "http://127.0.0.1:${echoPort}/ok?token=${SECRETS.query}&api_key=${SECRETS.apiKeyQuery}",
+      headers: ${headers}, json: { path: "$.seen", equals: "nope" }, timeout: 2s }
+  - { name: api-key, kind: http, url: "http://127.0.0.1:${echoPort}/ok", headers: ${headers},
+      json: { path: "$.key", equals: "nope" }, timeout: 2s }
+  - { name: api-500, kind: http,
+      url: "http://user:${SECRETS.urlUserinfo}@127.0.0.1:${echoPort}/fail?token=${SECRETS.query}",
+      headers: ${headers}, timeout: 2s }
+  - { name: api-redirect, kind: http, url: "http://127.0.0.1:${echoPort}/redirect?token=${SECRETS.query}",
+      headers: ${headers}, timeout: 2s }
 `;
 }
 

@@ -3,7 +3,7 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
-import { connectClient, makeToken, MCP_HEADERS, postMcp, startDaemon, type Daemon } from '../support/http-daemon.js';
+import { connectClient, makeToken, postMcp, startDaemon, type Daemon } from '../support/http-daemon.js';
 import { newKey, signJwt, startJwks, type JwksServer, type SigningKey } from '../support/http-jwks.js';
 
 const ISSUER = 'https://issuer.test';
@@ -96,20 +96,23 @@ http:
     for (const t of [reader, refresher, scraper, metricsOnly]) expect(daemon.stderr()).not.toContain(t.token);
   });
 
-  it('refresh needs vitals:refresh: a read-only caller gets an isError answer, a refresher gets fresh data', async () => {
-    const ro = await connectClient(daemon.url, reader.token);
-    const denied = await ro.client.callTool({ name: 'check_dependencies', arguments: { refresh: true } });
-    expect(denied.isError).toBe(true);
-    expect(JSON.stringify(denied.content)).toContain('vitals:refresh');
-    expect((await ro.client.callTool({ name: 'check_dependencies', arguments: {} })).isError).toBeFalsy();
-    await ro.client.close();
+  it(
+    'refresh needs vitals:refresh: a read-only caller gets an ' + 'isError answer, a refresher gets fresh data',
+    async () => {
+      const ro = await connectClient(daemon.url, reader.token);
+      const denied = await ro.client.callTool({ name: 'check_dependencies', arguments: { refresh: true } });
+      expect(denied.isError).toBe(true);
+      expect(JSON.stringify(denied.content)).toContain('vitals:refresh');
+      expect((await ro.client.callTool({ name: 'check_dependencies', arguments: {} })).isError).toBeFalsy();
+      await ro.client.close();
 
-    const rw = await connectClient(daemon.url, refresher.token);
-    const ok = await rw.client.callTool({ name: 'check_dependencies', arguments: { refresh: true } });
-    expect(ok.isError).toBeFalsy();
-    expect((ok.structuredContent as { refreshed: boolean }).refreshed).toBe(true);
-    await rw.client.close();
-  });
+      const rw = await connectClient(daemon.url, refresher.token);
+      const ok = await rw.client.callTool({ name: 'check_dependencies', arguments: { refresh: true } });
+      expect(ok.isError).toBeFalsy();
+      expect((ok.structuredContent as { refreshed: boolean }).refreshed).toBe(true);
+      await rw.client.close();
+    },
+  );
 
   it('403 insufficient_scope for a valid token without vitals:read', async () => {
     const r = await postMcp(daemon.url, INIT, bearer(metricsOnly.token));
@@ -143,84 +146,102 @@ http:
     }
   });
 
-  it('JWT: good token accepted; bad signature, expired, wrong audience, wrong issuer, future nbf, no exp refused', async () => {
-    const good = await signJwt(k1, {
-      issuer: ISSUER,
-      audience: AUDIENCE,
-      subject: 'alice',
-      scope: 'vitals:read openid',
-    });
-    const { client } = await connectClient(daemon.url, good);
-    expect((await client.callTool({ name: 'health_check', arguments: {} })).isError).toBeFalsy();
-    await client.close();
+  it(
+    'JWT: good token accepted; bad signature, expired, wrong audience, wrong issuer, future nbf, no exp ' + 'refused',
+    async () => {
+      const good = await signJwt(k1, {
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        subject: 'alice',
+        scope: 'vitals:read openid',
+      });
+      const { client } = await connectClient(daemon.url, good);
+      expect((await client.callTool({ name: 'health_check', arguments: {} })).isError).toBeFalsy();
+      await client.close();
 
-    const impostor = { ...(await newKey('k1', 'ES256')) };
-    const cases: [string, string, RegExp][] = [
-      [
-        'bad signature',
-        await signJwt(impostor, { issuer: ISSUER, audience: AUDIENCE, subject: 'alice', scope: 'vitals:read' }),
-        /signature/,
-      ],
-      [
-        'expired',
-        await signJwt(k1, {
+      const impostor = { ...(await newKey('k1', 'ES256')) };
+      const cases: [string, string, RegExp][] = [
+        [
+          'bad signature',
+          await signJwt(impostor, { issuer: ISSUER, audience: AUDIENCE, subject: 'alice', scope: 'vitals:read' }),
+          /signature/,
+        ],
+        [
+          'expired',
+          await signJwt(k1, {
+            issuer: ISSUER,
+            audience: AUDIENCE,
+            subject: 'alice',
+            scope: 'vitals:read',
+            expiresIn: -120,
+          }),
+          /expired/,
+        ],
+        [
+          'wrong audience',
+          await signJwt(k1, { issuer: ISSUER, audience: 'some-other-api', subject: 'alice', scope: 'vitals:read' }),
+          /audience/,
+        ],
+        [
+          'wrong issuer',
+          await signJwt(k1, {
+            issuer: 'https://evil.test',
+            audience: AUDIENCE,
+            subject: 'alice',
+            scope: 'vitals:read',
+          }),
+          /issuer/,
+        ],
+        [
+          'nbf beyond skew',
+          await signJwt(k1, {
+            issuer: ISSUER,
+            audience: AUDIENCE,
+            subject: 'alice',
+            scope: 'vitals:read',
+            notBefore: 600,
+          }),
+          /not yet valid/,
+        ],
+      ];
+      for (const [name, token, reason] of cases) {
+        const r = await postMcp(daemon.url, INIT, bearer(token));
+        expect(r.status, name).toBe(401);
+        expect(r.headers.get('www-authenticate'), name).toMatch(reason);
+      }
+      // Inside the 30 s skew a slightly early nbf and a just-expired exp still pass.
+      for (const o of [{ notBefore: 10 }, { expiresIn: -10 }]) {
+        const t = await signJwt(k1, {
           issuer: ISSUER,
           audience: AUDIENCE,
           subject: 'alice',
           scope: 'vitals:read',
-          expiresIn: -120,
-        }),
-        /expired/,
-      ],
-      [
-        'wrong audience',
-        await signJwt(k1, { issuer: ISSUER, audience: 'some-other-api', subject: 'alice', scope: 'vitals:read' }),
-        /audience/,
-      ],
-      [
-        'wrong issuer',
-        await signJwt(k1, { issuer: 'https://evil.test', audience: AUDIENCE, subject: 'alice', scope: 'vitals:read' }),
-        /issuer/,
-      ],
-      [
-        'nbf beyond skew',
-        await signJwt(k1, {
-          issuer: ISSUER,
-          audience: AUDIENCE,
-          subject: 'alice',
-          scope: 'vitals:read',
-          notBefore: 600,
-        }),
-        /not yet valid/,
-      ],
-    ];
-    for (const [name, token, reason] of cases) {
-      const r = await postMcp(daemon.url, INIT, bearer(token));
-      expect(r.status, name).toBe(401);
-      expect(r.headers.get('www-authenticate'), name).toMatch(reason);
-    }
-    // Inside the 30 s skew a slightly early nbf and a just-expired exp still pass.
-    for (const o of [{ notBefore: 10 }, { expiresIn: -10 }]) {
-      const t = await signJwt(k1, { issuer: ISSUER, audience: AUDIENCE, subject: 'alice', scope: 'vitals:read', ...o });
-      expect((await postMcp(daemon.url, INIT, bearer(t))).status, JSON.stringify(o)).toBe(200);
-    }
-    const noRead = await signJwt(k1, { issuer: ISSUER, audience: AUDIENCE, subject: 'bob', scope: 'openid' });
-    expect((await postMcp(daemon.url, INIT, bearer(noRead))).status).toBe(403);
-    for (const t of [good, noRead]) expect(daemon.stderr()).not.toContain(t);
-  });
+          ...o,
+        });
+        expect((await postMcp(daemon.url, INIT, bearer(t))).status, JSON.stringify(o)).toBe(200);
+      }
+      const noRead = await signJwt(k1, { issuer: ISSUER, audience: AUDIENCE, subject: 'bob', scope: 'openid' });
+      expect((await postMcp(daemon.url, INIT, bearer(noRead))).status).toBe(403);
+      for (const t of [good, noRead]) expect(daemon.stderr()).not.toContain(t);
+    },
+  );
 
-  it('JWKS rotation: a token with a new kid makes the daemon fetch the key set again; the retired key stops working', async () => {
-    const before = jwks.fetches;
-    const k2 = await newKey('k2', 'ES256');
-    jwks.keys = [k2];
-    const fresh = await signJwt(k2, { issuer: ISSUER, audience: AUDIENCE, subject: 'carol', scope: 'vitals:read' });
-    expect((await postMcp(daemon.url, INIT, bearer(fresh))).status).toBe(200);
-    expect(jwks.fetches).toBeGreaterThan(before);
-    const retired = await signJwt(k1, { issuer: ISSUER, audience: AUDIENCE, subject: 'carol', scope: 'vitals:read' });
-    const r = await postMcp(daemon.url, INIT, bearer(retired));
-    expect(r.status).toBe(401);
-    expect(r.headers.get('www-authenticate')).toMatch(/unknown key/);
-  });
+  it(
+    'JWKS rotation: a token with a new kid makes the daemon fetch the key set again; the retired key stops ' +
+      'working',
+    async () => {
+      const before = jwks.fetches;
+      const k2 = await newKey('k2', 'ES256');
+      jwks.keys = [k2];
+      const fresh = await signJwt(k2, { issuer: ISSUER, audience: AUDIENCE, subject: 'carol', scope: 'vitals:read' });
+      expect((await postMcp(daemon.url, INIT, bearer(fresh))).status).toBe(200);
+      expect(jwks.fetches).toBeGreaterThan(before);
+      const retired = await signJwt(k1, { issuer: ISSUER, audience: AUDIENCE, subject: 'carol', scope: 'vitals:read' });
+      const r = await postMcp(daemon.url, INIT, bearer(retired));
+      expect(r.status).toBe(401);
+      expect(r.headers.get('www-authenticate')).toMatch(/unknown key/);
+    },
+  );
 
   it('/metrics takes its own token (and a vitals:read one); never open when auth is configured', async () => {
     const open = await fetch(`${daemon.url}/metrics`);
@@ -347,29 +368,32 @@ http:
     expect(await Promise.all([a?.stop(), b?.stop()])).toEqual([0, 0]);
   });
 
-  it('six requests spread over both pass, the seventh gets 429 with Retry-After and an MCP-shaped error, on either', async () => {
-    const headers = { authorization: `Bearer ${token.token}` };
-    const remaining: number[] = [];
-    for (let i = 0; i < 6; i++) {
-      const r = await postMcp(i % 2 ? b.url : a.url, PING, headers);
-      expect(r.status, `request ${i + 1}`).toBe(200);
-      remaining.push(Number(r.headers.get('x-ratelimit-remaining')));
-    }
-    // One budget: what one daemon spends, the other sees gone.
-    expect(remaining).toEqual([5, 4, 3, 2, 1, 0]);
-    for (const d of [a, b]) {
-      const r = await postMcp(d.url, PING, headers);
-      expect(r.status).toBe(429);
-      expect(Number(r.headers.get('retry-after'))).toBeGreaterThan(0);
-      expect(r.json).toMatchObject({
-        jsonrpc: '2.0',
-        error: { code: -32000, message: expect.stringMatching(/rate limit/i) },
-        id: null,
-      });
-    }
-    // The probes are never limited.
-    expect((await fetch(`${a.url}/livez`)).status).toBe(200);
-  });
+  it(
+    'six requests spread over both pass, the seventh gets 429 with Retry-After and an MCP-shaped error, on ' + 'either',
+    async () => {
+      const headers = { authorization: `Bearer ${token.token}` };
+      const remaining: number[] = [];
+      for (let i = 0; i < 6; i++) {
+        const r = await postMcp(i % 2 ? b.url : a.url, PING, headers);
+        expect(r.status, `request ${i + 1}`).toBe(200);
+        remaining.push(Number(r.headers.get('x-ratelimit-remaining')));
+      }
+      // One budget: what one daemon spends, the other sees gone.
+      expect(remaining).toEqual([5, 4, 3, 2, 1, 0]);
+      for (const d of [a, b]) {
+        const r = await postMcp(d.url, PING, headers);
+        expect(r.status).toBe(429);
+        expect(Number(r.headers.get('retry-after'))).toBeGreaterThan(0);
+        expect(r.json).toMatchObject({
+          jsonrpc: '2.0',
+          error: { code: -32000, message: expect.stringMatching(/rate limit/i) },
+          id: null,
+        });
+      }
+      // The probes are never limited.
+      expect((await fetch(`${a.url}/livez`)).status).toBe(200);
+    },
+  );
 });
 
 describe('graceful shutdown', () => {

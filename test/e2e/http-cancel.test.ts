@@ -17,7 +17,9 @@ function withBlackholedRedis(settings: string, check: string): { daemon: () => D
     proxy = await FaultProxy.start({ host: '127.0.0.1', port: 6379 });
     await proxy.blackhole();
     daemon = await startDaemon({
-      config: `${settings}checks:\n  - { name: cache, kind: redis, url: "redis://127.0.0.1:${proxy.port}", every: 1h, breaker: { failures: 1000 }, ${check} }\n`,
+      config:
+        `${settings}checks:\n  - { name: cache, kind: redis, url: "redis://127.0.0.1:${proxy.port}", every: 1h, ` +
+        `breaker: { failures: 1000 }, ${check} }\n`,
     });
   });
   afterAll(async () => {

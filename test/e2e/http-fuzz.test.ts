@@ -151,7 +151,8 @@ describe('fuzzing /mcp (fast-check, spawned daemon)', () => {
     expect([...statuses.keys()]).toEqual(expect.arrayContaining([200, 400]));
   }, 180_000);
 
-  it('random arguments to every tool: a result, an isError answer, or an invalid-params error; never a transport failure', async () => {
+  it('random arguments to every tool: a result, an isError answer, or an invalid-params error; never a transport ' +
+    'failure', async () => {
     const { tools } = await client.listTools();
     for (const tool of tools) {
       const props = Object.keys((tool.inputSchema as { properties?: Record<string, unknown> }).properties ?? {});

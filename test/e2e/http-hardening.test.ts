@@ -40,32 +40,35 @@ checks:
       .toMatch(/\[\+\]started ok/);
   });
 
-  it('one principal cannot hold more than maxPerPrincipal sessions: its least recently used idle one is closed', async () => {
-    const open = async () => {
-      const r = await fetch(`${daemon.url}/mcp`, {
+  it(
+    'one principal cannot hold more than maxPerPrincipal sessions: its least recently used idle one is ' + 'closed',
+    async () => {
+      const open = async () => {
+        const r = await fetch(`${daemon.url}/mcp`, {
+          method: 'POST',
+          headers: { ...MCP_HEADERS, ...bearer(reader.token) },
+          body: INIT,
+        });
+        expect(r.status).toBe(200);
+        await r.text();
+        return r.headers.get('mcp-session-id')!;
+      };
+      const first = await open();
+      await open();
+      await open();
+      const ping = await fetch(`${daemon.url}/mcp`, {
         method: 'POST',
-        headers: { ...MCP_HEADERS, ...bearer(reader.token) },
-        body: INIT,
+        headers: {
+          ...MCP_HEADERS,
+          ...bearer(reader.token),
+          'mcp-session-id': first,
+          'mcp-protocol-version': '2025-06-18',
+        },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'ping' }),
       });
-      expect(r.status).toBe(200);
-      await r.text();
-      return r.headers.get('mcp-session-id')!;
-    };
-    const first = await open();
-    await open();
-    await open();
-    const ping = await fetch(`${daemon.url}/mcp`, {
-      method: 'POST',
-      headers: {
-        ...MCP_HEADERS,
-        ...bearer(reader.token),
-        'mcp-session-id': first,
-        'mcp-protocol-version': '2025-06-18',
-      },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'ping' }),
-    });
-    expect(ping.status).toBe(404);
-  });
+      expect(ping.status).toBe(404);
+    },
+  );
 
   it('invalid tokens from one address are throttled with 429 and Retry-After', async () => {
     let last: Response | undefined;

@@ -111,7 +111,10 @@ describe.each([
     }
   });
 
-  it(`${stateless ? 'claims no resource subscriptions (nothing can be pushed without a session)' : 'claims resource subscriptions and takes them'}`, async () => {
+  const subscriptionsTitle = stateless
+    ? 'claims no resource subscriptions (nothing can be pushed without a session)'
+    : 'claims resource subscriptions and takes them';
+  it(subscriptionsTitle, async () => {
     const caps = client.getServerCapabilities()?.resources;
     if (stateless) {
       expect(caps?.subscribe).toBeFalsy();

@@ -36,7 +36,9 @@ describe('two daemons sharing the real Redis: a listener on one hears what the o
     // Only `watcher` runs the check; `quiet` knows nothing of it; `isolated` has no Redis and must hear nothing.
     [watcher, quiet, isolated] = await Promise.all([
       startDaemon({
-        config: `${events}checks:\n  - { name: svc, kind: tcp, host: 127.0.0.1, port: ${port}, every: 300ms, timeout: 1s, failureThreshold: 1, successThreshold: 1 }\n`,
+        config:
+          `${events}checks:\n  - { name: svc, kind: tcp, host: 127.0.0.1, port: ${port}, every: 300ms, timeout: ` +
+          `1s, failureThreshold: 1, successThreshold: 1 }\n`,
       }),
       startDaemon({ config: events }),
       startDaemon({ config: `checks: []\n` }),

@@ -201,7 +201,7 @@ checks:
     expect(counts.find((s) => s.labels.mcp_method_name === 'tools/list')?.value).toBeGreaterThanOrEqual(1);
     const unknown = counts.find((s) => s.labels.gen_ai_tool_name === '_OTHER')!;
     // An unknown tool is the caller's mistake, and the label says so.
-    expect(unknown.labels['error_type']).toBe('client.unknown_tool');
+    expect(unknown.labels.error_type).toBe('client.unknown_tool');
     expect(JSON.stringify(op)).not.toContain('no_such_tool_4711');
   });
 

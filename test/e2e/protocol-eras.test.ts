@@ -101,7 +101,8 @@ describe('both protocol eras on both transports, against one TCP listener of the
 host:
   interval: 1s
 checks:
-  - { name: svc, kind: tcp, host: 127.0.0.1, port: ${port}, every: 300ms, timeout: 1s, failureThreshold: 1, successThreshold: 1 }
+  - { name: svc, kind: tcp, host: 127.0.0.1, port: ${port}, every: 300ms, timeout: 1s, failureThreshold: 1,
+      successThreshold: 1 }
 `;
     const config = writeConfig(yaml);
     configPath = config;
@@ -222,72 +223,78 @@ checks:
     }
   });
 
-  it('HTTP: Mcp-Method and Mcp-Name must agree with a 2026-07-28 body; other methods on /mcp get a JSON-RPC 405', async () => {
-    const meta = {
-      'io.modelcontextprotocol/protocolVersion': '2026-07-28',
-      'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' },
-      'io.modelcontextprotocol/clientCapabilities': {},
-    };
-    const body = JSON.stringify({
-      jsonrpc: '2.0',
-      id: 1,
-      method: 'tools/call',
-      params: { name: 'health_check', arguments: {}, _meta: meta },
-    });
-    const base = {
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-      'mcp-protocol-version': '2026-07-28',
-    };
-    const post = (headers: Record<string, string>) =>
-      fetch(`${daemon.url}/mcp`, { method: 'POST', headers: { ...base, ...headers }, body });
-    const ok = await post({ 'mcp-method': 'tools/call', 'mcp-name': 'health_check' });
-    expect(ok.status).toBe(200);
-    expect(JSON.parse(await ok.text())).toMatchObject({
-      id: 1,
-      result: { structuredContent: { status: expect.any(String) } },
-    });
-    const wrong: Record<string, string>[] = [
-      { 'mcp-method': 'tools/list', 'mcp-name': 'health_check' },
-      { 'mcp-method': 'tools/call', 'mcp-name': 'get_metrics' },
-      {},
-    ];
-    for (const headers of wrong) {
-      const r = await post(headers);
-      expect(r.status, JSON.stringify(headers)).toBe(400);
-      expect(JSON.parse(await r.text()), JSON.stringify(headers)).toMatchObject({ error: { code: -32020 } });
-    }
-    for (const method of ['PUT', 'PATCH']) {
-      const r = await fetch(`${daemon.url}/mcp`, { method });
-      expect(r.status).toBe(405);
-      expect(JSON.parse(await r.text())).toMatchObject({ jsonrpc: '2.0', error: { code: -32000 }, id: null });
-    }
-  });
-
-  it('2026-07-28: a client announcing MCP Apps gets show_status linked to the status view, and can read it', async () => {
-    const caps = { extensions: { 'io.modelcontextprotocol/ui': { mimeTypes: ['text/html;profile=mcp-app'] } } };
-    for (const transport of [new V2Stdio(stdioParams(configPath)), new V2Http(new URL(`${daemon.url}/mcp`))]) {
-      const client = new V2Client(
-        { name: 'e2e-apps', version: '1.0.0' },
-        { capabilities: caps as never, versionNegotiation: { mode: 'auto' } },
-      );
-      await client.connect(transport);
-      try {
-        const tool = (await client.listTools()).tools.find((t) => t.name === 'show_status');
-        expect(tool?._meta).toMatchObject({ ui: { resourceUri: 'ui://vitals/status' } });
-        const read = (await client.readResource({ uri: 'ui://vitals/status' })) as Json;
-        expect(read.contents[0]).toMatchObject({
-          mimeType: 'text/html;profile=mcp-app',
-          text: expect.stringContaining('<html'),
-        });
-      } finally {
-        await client.close();
+  it(
+    'HTTP: Mcp-Method and Mcp-Name must agree with a 2026-07-28 body; other methods on /mcp get a ' + 'JSON-RPC 405',
+    async () => {
+      const meta = {
+        'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+        'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' },
+        'io.modelcontextprotocol/clientCapabilities': {},
+      };
+      const body = JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/call',
+        params: { name: 'health_check', arguments: {}, _meta: meta },
+      });
+      const base = {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-protocol-version': '2026-07-28',
+      };
+      const post = (headers: Record<string, string>) =>
+        fetch(`${daemon.url}/mcp`, { method: 'POST', headers: { ...base, ...headers }, body });
+      const ok = await post({ 'mcp-method': 'tools/call', 'mcp-name': 'health_check' });
+      expect(ok.status).toBe(200);
+      expect(JSON.parse(await ok.text())).toMatchObject({
+        id: 1,
+        result: { structuredContent: { status: expect.any(String) } },
+      });
+      const wrong: Record<string, string>[] = [
+        { 'mcp-method': 'tools/list', 'mcp-name': 'health_check' },
+        { 'mcp-method': 'tools/call', 'mcp-name': 'get_metrics' },
+        {},
+      ];
+      for (const headers of wrong) {
+        const r = await post(headers);
+        expect(r.status, JSON.stringify(headers)).toBe(400);
+        expect(JSON.parse(await r.text()), JSON.stringify(headers)).toMatchObject({ error: { code: -32020 } });
       }
-    }
-    // Without the extension, no link.
-    const plain = subjects.find((x) => x.label === 'v2-http')!;
-    expect((await plain.client.listTools()).tools.find((t) => t.name === 'show_status')?._meta?.ui).toBeUndefined();
-  });
+      for (const method of ['PUT', 'PATCH']) {
+        const r = await fetch(`${daemon.url}/mcp`, { method });
+        expect(r.status).toBe(405);
+        expect(JSON.parse(await r.text())).toMatchObject({ jsonrpc: '2.0', error: { code: -32000 }, id: null });
+      }
+    },
+  );
+
+  it(
+    '2026-07-28: a client announcing MCP Apps gets ' + 'show_status linked to the status view, and can read it',
+    async () => {
+      const caps = { extensions: { 'io.modelcontextprotocol/ui': { mimeTypes: ['text/html;profile=mcp-app'] } } };
+      for (const transport of [new V2Stdio(stdioParams(configPath)), new V2Http(new URL(`${daemon.url}/mcp`))]) {
+        const client = new V2Client(
+          { name: 'e2e-apps', version: '1.0.0' },
+          { capabilities: caps as never, versionNegotiation: { mode: 'auto' } },
+        );
+        await client.connect(transport);
+        try {
+          const tool = (await client.listTools()).tools.find((t) => t.name === 'show_status');
+          expect(tool?._meta).toMatchObject({ ui: { resourceUri: 'ui://vitals/status' } });
+          const read = (await client.readResource({ uri: 'ui://vitals/status' })) as Json;
+          expect(read.contents[0]).toMatchObject({
+            mimeType: 'text/html;profile=mcp-app',
+            text: expect.stringContaining('<html'),
+          });
+        } finally {
+          await client.close();
+        }
+      }
+      // Without the extension, no link.
+      const plain = subjects.find((x) => x.label === 'v2-http')!;
+      expect((await plain.client.listTools()).tools.find((t) => t.name === 'show_status')?._meta?.ui).toBeUndefined();
+    },
+  );
 
   it('listen acknowledges the resource subscriptions it will deliver', async () => {
     for (const s of subjects.filter((x) => x.era === '2026-07-28')) {

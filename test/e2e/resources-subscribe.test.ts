@@ -92,54 +92,58 @@ checks:
     expect(JSON.parse((read.contents[0] as { text: string }).text)).toMatchObject({ name: 'cache', status: 'pass' });
   });
 
-  it('one cut: one event, one resources/updated to the subscribed client and none to the other, a log line at its level, and a diagnose finding', async () => {
-    const cutAt = Date.now();
-    const before = { updates: subscribed.updates.length, logs: subscribed.logs.length };
-    expect(unsubscribed.updates).toEqual([]);
-    await proxy.refuse();
+  it(
+    'one cut: one event, one resources/updated to the subscribed client and none to the other, a log line at ' +
+      'its level, and a diagnose finding',
+    async () => {
+      const cutAt = Date.now();
+      const before = { updates: subscribed.updates.length, logs: subscribed.logs.length };
+      expect(unsubscribed.updates).toEqual([]);
+      await proxy.refuse();
 
-    for (const d of [subscribed, unsubscribed])
-      await waitUntil(async () => (await cacheStatus(d)) === 'fail', 'cache to fail', 15_000);
-    await waitUntil(() => subscribed.updates.slice(before.updates).includes(CHECK_URI), 'the notification', 15_000);
-    // Several more failed runs (every 500 ms) must not notify again: only a status change does.
-    await sleep(2500);
+      for (const d of [subscribed, unsubscribed])
+        await waitUntil(async () => (await cacheStatus(d)) === 'fail', 'cache to fail', 15_000);
+      await waitUntil(() => subscribed.updates.slice(before.updates).includes(CHECK_URI), 'the notification', 15_000);
+      // Several more failed runs (every 500 ms) must not notify again: only a status change does.
+      await sleep(2500);
 
-    const updates = subscribed.updates.slice(before.updates);
-    expect(updates.filter((u) => u === CHECK_URI)).toHaveLength(1);
-    expect(updates).toContain('vitals://health');
-    expect(unsubscribed.updates).toEqual([]);
+      const updates = subscribed.updates.slice(before.updates);
+      expect(updates.filter((u) => u === CHECK_URI)).toHaveLength(1);
+      expect(updates).toContain('vitals://health');
+      expect(unsubscribed.updates).toEqual([]);
 
-    const read = await subscribed.client.readResource({ uri: CHECK_URI });
-    expect(JSON.parse((read.contents[0] as { text: string }).text)).toMatchObject({ name: 'cache', status: 'fail' });
+      const read = await subscribed.client.readResource({ uri: CHECK_URI });
+      expect(JSON.parse((read.contents[0] as { text: string }).text)).toMatchObject({ name: 'cache', status: 'fail' });
 
-    const listed = await call(subscribed, 'list_events', { window: '5m', check: 'cache' });
-    const events = (listed.events as Json[]).filter((e) => Date.parse(e.time) >= cutAt - 1000);
-    expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({ check: 'cache', type: 'status', from: 'pass', to: 'fail' });
+      const listed = await call(subscribed, 'list_events', { window: '5m', check: 'cache' });
+      const events = (listed.events as Json[]).filter((e) => Date.parse(e.time) >= cutAt - 1000);
+      expect(events).toHaveLength(1);
+      expect(events[0]).toMatchObject({ check: 'cache', type: 'status', from: 'pass', to: 'fail' });
 
-    const logs = subscribed.logs.slice(before.logs).filter((l) => (l.data as Json).check === 'cache');
-    expect(logs).toHaveLength(1);
-    expect(logs[0]).toMatchObject({
-      level: 'error',
-      logger: 'mcp-vitals',
-      data: { check: 'cache', to: 'fail', time: events[0]!.time },
-    });
-    expect(unsubscribed.logs.filter((l) => (l.data as Json).check === 'cache')).toEqual([]);
+      const logs = subscribed.logs.slice(before.logs).filter((l) => (l.data as Json).check === 'cache');
+      expect(logs).toHaveLength(1);
+      expect(logs[0]).toMatchObject({
+        level: 'error',
+        logger: 'mcp-vitals',
+        data: { check: 'cache', to: 'fail', time: events[0]!.time },
+      });
+      expect(unsubscribed.logs.filter((l) => (l.data as Json).check === 'cache')).toEqual([]);
 
-    const report = await call(subscribed, 'diagnose', { window: '15m' });
-    const finding = (report.findings as Json[]).find((f) => f.kind === 'incident' && f.check === 'cache');
-    expect(finding).toBeDefined();
-    // The incident starts at the first failed run of the streak, before the event that reported it.
-    const start = (events[0]!.startedAt as string | undefined) ?? (events[0]!.time as string);
-    expect(Date.parse(start)).toBeGreaterThanOrEqual(cutAt - 600);
-    expect(Date.parse(start)).toBeLessThanOrEqual(Date.parse(events[0]!.time as string));
-    expect(finding).toMatchObject({ severity: 'fail', time: start });
-    expect(finding!.text).toMatch(/^cache failed since \d\d:\d\d:\d\d, .* ago: /);
-    expect(finding!.figures).toMatchObject({ status: 'fail', start, ongoing: true, end: null });
-    expect(report.incidents).toContainEqual(
-      expect.objectContaining({ check: 'cache', start, reportedAt: events[0]!.time, ongoing: true }),
-    );
-  });
+      const report = await call(subscribed, 'diagnose', { window: '15m' });
+      const finding = (report.findings as Json[]).find((f) => f.kind === 'incident' && f.check === 'cache');
+      expect(finding).toBeDefined();
+      // The incident starts at the first failed run of the streak, before the event that reported it.
+      const start = (events[0]!.startedAt as string | undefined) ?? (events[0]!.time as string);
+      expect(Date.parse(start)).toBeGreaterThanOrEqual(cutAt - 600);
+      expect(Date.parse(start)).toBeLessThanOrEqual(Date.parse(events[0]!.time as string));
+      expect(finding).toMatchObject({ severity: 'fail', time: start });
+      expect(finding!.text).toMatch(/^cache failed since \d\d:\d\d:\d\d, .* ago: /);
+      expect(finding!.figures).toMatchObject({ status: 'fail', start, ongoing: true, end: null });
+      expect(report.incidents).toContainEqual(
+        expect.objectContaining({ check: 'cache', start, reportedAt: events[0]!.time, ongoing: true }),
+      );
+    },
+  );
 
   it('recovery notifies again; after unsubscribing, a new cut does not', async () => {
     const n = subscribed.updates.filter((u) => u === CHECK_URI).length;

@@ -34,7 +34,8 @@ describe('status view as an MCP App (real daemon, real MCP client, ext-apps brid
       config: [
         'host: { interval: 1s }',
         'checks:',
-        `  - { name: cache, kind: redis, url: "redis://127.0.0.1:${proxy.port}", every: 500ms, timeout: 1s, failureThreshold: 1, successThreshold: 1 }`,
+        `  - { name: cache, kind: redis, url: "redis://127.0.0.1:${proxy.port}", every: 500ms, timeout: 1s, ` +
+          `failureThreshold: 1, successThreshold: 1 }`,
         '  - { name: pg-port, kind: tcp, host: 127.0.0.1, port: 5432, every: 2s }',
       ].join('\n'),
     });
@@ -73,28 +74,32 @@ describe('status view as an MCP App (real daemon, real MCP client, ext-apps brid
     }
   });
 
-  it('a client announcing MCP Apps gets the ui:// resource, linked from show_status, built with no outside fetch', async () => {
-    const client = await connect(daemon.url, true);
-    try {
-      const tool = (await client.listTools()).tools.find((t) => t.name === 'show_status')!;
-      expect(tool._meta).toMatchObject({ ui: { resourceUri: URI }, 'ui/resourceUri': URI });
-      expect((await client.listResources()).resources).toEqual(
-        expect.arrayContaining([expect.objectContaining({ uri: URI, mimeType: MIME })]),
-      );
-      const read = await client.readResource({ uri: URI });
-      const html = (read.contents[0] as { text: string; mimeType: string }).text;
-      expect(read.contents[0]!.mimeType).toBe(MIME);
-      // One self-contained document: no external script, style or image.
-      expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=|<img[^>]+src=/);
-      expect(html).toContain('id="checks"');
-      expect(html).not.toContain('id="login"');
-      expect(gzipSync(html).length).toBeLessThan(150 * 1024);
-    } finally {
-      await client.close();
-    }
-  });
+  it(
+    'a client announcing MCP Apps gets the ui:// resource, linked from show_status, built with no ' + 'outside fetch',
+    async () => {
+      const client = await connect(daemon.url, true);
+      try {
+        const tool = (await client.listTools()).tools.find((t) => t.name === 'show_status')!;
+        expect(tool._meta).toMatchObject({ ui: { resourceUri: URI }, 'ui/resourceUri': URI });
+        expect((await client.listResources()).resources).toEqual(
+          expect.arrayContaining([expect.objectContaining({ uri: URI, mimeType: MIME })]),
+        );
+        const read = await client.readResource({ uri: URI });
+        const html = (read.contents[0] as { text: string; mimeType: string }).text;
+        expect(read.contents[0]!.mimeType).toBe(MIME);
+        // One self-contained document: no external script, style or image.
+        expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=|<img[^>]+src=/);
+        expect(html).toContain('id="checks"');
+        expect(html).not.toContain('id="login"');
+        expect(gzipSync(html).length).toBeLessThan(150 * 1024);
+      } finally {
+        await client.close();
+      }
+    },
+  );
 
-  it('inside a host page it renders the checks, calls show_status through the bridge, and follows a status change', async () => {
+  it('inside a host page it renders the checks, calls show_status through the bridge, and follows a status ' +
+    'change', async () => {
     const client = await connect(daemon.url, true);
     const calls: { name: string; arguments?: Record<string, unknown> }[] = [];
     const page = await browser.newPage({ viewport: { width: 1150, height: 1050 }, colorScheme: 'light' });

@@ -98,7 +98,8 @@ describe('status page (real daemon, real Chromium)', () => {
       '    cpu: { warn: 0%, fail: 0%, for: 0s }',
       '    memory: { warn: 1%, fail: 100%, for: 0s }',
       'checks:',
-      `  - { name: cache, kind: redis, url: "redis://127.0.0.1:${proxy.port}", every: 500ms, timeout: 1s, failureThreshold: 1, successThreshold: 1, critical: true }`,
+      `  - { name: cache, kind: redis, url: "redis://127.0.0.1:${proxy.port}", every: 500ms, timeout: 1s, ` +
+        `failureThreshold: 1, successThreshold: 1, critical: true }`,
       '  - { name: orders-db, kind: postgres, url: "postgres://postgres@127.0.0.1:5432/postgres", every: 2s }',
       '  - { name: pg-port, kind: tcp, host: 127.0.0.1, port: 5432, every: 2s }',
       `  - { name: ${LONG}, kind: tcp, host: 127.0.0.1, port: 5432, every: 5s }`,
@@ -112,96 +113,100 @@ describe('status page (real daemon, real Chromium)', () => {
     await proxy?.close();
   });
 
-  it('problems first, cards drawn in their status colour; a cut dependency turns its row and the incident list without a reload', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, colorScheme: 'light' });
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => (m.type() === 'error' ? errors.push(m.text()) : undefined));
-    let navigations = 0;
-    page.on('framenavigated', (f) => (f === page.mainFrame() ? navigations++ : undefined));
-    await page.goto(`${daemon.url}/`);
-    for (const name of ['cache', 'orders-db', 'pg-port', 'cpu', 'memory', 'disk:/']) {
-      await page.locator(`tr[data-check="${name}"]`).waitFor({ timeout: 15_000 });
-    }
-    await expect
-      .poll(() => page.locator('tr[data-check="cache"] .word').textContent(), { timeout: 15_000 })
-      .toBe(STATUS_WORD.pass);
-    await expect.poll(() => page.locator('#connection').textContent()).toBe('live');
-
-    // Problems first: cpu (failed) on top, memory (warning) next, then the rest.
-    const before = await rowStatuses(page);
-    expect(problemsFirst(before), before.join(',')).toBe(true);
-    expect(await page.locator('#checks tbody tr').first().getAttribute('data-check')).toBe('cpu');
-    expect(await page.locator('#checks tbody tr').nth(1).getAttribute('data-check')).toBe('memory');
-
-    // Host cards: their colour is their check's status, and each draws its own chart (not the table's).
-    const cpuCard = page.locator('#gauges [data-gauge="cpu"]');
-    expect(await cpuCard.getAttribute('data-status')).toBe('fail');
-    expect(await page.locator('#gauges [data-gauge="memory"]').getAttribute('data-status')).toBe('warn');
-    const colour = (sel: string) =>
-      page.locator(sel).evaluate((e) => e.ownerDocument.defaultView!.getComputedStyle(e).backgroundColor);
-    expect(await colour('#gauges [data-gauge="cpu"] .bar > span')).toBe('rgb(207, 34, 46)');
-    expect(await colour('#gauges [data-gauge="memory"] .bar > span')).toBe('rgb(154, 103, 0)');
-    expect(await cpuCard.locator('.value').textContent()).toMatch(/%.*failed$/);
-    for (const g of ['cpu', 'memory', 'disk:/']) {
+  it(
+    'problems first, cards drawn in their status colour; a cut dependency turns its row and the incident list ' +
+      'without a reload',
+    async () => {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, colorScheme: 'light' });
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      page.on('console', (m) => (m.type() === 'error' ? errors.push(m.text()) : undefined));
+      let navigations = 0;
+      page.on('framenavigated', (f) => (f === page.mainFrame() ? navigations++ : undefined));
+      await page.goto(`${daemon.url}/`);
+      for (const name of ['cache', 'orders-db', 'pg-port', 'cpu', 'memory', 'disk:/']) {
+        await page.locator(`tr[data-check="${name}"]`).waitFor({ timeout: 15_000 });
+      }
       await expect
-        .poll(() => drawnPixels(page, `#gauges [data-gauge="${g}"] .chart canvas`), { timeout: 15_000 })
-        .toBeGreaterThan(50);
-    }
-    // The row's chart of the same name is a separate chart, also drawn.
-    await expect
-      .poll(() => drawnPixels(page, 'tr[data-check="cpu"] .spark canvas'), { timeout: 10_000 })
-      .toBeGreaterThan(20);
-    // A long-running check's uptime bar already has recorded half-hours.
-    await expect
-      .poll(() => page.locator('tr[data-check="cache"] .uptime span[data-s="0"]').count(), { timeout: 10_000 })
-      .toBeGreaterThan(0);
-    // A long name is cut inside its cell: its badges never run into the value beside it.
-    const cell = await page.locator(`tr[data-check="${LONG}"] td.name`).boundingBox();
-    const value = await page.locator(`tr[data-check="${LONG}"] td.value`).boundingBox();
-    const badge = await page.locator(`tr[data-check="${LONG}"] .badge`).first().boundingBox();
-    expect(cell!.x + cell!.width).toBeLessThanOrEqual(value!.x + 0.5);
-    expect(badge!.x + badge!.width).toBeLessThanOrEqual(value!.x + 0.5);
-    await page.screenshot({ path: join(OUT, 'status-page-1280-light.png') });
+        .poll(() => page.locator('tr[data-check="cache"] .word').textContent(), { timeout: 15_000 })
+        .toBe(STATUS_WORD.pass);
+      await expect.poll(() => page.locator('#connection').textContent()).toBe('live');
 
-    await proxy.refuse();
-    const row = page.locator('tr[data-check="cache"]');
-    await expect.poll(() => row.getAttribute('data-status'), { timeout: 20_000 }).toBe('fail');
-    expect(await row.locator('.word').textContent()).toBe(STATUS_WORD.fail);
-    expect(await row.locator('.icon').textContent()).toBe('✖');
-    expect(await row.locator('td.detail').textContent()).toMatch(/refused|not connected|closed/);
-    // A failing dependency goes to the top (dependencies before host checks within a status).
-    await expect
-      .poll(() => page.locator('#checks tbody tr').first().getAttribute('data-check'), { timeout: 5_000 })
-      .toBe('cache');
-    expect(problemsFirst(await rowStatuses(page))).toBe(true);
-    expect(await colour('tr[data-check="cache"] .uptime span:last-child')).toBe('rgb(207, 34, 46)');
-    await expect
-      .poll(() => page.locator('#events li[data-check="cache"]').count(), { timeout: 10_000 })
-      .toBeGreaterThan(0);
-    // The incident, in the analysis' words (the ones diagnose uses), with its start, no end yet and cause.
-    const incident = page.locator('#incidents li[data-check="cache"]').first();
-    await expect
-      .poll(() => incident.locator('.sentence').textContent(), { timeout: 10_000 })
-      .toMatch(/^cache failed since \d\d:\d\d:\d\d, /);
-    expect(await incident.getAttribute('data-status')).toBe('fail');
-    expect(await incident.locator('dd').nth(1).textContent()).toBe('ongoing');
-    expect(await incident.locator('.cause').textContent()).toMatch(/refused|not connected|closed/);
-    expect(navigations).toBe(1);
-    await page.screenshot({ path: join(OUT, 'status-page-1280-light-incident.png'), fullPage: true });
+      // Problems first: cpu (failed) on top, memory (warning) next, then the rest.
+      const before = await rowStatuses(page);
+      expect(problemsFirst(before), before.join(',')).toBe(true);
+      expect(await page.locator('#checks tbody tr').first().getAttribute('data-check')).toBe('cpu');
+      expect(await page.locator('#checks tbody tr').nth(1).getAttribute('data-check')).toBe('memory');
 
-    await proxy.restore();
-    await expect.poll(() => row.getAttribute('data-status'), { timeout: 20_000 }).toBe('pass');
-    await expect
-      .poll(() => incident.locator('.sentence').textContent(), { timeout: 10_000 })
-      .toMatch(/^cache was failed \d\d:\d\d:\d\d–\d\d:\d\d:\d\d \(/);
-    expect(await incident.getAttribute('data-status')).toBe('pass');
-    expect(await incident.locator('dd').nth(1).locator('time').count()).toBe(1);
-    expect(await incident.locator('dd').nth(2).textContent()).toMatch(/^(\d+ms|\d+\.\ds|\d+s|\d+m \d+s)$/);
-    expect(navigations).toBe(1);
-    expect(errors, errors.join('\n')).toEqual([]);
-    await page.close();
-  });
+      // Host cards: their colour is their check's status, and each draws its own chart (not the table's).
+      const cpuCard = page.locator('#gauges [data-gauge="cpu"]');
+      expect(await cpuCard.getAttribute('data-status')).toBe('fail');
+      expect(await page.locator('#gauges [data-gauge="memory"]').getAttribute('data-status')).toBe('warn');
+      const colour = (sel: string) =>
+        page.locator(sel).evaluate((e) => e.ownerDocument.defaultView!.getComputedStyle(e).backgroundColor);
+      expect(await colour('#gauges [data-gauge="cpu"] .bar > span')).toBe('rgb(207, 34, 46)');
+      expect(await colour('#gauges [data-gauge="memory"] .bar > span')).toBe('rgb(154, 103, 0)');
+      expect(await cpuCard.locator('.value').textContent()).toMatch(/%.*failed$/);
+      for (const g of ['cpu', 'memory', 'disk:/']) {
+        await expect
+          .poll(() => drawnPixels(page, `#gauges [data-gauge="${g}"] .chart canvas`), { timeout: 15_000 })
+          .toBeGreaterThan(50);
+      }
+      // The row's chart of the same name is a separate chart, also drawn.
+      await expect
+        .poll(() => drawnPixels(page, 'tr[data-check="cpu"] .spark canvas'), { timeout: 10_000 })
+        .toBeGreaterThan(20);
+      // A long-running check's uptime bar already has recorded half-hours.
+      await expect
+        .poll(() => page.locator('tr[data-check="cache"] .uptime span[data-s="0"]').count(), { timeout: 10_000 })
+        .toBeGreaterThan(0);
+      // A long name is cut inside its cell: its badges never run into the value beside it.
+      const cell = await page.locator(`tr[data-check="${LONG}"] td.name`).boundingBox();
+      const value = await page.locator(`tr[data-check="${LONG}"] td.value`).boundingBox();
+      const badge = await page.locator(`tr[data-check="${LONG}"] .badge`).first().boundingBox();
+      expect(cell!.x + cell!.width).toBeLessThanOrEqual(value!.x + 0.5);
+      expect(badge!.x + badge!.width).toBeLessThanOrEqual(value!.x + 0.5);
+      await page.screenshot({ path: join(OUT, 'status-page-1280-light.png') });
+
+      await proxy.refuse();
+      const row = page.locator('tr[data-check="cache"]');
+      await expect.poll(() => row.getAttribute('data-status'), { timeout: 20_000 }).toBe('fail');
+      expect(await row.locator('.word').textContent()).toBe(STATUS_WORD.fail);
+      expect(await row.locator('.icon').textContent()).toBe('✖');
+      expect(await row.locator('td.detail').textContent()).toMatch(/refused|not connected|closed/);
+      // A failing dependency goes to the top (dependencies before host checks within a status).
+      await expect
+        .poll(() => page.locator('#checks tbody tr').first().getAttribute('data-check'), { timeout: 5_000 })
+        .toBe('cache');
+      expect(problemsFirst(await rowStatuses(page))).toBe(true);
+      expect(await colour('tr[data-check="cache"] .uptime span:last-child')).toBe('rgb(207, 34, 46)');
+      await expect
+        .poll(() => page.locator('#events li[data-check="cache"]').count(), { timeout: 10_000 })
+        .toBeGreaterThan(0);
+      // The incident, in the analysis' words (the ones diagnose uses), with its start, no end yet and cause.
+      const incident = page.locator('#incidents li[data-check="cache"]').first();
+      await expect
+        .poll(() => incident.locator('.sentence').textContent(), { timeout: 10_000 })
+        .toMatch(/^cache failed since \d\d:\d\d:\d\d, /);
+      expect(await incident.getAttribute('data-status')).toBe('fail');
+      expect(await incident.locator('dd').nth(1).textContent()).toBe('ongoing');
+      expect(await incident.locator('.cause').textContent()).toMatch(/refused|not connected|closed/);
+      expect(navigations).toBe(1);
+      await page.screenshot({ path: join(OUT, 'status-page-1280-light-incident.png'), fullPage: true });
+
+      await proxy.restore();
+      await expect.poll(() => row.getAttribute('data-status'), { timeout: 20_000 }).toBe('pass');
+      await expect
+        .poll(() => incident.locator('.sentence').textContent(), { timeout: 10_000 })
+        .toMatch(/^cache was failed \d\d:\d\d:\d\d–\d\d:\d\d:\d\d \(/);
+      expect(await incident.getAttribute('data-status')).toBe('pass');
+      expect(await incident.locator('dd').nth(1).locator('time').count()).toBe(1);
+      expect(await incident.locator('dd').nth(2).textContent()).toMatch(/^(\d+ms|\d+\.\ds|\d+s|\d+m \d+s)$/);
+      expect(navigations).toBe(1);
+      expect(errors, errors.join('\n')).toEqual([]);
+      await page.close();
+    },
+  );
 
   it('the detail API refuses an unknown range or check and reads names with slashes', async () => {
     expect((await rawGet(`${daemon.url}/api/status/checks/cpu?range=2y`)).status).toBe(400);

@@ -132,40 +132,48 @@ describe('stdio MCP server (real client, spawned CLI)', () => {
 });
 
 describe('stdout carries only JSON-RPC', () => {
-  it('with VITALS_LOG_LEVEL=debug, every stdout line parses as JSON-RPC, and the daemon exits when stdin closes', async () => {
-    const child = spawn(process.execPath, [CLI, 'serve', '--stdio'], {
-      env: { ...process.env, VITALS_LOG_LEVEL: 'debug' },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    const send = (m: object) => child.stdin.write(`${JSON.stringify(m)}\n`);
-    send({
-      jsonrpc: '2.0',
-      id: 1,
-      method: 'initialize',
-      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '0' } },
-    });
-    send({ jsonrpc: '2.0', method: 'notifications/initialized' });
-    send({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'health_check', arguments: {} } });
-    send({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'get_metrics', arguments: { sections: 42 } } });
-    send({ jsonrpc: '2.0', id: 4, method: 'no/such/method' });
-    await pollUntil(() => out.split('\n').filter(Boolean).length >= 4, Boolean, 10_000);
-    child.stdin.write('{not json}\n');
-    await sleep(200);
-    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-    child.stdin.end();
-    const code = await Promise.race([exited, new Promise<string>((r) => setTimeout(() => r('timeout'), 5000))]);
-    expect(code).toBe(0);
-    const lines = out.split('\n').filter(Boolean);
-    expect(lines.length).toBeGreaterThanOrEqual(4);
-    const msgs = lines.map((l) => JSON.parse(l));
-    for (const m of msgs) expect(m.jsonrpc).toBe('2.0');
-    expect(msgs.find((m) => m.id === 2).result.structuredContent.status).toMatch(/pass|warn|fail/);
-    expect(msgs.find((m) => m.id === 3).result.isError).toBe(true);
-    expect(msgs.find((m) => m.id === 4).error.code).toBe(-32601);
-    expect(err).toMatch(/"level":"debug"/);
-  });
+  it(
+    'with VITALS_LOG_LEVEL=debug, every stdout line parses as JSON-RPC, and the daemon exits when stdin ' + 'closes',
+    async () => {
+      const child = spawn(process.execPath, [CLI, 'serve', '--stdio'], {
+        env: { ...process.env, VITALS_LOG_LEVEL: 'debug' },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.stderr.on('data', (d) => (err += d));
+      const send = (m: object) => child.stdin.write(`${JSON.stringify(m)}\n`);
+      send({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '0' } },
+      });
+      send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+      send({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'health_check', arguments: {} } });
+      send({
+        jsonrpc: '2.0',
+        id: 3,
+        method: 'tools/call',
+        params: { name: 'get_metrics', arguments: { sections: 42 } },
+      });
+      send({ jsonrpc: '2.0', id: 4, method: 'no/such/method' });
+      await pollUntil(() => out.split('\n').filter(Boolean).length >= 4, Boolean, 10_000);
+      child.stdin.write('{not json}\n');
+      await sleep(200);
+      const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+      child.stdin.end();
+      const code = await Promise.race([exited, new Promise<string>((r) => setTimeout(() => r('timeout'), 5000))]);
+      expect(code).toBe(0);
+      const lines = out.split('\n').filter(Boolean);
+      expect(lines.length).toBeGreaterThanOrEqual(4);
+      const msgs = lines.map((l) => JSON.parse(l));
+      for (const m of msgs) expect(m.jsonrpc).toBe('2.0');
+      expect(msgs.find((m) => m.id === 2).result.structuredContent.status).toMatch(/pass|warn|fail/);
+      expect(msgs.find((m) => m.id === 3).result.isError).toBe(true);
+      expect(msgs.find((m) => m.id === 4).error.code).toBe(-32601);
+      expect(err).toMatch(/"level":"debug"/);
+    },
+  );
 });

@@ -30,45 +30,48 @@ checks:
     await proxy?.close();
   });
 
-  it('every reader waits for the first sample instead of answering empty, and a check with no result is pending', async () => {
-    const sent: number[] = [];
-    const at = <T>(p: Promise<T>) => (sent.push(Date.now()), p);
-    const [history, resources, completion, health, events] = await Promise.all([
-      at(d.call('query_history', { series: 'cpu.utilization', window: '5m' })),
-      at(d.client.request({ method: 'resources/list', params: {} }, ListResourcesResultSchema)),
-      at(
-        d.client.request(
-          {
-            method: 'completion/complete',
-            params: {
-              ref: { type: 'ref/resource', uri: 'vitals://checks/{name}' },
-              argument: { name: 'name', value: 'c' },
+  it(
+    'every reader waits for the first sample instead of answering empty, and a check with no result is ' + 'pending',
+    async () => {
+      const sent: number[] = [];
+      const at = <T>(p: Promise<T>) => (sent.push(Date.now()), p);
+      const [history, resources, completion, health, events] = await Promise.all([
+        at(d.call('query_history', { series: 'cpu.utilization', window: '5m' })),
+        at(d.client.request({ method: 'resources/list', params: {} }, ListResourcesResultSchema)),
+        at(
+          d.client.request(
+            {
+              method: 'completion/complete',
+              params: {
+                ref: { type: 'ref/resource', uri: 'vitals://checks/{name}' },
+                argument: { name: 'name', value: 'c' },
+              },
             },
-          },
-          CompleteResultSchema,
+            CompleteResultSchema,
+          ),
         ),
-      ),
-      at(d.call('health_check', {})),
-      at(d.call('list_events', { window: '5m' })),
-    ]);
-    for (const t of sent) expect(t - initializedAt).toBeLessThan(100);
+        at(d.call('health_check', {})),
+        at(d.call('list_events', { window: '5m' })),
+      ]);
+      for (const t of sent) expect(t - initializedAt).toBeLessThan(100);
 
-    expect(history.isError).toBe(false);
-    expect(history.data.summary.count).toBeGreaterThanOrEqual(1);
-    expect(resources.resources.map((r) => r.uri)).toEqual(
-      expect.arrayContaining(['vitals://checks/cpu', 'vitals://checks/memory', 'vitals://checks/orders-db']),
-    );
-    expect(completion.completion.values).toContain('cpu');
-    expect(events.isError).toBe(false);
+      expect(history.isError).toBe(false);
+      expect(history.data.summary.count).toBeGreaterThanOrEqual(1);
+      expect(resources.resources.map((r) => r.uri)).toEqual(
+        expect.arrayContaining(['vitals://checks/cpu', 'vitals://checks/memory', 'vitals://checks/orders-db']),
+      );
+      expect(completion.completion.values).toContain('cpu');
+      expect(events.isError).toBe(false);
 
-    const db = (health.data.checks as Json[]).find((c) => c.name === 'orders-db')!;
-    expect(db.status).toBe('pending');
-    const okCount = (health.data.checks as Json[]).filter((c) => c.status === 'pass').length;
-    expect(health.data.summary).toMatch(
-      new RegExp(`: ${okCount} ok, 1 pending of ${health.data.checks.length} checks$`),
-    );
-    expect(health.text).toMatch(/^Pending \(no result yet\): orders-db$/m);
-  });
+      const db = (health.data.checks as Json[]).find((c) => c.name === 'orders-db')!;
+      expect(db.status).toBe('pending');
+      const okCount = (health.data.checks as Json[]).filter((c) => c.status === 'pass').length;
+      expect(health.data.summary).toMatch(
+        new RegExp(`: ${okCount} ok, 1 pending of ${health.data.checks.length} checks$`),
+      );
+      expect(health.text).toMatch(/^Pending \(no result yet\): orders-db$/m);
+    },
+  );
 
   it('clients are told when the set of check resources changes', async () => {
     // Host checks and the dependency join the list with the first sample, after this client connected.

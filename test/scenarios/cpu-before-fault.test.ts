@@ -39,7 +39,8 @@ checks:
     await proxy?.close();
   });
 
-  it('CPU goes bad first, the dependency later: two incidents, each at its own start, and no shared cause', async () => {
+  it('CPU goes bad first, the dependency later: two incidents, ' +
+    'each at its own start, and no shared cause', async () => {
     // Start from a CPU under the level with no hold running, or the crossing would predate the children.
     await waitUntil(
       async () => {
@@ -95,7 +96,8 @@ checks:
     expect(r.data.findings.filter((f: Json) => f.kind === 'disk_full_eta')).toEqual([]);
   }, 120_000);
 
-  it('CPU ends after the children stop: the finished incident ends between the stop and the first pass seen', async () => {
+  it('CPU ends after the children stop: the finished incident ' +
+    'ends between the stop and the first pass seen', async () => {
     truth.stopAt = Date.now();
     for (const c of busy.splice(0)) c.kill('SIGKILL');
     // Other tests may keep the machine busy a while longer: the end is when the value went under the level.

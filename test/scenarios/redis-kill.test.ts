@@ -65,47 +65,52 @@ checks:
     expect(line).toMatchObject({ level: 'error', from: 'pass', startedAt: inc.start });
   });
 
-  it('after the restart the check is ok, and the finished outage is reported with its start, end and duration', async () => {
-    truth.restartAt = Date.now();
-    await redis.start();
-    truth.restartedAt = Date.now();
-    await waitUntil(async () => (await statusOf(d, 'session-cache')) === 'pass', 'session-cache to recover', 15_000);
-    truth.passSeenAt = Date.now();
-    await sleep(1000);
+  it(
+    'after the restart the check is ok, and the finished outage is reported with its start, end and ' + 'duration',
+    async () => {
+      truth.restartAt = Date.now();
+      await redis.start();
+      truth.restartedAt = Date.now();
+      await waitUntil(async () => (await statusOf(d, 'session-cache')) === 'pass', 'session-cache to recover', 15_000);
+      truth.passSeenAt = Date.now();
+      await sleep(1000);
 
-    const health = await d.call('health_check', {});
-    const r = await d.call('diagnose', { check: 'session-cache', window: '15m' });
-    const inc = (r.data.incidents as Json[])[0]!;
-    expect(r.data.incidents).toHaveLength(1);
-    expect(inc).toMatchObject({ check: 'session-cache', status: 'fail', ongoing: false });
-    const start = Date.parse(inc.start);
-    const end = Date.parse(inc.end);
-    // The end is the first good run: within one interval after Redis listened again.
-    expect(end).toBeGreaterThanOrEqual(truth.restartAt - 100);
-    expect(end).toBeLessThanOrEqual(truth.restartedAt + INTERVAL + 100);
-    expect(inc.durationSeconds).toBe(Math.round((end - start) / 1000));
-    expect(Math.abs(end - start - (truth.restartAt - truth.killAt))).toBeLessThan(2 * INTERVAL + 200);
+      const health = await d.call('health_check', {});
+      const r = await d.call('diagnose', { check: 'session-cache', window: '15m' });
+      const inc = (r.data.incidents as Json[])[0]!;
+      expect(r.data.incidents).toHaveLength(1);
+      expect(inc).toMatchObject({ check: 'session-cache', status: 'fail', ongoing: false });
+      const start = Date.parse(inc.start);
+      const end = Date.parse(inc.end);
+      // The end is the first good run: within one interval after Redis listened again.
+      expect(end).toBeGreaterThanOrEqual(truth.restartAt - 100);
+      expect(end).toBeLessThanOrEqual(truth.restartedAt + INTERVAL + 100);
+      expect(inc.durationSeconds).toBe(Math.round((end - start) / 1000));
+      expect(Math.abs(end - start - (truth.restartAt - truth.killAt))).toBeLessThan(2 * INTERVAL + 200);
 
-    // The headline agrees with health_check and with itself: ok now, one incident in the window.
-    const headline = r.text.split('\n')[0]!;
-    expect(headline).toMatch(
-      new RegExp(
-        `^session-cache is ok now \\(${health.data.hostname} is ${OVERALL_WORD[health.data.status]!.replace(/[()]/g, '\\$&')}\\); 1 incident ended in the last 15m: failed \\d\\d:\\d\\d:\\d\\d–\\d\\d:\\d\\d:\\d\\d \\(`,
-      ),
-    );
-    expect(r.text).toMatch(
-      /^\[info\] session-cache was failed \d\d:\d\d:\d\d–\d\d:\d\d:\d\d \(\d+m?s\), ended \d+m?s ago: /m,
-    );
-    expect(r.text).not.toMatch(/nothing failing|is passing/);
+      // The headline agrees with health_check and with itself: ok now, one incident in the window.
+      const headline = r.text.split('\n')[0]!;
+      expect(headline).toMatch(
+        new RegExp(
+          `^session-cache is ok now \\(${health.data.hostname} is ` +
+            `${OVERALL_WORD[health.data.status]!.replace(/[()]/g, '\\$&')}` +
+            `\\); 1 incident ended in the last 15m: failed \\d\\d:\\d\\d:\\d\\d–\\d\\d:\\d\\d:\\d\\d \\(`,
+        ),
+      );
+      expect(r.text).toMatch(
+        /^\[info\] session-cache was failed \d\d:\d\d:\d\d–\d\d:\d\d:\d\d \(\d+m?s\), ended \d+m?s ago: /m,
+      );
+      expect(r.text).not.toMatch(/nothing failing|is passing/);
 
-    // The events say the same: a failure that began at the first failed run, a recovery at the first good one.
-    const ev = await d.call('list_events', { check: 'session-cache', window: '15m' });
-    const [recovery, failure] = ev.data.events as Json[];
-    expect(failure).toMatchObject({ from: 'pass', to: 'fail', startedAt: inc.start });
-    expect(recovery).toMatchObject({ from: 'fail', to: 'pass', startedAt: inc.end });
-    // Recovery is info: not in a warn-level log.
-    expect(d.logs().some((l) => l.check === 'session-cache' && l.to === 'pass')).toBe(false);
-  });
+      // The events say the same: a failure that began at the first failed run, a recovery at the first good one.
+      const ev = await d.call('list_events', { check: 'session-cache', window: '15m' });
+      const [recovery, failure] = ev.data.events as Json[];
+      expect(failure).toMatchObject({ from: 'pass', to: 'fail', startedAt: inc.start });
+      expect(recovery).toMatchObject({ from: 'fail', to: 'pass', startedAt: inc.end });
+      // Recovery is info: not in a warn-level log.
+      expect(d.logs().some((l) => l.check === 'session-cache' && l.to === 'pass')).toBe(false);
+    },
+  );
 
   it('a window that ends after the outage does not report it', async () => {
     const r = await d.call('diagnose', { check: 'session-cache', window: '1s' });

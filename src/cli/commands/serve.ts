@@ -2,6 +2,12 @@ import { App } from '../../app.js';
 import { loadConfig } from '../../config/load.js';
 import { routeProcessWarnings } from '../../telemetry/logger.js';
 
+const LISTEN_ERRORS: Record<string, string> = {
+  EADDRINUSE: 'address already in use',
+  EACCES: 'permission denied',
+  EADDRNOTAVAIL: 'address not available',
+};
+
 export interface ServeOptions {
   configPath: string | undefined;
   logLevel: string | undefined;
@@ -33,7 +39,7 @@ export async function serve(options: ServeOptions): Promise<number> {
     const message = unsafe
       ? err.message
       : err.code === 'EADDRINUSE' || err.code === 'EACCES' || err.code === 'EADDRNOTAVAIL'
-        ? `cannot listen on ${err.address ?? ''}:${err.port ?? ''}: ${err.code === 'EADDRINUSE' ? 'address already in use' : err.code === 'EACCES' ? 'permission denied' : 'address not available'}`
+        ? `cannot listen on ${err.address ?? ''}:${err.port ?? ''}: ${LISTEN_ERRORS[err.code]}`
         : `could not start: ${err.message}`;
     process.stderr.write(`vitals: ${message}\n`);
     await app.stop('start failed').catch(() => {});

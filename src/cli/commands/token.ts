@@ -2,6 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { formatDuration, MAX_DURATION_MS, parseDuration } from '../../config/duration.js';
 import { Scope } from '../../config/schema.js';
 
+const quoted = (names: string[]) => names.map((s) => `"${s.slice(0, 40)}"`).join(', ');
+
 export interface TokenNewOptions {
   subject: string | undefined;
   /** Comma-separated, e.g. "vitals:read,vitals:refresh" (the "vitals:" prefix may be left out). */
@@ -35,7 +37,9 @@ export function newToken(
     if (!scopes.length || unknown.length)
       return {
         ok: false,
-        error: `${unknown.length ? `unknown scope${unknown.length > 1 ? 's' : ''} ${unknown.map((s) => `"${s.slice(0, 40)}"`).join(', ')}` : 'no scope given'}; choose from ${Scope.options.join(', ')} (comma-separated)`,
+        error:
+          `${unknown.length ? `unknown scope${unknown.length > 1 ? 's' : ''} ${quoted(unknown)}` : 'no scope given'}` +
+          `; choose from ${Scope.options.join(', ')} (comma-separated)`,
       };
   }
   let expires: string | undefined;
@@ -44,7 +48,10 @@ export function newToken(
     if (ms === undefined || ms <= 0 || ms > MAX_DURATION_MS)
       return {
         ok: false,
-        error: `--expires-in "${o.expiresIn.slice(0, 40)}" must be a duration from 1s to ${formatDuration(MAX_DURATION_MS)}, e.g. 90d or 12h`,
+        error:
+          `--expires-in "${o.expiresIn.slice(0, 40)}" must be a ` +
+          `duration from 1s to ${formatDuration(MAX_DURATION_MS)}` +
+          `, e.g. 90d or 12h`,
       };
     expires = new Date((o.now ?? Date.now()) + ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
   }
@@ -54,7 +61,9 @@ export function newToken(
   return {
     ok: true,
     token,
-    entry: `- { subject: ${subject}, sha256: ${sha256}, scopes: [${scopes.join(', ')}]${expires ? `, expires: "${expires}"` : ''} }`,
+    entry:
+      `- { subject: ${subject}, sha256: ${sha256}, scopes: [${scopes.join(', ')}` +
+      `]${expires ? `, expires: "${expires}"` : ''} }`,
   };
 }
 

@@ -66,7 +66,8 @@ export const mcpRoutes: FastifyPluginAsync<McpRoutesOptions> = async (app, { mcp
         .send(
           jsonRpcError(
             JSONRPC.INVALID_REQUEST,
-            `Invalid Request: JSON-RPC batches are not part of protocol version ${version.slice(0, 10)}; send one message per POST`,
+            `Invalid Request: JSON-RPC batches are not part of protocol version ${version.slice(0, 10)}; send ` +
+              `one message per POST`,
           ),
         );
     }
@@ -99,7 +100,10 @@ export const mcpRoutes: FastifyPluginAsync<McpRoutesOptions> = async (app, { mcp
   });
 };
 
-/** For createMcpServer's scopesFor: the caller's scopes from the handler context's authInfo; undefined when unauthenticated. */
+/**
+ * For createMcpServer's scopesFor: the caller's scopes from the handler context's authInfo; undefined when
+ * unauthenticated.
+ */
 export function scopesFromExtra(ctx: unknown): ReadonlySet<string> | undefined {
   const c = ctx as { http?: { authInfo?: AuthInfo }; authInfo?: AuthInfo } | undefined;
   const info = c?.http?.authInfo ?? c?.authInfo;

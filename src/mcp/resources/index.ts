@@ -54,7 +54,8 @@ export function registerResources(server: McpServer, monitor: HealthMonitor, cac
     {
       title: 'Health snapshot',
       description:
-        'The latest snapshot: overall status, every check with its value, thresholds and reason, host figures. Subscribe to be told when a status changes.',
+        'The latest snapshot: overall status, every check with its value, thresholds and reason, host ' +
+        'figures. Subscribe to be told when a status changes.',
       mimeType: 'application/json',
     },
     async (uri) => {
@@ -89,7 +90,8 @@ export function registerResources(server: McpServer, monitor: HealthMonitor, cac
     {
       title: 'Check',
       description:
-        'One check: status, observed value, thresholds, reason, since when, and its recent events. Subscribe to be told when its status changes.',
+        'One check: status, observed value, thresholds, reason, since when, and its recent events. Subscribe ' +
+        'to be told when its status changes.',
       mimeType: 'application/json',
     },
     async (uri, variables) => {
@@ -107,7 +109,8 @@ export function registerResources(server: McpServer, monitor: HealthMonitor, cac
       if (!c)
         throw new ResourceNotFoundError(
           checkUri(name.slice(0, 100)),
-          `unknown check "${name.length > 100 ? `${name.slice(0, 100)}…` : name}"; known: ${Object.keys(monitor.snapshot.checks).join(', ')}`,
+          `unknown check "${name.length > 100 ? `${name.slice(0, 100)}…` : name}"; ` +
+            `known: ${Object.keys(monitor.snapshot.checks).join(', ')}`,
         );
       return json(uri.href, { ...c, events: monitor.events({ check: name, limit: 20 }) }, cache(name));
     },
@@ -119,7 +122,8 @@ export function registerResources(server: McpServer, monitor: HealthMonitor, cac
     {
       title: 'Recent events',
       description:
-        'Status transitions and circuit-breaker changes, newest first (the last 100). Subscribe to be told of new ones.',
+        'Status transitions and circuit-breaker changes, newest first (the last 100). Subscribe to be told of ' +
+        'new ones.',
       mimeType: 'application/json',
     },
     async (uri) => {

@@ -124,7 +124,8 @@ export function attachLiveUpdates(
   watch = watchChanges(monitor, { onChange: send, onEvent: logLine, onListChanged: listChanged });
 
   if (mode === 'session') {
-    // Checked before anything is kept: a client chooses these URIs, and each would otherwise be held for the session's life.
+    // Checked before anything is kept: a client chooses these URIs, and each would otherwise be held for the session's
+    // life.
     const validUri = (uri: string): string => {
       if (Buffer.byteLength(uri) > limits.uriBytes) {
         countRefusal('uri_bytes');
@@ -148,7 +149,8 @@ export function attachLiveUpdates(
         countRefusal('subscriptions_per_session');
         throw new ProtocolError(
           ProtocolErrorCode.InvalidRequest,
-          `too many subscriptions in this session (limit ${limits.subscriptionsPerSession}); unsubscribe from some first`,
+          `too many subscriptions in this session (limit ${limits.subscriptionsPerSession}); unsubscribe from ` +
+            `some first`,
         );
       }
       owner ??= principalOf(ctx);
@@ -156,7 +158,8 @@ export function attachLiveUpdates(
         countRefusal('subscriptions_per_principal');
         throw new ProtocolError(
           ProtocolErrorCode.InvalidRequest,
-          `too many subscriptions for this principal across its sessions (limit ${limits.subscriptionsPerPrincipal}); unsubscribe or end sessions first`,
+          `too many subscriptions for this principal across its sessions (limit ${limits.subscriptionsPerPrincipal}` +
+            `); unsubscribe or end sessions first`,
         );
       }
       subscriptions.add(uri);

@@ -35,8 +35,10 @@ export const checkDependenciesTool = defineTool({
   name: 'check_dependencies',
   title: 'Check dependencies',
   description:
-    'Status of the dependencies mcp-vitals watches (PostgreSQL, Redis, HTTP endpoints, TCP ports): each with pass/warn/fail, ' +
-    'latency, last error, circuit-breaker state, and since when. A status flips only after several failed (or good) runs ' +
+    'Status of the dependencies mcp-vitals watches (PostgreSQL, Redis, HTTP endpoints, TCP ports): each with ' +
+    'pass/warn/fail, ' +
+    'latency, last error, circuit-breaker state, and since when. A status flips only after several failed (or ' +
+    'good) runs ' +
     'in a row, so one blip does not count. Set `refresh: true` to run every check now instead of reading the last ' +
     'scheduled result (shared with concurrent callers, at most every few seconds).',
   input: z.object({
@@ -64,7 +66,8 @@ export const checkDependenciesTool = defineTool({
       const unknown = args.names.filter((n) => !known.has(n));
       if (unknown.length)
         throw new ToolError(
-          `unknown check${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}; known: ${[...known].join(', ') || '(none configured)'}`,
+          `unknown check${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')};` +
+            ` known: ${[...known].join(', ') || '(none configured)'}`,
           'UNKNOWN_CHECK',
         );
     }
@@ -95,7 +98,10 @@ export const checkDependenciesTool = defineTool({
       if (c.status === 'pending') return `${head} — no result yet`;
       const since = c.status === 'pass' ? '' : ` since ${sinceText(problemStart(state), now)}`;
       const latency = c.latencySeconds === null ? '' : `, ${formatValue(c.latencySeconds, 's')}`;
-      return `${head}${since}${latency}${c.breaker !== 'closed' ? `, breaker ${c.breaker}` : ''}${c.output ? ` — ${c.output}` : ''}`;
+      return (
+        `${head}${since}${latency}${c.breaker !== 'closed' ? `, breaker ${c.breaker}` : ''}` +
+        `${c.output ? ` — ${c.output}` : ''}`
+      );
     };
     // With several instances the model needs to see which one is down, not only the aggregate.
     const withInstances = (c: (typeof checks)[number], i: number) =>
@@ -105,15 +111,17 @@ export const checkDependenciesTool = defineTool({
             line(c, shown[i]!),
             ...c.instances.map(
               (x) =>
-                `  - ${x.name} ${x.target}: ${x.ok ? `up, ${formatValue(x.latencySeconds, 's')}` : `down${x.error ? ` — ${x.error}` : ''}`}`,
+                `  - ${x.name} ${x.target}: ` +
+                (x.ok ? `up, ${formatValue(x.latencySeconds, 's')}` : `down${x.error ? ` — ${x.error}` : ''}`),
             ),
           ].join('\n');
     const RANK = { fail: 0, warn: 1, pending: 2, pass: 3 } as const;
-    const order = checks.map((c, i) => i).sort((a, b) => RANK[checks[a]!.status] - RANK[checks[b]!.status] || a - b);
+    const order = checks.map((_c, i) => i).sort((a, b) => RANK[checks[a]!.status] - RANK[checks[b]!.status] || a - b);
     let text = order.map((i) => withInstances(checks[i]!, i)).join('\n');
     if (!checks.length)
       text =
-        'No dependency checks are configured. Add PostgreSQL, Redis, HTTP or TCP checks under `checks:` in the config file.';
+        'No dependency checks are configured. Add PostgreSQL, Redis, HTTP or TCP checks under `checks:` in ' +
+        'the config file.';
     else if (!args.verbose && text.length > DEPENDENCIES_TEXT_BUDGET) {
       // Too long for a model: problems in full (as many as fit), passing ones as one short list.
       const ok = order.filter((i) => checks[i]!.status === 'pass').map((i) => shown[i]!);

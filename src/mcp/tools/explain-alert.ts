@@ -12,26 +12,50 @@ const TEXT_BUDGET = 3500;
 const num = (v: number) => +v.toPrecision(4);
 const at = (now: number, iso: string | null) => (iso ? `${iso} (${relative(now, iso)})` : 'unknown');
 
+function episodeText(h: {
+  labels: Record<string, string>;
+  pendingAt?: string | null;
+  firingAt?: string | null;
+  endedAt?: string | null;
+}): string {
+  return (
+    `${h.labels.instance ?? '?'}${labelText(h.labels) ? ` ${labelText(h.labels)}` : ''}` +
+    ` pending ${h.pendingAt ?? 'before the window'}, ${h.firingAt ? `firing ${h.firingAt}` : 'never fired'}, ` +
+    (h.endedAt ? `ended ${h.endedAt}` : 'still active')
+  );
+}
+
 function ruleLines(r: RuleExplanation, now: number): string[] {
   const c = r.condition;
   const out = [
-    `rule (group ${r.group}, for ${formatDuration(r.forSeconds * 1000)}${r.labels.severity ? `, severity ${r.labels.severity}` : ''}${r.health !== 'ok' ? `, health ${r.health}${r.lastError ? `: ${r.lastError}` : ''}` : ''}): ${r.expr.replace(/\s+/g, ' ').trim()}`,
+    `rule (group ${r.group}, for ${formatDuration(r.forSeconds * 1000)}` +
+      `${r.labels.severity ? `, severity ${r.labels.severity}` : ''}` +
+      `${r.health !== 'ok' ? `, health ${r.health}${r.lastError ? `: ${r.lastError}` : ''}` : ''}` +
+      `): ${r.expr.replace(/\s+/g, ' ').trim()}`,
     c.op
-      ? `threshold: ${c.lhs} ${c.op} ${c.threshold ?? c.rhs}${c.conditions.length ? `; only where also: ${c.conditions.join(' ').replace(/\s+/g, ' ')}` : ''}`
+      ? `threshold: ${c.lhs} ${c.op} ${c.threshold ?? c.rhs}` +
+        (c.conditions.length ? `; only where also: ${c.conditions.join(' ').replace(/\s+/g, ' ')}` : '')
       : 'threshold: none (the alert fires for every series the expression returns)',
   ];
   if (r.currentTotal) {
     const shown = r.current.map(
       (v) =>
-        `${v.labels.instance ?? '?'}${labelText(v.labels) ? ` ${labelText(v.labels)}` : ''} = ${num(v.value)}${v.breaching ? ' (breaching)' : ''}`,
+        `${v.labels.instance ?? '?'}${labelText(v.labels) ? ` ${labelText(v.labels)}` : ''} = ${num(v.value)}` +
+        `${v.breaching ? ' (breaching)' : ''}`,
     );
     out.push(
-      `now: ${r.breachingTotal} of ${r.currentTotal} series breach; ${shown.join('; ')}${r.currentTotal > shown.length ? `; … ${r.currentTotal - shown.length} more` : ''}`,
+      `now: ${r.breachingTotal} of ${r.currentTotal} series breach; ${shown.join('; ')}` +
+        (r.currentTotal > shown.length ? `; … ${r.currentTotal - shown.length} more` : ''),
     );
   } else out.push('now: the compared expression returns no series');
   for (const a of r.active) {
     out.push(
-      `${a.state.toUpperCase()} on ${a.labels.instance ?? '?'}${labelText(a.labels) ? ` ${labelText(a.labels)}` : ''}: pending since ${at(now, a.activeAt)}${a.state === 'firing' ? `, firing since ${at(now, a.firingAt)}` : `, fires after ${formatDuration(r.forSeconds * 1000)} if it holds`}${a.value !== null ? `, value ${num(a.value)}` : ''}${a.summary ? ` — ${a.summary}` : ''}`,
+      `${a.state.toUpperCase()} on ${a.labels.instance ?? '?'}${labelText(a.labels) ? ` ${labelText(a.labels)}` : ''}` +
+        `: pending since ${at(now, a.activeAt)}` +
+        (a.state === 'firing'
+          ? `, firing since ${at(now, a.firingAt)}`
+          : `, fires after ${formatDuration(r.forSeconds * 1000)} if it holds`) +
+        `${a.value !== null ? `, value ${num(a.value)}` : ''}${a.summary ? ` — ${a.summary}` : ''}`,
     );
   }
   const notes = ['summary', 'description', 'runbook_url']
@@ -44,9 +68,12 @@ export const explainAlertTool = defineTool({
   name: 'explain_alert',
   title: 'Explain alert',
   description:
-    'Why an alert fires, in one answer: its rule (expression, for:, the threshold it encodes), the current value of the compared ' +
-    'expression per instance (breaching ones first), when it went pending and firing on each instance over the window (from ALERTS ' +
-    'and ALERTS_FOR_STATE, and Alertmanager), the mcp-vitals checks it is about and their status now, and its summary/runbook ' +
+    'Why an alert fires, in one answer: its rule (expression, for:, the threshold it encodes), the current ' +
+    'value of the compared ' +
+    'expression per instance (breaching ones first), when it went pending and firing on each instance over ' +
+    'the window (from ALERTS ' +
+    'and ALERTS_FOR_STATE, and Alertmanager), the mcp-vitals checks it is about and their status now, and its ' +
+    'summary/runbook ' +
     'annotations. Give the alert name as list_alerts shows it.',
   input: z.object({
     name: z.string().min(1).max(200).describe('Alert name, e.g. "VitalsDependencyDown".'),
@@ -129,12 +156,13 @@ export const explainAlertTool = defineTool({
         x.related = x.related.filter((r) => r.instance === args.instance);
       }
       const lines = [
-        `${x.name}: ${x.rules.length} rule(s); window ${new Date(from).toISOString()} to ${new Date(to).toISOString()}.`,
+        `${x.name}: ${x.rules.length} rule(s); window ${new Date(from).toISOString()}` +
+          ` to ${new Date(to).toISOString()}.`,
       ];
       for (const r of x.rules) lines.push(...ruleLines(r, now));
       lines.push(
         x.history.length
-          ? `history (${x.historyStepSeconds}s steps): ${x.history.map((h) => `${h.labels.instance ?? '?'}${labelText(h.labels) ? ` ${labelText(h.labels)}` : ''} pending ${h.pendingAt ?? 'before the window'}, ${h.firingAt ? `firing ${h.firingAt}` : 'never fired'}, ${h.endedAt ? `ended ${h.endedAt}` : 'still active'}`).join('; ')}`
+          ? `history (${x.historyStepSeconds}s steps): ${x.history.map(episodeText).join('; ')}`
           : 'history: not pending or firing in the window',
       );
       if (x.related.length)

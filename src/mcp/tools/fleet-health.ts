@@ -27,7 +27,12 @@ const CHECKS_IN_TEXT = 4;
 function line(i: FleetInstance, now: number): string {
   const who = `${i.instance}${i.host && !i.instance.startsWith(i.host) ? ` (${i.host})` : ''}`;
   if (i.status === 'not_reporting')
-    return `${WORD[i.status]} ${who}: ${i.reason}${i.lastSeen !== undefined ? `; last seen ${i.lastSeen ? relative(now, i.lastSeen) : 'over the lookback ago'}` : ''}`;
+    return (
+      `${WORD[i.status]} ${who}: ${i.reason}` +
+      (i.lastSeen !== undefined
+        ? `; last seen ${i.lastSeen ? relative(now, i.lastSeen) : 'over the lookback ago'}`
+        : '')
+    );
   if (i.status === 'unknown') return `${WORD[i.status]} ${who}: ${i.reason}`;
   const checks = i.checks
     .slice(0, CHECKS_IN_TEXT)
@@ -40,8 +45,12 @@ function line(i: FleetInstance, now: number): string {
 export function renderFleet(s: FleetSummary, m: { source: string; at: number; now: number; lookbackMs: number }) {
   const counts = FLEET_ORDER.filter((k) => s.counts[k] > 0).map((k) => `${s.counts[k]} ${k.replace('_', ' ')}`);
   const head = s.total
-    ? `${s.total} mcp-vitals instance(s) in Prometheus (seen within ${Math.round(m.lookbackMs / 60_000)}m${m.at !== m.now ? `, at ${new Date(m.at).toISOString()}` : ''}): ${counts.join(', ')}.`
-    : `Prometheus at ${m.source} has no target_info{service_name="mcp-vitals"} within ${Math.round(m.lookbackMs / 60_000)}m: no daemon is scraped by it.`;
+    ? `${s.total} mcp-vitals instance(s) in Prometheus (seen within ${Math.round(m.lookbackMs / 60_000)}` +
+      `m${m.at !== m.now ? `, at ${new Date(m.at).toISOString()}` : ''}` +
+      `): ${counts.join(', ')}.`
+    : `Prometheus at ${m.source} has no ` +
+      `target_info{service_name="mcp-vitals"} within ${Math.round(m.lookbackMs / 60_000)}` +
+      `m: no daemon is scraped by it.`;
   const text = fitText(
     head,
     s.shown.map((i) => line(i, m.at)),
@@ -66,9 +75,12 @@ export const fleetHealthTool = defineTool({
   name: 'fleet_health',
   title: 'Fleet health',
   description:
-    'Every host running mcp-vitals, as Prometheus sees them: counts per status (fail, not_reporting, warn, unknown, pass) and the ' +
-    'worst instances first with their failing or warning checks; instances Prometheus can no longer scrape show as not_reporting. ' +
-    'The answer stays small for any fleet size (raise `limit` to see more). Use an instance from here with query_history ' +
+    'Every host running mcp-vitals, as Prometheus sees them: counts per status (fail, not_reporting, warn, ' +
+    'unknown, pass) and the ' +
+    'worst instances first with their failing or warning checks; instances Prometheus can no longer scrape ' +
+    'show as not_reporting. ' +
+    'The answer stays small for any fleet size (raise `limit` to see more). Use an instance from here with ' +
+    'query_history ' +
     '{instance} or diagnose {instance} to dig into one host; list_alerts for what is paging.',
   input: z.object({
     status: z

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CheckStatus, StateStatus, ThresholdView, type CheckState } from '../../monitor/schema.js';
+import { CheckStatus, StateStatus, ThresholdView } from '../../monitor/schema.js';
 import { describeCheck, headline, problemChecks } from '../../monitor/summary.js';
 import { fitLines, okList } from './text.js';
 import { defineTool, READ_ONLY } from './types.js';
@@ -22,7 +22,8 @@ const CheckSummary = z.object({
     .string()
     .optional()
     .describe(
-      'ISO time the current problem began (the value first crossed the level, or the first failed run); earlier than `since` when a hold delayed the status',
+      'ISO time the current problem began (the value first crossed the level, or the first failed run); ' +
+        'earlier than `since` when a hold delayed the status',
     ),
   time: z.string().describe('ISO time of the observation'),
 });
@@ -31,8 +32,10 @@ export const healthCheckTool = defineTool({
   name: 'health_check',
   title: 'Health check',
   description:
-    'Overall health of this machine and the services mcp-vitals watches: pass, warn or fail, with every check (CPU, memory, ' +
-    'each filesystem, MCP tool error rate, configured dependencies), what is wrong and since when. Start here for "how is ' +
+    'Overall health of this machine and the services mcp-vitals watches: pass, warn or fail, with every check ' +
+    '(CPU, memory, ' +
+    'each filesystem, MCP tool error rate, configured dependencies), what is wrong and since when. Start here ' +
+    'for "how is ' +
     'this machine doing?". Reads the latest scheduled sample: instant, no side effects.',
   input: z.object({
     only_problems: z.boolean().optional().describe('Only checks that are not passing.'),

@@ -6,24 +6,33 @@ import { defineTool, READ_ONLY } from './types.js';
 /** Characters of text at most; the structured content has every alert within `limit`. */
 const TEXT_BUDGET = 3000;
 
+const silenceComment = (comment: string | undefined) => (comment ? ` "${comment.slice(0, 60)}"` : '');
+
 function line(a: ActiveAlert, now: number): string {
   const labels = labelText(a.labels);
   const when =
     a.state === 'pending'
       ? `pending since ${relative(now, a.since)}`
-      : `active since ${relative(now, a.since)}${a.firingSince && a.firingSince !== a.since ? `, firing since ${relative(now, a.firingSince)}` : ''}`;
-  const silenced = a.silencedBy.length
-    ? ` [silenced by ${a.silencedBy.map((s) => `${s.createdBy} until ${s.endsAt}${s.comment ? ` "${s.comment.slice(0, 60)}"` : ''}`).join('; ')}]`
-    : '';
-  return `${a.state.toUpperCase()} ${a.name}${a.severity ? ` ${a.severity}` : ''}${a.instance ? ` on ${a.instance}` : ''}${labels ? ` ${labels}` : ''}: ${when}${a.value !== null ? `, value ${+a.value.toPrecision(4)}` : ''}${a.inhibited ? ' [inhibited]' : ''}${silenced}${a.summary ? ` — ${a.summary.slice(0, 160)}` : ''}`;
+      : `active since ${relative(now, a.since)}` +
+        (a.firingSince && a.firingSince !== a.since ? `, firing since ${relative(now, a.firingSince)}` : '');
+  const silencers = a.silencedBy.map((s) => `${s.createdBy} until ${s.endsAt}${silenceComment(s.comment)}`);
+  const silenced = a.silencedBy.length ? ` [silenced by ${silencers.join('; ')}]` : '';
+  return (
+    `${a.state.toUpperCase()} ${a.name}${a.severity ? ` ${a.severity}` : ''}${a.instance ? ` on ${a.instance}` : ''}` +
+    `${labels ? ` ${labels}` : ''}: ${when}${a.value !== null ? `, value ${+a.value.toPrecision(4)}` : ''}` +
+    `${a.inhibited ? ' [inhibited]' : ''}` +
+    `${silenced}${a.summary ? ` — ${a.summary.slice(0, 160)}` : ''}`
+  );
 }
 
 export const listAlertsTool = defineTool({
   name: 'list_alerts',
   title: 'List alerts',
   description:
-    'Alerts firing or pending now across the fleet: from Prometheus (pending and firing, with the value and since when) and ' +
-    'Alertmanager (which are silenced, by whom and until when; inhibited ones; alerts daemons posted themselves). Firing and ' +
+    'Alerts firing or pending now across the fleet: from Prometheus (pending and firing, with the value and ' +
+    'since when) and ' +
+    'Alertmanager (which are silenced, by whom and until when; inhibited ones; alerts daemons posted ' +
+    'themselves). Firing and ' +
     'critical first. Use explain_alert {name} for why one fires.',
   input: z.object({
     state: z.enum(['firing', 'pending', 'all']).default('all'),
@@ -80,11 +89,16 @@ export const listAlertsTool = defineTool({
       const shown = matching.slice(0, args.limit);
       const names = Object.entries(byName).map(
         ([n, c]) =>
-          `${n} ${c.firing ? `${c.firing} firing` : ''}${c.firing && c.pending ? '/' : ''}${c.pending ? `${c.pending} pending` : ''}`,
+          `${n} ${c.firing ? `${c.firing} firing` : ''}${c.firing && c.pending ? '/' : ''}` +
+          `${c.pending ? `${c.pending} pending` : ''}`,
       );
       const head = matching.length
-        ? `${matching.length} alert(s): ${counts.firing} firing, ${counts.pending} pending${counts.silenced ? `, ${counts.silenced} silenced` : ''} (${names.slice(0, 15).join(', ')}${names.length > 15 ? ', …' : ''}).`
-        : `No ${args.state === 'all' ? 'firing or pending' : args.state} alerts${args.name ? ` named ${args.name}` : ''}${args.instance ? ` on ${args.instance}` : ''} (asked ${sources.join(' and ')}).`;
+        ? `${matching.length} alert(s): ${counts.firing} firing, ${counts.pending} ` +
+          `pending${counts.silenced ? `, ${counts.silenced} silenced` : ''}` +
+          ` (${names.slice(0, 15).join(', ')}${names.length > 15 ? ', …' : ''}).`
+        : `No ${args.state === 'all' ? 'firing or pending' : args.state} ` +
+          `alerts${args.name ? ` named ${args.name}` : ''}` +
+          `${args.instance ? ` on ${args.instance}` : ''} (asked ${sources.join(' and ')}).`;
       return {
         text: fitText(
           head,

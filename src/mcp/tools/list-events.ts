@@ -46,10 +46,17 @@ export const listEventsTool = defineTool({
     const all = history ? await history.events(query) : monitor.events(query);
     const matched = args.type ? all.filter((e) => e.type === args.type) : all;
     const events = matched.slice(0, args.limit);
-    const head = `${matched.length > events.length ? `${events.length} of ${matched.length}+ events` : plural(events.length, 'event')} in the last ${roughDuration(windowMs)}, newest first:`;
+    const head =
+      (matched.length > events.length
+        ? `${events.length} of ${matched.length}+ events`
+        : plural(events.length, 'event')) + ` in the last ${roughDuration(windowMs)}, newest first:`;
     const lines = events.map((e) => {
       const began = e.startedAt ? ` (began ${clockTime(Date.parse(e.startedAt), to)})` : '';
-      return `- ${clockTime(Date.parse(e.time), to)} ${e.check} ${e.type === 'breaker' ? `breaker ${e.from} → ${e.to}` : `${statusWord(e.from)} → ${statusWord(e.to)}`}${began}: ${e.reason}`;
+      return (
+        `- ${clockTime(Date.parse(e.time), to)} ${e.check} ` +
+        (e.type === 'breaker' ? `breaker ${e.from} → ${e.to}` : `${statusWord(e.from)} → ${statusWord(e.to)}`) +
+        `${began}: ${e.reason}`
+      );
     });
     // The structured content has every event asked for; the text stops at its budget.
     const text = events.length
@@ -57,7 +64,8 @@ export const listEventsTool = defineTool({
           head,
           ...fitLines(lines, EVENTS_TEXT_BUDGET - head.length - 1, (n) => `… ${n} more (in the structured content)`),
         ].join('\n')
-      : `No ${args.type ?? ''}${args.type ? ' ' : ''}events${args.check ? ` for ${args.check}` : ''} in the last ${roughDuration(windowMs)}.`;
+      : `No ${args.type ?? ''}${args.type ? ' ' : ''}events${args.check ? ` for ${args.check}` : ''} in the ` +
+        `last ${roughDuration(windowMs)}.`;
     return {
       text,
       data: {

@@ -13,7 +13,8 @@ export const topProcessesTool = defineTool({
   title: 'Top processes',
   description:
     'The processes using the most CPU or memory right now: name, pid, user, CPU % (of one core, measured over about ' +
-    'half a second) and resident memory. Use it when CPU or memory is high to see who is responsible. Read from /proc ' +
+    'half a second) and resident memory. Use it when CPU or memory is high to see who is responsible. Read ' +
+    'from /proc ' +
     'on demand and cached for 5 seconds; command-line arguments are never shown (they can hold secrets).',
   input: z.object({
     by: z.enum(['cpu', 'memory']).default('cpu').describe('Rank by CPU share or by resident memory.'),
@@ -30,10 +31,13 @@ export const topProcessesTool = defineTool({
     if (!processes) throw new ToolError('process sampling is not available in this process', 'NOT_AVAILABLE');
     const { rows, total, sampledAt } = await processes.top(args.limit, args.by);
     const text = [
-      `Top ${rows.length} of ${total} processes by ${args.by === 'cpu' ? 'CPU' : 'memory'} at ${new Date(sampledAt).toISOString()}:`,
+      `Top ${rows.length} of ${total} processes by ${args.by === 'cpu' ? 'CPU' : 'memory'}` +
+        ` at ${new Date(sampledAt).toISOString()}:`,
       ...rows.map(
         (p) =>
-          `- ${p.name} (pid ${p.pid}, ${p.user}): CPU ${p.cpuPercent.toFixed(1)}%, RSS ${formatSeriesValue(p.rssBytes, 'By')} (${(p.memoryRatio * 100).toFixed(1)}% of memory)`,
+          `- ${p.name} (pid ${p.pid}, ${p.user}): CPU ${p.cpuPercent.toFixed(1)}` +
+          `%, RSS ${formatSeriesValue(p.rssBytes, 'By')}` +
+          ` (${(p.memoryRatio * 100).toFixed(1)}% of memory)`,
       ),
     ].join('\n');
     return {

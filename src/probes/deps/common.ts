@@ -33,7 +33,7 @@ export function describeError(e: unknown): string {
 }
 
 export function certificateValues(cert: PeerCertificate | undefined): Record<string, number> {
-  if (!cert || !cert.valid_to) return {};
+  if (!cert?.valid_to) return {};
   const expires = Date.parse(cert.valid_to);
   if (!Number.isFinite(expires)) return {};
   return { certExpiryTimestampSeconds: expires / 1000, certDaysLeft: (expires - Date.now()) / 86_400_000 };

@@ -42,33 +42,37 @@ describe('the "many hosts" examples', () => {
     expect(cfg.fleet?.alertmanager?.url).toBe('http://alertmanager:9093');
   });
 
-  it('kubernetes: the kustomization names files that exist and its ConfigMap patch is a valid config with the fleet', async () => {
-    const k = parseYaml(read('deploy/kubernetes/fleet/kustomization.yaml')) as {
-      resources: string[];
-      patches: { path: string }[];
-    };
-    for (const f of [...k.resources, ...k.patches.map((p) => p.path)])
-      expect(existsSync(join(ROOT, 'deploy/kubernetes/fleet', f)), f).toBe(true);
-    const patch = parseYaml(read('deploy/kubernetes/fleet/configmap-patch.yaml')) as {
-      kind: string;
-      metadata: { name: string };
-      data: Record<string, string>;
-    };
-    const base = parseYaml(read('deploy/kubernetes/configmap.yaml')) as {
-      metadata: { name: string };
-      data: Record<string, string>;
-    };
-    expect(patch).toMatchObject({ kind: 'ConfigMap', metadata: { name: base.metadata.name } });
-    // The patch is the base config plus the fleet section, nothing else changed.
-    expect(patch.data['vitals.yaml']!.startsWith(base.data['vitals.yaml']!.trimEnd())).toBe(true);
-    const { parseConfigText } = await import('../../../src/config/load.js');
-    const env = {
-      VITALS_TOKEN_SHA256: 'a'.repeat(64),
-      VITALS_METRICS_TOKEN_SHA256: 'b'.repeat(64),
-      REDIS_PASSWORD: 'r',
-      ORDERS_DB_PASSWORD: 'o',
-    };
-    const cfg = parseConfigText(patch.data['vitals.yaml']!, env);
-    expect(cfg.fleet?.prometheus?.url).toMatch(/^http:\/\/prometheus-operated\./);
-  });
+  it(
+    'kubernetes: the kustomization names files that exist and its ConfigMap patch is a valid config ' +
+      'with the fleet',
+    async () => {
+      const k = parseYaml(read('deploy/kubernetes/fleet/kustomization.yaml')) as {
+        resources: string[];
+        patches: { path: string }[];
+      };
+      for (const f of [...k.resources, ...k.patches.map((p) => p.path)])
+        expect(existsSync(join(ROOT, 'deploy/kubernetes/fleet', f)), f).toBe(true);
+      const patch = parseYaml(read('deploy/kubernetes/fleet/configmap-patch.yaml')) as {
+        kind: string;
+        metadata: { name: string };
+        data: Record<string, string>;
+      };
+      const base = parseYaml(read('deploy/kubernetes/configmap.yaml')) as {
+        metadata: { name: string };
+        data: Record<string, string>;
+      };
+      expect(patch).toMatchObject({ kind: 'ConfigMap', metadata: { name: base.metadata.name } });
+      // The patch is the base config plus the fleet section, nothing else changed.
+      expect(patch.data['vitals.yaml']!.startsWith(base.data['vitals.yaml']!.trimEnd())).toBe(true);
+      const { parseConfigText } = await import('../../../src/config/load.js');
+      const env = {
+        VITALS_TOKEN_SHA256: 'a'.repeat(64),
+        VITALS_METRICS_TOKEN_SHA256: 'b'.repeat(64),
+        REDIS_PASSWORD: 'r',
+        ORDERS_DB_PASSWORD: 'o',
+      };
+      const cfg = parseConfigText(patch.data['vitals.yaml']!, env);
+      expect(cfg.fleet?.prometheus?.url).toMatch(/^http:\/\/prometheus-operated\./);
+    },
+  );
 });

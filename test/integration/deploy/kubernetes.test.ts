@@ -65,9 +65,12 @@ function strictTypeErrors(docs: Manifest[]): string {
   mkdirSync(dir, { recursive: true });
   const lines = docs.map((m, i) => {
     const [mod, cls] = MODELS[typeKey(m.doc)]!;
-    return `import type { I${cls} as T${i} } from '${mod}';\nexport const m${i}: T${i} = ${JSON.stringify(m.doc, null, 2)}; // ${m.file}`;
+    return (
+      `import type { I${cls} as T${i} } from '${mod}';\nexport const m${i}: T${i} = ${JSON.stringify(m.doc, null, 2)}` +
+      `; // ${m.file}`
+    );
   });
-  writeFileSync(join(dir, 'manifests.ts'), lines.join('\n') + '\n');
+  writeFileSync(join(dir, 'manifests.ts'), `${lines.join('\n')}\n`);
   const r = spawnSync(
     process.execPath,
     [
@@ -165,28 +168,32 @@ describe('probes, ports and scrape targets point at what the daemon serves', () 
     },
   );
 
-  it('each Service targets a named port of the pods it selects, and the ServiceMonitor scrapes a Service port at /metrics', async () => {
-    for (const svc of byKind('Service')) {
-      const pods = workloads.filter((w) =>
-        Object.entries(svc.spec.selector).every(([k, v]) => w.spec.template.metadata.labels[k] === v),
-      );
-      expect(pods.length, `${svc.metadata.name} selects a workload`).toBeGreaterThan(0);
-      for (const p of svc.spec.ports)
-        for (const w of pods)
-          expect(w.spec.template.spec.containers.flatMap((c: any) => c.ports.map((x: any) => x.name))).toContain(
-            p.targetPort,
-          );
-    }
-    for (const sm of byKind('ServiceMonitor')) {
-      const services = byKind('Service').filter((s) =>
-        Object.entries(sm.spec.selector.matchLabels).every(([k, v]) => s.metadata.labels[k] === v),
-      );
-      expect(services.length).toBeGreaterThan(0);
-      for (const e of sm.spec.endpoints) {
-        for (const s of services) expect(s.spec.ports.map((p: any) => p.name)).toContain(e.port);
-        expect(e.path).toBe('/metrics');
-        expect((await fetch(`${daemon.url}${e.path}`)).status).toBe(200);
+  it(
+    'each Service targets a named port of the pods it selects, and the ServiceMonitor scrapes a Service port at ' +
+      '/metrics',
+    async () => {
+      for (const svc of byKind('Service')) {
+        const pods = workloads.filter((w) =>
+          Object.entries(svc.spec.selector).every(([k, v]) => w.spec.template.metadata.labels[k] === v),
+        );
+        expect(pods.length, `${svc.metadata.name} selects a workload`).toBeGreaterThan(0);
+        for (const p of svc.spec.ports)
+          for (const w of pods)
+            expect(w.spec.template.spec.containers.flatMap((c: any) => c.ports.map((x: any) => x.name))).toContain(
+              p.targetPort,
+            );
       }
-    }
-  });
+      for (const sm of byKind('ServiceMonitor')) {
+        const services = byKind('Service').filter((s) =>
+          Object.entries(sm.spec.selector.matchLabels).every(([k, v]) => s.metadata.labels[k] === v),
+        );
+        expect(services.length).toBeGreaterThan(0);
+        for (const e of sm.spec.endpoints) {
+          for (const s of services) expect(s.spec.ports.map((p: any) => p.name)).toContain(e.port);
+          expect(e.path).toBe('/metrics');
+          expect((await fetch(`${daemon.url}${e.path}`)).status).toBe(200);
+        }
+      }
+    },
+  );
 });

@@ -46,7 +46,7 @@ const PROMQL_WORDS = new Set([
 ]);
 
 /** Metric names an expression reads: identifiers outside label matchers, minus PromQL words and recording rules. */
-export function metricNames(expr: string): string[] {
+function metricNames(expr: string): string[] {
   // label_values(metric, label): the second argument is a label name.
   const bare = expr
     .replace(/\{[^}]*\}/g, ' ')
@@ -100,8 +100,10 @@ describe('dashboards and rules against the real daemon and a real Prometheus', (
     daemon = await startDaemon({
       config: [
         'checks:',
-        `  - { name: orders-db, kind: postgres, url: "postgres://postgres@127.0.0.1:${proxy.port}/postgres", critical: true, every: 500ms, timeout: 1s, failureThreshold: 1 }`,
-        `  - { name: api, kind: http, url: "https://127.0.0.1:${tlsPort}/", every: 1s, tls: { insecureSkipVerify: true } }`,
+        `  - { name: orders-db, kind: postgres, url: "postgres://postgres@127.0.0.1:${proxy.port}/postgres", ` +
+          `critical: true, every: 500ms, timeout: 1s, failureThreshold: 1 }`,
+        `  - { name: api, kind: http, url: "https://127.0.0.1:${tlsPort}/", every: 1s, tls: { ` +
+          `insecureSkipVerify: true } }`,
       ].join('\n'),
     });
     // MCP traffic, a finished session and a refused request, so the MCP series exist.
@@ -228,7 +230,8 @@ describe('metricNames', () => {
   it('reads names, not functions, labels or recording rules', () => {
     expect(
       metricNames(
-        'sum by (instance, cpu_mode) (rate(system_cpu_time_seconds_total{job=~"$job",cpu_mode!="idle"}[5m])) / on (instance) group_left system_cpu_logical_cpus',
+        'sum by (instance, cpu_mode) (rate(system_cpu_time_seconds_total{job=~"$job",cpu_mode!="idle"}[5m])) /' +
+          ' on (instance) group_left system_cpu_logical_cpus',
       ).sort(),
     ).toEqual(['system_cpu_logical_cpus', 'system_cpu_time_seconds_total']);
     expect(metricNames('instance:system_cpu_busy:ratio > 0.85')).toEqual([]);

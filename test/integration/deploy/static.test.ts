@@ -37,18 +37,22 @@ describe('alerts/ with promtool', () => {
       'VitalsMcpToolErrorRateHigh',
     ]);
   });
-  it('names follow the conventions: level:metric:operations records, CamelCase alerts with severity and annotations', () => {
-    const rules = parseYaml(read('alerts/vitals.rules.yml')) as { groups: { rules: Record<string, any>[] }[] };
-    for (const r of rules.groups.flatMap((g) => g.rules)) {
-      if (r.record) expect(r.record).toMatch(/^[a-z_]+:[a-z0-9_]+:[a-z0-9_]+$/);
-      else {
-        expect(r.alert).toMatch(/^Vitals[A-Z][A-Za-z]+$/);
-        expect(['warning', 'critical']).toContain(r.labels.severity);
-        expect(r.annotations.summary).toBeTruthy();
-        expect(r.annotations.description).toBeTruthy();
+  it(
+    'names follow the conventions: level:metric:operations records, CamelCase alerts with severity and ' +
+      'annotations',
+    () => {
+      const rules = parseYaml(read('alerts/vitals.rules.yml')) as { groups: { rules: Record<string, any>[] }[] };
+      for (const r of rules.groups.flatMap((g) => g.rules)) {
+        if (r.record) expect(r.record).toMatch(/^[a-z_]+:[a-z0-9_]+:[a-z0-9_]+$/);
+        else {
+          expect(r.alert).toMatch(/^Vitals[A-Z][A-Za-z]+$/);
+          expect(['warning', 'critical']).toContain(r.labels.severity);
+          expect(r.annotations.summary).toBeTruthy();
+          expect(r.annotations.description).toBeTruthy();
+        }
       }
-    }
-  });
+    },
+  );
   it('thresholds agree with the daemon defaults', async () => {
     const { parseConfig } = await import('../../../src/config/load.js');
     const t = parseConfig({}, {}).host.thresholds;
@@ -174,22 +178,26 @@ describe('deploy/kubernetes', () => {
     for (const k of ['Deployment', 'DaemonSet', 'Service', 'ConfigMap', 'ServiceMonitor', 'PrometheusRule'])
       expect(byKind(k).length, k).toBeGreaterThan(0);
   });
-  it('workloads probe /livez and /readyz, set resources and a locked-down security context, and read secrets from a Secret', () => {
-    for (const w of [...byKind('Deployment'), ...byKind('DaemonSet')]) {
-      const spec = w.spec.template.spec;
-      expect(spec.securityContext.runAsNonRoot).toBe(true);
-      for (const c of spec.containers) {
-        expect(c.livenessProbe.httpGet.path).toBe('/livez');
-        expect(c.readinessProbe.httpGet.path).toBe('/readyz');
-        expect(c.resources.requests.cpu).toBeTruthy();
-        expect(c.resources.limits.memory).toBeTruthy();
-        expect(c.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true });
-        expect(c.envFrom).toEqual(expect.arrayContaining([{ secretRef: { name: 'mcp-vitals' } }]));
+  it(
+    'workloads probe /livez and /readyz, set resources and a locked-down security context, and read secrets ' +
+      'from a Secret',
+    () => {
+      for (const w of [...byKind('Deployment'), ...byKind('DaemonSet')]) {
+        const spec = w.spec.template.spec;
+        expect(spec.securityContext.runAsNonRoot).toBe(true);
+        for (const c of spec.containers) {
+          expect(c.livenessProbe.httpGet.path).toBe('/livez');
+          expect(c.readinessProbe.httpGet.path).toBe('/readyz');
+          expect(c.resources.requests.cpu).toBeTruthy();
+          expect(c.resources.limits.memory).toBeTruthy();
+          expect(c.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true });
+          expect(c.envFrom).toEqual(expect.arrayContaining([{ secretRef: { name: 'mcp-vitals' } }]));
+        }
       }
-    }
-    const ds = byKind('DaemonSet')[0];
-    expect(ds.spec.template.spec.hostPID).toBe(true);
-  });
+      const ds = byKind('DaemonSet')[0];
+      expect(ds.spec.template.spec.hostPID).toBe(true);
+    },
+  );
   it('config maps hold valid configs that keep secrets out', async () => {
     const { parseConfigText } = await import('../../../src/config/load.js');
     const env = {

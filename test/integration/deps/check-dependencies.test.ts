@@ -63,24 +63,27 @@ describe('check_dependencies over a real monitor', () => {
     expect(text).toMatch(new RegExp(`^  - standby 127\\.0\\.0\\.1:${down}: down — connection refused$`, 'm'));
   });
 
-  it('scheduled ticks that fall while a round is still running are skipped and counted in the check state', async () => {
-    const p = await FaultProxy.start(PG);
-    proxies.push(p);
-    await p.blackhole();
-    const m = await monitor([
-      {
-        name: 'db',
-        kind: 'postgres',
-        url: `postgres://postgres@127.0.0.1:${p.port}/test`,
-        every: '200ms',
-        timeout: '1500ms',
-      },
-    ]);
-    // The first round hangs for its 1.5 s timeout; the schedule ticks every 200 ms meanwhile.
-    await sleep(1200);
-    await m.refresh({ dependenciesOnly: true });
-    expect(m.snapshot.checks.db!.skippedRuns).toBeGreaterThanOrEqual(3);
-  });
+  it(
+    'scheduled ticks that fall while a round is still running ' + 'are skipped and counted in the check state',
+    async () => {
+      const p = await FaultProxy.start(PG);
+      proxies.push(p);
+      await p.blackhole();
+      const m = await monitor([
+        {
+          name: 'db',
+          kind: 'postgres',
+          url: `postgres://postgres@127.0.0.1:${p.port}/test`,
+          every: '200ms',
+          timeout: '1500ms',
+        },
+      ]);
+      // The first round hangs for its 1.5 s timeout; the schedule ticks every 200 ms meanwhile.
+      await sleep(1200);
+      await m.refresh({ dependenciesOnly: true });
+      expect(m.snapshot.checks.db!.skippedRuns).toBeGreaterThanOrEqual(3);
+    },
+  );
 
   it('concurrent refreshes share one round', async () => {
     const p = await FaultProxy.start(PG);
@@ -98,21 +101,28 @@ describe('check_dependencies over a real monitor', () => {
     expect(results.map((r) => r.data.checks[0]!.runs)).toEqual([before + 1, before + 1, before + 1]);
   });
 
-  it('a round asked for while one is in flight (refresh during a scheduled run) joins it rather than stacking', async () => {
-    const p = await FaultProxy.start(PG);
-    proxies.push(p);
-    const h = await makeCheck({ kind: 'postgres', url: `postgres://postgres@127.0.0.1:${p.port}/test`, timeout: '1s' });
-    await p.delay(200);
-    const scheduled = h.check.run();
-    const refresh = h.check.run();
-    expect(refresh).toBe(scheduled);
-    await Promise.all([scheduled, refresh]);
-    expect(h.check.state.runs).toBe(1);
-    expect(p.accepted).toBe(1);
-    await h.check.run();
-    expect(h.check.state.runs).toBe(2);
-    await h.check.close();
-  });
+  it(
+    'a round asked for while one is in flight (refresh during a scheduled run) joins it rather than ' + 'stacking',
+    async () => {
+      const p = await FaultProxy.start(PG);
+      proxies.push(p);
+      const h = await makeCheck({
+        kind: 'postgres',
+        url: `postgres://postgres@127.0.0.1:${p.port}/test`,
+        timeout: '1s',
+      });
+      await p.delay(200);
+      const scheduled = h.check.run();
+      const refresh = h.check.run();
+      expect(refresh).toBe(scheduled);
+      await Promise.all([scheduled, refresh]);
+      expect(h.check.state.runs).toBe(1);
+      expect(p.accepted).toBe(1);
+      await h.check.run();
+      expect(h.check.state.runs).toBe(2);
+      await h.check.close();
+    },
+  );
 
   it('refresh with the vitals:refresh scope missing is refused; unknown names are named', async () => {
     const m = await monitor([{ name: 'db', kind: 'tcp', host: '127.0.0.1', port: PG.port, every: '1h' }]);

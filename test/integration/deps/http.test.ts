@@ -12,7 +12,7 @@ let app: LocalServer;
 let other: LocalServer;
 
 beforeAll(async () => {
-  other = await listen((req, body, res) => {
+  other = await listen((req, _body, res) => {
     res.setHeader('content-type', 'application/json');
     res.end(JSON.stringify({ method: req.method, authorization: req.headers.authorization ?? null }));
   });
@@ -97,26 +97,30 @@ describe('http conditions (pure)', () => {
     expect(jsonPath(doc, '$.a.x')).toEqual({ found: false });
     expect(jsonPath(doc, '$.a.b[5].c')).toEqual({ found: false });
   });
-  it('a redirect to another origin drops every configured header unless told to forward it; 303 and POST+302 become GET', () => {
-    const hop = {
-      method: 'POST',
-      headers: { Authorization: 'Bearer t', Cookie: 'c=1', 'X-Api-Key': 'k', 'X-Trace': '1' },
-      body: '{}',
-    };
-    const a = new URL('http://a.test/x');
-    expect(nextHop(hop, 307, a, new URL('http://a.test/y'))).toEqual(hop);
-    expect(nextHop(hop, 307, a, new URL('http://b.test/y'))).toEqual({ ...hop, headers: {} });
-    expect(nextHop(hop, 307, a, new URL('http://a.test:8080/y')).headers).toEqual({});
-    expect(nextHop(hop, 307, a, new URL('http://b.test/y'), ['x-trace']).headers).toEqual({ 'X-Trace': '1' });
-    expect(nextHop(hop, 307, a, new URL('http://b.test/y'), true).headers).toEqual(hop.headers);
-    expect(nextHop(hop, 303, a, new URL('http://a.test/y'))).toEqual({
-      method: 'GET',
-      headers: hop.headers,
-      body: undefined,
-    });
-    expect(nextHop(hop, 302, a, new URL('http://a.test/y')).method).toBe('GET');
-    expect(nextHop({ ...hop, method: 'PUT' }, 302, a, new URL('http://a.test/y')).method).toBe('PUT');
-  });
+  it(
+    'a redirect to another origin drops every configured header unless told to forward it; 303 and POST+302 ' +
+      'become GET',
+    () => {
+      const hop = {
+        method: 'POST',
+        headers: { Authorization: 'Bearer t', Cookie: 'c=1', 'X-Api-Key': 'k', 'X-Trace': '1' },
+        body: '{}',
+      };
+      const a = new URL('http://a.test/x');
+      expect(nextHop(hop, 307, a, new URL('http://a.test/y'))).toEqual(hop);
+      expect(nextHop(hop, 307, a, new URL('http://b.test/y'))).toEqual({ ...hop, headers: {} });
+      expect(nextHop(hop, 307, a, new URL('http://a.test:8080/y')).headers).toEqual({});
+      expect(nextHop(hop, 307, a, new URL('http://b.test/y'), ['x-trace']).headers).toEqual({ 'X-Trace': '1' });
+      expect(nextHop(hop, 307, a, new URL('http://b.test/y'), true).headers).toEqual(hop.headers);
+      expect(nextHop(hop, 303, a, new URL('http://a.test/y'))).toEqual({
+        method: 'GET',
+        headers: hop.headers,
+        body: undefined,
+      });
+      expect(nextHop(hop, 302, a, new URL('http://a.test/y')).method).toBe('GET');
+      expect(nextHop({ ...hop, method: 'PUT' }, 302, a, new URL('http://a.test/y')).method).toBe('PUT');
+    },
+  );
 });
 
 describe('http check against a local server', () => {
@@ -272,14 +276,19 @@ describe('https check with a self-signed certificate near expiry (openssl)', () 
     );
   });
 
-  it('an untrusted certificate fails unless verification is skipped; a missing CA file is a reason, not a crash', async () => {
-    const { url } = await tlsServer(30);
-    expect((await one({ url })).outcome.error).toBe('TLS certificate is self-signed');
-    const skipped = await one({ url, tls: { insecureSkipVerify: true } });
-    expect(skipped.outcome.status).toBe('pass');
-    expect(skipped.outcome.instances[0]!.values.certDaysLeft).toBeGreaterThan(29);
-    expect((await one({ url, tls: { ca: '/nonexistent/ca.pem' } })).outcome.error).toBe('cannot read tls.ca (ENOENT)');
-  });
+  it(
+    'an untrusted certificate fails unless verification is skipped; a missing CA file is a reason, not ' + 'a crash',
+    async () => {
+      const { url } = await tlsServer(30);
+      expect((await one({ url })).outcome.error).toBe('TLS certificate is self-signed');
+      const skipped = await one({ url, tls: { insecureSkipVerify: true } });
+      expect(skipped.outcome.status).toBe('pass');
+      expect(skipped.outcome.instances[0]!.values.certDaysLeft).toBeGreaterThan(29);
+      expect((await one({ url, tls: { ca: '/nonexistent/ca.pem' } })).outcome.error).toBe(
+        'cannot read tls.ca (ENOENT)',
+      );
+    },
+  );
 });
 
 describe('http check through the fault proxy', () => {

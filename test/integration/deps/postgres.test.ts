@@ -76,17 +76,21 @@ describe('postgres check against the real server', () => {
     expect(b.outcome.error).toBe('query returned 3 rows, expected 2');
   });
 
-  it('wrong password: this server trusts 127.0.0.1, so a wrong password for a real role is accepted, and a role that does not exist is refused', async () => {
-    // pg_hba.conf here is `host all all 127.0.0.1/32 trust` and must not be changed for a test, so the
-    // server never asks for a password. What it does reject is an unknown role (SQLSTATE 28000).
-    const trusted = await check({ url: url(PG.port, 'test', 'postgres', 'definitely-wrong') });
-    expect((await timedRun(trusted.check)).outcome.status).toBe('pass');
-    const unknownRole = await check({ url: url(PG.port, 'test', 'no_such_role_vitals', 'definitely-wrong') });
-    const r = await timedRun(unknownRole.check);
-    expectFailedWithin(r, TIMEOUT, /^role does not exist$/);
-    expect(JSON.stringify(r.state)).not.toContain('definitely-wrong');
-    expect(r.state.instances![0]!.target).toBe(`postgres://no_such_role_vitals:***@127.0.0.1:${PG.port}/test`);
-  });
+  it(
+    'wrong password: this server trusts 127.0.0.1, so a wrong password for a real role is accepted, and a role ' +
+      'that does not exist is refused',
+    async () => {
+      // pg_hba.conf here is `host all all 127.0.0.1/32 trust` and must not be changed for a test, so the
+      // server never asks for a password. What it does reject is an unknown role (SQLSTATE 28000).
+      const trusted = await check({ url: url(PG.port, 'test', 'postgres', 'definitely-wrong') });
+      expect((await timedRun(trusted.check)).outcome.status).toBe('pass');
+      const unknownRole = await check({ url: url(PG.port, 'test', 'no_such_role_vitals', 'definitely-wrong') });
+      const r = await timedRun(unknownRole.check);
+      expectFailedWithin(r, TIMEOUT, /^role does not exist$/);
+      expect(JSON.stringify(r.state)).not.toContain('definitely-wrong');
+      expect(r.state.instances![0]!.target).toBe(`postgres://no_such_role_vitals:***@127.0.0.1:${PG.port}/test`);
+    },
+  );
 
   it('unknown database', async () => {
     const h = await check({ url: url(PG.port, 'no_such_db_vitals') });
@@ -127,33 +131,40 @@ describe('postgres check through the fault proxy', () => {
     expect(await pollUntil(() => p.open === 0, Boolean, 2000)).toBe(true);
   });
 
-  it('black-holed mid-session (pooled connection goes silent): fails at the timeout and drops that connection', async () => {
-    const p = await proxy();
-    const h = await check({ url: url(p.port) });
-    expect((await timedRun(h.check)).outcome.status).toBe('pass');
-    expect(p.open).toBe(1);
-    await p.blackhole();
-    const r = await timedRun(h.check);
-    expectFailedWithin(r, TIMEOUT, /timed out/);
-    // A wedged client must be destroyed, not handed out again by the pool.
-    expect(await pollUntil(() => p.open === 0, Boolean, 2000)).toBe(true);
-    await p.restore();
-    expect((await timedRun(h.check)).outcome.status).toBe('pass');
-  });
+  it(
+    'black-holed mid-session (pooled connection goes silent): fails at the timeout and drops that ' + 'connection',
+    async () => {
+      const p = await proxy();
+      const h = await check({ url: url(p.port) });
+      expect((await timedRun(h.check)).outcome.status).toBe('pass');
+      expect(p.open).toBe(1);
+      await p.blackhole();
+      const r = await timedRun(h.check);
+      expectFailedWithin(r, TIMEOUT, /timed out/);
+      // A wedged client must be destroyed, not handed out again by the pool.
+      expect(await pollUntil(() => p.open === 0, Boolean, 2000)).toBe(true);
+      await p.restore();
+      expect((await timedRun(h.check)).outcome.status).toBe('pass');
+    },
+  );
 
-  it('delayed beyond the timeout fails at the timeout; a smaller delay passes, slower, and warns over maxResponseTime', async () => {
-    const p = await proxy();
-    await p.delay(TIMEOUT * 2);
-    const slow = await check({ url: url(p.port) });
-    expectFailedWithin(await timedRun(slow.check), TIMEOUT, /timed out/);
-    await p.delay(60);
-    const h = await check({ url: url(p.port), maxResponseTime: '100ms' });
-    const r = await timedRun(h.check);
-    expect(r.outcome.status).toBe('warn');
-    // Startup and SELECT 1 each cross the proxy both ways at least once.
-    expect(r.outcome.instances[0]!.values.responseTimeSeconds).toBeGreaterThanOrEqual(0.2);
-    expect(r.outcome.warnings[0]).toMatch(/^response time \d+ms above 100ms$/);
-  });
+  it(
+    'delayed beyond the timeout fails at the timeout; a smaller delay passes, slower, and warns over ' +
+      'maxResponseTime',
+    async () => {
+      const p = await proxy();
+      await p.delay(TIMEOUT * 2);
+      const slow = await check({ url: url(p.port) });
+      expectFailedWithin(await timedRun(slow.check), TIMEOUT, /timed out/);
+      await p.delay(60);
+      const h = await check({ url: url(p.port), maxResponseTime: '100ms' });
+      const r = await timedRun(h.check);
+      expect(r.outcome.status).toBe('warn');
+      // Startup and SELECT 1 each cross the proxy both ways at least once.
+      expect(r.outcome.instances[0]!.values.responseTimeSeconds).toBeGreaterThanOrEqual(0.2);
+      expect(r.outcome.warnings[0]).toMatch(/^response time \d+ms above 100ms$/);
+    },
+  );
 
   it('reset mid-query: the pooled connection is reset while SELECT 1 is in flight', async () => {
     const p = await proxy();
@@ -166,17 +177,20 @@ describe('postgres check through the fault proxy', () => {
   });
 
   for (const fault of ['refuse', 'blackhole', 'reset'] as const) {
-    it(`recovers by itself after ${fault}: fail after failureThreshold rounds, pass after successThreshold`, async () => {
-      const p = await proxy();
-      const h = await check({ url: url(p.port), failureThreshold: 2, successThreshold: 2 });
-      expect((await timedRun(h.check)).state.status).toBe('pass');
-      await expectFailsThenRecovers(
-        h,
-        () => p[fault](),
-        () => p.restore(),
-        { failure: 2, success: 2 },
-      );
-    });
+    it(
+      `recovers by itself after ${fault}: fail after failureThreshold rounds, pass after ` + `successThreshold`,
+      async () => {
+        const p = await proxy();
+        const h = await check({ url: url(p.port), failureThreshold: 2, successThreshold: 2 });
+        expect((await timedRun(h.check)).state.status).toBe('pass');
+        await expectFailsThenRecovers(
+          h,
+          () => p[fault](),
+          () => p.restore(),
+          { failure: 2, success: 2 },
+        );
+      },
+    );
   }
 
   it('the breaker opens after its failures, says why, and runs no probe while open', async () => {

@@ -78,19 +78,25 @@ describe('redis check against the real server', () => {
     if (maxmemory === 0) expect(inst.values.memoryRatio).toBeUndefined();
   });
 
-  it('wrong password: the server has no password, rejects AUTH, and the check fails with that reason (no console noise)', async () => {
-    const warn = vi.spyOn(console, 'warn');
-    const stderr = vi.spyOn(process.stderr, 'write');
-    // What the server really answers, asked directly.
-    expect(await raw('AUTH definitely-wrong')).toMatch(/^-ERR AUTH <password> called without any password configured/);
-    const h = await check({ url: url(REDIS.port, { auth: ':definitely-wrong' }) });
-    const r = await timedRun(h.check);
-    expectFailedWithin(r, TIMEOUT, /^authentication failed: a password is configured but the server has none$/);
-    expect(JSON.stringify(r.state)).not.toContain('definitely-wrong');
-    expect(r.state.instances![0]!.target).toBe(`redis://:***@127.0.0.1:${REDIS.port}`);
-    expect(warn).not.toHaveBeenCalled();
-    expect(stderr).not.toHaveBeenCalled();
-  });
+  it(
+    'wrong password: the server has no password, rejects AUTH, and the check fails with that reason (no console ' +
+      'noise)',
+    async () => {
+      const warn = vi.spyOn(console, 'warn');
+      const stderr = vi.spyOn(process.stderr, 'write');
+      // What the server really answers, asked directly.
+      expect(await raw('AUTH definitely-wrong')).toMatch(
+        /^-ERR AUTH <password> called without any password configured/,
+      );
+      const h = await check({ url: url(REDIS.port, { auth: ':definitely-wrong' }) });
+      const r = await timedRun(h.check);
+      expectFailedWithin(r, TIMEOUT, /^authentication failed: a password is configured but the server has none$/);
+      expect(JSON.stringify(r.state)).not.toContain('definitely-wrong');
+      expect(r.state.instances![0]!.target).toBe(`redis://:***@127.0.0.1:${REDIS.port}`);
+      expect(warn).not.toHaveBeenCalled();
+      expect(stderr).not.toHaveBeenCalled();
+    },
+  );
 
   it('wrong username and password (ACL): WRONGPASS', async () => {
     expect(await raw('AUTH no_such_user definitely-wrong')).toMatch(/^-WRONGPASS/);

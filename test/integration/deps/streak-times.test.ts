@@ -59,27 +59,31 @@ async function setup(raw: Record<string, unknown>) {
 }
 
 describe('dependency check times (monitor clock)', () => {
-  it('is pending before its first result; a failure starts at the first failed run, a recovery at the first good one', async () => {
-    const { port, check, events, at } = await setup({ failureThreshold: 3, successThreshold: 2 });
-    expect(check.state).toMatchObject({ status: 'pending', output: 'no result yet' });
-    await at(T);
-    expect(check.state.status).toBe('pass');
-    // A first result that passes is no event.
-    expect(events).toEqual([]);
+  it(
+    'is pending before its first result; a failure starts at the first failed run, a recovery at the ' +
+      'first good one',
+    async () => {
+      const { port, check, events, at } = await setup({ failureThreshold: 3, successThreshold: 2 });
+      expect(check.state).toMatchObject({ status: 'pending', output: 'no result yet' });
+      await at(T);
+      expect(check.state.status).toBe('pass');
+      // A first result that passes is no event.
+      expect(events).toEqual([]);
 
-    await port.close();
-    for (const s of [10, 20, 30]) await at(T + s * 1000);
-    expect(check.state).toMatchObject({ status: 'fail', since: iso(T + 30_000), problemSince: iso(T + 10_000) });
-    expect(events).toEqual([
-      expect.objectContaining({ from: 'pass', to: 'fail', time: iso(T + 30_000), startedAt: iso(T + 10_000) }),
-    ]);
+      await port.close();
+      for (const s of [10, 20, 30]) await at(T + s * 1000);
+      expect(check.state).toMatchObject({ status: 'fail', since: iso(T + 30_000), problemSince: iso(T + 10_000) });
+      expect(events).toEqual([
+        expect.objectContaining({ from: 'pass', to: 'fail', time: iso(T + 30_000), startedAt: iso(T + 10_000) }),
+      ]);
 
-    await port.open();
-    for (const s of [40, 50]) await at(T + s * 1000);
-    expect(check.state.status).toBe('pass');
-    expect(check.state.problemSince).toBeUndefined();
-    expect(events[1]).toMatchObject({ from: 'fail', to: 'pass', time: iso(T + 50_000), startedAt: iso(T + 40_000) });
-  });
+      await port.open();
+      for (const s of [40, 50]) await at(T + s * 1000);
+      expect(check.state.status).toBe('pass');
+      expect(check.state.problemSince).toBeUndefined();
+      expect(events[1]).toMatchObject({ from: 'fail', to: 'pass', time: iso(T + 50_000), startedAt: iso(T + 40_000) });
+    },
+  );
 
   it('a first result that fails is a change from unknown', async () => {
     const { port, events, at } = await setup({ failureThreshold: 3 });

@@ -92,7 +92,11 @@ fleet:
 `,
     });
     prometheus = await startPrometheus(
-      `global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\nrule_files: [rules.yml]\nalerting:\n  alertmanagers:\n    - static_configs:\n        - targets: ['127.0.0.1:${alertmanager.port}']\nscrape_configs:\n  - job_name: mcp-vitals\n    static_configs:\n      - targets: ['${target(a)}', '${target(b)}', '${target(c)}']\n`,
+      `global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\nrule_files: ` +
+        `[rules.yml]\nalerting:\n  alertmanagers:\n    - static_configs:\n        - targets: ` +
+        `['127.0.0.1:${alertmanager.port}` +
+        `']\nscrape_configs:\n  - job_name: mcp-vitals\n    static_configs:\n      - targets: ['${target(a)}', ` +
+        `'${target(b)}', '${target(c)}']\n`,
       { 'rules.yml': shortRules({ VitalsDependencyDown: '3s', VitalsDown: '2s' }) },
       [],
       promPort,
@@ -102,7 +106,9 @@ fleet:
     promProxy = await FaultProxy.start({ host: '127.0.0.1', port: prometheus.port });
     await promProxy.blackhole();
     blind = await startDaemon({
-      config: `fleet:\n  prometheus:\n    url: http://127.0.0.1:${promProxy.port}\n    timeout: 1s\n    check: { every: 1s }\n`,
+      config:
+        `fleet:\n  prometheus:\n    url: http://127.0.0.1:${promProxy.port}\n    timeout: 1s\n    check: { ` +
+        `every: 1s }\n`,
     });
     ({ client: clientA } = await connectClient(a.url));
     ({ client: clientB } = await connectClient(b.url));
@@ -403,30 +409,33 @@ fleet:
     expect(r.text).toContain(`NOT REPORTING ${target(c)}`);
   });
 
-  it('a Prometheus that never answers gives a clear tool error in time and a failing fleet check, not a hang', async () => {
-    const started = Date.now();
-    const r = await call(clientBlind, 'fleet_health');
-    expect(r.isError).toBe(true);
-    expect(r.text).toMatch(/Prometheus at http:\/\/127\.0\.0\.1:\d+ (did not answer within 1000ms|is failing)/);
-    expect(Date.now() - started).toBeLessThan(5000);
-    const q = await call(clientBlind, 'query_history', { series: 'cpu.utilization', instance: target(a) });
-    expect(q.isError).toBe(true);
-    expect(q.text).toMatch(/Prometheus/);
-    const h = await waitUntil(
-      async () => {
-        const x = await call(clientBlind, 'health_check', {});
-        return (x.data as { checks?: { name: string; status: string }[] }).checks?.find(
-          (ch) => ch.name === 'fleet' && ch.status === 'fail',
-        )
-          ? x
-          : undefined;
-      },
-      'the fleet check to fail',
-      15_000,
-      500,
-    );
-    expect(h.text).toMatch(/fleet/);
-    // The daemon keeps serving.
-    expect((await call(clientBlind, 'get_metrics', {})).isError).toBe(false);
-  });
+  it(
+    'a Prometheus that never answers gives a clear tool error ' + 'in time and a failing fleet check, not a hang',
+    async () => {
+      const started = Date.now();
+      const r = await call(clientBlind, 'fleet_health');
+      expect(r.isError).toBe(true);
+      expect(r.text).toMatch(/Prometheus at http:\/\/127\.0\.0\.1:\d+ (did not answer within 1000ms|is failing)/);
+      expect(Date.now() - started).toBeLessThan(5000);
+      const q = await call(clientBlind, 'query_history', { series: 'cpu.utilization', instance: target(a) });
+      expect(q.isError).toBe(true);
+      expect(q.text).toMatch(/Prometheus/);
+      const h = await waitUntil(
+        async () => {
+          const x = await call(clientBlind, 'health_check', {});
+          return (x.data as { checks?: { name: string; status: string }[] }).checks?.find(
+            (ch) => ch.name === 'fleet' && ch.status === 'fail',
+          )
+            ? x
+            : undefined;
+        },
+        'the fleet check to fail',
+        15_000,
+        500,
+      );
+      expect(h.text).toMatch(/fleet/);
+      // The daemon keeps serving.
+      expect((await call(clientBlind, 'get_metrics', {})).isError).toBe(false);
+    },
+  );
 });

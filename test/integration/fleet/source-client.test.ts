@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PrometheusSourceConfig } from '../../../src/config/fleet.js';
-import { FleetError, MAX_RESPONSE_BYTES, SourceClient } from '../../../src/fleet/http.js';
+import { type FleetError, MAX_RESPONSE_BYTES, SourceClient } from '../../../src/fleet/http.js';
 
 /** A loopback HTTP server whose answer each test sets; records what it was sent. */
 let server: Server;

@@ -26,7 +26,8 @@ checks:
     daemon = spawnDaemon(['serve', '--http', '--listen', '127.0.0.1:0', '--config', config]);
     target = await daemon.httpAddress();
     prometheus = await startPrometheus(
-      `global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n  - job_name: mcp-vitals\n    static_configs:\n      - targets: ['${target}']\n`,
+      `global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n  - job_name: mcp-vitals\n    ` +
+        `static_configs:\n      - targets: ['${target}']\n`,
     );
     api = prometheus.url;
   }, 60_000);

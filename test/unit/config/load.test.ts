@@ -97,7 +97,8 @@ describe('config errors name the key path', () => {
 describe('connection URLs', () => {
   it('a postgres or redis URL that does not parse is a config error that does not repeat it', () => {
     const msgs = issues(
-      'checks:\n  - { name: a, kind: redis, url: "http://%zz-secret" }\n  - { name: b, kind: postgres, url: "redis://h" }\n',
+      'checks:\n  - { name: a, kind: redis, url: "http://%zz-secret" }\n  - { name: b, kind: postgres, url: ' +
+        '"redis://h" }\n',
     );
     expect(msgs).toEqual([
       'checks[0](a).url: not a valid URL (expected redis://:password@host:6379/0)',

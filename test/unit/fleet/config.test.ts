@@ -157,18 +157,21 @@ describe('the fleet check', () => {
 });
 
 describe('fleet credentials', () => {
-  it('are masked wherever the config is shown, and the fleet check’s header is among the monitor’s secrets', async () => {
-    const { redactDeep, collectSecrets } = await import('../../../src/shared/redact.js');
-    const c = Config.parse({
-      fleet: {
-        prometheus: { url: 'https://prom.example', bearerToken: 'tok-fleet-123' },
-        alertmanager: { url: 'https://am.example', basicAuth: { username: 'u', password: 'am-pass-456' } },
-      },
-    });
-    const shown = JSON.stringify(redactDeep(c));
-    expect(shown).not.toContain('tok-fleet-123');
-    expect(shown).not.toContain('am-pass-456');
-    const secrets = collectSecrets(withFleetCheck(c).checks);
-    expect([...secrets].some((s) => s.includes('tok-fleet-123'))).toBe(true);
-  });
+  it(
+    'are masked wherever the config is shown, and the fleet check’s header is among the monitor’s ' + 'secrets',
+    async () => {
+      const { redactDeep, collectSecrets } = await import('../../../src/shared/redact.js');
+      const c = Config.parse({
+        fleet: {
+          prometheus: { url: 'https://prom.example', bearerToken: 'tok-fleet-123' },
+          alertmanager: { url: 'https://am.example', basicAuth: { username: 'u', password: 'am-pass-456' } },
+        },
+      });
+      const shown = JSON.stringify(redactDeep(c));
+      expect(shown).not.toContain('tok-fleet-123');
+      expect(shown).not.toContain('am-pass-456');
+      const secrets = collectSecrets(withFleetCheck(c).checks);
+      expect([...secrets].some((s) => s.includes('tok-fleet-123'))).toBe(true);
+    },
+  );
 });

@@ -71,7 +71,10 @@ describe('fleet summary', () => {
       lookbackMs: 3_600_000,
     });
     expect(answer.text).toMatch(
-      /^1000 mcp-vitals instance\(s\) in Prometheus \(seen within 60m\): 250 fail, 250 not reporting, 250 warn, 250 unknown\./,
+      new RegExp(
+        String.raw`^1000 mcp-vitals instance\(s\) in Prometheus \(seen within 60m\): ` +
+          String.raw`250 fail, 250 not reporting, 250 warn, 250 unknown\.`,
+      ),
     );
     expect(answer.text).toContain('… 990 more not shown');
     expect(answer.text).toContain(
@@ -125,7 +128,8 @@ describe('fleet summary', () => {
       lookbackMs: 3_600_000,
     });
     expect(answer.text).toBe(
-      'Prometheus at http://prom:9090 has no target_info{service_name="mcp-vitals"} within 60m: no daemon is scraped by it.',
+      'Prometheus at http://prom:9090 has no target_info{service_name="mcp-vitals"} within 60m: no daemon is ' +
+        'scraped by it.',
     );
   });
 });

@@ -62,24 +62,28 @@ describe('bearer tokens', () => {
     expect(jwtScopes({})).toEqual([]);
   });
 
-  it('matches static tokens by hash (hex case-insensitive), with their scopes; metrics tokens get vitals:metrics only', async () => {
-    const a = auth();
-    expect(await a.authenticate('Bearer token-ci')).toMatchObject({
-      ok: true,
-      principal: { subject: 'ci', kind: 'token' },
-    });
-    const ops = await a.authenticate('Bearer token-ops');
-    expect(ops.ok && ops.principal.scopes.has('vitals:refresh')).toBe(true);
-    const prom = await a.authenticate('Bearer token-prom');
-    expect(prom.ok && [...prom.principal.scopes]).toEqual(['vitals:metrics']);
-    expect(await a.authenticate('Bearer token-nope')).toEqual({
-      ok: false,
-      reason: 'invalid',
-      description: 'unknown token',
-    });
-    expect(await a.authenticate(undefined)).toEqual({ ok: false, reason: 'missing' });
-    expect(await a.authenticate('Basic dTpw')).toMatchObject({ ok: false, reason: 'invalid' });
-  });
+  it(
+    'matches static tokens by hash (hex case-insensitive), with their scopes; metrics tokens get ' +
+      'vitals:metrics only',
+    async () => {
+      const a = auth();
+      expect(await a.authenticate('Bearer token-ci')).toMatchObject({
+        ok: true,
+        principal: { subject: 'ci', kind: 'token' },
+      });
+      const ops = await a.authenticate('Bearer token-ops');
+      expect(ops.ok && ops.principal.scopes.has('vitals:refresh')).toBe(true);
+      const prom = await a.authenticate('Bearer token-prom');
+      expect(prom.ok && [...prom.principal.scopes]).toEqual(['vitals:metrics']);
+      expect(await a.authenticate('Bearer token-nope')).toEqual({
+        ok: false,
+        reason: 'invalid',
+        description: 'unknown token',
+      });
+      expect(await a.authenticate(undefined)).toEqual({ ok: false, reason: 'missing' });
+      expect(await a.authenticate('Basic dTpw')).toMatchObject({ ok: false, reason: 'invalid' });
+    },
+  );
 });
 
 describe('JWT (HS256)', () => {
@@ -132,7 +136,8 @@ describe('JWT (HS256)', () => {
       description: expect.stringMatching(/sub/),
     });
     const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
-    const none = `${b64({ alg: 'none' })}.${b64({ sub: 'a', iss: ISS, aud: AUD, exp: Math.floor(Date.now() / 1000) + 60 })}.`;
+    const claims = { sub: 'a', iss: ISS, aud: AUD, exp: Math.floor(Date.now() / 1000) + 60 };
+    const none = `${b64({ alg: 'none' })}.${b64(claims)}.`;
     expect((await auth().authenticate(`Bearer ${none}`)).ok).toBe(false);
   });
 

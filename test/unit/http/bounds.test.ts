@@ -47,21 +47,27 @@ describe('checkingInterval', () => {
 });
 
 describe('InvalidTokenThrottle', () => {
-  it('past the budget an address gets waits for invalid tokens, a repeated one is refused unverified, and it resets after a minute', () => {
-    const t = new InvalidTokenThrottle(3);
-    const now = 1_000_000;
-    expect([t.failed('a', 'Bearer x1', now), t.failed('a', 'Bearer x2', now), t.failed('a', 'Bearer x3', now)]).toEqual(
-      [0, 0, 0],
-    );
-    expect(t.failed('a', 'Bearer x4', now)).toBe(60);
-    // Only tokens already refused are turned away before verification; any other (a valid one) is checked.
-    expect(t.knownBad('a', 'Bearer x1', now + 1000)).toBe(59);
-    expect(t.knownBad('a', 'Bearer valid', now + 1000)).toBe(0);
-    // Another address is unaffected.
-    expect(t.knownBad('b', 'Bearer x1', now)).toBe(0);
-    expect(t.failed('b', 'Bearer x1', now)).toBe(0);
-    expect(t.knownBad('a', 'Bearer x1', now + 60_001)).toBe(0);
-  });
+  it(
+    'past the budget an address gets waits for invalid tokens, a repeated one is refused unverified, and it ' +
+      'resets after a minute',
+    () => {
+      const t = new InvalidTokenThrottle(3);
+      const now = 1_000_000;
+      expect([
+        t.failed('a', 'Bearer x1', now),
+        t.failed('a', 'Bearer x2', now),
+        t.failed('a', 'Bearer x3', now),
+      ]).toEqual([0, 0, 0]);
+      expect(t.failed('a', 'Bearer x4', now)).toBe(60);
+      // Only tokens already refused are turned away before verification; any other (a valid one) is checked.
+      expect(t.knownBad('a', 'Bearer x1', now + 1000)).toBe(59);
+      expect(t.knownBad('a', 'Bearer valid', now + 1000)).toBe(0);
+      // Another address is unaffected.
+      expect(t.knownBad('b', 'Bearer x1', now)).toBe(0);
+      expect(t.failed('b', 'Bearer x1', now)).toBe(0);
+      expect(t.knownBad('a', 'Bearer x1', now + 60_001)).toBe(0);
+    },
+  );
 });
 
 describe('the in-process rate-limit budgets', () => {

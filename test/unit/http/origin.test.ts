@@ -42,18 +42,22 @@ describe('Host and Origin (DNS rebinding)', () => {
     expect(wildcard.hostAllowed('vitals.example.com')).toBe(false);
   });
 
-  it('checks Host on loopback binds and without auth; on an authenticated non-loopback bind only when hosts are listed', () => {
-    expect(hostCheckNeeded({ listenLoopback: true, authConfigured: true, allowedHosts: [] })).toBe(true);
-    expect(hostCheckNeeded({ listenLoopback: false, authConfigured: false, allowedHosts: [] })).toBe(true);
-    expect(hostCheckNeeded({ listenLoopback: false, authConfigured: true, allowedHosts: [] })).toBe(false);
-    expect(hostCheckNeeded({ listenLoopback: false, authConfigured: true, allowedHosts: ['vitals.example.com'] })).toBe(
-      true,
-    );
-    const off = new OriginPolicy({ listenHost: '0.0.0.0', checkHost: false, allowedHosts: [], allowedOrigins: [] });
-    expect(off.hostAllowed('mcp-vitals.monitoring.svc')).toBe(true);
-    // Origin is still checked: browsers send it whatever the Host.
-    expect(off.originAllowed('https://evil.example')).toBe(false);
-  });
+  it(
+    'checks Host on loopback binds and without auth; on an authenticated non-loopback bind only when hosts are ' +
+      'listed',
+    () => {
+      expect(hostCheckNeeded({ listenLoopback: true, authConfigured: true, allowedHosts: [] })).toBe(true);
+      expect(hostCheckNeeded({ listenLoopback: false, authConfigured: false, allowedHosts: [] })).toBe(true);
+      expect(hostCheckNeeded({ listenLoopback: false, authConfigured: true, allowedHosts: [] })).toBe(false);
+      expect(
+        hostCheckNeeded({ listenLoopback: false, authConfigured: true, allowedHosts: ['vitals.example.com'] }),
+      ).toBe(true);
+      const off = new OriginPolicy({ listenHost: '0.0.0.0', checkHost: false, allowedHosts: [], allowedOrigins: [] });
+      expect(off.hostAllowed('mcp-vitals.monitoring.svc')).toBe(true);
+      // Origin is still checked: browsers send it whatever the Host.
+      expect(off.originAllowed('https://evil.example')).toBe(false);
+    },
+  );
 
   it('accepts no Origin (non-browser clients), loopback origins on any port, and listed ones', () => {
     expect(loopback.originAllowed(undefined)).toBe(true);
@@ -158,17 +162,21 @@ describe('route policy', () => {
     for (const url of ['/mcp', '/health', '/metrics', '/livez', '/anything']) expect(p(url), url).toBe('open');
   });
 
-  it('with auth: probes and metadata open, /health and unknown routes need vitals:read, /metrics vitals:metrics or read', () => {
-    const p = policy(auth);
-    expect(p('/livez')).toBe('open');
-    expect(p('/readyz')).toBe('open');
-    expect(p('/.well-known/oauth-protected-resource')).toBe('open');
-    expect(p('/mcp')).toEqual(['vitals:read']);
-    expect(p('/health')).toEqual(['vitals:read']);
-    expect(p('/status/api')).toEqual(['vitals:read']);
-    expect(p('/metrics')).toEqual(['vitals:metrics', 'vitals:read']);
-    expect(p(undefined)).toBe('open');
-  });
+  it(
+    'with auth: probes and metadata open, /health and unknown routes need vitals:read, /metrics vitals:metrics ' +
+      'or read',
+    () => {
+      const p = policy(auth);
+      expect(p('/livez')).toBe('open');
+      expect(p('/readyz')).toBe('open');
+      expect(p('/.well-known/oauth-protected-resource')).toBe('open');
+      expect(p('/mcp')).toEqual(['vitals:read']);
+      expect(p('/health')).toEqual(['vitals:read']);
+      expect(p('/status/api')).toEqual(['vitals:read']);
+      expect(p('/metrics')).toEqual(['vitals:metrics', 'vitals:read']);
+      expect(p(undefined)).toBe('open');
+    },
+  );
 
   it('openHealth and metricsAuth.open open those routes; metrics tokens alone protect /metrics only', () => {
     const p = policy({ ...auth, openHealth: true, metricsAuth: { open: true } });

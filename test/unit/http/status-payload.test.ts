@@ -124,17 +124,20 @@ describe('status payload', () => {
     expect(p.view.checks.map((c) => c.name)).toEqual(['db', 'cpu']);
   });
 
-  it("detail: the check's own series and thresholds, its events newest first, undefined for an unknown check", async () => {
-    const h = history();
-    const d = (await checkDetail({ monitor, query: (q) => h.query(q) }, 'cpu', '24h', now))!;
-    expect(d).toMatchObject({ name: 'cpu', range: '24h', unit: 'ratio', thresholds: { warn: 0.85, fail: 0.95 } });
-    expect(d.points.length).toBeGreaterThan(3);
-    expect(d.points.every(([, v]) => Math.abs(v - 0.3) < 1e-9)).toBe(true);
-    const dep = (await checkDetail({ monitor, query: (q) => h.query(q) }, 'db', '24h', now))!;
-    expect(dep.unit).toBe('s');
-    expect(dep.thresholds).toBeNull();
-    expect(dep.events.map((e) => e.to)).toEqual(['pass', 'fail']);
-    expect((await checkDetail({ monitor, query: (q) => h.query(q) }, 'db', '1h', now))!.events).toEqual([]);
-    expect(await checkDetail({ monitor }, 'nope', '1h', now)).toBeUndefined();
-  });
+  it(
+    "detail: the check's own series and thresholds, its events " + 'newest first, undefined for an unknown check',
+    async () => {
+      const h = history();
+      const d = (await checkDetail({ monitor, query: (q) => h.query(q) }, 'cpu', '24h', now))!;
+      expect(d).toMatchObject({ name: 'cpu', range: '24h', unit: 'ratio', thresholds: { warn: 0.85, fail: 0.95 } });
+      expect(d.points.length).toBeGreaterThan(3);
+      expect(d.points.every(([, v]) => Math.abs(v - 0.3) < 1e-9)).toBe(true);
+      const dep = (await checkDetail({ monitor, query: (q) => h.query(q) }, 'db', '24h', now))!;
+      expect(dep.unit).toBe('s');
+      expect(dep.thresholds).toBeNull();
+      expect(dep.events.map((e) => e.to)).toEqual(['pass', 'fail']);
+      expect((await checkDetail({ monitor, query: (q) => h.query(q) }, 'db', '1h', now))!.events).toEqual([]);
+      expect(await checkDetail({ monitor }, 'nope', '1h', now)).toBeUndefined();
+    },
+  );
 });

@@ -103,65 +103,69 @@ describe('status page view', () => {
     ]);
   });
 
-  it("lists the analysis' incidents, ongoing first, in its own words, and a delta carries them only when they changed", () => {
-    const analysis = {
-      time: '2026-01-01T00:10:00.000Z',
-      windowSeconds: 86400,
-      status: 'fail' as const,
-      headline: 'h is failed (fail): 1 failed now',
-      incidents: [
-        {
-          check: 'cache',
-          status: 'fail' as const,
-          start: '2026-01-01T00:01:00.000Z',
-          reportedAt: '2026-01-01T00:01:10.000Z',
-          end: '2026-01-01T00:02:00.000Z',
-          ongoing: false,
-          durationSeconds: 60,
-          reason: 'refused',
-          peak: null,
-          before: [],
-          processes: null,
-        },
-        {
-          check: 'db',
-          status: 'fail' as const,
-          start: '2026-01-01T00:05:00.000Z',
-          reportedAt: '2026-01-01T00:05:10.000Z',
-          end: null,
-          ongoing: true,
-          durationSeconds: 300,
-          reason: 'timed out',
-          peak: null,
-          before: [],
-          processes: null,
-        },
-      ],
-      findings: [
-        {
-          kind: 'incident' as const,
-          severity: 'fail' as const,
-          check: 'db',
-          text: 'db failed since 00:05:00, 5m ago: timed out',
-          figures: { start: '2026-01-01T00:05:00.000Z' },
-        },
-        {
-          kind: 'incident' as const,
-          severity: 'info' as const,
-          check: 'cache',
-          text: 'cache was failed 00:01:00–00:02:00 (1m), ended 8m ago: refused',
-          figures: { start: '2026-01-01T00:01:00.000Z' },
-        },
-      ],
-    };
-    const v = toView(snap([check({ status: 'fail' })], 'fail'), analysis);
-    expect(v.incidents.map((i) => [i.check, i.ongoing, i.text, i.durationSeconds, i.reason])).toEqual([
-      ['db', true, 'db failed since 00:05:00, 5m ago: timed out', 300, 'timed out'],
-      ['cache', false, 'cache was failed 00:01:00–00:02:00 (1m), ended 8m ago: refused', 60, 'refused'],
-    ]);
-    expect(diff(v, v, []).incidents).toBeUndefined();
-    expect(diff(toView(snap([check({})])), v, []).incidents).toHaveLength(2);
-  });
+  it(
+    "lists the analysis' incidents, ongoing first, in its own words, and a delta carries them only when they " +
+      'changed',
+    () => {
+      const analysis = {
+        time: '2026-01-01T00:10:00.000Z',
+        windowSeconds: 86400,
+        status: 'fail' as const,
+        headline: 'h is failed (fail): 1 failed now',
+        incidents: [
+          {
+            check: 'cache',
+            status: 'fail' as const,
+            start: '2026-01-01T00:01:00.000Z',
+            reportedAt: '2026-01-01T00:01:10.000Z',
+            end: '2026-01-01T00:02:00.000Z',
+            ongoing: false,
+            durationSeconds: 60,
+            reason: 'refused',
+            peak: null,
+            before: [],
+            processes: null,
+          },
+          {
+            check: 'db',
+            status: 'fail' as const,
+            start: '2026-01-01T00:05:00.000Z',
+            reportedAt: '2026-01-01T00:05:10.000Z',
+            end: null,
+            ongoing: true,
+            durationSeconds: 300,
+            reason: 'timed out',
+            peak: null,
+            before: [],
+            processes: null,
+          },
+        ],
+        findings: [
+          {
+            kind: 'incident' as const,
+            severity: 'fail' as const,
+            check: 'db',
+            text: 'db failed since 00:05:00, 5m ago: timed out',
+            figures: { start: '2026-01-01T00:05:00.000Z' },
+          },
+          {
+            kind: 'incident' as const,
+            severity: 'info' as const,
+            check: 'cache',
+            text: 'cache was failed 00:01:00–00:02:00 (1m), ended 8m ago: refused',
+            figures: { start: '2026-01-01T00:01:00.000Z' },
+          },
+        ],
+      };
+      const v = toView(snap([check({ status: 'fail' })], 'fail'), analysis);
+      expect(v.incidents.map((i) => [i.check, i.ongoing, i.text, i.durationSeconds, i.reason])).toEqual([
+        ['db', true, 'db failed since 00:05:00, 5m ago: timed out', 300, 'timed out'],
+        ['cache', false, 'cache was failed 00:01:00–00:02:00 (1m), ended 8m ago: refused', 60, 'refused'],
+      ]);
+      expect(diff(v, v, []).incidents).toBeUndefined();
+      expect(diff(toView(snap([check({})])), v, []).incidents).toHaveLength(2);
+    },
+  );
 
   it('a delta carries only changed, new and removed rows', () => {
     const a = toView(snap([check({}), check({ name: 'cache', kind: 'redis' })]));

@@ -85,7 +85,8 @@ describe('BoundedStdioTransport', () => {
     const h = harness(1024, 2);
     await h.t.start();
     h.stdin.write(
-      '{"jsonrpc":"2.0","id":1,"method":"a"}\n{"jsonrpc":"2.0","id":2,"method":"b"}\n{"jsonrpc":"2.0","id":3,"method":"c"}\n',
+      '{"jsonrpc":"2.0","id":1,"method":"a"}\n{"jsonrpc":"2.0","id":2,"method":"b"}\n{"jsonrpc":"2.0","id":3,' +
+        '"method":"c"}\n',
     );
     await h.tick();
     expect(h.out).toEqual([
@@ -122,7 +123,8 @@ describe('BoundedStdioTransport', () => {
   it('2025-03-26: a batch is served message by message and answered as one array, in the order answered', async () => {
     const h = await negotiated('2025-03-26');
     h.stdin.write(
-      '[{"jsonrpc":"2.0","id":1,"method":"ping"},{"jsonrpc":"2.0","method":"notifications/initialized"},{"jsonrpc":"2.0","id":"b","method":"tools/list"},{"bad":true}]\n',
+      '[{"jsonrpc":"2.0","id":1,"method":"ping"},{"jsonrpc":"2.0","method":"notifications/initialized"},' +
+        '{"jsonrpc":"2.0","id":"b","method":"tools/list"},{"bad":true}]\n',
     );
     await h.tick();
     expect(h.received.map((m) => m.method)).toEqual(['ping', 'notifications/initialized', 'tools/list']);
@@ -143,7 +145,8 @@ describe('BoundedStdioTransport', () => {
   it('2025-03-26: a batch keeps the pending bound; a cancelled request is not waited for', async () => {
     const h = await negotiated('2025-03-26', 2);
     h.stdin.write(
-      '[{"jsonrpc":"2.0","id":1,"method":"ping"},{"jsonrpc":"2.0","id":2,"method":"ping"},{"jsonrpc":"2.0","id":3,"method":"ping"}]\n',
+      '[{"jsonrpc":"2.0","id":1,"method":"ping"},{"jsonrpc":"2.0","id":2,"method":"ping"},{"jsonrpc":"2.0",' +
+        '"id":3,"method":"ping"}]\n',
     );
     await h.tick();
     expect(h.received.map((m) => m.id)).toEqual([1, 2]);

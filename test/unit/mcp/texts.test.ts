@@ -87,40 +87,48 @@ const fifty = [
 ];
 
 describe('text budgets', () => {
-  it('health_check with 50 checks stays within 1,500 characters, problems first with since when, pending apart', async () => {
-    const r = await healthCheckTool.run({}, ctx(fifty));
-    expect(r.text.length).toBeLessThanOrEqual(HEALTH_TEXT_BUDGET);
-    const lines = r.text.split('\n');
-    expect(lines[0]).toBe('vm is warning (warn): 5 failed, 44 ok, 1 pending of 50 checks');
-    expect(lines[1]).toBe('Problems:');
-    expect(lines[2]).toBe(
-      '- down-0: failed since 14:02:10, 3m ago: circuit open after 5 failed runs (last: connection refused); next try in 12s',
-    );
-    expect(r.text).toMatch(/^Pending \(no result yet\): orders-db$/m);
-    expect(r.text).toMatch(/^OK: cpu 12\.4%, memory 41\.0%, disk:\/ 22\.8%, tool_errors –, svc-00 3\.1ms/m);
-    // Ok checks are never listed as problems; the structured content has all 50.
-    expect(r.data.problems).toHaveLength(5);
-    expect(r.data.checks).toHaveLength(50);
-    const verbose = await healthCheckTool.run({ verbose: true }, ctx(fifty));
-    expect(verbose.text.split('\n')).toHaveLength(51);
-    expect(verbose.text).toMatch(/^- cpu: ok — 12\.4% \(warn 85\.0%, fail 95\.0%, for 60s\)$/m);
-  });
+  it(
+    'health_check with 50 checks stays within 1,500 characters, ' + 'problems first with since when, pending apart',
+    async () => {
+      const r = await healthCheckTool.run({}, ctx(fifty));
+      expect(r.text.length).toBeLessThanOrEqual(HEALTH_TEXT_BUDGET);
+      const lines = r.text.split('\n');
+      expect(lines[0]).toBe('vm is warning (warn): 5 failed, 44 ok, 1 pending of 50 checks');
+      expect(lines[1]).toBe('Problems:');
+      expect(lines[2]).toBe(
+        '- down-0: failed since 14:02:10, 3m ago: circuit open after 5 failed runs (last: connection refused); ' +
+          'next try in 12s',
+      );
+      expect(r.text).toMatch(/^Pending \(no result yet\): orders-db$/m);
+      expect(r.text).toMatch(/^OK: cpu 12\.4%, memory 41\.0%, disk:\/ 22\.8%, tool_errors –, svc-00 3\.1ms/m);
+      // Ok checks are never listed as problems; the structured content has all 50.
+      expect(r.data.problems).toHaveLength(5);
+      expect(r.data.checks).toHaveLength(50);
+      const verbose = await healthCheckTool.run({ verbose: true }, ctx(fifty));
+      expect(verbose.text.split('\n')).toHaveLength(51);
+      expect(verbose.text).toMatch(/^- cpu: ok — 12\.4% \(warn 85\.0%, fail 95\.0%, for 60s\)$/m);
+    },
+  );
 
-  it('check_dependencies past its budget lists problems in full and passing ones on one line; verbose lists all', async () => {
-    const r = await checkDependenciesTool.run({}, ctx(fifty));
-    expect(r.text.length).toBeLessThanOrEqual(DEPENDENCIES_TEXT_BUDGET);
-    const lines = r.text.split('\n');
-    expect(lines[0]).toBe(
-      '- down-0 (tcp): failed since 14:02:10, 3m ago — circuit open after 5 failed runs (last: connection refused); next try in 12s',
-    );
-    expect(lines[5]).toBe('- orders-db (tcp): pending — no result yet');
-    expect(lines.at(-1)).toMatch(/^OK: svc-00 3\.1ms, svc-01 3\.1ms, /);
-    const verbose = await checkDependenciesTool.run({ verbose: true }, ctx(fifty));
-    expect(verbose.text.split('\n')).toHaveLength(46);
-    // Small configurations keep one line per dependency.
-    const small = await checkDependenciesTool.run({}, ctx([dep('orders-db'), dep('cache', { kind: 'redis' })]));
-    expect(small.text).toBe('- orders-db (tcp): ok, 3.1ms\n- cache (redis): ok, 3.1ms');
-  });
+  it(
+    'check_dependencies past its budget lists problems in full and passing ones on one line; verbose ' + 'lists all',
+    async () => {
+      const r = await checkDependenciesTool.run({}, ctx(fifty));
+      expect(r.text.length).toBeLessThanOrEqual(DEPENDENCIES_TEXT_BUDGET);
+      const lines = r.text.split('\n');
+      expect(lines[0]).toBe(
+        '- down-0 (tcp): failed since 14:02:10, 3m ago — circuit open after 5 failed runs (last: connection ' +
+          'refused); next try in 12s',
+      );
+      expect(lines[5]).toBe('- orders-db (tcp): pending — no result yet');
+      expect(lines.at(-1)).toMatch(/^OK: svc-00 3\.1ms, svc-01 3\.1ms, /);
+      const verbose = await checkDependenciesTool.run({ verbose: true }, ctx(fifty));
+      expect(verbose.text.split('\n')).toHaveLength(46);
+      // Small configurations keep one line per dependency.
+      const small = await checkDependenciesTool.run({}, ctx([dep('orders-db'), dep('cache', { kind: 'redis' })]));
+      expect(small.text).toBe('- orders-db (tcp): ok, 3.1ms\n- cache (redis): ok, 3.1ms');
+    },
+  );
 });
 
 describe('list_events text', () => {

@@ -116,36 +116,44 @@ describe('tools/call classification', () => {
 });
 
 describe('tools/list', () => {
-  it('is built from the definitions, without ±2^53 integer bounds or output field descriptions, and keeps input descriptions', async () => {
-    const { toolList } = await import('../../../src/mcp/tool-list.js');
-    const { tools } = await import('../../../src/mcp/tools/index.js');
-    const list = toolList(tools);
-    expect(list.map((t) => t.name)).toEqual(tools.map((t) => t.name));
-    const text = JSON.stringify(list);
-    expect(text).not.toContain(String(Number.MAX_SAFE_INTEGER));
-    for (const t of list) {
-      expect(JSON.stringify(t.outputSchema)).not.toMatch(/"description":"/);
-      expect(t.inputSchema.type).toBe('object');
-    }
-    const diagnose = list.find((t) => t.name === 'diagnose')!;
-    expect(
-      (diagnose.inputSchema.properties as Record<string, { description?: string; default?: unknown }>).window,
-    ).toMatchObject({ default: '6h', description: expect.any(String) });
-    // A defaulted argument is optional to the caller.
-    expect(diagnose.inputSchema.required ?? []).not.toContain('window');
-  });
+  it(
+    'is built from the definitions, without ±2^53 integer bounds or output field descriptions, and keeps input ' +
+      'descriptions',
+    async () => {
+      const { toolList } = await import('../../../src/mcp/tool-list.js');
+      const { tools } = await import('../../../src/mcp/tools/index.js');
+      const list = toolList(tools);
+      expect(list.map((t) => t.name)).toEqual(tools.map((t) => t.name));
+      const text = JSON.stringify(list);
+      expect(text).not.toContain(String(Number.MAX_SAFE_INTEGER));
+      for (const t of list) {
+        expect(JSON.stringify(t.outputSchema)).not.toMatch(/"description":"/);
+        expect(t.inputSchema.type).toBe('object');
+      }
+      const diagnose = list.find((t) => t.name === 'diagnose')!;
+      expect(
+        (diagnose.inputSchema.properties as Record<string, { description?: string; default?: unknown }>).window,
+      ).toMatchObject({ default: '6h', description: expect.any(String) });
+      // A defaulted argument is optional to the caller.
+      expect(diagnose.inputSchema.required ?? []).not.toContain('window');
+    },
+  );
 });
 
 describe('tool arguments a model fills in freely are bounded', () => {
-  it('query_history and diagnose refuse a series, check or step past its length (the text would go into PromQL and error messages)', async () => {
-    const { queryHistoryTool } = await import('../../../src/mcp/tools/query-history.js');
-    const { diagnoseTool } = await import('../../../src/mcp/tools/diagnose.js');
-    const long = 'x'.repeat(1025);
-    for (const args of [{ series: long }, { check: long }, { series: 'cpu.utilization', step: '1'.repeat(33) }])
-      expect(queryHistoryTool.input.safeParse(args).success).toBe(false);
-    expect(diagnoseTool.input.safeParse({ check: long }).success).toBe(false);
-    expect(
-      queryHistoryTool.input.safeParse({ series: `disk.utilization:/${'d'.repeat(500)}`, step: '5m' }).success,
-    ).toBe(true);
-  });
+  it(
+    'query_history and diagnose refuse a series, check or step past its length (the text would go into PromQL ' +
+      'and error messages)',
+    async () => {
+      const { queryHistoryTool } = await import('../../../src/mcp/tools/query-history.js');
+      const { diagnoseTool } = await import('../../../src/mcp/tools/diagnose.js');
+      const long = 'x'.repeat(1025);
+      for (const args of [{ series: long }, { check: long }, { series: 'cpu.utilization', step: '1'.repeat(33) }])
+        expect(queryHistoryTool.input.safeParse(args).success).toBe(false);
+      expect(diagnoseTool.input.safeParse({ check: long }).success).toBe(false);
+      expect(
+        queryHistoryTool.input.safeParse({ series: `disk.utilization:/${'d'.repeat(500)}`, step: '5m' }).success,
+      ).toBe(true);
+    },
+  );
 });

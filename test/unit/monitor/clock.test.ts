@@ -5,51 +5,54 @@ import type { HealthEvent } from '../../../src/monitor/schema.js';
 import { createLogger } from '../../../src/telemetry/logger.js';
 
 describe("the monitor's clock", () => {
-  it('a one-minute hold matures by moving the clock, and the problem keeps the time the level was first crossed', async () => {
-    const T0 = Date.UTC(2026, 5, 1, 12);
-    let now = T0;
-    // Any CPU value is at or above a warn level of 0: the level is crossed from the first sample on.
-    const config = parseConfig(
-      {
-        host: {
-          collectors: { cpu: true, load: false, memory: false, filesystem: false, network: false, process: false },
-          thresholds: { cpu: { warn: 0, fail: 1, for: '1m' } },
+  it(
+    'a one-minute hold matures by moving the clock, and the problem keeps the time the level was first ' + 'crossed',
+    async () => {
+      const T0 = Date.UTC(2026, 5, 1, 12);
+      let now = T0;
+      // Any CPU value is at or above a warn level of 0: the level is crossed from the first sample on.
+      const config = parseConfig(
+        {
+          host: {
+            collectors: { cpu: true, load: false, memory: false, filesystem: false, network: false, process: false },
+            thresholds: { cpu: { warn: 0, fail: 1, for: '1m' } },
+          },
         },
-      },
-      {},
-    );
-    const monitor = new HealthMonitor(config, createLogger({ level: 'silent' }), { now: () => now });
-    const events: HealthEvent[] = [];
-    monitor.on('event', (e) => events.push(e));
-    try {
-      await monitor.runOnce();
-      let cpu = monitor.snapshot.checks.cpu!;
-      expect(cpu).toMatchObject({
-        status: 'pass',
-        pending: { status: 'warn', since: new Date(T0).toISOString(), forSeconds: 60 },
-      });
-      expect(events).toEqual([]);
+        {},
+      );
+      const monitor = new HealthMonitor(config, createLogger({ level: 'silent' }), { now: () => now });
+      const events: HealthEvent[] = [];
+      monitor.on('event', (e) => events.push(e));
+      try {
+        await monitor.runOnce();
+        let cpu = monitor.snapshot.checks.cpu!;
+        expect(cpu).toMatchObject({
+          status: 'pass',
+          pending: { status: 'warn', since: new Date(T0).toISOString(), forSeconds: 60 },
+        });
+        expect(events).toEqual([]);
 
-      now = T0 + 61_000;
-      await monitor.refresh();
-      cpu = monitor.snapshot.checks.cpu!;
-      expect(cpu).toMatchObject({
-        status: 'warn',
-        since: new Date(T0 + 61_000).toISOString(),
-        problemSince: new Date(T0).toISOString(),
-      });
-      expect(events).toEqual([
-        expect.objectContaining({
-          check: 'cpu',
-          from: 'pass',
-          to: 'warn',
-          time: new Date(T0 + 61_000).toISOString(),
-          startedAt: new Date(T0).toISOString(),
-        }),
-      ]);
-      expect(monitor.snapshot.time).toBe(new Date(T0 + 61_000).toISOString());
-    } finally {
-      await monitor.stop();
-    }
-  });
+        now = T0 + 61_000;
+        await monitor.refresh();
+        cpu = monitor.snapshot.checks.cpu!;
+        expect(cpu).toMatchObject({
+          status: 'warn',
+          since: new Date(T0 + 61_000).toISOString(),
+          problemSince: new Date(T0).toISOString(),
+        });
+        expect(events).toEqual([
+          expect.objectContaining({
+            check: 'cpu',
+            from: 'pass',
+            to: 'warn',
+            time: new Date(T0 + 61_000).toISOString(),
+            startedAt: new Date(T0).toISOString(),
+          }),
+        ]);
+        expect(monitor.snapshot.time).toBe(new Date(T0 + 61_000).toISOString());
+      } finally {
+        await monitor.stop();
+      }
+    },
+  );
 });

@@ -262,23 +262,26 @@ describe('observeTransport', () => {
 });
 
 describe('spans of failed tool calls', () => {
-  it("label the caller's mistake without marking the server span as failed; a tool's own failure is an error", async () => {
-    const { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } = await import(
-      '@opentelemetry/sdk-trace-base'
-    );
-    const { SpanStatusCode } = await import('@opentelemetry/api');
-    const { createMcpObserver } = await import('../../../src/telemetry/mcp.js');
-    const exporter = new InMemorySpanExporter();
-    const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-    const observer = createMcpObserver(undefined, provider.getTracer('t'))!;
-    const info: McpMessageInfo = { method: 'tools/call', toolName: 'query_history', transport: 'pipe' };
-    observer.message(info).end({ toolError: true, toolErrorType: 'client.unknown_name' });
-    observer.message(info).end({ toolError: true, toolErrorType: 'store_unavailable' });
-    const [client, server] = exporter.getFinishedSpans();
-    expect(client!.attributes['error.type']).toBe('client.unknown_name');
-    expect(client!.status.code).toBe(SpanStatusCode.UNSET);
-    expect(server!.attributes['error.type']).toBe('store_unavailable');
-    expect(server!.status.code).toBe(SpanStatusCode.ERROR);
-    await provider.shutdown();
-  });
+  it(
+    "label the caller's mistake without marking the server " + "span as failed; a tool's own failure is an error",
+    async () => {
+      const { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } = await import(
+        '@opentelemetry/sdk-trace-base'
+      );
+      const { SpanStatusCode } = await import('@opentelemetry/api');
+      const { createMcpObserver } = await import('../../../src/telemetry/mcp.js');
+      const exporter = new InMemorySpanExporter();
+      const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+      const observer = createMcpObserver(undefined, provider.getTracer('t'))!;
+      const info: McpMessageInfo = { method: 'tools/call', toolName: 'query_history', transport: 'pipe' };
+      observer.message(info).end({ toolError: true, toolErrorType: 'client.unknown_name' });
+      observer.message(info).end({ toolError: true, toolErrorType: 'store_unavailable' });
+      const [client, server] = exporter.getFinishedSpans();
+      expect(client!.attributes['error.type']).toBe('client.unknown_name');
+      expect(client!.status.code).toBe(SpanStatusCode.UNSET);
+      expect(server!.attributes['error.type']).toBe('store_unavailable');
+      expect(server!.status.code).toBe(SpanStatusCode.ERROR);
+      await provider.shutdown();
+    },
+  );
 });

@@ -43,47 +43,50 @@ const instrument = fc.record({
 });
 
 describe('serializePrometheus', () => {
-  it('writes exactly what the exporter’s PrometheusSerializer writes (property, over every instrument kind)', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.array(instrument, { maxLength: 6 }),
-        fc.dictionary(fc.constantFrom('service.name', 'host.name', 'x.y'), labelValue),
-        async (instruments, resource) => {
-          const reader = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true });
-          const provider = new MeterProvider({ resource: resourceFromAttributes(resource), readers: [reader] });
-          const meter = provider.getMeter('t');
-          instruments.forEach((spec, i) => {
-            const name = `${spec.name}${i}`;
-            const options = { unit: spec.unit, description: spec.description };
-            const finite = spec.points.map(([a, v]) => [a, Number.isFinite(v) ? v : 1] as const);
-            if (spec.kind === 'gauge') {
-              const g = meter.createGauge(name, options);
-              for (const [a, v] of spec.points) g.record(v, a);
-            } else if (spec.kind === 'counter') {
-              const c = meter.createCounter(name, options);
-              for (const [a, v] of finite) c.add(Math.abs(v), a);
-            } else if (spec.kind === 'updown') {
-              const c = meter.createUpDownCounter(name, options);
-              for (const [a, v] of finite) c.add(v, a);
-            } else if (spec.kind === 'histogram') {
-              const h = meter.createHistogram(name, {
-                ...options,
-                ...(spec.boundaries ? { advice: { explicitBucketBoundaries: spec.boundaries } } : {}),
-              });
-              for (const [a, v] of finite) h.record(Math.abs(v), a);
-            } else {
-              meter.createObservableGauge(name, options).addCallback((r) => {
-                for (const [a, v] of spec.points) r.observe(v, a);
-              });
-            }
-          });
-          const { resourceMetrics } = await reader.collect();
-          for (const rm of [resourceMetrics, withPrometheusNames(resourceMetrics)])
-            expect(serializePrometheus(rm)).toBe(stock.serialize(rm));
-          await provider.shutdown();
-        },
-      ),
-      { numRuns: 200 },
-    );
-  });
+  it(
+    'writes exactly what the exporter’s PrometheusSerializer ' + 'writes (property, over every instrument kind)',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(instrument, { maxLength: 6 }),
+          fc.dictionary(fc.constantFrom('service.name', 'host.name', 'x.y'), labelValue),
+          async (instruments, resource) => {
+            const reader = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true });
+            const provider = new MeterProvider({ resource: resourceFromAttributes(resource), readers: [reader] });
+            const meter = provider.getMeter('t');
+            instruments.forEach((spec, i) => {
+              const name = `${spec.name}${i}`;
+              const options = { unit: spec.unit, description: spec.description };
+              const finite = spec.points.map(([a, v]) => [a, Number.isFinite(v) ? v : 1] as const);
+              if (spec.kind === 'gauge') {
+                const g = meter.createGauge(name, options);
+                for (const [a, v] of spec.points) g.record(v, a);
+              } else if (spec.kind === 'counter') {
+                const c = meter.createCounter(name, options);
+                for (const [a, v] of finite) c.add(Math.abs(v), a);
+              } else if (spec.kind === 'updown') {
+                const c = meter.createUpDownCounter(name, options);
+                for (const [a, v] of finite) c.add(v, a);
+              } else if (spec.kind === 'histogram') {
+                const h = meter.createHistogram(name, {
+                  ...options,
+                  ...(spec.boundaries ? { advice: { explicitBucketBoundaries: spec.boundaries } } : {}),
+                });
+                for (const [a, v] of finite) h.record(Math.abs(v), a);
+              } else {
+                meter.createObservableGauge(name, options).addCallback((r) => {
+                  for (const [a, v] of spec.points) r.observe(v, a);
+                });
+              }
+            });
+            const { resourceMetrics } = await reader.collect();
+            for (const rm of [resourceMetrics, withPrometheusNames(resourceMetrics)])
+              expect(serializePrometheus(rm)).toBe(stock.serialize(rm));
+            await provider.shutdown();
+          },
+        ),
+        { numRuns: 200 },
+      );
+    },
+  );
 });

@@ -1,18 +1,18 @@
 // The HTTP page's data source: one live stream (/events) with the page's token; the view draws it.
-'use strict';
-(function () {
+
+(() => {
   const $ = (sel) => document.querySelector(sel);
   let token = sessionStorage.getItem('vitals-token') || '';
   let retryMs = 1000;
-  const auth = () => (token ? { authorization: 'Bearer ' + token } : {});
+  const auth = () => (token ? { authorization: `Bearer ${token}` } : {});
 
   const view = window.VitalsView.create({
     async loadDetail(name, range) {
-      const res = await fetch('/api/status/checks/' + encodeURIComponent(name) + '?range=' + range, {
+      const res = await fetch(`/api/status/checks/${encodeURIComponent(name)}?range=${range}`, {
         headers: auth(),
         cache: 'no-store',
       });
-      if (!res.ok) throw new Error(res.status === 401 || res.status === 403 ? 'sign-in needed' : 'HTTP ' + res.status);
+      if (!res.ok) throw new Error(res.status === 401 || res.status === 403 ? 'sign-in needed' : `HTTP ${res.status}`);
       return res.json();
     },
   });
@@ -45,7 +45,7 @@
     }
     if (res.status === 401 || res.status === 403) {
       const body = await res.text().catch(() => '');
-      return signIn(res.status, body + ' ' + (res.headers.get('www-authenticate') || ''));
+      return signIn(res.status, `${body} ${res.headers.get('www-authenticate') || ''}`);
     }
     if (!res.ok || !res.body) return reconnect();
     $('#login').hidden = true;
@@ -59,8 +59,7 @@
         const { value, done } = await reader.read();
         if (done) break;
         buf += value;
-        let i;
-        while ((i = buf.indexOf('\n\n')) >= 0) {
+        for (let i = buf.indexOf('\n\n'); i >= 0; i = buf.indexOf('\n\n')) {
           const frame = buf.slice(0, i);
           buf = buf.slice(i + 2);
           let event = 'message';

@@ -1,8 +1,8 @@
 // mcp-vitals status view: draws what the daemon sends (a full payload, then deltas), no framework. Shared
 // by the HTTP page (data over SSE) and the MCP App (data through the host's app bridge); each hands in how
 // to fetch a check's detail. Text and icon carry every status; colour only repeats them.
-'use strict';
-(function () {
+
+(() => {
   const HOUR = 3600;
   /** A line through fewer points says nothing (two points make a steep line out of noise). */
   const MIN_POINTS = 4;
@@ -24,33 +24,36 @@
 
   function ago(iso) {
     const s = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
-    if (s < 60) return s + 's ago';
-    if (s < 3600) return Math.floor(s / 60) + 'm ago';
-    if (s < 86400) return Math.floor(s / 3600) + 'h ' + Math.floor((s % 3600) / 60) + 'm ago';
-    return Math.floor(s / 86400) + 'd ago';
+    if (s < 60) return `${s}s ago`;
+    if (s < 3600) return `${Math.floor(s / 60)}m ago`;
+    if (s < 86400) return `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m ago`;
+    return `${Math.floor(s / 86400)}d ago`;
   }
   function duration(sec) {
     if (sec === null || sec === undefined) return 'unknown';
-    if (sec < 1) return Math.round(sec * 1000) + 'ms';
-    if (sec < 10) return sec.toFixed(1) + 's';
+    if (sec < 1) return `${Math.round(sec * 1000)}ms`;
+    if (sec < 10) return `${sec.toFixed(1)}s`;
     const s = Math.round(sec);
-    if (s < 60) return s + 's';
-    if (s < 3600) return Math.floor(s / 60) + 'm ' + (s % 60) + 's';
-    return Math.floor(s / 3600) + 'h ' + Math.floor((s % 3600) / 60) + 'm';
+    if (s < 60) return `${s}s`;
+    if (s < 3600) return `${Math.floor(s / 60)}m ${s % 60}s`;
+    return `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
   }
   const clock = (iso) => (iso ? new Date(iso).toLocaleTimeString([], { hour12: false }) : '?');
   function fmt(unit, v) {
-    if (v === null || v === undefined || !isFinite(v)) return '';
-    if (unit === 'ratio') return (v * 100).toFixed(v < 0.1 ? 1 : 0) + '%';
-    if (unit === 's') return v < 1 ? (v * 1000).toFixed(v < 0.01 ? 1 : 0) + ' ms' : v.toFixed(2) + ' s';
+    if (v === null || v === undefined || !Number.isFinite(v)) return '';
+    if (unit === 'ratio') return `${(v * 100).toFixed(v < 0.1 ? 1 : 0)}%`;
+    if (unit === 's') return v < 1 ? `${(v * 1000).toFixed(v < 0.01 ? 1 : 0)} ms` : `${v.toFixed(2)} s`;
     return String(Math.round(v * 100) / 100);
   }
   // A colour variable as the canvas needs it (`rgb(…)`): the variables hold `light-dark(…)`, which only the
   // style engine resolves, so a hidden probe element is given the colour and its computed value read back.
   let probe;
   function cssVar(name, fallback) {
-    if (!probe) document.body.append((probe = el('span', { hidden: '', 'aria-hidden': 'true' })));
-    probe.style.color = 'var(' + name + ', ' + fallback + ')';
+    if (!probe) {
+      probe = el('span', { hidden: '', 'aria-hidden': 'true' });
+      document.body.append(probe);
+    }
+    probe.style.color = `var(${name}, ${fallback})`;
     return getComputedStyle(probe).color || fallback;
   }
   const translucent = (rgb) => rgb.replace(/^rgb\((.*)\)$/, 'rgba($1, 0.13)');
@@ -77,7 +80,10 @@
     function push(name, t, v) {
       if (v === null || v === undefined) return;
       let s = state.series.get(name);
-      if (!s) state.series.set(name, (s = [[], []]));
+      if (!s) {
+        s = [[], []];
+        state.series.set(name, s);
+      }
       if (s[0].length && s[0][s[0].length - 1] >= t) return;
       s[0].push(t);
       s[1].push(v);
@@ -85,7 +91,7 @@
         s[0].shift();
         s[1].shift();
       }
-      for (const key of ['row:' + name, 'card:' + name]) draw(key);
+      for (const key of [`row:${name}`, `card:${name}`]) draw(key);
     }
 
     // Charts are keyed by where they sit (`row:cpu`, `card:cpu`), so the table's chart never replaces a card's.
@@ -148,16 +154,16 @@
         );
         $('#gauges').append(node);
         state.gauges.set(g.name, node);
-        chart('card:' + g.name, g.name, node.querySelector('.chart'), 200, 48);
+        chart(`card:${g.name}`, g.name, node.querySelector('.chart'), 200, 48);
       }
       node.dataset.status = g.status || 'pending';
-      const text = g.status && g.status !== 'pass' ? g.text + ' · ' + g.word : g.text;
+      const text = g.status && g.status !== 'pass' ? `${g.text} · ${g.word}` : g.text;
       node.querySelector('.value').textContent = text;
       const pct = g.ratio === null ? 0 : Math.round(g.ratio * 1000) / 10;
       const bar = node.querySelector('.bar');
       bar.setAttribute('aria-valuenow', String(pct));
       bar.setAttribute('aria-valuetext', text);
-      bar.firstElementChild.style.width = pct + '%';
+      bar.firstElementChild.style.width = `${pct}%`;
     }
 
     function renderUptime(name) {
@@ -192,7 +198,10 @@
       if (!slots || c.status === 'pending') return;
       let i = Math.floor((t * 1000 - state.uptimeFrom) / SLOT_MS);
       while (i >= slots.length) {
-        for (const s of state.uptime.values()) s.shift(), s.push(null);
+        for (const s of state.uptime.values()) {
+          s.shift();
+          s.push(null);
+        }
         state.uptimeFrom += SLOT_MS;
         i--;
       }
@@ -227,7 +236,7 @@
         );
         $('#checks tbody').append(tr);
         state.rows.set(c.name, tr);
-        chart('row:' + c.name, c.name, tr.querySelector('.spark'), 120, 28);
+        chart(`row:${c.name}`, c.name, tr.querySelector('.spark'), 120, 28);
         if (!state.uptime.has(c.name) && state.uptimeFrom) state.uptime.set(c.name, new Array(48).fill(null));
         renderUptime(c.name);
       }
@@ -236,7 +245,7 @@
       tr.dataset.status = c.status;
       const open = tr.querySelector('button.open');
       open.textContent = c.name;
-      open.title = c.name + ' — show its history';
+      open.title = `${c.name} — show its history`;
       tr.querySelector('.badges').replaceChildren(
         el('span', { class: 'badge', text: c.kind }),
         ...(c.critical ? [el('span', { class: 'badge', text: 'critical' })] : []),
@@ -269,7 +278,7 @@
     }
 
     function eventText(e) {
-      return e.check + ': ' + (e.type === 'breaker' ? 'circuit ' : '') + e.from + ' → ' + e.to + ' — ' + e.reason;
+      return `${e.check}: ${e.type === 'breaker' ? 'circuit ' : ''}${e.from} → ${e.to} — ${e.reason}`;
     }
     function renderEvent(e, prepend) {
       const li = el(
@@ -289,7 +298,7 @@
     // half-second outage does not read "0s"; an ongoing one grows with the view's clock.
     function span(i) {
       const end = i.ongoing ? Date.parse(state.view?.time || new Date().toISOString()) : Date.parse(i.end || '');
-      return i.start && isFinite(end) ? Math.max(0, (end - Date.parse(i.start)) / 1000) : i.durationSeconds;
+      return i.start && Number.isFinite(end) ? Math.max(0, (end - Date.parse(i.start)) / 1000) : i.durationSeconds;
     }
     // The analysis' incidents (the ones diagnose reports): its sentence, then start, end, duration, cause.
     function renderIncidents(list) {
@@ -339,16 +348,16 @@
     }
 
     function header(v) {
-      document.title = v.icon + ' ' + v.hostname + ' — mcp-vitals';
+      document.title = `${v.icon} ${v.hostname} — mcp-vitals`;
       $('#host').textContent = v.hostname;
       setStatus($('#overall'), v.status, v.icon, v.word);
       const problems = state.view
         ? [...state.rows.values()].filter((tr) => tr._row.status === 'fail' || tr._row.status === 'warn').length
         : 0;
       $('#summary').textContent = problems
-        ? problems + (problems === 1 ? ' check needs' : ' checks need') + ' attention'
+        ? `${problems + (problems === 1 ? ' check needs' : ' checks need')} attention`
         : '';
-      $('#updated').textContent = 'updated ' + clock(v.time);
+      $('#updated').textContent = `updated ${clock(v.time)}`;
     }
 
     function snapshot(data) {
@@ -393,7 +402,11 @@
       for (const [name, points] of Object.entries(data.history || {}))
         for (const [pt, v] of points) if (pt < t) push(name, pt, v);
       const names = new Set(data.view.checks.map((c) => c.name));
-      for (const [name, tr] of state.rows) if (!names.has(name)) tr.remove(), state.rows.delete(name);
+      for (const [name, tr] of state.rows) {
+        if (names.has(name)) continue;
+        tr.remove();
+        state.rows.delete(name);
+      }
       delta({ ...data.view, checks: data.view.checks, removed: [], events: [] });
       for (const name of names) renderUptime(name);
       $('#events').replaceChildren();
@@ -443,7 +456,7 @@
       try {
         d = await opts.loadDetail(name, range);
       } catch (e) {
-        $('#detail-error').textContent = 'could not load this check: ' + (e && e.message ? e.message : e);
+        $('#detail-error').textContent = `could not load this check: ${e?.message ? e.message : e}`;
         $('#detail-error').hidden = false;
         return;
       }
@@ -456,7 +469,7 @@
           fmt(d.unit, th.warn) +
           ', failed at ' +
           fmt(d.unit, th.fail) +
-          (th.forSeconds ? ' (held ' + duration(th.forSeconds) + ')' : '')
+          (th.forSeconds ? ` (held ${duration(th.forSeconds)})` : '')
         : 'no thresholds: judged by whether it answers';
       const box = $('#detail-chart');
       state.detailPlot?.destroy();
@@ -475,7 +488,7 @@
             stroke: cssVar('--accent', '#0969da'),
             width: 1.5,
             points: { show: false },
-            value: (u, v) => fmt(d.unit, v),
+            value: (_u, v) => fmt(d.unit, v),
           },
         ];
         if (th) {
@@ -489,7 +502,7 @@
             dash: [6, 4],
             width: 1,
             points: { show: false },
-            value: (u, v) => fmt(d.unit, v),
+            value: (_u, v) => fmt(d.unit, v),
           });
           series.push({
             label: 'failed',
@@ -497,7 +510,7 @@
             dash: [6, 4],
             width: 1,
             points: { show: false },
-            value: (u, v) => fmt(d.unit, v),
+            value: (_u, v) => fmt(d.unit, v),
           });
         }
         const axis = {
@@ -511,7 +524,7 @@
             height: 200,
             scales: { x: { time: true } },
             cursor: { y: false },
-            axes: [axis, { ...axis, size: 56, values: (u, vals) => vals.map((v) => fmt(d.unit, v)) }],
+            axes: [axis, { ...axis, size: 56, values: (_u, vals) => vals.map((v) => fmt(d.unit, v)) }],
             series,
           },
           data,
@@ -534,7 +547,7 @@
       state.detail = null;
       state.detailPlot?.destroy();
       state.detailPlot = null;
-      if (state.opener && state.opener.focus) state.opener.focus();
+      if (state.opener?.focus) state.opener.focus();
     });
     for (const b of dialog.querySelectorAll('[data-range]'))
       b.addEventListener('click', () => state.detail && loadDetail(state.detail.name, b.dataset.range));

@@ -20,7 +20,8 @@ describe('container runtimes on the host', () => {
     '/dev/vda / ext4 rw,relatime 0 0',
     '/dev/vdb /data xfs rw 0 0',
     // A container's root outside the default data root (dockerd --data-root elsewhere): only its type gives it away.
-    'overlay /tmp/docker-xyz/overlay2/0f3c2b5e9f1d4a7c8b6e5d4c3b2a1f0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a/merged overlay rw,lowerdir=/a,upperdir=/b 0 0',
+    'overlay /tmp/docker-xyz/overlay2/0f3c2b5e9f1d4a7c8b6e5d4c3b2a1f0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a/merged ' +
+      'overlay rw,lowerdir=/a,upperdir=/b 0 0',
     'overlay /var/lib/docker/overlay2/abc/merged overlay rw 0 0',
     'nsfs /run/docker/netns/1a2b nsfs rw 0 0',
     'nsfs /run/netns/cni-1 nsfs rw 0 0',

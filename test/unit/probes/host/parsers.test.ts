@@ -14,7 +14,8 @@ describe('host parsers', () => {
   });
   it('parses /proc/net/dev', () => {
     const text =
-      'Inter-|   Receive\n face |bytes packets errs drop fifo frame compressed multicast|bytes packets errs drop fifo colls carrier compressed\n  eth0: 100 2 3 4 0 0 0 0 200 5 6 7 0 0 0 0\n';
+      'Inter-|   Receive\n face |bytes packets errs drop fifo frame compressed multicast|bytes packets errs ' +
+      'drop fifo colls carrier compressed\n  eth0: 100 2 3 4 0 0 0 0 200 5 6 7 0 0 0 0\n';
     expect(parseNetDev(text).get('eth0')).toEqual({
       rxBytes: 100,
       rxPackets: 2,
