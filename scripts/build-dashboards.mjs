@@ -1,6 +1,6 @@
 // Generates dashboards/*.json (Grafana schema 39+) from one description, so every dashboard has the same
 // variables, the datasource as a variable on every panel and target, and a unit on every panel.
-// Run: node scripts/build-dashboards.mjs (the JSON files are committed; a test checks they are current).
+// Run: npm run gen (the JSON files are committed; test/integration/deploy/generated.test.ts checks them).
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -302,8 +302,8 @@ const host = dashboard(
       description: 'Free space divided by how fast it shrank over the last 6 hours; empty when it is not shrinking.',
       targets: [
         [
-          `(system_filesystem_usage_bytes{${SEL},system_filesystem_state="free"} / -deriv(` +
-            `system_filesystem_usage_bytes{${SEL},system_filesystem_state="free"}[6h]) / 86400) > 0`,
+          `(system_filesystem_usage_bytes{${SEL},system_filesystem_state="free"}` +
+            ` / -deriv(system_filesystem_usage_bytes{${SEL},system_filesystem_state="free"}[6h]) / 86400) > 0`,
           '{{instance}} {{system_filesystem_mountpoint}}',
         ],
       ],
@@ -387,8 +387,8 @@ const deps = dashboard(
       description: 'Whole rounds, including timeouts and retries.',
       targets: [
         [
-          `histogram_quantile(0.95, sum by (check, le) (rate(vitals_check_duration_seconds_bucket{${SEL},${DEP}` +
-            `}[$__rate_interval])))`,
+          `histogram_quantile(0.95, sum by (check, le)` +
+            ` (rate(vitals_check_duration_seconds_bucket{${SEL},${DEP}}[$__rate_interval])))`,
           '{{check}}',
         ],
       ],
@@ -467,8 +467,8 @@ const mcp = dashboard(
       min: 0,
       targets: [
         [
-          `sum by (gen_ai_tool_name, error_type) (rate(mcp_server_operation_duration_seconds_count{${TOOL},` +
-            `error_type!=""}[$__rate_interval]))`,
+          `sum by (gen_ai_tool_name, error_type)` +
+            ` (rate(mcp_server_operation_duration_seconds_count{${TOOL},error_type!=""}[$__rate_interval]))`,
           '{{gen_ai_tool_name}} {{error_type}}',
         ],
       ],
@@ -480,13 +480,13 @@ const mcp = dashboard(
       min: 0,
       targets: [
         [
-          `histogram_quantile(0.95, sum by (gen_ai_tool_name, le) (rate(` +
-            `mcp_server_operation_duration_seconds_bucket{${TOOL}}[$__rate_interval])))`,
+          `histogram_quantile(0.95, sum by (gen_ai_tool_name, le)` +
+            ` (rate(mcp_server_operation_duration_seconds_bucket{${TOOL}}[$__rate_interval])))`,
           '{{gen_ai_tool_name}} p95',
         ],
         [
-          `histogram_quantile(0.5, sum by (gen_ai_tool_name, le) (rate(` +
-            `mcp_server_operation_duration_seconds_bucket{${TOOL}}[$__rate_interval])))`,
+          `histogram_quantile(0.5, sum by (gen_ai_tool_name, le)` +
+            ` (rate(mcp_server_operation_duration_seconds_bucket{${TOOL}}[$__rate_interval])))`,
           '{{gen_ai_tool_name}} p50',
         ],
       ],
@@ -500,9 +500,9 @@ const mcp = dashboard(
       custom: { thresholdsStyle: { mode: 'line' } },
       targets: [
         [
-          `sum by (instance) (rate(mcp_server_operation_duration_seconds_count{${TOOL},error_type!="",` +
-            `error_type!~"client\\\\..*"}[5m])) / sum by (instance) (rate(` +
-            `mcp_server_operation_duration_seconds_count{${TOOL}}[5m]))`,
+          `sum by (instance) (rate(mcp_server_operation_duration_seconds_count{${TOOL},error_type!=""` +
+            `,error_type!~"client\\\\..*"}[5m]))` +
+            ` / sum by (instance) (rate(mcp_server_operation_duration_seconds_count{${TOOL}}[5m]))`,
           '{{instance}}',
         ],
       ],
@@ -531,8 +531,8 @@ const mcp = dashboard(
       min: 0,
       targets: [
         [
-          `sum by (http_response_status_code) (rate(http_server_request_duration_seconds_count{${SEL},` +
-            `http_response_status_code=~"401|403|429"}[$__rate_interval]))`,
+          `sum by (http_response_status_code) (rate(http_server_request_duration_seconds_count{${SEL}` +
+            `,http_response_status_code=~"401|403|429"}[$__rate_interval]))`,
           '{{http_response_status_code}}',
         ],
       ],
@@ -545,8 +545,8 @@ const mcp = dashboard(
       min: 0,
       targets: [
         [
-          `sum by (mcp_method_name, network_transport) (rate(mcp_server_operation_duration_seconds_count{${SEL}` +
-            `}[$__rate_interval]))`,
+          `sum by (mcp_method_name, network_transport)` +
+            ` (rate(mcp_server_operation_duration_seconds_count{${SEL}}[$__rate_interval]))`,
           '{{mcp_method_name}} ({{network_transport}})',
         ],
       ],
@@ -555,10 +555,18 @@ const mcp = dashboard(
   ['mcp'],
 );
 
-const dir = fileURLToPath(new URL('../dashboards/', import.meta.url));
-for (const [file, d] of [
-  ['host.json', host],
-  ['dependencies.json', deps],
-  ['mcp.json', mcp],
-])
-  writeFileSync(dir + file, `${JSON.stringify(d, null, 2)}\n`);
+/** The files this script owns (path from the repository root → text): what gen writes and the test compares. */
+export function dashboardFiles() {
+  return Object.fromEntries(
+    [
+      ['host.json', host],
+      ['dependencies.json', deps],
+      ['mcp.json', mcp],
+    ].map(([file, d]) => [`dashboards/${file}`, `${JSON.stringify(d, null, 2)}\n`]),
+  );
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  for (const [path, text] of Object.entries(dashboardFiles())) writeFileSync(root + path, text);
+}

@@ -14,7 +14,7 @@ import { createHistory } from './store/index.js';
 import { Recorder } from './store/recorder.js';
 import type { History } from './store/types.js';
 import { startTelemetry, type Telemetry } from './telemetry/index.js';
-import { createLogger, type Logger } from './telemetry/logger.js';
+import { createLogger, type Logger } from './shared/logger.js';
 import { VERSION } from './version.js';
 
 export interface AppOptions {

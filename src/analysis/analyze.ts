@@ -1,5 +1,6 @@
 import type { CheckState } from '../monitor/schema.js';
-import { countStatuses, formatValue, STATUS_WORD } from '../monitor/summary.js';
+import { formatValue } from '../shared/format.js';
+import { countStatuses, statusWord } from '../shared/status.js';
 import { clockTime, plural, roughDuration, sinceText } from '../shared/words.js';
 import type { ProcessSnapshot } from '../store/types.js';
 import { sharedStarts } from './correlation.js';
@@ -22,7 +23,7 @@ const PROCESS_NEAR_MS = 2 * 60_000;
 
 const iso = (t: number) => new Date(t).toISOString();
 const round = (v: number, digits = 6) => Number(v.toFixed(digits));
-const word = (s: string) => STATUS_WORD[s as keyof typeof STATUS_WORD] ?? s;
+const word = statusWord;
 
 function unitOfSeries(name: string, s: SeriesData | undefined): string {
   return s?.unit ?? (name.startsWith('check.latency:') ? 's' : 'ratio');

@@ -3,14 +3,14 @@ import type { SeriesData, SeriesStats } from './types.js';
 /** A slope from less than this much of actual samples says nothing about a trend. */
 export const MIN_TREND_SPAN_MS = 10 * 60_000;
 /** And from fewer samples than this. */
-export const MIN_TREND_SAMPLES = 10;
+const MIN_TREND_SAMPLES = 10;
 
 /**
  * The window's statistics: the store's when it gave them, else a count-weighted least-squares fit over the
  * points (each bucket at its start plus half its step). A bucket's first sample can be anywhere in it, so
  * the first time is taken at the bucket's middle: a span is understated, never overstated.
  */
-export function statsOf(s: SeriesData): SeriesStats | undefined {
+function statsOf(s: SeriesData): SeriesStats | undefined {
   if (s.stats) return s.stats;
   const pts = s.points.filter((p) => p.count > 0);
   if (!pts.length) return undefined;

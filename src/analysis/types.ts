@@ -8,7 +8,7 @@ import type { ProcessSnapshot } from '../store/types.js';
  */
 
 /** One point of a series: a raw sample (count 1) or a bucket of several (min/avg/max over `count`). */
-export interface SeriesPointIn {
+interface SeriesPointIn {
   /** ms since epoch: the sample time, or the bucket's start. */
   time: number;
   min: number;

@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import { createRequire } from 'node:module';
-import { Duration, Ratio, TimerDuration } from './duration.js';
-
-const requireLazy = createRequire(import.meta.url);
+import { CronExpression } from '../shared/cron.js';
+import { Duration, TimerDuration } from '../shared/duration.js';
+import { Ratio } from '../shared/ratio.js';
 
 /** Options shared by every dependency check, whatever its kind. */
 const CheckCommon = {
@@ -16,13 +15,7 @@ const CheckCommon = {
   /** Fixed interval between runs. */
   every: TimerDuration.optional(),
   /** Cron expression (node-cron, 5 or 6 fields) instead of `every`. */
-  cron: z
-    .string()
-    .refine(
-      (expr) => (requireLazy('node-cron') as typeof import('node-cron')).validate(expr),
-      'invalid cron expression',
-    )
-    .optional(),
+  cron: CronExpression.optional(),
   timeout: TimerDuration.default(5000),
   critical: z.boolean().default(false),
   /** Consecutive failed runs before the reported status flips to fail (gatus semantics). */

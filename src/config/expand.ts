@@ -1,6 +1,6 @@
 const REF = /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
-export class MissingVariableError extends Error {
+class MissingVariableError extends Error {
   constructor(readonly variables: readonly string[]) {
     const [first] = variables;
     super(

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Duration, TimerDuration } from './duration.js';
+import { Duration, TimerDuration } from '../shared/duration.js';
 
 /** A URL on this machine, where plain http carries no credential off the host. */
 export const isLoopbackUrl = (u: string) => /^https?:\/\/(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?(\/|$)/i.test(u);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { countRefusal } from '../shared/refusals.js';
-import { formatDuration, parseDuration } from './duration.js';
+import { formatDuration, parseDuration } from '../shared/duration.js';
 
 const MiB = 1024 * 1024;
 const count = (min: number, max: number, dflt: number) => z.number().int().min(min).max(max).default(dflt);

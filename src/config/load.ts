@@ -21,7 +21,7 @@ export interface LoadedConfig {
 }
 
 /** `checks[0].timeout`, with the check's name when it has one: `checks[0](orders-db).timeout`. */
-export function formatPath(path: readonly PropertyKey[], doc: unknown): string {
+function formatPath(path: readonly PropertyKey[], doc: unknown): string {
   let out = '';
   let node: unknown = doc;
   for (const key of path) {
@@ -38,7 +38,7 @@ export function formatPath(path: readonly PropertyKey[], doc: unknown): string {
   return out;
 }
 
-export function issuesFromZod(error: Pick<z.ZodError, 'issues'>, doc: unknown): ConfigIssue[] {
+function issuesFromZod(error: Pick<z.ZodError, 'issues'>, doc: unknown): ConfigIssue[] {
   return error.issues.map((issue) => {
     let message = issue.message;
     if (issue.code === 'unrecognized_keys')

@@ -1,6 +1,7 @@
-import { createRequire } from 'node:module';
 import { z } from 'zod';
-import { Duration, Ratio, TimerDuration } from './duration.js';
+import { CronExpression as CronExpr } from '../shared/cron.js';
+import { Duration, TimerDuration } from '../shared/duration.js';
+import { Ratio } from '../shared/ratio.js';
 import { CheckConfig } from './checks.js';
 import { FLEET_CHECK, FleetConfig, isLoopbackUrl } from './fleet.js';
 import { LIMITS_DEFAULTS, LimitsConfig } from './limits.js';
@@ -330,14 +331,6 @@ export const HttpConfig = z
     shutdownGrace: TimerDuration.default(10_000),
   })
   .strict();
-
-/** Cron expressions are checked with node-cron, loaded only when a config gives one. */
-const CronExpr = z
-  .string()
-  .refine(
-    (expr) => (createRequire(import.meta.url)('node-cron') as typeof import('node-cron')).validate(expr),
-    'invalid cron expression',
-  );
 
 /** Tier retention when the config gives none: memory keeps what fits a small daemon, PostgreSQL far more. */
 export const HISTORY_RETENTION_DEFAULTS = {

@@ -2,7 +2,7 @@ import type { GettableAlert, Silence } from './alertmanager.js';
 import type { Fleet } from './index.js';
 import type { PromAlert } from './prometheus.js';
 
-export interface SilenceView {
+interface SilenceView {
   id: string;
   createdBy: string;
   comment: string;

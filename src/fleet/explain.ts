@@ -1,10 +1,11 @@
 import type { CheckStatus } from '../monitor/schema.js';
+import { VERDICTS } from '../shared/status.js';
 import { alertEpisodes, parseRuleCondition, relatedChecks, type AlertEpisode, type RuleCondition } from './alerts.js';
 import { FleetError } from './http.js';
 import type { Fleet } from './index.js';
 import { promAnyOf, promString, type AlertingRule } from './prometheus.js';
 
-export interface InstanceValue {
+interface InstanceValue {
   labels: Record<string, string>;
   value: number;
   /** True when the value meets the rule's comparison (the alert is pending or firing for it). */
@@ -49,7 +50,6 @@ export interface AlertExplanation {
 }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-const STATUS: CheckStatus[] = ['pass', 'warn', 'fail'];
 
 function compare(op: RuleCondition['op'], v: number, t: number | null): boolean | null {
   if (op === null || t === null) return null;
@@ -197,7 +197,7 @@ export async function explainAlert(
         related.push({
           instance: i,
           check: c,
-          status: r ? (STATUS[Math.round(Number(r.value[1]))] ?? 'unknown') : 'unknown',
+          status: r ? (VERDICTS[Math.round(Number(r.value[1]))] ?? 'unknown') : 'unknown',
         });
       }
     }

@@ -1,4 +1,5 @@
 import type { CheckStatus } from '../monitor/schema.js';
+import { verdictOfRank } from '../shared/status.js';
 import { promAnyOf, type InstantSample, type PrometheusClient } from './prometheus.js';
 
 /** An instance's word in the fleet: a daemon's own overall status, or that Prometheus no longer hears it. */
@@ -7,7 +8,7 @@ export type FleetStatus = CheckStatus | 'not_reporting' | 'unknown';
 /** Worst first: a failing host, then one nobody can see, then warnings. */
 export const FLEET_ORDER: FleetStatus[] = ['fail', 'not_reporting', 'warn', 'unknown', 'pass'];
 
-export interface FleetCheck {
+interface FleetCheck {
   check: string;
   status: 'warn' | 'fail';
   critical: boolean;
@@ -29,7 +30,6 @@ export interface FleetInstance {
 }
 
 const SELF = 'target_info{service_name="mcp-vitals"}';
-const STATUS: CheckStatus[] = ['pass', 'warn', 'fail'];
 const key = (m: { job?: string | undefined; instance?: string | undefined }) =>
   `${m.job ?? ''}\u0000${m.instance ?? ''}`;
 
@@ -70,11 +70,7 @@ export async function readFleet(
     const o = overallBy.get(k);
     const reporting = u === 1 && o !== undefined;
     const status: FleetStatus =
-      u === undefined || u === 0
-        ? 'not_reporting'
-        : o === undefined
-          ? 'unknown'
-          : STATUS[Math.max(0, Math.min(2, Math.round(o)))]!;
+      u === undefined || u === 0 ? 'not_reporting' : o === undefined ? 'unknown' : verdictOfRank(o);
     const list = reporting
       ? (checksBy.get(k) ?? []).sort((a, b) =>
           a.status === b.status ? a.check.localeCompare(b.check) : a.status === 'fail' ? -1 : 1,

@@ -11,7 +11,8 @@ import {
   type CircuitBreakerPolicy,
 } from 'cockatiel';
 import { authorizationFor, type SourceConfig } from '../config/fleet.js';
-import { describeError, loadCa } from '../probes/deps/common.js';
+import { describeError } from '../shared/describe-error.js';
+import { loadCa } from '../shared/tls-ca.js';
 import { VitalsError } from '../shared/errors.js';
 import { redactText } from '../shared/redact.js';
 

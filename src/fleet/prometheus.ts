@@ -36,7 +36,7 @@ export interface AlertingRule {
   lastEvaluation?: string;
 }
 
-export interface RecordingRule {
+interface RecordingRule {
   type: 'recording';
   name: string;
   query: string;

@@ -1,4 +1,5 @@
-import { worst, type CheckState, type CheckStatus, type HealthEvent } from '../monitor/schema.js';
+import type { CheckState, CheckStatus, HealthEvent } from '../monitor/schema.js';
+import { verdictOfRank, worst } from '../shared/status.js';
 import { promString, type PrometheusClient } from './prometheus.js';
 import { unknownInstance } from './series.js';
 
@@ -13,9 +14,8 @@ export interface RemoteSnapshot {
   checks: Record<string, CheckState>;
 }
 
-const STATUS: CheckStatus[] = ['pass', 'warn', 'fail'];
 const HOST_KINDS = new Set(['cpu', 'memory', 'disk']);
-const statusOf = (v: string) => STATUS[Math.max(0, Math.min(2, Math.round(Number(v))))]!;
+const statusOf = (v: string) => verdictOfRank(Number(v));
 
 /**
  * One instance's checks rebuilt from its exported series: `vitals_check_status` (with `kind` and `critical`),

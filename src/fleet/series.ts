@@ -1,4 +1,5 @@
 import type { CheckStatus, HealthEvent } from '../monitor/schema.js';
+import { verdictOfRank } from '../shared/status.js';
 import { alignDown, chooseStep } from '../store/aggregate.js';
 import { parseSeries, seriesName, unitOf } from '../store/series.js';
 import {
@@ -25,7 +26,7 @@ interface SeriesExpr {
 
 const CPU_BUSY = (sel: string) => `1 - sum(system_cpu_utilization_ratio{${sel},cpu_mode=~"idle|iowait"})`;
 
-export function seriesExpr(series: string, instance: string): SeriesExpr | undefined {
+function seriesExpr(series: string, instance: string): SeriesExpr | undefined {
   const sel = `instance=${promString(instance)}`;
   const { family, instance: part } = parseSeries(series);
   const q = (v: string | undefined) => promString(v ?? '');
@@ -125,10 +126,9 @@ const over = (fn: string, e: SeriesExpr, rangeMs: number, resMs: number, arg?: s
   `${fn}(${arg !== undefined ? `${arg}, ` : ''}${e.selector ? e.expr : `(${e.expr})`}` +
   `[${Math.max(1, Math.round(rangeMs / 1000))}` +
   `s${e.selector ? '' : `:${Math.max(1, Math.round(resMs / 1000))}s`}])`;
-const STATUS_WORDS: CheckStatus[] = ['pass', 'warn', 'fail'];
 /** Transitions whose time is refined to 1 s when the window's step is coarser. */
 const REFINE_MAX = 20;
-const statusOf = (v: number): CheckStatus => STATUS_WORDS[Math.max(0, Math.min(2, Math.round(v)))]!;
+const statusOf = verdictOfRank;
 
 /** The error for an instance Prometheus has no mcp-vitals series of, listing those it has. */
 export async function unknownInstance(prom: PrometheusClient, instance: string): Promise<FleetError> {

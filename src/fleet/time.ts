@@ -1,4 +1,4 @@
-import { formatDuration, parseDuration } from '../config/duration.js';
+import { formatDuration, parseDuration } from '../shared/duration.js';
 import { countRefusal } from '../shared/refusals.js';
 
 /** A time argument that is none of the accepted forms; the message lists them. */

@@ -182,7 +182,7 @@ function remoteKeys(url: string, jwt: NonNullable<AuthConfig['jwt']>): JWTVerify
 }
 
 /** A short reason for `error_description`, naming the failed check and never echoing token content. */
-export function describeJwtError(e: unknown): string {
+function describeJwtError(e: unknown): string {
   if (e instanceof joseErrors.JWTExpired) return 'token expired';
   if (e instanceof joseErrors.JWTClaimValidationFailed) {
     if (e.claim === 'nbf') return 'token not yet valid';

@@ -1,7 +1,7 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { ServerEvent, ServerEventBus } from '@modelcontextprotocol/server';
-import { redactUrl } from '../shared/redact.js';
-import type { Logger } from '../telemetry/logger.js';
+import type { Logger } from '../shared/logger.js';
+import { helperRedis, warnOnRedisErrors } from './redis.js';
 
 const KINDS = new Set(['tools_list_changed', 'prompts_list_changed', 'resources_list_changed', 'resource_updated']);
 
@@ -42,22 +42,14 @@ export class RedisServerEventBus implements ServerEventBus {
   private readonly listeners = new Set<(event: ServerEvent) => void>();
   private readonly pub: Redis;
   private readonly sub: Redis;
-  private lastWarn = 0;
 
   constructor(private readonly options: RedisEventBusOptions) {
-    const common = { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 1 } as const;
-    this.pub = new Redis(options.url, { ...common, enableOfflineQueue: false, commandTimeout: 1000 });
-    this.sub = new Redis(options.url, common);
-    const warn = (e: Error) => {
-      if (Date.now() - this.lastWarn < 30_000) return;
-      this.lastWarn = Date.now();
-      options.log.warn(
-        { err: { message: redactUrl(e.message) } },
-        'event-bus Redis unavailable; listeners hear this replica only',
-      );
-    };
-    this.pub.on('error', warn);
-    this.sub.on('error', warn);
+    this.pub = helperRedis(options.url, 'commands');
+    this.sub = helperRedis(options.url, 'subscriber');
+    warnOnRedisErrors(options.log, 'event-bus Redis unavailable; listeners hear this replica only', [
+      this.pub,
+      this.sub,
+    ]);
     this.sub.on('message', (channel: string, text: string) => {
       if (channel !== options.channel) return;
       const event = parseServerEvent(text);
@@ -74,7 +66,10 @@ export class RedisServerEventBus implements ServerEventBus {
 
   publish(event: ServerEvent): void {
     const viaRedis = this.pub.status === 'ready' && this.sub.status === 'ready';
-    if (!viaRedis) return this.deliver(event);
+    if (!viaRedis) {
+      this.deliver(event);
+      return;
+    }
     this.pub.publish(this.options.channel, JSON.stringify(event)).catch(() => this.deliver(event));
   }
 

@@ -1,7 +1,7 @@
 import type { CheckState, Snapshot } from '../monitor/schema.js';
 
 /** IETF draft-inadarei-api-health-check: one entry of `checks["component:measurement"]`. */
-export interface HealthCheckEntry {
+interface HealthCheckEntry {
   componentId?: string;
   componentType: string;
   observedValue: number | null;
@@ -47,7 +47,9 @@ export function toHealthDocument(s: Snapshot, release: string): HealthDocument {
       time: c.time,
       ...(c.output ? { output: c.output } : {}),
     };
-    (checks[key] ??= []).push(entry);
+    const list = checks[key] ?? [];
+    list.push(entry);
+    checks[key] = list;
   }
   return {
     status: s.status,

@@ -3,12 +3,12 @@ import { createMcpHandler, isLegacyRequest, type McpServer, type ServerEventBus 
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import type { SubscriptionBudget } from '../mcp/resources/live.js';
 import { countRefusal } from '../shared/refusals.js';
-import type { Logger } from '../telemetry/logger.js';
+import type { Logger } from '../shared/logger.js';
 import { JSONRPC, jsonRpcError, requestId } from './jsonrpc.js';
 import type { McpRequest } from './mcp-sessions.js';
 
 export interface ModernMcpOptions {
-  /** A fresh server for one 2026-07-28 request (tools, resources, prompts; listens are the bus's). */
+  /** A fresh server for 2026-07-28 requests (tools, resources, prompts; listens are the bus's), reused between them. */
   createServer: () => McpServer;
   /** Where `subscriptions/listen` streams hear of changes (in process, or Redis across replicas). */
   bus: ServerEventBus;
@@ -20,6 +20,9 @@ export interface ModernMcpOptions {
   maxBodyBytes: number;
   log: Logger;
 }
+
+/** Servers kept between requests: enough for the requests a busy daemon has in flight at once. */
+const MAX_SPARE_SERVERS = 64;
 
 const hasMeta = (m: unknown): boolean => {
   if (m === null || typeof m !== 'object') return false;
@@ -37,9 +40,12 @@ export class ModernMcp {
   /** Requests being answered, listen streams apart (they never end on their own). */
   private inFlight = 0;
   private idle: (() => void)[] = [];
+  /** Servers whose last exchange is over, ready for the next request (see `lend`). */
+  private readonly spare: McpServer[] = [];
+  private closing = false;
 
   constructor(private readonly options: ModernMcpOptions) {
-    this.handler = createMcpHandler(() => options.createServer(), {
+    this.handler = createMcpHandler(() => this.lend(), {
       legacy: 'reject',
       bus: options.bus,
       maxSubscriptions: options.maxSubscriptions,
@@ -47,6 +53,28 @@ export class ModernMcp {
       onerror: (e) => options.log.debug({ err: { message: e.message } }, 'MCP (2026-07-28) request error'),
     });
     this.node = toNodeHandler(this.handler, { maxRequestBodySize: options.maxBodyBytes });
+  }
+
+  /**
+   * A server for one request. Building one (tools, resources, prompts) cost more than answering a small call, so
+   * one whose exchange is over serves the next. A 2026-07-28 request carries everything about its client in its
+   * own envelope (capabilities are required there, and the SDK seeds them and the version anew per request), so
+   * nothing of one caller stays for the next. The SDK closes the server when the exchange ends; a server it never
+   * connected (a listen, a refused request) is simply dropped.
+   */
+  private lend(): McpServer {
+    const server = this.spare.pop() ?? this.options.createServer();
+    const low = server.server;
+    const previous = low.onclose;
+    let returned = false;
+    low.onclose = () => {
+      low.onclose = previous;
+      previous?.();
+      if (returned) return;
+      returned = true;
+      if (!this.closing && !server.isConnected() && this.spare.length < MAX_SPARE_SERVERS) this.spare.push(server);
+    };
+    return server;
   }
 
   /**
@@ -109,6 +137,8 @@ export class ModernMcp {
    * is aborted and every listen stream closed (the SDK ends each with the spec's empty result).
    */
   async close(deadline = Date.now()): Promise<void> {
+    this.closing = true;
+    this.spare.length = 0;
     const left = deadline - Date.now();
     if (this.inFlight > 0 && left > 0) {
       let timer: NodeJS.Timeout | undefined;

@@ -3,11 +3,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthInfo, McpServer } from '@modelcontextprotocol/server';
 import { NodeStreamableHTTPServerTransport as StreamableHTTPServerTransport } from '@modelcontextprotocol/node';
 import { countRefusal } from '../shared/refusals.js';
-import type { Logger } from '../telemetry/logger.js';
+import type { Logger } from '../shared/logger.js';
 import { JSONRPC, jsonRpcError, type JsonRpcErrorBody } from './jsonrpc.js';
 
 export interface McpHttpOptions {
-  /** A fresh McpServer with every tool registered; one per session (stateful) or per request (stateless). */
+  /**
+   * A fresh McpServer with every tool registered: one per session (stateful); stateless requests borrow one
+   * (reused once its request is answered).
+   */
   createServer: () => McpServer;
   stateless: boolean;
   maxSessions: number;
@@ -62,7 +65,7 @@ export function requestIds(body: unknown): string[] {
 }
 
 /** The request ids a POST body cancels (`notifications/cancelled`), as sent. */
-export function cancelledIds(body: unknown): (string | number)[] {
+function cancelledIds(body: unknown): (string | number)[] {
   const out: (string | number)[] = [];
   for (const m of Array.isArray(body) ? body : [body]) {
     if (m === null || typeof m !== 'object') continue;
@@ -75,6 +78,9 @@ export function cancelledIds(body: unknown): (string | number)[] {
 
 const showId = (key: string) => key.slice(key.indexOf(':') + 1);
 
+/** Stateless servers kept between requests: enough for the requests a busy daemon has in flight at once. */
+const MAX_IDLE_SERVERS = 64;
+
 const refuse = (status: number, code: number, message: string, headers?: Record<string, string>): McpRoute => ({
   ok: false,
   status,
@@ -84,10 +90,12 @@ const refuse = (status: number, code: number, message: string, headers?: Record<
 
 /**
  * Streamable HTTP sessions over the SDK transport. Stateful: one McpServer and transport per session, capped,
- * expired when idle. Stateless: a server and transport per POST, gone when the response is.
+ * expired when idle. Stateless: a transport per POST and a server borrowed for it, given back with the response.
  */
 export class McpHttp {
   private readonly sessions = new Map<string, Session>();
+  /** Stateless servers between requests (see `lendServer`). */
+  private readonly idleServers: McpServer[] = [];
   private postsInFlight = 0;
   private idleWaiters: (() => void)[] = [];
   private closing = false;
@@ -290,13 +298,37 @@ export class McpHttp {
         if (session.ids.has(`${typeof id}:${id}`)) session.transport.closeSSEStream(id);
   }
 
+  /**
+   * A server for one stateless request. Building one (tools, resources, prompts) cost more than answering a small
+   * call, so one whose request is answered serves the next: a server connects to one transport at a time, and
+   * one that never saw `initialize` carries nothing of its last caller (no capabilities, no version).
+   */
+  private lendServer(): McpServer {
+    return this.idleServers.pop() ?? this.options.createServer();
+  }
+
+  private async giveBack(server: McpServer, transport: StreamableHTTPServerTransport): Promise<void> {
+    await server.close().catch(() => undefined);
+    // The finished request's transport must never reach the server again (a late close would disconnect the
+    // server from the request it serves next).
+    transport.onclose = undefined;
+    transport.onmessage = undefined;
+    transport.onerror = undefined;
+    // An `initialize` left that client's capabilities and version on the server: it is never lent to another.
+    const clean =
+      !server.isConnected() &&
+      server.server.getClientCapabilities() === undefined &&
+      server.server.getClientVersion() === undefined;
+    if (clean && !this.closing && this.idleServers.length < MAX_IDLE_SERVERS) this.idleServers.push(server);
+  }
+
   private async runStateless(req: McpRequest, res: ServerResponse, body: unknown): Promise<void> {
-    const server = this.options.createServer();
+    const server = this.lendServer();
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
     this.postsInFlight++;
     res.once('close', () => {
       this.postDone();
-      void server.close().catch(() => undefined);
+      void this.giveBack(server, transport);
     });
     await server.connect(transport);
     await this.delegate(transport, req, res, body);
@@ -346,6 +378,7 @@ export class McpHttp {
    */
   async shutdown(deadline: number): Promise<void> {
     this.closing = true;
+    this.idleServers.length = 0;
     if (this.sweeper) clearInterval(this.sweeper);
     for (const s of this.sessions.values()) s.transport.closeStandaloneSSEStream();
     if (this.postsInFlight > 0) {

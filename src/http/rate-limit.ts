@@ -1,10 +1,10 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { HttpConfig } from '../config/schema.js';
-import { redactUrl } from '../shared/redact.js';
 import { countRefusal } from '../shared/refusals.js';
-import type { Logger } from '../telemetry/logger.js';
+import type { Logger } from '../shared/logger.js';
+import { helperRedis, warnOnRedisErrors } from './redis.js';
 import { bound, PROBE_ROUTES } from './security.js';
 
 export interface RateLimitOptions {
@@ -13,11 +13,11 @@ export interface RateLimitOptions {
 }
 
 /** The budget is per principal, so callers behind one NAT do not share one, and one token cannot use many addresses. */
-export function rateLimitKey(req: FastifyRequest): string {
+function rateLimitKey(req: FastifyRequest): string {
   return req.principal ? `${req.principal.kind}:${req.principal.subject}` : `ip:${req.ip}`;
 }
 
-export class RateLimitedError extends Error {
+class RateLimitedError extends Error {
   readonly statusCode: number;
   readonly code = 'RATE_LIMITED';
   constructor(statusCode: number, after: string) {
@@ -76,7 +76,8 @@ export class MemoryBudgets implements BudgetStore {
     const now = Date.now();
     let w = this.windows.get(key);
     if (!w || w.resetAt <= now) {
-      this.windows.set(key, (w = { count: 0, resetAt: now + windowMs }));
+      w = { count: 0, resetAt: now + windowMs };
+      this.windows.set(key, w);
       bound(this.windows, now, (v) => v.resetAt);
     }
     w.count += cost;
@@ -122,27 +123,6 @@ class RedisBudgets implements BudgetStore {
   }
 }
 
-function connectRedis(url: string, log: Logger): Redis {
-  let lastWarn = 0;
-  const redis = new Redis(url, {
-    // A limiter that waits on a dead Redis would stall every request; fail fast and let requests through.
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    connectTimeout: 2000,
-    commandTimeout: 1000,
-    lazyConnect: true,
-  });
-  redis.on('error', (e: Error) => {
-    if (Date.now() - lastWarn < 30_000) return;
-    lastWarn = Date.now();
-    log.warn(
-      { err: { message: redactUrl(e.message) } },
-      'rate-limit Redis unavailable; requests are not being limited',
-    );
-  });
-  return redis;
-}
-
 /**
  * A per-principal budget of JSON-RPC messages (and plain HTTP requests) per window, after authentication.
  * Requests to /mcp are charged once their body is parsed, by `messageCost`; every other limited route costs 1.
@@ -153,7 +133,9 @@ const limiter: FastifyPluginAsync<RateLimitOptions> = async (app, { config, log 
   if (!config.enabled) return;
   let store: BudgetStore;
   if (config.redis) {
-    const redis = connectRedis(config.redis, log);
+    // A limiter that waits on a dead Redis would stall every request; fail fast and let requests through.
+    const redis = helperRedis(config.redis, 'commands');
+    warnOnRedisErrors(log, 'rate-limit Redis unavailable; requests are not being limited', [redis]);
     await redis.connect().catch(() => undefined);
     store = new RedisBudgets(redis, config.keyPrefix);
   } else store = new MemoryBudgets(config.window);

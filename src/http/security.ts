@@ -1,10 +1,10 @@
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { createHash } from 'node:crypto';
 import fp from 'fastify-plugin';
 import { countRefusal } from '../shared/refusals.js';
 import type { HttpConfig, Scope } from '../config/schema.js';
-import type { Logger } from '../telemetry/logger.js';
-import type { Authenticator, Principal } from './auth.js';
+import type { Logger } from '../shared/logger.js';
+import type { AuthFailure, Authenticator, Principal } from './auth.js';
 import { JSONRPC, jsonRpcError } from './jsonrpc.js';
 import type { OriginPolicy } from './origin.js';
 
@@ -22,7 +22,10 @@ export const REALM = 'mcp-vitals';
 export const METADATA_PATH = '/.well-known/oauth-protected-resource';
 /** Probes: kubelet sends the pod IP as Host and never an Origin; their answers reveal nothing. */
 export const PROBE_ROUTES: ReadonlySet<string> = new Set(['/livez', '/readyz']);
-/** The status page's own files carry no data (it arrives over /events, which needs vitals:read): a browser must load them to ask for a token. */
+/**
+ * The status page's own files carry no data (it arrives over /events, which needs vitals:read): a browser must
+ * load them to ask for a token.
+ */
 export const PAGE_ROUTES: ReadonlySet<string> = new Set(['/', '/status', '/status/assets/:file']);
 const OPEN_ROUTES: ReadonlySet<string> = new Set([
   ...PROBE_ROUTES,
@@ -89,27 +92,173 @@ function refuse(
   return reply.send({ error, error_description: description });
 }
 
+type Warn = (kind: string, fields: Record<string, unknown>, msg: string) => void;
+
 /**
- * One onRequest hook at the root, ahead of every route and of the rate limiter: Host and Origin checks,
- * CORS for allowed origins, then bearer authentication and scopes by route policy. Tokens are never logged.
+ * Refusals come before the rate limiter: a flood of them must not flood the log too (one warning per kind
+ * per 10 s, the rest at debug).
  */
-const security: FastifyPluginAsync<SecurityOptions> = async (app, opts) => {
-  const { authenticator, origins, policy, log } = opts;
-  const metadataUrl = (req: FastifyRequest) => `${baseUrl(req, opts.publicUrl)}${METADATA_PATH}`;
-  // Refusals come before the rate limiter: a flood of them must not flood the log too.
+function throttledWarn(log: Logger): Warn {
   const lastWarned = new Map<string, number>();
-  const warn = (kind: string, fields: Record<string, unknown>, msg: string) => {
+  return (kind, fields, msg) => {
     const now = Date.now();
     if (now - (lastWarned.get(kind) ?? 0) < 10_000) return log.debug(fields, msg);
     lastWarned.set(kind, now);
     log.warn(fields, msg);
   };
+}
 
-  // Refused tokens are counted per client address: the rate limiter only sees authenticated requests, so
-  // without this a client could guess tokens (or make us verify JWTs) without limit. Past the budget an invalid
-  // token gets 429, and one already refused from that address is refused unverified; a valid token is always
-  // checked and let through, so a noisy neighbour behind the same proxy never locks anyone out.
-  const throttle = new InvalidTokenThrottle(opts.invalidTokensPerMinute ?? 100);
+/**
+ * Host and Origin checks, then CORS for an allowed origin (a preflight is answered here). Returns the reply when
+ * the request was answered, undefined when it goes on.
+ */
+function checkOrigin(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  origins: OriginPolicy,
+  warn: Warn,
+): FastifyReply | undefined {
+  const url = req.routeOptions.url;
+  if (!origins.hostAllowed(req.headers.host)) {
+    warn('host', { route: url ?? 'unmatched' }, 'request refused: Host not allowed (add it to http.allowedHosts)');
+    return refuse(req, reply, 403, 'invalid_host', 'Host not allowed');
+  }
+  const origin = req.headers.origin;
+  if (!origins.originAllowed(origin)) {
+    warn(
+      'origin',
+      { route: url ?? 'unmatched' },
+      'request refused: Origin not allowed (add it to http.allowedOrigins)',
+    );
+    return refuse(req, reply, 403, 'invalid_origin', 'Origin not allowed');
+  }
+  if (origin === undefined) return undefined;
+  reply.header('access-control-allow-origin', origin).header('vary', 'Origin');
+  reply.header('access-control-expose-headers', 'Mcp-Session-Id, Mcp-Protocol-Version, WWW-Authenticate, Retry-After');
+  if (req.method !== 'OPTIONS' || !req.headers['access-control-request-method']) return undefined;
+  return reply
+    .code(204)
+    .header('access-control-allow-methods', 'GET, POST, DELETE, OPTIONS')
+    .header(
+      'access-control-allow-headers',
+      'Authorization, Content-Type, Accept, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID',
+    )
+    .header('access-control-max-age', '600')
+    .send();
+}
+
+/** What the authentication step needs besides the request. */
+interface AuthStep {
+  authenticator: Authenticator;
+  throttle: InvalidTokenThrottle;
+  metadataUrl: (req: FastifyRequest) => string;
+  warn: Warn;
+}
+
+/** The 401 (with its challenge), 429 or 503 for a token that did not check out. */
+function refuseToken(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  result: AuthFailure,
+  required: readonly Scope[],
+  step: AuthStep,
+  throttled: (wait: number) => FastifyReply,
+): FastifyReply {
+  const authorization = req.headers.authorization;
+  if (result.reason === 'invalid') {
+    const wait = step.throttle.failed(req.ip, authorization ?? '', Date.now());
+    if (wait > 0) return throttled(wait);
+  }
+  const meta = `resource_metadata=${quote(step.metadataUrl(req))}`;
+  if (result.reason === 'unavailable') {
+    step.warn('jwks', {}, 'cannot verify a bearer token: signing keys unavailable');
+    reply.header('retry-after', '5');
+    return refuse(req, reply, 503, 'temporarily_unavailable', result.description);
+  }
+  const challenge =
+    result.reason === 'missing'
+      ? `Bearer realm=${quote(REALM)}, scope=${quote(required[0]!)}, ${meta}`
+      : `Bearer realm=${quote(REALM)}, error="invalid_token", error_description=${quote(result.description)}, ${meta}`;
+  if (result.reason === 'invalid')
+    step.warn('token', { route: req.routeOptions.url, reason: result.description }, 'bearer token refused');
+  reply.header('www-authenticate', challenge);
+  return refuse(
+    req,
+    reply,
+    401,
+    result.reason === 'missing' ? 'unauthorized' : 'invalid_token',
+    result.reason === 'missing' ? 'bearer token required' : result.description,
+  );
+}
+
+/**
+ * Bearer authentication and scopes for a route that needs them: sets `req.principal`, or answers with the
+ * refusal. Returns the reply when the request was answered.
+ */
+async function authorize(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  required: readonly Scope[],
+  step: AuthStep,
+): Promise<FastifyReply | undefined> {
+  const url = req.routeOptions.url;
+  const authorization = req.headers.authorization;
+  const throttled = (wait: number) => {
+    countRefusal('invalid_tokens');
+    step.warn('throttle', { route: url }, 'request refused: too many invalid tokens from this address');
+    reply.header('retry-after', String(wait));
+    return refuse(req, reply, 429, 'too_many_requests', 'too many invalid tokens; try again later');
+  };
+  const known = authorization !== undefined ? step.throttle.knownBad(req.ip, authorization, Date.now()) : 0;
+  if (known > 0) return throttled(known);
+  const result = await step.authenticator.authenticate(authorization);
+  if (!result.ok) return refuseToken(req, reply, result, required, step, throttled);
+  const { principal } = result;
+  if (!required.some((s) => principal.scopes.has(s))) {
+    reply.header(
+      'www-authenticate',
+      `Bearer realm=${quote(REALM)}, error="insufficient_scope", scope=${quote(required[0]!)}, ` +
+        `resource_metadata=${quote(step.metadataUrl(req))}`,
+    );
+    step.warn('scope', { route: url, subject: principal.subject }, 'request refused: insufficient scope');
+    return refuse(req, reply, 403, 'insufficient_scope', `needs scope ${required.join(' or ')}`);
+  }
+  req.principal = principal;
+  return undefined;
+}
+
+/** RFC 9728 metadata, which the MCP authorization spec points clients at from the 401 challenge. */
+function metadataRoutes(app: FastifyInstance, opts: SecurityOptions): void {
+  const metadata = async (req: FastifyRequest, reply: FastifyReply) => {
+    const base = baseUrl(req, opts.publicUrl);
+    return reply.header('cache-control', 'public, max-age=300').send({
+      resource: `${base}/mcp`,
+      ...(opts.authorizationServers.length ? { authorization_servers: opts.authorizationServers } : {}),
+      scopes_supported: SCOPES_SUPPORTED,
+      bearer_methods_supported: ['header'],
+      resource_name: 'mcp-vitals',
+    });
+  };
+  app.get(METADATA_PATH, metadata);
+  app.get(`${METADATA_PATH}/mcp`, metadata);
+}
+
+/**
+ * One onRequest hook at the root, ahead of every route and of the rate limiter: Host and Origin checks,
+ * CORS for allowed origins, then bearer authentication and scopes by route policy. Tokens are never logged.
+ */
+const security: FastifyPluginAsync<SecurityOptions> = async (app, opts) => {
+  const warn = throttledWarn(opts.log);
+  const step: AuthStep = {
+    authenticator: opts.authenticator,
+    // Refused tokens are counted per client address: the rate limiter only sees authenticated requests, so
+    // without this a client could guess tokens (or make us verify JWTs) without limit. Past the budget an invalid
+    // token gets 429, and one already refused from that address is refused unverified; a valid token is always
+    // checked and let through, so a noisy neighbour behind the same proxy never locks anyone out.
+    throttle: new InvalidTokenThrottle(opts.invalidTokensPerMinute ?? 100),
+    metadataUrl: (req) => `${baseUrl(req, opts.publicUrl)}${METADATA_PATH}`,
+    warn,
+  };
 
   app.addHook('onRequest', async (req, reply) => {
     const url = req.routeOptions.url;
@@ -118,104 +267,14 @@ const security: FastifyPluginAsync<SecurityOptions> = async (app, opts) => {
     const verboseProbe =
       opts.protectVerboseProbes && url === '/readyz' && (req.query as Record<string, unknown>).verbose !== undefined;
     if (url !== undefined && PROBE_ROUTES.has(url) && !verboseProbe) return;
-
-    if (!origins.hostAllowed(req.headers.host)) {
-      warn('host', { route: url ?? 'unmatched' }, 'request refused: Host not allowed (add it to http.allowedHosts)');
-      return refuse(req, reply, 403, 'invalid_host', 'Host not allowed');
-    }
-    const origin = req.headers.origin;
-    if (!origins.originAllowed(origin)) {
-      warn(
-        'origin',
-        { route: url ?? 'unmatched' },
-        'request refused: Origin not allowed (add it to http.allowedOrigins)',
-      );
-      return refuse(req, reply, 403, 'invalid_origin', 'Origin not allowed');
-    }
-    if (origin !== undefined) {
-      reply.header('access-control-allow-origin', origin).header('vary', 'Origin');
-      reply.header(
-        'access-control-expose-headers',
-        'Mcp-Session-Id, Mcp-Protocol-Version, WWW-Authenticate, Retry-After',
-      );
-      if (req.method === 'OPTIONS' && req.headers['access-control-request-method']) {
-        return reply
-          .code(204)
-          .header('access-control-allow-methods', 'GET, POST, DELETE, OPTIONS')
-          .header(
-            'access-control-allow-headers',
-            'Authorization, Content-Type, Accept, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID',
-          )
-          .header('access-control-max-age', '600')
-          .send();
-      }
-    }
-
-    const required: RoutePolicy = verboseProbe ? ['vitals:read'] : policy(url);
+    const answered = checkOrigin(req, reply, opts.origins, warn);
+    if (answered) return answered;
+    const required: RoutePolicy = verboseProbe ? ['vitals:read'] : opts.policy(url);
     if (required === 'open') return;
-    const authorization = req.headers.authorization;
-    const throttled = (wait: number) => {
-      countRefusal('invalid_tokens');
-      warn('throttle', { route: url }, 'request refused: too many invalid tokens from this address');
-      reply.header('retry-after', String(wait));
-      return refuse(req, reply, 429, 'too_many_requests', 'too many invalid tokens; try again later');
-    };
-    const known = authorization !== undefined ? throttle.knownBad(req.ip, authorization, Date.now()) : 0;
-    if (known > 0) return throttled(known);
-    const result = await authenticator.authenticate(authorization);
-    if (!result.ok) {
-      if (result.reason === 'invalid') {
-        const wait = throttle.failed(req.ip, authorization ?? '', Date.now());
-        if (wait > 0) return throttled(wait);
-      }
-      const meta = `resource_metadata=${quote(metadataUrl(req))}`;
-      if (result.reason === 'unavailable') {
-        warn('jwks', {}, 'cannot verify a bearer token: signing keys unavailable');
-        reply.header('retry-after', '5');
-        return refuse(req, reply, 503, 'temporarily_unavailable', result.description);
-      }
-      const challenge =
-        result.reason === 'missing'
-          ? `Bearer realm=${quote(REALM)}, scope=${quote(required[0]!)}, ${meta}`
-          : `Bearer realm=${quote(REALM)}, error="invalid_token", error_description=${quote(result.description)}, ${meta}`;
-      if (result.reason === 'invalid')
-        warn('token', { route: url, reason: result.description }, 'bearer token refused');
-      reply.header('www-authenticate', challenge);
-      return refuse(
-        req,
-        reply,
-        401,
-        result.reason === 'missing' ? 'unauthorized' : 'invalid_token',
-        result.reason === 'missing' ? 'bearer token required' : result.description,
-      );
-    }
-    const { principal } = result;
-    if (!required.some((s) => principal.scopes.has(s))) {
-      reply.header(
-        'www-authenticate',
-        `Bearer realm=${quote(REALM)}, error="insufficient_scope", scope=${quote(required[0]!)}, ${`resource_metadata=${quote(metadataUrl(req))}`}`,
-      );
-      warn('scope', { route: url, subject: principal.subject }, 'request refused: insufficient scope');
-      return refuse(req, reply, 403, 'insufficient_scope', `needs scope ${required.join(' or ')}`);
-    }
-    req.principal = principal;
+    return authorize(req, reply, required, step);
   });
 
-  // RFC 9728 metadata, which the MCP authorization spec points clients at from the 401 challenge.
-  if (opts.metadata) {
-    const metadata = async (req: FastifyRequest, reply: FastifyReply) => {
-      const base = baseUrl(req, opts.publicUrl);
-      return reply.header('cache-control', 'public, max-age=300').send({
-        resource: `${base}/mcp`,
-        ...(opts.authorizationServers.length ? { authorization_servers: opts.authorizationServers } : {}),
-        scopes_supported: SCOPES_SUPPORTED,
-        bearer_methods_supported: ['header'],
-        resource_name: 'mcp-vitals',
-      });
-    };
-    app.get(METADATA_PATH, metadata);
-    app.get(`${METADATA_PATH}/mcp`, metadata);
-  }
+  if (opts.metadata) metadataRoutes(app, opts);
 };
 
 export const securityPlugin = fp(security, { name: 'mcp-vitals-security', fastify: '5.x' });

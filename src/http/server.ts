@@ -32,7 +32,7 @@ export interface HttpServerOptions {
   drain?: (deadline: number) => Promise<void>;
 }
 
-export class UnsafeBindError extends VitalsError {
+class UnsafeBindError extends VitalsError {
   constructor(host: string) {
     super(
       'UNSAFE_BIND',

@@ -1,7 +1,7 @@
 import type { JSONRPCMessage, Transport } from '@modelcontextprotocol/server';
 
 /** The 2025-era code for a resource that does not exist (2026-07-28 answers -32602 with `data.uri`). */
-export const RESOURCE_NOT_FOUND_2025 = -32002;
+const RESOURCE_NOT_FOUND_2025 = -32002;
 
 /** The SDK's resource-not-found answer: -32602 whose data is exactly `{ uri }` (its own decoder's test). */
 function isResourceNotFound(message: JSONRPCMessage): boolean {

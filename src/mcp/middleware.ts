@@ -1,5 +1,11 @@
 import type { CallToolResult, Transport } from '@modelcontextprotocol/server';
 import type { HealthMonitor } from '../monitor/health-monitor.js';
+import type {
+  McpMessageInfo,
+  McpMessageOutcome,
+  McpMessageScope,
+  McpTransportObserver,
+} from '../shared/mcp-observer.js';
 import { redactText } from '../shared/redact.js';
 import type { z } from 'zod';
 import { classifyError, ToolError, type ErrorClass, type ToolContext, type ToolDefinition } from './tools/types.js';
@@ -8,7 +14,10 @@ export interface ToolCallInfo {
   /** The tool, or `_OTHER` for a name this server does not offer (a client must not mint label values). */
   tool: string;
   durationMs: number;
-  /** Set when the call failed: `client.*` for the caller's mistakes, else `tool_error`, `store_unavailable`, `internal`. */
+  /**
+   * Set when the call failed: `client.*` for the caller's mistakes, else `tool_error`, `store_unavailable`,
+   * `internal`.
+   */
   errorType?: string;
   /** The failure was the caller's (bad arguments, unknown name, missing scope), not the tool's. */
   clientError?: boolean;
@@ -64,7 +73,8 @@ export function toolCallHandler(
       const message =
         e instanceof ToolError
           ? e.message
-          : `internal error in ${def?.name ?? 'tool'}: ${redactText(String((e as Error)?.message ?? e), monitor.secrets)}`;
+          : `internal error in ${def?.name ?? 'tool'}: ` +
+            redactText(String((e as Error)?.message ?? e), monitor.secrets);
       return { content: [{ type: 'text', text: message }], isError: true, _meta: { [ERROR_TYPE_META]: failure.type } };
     } finally {
       const durationMs = performance.now() - started;
@@ -83,53 +93,6 @@ export function toolCallHandler(
       for (const o of observers) o(info);
     }
   };
-}
-
-/** What the transport layer knows about one incoming MCP request or notification. */
-export interface McpMessageInfo {
-  /** The method, or `_OTHER` for one outside the MCP method set (a client must not mint label values). */
-  method: string;
-  /** JSON-RPC id; absent on notifications. */
-  id?: string;
-  /** A tool this server offers (`tools/call`); `_OTHER` for any other name asked for. */
-  toolName?: string;
-  /** The URI of resources/read and (un)subscribe: for spans only, never a metric label. */
-  resourceUri?: string;
-  /** W3C trace context the client put in `params._meta` (traceparent, tracestate, baggage). */
-  meta?: Record<string, string>;
-  /** `pipe` for stdio, `tcp` for Streamable HTTP, as the OTel MCP conventions name them. */
-  transport: 'pipe' | 'tcp';
-  sessionId?: string;
-  /** Negotiated by `initialize` on this transport (the server's answer, so a bounded value). */
-  protocolVersion?: string;
-}
-
-export interface McpMessageOutcome {
-  /** JSON-RPC error code of an error response. */
-  errorCode?: number;
-  errorMessage?: string;
-  /** A `tools/call` answered with `isError: true`. */
-  toolError?: boolean;
-  /** Its `error.type` (`client.*` for the caller's mistakes), when the server said. */
-  toolErrorType?: string;
-  /** The version `initialize` settled on (its own span learns it only from the response). */
-  protocolVersion?: string;
-}
-
-export interface McpMessageScope {
-  /** Runs the SDK's handling of the message, e.g. inside the request's span context. */
-  run<T>(fn: () => T): T;
-  /** `endedAt` (performance.now() time) when the end is reported later than it happened. */
-  end(outcome: McpMessageOutcome, endedAt?: number): void;
-}
-
-/** Telemetry's view of MCP traffic: one scope per request, and session ends. */
-export interface McpTransportObserver {
-  /** `startedAt` (performance.now() time) when the message is reported later than it arrived. */
-  message(info: McpMessageInfo, startedAt?: number): McpMessageScope;
-  /** A session began: the transport saw its first `initialize`. Every start is followed by one end. */
-  sessionStarted?(info: { transport: 'pipe' | 'tcp' }): void;
-  sessionEnded?(info: { transport: 'pipe' | 'tcp'; protocolVersion?: string; durationSeconds: number }): void;
 }
 
 export const MCP_METHODS = new Set([
@@ -198,6 +161,126 @@ export function describeMessage(
   return info;
 }
 
+/** One observed transport: its kind, the requests awaiting their response, and its session's facts. */
+interface Watch {
+  transport: Transport;
+  observer: McpTransportObserver;
+  knownTools: ReadonlySet<string>;
+  kind: 'pipe' | 'tcp';
+  pending: Map<string, { scope: McpMessageScope; initialize: boolean }>;
+  session: { id?: string; protocolVersion?: string; startedAt?: number; ended?: boolean };
+}
+
+/**
+ * Wraps an `onmessage` handler: each incoming request or notification is handled inside its own scope; a
+ * request's scope stays open until its response goes out. A handler set before connect() is called again from
+ * inside the SDK's own, so each message is observed once (`seen` is shared by every wrapper of one transport).
+ */
+function observeIncoming(w: Watch, seen: WeakSet<object>) {
+  return (fn: Transport['onmessage']): Transport['onmessage'] =>
+    fn &&
+    ((msg, extra) => {
+      const m = msg as unknown as Json;
+      if (typeof m.method !== 'string' || seen.has(m)) return fn(msg, extra);
+      seen.add(m);
+      if (m.method === 'initialize' && w.session.startedAt === undefined) {
+        w.session.startedAt = performance.now();
+        w.observer.sessionStarted?.({ transport: w.kind });
+      }
+      w.session.id = (w.transport as { sessionId?: string }).sessionId ?? w.session.id;
+      const info = describeMessage(m, w.kind, w.knownTools, w.session);
+      const scope = w.observer.message(info);
+      if (info.id === undefined) {
+        try {
+          return scope.run(() => fn(msg, extra));
+        } finally {
+          scope.end({});
+        }
+      }
+      w.pending.set(info.id, { scope, initialize: m.method === 'initialize' });
+      return scope.run(() => fn(msg, extra));
+    });
+}
+
+/** The setter of the nearest accessor (or nothing, for a plain field) the transport inherits for `name`. */
+function inheritedSetter(transport: Transport, name: string): ((v: unknown) => void) | undefined {
+  for (let o = Object.getPrototypeOf(transport); o; o = Object.getPrototypeOf(o)) {
+    const d = Object.getOwnPropertyDescriptor(o, name);
+    if (d) return d.set;
+  }
+  return undefined;
+}
+
+/**
+ * Keeps a handler wrapped whoever sets it (the SDK sets its own on connect). StreamableHTTPServerTransport's
+ * handlers are accessors forwarding to an inner transport: the inherited accessor is fed too, or the inner
+ * transport never sees a handler and every HTTP request hangs.
+ */
+function interceptHandler<K extends 'onmessage' | 'onclose'>(
+  transport: Transport,
+  name: K,
+  wrap: (fn: Transport[K]) => Transport[K],
+): void {
+  const setInherited = inheritedSetter(transport, name);
+  let current = wrap(transport[name]);
+  setInherited?.call(transport, current);
+  Object.defineProperty(transport, name, {
+    configurable: true,
+    enumerable: true,
+    get: () => current,
+    set(fn: Transport[K]) {
+      current = wrap(fn);
+      setInherited?.call(transport, current);
+    },
+  });
+}
+
+/** What a response says of its request: the error, or whether the tool failed; `initialize` learns the version. */
+function outcomeOf(m: Json, initialize: boolean, session: Watch['session']): McpMessageOutcome {
+  const result = isObject(m.result) ? m.result : undefined;
+  const error = isObject(m.error) ? m.error : undefined;
+  if (initialize && typeof result?.protocolVersion === 'string') session.protocolVersion = result.protocolVersion;
+  if (error)
+    return {
+      errorCode: typeof error.code === 'number' ? error.code : undefined,
+      errorMessage: typeof error.message === 'string' ? error.message : undefined,
+    };
+  return {
+    toolError: result?.isError === true,
+    ...toolErrorTypeOf(result),
+    ...(initialize && session.protocolVersion ? { protocolVersion: session.protocolVersion } : {}),
+  };
+}
+
+/** Ends a request's scope as its response goes out. */
+function observeResponses(w: Watch): void {
+  const send = w.transport.send.bind(w.transport);
+  w.transport.send = (message, options) => {
+    const m = message as unknown as Json;
+    const id = m.id !== undefined && m.id !== null && typeof m.method !== 'string' ? String(m.id) : undefined;
+    const entry = id === undefined ? undefined : w.pending.get(id);
+    if (entry && id !== undefined) {
+      w.pending.delete(id);
+      entry.scope.end(outcomeOf(m, entry.initialize, w.session));
+    }
+    return send(message, options);
+  };
+}
+
+/** The transport went: requests still open (client gone mid-call) end as failed, and the session ends once. */
+function endSession(w: Watch): void {
+  for (const { scope } of w.pending.values()) scope.end({ errorCode: -32000, errorMessage: 'connection closed' });
+  w.pending.clear();
+  const { session } = w;
+  if (session.startedAt === undefined || session.ended) return;
+  session.ended = true;
+  w.observer.sessionEnded?.({
+    transport: w.kind,
+    durationSeconds: (performance.now() - session.startedAt) / 1000,
+    ...(session.protocolVersion ? { protocolVersion: session.protocolVersion } : {}),
+  });
+}
+
 /**
  * Watches a transport's traffic for telemetry without touching the SDK: incoming requests are handled inside
  * the observer's scope (so a span is active while the tool runs), and the scope ends when the matching
@@ -210,110 +293,28 @@ export function observeTransport<T extends Transport>(
   knownTools: ReadonlySet<string>,
   networkTransport?: 'pipe' | 'tcp',
 ): T {
-  const kind = networkTransport ?? ('handleRequest' in transport ? 'tcp' : 'pipe');
-  const pending = new Map<string, { scope: McpMessageScope; initialize: boolean }>();
-  const session: { id?: string; protocolVersion?: string; startedAt?: number; ended?: boolean } = {};
-
-  // A handler set before connect() is called again from inside the SDK's own: observe each message once.
-  const seen = new WeakSet<object>();
-  const wrapMessage = (fn: Transport['onmessage']): Transport['onmessage'] =>
-    fn &&
-    ((msg, extra) => {
-      const m = msg as unknown as Json;
-      if (typeof m.method !== 'string' || seen.has(m)) return fn(msg, extra);
-      seen.add(m);
-      if (m.method === 'initialize' && session.startedAt === undefined) {
-        session.startedAt = performance.now();
-        observer.sessionStarted?.({ transport: kind });
-      }
-      session.id = (transport as { sessionId?: string }).sessionId ?? session.id;
-      const info = describeMessage(m, kind, knownTools, session);
-      const scope = observer.message(info);
-      if (info.id === undefined) {
-        try {
-          return scope.run(() => fn(msg, extra));
-        } finally {
-          scope.end({});
-        }
-      }
-      pending.set(info.id, { scope, initialize: m.method === 'initialize' });
-      return scope.run(() => fn(msg, extra));
-    });
-  // StreamableHTTPServerTransport's handlers are accessors forwarding to an inner transport: keep feeding them,
-  // or the inner transport never sees a handler and every HTTP request hangs.
-  const inherited = (name: 'onmessage' | 'onclose') => {
-    for (let o = Object.getPrototypeOf(transport); o; o = Object.getPrototypeOf(o)) {
-      const d = Object.getOwnPropertyDescriptor(o, name);
-      if (d) return d.set;
-    }
-    return undefined;
+  const w: Watch = {
+    transport,
+    observer,
+    knownTools,
+    kind: networkTransport ?? ('handleRequest' in transport ? 'tcp' : 'pipe'),
+    pending: new Map(),
+    session: {},
   };
-  // Keeps a handler wrapped whoever sets it (the SDK sets its own on connect), feeding the inherited accessor too.
-  const intercept = <K extends 'onmessage' | 'onclose'>(name: K, wrap: (fn: Transport[K]) => Transport[K]) => {
-    const setInherited = inherited(name);
-    let current = wrap(transport[name]);
-    setInherited?.call(transport, current);
-    Object.defineProperty(transport, name, {
-      configurable: true,
-      enumerable: true,
-      get: () => current,
-      set(fn: Transport[K]) {
-        current = wrap(fn);
-        setInherited?.call(transport, current);
-      },
-    });
-  };
-  intercept('onmessage', wrapMessage);
-
-  const send = transport.send.bind(transport);
-  transport.send = (message, options) => {
-    const m = message as unknown as Json;
-    const id = m.id !== undefined && m.id !== null && typeof m.method !== 'string' ? String(m.id) : undefined;
-    const entry = id === undefined ? undefined : pending.get(id);
-    if (entry && id !== undefined) {
-      pending.delete(id);
-      const result = isObject(m.result) ? m.result : undefined;
-      const error = isObject(m.error) ? m.error : undefined;
-      if (entry.initialize && typeof result?.protocolVersion === 'string')
-        session.protocolVersion = result.protocolVersion;
-      entry.scope.end(
-        error
-          ? {
-              errorCode: typeof error.code === 'number' ? error.code : undefined,
-              errorMessage: typeof error.message === 'string' ? error.message : undefined,
-            }
-          : {
-              toolError: result?.isError === true,
-              ...toolErrorTypeOf(result),
-              ...(entry.initialize && session.protocolVersion ? { protocolVersion: session.protocolVersion } : {}),
-            },
-      );
-    }
-    return send(message, options);
-  };
-
-  const endSession = () => {
-    // Requests still open when the transport goes (client gone mid-call) end as failed.
-    for (const { scope } of pending.values()) scope.end({ errorCode: -32000, errorMessage: 'connection closed' });
-    pending.clear();
-    if (session.startedAt === undefined || session.ended) return;
-    session.ended = true;
-    observer.sessionEnded?.({
-      transport: kind,
-      durationSeconds: (performance.now() - session.startedAt) / 1000,
-      ...(session.protocolVersion ? { protocolVersion: session.protocolVersion } : {}),
-    });
-  };
+  interceptHandler(transport, 'onmessage', observeIncoming(w, new WeakSet()));
+  observeResponses(w);
   // Each handler gets its own wrapper, so one the SDK chains to (it calls the previous onclose) never loops.
-  const wrapClose =
-    (fn: Transport['onclose']): NonNullable<Transport['onclose']> =>
-    () => {
-      try {
-        fn?.();
-      } finally {
-        endSession();
-      }
-    };
-  intercept('onclose', wrapClose);
+  interceptHandler(
+    transport,
+    'onclose',
+    (fn): NonNullable<Transport['onclose']> =>
+      () => {
+        try {
+          fn?.();
+        } finally {
+          endSession(w);
+        }
+      },
+  );
   return transport;
 }

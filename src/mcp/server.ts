@@ -4,7 +4,8 @@ import type { HealthMonitor } from '../monitor/health-monitor.js';
 import type { History } from '../store/types.js';
 import type { Tool } from '@modelcontextprotocol/server';
 import { legacyResourceErrors } from './legacy-errors.js';
-import { observeTransport, toolCallHandler, type McpTransportObserver, type ToolCallObserver } from './middleware.js';
+import type { McpTransportObserver } from '../shared/mcp-observer.js';
+import { observeTransport, toolCallHandler, type ToolCallObserver } from './middleware.js';
 import { registerStatusApp } from './apps/status-app.js';
 import { registerPrompts } from './prompts/index.js';
 import { listCacheHints } from './resources/cache.js';
@@ -13,7 +14,7 @@ import type { Fleet } from '../fleet/index.js';
 import { attachLiveUpdates, type LiveMode, type SubscriptionBudget } from './resources/live.js';
 import { toolList } from './tool-list.js';
 import { fleetTools, tools } from './tools/index.js';
-import type { ProcessSource, ToolContext } from './tools/types.js';
+import type { ProcessSource, ToolContext, ToolDefinition } from './tools/types.js';
 
 export interface McpServerOptions {
   monitor: HealthMonitor;
@@ -55,7 +56,8 @@ const INSTRUCTIONS =
   'vitals://health or vitals://checks/{name} to hear of status changes.';
 
 const FLEET_INSTRUCTIONS =
-  ' For other hosts: fleet_health lists every mcp-vitals instance Prometheus scrapes, worst first; query_history and diagnose ' +
+  ' For other hosts: fleet_health lists every mcp-vitals instance Prometheus scrapes, worst first; ' +
+  'query_history and diagnose ' +
   'take `instance` to read one of them from Prometheus; list_alerts and explain_alert tell what is paging and why.';
 
 /**
@@ -63,8 +65,27 @@ const FLEET_INSTRUCTIONS =
  * builds a fresh Ajv per McpServer, which was the largest cost of a stateless HTTP request and of each session.
  */
 let validator: AjvJsonSchemaValidator | undefined;
-/** tools/list answers, built once per set of tools offered. */
-const listed = new Map<string, Tool[]>();
+/** What a server offers of tools: the definitions, the tools/list answer and the names telemetry may label. */
+interface ToolTable {
+  offered: ToolDefinition<any, any>[];
+  list: Tool[];
+  names: ReadonlySet<string>;
+}
+/**
+ * Built once per fleet configuration (the fleet tools depend on which sources it has) and shared by every server:
+ * a stateless HTTP request builds a server per request, and converting the schemas is the dearest part of that.
+ */
+const tables = new WeakMap<object, ToolTable>();
+const NO_FLEET = {};
+function toolTable(fleet: Fleet | undefined): ToolTable {
+  const key = fleet ?? NO_FLEET;
+  const known = tables.get(key);
+  if (known) return known;
+  const offered = [...tools, ...fleetTools(fleet)];
+  const table = { offered, list: toolList(offered), names: new Set(offered.map((t) => t.name)) };
+  tables.set(key, table);
+  return table;
+}
 
 /** Telemetry for a transport served outside createMcpServer's own connect (stdio: the SDK's entry owns it). */
 export function observed<T extends Parameters<typeof observeTransport>[0]>(
@@ -73,14 +94,7 @@ export function observed<T extends Parameters<typeof observeTransport>[0]>(
   networkTransport: 'pipe' | 'tcp',
   fleet?: Fleet,
 ): T {
-  return observer
-    ? observeTransport(
-        transport,
-        observer,
-        new Set([...tools, ...fleetTools(fleet)].map((t) => t.name)),
-        networkTransport,
-      )
-    : transport;
+  return observer ? observeTransport(transport, observer, toolTable(fleet).names, networkTransport) : transport;
 }
 
 /** One McpServer with every tool registered; transports are connected by the caller. */
@@ -108,9 +122,7 @@ export function createMcpServer(options: McpServerOptions): McpServer {
   // tools/list and tools/call are answered by our own handlers: the list is built once (per set of tools:
   // the fleet tools only where a source is configured) and kept small, and every call is classified and
   // counted, including those the SDK would refuse before any tool ran.
-  const offered = [...tools, ...fleetTools(options.fleet)];
-  const key = offered.map((t) => t.name).join(',');
-  const list = listed.get(key) ?? listed.set(key, toolList(offered)).get(key)!;
+  const { offered, list } = toolTable(options.fleet);
   server.server.registerCapabilities({ tools: { listChanged: false } });
   const app = registerStatusApp(server, options.era === 'modern' ? 'modern' : 'legacy');
   server.server.setRequestHandler('tools/list', async (_req, ctx) => ({ tools: app.tools(list, ctx) }));

@@ -1,7 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
 import { parseJSONRPCMessage, type JSONRPCMessage, type Transport } from '@modelcontextprotocol/server';
 import { countRefusal } from '../shared/refusals.js';
-import type { Logger } from '../telemetry/logger.js';
+import type { Logger } from '../shared/logger.js';
 
 export interface BoundedStdioOptions {
   /** Longest line (one JSON-RPC message) kept, in bytes; a longer one is answered -32600 and dropped. */
@@ -162,7 +162,10 @@ export class BoundedStdioTransport implements Transport {
       this.write(errorLine(null, -32700, 'Parse error: invalid JSON'));
       return;
     }
-    if (Array.isArray(raw)) return this.handleBatch(raw);
+    if (Array.isArray(raw)) {
+      this.handleBatch(raw);
+      return;
+    }
     const refusal = this.handleMessage(raw);
     if (refusal) this.write(`${JSON.stringify(refusal)}\n`);
   }

@@ -1,9 +1,9 @@
-import type { BulkheadPolicy, CircuitBreakerPolicy, IPolicy } from 'cockatiel';
+import type { BulkheadPolicy, IPolicy } from 'cockatiel';
 import type { CheckConfig } from '../config/checks.js';
-import { dependencyKinds, instancesOf, type InstanceConfig } from '../probes/registry.js';
+import { dependencyKinds, instancesOf, type DependencyProbeModule, type InstanceConfig } from '../probes/registry.js';
 import type { Observation, Probe } from '../probes/types.js';
 import { redactText } from '../shared/redact.js';
-import { attemptPolicy, breakerState, BrokenCircuitError, checkBreaker, TaskCancelledError } from './resilience.js';
+import { attemptPolicy, RoundBreaker, settle, type PolicyOutcome } from './resilience.js';
 import type { CheckState, CheckStatus, HealthEvent, InstanceState } from './schema.js';
 import { foldRun, type RunStreak } from './thresholds.js';
 
@@ -53,23 +53,22 @@ export function aggregateInstances(instances: InstanceState[]): CheckStatus {
 export class DependencyCheck {
   private instances: Instance[] = [];
   private readonly attempt: IPolicy;
-  private readonly breaker: CircuitBreakerPolicy;
+  private readonly breaker: RoundBreaker<RunOutcome>;
   private streak: RunStreak = { status: undefined, failures: 0, successes: 0 };
   private runs = 0;
-  private lastStatusChange: string;
-  /** When the current unbroken run of failed runs began, and of good (pass or warn) runs. */
-  private failRunSince: string | undefined;
-  private goodRunSince: string | undefined;
-  /** When the current reported problem began (the first failed run of the streak that turned it). */
-  private problemSince: string | undefined;
-  private breakerOpenedAt = 0;
+  /**
+   * When the current streak of like runs began: failed runs, or good (pass or warn) ones. A status that
+   * turns dates its condition from here; the state's `since` and `problemSince` keep the rest.
+   */
+  private runSince: string | undefined;
   private current: CheckState;
-  private inflight: Promise<void> | undefined;
+  private readonly timedOut: Observation;
+  private inflight: Promise<RunOutcome> | undefined;
   /** The latest failure that came from the dependency itself, not from the open breaker. */
   private lastRealError: string | undefined;
   /** The check's schedule, once the monitor has one: its skipped ticks show in the check's state. */
   schedule: { readonly skipped: number } | undefined;
-  /** Outcome of the latest round before the consecutive thresholds (what `vitals check` reports). */
+  /** Outcome of the latest round before the consecutive thresholds (what `run()` resolved to last). */
   lastOutcome: RunOutcome | undefined;
 
   constructor(
@@ -80,34 +79,34 @@ export class DependencyCheck {
     private readonly now: () => number = Date.now,
   ) {
     for (const s of headerSecrets(config)) secrets.add(s);
-    this.attempt = attemptPolicy({
+    this.timedOut = { ok: false, values: {}, error: `timed out after ${config.timeout}ms` };
+    this.attempt = attemptPolicy<Observation>({
       timeoutMs: config.timeout,
       attempts: config.retry.attempts,
       backoffMs: config.retry.backoff,
+      // A failed observation is worth another attempt.
+      failed: (o) => !o.ok,
     });
-    this.breaker = checkBreaker({ failures: config.breaker.failures, cooldownMs: config.breaker.cooldown });
-    let prev = breakerState(this.breaker);
-    this.breaker.onStateChange(() => {
-      const next = breakerState(this.breaker);
-      if (next === prev) return;
-      if (next === 'open') this.breakerOpenedAt = this.now();
+    this.breaker = new RoundBreaker<RunOutcome>(
+      { failures: config.breaker.failures, cooldownMs: config.breaker.cooldown, failed: (o) => o.status === 'fail' },
+      this.now,
+    );
+    this.breaker.onChange((from, to) =>
       this.emit({
         time: new Date(this.now()).toISOString(),
         check: config.name,
         type: 'breaker',
-        from: prev,
-        to: next,
+        from,
+        to,
         reason:
-          next === 'open'
+          to === 'open'
             ? `${config.breaker.failures} failed runs in a row`
-            : next === 'half-open'
+            : to === 'half-open'
               ? 'cool-down over, trying again'
               : 'run succeeded',
-      });
-      prev = next;
-    });
+      }),
+    );
     const created = new Date(this.now()).toISOString();
-    this.lastStatusChange = created;
     this.current = {
       name: config.name,
       kind: config.kind,
@@ -140,8 +139,9 @@ export class DependencyCheck {
     return this.runs > 0;
   }
 
-  async init(): Promise<void> {
-    const mod = await dependencyKinds[this.config.kind]();
+  /** Loads the probe kind (or takes the one given: tests hand in fakes) and creates a probe per instance. */
+  async init(kind?: DependencyProbeModule): Promise<void> {
+    const mod = kind ?? (await dependencyKinds[this.config.kind]());
     this.instances = instancesOf(this.config).map((ic: InstanceConfig) => ({
       name: ic.instance,
       target: mod.describe(ic),
@@ -163,28 +163,22 @@ export class DependencyCheck {
     return this.current;
   }
 
-  private async probeInstance(inst: Instance): Promise<InstanceState> {
-    try {
-      const o = await this.bulkhead.execute(() =>
-        this.attempt.execute(async ({ signal }) => {
-          const r = await inst.probe.run(signal);
-          // Let the retry policy see a failed observation as a failure worth another attempt.
-          if (!r.ok && this.config.retry.attempts > 0)
-            throw Object.assign(new Error(r.error ?? 'failed'), { observation: r });
-          return r;
-        }),
-      );
-      return this.toInstanceState(inst, o);
-    } catch (e) {
-      const o = (e as { observation?: Observation }).observation;
-      if (o) return this.toInstanceState(inst, o);
-      const timedOut = e instanceof TaskCancelledError;
-      return this.toInstanceState(inst, {
-        ok: false,
-        values: {},
-        error: timedOut ? `timed out after ${this.config.timeout}ms` : String((e as Error)?.message ?? e),
-      });
-    }
+  private probeInstance(inst: Instance): Promise<InstanceState> {
+    return settle(() =>
+      this.bulkhead.execute(() =>
+        this.attempt.execute(({ signal }) =>
+          // The attempt's signal aborts only at its timeout. A probe that answers the abort itself can win the
+          // race against the timeout policy; either way the run ran out of time, and says so in one wording.
+          inst.probe.run(signal).then((o) => (signal.aborted ? this.timedOut : o)),
+        ),
+      ),
+    ).then((r) => this.toInstanceState(inst, this.observationOf(r)));
+  }
+
+  private observationOf(r: PolicyOutcome<Observation>): Observation {
+    if (r.kind === 'result') return r.value;
+    if (r.kind === 'timeout') return this.timedOut;
+    return { ok: false, values: {}, error: errorText(r) };
   }
 
   private toInstanceState(inst: Instance, o: Observation): InstanceState {
@@ -217,41 +211,33 @@ export class DependencyCheck {
    * One round over every instance, through the breaker. Never throws. A caller that arrives while a round
    * is in flight (a `refresh` during a scheduled run) shares it: rounds of one check never overlap.
    */
-  run(): Promise<void> {
+  run(): Promise<RunOutcome> {
     this.inflight ??= this.round().finally(() => (this.inflight = undefined));
     return this.inflight;
   }
 
-  private async round(): Promise<void> {
+  private async round(): Promise<RunOutcome> {
     const startedAt = new Date(this.now());
+    const r = await this.breaker.run(async () => {
+      const instances = await Promise.all(this.instances.map((i) => this.probeInstance(i)));
+      return this.outcomeOf(aggregateInstances(instances), instances);
+    });
     let outcome: RunOutcome;
-    try {
-      outcome = await this.breaker.execute(async () => {
-        const instances = await Promise.all(this.instances.map((i) => this.probeInstance(i)));
-        const status = aggregateInstances(instances);
-        const o = this.outcomeOf(status, instances);
-        if (status === 'fail') throw Object.assign(new Error(o.error ?? 'failed'), { outcome: o });
-        return o;
-      });
-    } catch (e) {
-      if (e instanceof BrokenCircuitError) {
-        const last = this.lastRealError ? ` (last: ${this.lastRealError})` : '';
-        outcome = {
-          status: 'fail',
-          instances: this.current.instances ?? [],
-          error: `circuit open after ${this.config.breaker.failures} failed runs${last}; next try in ${Math.max(0, Math.ceil((this.breakerOpenedAt + this.config.breaker.cooldown - this.now()) / 1000))}s`,
-          warnings: [],
-        };
-      } else
-        outcome = (e as { outcome?: RunOutcome }).outcome ?? {
-          status: 'fail',
-          instances: [],
-          error: redactText(String((e as Error)?.message ?? e), this.secrets),
-          warnings: [],
-        };
-    }
-    if (!outcome.error?.startsWith('circuit open')) this.lastRealError = outcome.error;
+    if (r.kind === 'result') outcome = r.value;
+    else if (r.kind === 'breaker-open') {
+      const last = this.lastRealError ? ` (last: ${this.lastRealError})` : '';
+      const next = Math.ceil(r.retryInMs / 1000);
+      outcome = {
+        status: 'fail',
+        instances: this.current.instances ?? [],
+        error: `circuit open after ${this.config.breaker.failures} failed runs${last}; next try in ${next}s`,
+        warnings: [],
+      };
+    } else outcome = { status: 'fail', instances: [], error: redactText(errorText(r), this.secrets), warnings: [] };
+    // The breaker's own refusal is not news from the dependency: the next refusal still names the real cause.
+    if (r.kind !== 'breaker-open') this.lastRealError = outcome.error;
     this.fold(outcome, startedAt);
+    return outcome;
   }
 
   private outcomeOf(status: CheckStatus, instances: InstanceState[]): RunOutcome {
@@ -274,28 +260,27 @@ export class DependencyCheck {
     this.streak = foldRun(this.streak, outcome.status, this.config.failureThreshold, this.config.successThreshold);
     const status = this.streak.status!;
     const time = at.toISOString();
-    if (outcome.status === 'fail') {
-      this.failRunSince ??= time;
-      this.goodRunSince = undefined;
-    } else {
-      this.goodRunSince ??= time;
-      this.failRunSince = undefined;
-    }
+    // The first run of a streak of failed runs, or of good ones (the other count is then back to zero).
+    if ((outcome.status === 'fail' ? this.streak.failures : this.streak.successes) === 1) this.runSince = time;
+    let { since, problemSince } = this.current;
     let output = '';
     if (outcome.status === 'fail') output = outcome.error ?? 'failed';
     else if (outcome.status === 'warn') output = [outcome.error, ...outcome.warnings].filter(Boolean).join('; ');
     if (status !== outcome.status) {
+      const { successes, failures } = this.streak;
+      const { successThreshold, failureThreshold } = this.config;
       output =
         status === 'fail'
-          ? `recovering: ${this.streak.successes}/${this.config.successThreshold} good runs${output ? `; ${output}` : ''}`
-          : `${outcome.status === 'fail' ? 'failing' : outcome.status}: ${this.streak.failures}/${this.config.failureThreshold} failed runs${output ? ` (${output})` : ''}`;
+          ? `recovering: ${successes}/${successThreshold} good runs${output ? `; ${output}` : ''}`
+          : `${outcome.status === 'fail' ? 'failing' : outcome.status}: ${failures}/${failureThreshold} failed runs` +
+            (output ? ` (${output})` : '');
     }
     if (prevStatus !== status) {
       // The condition began with the first run of the streak that turned the status, not with the run that
       // matured it: a failure threshold of 3 must not move an outage's start two intervals late.
-      const startedAt = status === 'fail' ? (this.failRunSince ?? time) : (this.goodRunSince ?? time);
-      this.lastStatusChange = time;
-      this.problemSince = status === 'pass' ? undefined : status === 'fail' ? startedAt : time;
+      const startedAt = this.runSince ?? time;
+      since = time;
+      problemSince = status === 'pass' ? undefined : status === 'fail' ? startedAt : time;
       // A first result is reported as a change from `unknown` (the check was pending), and only when it is
       // not a pass: a dependency down from boot is logged and evented, a healthy one is not noise.
       if (prevStatus !== undefined || status !== 'pass') {
@@ -322,10 +307,10 @@ export class DependencyCheck {
       observedValue: latency,
       latencySeconds: latency,
       output,
-      since: this.lastStatusChange,
-      ...(this.problemSince ? { problemSince: this.problemSince } : {}),
+      since,
+      ...(problemSince ? { problemSince } : {}),
       time,
-      breaker: breakerState(this.breaker),
+      breaker: this.breaker.state,
       consecutiveFailures: this.streak.failures,
       consecutiveSuccesses: this.streak.successes,
       runs: this.runs,
@@ -340,4 +325,10 @@ export class DependencyCheck {
   async close(): Promise<void> {
     await Promise.all(this.instances.map((i) => i.probe.close?.().catch(() => {})));
   }
+}
+
+/** The text of an error a run ended with (`timeout` and `breaker-open` have their own words at the caller). */
+function errorText(r: PolicyOutcome<unknown>): string {
+  const e = r.kind === 'error' ? r.error : r.kind;
+  return String((e as Error)?.message ?? e);
 }

@@ -1,17 +1,24 @@
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
+import type { CheckKind } from '../config/checks.js';
 import type { Config } from '../config/schema.js';
 import { CpuCollector } from '../probes/host/cpu.js';
-import { hostCollectors, type HostCollectorName } from '../probes/registry.js';
+import {
+  dependencyKinds,
+  hostCollectors,
+  type DependencyProbeModule,
+  type HostCollectorName,
+} from '../probes/registry.js';
 import type { FilesystemReading } from '../probes/host/types.js';
 import { NoDataError, type Probe } from '../probes/types.js';
 import { collectSecrets } from '../shared/redact.js';
 import type { DependencyCheck } from './dependency-check.js';
 import { EventLog } from './events.js';
 import { HostChecks } from './host-checks.js';
-import { schedule, type ScheduledJob } from './scheduler.js';
-import { worst, type CheckState, type CheckStatus, type HealthEvent, type HostState, type Snapshot } from './schema.js';
+import { schedule, type ScheduledJob } from '../shared/scheduler.js';
+import { worst } from '../shared/status.js';
+import type { CheckState, CheckStatus, HealthEvent, HostState, Snapshot } from './schema.js';
 import { ToolCallStats, type ToolCall } from './tool-stats.js';
 
 /** What a published snapshot changed: a new host sample, and the dependency checks with a new result. */
@@ -20,9 +27,17 @@ export interface SnapshotChanges {
   checks: ReadonlySet<string>;
 }
 
+/**
+ * What the monitor publishes. Subscribers (telemetry, the store, the status page, MCP resources) listen here;
+ * nothing reaches into the monitor to be told.
+ */
 export interface MonitorEvents {
+  /** A new snapshot, with what changed since the last one (coalesced: several results, one snapshot). */
   snapshot: [Snapshot, SnapshotChanges];
+  /** A transition: a check's status or a breaker changed (also kept in the bounded event log). */
   event: [HealthEvent];
+  /** One probe run finished: a host collector's or a dependency check's round. Built only when listened to. */
+  'probe-run': [ProbeRunInfo];
 }
 
 /**
@@ -39,6 +54,12 @@ export interface ProbeRunInfo {
   /** Why a failed run failed, already redacted. */
   error?: string;
 }
+
+/**
+ * Runs one dependency check round inside whatever context it sets up (tracing: a span, so driver spans from
+ * pg, ioredis and http nest under it) and hands back the round's info.
+ */
+export type ProbeRunScope = (check: string, kind: string, run: () => Promise<ProbeRunInfo>) => Promise<ProbeRunInfo>;
 
 function deepFreeze<T>(o: T): T {
   if (o && typeof o === 'object' && !Object.isFrozen(o)) {
@@ -87,7 +108,10 @@ export class HealthMonitor extends EventEmitter<MonitorEvents> {
   private pendingChecks = new Set<string>();
   private publishTimer: NodeJS.Timeout | undefined;
   private readonly hostName = hostname();
-  /** Each dependency check's sampling interval in ms (a cron check counts as a minute); host checks use `host.interval`. */
+  /**
+   * Each dependency check's sampling interval in ms (a cron check counts as a minute); host checks use
+   * `host.interval`.
+   */
   readonly intervals: Readonly<Record<string, number>>;
   private inflightRefresh: Promise<Snapshot> | undefined;
   private lastRefreshEnd = 0;
@@ -100,21 +124,19 @@ export class HealthMonitor extends EventEmitter<MonitorEvents> {
   /** Resolves once every dependency check has a result of its own. */
   readonly checked = new Promise<void>((r) => (this.checkedResolve = r));
   readonly secrets: Set<string>;
-  /** Observers of probe runs (telemetry); kept apart from the snapshot so they cost nothing when absent. */
-  onProbeRun: ((info: ProbeRunInfo) => void) | undefined;
-  /**
-   * Wraps each dependency check round (tracing): the round runs inside it, so driver spans (pg, ioredis,
-   * http) nest under the round's span. Absent when tracing is off.
-   */
-  probeScope: ((check: string, kind: string, run: () => Promise<ProbeRunInfo>) => Promise<ProbeRunInfo>) | undefined;
+  /** The registered round wrapper (tracing); absent, a round runs bare. */
+  private scope: ProbeRunScope | undefined;
+  /** Where dependency probe kinds come from: the registry, or fakes in tests. */
+  private readonly loadKind: (kind: CheckKind) => Promise<DependencyProbeModule>;
 
   constructor(
     readonly config: Config,
     private readonly log: Logger,
-    options: { now?: () => number } = {},
+    options: { now?: () => number; loadKind?: (kind: CheckKind) => Promise<DependencyProbeModule> } = {},
   ) {
     super();
     this.now = options.now ?? Date.now;
+    this.loadKind = options.loadKind ?? ((kind) => dependencyKinds[kind]());
     this.intervals = Object.fromEntries(
       config.checks.map((c) => [c.name, c.cron ? 60_000 : (c.every ?? config.checkInterval)]),
     );
@@ -144,6 +166,19 @@ export class HealthMonitor extends EventEmitter<MonitorEvents> {
   get snapshot(): Snapshot {
     if (this.pendingChecks.size || (this.toolsDirtyAt && this.now() - this.publishedAt >= 1000)) this.publish();
     return this.current;
+  }
+
+  /**
+   * Registers a wrapper every dependency round runs inside (tracing's span). A method rather than an option
+   * because telemetry loads in the background after the monitor is built; one at a time. Returns the undo.
+   */
+  instrument(instrumentation: { scope: ProbeRunScope }): () => void {
+    if (this.scope) throw new Error('the monitor is already instrumented');
+    const { scope } = instrumentation;
+    this.scope = scope;
+    return () => {
+      if (this.scope === scope) this.scope = undefined;
+    };
   }
 
   events(options?: { sinceMs?: number; check?: string; limit?: number }): HealthEvent[] {
@@ -191,7 +226,7 @@ export class HealthMonitor extends EventEmitter<MonitorEvents> {
     const bulkhead = sharedBulkhead(this.config.concurrency);
     for (const check of this.config.checks)
       this.deps.push(new DependencyCheck(check, bulkhead, this.secrets, (e) => this.record(e), this.now));
-    await Promise.all(this.deps.map((d) => d.init()));
+    await Promise.all(this.deps.map(async (d) => d.init(await this.loadKind(d.config.kind))));
   }
 
   /** Primes the CPU counters, loads the dependency checks, and waits the first CPU interval. */
@@ -290,12 +325,13 @@ export class HealthMonitor extends EventEmitter<MonitorEvents> {
       else this.log.warn({ collector: name, err: (e as Error).message }, 'host collector failed');
       return undefined;
     } finally {
-      this.onProbeRun?.({
-        check: name,
-        kind: `host.${name}`,
-        durationSeconds: (performance.now() - started) / 1000,
-        outcome: this.collectorStates[name]?.success ? 'success' : 'failure',
-      });
+      if (this.listenerCount('probe-run'))
+        this.emit('probe-run', {
+          check: name,
+          kind: `host.${name}`,
+          durationSeconds: (performance.now() - started) / 1000,
+          outcome: this.collectorStates[name]?.success ? 'success' : 'failure',
+        });
     }
   }
 
@@ -324,23 +360,23 @@ export class HealthMonitor extends EventEmitter<MonitorEvents> {
   }
 
   private async runCheck(d: DependencyCheck): Promise<void> {
-    const round = async (): Promise<ProbeRunInfo> => {
-      const started = performance.now();
-      await d.run();
-      const failed = d.lastOutcome?.status === 'fail';
-      const error = failed ? d.lastOutcome?.error : undefined;
-      return {
-        check: d.name,
-        kind: d.config.kind,
-        durationSeconds: (performance.now() - started) / 1000,
-        outcome: failed ? 'failure' : 'success',
-        ...(error ? { error } : {}),
+    // Timing and the info object are paid for only when someone reads them (idle CPU).
+    if (this.scope || this.listenerCount('probe-run')) {
+      const round = async (): Promise<ProbeRunInfo> => {
+        const started = performance.now();
+        const outcome = await d.run();
+        const failed = outcome.status === 'fail';
+        return {
+          check: d.name,
+          kind: d.config.kind,
+          durationSeconds: (performance.now() - started) / 1000,
+          outcome: failed ? 'failure' : 'success',
+          ...(failed && outcome.error ? { error: outcome.error } : {}),
+        };
       };
-    };
-    // Not `onProbeRun?.(await …)`: an optional call skips evaluating its arguments, so without an observer
-    // the round itself would never run.
-    const info = await (this.probeScope ? this.probeScope(d.name, d.config.kind, round) : round());
-    this.onProbeRun?.(info);
+      const info = await (this.scope ? this.scope(d.name, d.config.kind, round) : round());
+      this.emit('probe-run', info);
+    } else await d.run();
     this.pendingChecks.add(d.name);
     if (!this.stopped) this.publishTimer ??= setTimeout(() => this.publish(), COALESCE_MS).unref();
   }

@@ -22,8 +22,8 @@ export type CheckStatus = z.infer<typeof CheckStatus>;
 export const StateStatus = z.enum(['pass', 'warn', 'fail', 'pending']);
 export type StateStatus = z.infer<typeof StateStatus>;
 
-export const STATUS_RANK: Record<CheckStatus, number> = { pass: 0, warn: 1, fail: 2 };
-export const worst = (a: CheckStatus, b: CheckStatus): CheckStatus => (STATUS_RANK[a] >= STATUS_RANK[b] ? a : b);
+/** A process table row, as the sampler reads it: readers take it from here, as they do the host samples. */
+export { ProcessRow } from '../probes/host/processes.js';
 
 export const BreakerState = z.enum(['closed', 'open', 'half-open']);
 export type BreakerState = z.infer<typeof BreakerState>;

@@ -17,6 +17,7 @@ export interface Bucket {
   sumT: number;
   sumTT: number;
   sumTV: number;
+  /** NaN where the store does not keep it (the memory store): a fit's r² is then null. */
   sumVV: number;
 }
 
@@ -145,6 +146,7 @@ export class Accumulator {
     const dxv = n * this.sxv - this.sx * this.sum;
     const slope = dxv / dxx;
     const intercept = (this.sum - slope * this.sx) / n;
+    // NaN when a bucket came without Σv², and then no comparison below holds: r² is null.
     const dvv = n * this.svv - this.sum * this.sum;
     const r2 = dvv > 1e-12 * Math.max(1, n * this.svv) ? Math.min(1, Math.max(0, (dxv * dxv) / (dxx * dvv))) : null;
     return { origin: this.origin, slopePerHour: slope, intercept, r2, count: n };

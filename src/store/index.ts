@@ -3,7 +3,7 @@ import type { Config } from '../config/schema.js';
 import { MemoryHistory } from './memory.js';
 import type { History } from './types.js';
 
-export type { History, HistoryQuery, HistoryResult, StoreStats } from './types.js';
+export type { History } from './types.js';
 
 /**
  * The configured history store. The postgres one (and `pg`) is loaded only when configured, so the default

@@ -2,11 +2,13 @@ import type { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { MonitorEvents, SnapshotChanges } from '../monitor/health-monitor.js';
 import type { HealthEvent, Snapshot } from '../monitor/schema.js';
-import { seriesName, STATUS_VALUE } from './series.js';
-import type { History, ProcessInfo } from './types.js';
+import { STATUS_RANK as STATUS_VALUE } from '../shared/status.js';
+import { seriesName } from './series.js';
+import type { ProcessRow } from '../monitor/schema.js';
+import type { History } from './types.js';
 
 /** The series one snapshot holds, each at the time it was observed. */
-export function seriesOf(
+function seriesOf(
   s: Snapshot,
   options: { host: boolean; checks: ReadonlySet<string> },
 ): { time: number; values: [string, number][] }[] {
@@ -50,7 +52,7 @@ export function seriesOf(
 
 export interface RecorderOptions {
   /** Takes the process table when a check turns bad, so a diagnosis can say what ran then; optional. */
-  captureProcesses?: () => Promise<ProcessInfo[]>;
+  captureProcesses?: () => Promise<ProcessRow[]>;
   log?: Logger;
 }
 

@@ -4,7 +4,7 @@
  * `disk.utilization:/var` beside the check `disk:/var`, `check.latency:orders-db` beside `orders-db`.
  */
 
-import { formatBytes, formatValue } from '../monitor/summary.js';
+import { formatBytes, formatValue } from '../shared/format.js';
 
 export interface SeriesFamily {
   family: string;
@@ -46,15 +46,13 @@ export function parseSeries(name: string): { family: string; instance?: string }
   return i < 0 ? { family: name } : { family: name.slice(0, i), instance: name.slice(i + 1) };
 }
 
-export function describeSeries(name: string): SeriesFamily | undefined {
+function describeSeries(name: string): SeriesFamily | undefined {
   return BY_FAMILY.get(parseSeries(name).family);
 }
 
 export function unitOf(name: string): string {
   return describeSeries(name)?.unit ?? '1';
 }
-
-export const STATUS_VALUE = { pass: 0, warn: 1, fail: 2 } as const;
 
 /** A value in its series' unit, short, for text meant for a model or a person. */
 export function formatSeriesValue(value: number, unit: string): string {

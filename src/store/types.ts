@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { HealthEvent } from '../monitor/schema.js';
+import type { HealthEvent, ProcessRow } from '../monitor/schema.js';
 
 /** Granularity a query was answered from: raw samples, or 1-minute / 15-minute aggregates. */
 export const Resolution = z.enum(['raw', '1m', '15m']);
@@ -37,25 +37,13 @@ export const SeriesPoint = z.object({
 });
 export type SeriesPoint = z.infer<typeof SeriesPoint>;
 
-export const ProcessInfo = z.object({
-  pid: z.number().int(),
-  name: z.string().describe('command name from /proc/[pid]/stat (no arguments: they can hold secrets)'),
-  user: z.string(),
-  cpuPercent: z
-    .number()
-    .describe('share of one core over the sampling interval, in percent (can exceed 100 on several cores)'),
-  rssBytes: z.number(),
-  memoryRatio: z.number().describe('RSS / total memory, 0..1'),
-});
-export type ProcessInfo = z.infer<typeof ProcessInfo>;
-
 export interface ProcessSnapshot {
   /** ms since epoch of the second reading. */
   time: number;
   /** Why it was taken (the event that triggered it). */
   reason: string;
   /** Sorted by CPU, the top few by CPU and by memory together. */
-  processes: ProcessInfo[];
+  processes: ProcessRow[];
 }
 
 export interface HistoryQuery {

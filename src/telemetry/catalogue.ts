@@ -1,4 +1,5 @@
-import type { CheckStatus, Snapshot } from '../monitor/schema.js';
+import type { Snapshot } from '../monitor/schema.js';
+import { STATUS_RANK as STATUS_VALUE } from '../shared/status.js';
 import type { StoreStats } from '../store/types.js';
 
 /**
@@ -6,7 +7,7 @@ import type { StoreStats } from '../store/types.js';
  * names. Observable instruments read the snapshot (a scrape never samples); the rest are recorded as things
  * happen (probe runs, MCP requests).
  */
-export type InstrumentKind = 'gauge' | 'counter' | 'updowncounter' | 'histogram';
+type InstrumentKind = 'gauge' | 'counter' | 'updowncounter' | 'histogram';
 
 export interface InstrumentSpec {
   name: string;
@@ -222,8 +223,6 @@ export const RECORDED = {
 export type ObservedName = (typeof OBSERVED)[number]['name'];
 export type Attributes = Record<string, string>;
 export type Emit = (name: ObservedName, value: number, attributes?: Attributes) => void;
-
-const STATUS_VALUE: Record<CheckStatus, number> = { pass: 0, warn: 1, fail: 2 };
 
 /**
  * Everything the snapshot says, as observations of the OBSERVED instruments. Labels are bounded: check and

@@ -2,8 +2,6 @@ import { gzipSync } from 'node:zlib';
 import { DataPointType, type MetricData, type MetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { prometheusName, type PrometheusKind } from './prometheus-names.js';
 
-export const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
-
 function kindOf(m: MetricData): PrometheusKind {
   if (m.dataPointType === DataPointType.HISTOGRAM || m.dataPointType === DataPointType.EXPONENTIAL_HISTOGRAM)
     return 'histogram';

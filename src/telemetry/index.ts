@@ -1,9 +1,9 @@
 import type { Config } from '../config/schema.js';
-import type { McpTransportObserver } from '../mcp/middleware.js';
+import type { McpTransportObserver } from '../shared/mcp-observer.js';
 import type { HealthMonitor } from '../monitor/health-monitor.js';
 import type { HistoryStats } from './catalogue.js';
 import type { ExpositionPage } from './exposition.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../shared/logger.js';
 import { OTLP_PROTOCOLS, telemetrySettings, type TelemetrySettings } from './settings.js';
 
 export interface TelemetryOptions {
@@ -36,8 +36,8 @@ export interface Telemetry {
  * Starts what the environment and the served endpoints ask for and nothing more: with no HTTP server and no
  * OTLP endpoint no part of OpenTelemetry is loaded (stdio cold start). The SDK loads in the background while
  * the transports come up, so `initialize` is not kept waiting for it; MCP messages that arrive before it is
- * loaded are recorded once it is, with their real times but without span context. The monitor must wait for `ready`, so the pg/ioredis/http instrumentations are
- * hooked before the probe drivers load.
+ * loaded are recorded once it is, with their real times but without span context. The monitor must wait for
+ * `ready`, so the pg/ioredis/http instrumentations are hooked before the probe drivers load.
  */
 export function startTelemetry(o: TelemetryOptions): Telemetry {
   const settings = telemetrySettings(o.env ?? process.env);
@@ -84,15 +84,14 @@ export function startTelemetry(o: TelemetryOptions): Telemetry {
         ...(o.historyStats ? { historyStats: o.historyStats } : {}),
       }),
     ]);
-    if (metrics) o.monitor.onProbeRun = (info) => metrics.recordProbeRun(info);
-    if (tracing) o.monitor.probeScope = tracing.probeScope;
+    // Metrics subscribe to the monitor's probe runs themselves; tracing wraps each round in a span.
+    const uninstrument = tracing ? o.monitor.instrument({ scope: tracing.probeScope }) : undefined;
     const exposition = metrics?.exposition;
     if (exposition) page = () => exposition.get();
     if (metrics) recordHttp = (seconds, attributes) => metrics.recordHttp(seconds, attributes);
     observer = createMcpObserver(metrics, tracing?.tracer);
     stop = async () => {
-      o.monitor.onProbeRun = undefined;
-      o.monitor.probeScope = undefined;
+      uninstrument?.();
       await Promise.all([tracing?.shutdown(), metrics?.shutdown()]);
     };
     log.info(

@@ -10,7 +10,7 @@ import {
   type Span,
   type Tracer,
 } from '@opentelemetry/api';
-import type { McpMessageInfo, McpMessageOutcome, McpTransportObserver } from '../mcp/middleware.js';
+import type { McpMessageInfo, McpMessageOutcome, McpTransportObserver } from '../shared/mcp-observer.js';
 import type { Metrics } from './metrics.js';
 
 /** A performance.now() time as epoch milliseconds, for span start and end times. */
@@ -26,7 +26,7 @@ export function errorType(outcome: McpMessageOutcome): string | undefined {
 }
 
 /** `client.*` error types are the caller's mistakes (bad or unknown arguments, unknown names, missing scope). */
-export const isClientError = (type: string): boolean => type.startsWith('client.');
+const isClientError = (type: string): boolean => type.startsWith('client.');
 
 /** Attributes of mcp.server.operation.duration: every one bounded (methods and tools are checked upstream). */
 export function operationAttributes(info: McpMessageInfo, outcome: McpMessageOutcome): Attributes {

@@ -34,7 +34,6 @@ export interface MetricsOptions {
 export interface Metrics {
   /** The /metrics page; absent when nothing serves it. */
   exposition: Exposition | undefined;
-  recordProbeRun(info: ProbeRunInfo): void;
   recordOperation(seconds: number, attributes: OtelAttributes): void;
   recordSession(seconds: number, attributes: OtelAttributes): void;
   recordHttp(seconds: number, attributes: OtelAttributes): void;
@@ -129,14 +128,17 @@ export async function createMetrics(o: MetricsOptions): Promise<Metrics> {
   };
   const exposition = prometheus ? new Exposition(prometheus, serializePrometheus, version) : undefined;
 
+  // Probe runs are what the monitor publishes; the subscription ends with the metrics.
+  const onProbeRun = (info: ProbeRunInfo) => {
+    const attributes = { check: info.check, kind: info.kind };
+    checkDuration.record(info.durationSeconds, attributes);
+    checkRuns.add(1, { ...attributes, outcome: info.outcome });
+    recorded++;
+  };
+  o.monitor.on('probe-run', onProbeRun);
+
   return {
     exposition,
-    recordProbeRun(info) {
-      const attributes = { check: info.check, kind: info.kind };
-      checkDuration.record(info.durationSeconds, attributes);
-      checkRuns.add(1, { ...attributes, outcome: info.outcome });
-      recorded++;
-    },
     recordOperation(seconds, attributes) {
       operation.record(seconds, attributes);
       recorded++;
@@ -154,6 +156,7 @@ export async function createMetrics(o: MetricsOptions): Promise<Metrics> {
       recorded++;
     },
     async shutdown() {
+      o.monitor.off('probe-run', onProbeRun);
       // A last OTLP push so the final interval is not lost; the Prometheus reader has nothing to flush.
       await provider
         .shutdown({ timeoutMillis: 5000 })

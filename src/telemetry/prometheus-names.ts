@@ -33,7 +33,7 @@ export type PrometheusKind = 'counter' | 'gauge' | 'histogram';
  * Names that the rules would end in `_count`, which Prometheus reserves for histograms and summaries
  * (`promtool check metrics` flags them). These semconv `.count` gauges are renamed to what they count.
  */
-export const NAME_OVERRIDES: Record<string, string> = {
+const NAME_OVERRIDES: Record<string, string> = {
   'system.cpu.logical.count': 'system_cpu_logical_cpus',
   'process.unix.file_descriptor.count': 'process_unix_file_descriptors',
 };
@@ -50,7 +50,7 @@ export function unitSuffix(unit: string, kind: PrometheusKind): string {
   return head ? `${head}_per_${tail}` : `per_${tail}`;
 }
 
-export function sanitize(name: string): string {
+function sanitize(name: string): string {
   return name
     .replace(/[^a-zA-Z0-9_:]/g, '_')
     .replace(/_{2,}/g, '_')

@@ -12,13 +12,14 @@ import {
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { Resource } from '@opentelemetry/resources';
 import type { Logger } from 'pino';
-import type { HealthMonitor, ProbeRunInfo } from '../monitor/health-monitor.js';
-import { setTraceContextSource } from './log-context.js';
+import type { ProbeRunScope } from '../monitor/health-monitor.js';
+import { setTraceContextSource } from '../shared/log-context.js';
 import type { OtlpProtocol } from './settings.js';
 
 export interface Tracing {
   tracer: Tracer;
-  probeScope: NonNullable<HealthMonitor['probeScope']>;
+  /** A span around each dependency round; registered with the monitor (`monitor.instrument`). */
+  probeScope: ProbeRunScope;
   shutdown(): Promise<void>;
 }
 
@@ -46,11 +47,11 @@ function patchLoaded(modules: string[]): void {
 }
 
 /**
- * A NodeTracerProvider exporting over OTLP (the transport from OTEL_EXPORTER_OTLP_[TRACES_]PROTOCOL; endpoint, headers and timeouts from the standard OTEL_*
- * variables, sampler from OTEL_TRACES_SAMPLER), W3C trace-context propagation, and the http, pg and ioredis
- * instrumentations. Outgoing calls make spans only under a parent (a probe or a tool call), so the exporter's
- * own requests and unrelated traffic stay out; incoming HTTP is not traced (MCP requests have spans of their
- * own, and scrapes of /metrics should cost nothing).
+ * A NodeTracerProvider exporting over OTLP (the transport from OTEL_EXPORTER_OTLP_[TRACES_]PROTOCOL; endpoint,
+ * headers and timeouts from the standard OTEL_* variables, sampler from OTEL_TRACES_SAMPLER), W3C trace-context
+ * propagation, and the http, pg and ioredis instrumentations. Outgoing calls make spans only under a parent (a
+ * probe or a tool call), so the exporter's own requests and unrelated traffic stay out; incoming HTTP is not
+ * traced (MCP requests have spans of their own, and scrapes of /metrics should cost nothing).
  */
 export async function startTracing(o: TracingOptions): Promise<Tracing> {
   const wantPg = o.kinds.has('postgres');
@@ -91,7 +92,7 @@ export async function startTracing(o: TracingOptions): Promise<Tracing> {
   const tracer = provider.getTracer('mcp-vitals', o.version);
   const probeSpans = new WeakSet<Span>();
 
-  const probeScope = (check: string, kind: string, run: () => Promise<ProbeRunInfo>): Promise<ProbeRunInfo> => {
+  const probeScope: ProbeRunScope = (check, kind, run) => {
     // A round started from a tool call (refresh) belongs to that call's trace; a scheduled one starts its own.
     // A round is never the child of another round, whatever context a timer inherited.
     const active = trace.getSpan(context.active());

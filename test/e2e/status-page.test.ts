@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { STATUS_WORD } from '../../src/monitor/summary.js';
+import { STATUS_WORD } from '../../src/shared/status.js';
 import { runCli, writeConfig } from '../support/cli.js';
 import { launchChromium, OUT } from '../support/browser.js';
 import { drawnPixels } from '../support/canvas.js';

@@ -14,7 +14,7 @@ import { waitUntil } from '../support/wait.js';
 
 export type Json = Record<string, any>;
 
-export interface ToolAnswer {
+interface ToolAnswer {
   text: string;
   data: Json;
   isError: boolean;
@@ -102,7 +102,7 @@ export class OwnRedis {
   }
 }
 
-export function canConnect(port: number): Promise<boolean> {
+function canConnect(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = createConnection({ host: '127.0.0.1', port });
     s.once('connect', () => (s.destroy(), resolve(true)));

@@ -38,7 +38,7 @@ export interface OtlpSpan {
   resource: Record<string, unknown>;
 }
 
-export interface OtlpMetric {
+interface OtlpMetric {
   name: string;
   scope: string;
   resource: Record<string, unknown>;

@@ -3,10 +3,11 @@ import type { Config } from '../../config/schema.js';
 import { withFleetCheck } from '../../fleet/check.js';
 import { HealthMonitor } from '../../monitor/health-monitor.js';
 import type { CheckState, CheckStatus } from '../../monitor/schema.js';
-import { STATUS_ICON, STATUS_WORD, formatValue } from '../../monitor/summary.js';
+import { formatValue } from '../../shared/format.js';
+import { STATUS_ICON, STATUS_WORD } from '../../shared/status.js';
 import { ConfigError } from '../../shared/errors.js';
 import { redactText } from '../../shared/redact.js';
-import { createLogger } from '../../telemetry/logger.js';
+import { createLogger } from '../../shared/logger.js';
 
 /** Nagios plugin exit codes. */
 const EXIT: Record<CheckStatus, number> = { pass: 0, warn: 1, fail: 2 };
@@ -29,7 +30,7 @@ function withoutHolds(config: Config): Config {
   };
 }
 
-export function renderTable(checks: CheckState[]): string {
+function renderTable(checks: CheckState[]): string {
   const rows = checks.map((c) => [
     `${STATUS_ICON[c.status]} ${STATUS_WORD[c.status]}`,
     c.name,

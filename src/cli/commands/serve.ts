@@ -1,6 +1,6 @@
 import { App } from '../../app.js';
 import { loadConfig } from '../../config/load.js';
-import { routeProcessWarnings } from '../../telemetry/logger.js';
+import { routeProcessWarnings } from '../../shared/logger.js';
 
 const LISTEN_ERRORS: Record<string, string> = {
   EADDRINUSE: 'address already in use',

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { formatDuration, MAX_DURATION_MS, parseDuration } from '../../config/duration.js';
+import { formatDuration, MAX_DURATION_MS, parseDuration } from '../../shared/duration.js';
 import { Scope } from '../../config/schema.js';
 
 const quoted = (names: string[]) => names.map((s) => `"${s.slice(0, 40)}"`).join(', ');
@@ -16,9 +16,7 @@ export interface TokenNewOptions {
 const SUBJECT = /^[\w.@:+-]{1,128}$/;
 
 /** A token and its config entry, or the reason the arguments cannot make one. */
-export function newToken(
-  o: TokenNewOptions,
-): { ok: true; token: string; entry: string } | { ok: false; error: string } {
+function newToken(o: TokenNewOptions): { ok: true; token: string; entry: string } | { ok: false; error: string } {
   const subject = o.subject ?? 'client';
   if (!SUBJECT.test(subject))
     return { ok: false, error: `subject "${subject.slice(0, 40)}" must be 1-128 letters, digits or ". @ : + _ -"` };

@@ -6,7 +6,7 @@ import type { McpHttp, McpRequest } from '../mcp-sessions.js';
 import type { ModernMcp } from '../mcp-modern.js';
 
 export interface McpRoutesOptions {
-  /** 2025-era clients: sessions (or per-request servers when stateless). */
+  /** 2025-era clients: sessions (or servers lent per request when stateless). */
   mcp: McpHttp;
   /** 2026-07-28 clients: stateless per-request serving and subscriptions/listen. */
   modern?: ModernMcp;
@@ -18,7 +18,7 @@ const NO_BATCHES_FROM = '2025-06-18';
 const JSON_TYPE = /^application\/json\s*(;|$)/i;
 
 /** What the SDK hands tool handlers as `extra.authInfo`; the token itself stays out of it. */
-export function toAuthInfo(p: Principal): AuthInfo {
+function toAuthInfo(p: Principal): AuthInfo {
   return {
     token: '',
     clientId: p.subject,

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ExpositionPage } from '../../telemetry/exposition.js';
 
-export interface MetricsRoutesOptions {
+interface MetricsRoutesOptions {
   /** The rendered exposition: a cached page while the snapshot behind it is unchanged. */
   page: () => ExpositionPage | Promise<ExpositionPage>;
 }
@@ -14,6 +14,7 @@ const GZIP = /\bgzip\b/i;
  * GET /metrics: the OpenTelemetry instruments in Prometheus text format, served from the page the telemetry
  * renders once per snapshot, so a scrape costs a buffer write (gzip when the scraper asks, as Prometheus does).
  * Who may scrape is decided by the security plugin ahead of this route.
+ * @public app.ts reads it through the module's namespace, which knip does not follow.
  */
 export const metricsRoutes: FastifyPluginAsync<MetricsRoutesOptions> = async (app, opts) => {
   app.get('/metrics', async (req, reply) => {
@@ -26,7 +27,7 @@ export const metricsRoutes: FastifyPluginAsync<MetricsRoutesOptions> = async (ap
   });
 };
 
-export interface HttpMetricsOptions {
+interface HttpMetricsOptions {
   record: (seconds: number, attributes: Record<string, string | number>) => void;
 }
 
@@ -50,4 +51,5 @@ const httpMetrics: FastifyPluginAsync<HttpMetricsOptions> = async (app, opts) =>
 };
 // Not encapsulated (what fastify-plugin does): the hook must see the routes of every other plugin.
 (httpMetrics as unknown as Record<symbol, boolean>)[Symbol.for('skip-override')] = true;
+/** @public app.ts reads it through the module's namespace, which knip does not follow. */
 export const httpMetricsPlugin = httpMetrics;

@@ -7,10 +7,10 @@ import { CLIENT_CAPABILITIES_META_KEY, type McpServer, type Tool } from '@modelc
  * `show_status` by `_meta.ui.resourceUri`. Both are declared only to a client that announced the extension
  * with our MIME type; any other client sees neither the resource nor the link, and gets the tool's text.
  */
-export const STATUS_APP_URI = 'ui://vitals/status';
-export const APP_MIME_TYPE = 'text/html;profile=mcp-app';
-export const UI_EXTENSION = 'io.modelcontextprotocol/ui';
-export const APP_TOOL = 'show_status';
+const STATUS_APP_URI = 'ui://vitals/status';
+const APP_MIME_TYPE = 'text/html;profile=mcp-app';
+const UI_EXTENSION = 'io.modelcontextprotocol/ui';
+const APP_TOOL = 'show_status';
 
 let html: string | undefined;
 /** Built by scripts/build-status-app.mjs next to this module; read once, on the first read. */
@@ -20,7 +20,7 @@ function appHtml(): string {
 }
 
 /** True when the client's capabilities announce MCP Apps able to show our HTML. */
-export function announcesApps(capabilities: unknown): boolean {
+function announcesApps(capabilities: unknown): boolean {
   const ext = (capabilities as { extensions?: Record<string, { mimeTypes?: unknown }> } | undefined)?.extensions?.[
     UI_EXTENSION
   ];
@@ -67,17 +67,20 @@ export function registerStatusApp(server: McpServer, era: 'legacy' | 'modern' = 
     previous?.();
     if (enabled()) resource.enable();
   };
-  let linked: Tool[] | undefined;
-  return {
-    tools(list, ctx) {
-      if (!enabled(ctx)) return list;
-      // Both spellings, as ext-apps' registerAppTool writes them: hosts built on earlier drafts read the flat key.
-      linked ??= list.map((t) =>
-        t.name === APP_TOOL
-          ? { ...t, _meta: { ...t._meta, ui: { resourceUri: STATUS_APP_URI }, 'ui/resourceUri': STATUS_APP_URI } }
-          : t,
-      );
-      return linked;
-    },
-  };
+  return { tools: (list, ctx) => (enabled(ctx) ? linkedList(list) : list) };
+}
+
+/** The linked form of each tool list, made once per list (lists are built once per process and shared). */
+const linkedLists = new WeakMap<Tool[], Tool[]>();
+function linkedList(list: Tool[]): Tool[] {
+  const known = linkedLists.get(list);
+  if (known) return known;
+  // Both spellings, as ext-apps' registerAppTool writes them: hosts built on earlier drafts read the flat key.
+  const linked = list.map((t) =>
+    t.name === APP_TOOL
+      ? { ...t, _meta: { ...t._meta, ui: { resourceUri: STATUS_APP_URI }, 'ui/resourceUri': STATUS_APP_URI } }
+      : t,
+  );
+  linkedLists.set(list, linked);
+  return linked;
 }

@@ -5,7 +5,7 @@ import type { HealthMonitor } from '../../monitor/health-monitor.js';
 
 const user = (text: string): GetPromptResult => ({ messages: [{ role: 'user', content: { type: 'text', text } }] });
 
-export function diagnoseIncidentText(args: { check?: string; window?: string }, now?: Analysis): string {
+function diagnoseIncidentText(args: { check?: string; window?: string }, now?: Analysis): string {
   const window = args.window || '6h';
   const focus = args.check ? ` Focus on the check "${args.check}".` : '';
   const state = now
@@ -42,7 +42,7 @@ export function diagnoseIncidentText(args: { check?: string; window?: string }, 
   ].join('\n');
 }
 
-export function capacityReportText(args: { window?: string }): string {
+function capacityReportText(args: { window?: string }): string {
   const window = args.window || '7d';
   return [
     `Write a capacity report for this machine over the last ${window} using the mcp-vitals tools.`,
@@ -63,6 +63,15 @@ export function capacityReportText(args: { window?: string }): string {
   ].join('\n');
 }
 
+// Built once: a per-request HTTP server registers the prompts anew, and a zod schema costs more than the rest.
+const DIAGNOSE_ARGS = z.object({
+  check: z.string().optional().describe('A check to focus on (optional).'),
+  window: z.string().optional().describe('How far back to look, e.g. "1h", "6h" (default), "24h".'),
+});
+const CAPACITY_ARGS = z.object({
+  window: z.string().optional().describe('The period to report on, e.g. "24h" or "7d" (default).'),
+});
+
 /** Prompts that steer a model through the history tools for the two questions people ask most. */
 export function registerPrompts(server: McpServer, monitor: HealthMonitor): void {
   server.registerPrompt(
@@ -71,10 +80,7 @@ export function registerPrompts(server: McpServer, monitor: HealthMonitor): void
       title: 'Diagnose an incident',
       description:
         'Find out what is failing, since when and why, using diagnose, list_events, query_history and top_processes.',
-      argsSchema: {
-        check: z.string().optional().describe('A check to focus on (optional).'),
-        window: z.string().optional().describe('How far back to look, e.g. "1h", "6h" (default), "24h".'),
-      },
+      argsSchema: DIAGNOSE_ARGS,
     },
     async (args) => {
       await monitor.ready;
@@ -93,9 +99,7 @@ export function registerPrompts(server: McpServer, monitor: HealthMonitor): void
       description:
         'CPU, memory, load and disk over a window with trends, headroom and disk-full ETAs, using ' +
         'query_history and diagnose.',
-      argsSchema: {
-        window: z.string().optional().describe('The period to report on, e.g. "24h" or "7d" (default).'),
-      },
+      argsSchema: CAPACITY_ARGS,
     },
     (args) => user(capacityReportText(args)),
   );

@@ -33,7 +33,7 @@ export function msUntilNextSample(monitor: HealthMonitor, check?: string): numbe
  * What the daemon's fixed lists (tools, prompts, templates, discovery) may be cached for: they change only with
  * a restart (tools and prompts come from the code and config), so a client may keep them for a while.
  */
-export const LIST_TTL_MS = 5 * 60_000;
+const LIST_TTL_MS = 5 * 60_000;
 
 /**
  * The cache hints of a server's cacheable results, for the SDK's per-operation fallback. resources/list lists

@@ -19,7 +19,7 @@ export interface ResourceChange {
 }
 
 /** Same event, same id, on every replica that saw it (an id for de-duplication, not a secret). */
-export const eventId = (e: HealthEvent): string =>
+const eventId = (e: HealthEvent): string =>
   createHash('sha256').update(`${e.time}\n${e.check}\n${e.type}\n${e.from}\n${e.to}`).digest('hex').slice(0, 16);
 
 const eventHeadline = (e: HealthEvent): string =>

@@ -41,6 +41,35 @@ const json = (
     ...(cache ? { ttlMs: cache.ttlMs(), cacheScope: cache.scope } : {}),
   }) as ReadResourceResult;
 
+/** One check template per monitor (parsing its URI template is most of a registration): every server shares it. */
+const templates = new WeakMap<HealthMonitor, ResourceTemplate>();
+function checkTemplate(monitor: HealthMonitor): ResourceTemplate {
+  let template = templates.get(monitor);
+  if (template) return template;
+  template = new ResourceTemplate(`${CHECK_PREFIX}{name}`, {
+    // Host checks exist from the first sample on: listing and completing wait for it, as reads do.
+    list: async () => {
+      await monitor.ready;
+      return {
+        resources: Object.values(monitor.snapshot.checks).map((c) => ({
+          uri: checkUri(c.name),
+          name: c.name,
+          title: `Check ${c.name}`,
+          description: `${c.kind} check, now ${c.status}`,
+          mimeType: 'application/json',
+        })),
+      };
+    },
+    complete: {
+      name: async (value) => (
+        await monitor.ready, Object.keys(monitor.snapshot.checks).filter((n) => n.startsWith(value))
+      ),
+    },
+  });
+  templates.set(monitor, template);
+  return template;
+}
+
 /**
  * Read-only views of the latest snapshot: the whole health picture, one check, and the recent events.
  * Reads are O(1) from the monitor, like the tools; subscriptions are wired by `attachLiveUpdates`.
@@ -67,26 +96,7 @@ export function registerResources(server: McpServer, monitor: HealthMonitor, cac
 
   server.registerResource(
     'check',
-    new ResourceTemplate(`${CHECK_PREFIX}{name}`, {
-      // Host checks exist from the first sample on: listing and completing wait for it, as reads do.
-      list: async () => {
-        await monitor.ready;
-        return {
-          resources: Object.values(monitor.snapshot.checks).map((c) => ({
-            uri: checkUri(c.name),
-            name: c.name,
-            title: `Check ${c.name}`,
-            description: `${c.kind} check, now ${c.status}`,
-            mimeType: 'application/json',
-          })),
-        };
-      },
-      complete: {
-        name: async (value) => (
-          await monitor.ready, Object.keys(monitor.snapshot.checks).filter((n) => n.startsWith(value))
-        ),
-      },
-    }),
+    checkTemplate(monitor),
     {
       title: 'Check',
       description:

@@ -39,7 +39,7 @@ export class SubscriptionBudget {
 }
 
 /** Who holds a subscription: the authenticated principal, else everyone unauthenticated on this transport together. */
-export function principalOf(ctx: unknown): string {
+function principalOf(ctx: unknown): string {
   const c = ctx as { http?: { authInfo?: AuthInfo }; authInfo?: AuthInfo } | undefined;
   const info = c?.http?.authInfo ?? c?.authInfo;
   return info ? `${String(info.extra?.kind ?? 'token')}:${info.clientId}` : 'anonymous';
@@ -96,7 +96,10 @@ export function attachLiveUpdates(
   };
   /** A server whose transport went away stops listening, whoever closed it. */
   const live = (): boolean => {
-    if (server.isConnected()) return (connected = true);
+    if (server.isConnected()) {
+      connected = true;
+      return true;
+    }
     if (connected) detach();
     return false;
   };

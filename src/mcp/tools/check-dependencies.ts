@@ -1,6 +1,8 @@
 import { z } from 'zod';
-import { BreakerState, CheckStatus, InstanceState, StateStatus, worst } from '../../monitor/schema.js';
-import { problemStart, STATUS_WORD, formatValue } from '../../monitor/summary.js';
+import { BreakerState, CheckStatus, InstanceState, StateStatus } from '../../monitor/schema.js';
+import { problemStart } from '../../monitor/summary.js';
+import { formatValue } from '../../shared/format.js';
+import { STATUS_WORD, WORST_FIRST, worst } from '../../shared/status.js';
 import { sinceText } from '../../shared/words.js';
 import { fitLines, okList } from './text.js';
 import { defineTool, READ_ONLY, ToolError } from './types.js';
@@ -115,8 +117,9 @@ export const checkDependenciesTool = defineTool({
                 (x.ok ? `up, ${formatValue(x.latencySeconds, 's')}` : `down${x.error ? ` — ${x.error}` : ''}`),
             ),
           ].join('\n');
-    const RANK = { fail: 0, warn: 1, pending: 2, pass: 3 } as const;
-    const order = checks.map((_c, i) => i).sort((a, b) => RANK[checks[a]!.status] - RANK[checks[b]!.status] || a - b);
+    const order = checks
+      .map((_c, i) => i)
+      .sort((a, b) => WORST_FIRST[checks[a]!.status] - WORST_FIRST[checks[b]!.status] || a - b);
     let text = order.map((i) => withInstances(checks[i]!, i)).join('\n');
     if (!checks.length)
       text =

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { formatDuration } from '../../config/duration.js';
+import { formatDuration } from '../../shared/duration.js';
 import { WindowArg, WINDOW_MAX_MS } from '../../config/limits.js';
 import { explainAlert, type RuleExplanation } from '../../fleet/explain.js';
 import { parseRange } from '../../fleet/time.js';

@@ -8,7 +8,7 @@ import {
   NetworkSample,
   ToolStats,
 } from '../../monitor/schema.js';
-import { formatBytes } from '../../monitor/summary.js';
+import { formatBytes } from '../../shared/format.js';
 import { defineTool, READ_ONLY } from './types.js';
 
 const SECTIONS = ['cpu', 'load', 'memory', 'filesystems', 'network', 'daemon'] as const;

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { statusWord } from '../../monitor/summary.js';
+import { statusWord } from '../../shared/status.js';
 import { clockTime, plural, roughDuration } from '../../shared/words.js';
 import { HealthEvent } from '../../monitor/schema.js';
-import { parseWindow } from './query-history.js';
+import { parseWindow } from './history-common.js';
 import { fitLines } from './text.js';
 import { defineTool, READ_ONLY } from './types.js';
 

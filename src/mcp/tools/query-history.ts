@@ -1,19 +1,12 @@
 import { z } from 'zod';
-import { formatDuration, parseDuration } from '../../config/duration.js';
+import { formatDuration } from '../../shared/duration.js';
 import { HealthEvent } from '../../monitor/schema.js';
 import { FAMILIES, formatSeriesValue, formatTrend, seriesName } from '../../store/series.js';
-import {
-  InvalidQueryError,
-  Resolution,
-  SeriesPoint,
-  SeriesSummary,
-  StoreUnavailableError,
-  UnknownSeriesError,
-  type History,
-} from '../../store/types.js';
+import { Resolution, SeriesPoint, SeriesSummary, UnknownSeriesError } from '../../store/types.js';
 import { asToolError, requireFleet } from './fleet-common.js';
+import { historyError, parseWindow, requireHistory } from './history-common.js';
 import { MIN_TREND_SPAN_MS } from '../../analysis/index.js';
-import { statusWord } from '../../monitor/summary.js';
+import { statusWord } from '../../shared/status.js';
 import { plural, roughDuration } from '../../shared/words.js';
 import { defineTool, READ_ONLY, ToolError } from './types.js';
 import { WindowArg } from '../../config/limits.js';
@@ -41,33 +34,6 @@ const RESOLUTION_WORDS: Record<Resolution, string> = {
   '1m': '1-minute aggregates',
   '15m': '15-minute aggregates',
 };
-
-/** "15m", "6h", "7d" to milliseconds, within what any store keeps. */
-export function parseWindow(text: string, what = 'window'): number {
-  const ms = parseDuration(text);
-  if (ms === undefined || ms < 1000)
-    throw new ToolError(`invalid ${what} "${text}": give a duration such as 15m, 6h or 7d`, 'INVALID_ARGUMENT');
-  return ms;
-}
-
-export function requireHistory(history: History | undefined): History {
-  if (!history) throw new ToolError('no history store is running in this process', 'NO_HISTORY');
-  return history;
-}
-
-/** Store failures as short tool errors: an unknown series lists what exists, an unreachable store says so. */
-export function historyError(e: unknown): never {
-  if (e instanceof UnknownSeriesError) {
-    const known = e.known;
-    throw new ToolError(
-      `unknown series "${e.series}". Available (${known.length}): ${known.slice(0, 80).join(', ')}${known.length > 80 ? ', …' : ''}. Series families: ${FAMILIES.map((f) => f.family).join(', ')}.`,
-      'UNKNOWN_SERIES',
-    );
-  }
-  if (e instanceof StoreUnavailableError) throw new ToolError(e.message, 'STORE_UNAVAILABLE');
-  if (e instanceof InvalidQueryError) throw new ToolError(e.message, 'INVALID_ARGUMENT');
-  throw e;
-}
 
 export const queryHistoryTool = defineTool({
   name: 'query_history',

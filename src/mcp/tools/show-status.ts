@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { CheckStatus } from '../../monitor/schema.js';
 import { describeCheck, headline, problems } from '../../monitor/summary.js';
 import type { HealthMonitor } from '../../monitor/health-monitor.js';
-import { checkDetail, RANGES, statusPayload, type StatusSource } from '../../http/status/payload.js';
+import { checkDetail, latestStatusPayload, RANGES, type StatusSource } from '../../status/payload.js';
 import { fitLines } from './text.js';
 import { defineTool, READ_ONLY, ToolError } from './types.js';
 
@@ -11,7 +11,7 @@ import { defineTool, READ_ONLY, ToolError } from './types.js';
 export const SHOW_TEXT_BUDGET = 1500;
 
 /** Longest a caller may hold a call open waiting for the monitor's next publication. */
-export const MAX_WAIT_SECONDS = 30;
+const MAX_WAIT_SECONDS = 30;
 
 /** One listener per monitor however many callers wait: the promise of its next snapshot, shared. */
 const nextSnapshots = new WeakMap<HealthMonitor, Promise<void>>();
@@ -39,7 +39,8 @@ export const showStatusTool = defineTool({
   title: 'Show status',
   description:
     'Shows the live status view of this machine and its dependencies: every check (problems first) with its 24-hour ' +
-    'uptime bar, host gauges, the incidents of the last 24 hours, and a per-check history with thresholds. In a client ' +
+    'uptime bar, host gauges, the incidents of the last 24 hours, and a per-check history with thresholds. ' +
+    'In a client ' +
     'with MCP Apps it opens as an interactive view; elsewhere it answers with the same summary as text. ' +
     "`check` (+ `range`) returns one check's history; `waitSeconds` waits for the next update before answering.",
   input: z.object({
@@ -88,11 +89,13 @@ export const showStatusTool = defineTool({
         );
       const c = s.checks[args.check]!;
       return {
-        text: `${describeCheck(c, Date.parse(s.time), { thresholds: true })}; ${plural(detail.events.length, 'status change')} in ${detail.range}`,
+        text:
+          `${describeCheck(c, Date.parse(s.time), { thresholds: true })}; ` +
+          `${plural(detail.events.length, 'status change')} in ${detail.range}`,
         data: { time: s.time, status: s.status, detail: detail as unknown as Record<string, unknown> },
       };
     }
-    const payload = await statusPayload(src);
+    const payload = await latestStatusPayload(src, history);
     const ongoing = payload.view.incidents.filter((i) => i.ongoing).length;
     const past = payload.view.incidents.length - ongoing;
     const lines = [headline(s), ...problems(s)];

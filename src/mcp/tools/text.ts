@@ -1,5 +1,5 @@
 import type { CheckState } from '../../monitor/schema.js';
-import { formatValue } from '../../monitor/summary.js';
+import { formatValue } from '../../shared/format.js';
 
 /** Text helpers shared by the tools that list checks within a character budget. */
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { formatSeriesValue } from '../../store/series.js';
-import { ProcessInfo } from '../../store/types.js';
+import { ProcessRow } from '../../monitor/schema.js';
 import { defineTool, READ_ONLY, ToolError } from './types.js';
 
 /**
@@ -24,7 +24,7 @@ export const topProcessesTool = defineTool({
     sampledAt: z.string(),
     by: z.enum(['cpu', 'memory']),
     totalProcesses: z.number().int(),
-    processes: z.array(ProcessInfo),
+    processes: z.array(ProcessRow),
   }),
   annotations: { title: 'Top processes', ...READ_ONLY, idempotentHint: false },
   async run(args, { processes }) {

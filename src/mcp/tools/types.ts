@@ -3,11 +3,12 @@ import type { z } from 'zod';
 import type { HealthMonitor } from '../../monitor/health-monitor.js';
 import type { Fleet } from '../../fleet/index.js';
 import { VitalsError } from '../../shared/errors.js';
-import type { History, ProcessInfo } from '../../store/types.js';
+import type { ProcessRow } from '../../monitor/schema.js';
+import type { History } from '../../store/types.js';
 
 /** Top processes on demand (top_processes is the one tool that samples: a process table is not kept on a schedule). */
 export interface ProcessSource {
-  top(n: number, by: 'cpu' | 'memory'): Promise<{ rows: ProcessInfo[]; total: number; sampledAt: number }>;
+  top(n: number, by: 'cpu' | 'memory'): Promise<{ rows: ProcessRow[]; total: number; sampledAt: number }>;
 }
 
 /** What a tool handler may use: the monitor and the history to read, and who is asking. */
@@ -22,7 +23,7 @@ export interface ToolContext {
   scopes?: ReadonlySet<string>;
 }
 
-export interface ToolResult<O> {
+interface ToolResult<O> {
   /** Short text for the model. */
   text: string;
   /** Typed data matching the output schema. */

@@ -1,18 +1,22 @@
 import { readdir, readFile } from 'node:fs/promises';
+import { z } from 'zod';
 import { readProc } from './procfs.js';
 
 /** Kernel USER_HZ: the unit of utime/stime in /proc/[pid]/stat; 100 on every Linux ABI Node runs on. */
 const CLK_TCK = 100;
 
-export interface ProcessRow {
-  pid: number;
-  name: string;
-  user: string;
-  /** Share of one core over the interval between the two readings, in percent. */
-  cpuPercent: number;
-  rssBytes: number;
-  memoryRatio: number;
-}
+/** One process as the sampler reads it: what top_processes returns and the store captures. */
+export const ProcessRow = z.object({
+  pid: z.number().int(),
+  name: z.string().describe('command name from /proc/[pid]/stat (no arguments: they can hold secrets)'),
+  user: z.string(),
+  cpuPercent: z
+    .number()
+    .describe('share of one core over the sampling interval, in percent (can exceed 100 on several cores)'),
+  rssBytes: z.number(),
+  memoryRatio: z.number().describe('RSS / total memory, 0..1'),
+});
+export type ProcessRow = z.infer<typeof ProcessRow>;
 
 interface StatReading {
   name: string;

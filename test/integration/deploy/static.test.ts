@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
@@ -102,12 +102,6 @@ describe('dashboards/', () => {
     }
     // No hard-coded datasource uid anywhere.
     expect(JSON.stringify(d)).not.toMatch(/"uid":\s*"(?!\$\{datasource\}|mcp-vitals-|-- Grafana --)[^"]*"/);
-  });
-  it('are what scripts/build-dashboards.mjs generates', () => {
-    const before = Object.fromEntries(files.map((f) => [f, read(`dashboards/${f}`)]));
-    execFileSync(process.execPath, ['scripts/build-dashboards.mjs'], { cwd: ROOT });
-    for (const f of files)
-      expect(read(`dashboards/${f}`), `${f} is stale: run node scripts/build-dashboards.mjs`).toBe(before[f]);
   });
   it('provisioning has a Prometheus datasource and a file provider', () => {
     const ds = parseYaml(read('dashboards/provisioning/datasources/prometheus.yaml'));
@@ -216,13 +210,5 @@ describe('deploy/kubernetes', () => {
     const rules = parseYaml(read('alerts/vitals.rules.yml'));
     const pr = byKind('PrometheusRule')[0];
     expect(pr.spec).toEqual(rules);
-  });
-});
-
-describe('generated files are current', () => {
-  it('deploy/kubernetes/prometheusrule.yaml matches scripts/build-prometheus-rule.mjs output', () => {
-    const before = read('deploy/kubernetes/prometheusrule.yaml');
-    execFileSync(process.execPath, ['scripts/build-prometheus-rule.mjs'], { cwd: ROOT });
-    expect(read('deploy/kubernetes/prometheusrule.yaml')).toBe(before);
   });
 });

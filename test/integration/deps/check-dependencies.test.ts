@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/config/load.js';
 import { checkDependenciesTool } from '../../../src/mcp/tools/check-dependencies.js';
 import { HealthMonitor } from '../../../src/monitor/health-monitor.js';
-import { createLogger } from '../../../src/telemetry/logger.js';
+import { createLogger } from '../../../src/shared/logger.js';
 import { FaultProxy } from '../../support/fault-proxy.js';
 import { freePort, sleep } from '../../support/wait.js';
 import { makeCheck, PG } from './helpers.js';

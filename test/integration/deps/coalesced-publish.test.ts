@@ -5,7 +5,7 @@ import { HealthMonitor, type SnapshotChanges } from '../../../src/monitor/health
 import type { Snapshot } from '../../../src/monitor/schema.js';
 import { MemoryHistory } from '../../../src/store/memory.js';
 import { Recorder } from '../../../src/store/recorder.js';
-import { createLogger } from '../../../src/telemetry/logger.js';
+import { createLogger } from '../../../src/shared/logger.js';
 
 const HOST_OFF = {
   collectors: { cpu: false, load: false, memory: false, filesystem: false, network: false, process: false },

@@ -12,7 +12,7 @@ afterAll(async () => {
 });
 
 describe('PostgreSQL history store behind a black hole', () => {
-  it('answers readers at once while unreachable, and shutdown keeps to its grace period, counting what it loses', async () => {
+  it('answers readers at once while unreachable; shutdown keeps its grace period, counting what it loses', async () => {
     const proxy = await FaultProxy.start({ host: '127.0.0.1', port: 5432 });
     const h = new PostgresHistory(
       testHistoryOptions({ url: `postgres://postgres@127.0.0.1:${proxy.port}/test`, schema: SCHEMA }),

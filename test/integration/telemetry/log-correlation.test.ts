@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildResource } from '../../../src/telemetry/resource.js';
-import { createLogger } from '../../../src/telemetry/logger.js';
+import { createLogger } from '../../../src/shared/logger.js';
 import { startTracing, type Tracing } from '../../../src/telemetry/tracing.js';
 import { sleep, waitUntil } from '../../support/wait.js';
 import { otlpReceiver } from './support.js';

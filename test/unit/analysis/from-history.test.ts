@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/config/load.js';
-import { analysisFromHistory } from '../../../src/mcp/tools/diagnose.js';
+import { analysisFromHistory } from '../../../src/analysis/index.js';
 import type { CheckState, HealthEvent, Snapshot } from '../../../src/monitor/schema.js';
 import { MemoryHistory } from '../../../src/store/memory.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseServerEvent, RedisServerEventBus } from '../../../src/http/event-bus.js';
-import { createLogger } from '../../../src/telemetry/logger.js';
+import { createLogger } from '../../../src/shared/logger.js';
 import { freePort } from '../../support/wait.js';
 
 describe('parseServerEvent: what another replica put on the channel', () => {

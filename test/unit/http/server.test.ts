@@ -7,7 +7,7 @@ import { sha256Hex } from '../../../src/http/auth.js';
 import { McpHttp } from '../../../src/http/mcp-sessions.js';
 import { mcpRoutes, scopesFromExtra } from '../../../src/http/routes/mcp.js';
 import { startHttpServer, type HttpServer } from '../../../src/http/server.js';
-import { createLogger } from '../../../src/telemetry/logger.js';
+import { createLogger } from '../../../src/shared/logger.js';
 
 const log = createLogger({ level: 'silent' });
 const MCP = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { HealthMonitor } from '../../../src/monitor/health-monitor.js';
 import type { CheckState, Snapshot } from '../../../src/monitor/schema.js';
+import type { History, HistoryQuery, HistoryResult } from '../../../src/store/types.js';
 import { showStatusTool, SHOW_TEXT_BUDGET } from '../../../src/mcp/tools/show-status.js';
 
 const now = Date.parse('2026-01-02T12:00:00.000Z');
@@ -69,6 +70,40 @@ describe('show_status', () => {
     const results = await Promise.all(calls);
     expect(results.every((r) => r.data.payload !== undefined)).toBe(true);
     expect(monitor.listenerCount('snapshot')).toBe(0);
+  });
+
+  it('callers woken by one update share one payload build (history read once, not once per caller)', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const monitor = monitorOf([dep('db', 'pass'), dep('cache', 'fail')]);
+    const queries: HistoryQuery[] = [];
+    const history = {
+      query: async (q: HistoryQuery): Promise<HistoryResult> => {
+        queries.push(q);
+        return {
+          series: q.series,
+          unit: 's',
+          resolution: 'raw',
+          from: q.from,
+          to: q.to,
+          stepMs: 60_000,
+          stepAdjusted: false,
+          summary: null,
+          points: [],
+        } as unknown as HistoryResult;
+      },
+    } as unknown as History;
+    await showStatusTool.run({}, { monitor, history });
+    const perBuild = queries.length;
+    expect(perBuild).toBeGreaterThan(0);
+    queries.length = 0;
+    const calls = Array.from({ length: 20 }, () => showStatusTool.run({ waitSeconds: 30 }, { monitor, history }));
+    await vi.advanceTimersByTimeAsync(0);
+    (monitor as { snapshot: Snapshot }).snapshot = { ...monitor.snapshot, time: iso(now + 5_000) };
+    monitor.emit('snapshot', monitor.snapshot);
+    const results = await Promise.all(calls);
+    expect(queries).toHaveLength(perBuild);
+    expect(new Set(results.map((r) => r.data.payload)).size).toBe(1);
+    expect(results[0]!.data.time).toBe(iso(now + 5_000));
   });
 
   it('a caller no update reaches is answered when its wait runs out', async () => {

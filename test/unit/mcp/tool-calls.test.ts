@@ -1,16 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { parseConfig } from '../../../src/config/load.js';
-import {
-  ERROR_TYPE_META,
-  observeTransport,
-  toolCallHandler,
-  type McpMessageOutcome,
-  type ToolCallInfo,
-} from '../../../src/mcp/middleware.js';
+import { ERROR_TYPE_META, observeTransport, toolCallHandler, type ToolCallInfo } from '../../../src/mcp/middleware.js';
+import type { McpMessageOutcome } from '../../../src/shared/mcp-observer.js';
 import { defineTool, READ_ONLY, ToolError } from '../../../src/mcp/tools/types.js';
 import { HealthMonitor } from '../../../src/monitor/health-monitor.js';
-import { createLogger } from '../../../src/telemetry/logger.js';
+import { createLogger } from '../../../src/shared/logger.js';
 import { errorType } from '../../../src/telemetry/mcp.js';
 
 const echo = defineTool({

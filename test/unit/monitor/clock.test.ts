@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/config/load.js';
 import { HealthMonitor } from '../../../src/monitor/health-monitor.js';
 import type { HealthEvent } from '../../../src/monitor/schema.js';
-import { createLogger } from '../../../src/telemetry/logger.js';
+import { createLogger } from '../../../src/shared/logger.js';
 
 describe("the monitor's clock", () => {
   it(

@@ -284,3 +284,88 @@ describe('MemoryHistory: exact last time from aggregates', () => {
     expect(r.summary!.lastTime).toBe(new Date(Date.UTC(2026, 0, 1) + 1001).toISOString());
   });
 });
+
+describe('MemoryHistory: compact rings', () => {
+  it('keeps raw samples across gaps too long for a 16-bit delta, and one older than the one before', async () => {
+    const t0 = Date.UTC(2026, 0, 1);
+    let now = t0;
+    const h = store(() => now);
+    const samples: [number, number][] = [
+      [t0, 1],
+      [t0 + 70_000, 2], // a gap over 65.5 s
+      [t0 + 69_000, 3], // out of order
+      [t0 + 69_500, 4],
+      [t0 + 20 * MIN, 5],
+    ];
+    for (const [t, v] of samples) {
+      now = Math.max(now, t);
+      h.append(t, [['x', v]]);
+    }
+    const r = await h.query({ series: 'x', from: t0, to: now });
+    expect(r.resolution).toBe('raw');
+    expect(r.summary!.count).toBe(5);
+    expect(r.summary!.min).toBe(1);
+    expect(r.summary!.max).toBe(5);
+    expect(r.summary!.lastTime).toBe(new Date(t0 + 20 * MIN).toISOString());
+    // Each sample lands at its own time: one per point at a 1-second step.
+    const one = await h.query({ series: 'x', from: t0 + 69_000, to: t0 + 70_000, step: 1000 });
+    expect(one.points.map((p) => [Date.parse(p.time) - t0, p.avg])).toEqual([
+      [69_000, 3.5],
+      [70_000, 2],
+    ]);
+    // Past the raw retention the oldest go, and what is left still has its times.
+    now = t0 + HOUR + 10 * MIN;
+    h.append(now, [['x', 6]]);
+    const late = await h.query({ series: 'x', from: t0 + 15 * MIN, to: now });
+    expect(late.resolution).toBe('raw');
+    expect(late.summary!.count).toBe(2);
+    expect(late.summary!.min).toBe(5);
+  });
+
+  it('a late sample updates a bucket already encoded, and its trend and last time stay exact', async () => {
+    const t0 = Date.UTC(2026, 0, 1);
+    let now = t0;
+    const h = store(() => now);
+    for (let t = t0; t <= t0 + 3 * HOUR; t += 10_000) {
+      now = t;
+      h.append(t, [['x', (t - t0) / HOUR]]);
+    }
+    // A sample for a minute long closed, on the same line.
+    h.append(t0 + 30 * MIN + 5_001, [['x', (30 * MIN + 5_001) / HOUR]]);
+    const r = await h.query({ series: 'x', from: t0, to: now });
+    expect(r.resolution).toBe('1m');
+    expect(r.summary!.count).toBe(3 * 360 + 2);
+    expect(r.summary!.trendPerHour).toBeCloseTo(1, 9);
+    expect(r.summary!.lastTime).toBe(new Date(t0 + 3 * HOUR).toISOString());
+    const around = await h.query({ series: 'x', from: t0 + 29 * MIN, to: t0 + 31 * MIN - 1, step: MIN });
+    expect(around.resolution).toBe('1m');
+    const minute = around.points.find((p) => Date.parse(p.time) === t0 + 30 * MIN)!;
+    expect(minute.count).toBe(7);
+    expect(minute.max).toBeCloseTo((30 * MIN + 50_000) / HOUR, 6);
+  });
+
+  it('counts a bucket of more than 65,535 samples exactly', async () => {
+    const t0 = Date.UTC(2026, 0, 1);
+    let now = t0;
+    const h = store(() => now, { maxRawPerSeries: 100 });
+    for (let i = 0; i < 70_000; i++) h.append(t0 + (i % 60_000), [['x', i % 7]]);
+    now = t0 + 2 * HOUR;
+    h.append(now, [['x', 0]]);
+    const r = await h.query({ series: 'x', from: t0, to: now });
+    expect(r.resolution).toBe('1m');
+    expect(r.summary!.count).toBe(70_001);
+    expect(r.points[0]!.count).toBe(70_000);
+    expect(r.points[0]!.max).toBe(6);
+  });
+
+  it('a series after a week of 5-second samples holds under 88 KiB (it held ~200 KiB of float64 buckets)', () => {
+    const end = Date.UTC(2026, 0, 8);
+    let now = end - 7 * DAY;
+    const h = store(() => now);
+    for (let t = end - 7 * DAY; t <= end; t += 5000) {
+      now = t;
+      h.append(t, [['cpu.utilization', Math.sin(t / 3_600_000)]]);
+    }
+    expect(h.stats().bytes).toBeLessThan(88 * 1024);
+  });
+});

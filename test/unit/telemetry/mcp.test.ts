@@ -1,12 +1,7 @@
 import type { JSONRPCMessage, Transport } from '@modelcontextprotocol/server';
 import { describe, expect, it } from 'vitest';
-import {
-  describeMessage,
-  observeTransport,
-  type McpMessageInfo,
-  type McpMessageOutcome,
-  type McpTransportObserver,
-} from '../../../src/mcp/middleware.js';
+import { describeMessage, observeTransport } from '../../../src/mcp/middleware.js';
+import type { McpMessageInfo, McpMessageOutcome, McpTransportObserver } from '../../../src/shared/mcp-observer.js';
 import { errorType, operationAttributes, spanAttributes, spanName } from '../../../src/telemetry/mcp.js';
 
 const tools = new Set(['health_check', 'get_metrics']);

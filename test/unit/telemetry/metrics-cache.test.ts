@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { parseConfig } from '../../../src/config/load.js';
 import { HealthMonitor } from '../../../src/monitor/health-monitor.js';
 import { countRefusal } from '../../../src/shared/refusals.js';
-import { createLogger } from '../../../src/telemetry/logger.js';
+import { createLogger } from '../../../src/shared/logger.js';
 import { createMetrics } from '../../../src/telemetry/metrics.js';
 import { buildResource } from '../../../src/telemetry/resource.js';
 import { telemetrySettings } from '../../../src/telemetry/settings.js';

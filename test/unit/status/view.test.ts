@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { diff, toView } from '../../../src/http/status/view.js';
+import { diff, toView } from '../../../src/status/view.js';
 import type { CheckState, Snapshot } from '../../../src/monitor/schema.js';
-import { STATUS_WORD } from '../../../src/monitor/summary.js';
+import { STATUS_WORD } from '../../../src/shared/status.js';
 
 const check = (over: Partial<CheckState>): CheckState => ({
   name: 'db',

@@ -16,9 +16,15 @@ export interface ScheduledJob {
 
 /**
  * Runs `fn` on a fixed interval (drift-corrected) or a cron expression. A tick that falls while the
- * previous run is still going is skipped and counted, never stacked.
+ * previous run is still going is skipped and counted, never stacked. `now` is the monotonic clock the
+ * interval is measured on; a test passes its own to play a stalled event loop without blocking one.
  */
-export function schedule(spec: Schedule, fn: () => Promise<void>, onError: (e: unknown) => void): ScheduledJob {
+export function schedule(
+  spec: Schedule,
+  fn: () => Promise<void>,
+  onError: (e: unknown) => void,
+  now: () => number = () => performance.now(),
+): ScheduledJob {
   let running = false;
   let skipped = 0;
   let stopped = false;
@@ -51,14 +57,14 @@ export function schedule(spec: Schedule, fn: () => Promise<void>, onError: (e: u
   }
 
   const every = Math.max(spec.every ?? 30_000, 10);
-  const start = performance.now();
+  const start = now();
   let n = 0;
   let timer: NodeJS.Timeout | undefined;
   const arm = () => {
     n++;
     // After a stall (a blocked event loop, a suspended VM) the ticks that fell in it are skipped and
     // counted, not fired back to back: a burst of CPU samples 1 ms apart would read as idle.
-    const behind = Math.floor((performance.now() - start) / every) - n + 1;
+    const behind = Math.floor((now() - start) / every) - n + 1;
     if (behind > 0) {
       n += behind;
       skipped += behind;
@@ -66,7 +72,7 @@ export function schedule(spec: Schedule, fn: () => Promise<void>, onError: (e: u
     // Aim at start + n·every so the schedule does not drift by each tick's own latency. A tick that fired
     // late (a loaded machine) would put the next one right behind it: keep at least half an interval between
     // runs and count the one given up, as for a stall.
-    let delay = start + n * every - performance.now();
+    let delay = start + n * every - now();
     if (delay < every / 2) {
       n++;
       skipped++;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Duration, Ratio, formatDuration, parseDuration } from '../../../src/config/duration.js';
+import { Duration, formatDuration, parseDuration } from '../../../src/shared/duration.js';
+import { Ratio } from '../../../src/shared/ratio.js';
 
 describe('parseDuration', () => {
   it.each([

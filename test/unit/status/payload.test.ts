@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkDetail, statusPayload, UPTIME_SLOT_MS, UPTIME_SLOTS } from '../../../src/http/status/payload.js';
+import { checkDetail, statusPayload, UPTIME_SLOT_MS, UPTIME_SLOTS } from '../../../src/status/payload.js';
 import type { HealthMonitor } from '../../../src/monitor/health-monitor.js';
 import type { CheckState, HealthEvent, Snapshot } from '../../../src/monitor/schema.js';
 import { MemoryHistory } from '../../../src/store/memory.js';

@@ -1,8 +1,8 @@
-import type { HealthMonitor } from '../../monitor/health-monitor.js';
-import type { HealthEvent } from '../../monitor/schema.js';
-import type { HistoryQuery, HistoryResult } from '../../store/types.js';
-import { seriesName } from '../../store/series.js';
-import { analyzeMonitor } from '../../analysis/index.js';
+import type { HealthMonitor } from '../monitor/health-monitor.js';
+import type { HealthEvent } from '../monitor/schema.js';
+import type { HistoryQuery, HistoryResult } from '../store/types.js';
+import { seriesName } from '../store/series.js';
+import { analyzeMonitor } from '../analysis/index.js';
 import { toView, type StatusView } from './view.js';
 
 /**
@@ -36,7 +36,7 @@ export interface StatusPayload {
 }
 
 /** The series a check's chart draws: response time for a dependency, the judged value for a host check. */
-export function valueSeries(check: { name: string; group: string }): string {
+function valueSeries(check: { name: string; group: string }): string {
   return seriesName(check.group === 'dependency' ? 'check.latency' : 'check.value', check.name);
 }
 
@@ -59,8 +59,10 @@ const points = (r: HistoryResult): [number, number][] =>
 const views = new WeakMap<object, StatusView>();
 export function viewOf(monitor: HealthMonitor): StatusView {
   const s = monitor.snapshot;
-  let v = views.get(s);
-  if (!v) views.set(s, (v = toView(s, analyzeMonitor(monitor))));
+  const known = views.get(s);
+  if (known) return known;
+  const v = toView(s, analyzeMonitor(monitor));
+  views.set(s, v);
   return v;
 }
 
@@ -102,6 +104,31 @@ export async function statusPayload(src: StatusSource, now = Date.now()): Promis
     ]);
   }
   return { view, history, uptime, uptimeFrom, events: src.monitor.events({ limit: 20 }) };
+}
+
+/** Payloads built or being built, per snapshot and per history source (readers of one snapshot share a build). */
+const payloads = new WeakMap<object, WeakMap<object, Promise<StatusPayload>>>();
+const NO_HISTORY = {};
+
+/**
+ * The payload of the monitor's current snapshot, built once however many readers ask: every `show_status`
+ * caller waiting for the next update wakes at the same publication, and N of them cost one build. `source`
+ * names the history the payload reads (callers that build a fresh `query` closure per call pass the store).
+ */
+export function latestStatusPayload(
+  src: StatusSource,
+  source: object = src.query ?? NO_HISTORY,
+): Promise<StatusPayload> {
+  const snapshot = src.monitor.snapshot;
+  const cache = payloads.get(snapshot) ?? new WeakMap<object, Promise<StatusPayload>>();
+  payloads.set(snapshot, cache);
+  const known = cache.get(source);
+  if (known) return known;
+  const built = statusPayload(src);
+  cache.set(source, built);
+  // A failed build is not kept: the next reader tries again.
+  built.catch(() => cache.delete(source));
+  return built;
 }
 
 export const RANGES = { '1h': 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_000 } as const;

@@ -1,5 +1,5 @@
 import pino, { type Logger } from 'pino';
-import { redactUrl } from '../shared/redact.js';
+import { redactUrl } from './redact.js';
 import { traceContextFields } from './log-context.js';
 
 export type { Logger };

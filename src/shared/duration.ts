@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MAX_TIMER_MS } from '../shared/timers.js';
+import { MAX_TIMER_MS } from './timers.js';
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 const PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/gy;
@@ -64,23 +64,4 @@ export const Duration = z.union([z.string().max(64), z.number().nonnegative()]).
  */
 export const TimerDuration = Duration.refine((ms) => ms <= MAX_TIMER_MS, {
   message: `at most ${formatDuration(MAX_TIMER_MS - (MAX_TIMER_MS % 1000))} (the longest delay a timer can wait)`,
-});
-
-/** A ratio in config: 0.85 or "85%". */
-export const Ratio = z.union([z.number(), z.string()]).transform((v, ctx) => {
-  let n: number;
-  if (typeof v === 'number') n = v;
-  else {
-    const m = /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(v);
-    if (!m) {
-      ctx.addIssue({ code: 'custom', message: `invalid ratio "${v}" (expected 0.85 or "85%")` });
-      return z.NEVER;
-    }
-    n = Number(m[1]) / 100;
-  }
-  if (!(n >= 0 && n <= 1)) {
-    ctx.addIssue({ code: 'custom', message: `ratio ${v} is outside 0..1 (write 0.85 or "85%")` });
-    return z.NEVER;
-  }
-  return n;
 });

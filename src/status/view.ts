@@ -1,9 +1,9 @@
-import type { CheckState, CheckStatus, HealthEvent, Snapshot, StateStatus } from '../../monitor/schema.js';
-import type { Analysis } from '../../analysis/index.js';
-import { STATUS_ICON, STATUS_WORD, formatValue } from '../../monitor/summary.js';
+import type { CheckState, CheckStatus, HealthEvent, Snapshot, StateStatus } from '../monitor/schema.js';
+import type { Analysis } from '../analysis/index.js';
+import { STATUS_ICON, STATUS_WORD, formatValue } from '../monitor/summary.js';
 
 /** One row of the status page; words and icons come from the same table `vitals check` prints. */
-export interface CheckRow {
+interface CheckRow {
   name: string;
   kind: string;
   group: CheckState['group'];
@@ -17,7 +17,7 @@ export interface CheckRow {
   output: string;
 }
 
-export interface Gauge {
+interface Gauge {
   name: string;
   label: string;
   ratio: number | null;
@@ -28,7 +28,7 @@ export interface Gauge {
 }
 
 /** An incident as the page lists it: the analysis' own sentence, so the page and diagnose agree. */
-export interface IncidentRow {
+interface IncidentRow {
   check: string;
   status: 'warn' | 'fail';
   ongoing: boolean;
@@ -67,7 +67,7 @@ export interface StatusDelta {
   incidents?: IncidentRow[];
 }
 
-export function toRow(c: CheckState): CheckRow {
+function toRow(c: CheckState): CheckRow {
   return {
     name: c.name,
     kind: c.kind,
@@ -84,7 +84,7 @@ export function toRow(c: CheckState): CheckRow {
   };
 }
 
-export function gauges(s: Snapshot): Gauge[] {
+function gauges(s: Snapshot): Gauge[] {
   const out: Gauge[] = [];
   const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
   const add = (name: string, label: string, ratio: number) => {
@@ -99,10 +99,10 @@ export function gauges(s: Snapshot): Gauge[] {
 
 const GROUP_ORDER = { dependency: 0, host: 1, self: 2 } as const;
 /** Problems first: what is failing, then what is warning, then what is still unknown, then what is fine. */
-export const STATUS_ORDER = { fail: 0, warn: 1, pending: 2, pass: 3 } as const;
+const STATUS_ORDER = { fail: 0, warn: 1, pending: 2, pass: 3 } as const;
 
 /** The analysis' incidents as rows, each with the sentence diagnose would say about it. */
-export function incidentRows(a: Analysis): IncidentRow[] {
+function incidentRows(a: Analysis): IncidentRow[] {
   const texts = new Map(
     a.findings
       .filter((f) => f.kind === 'incident')
