@@ -82,10 +82,16 @@ module.exports = {
       to: { path: '^src/analysis/', dependencyTypesNot: ['type-only'] },
     },
     only(
+      'status-reads-analysis-monitor-store',
+      'status',
+      ['monitor/', 'analysis/', 'store/', 'shared/'],
+      'The status view (the page and the MCP App draw it): the snapshot and the analysis, with history from the store.',
+    ),
+    only(
       'mcp-reads-the-lower-layers',
       'mcp',
-      ['monitor/', 'analysis/', 'store/', 'fleet/', 'config/', 'shared/'],
-      'MCP tools, resources and prompts read monitor, analysis, store and fleet; never http/ or telemetry/.',
+      ['monitor/', 'analysis/', 'status/', 'store/', 'fleet/', 'config/', 'shared/'],
+      'MCP tools, resources and prompts read monitor, analysis, status, store and fleet; never http/ or telemetry/.',
     ),
     {
       name: 'http-reads-the-lower-layers',
@@ -97,7 +103,7 @@ module.exports = {
       to: {
         path: '^src/',
         pathNot: [
-          '^src/(http|monitor|analysis|store|fleet|config|shared)/',
+          '^src/(http|monitor|analysis|status|store|fleet|config|shared)/',
           '^src/telemetry/exposition\\.ts$',
           '^src/mcp/',
         ],

@@ -18,22 +18,22 @@ declare module 'fastify' {
 /** `open`, or the scopes of which a caller needs at least one. */
 export type RoutePolicy = 'open' | readonly Scope[];
 
-export const REALM = 'mcp-vitals';
-export const METADATA_PATH = '/.well-known/oauth-protected-resource';
+const REALM = 'mcp-vitals';
+const METADATA_PATH = '/.well-known/oauth-protected-resource';
 /** Probes: kubelet sends the pod IP as Host and never an Origin; their answers reveal nothing. */
 export const PROBE_ROUTES: ReadonlySet<string> = new Set(['/livez', '/readyz']);
 /**
  * The status page's own files carry no data (it arrives over /events, which needs vitals:read): a browser must
  * load them to ask for a token.
  */
-export const PAGE_ROUTES: ReadonlySet<string> = new Set(['/', '/status', '/status/assets/:file']);
+const PAGE_ROUTES: ReadonlySet<string> = new Set(['/', '/status', '/status/assets/:file']);
 const OPEN_ROUTES: ReadonlySet<string> = new Set([
   ...PROBE_ROUTES,
   ...PAGE_ROUTES,
   METADATA_PATH,
   `${METADATA_PATH}/mcp`,
 ]);
-export const SCOPES_SUPPORTED: readonly Scope[] = ['vitals:read', 'vitals:refresh', 'vitals:admin', 'vitals:metrics'];
+const SCOPES_SUPPORTED: readonly Scope[] = ['vitals:read', 'vitals:refresh', 'vitals:admin', 'vitals:metrics'];
 
 /**
  * Who may call what, by route. With `http.auth` configured every route needs `vitals:read` except the probes,
@@ -73,7 +73,7 @@ const isMcp = (req: FastifyRequest) => req.routeOptions.url === '/mcp';
 const quote = (s: string) => `"${s.replace(/["\\]/g, '')}"`;
 
 /** The base URL clients reach us at, for `resource` and `resource_metadata`. Host was validated before this runs. */
-export function baseUrl(req: FastifyRequest, publicUrl: string | undefined): string {
+function baseUrl(req: FastifyRequest, publicUrl: string | undefined): string {
   if (publicUrl) return publicUrl.replace(/\/+$/, '');
   return `${req.protocol}://${req.host || 'localhost'}`;
 }

@@ -95,7 +95,7 @@ export function toolCallHandler(
   };
 }
 
-export const MCP_METHODS = new Set([
+const MCP_METHODS = new Set([
   'initialize',
   'ping',
   'tools/list',

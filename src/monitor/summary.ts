@@ -3,10 +3,6 @@ import { countStatuses, STATUS_WORD, WORST_FIRST } from '../shared/status.js';
 import { sinceText } from '../shared/words.js';
 import type { CheckState, Snapshot } from './schema.js';
 
-// Until lane httpmcp's src/http/status/view.ts imports these from shared/ (it may not be edited here).
-export { formatValue } from '../shared/format.js';
-export { STATUS_ICON, STATUS_WORD } from '../shared/status.js';
-
 /** When the check's current problem began: the first crossing or failed run, else the status change. */
 export function problemStart(c: CheckState): number {
   return Date.parse(c.problemSince ?? c.since);

@@ -1,6 +1,7 @@
 import type { CheckState, CheckStatus, HealthEvent, Snapshot, StateStatus } from '../monitor/schema.js';
 import type { Analysis } from '../analysis/index.js';
-import { STATUS_ICON, STATUS_WORD, formatValue } from '../monitor/summary.js';
+import { formatValue } from '../shared/format.js';
+import { STATUS_ICON, STATUS_WORD } from '../shared/status.js';
 
 /** One row of the status page; words and icons come from the same table `vitals check` prints. */
 interface CheckRow {

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sleep } from '../support/wait.js';
 import { nonJsonLines, startStdioDaemon, type StdioDaemon } from './stdio-daemon.js';
 
 const MiB = 1024 * 1024;
@@ -93,7 +94,7 @@ describe('stdio: a slow reader (finding 9)', () => {
         batch.push(JSON.stringify({ jsonrpc: '2.0', id: 9000 + i, method: 'tools/list' }));
       }
       await d.write(`${batch.join('\n')}\n`);
-      await new Promise((r) => setTimeout(r, 1500));
+      await sleep(1500);
       d.resume();
       await Promise.all(ids.map((id) => d.waitFor((m) => m?.id === id, `answer ${id}`)));
       d.child.stdin.end();

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeConfig } from '../support/cli.js';
 import { FaultProxy } from '../support/fault-proxy.js';
 import { CLI } from '../support/paths.js';
+import { pollUntil } from '../support/wait.js';
 
 const TIMEOUT = 1500;
 
@@ -61,15 +62,7 @@ checks:
     return Object.fromEntries(checks.map((c) => [c.name, c]));
   }
 
-  async function until(pred: (d: Record<string, Dep>) => boolean, ms: number): Promise<Record<string, Dep>> {
-    const end = Date.now() + ms;
-    let last = await deps();
-    while (!pred(last) && Date.now() < end) {
-      await new Promise((r) => setTimeout(r, 100));
-      last = await deps();
-    }
-    return last;
-  }
+  const until = (pred: (d: Record<string, Dep>) => boolean, ms: number) => pollUntil(() => deps(), pred, ms);
 
   it('hangs, keeps answering, fails, opens the breaker, and recovers by itself', async () => {
     const healthy = await until(

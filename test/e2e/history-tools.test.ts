@@ -4,9 +4,9 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeConfig } from '../support/cli.js';
 import { CLI } from '../support/paths.js';
+import { pollUntil } from '../support/wait.js';
 
 type Json = Record<string, any>;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('history tools, resources and prompts (memory store, spawned daemon)', () => {
   let client: Client;
@@ -31,11 +31,11 @@ describe('history tools, resources and prompts (memory store, spawned daemon)', 
     client = new Client({ name: 'e2e-history', version: '1.0.0' });
     await client.connect(transport);
     // A few host samples into the history.
-    for (let i = 0; i < 100; i++) {
-      const r = await call('query_history', { series: 'cpu.utilization', window: '15m' });
-      if (!r.isError && r.data.summary?.count >= 6) break;
-      await sleep(100);
-    }
+    await pollUntil(
+      () => call('query_history', { series: 'cpu.utilization', window: '15m' }),
+      (r) => !r.isError && r.data.summary?.count >= 6,
+      10_000,
+    );
   });
   afterAll(async () => {
     await client?.close();

@@ -4,7 +4,7 @@ import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/cli
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type Daemon } from '../support/http-daemon.js';
 import { recordInbound, resourceUpdates } from '../support/inbound.js';
-import { waitUntil } from '../support/wait.js';
+import { sleep, waitUntil } from '../support/wait.js';
 
 type Json = Record<string, any>;
 const CHECK_URI = 'vitals://checks/svc';
@@ -80,7 +80,7 @@ describe('two daemons sharing the real Redis: a listener on one hears what the o
     // The daemon without the shared bus never hears of a check it does not run.
     expect(resourceUpdates(heardIsolated, CHECK_URI)).toEqual([]);
     // Once per transition, not once per replica or per failed run.
-    await new Promise((r) => setTimeout(r, 1500));
+    await sleep(1500);
     expect(resourceUpdates(heard, CHECK_URI)).toHaveLength(1);
     await Promise.all([sub!.close(), subIsolated!.close()]);
   });

@@ -9,9 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeConfig } from '../support/cli.js';
 import { FaultProxy } from '../support/fault-proxy.js';
 import { CLI } from '../support/paths.js';
-import { waitUntil } from '../support/wait.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { sleep, waitUntil } from '../support/wait.js';
 
 interface Daemon {
   client: Client;

@@ -385,8 +385,10 @@ describe('status page behind authentication', () => {
     const daemon = await startDaemon({
       config: `http:\n  auth:\n    tokens:\n      - { subject: viewer, sha256: ${sha256}, scopes: [vitals:read] }\n`,
     });
-    const browser = await launchChromium();
+    // Launched inside the try: when Chromium cannot start, the daemon is still stopped.
+    let browser: Browser | undefined;
     try {
+      browser = await launchChromium();
       expect((await rawGet(`${daemon.url}/`)).status).toBe(200);
       expect((await rawGet(`${daemon.url}/events`)).status).toBe(401);
       const page = await browser.newPage();
@@ -406,7 +408,7 @@ describe('status page behind authentication', () => {
       expect(await page.locator('#login').isHidden()).toBe(true);
       expect(await page.locator('#login-error').isHidden()).toBe(true);
     } finally {
-      await browser.close();
+      await browser?.close();
       await daemon.stop();
     }
   });

@@ -5,6 +5,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI } from '../support/paths.js';
+import { pollUntil, sleep } from '../support/wait.js';
 
 function memTotalBytes(): number {
   const m = /^MemTotal:\s+(\d+) kB/m.exec(readFileSync('/proc/meminfo', 'utf8'));
@@ -88,7 +89,7 @@ describe('stdio MCP server (real client, spawned CLI)', () => {
   it('get_metrics counts tool calls and errors in the daemon figures', async () => {
     await client.callTool({ name: 'check_dependencies', arguments: { names: ['nope'] } });
     // The snapshot folds tool stats in at most once a second.
-    await new Promise((r) => setTimeout(r, 1100));
+    await sleep(1100);
     const r = await client.callTool({ name: 'get_metrics', arguments: { sections: ['daemon'] } });
     const d = r.structuredContent as any;
     expect(Object.keys(d)).toEqual(['time', 'hostname', 'daemon']);
@@ -158,12 +159,9 @@ describe('stdout carries only JSON-RPC', () => {
         params: { name: 'get_metrics', arguments: { sections: 42 } },
       });
       send({ jsonrpc: '2.0', id: 4, method: 'no/such/method' });
-      const waitFor = async (pred: () => boolean) => {
-        for (let i = 0; i < 200 && !pred(); i++) await new Promise((r) => setTimeout(r, 50));
-      };
-      await waitFor(() => out.split('\n').filter(Boolean).length >= 4);
+      await pollUntil(() => out.split('\n').filter(Boolean).length >= 4, Boolean, 10_000);
       child.stdin.write('{not json}\n');
-      await new Promise((r) => setTimeout(r, 200));
+      await sleep(200);
       const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
       child.stdin.end();
       const code = await Promise.race([exited, new Promise<string>((r) => setTimeout(() => r('timeout'), 5000))]);

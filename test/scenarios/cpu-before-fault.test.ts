@@ -2,8 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FaultProxy } from '../support/fault-proxy.js';
-import { waitUntil } from '../support/wait.js';
-import { OVERALL_WORD, sleep, startDaemon, statusOf, type Daemon, type Json } from './support.js';
+import { sleep, waitUntil } from '../support/wait.js';
+import { OVERALL_WORD, startDaemon, statusOf, type Daemon, type Json } from './support.js';
 
 const INTERVAL = 500;
 

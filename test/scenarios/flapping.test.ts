@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FaultProxy } from '../support/fault-proxy.js';
-import { waitUntil } from '../support/wait.js';
-import { sleep, startDaemon, statusOf, type Daemon, type Json } from './support.js';
+import { sleep, waitUntil } from '../support/wait.js';
+import { startDaemon, statusOf, type Daemon, type Json } from './support.js';
 
 describe('scenario: a flapping dependency held by its failure and success thresholds', () => {
   let proxy: FaultProxy;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, waitUntil } from '../support/wait.js';
-import { OVERALL_WORD, OwnRedis, sleep, startDaemon, statusOf, type Daemon, type Json } from './support.js';
+import { freePort, sleep, waitUntil } from '../support/wait.js';
+import { OVERALL_WORD, OwnRedis, startDaemon, statusOf, type Daemon, type Json } from './support.js';
 
 const INTERVAL = 500;
 

@@ -116,8 +116,6 @@ export async function statusOf(d: Daemon, check: string): Promise<string | undef
   return (r.data.checks as Json[]).find((c) => c.name === check)?.status;
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** The headline words health_check uses for the overall status, which diagnose must repeat. */
 export const OVERALL_WORD: Record<string, string> = {
   pass: 'ok (pass)',

@@ -15,7 +15,12 @@ export async function appHostPage(): Promise<string> {
       iframe.width = '1100';
       iframe.height = '1000';
       document.body.append(iframe);
-      const bridge = new AppBridge(null, { name: 'test-host', version: '1.0.0' }, { serverTools: {} }, { hostContext: { theme } });
+      const bridge = new AppBridge(
+        null,
+        { name: 'test-host', version: '1.0.0' },
+        { serverTools: {} },
+        { hostContext: { theme } },
+      );
       bridge.oncalltool = (params) => window.hostCallTool(params);
       const initialized = new Promise((resolve) => (bridge.oninitialized = resolve));
       // Listening before the document loads: the app speaks first (ui/initialize) as soon as it runs.
@@ -35,5 +40,9 @@ export async function appHostPage(): Promise<string> {
     write: false,
     logLevel: 'warning',
   });
-  return `<!doctype html><html><head><meta charset="utf-8"><title>test host</title></head><body><script>${out.outputFiles[0]!.text.replaceAll('</script', '<\\/script')}</script></body></html>`;
+  const script = out.outputFiles[0]!.text.replaceAll('</script', '<\\/script');
+  return (
+    '<!doctype html><html><head><meta charset="utf-8"><title>test host</title></head>' +
+    `<body><script>${script}</script></body></html>`
+  );
 }

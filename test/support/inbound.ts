@@ -1,6 +1,9 @@
 type Json = Record<string, any>;
 
-/** Records every message a connected transport receives, raw (before a client's schema strips fields it does not know). */
+/**
+ * Records every message a connected transport receives, raw (before a client's schema strips fields it does not
+ * know).
+ */
 export function recordInbound(
   transport: { onmessage?: ((m: any, extra?: any) => void) | undefined },
   into: Json[],

@@ -33,7 +33,7 @@ export interface StatusRoutesOptions {
 const MAX_BUFFERED_BYTES = 1 << 20;
 
 /** Strict: only our own files, no inline script or style, nothing from elsewhere. */
-export const CSP = [
+const CSP = [
   "default-src 'none'",
   "script-src 'self'",
   "style-src 'self'",

@@ -4,7 +4,7 @@ import { checkDependenciesTool } from '../../../src/mcp/tools/check-dependencies
 import { HealthMonitor } from '../../../src/monitor/health-monitor.js';
 import { createLogger } from '../../../src/shared/logger.js';
 import { FaultProxy } from '../../support/fault-proxy.js';
-import { freePort } from '../../support/wait.js';
+import { freePort, sleep } from '../../support/wait.js';
 import { makeCheck, PG } from './helpers.js';
 
 const HOST_OFF = {
@@ -87,7 +87,7 @@ describe('check_dependencies over a real monitor', () => {
         },
       ]);
       // The first round hangs for its 1.5 s timeout; the schedule ticks every 200 ms meanwhile.
-      await new Promise((r) => setTimeout(r, 1200));
+      await sleep(1200);
       await m.refresh({ dependenciesOnly: true });
       expect(m.snapshot.checks.db!.skippedRuns).toBeGreaterThanOrEqual(3);
     },

@@ -44,18 +44,6 @@ export function expectFailedWithin(run: TimedRun, timeoutMs: number, error?: Reg
   if (error) expect(run.outcome.error).toMatch(error);
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Polls until `pred` holds or `ms` pass; returns whether it held. */
-export async function eventually(pred: () => boolean, ms = 5000, every = 50): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (pred()) return true;
-    await sleep(every);
-  }
-  return pred();
-}
-
 /**
  * Drives a check through a fault and back: `failureThreshold` failed rounds turn the reported status to
  * fail, and once the proxy is restored it takes exactly `successThreshold` good rounds to report pass again.

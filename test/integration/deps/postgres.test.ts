@@ -1,15 +1,8 @@
 import pg from 'pg';
 import { afterEach, beforeAll, afterAll, describe, expect, it } from 'vitest';
 import { FaultProxy } from '../../support/fault-proxy.js';
-import {
-  eventually,
-  expectFailedWithin,
-  expectFailsThenRecovers,
-  makeCheck,
-  PG,
-  timedRun,
-  type Harness,
-} from './helpers.js';
+import { pollUntil } from '../../support/wait.js';
+import { expectFailedWithin, expectFailsThenRecovers, makeCheck, PG, timedRun, type Harness } from './helpers.js';
 
 const TIMEOUT = 1500;
 const url = (port = PG.port, db = 'test', user = 'postgres', password = '') =>
@@ -135,7 +128,7 @@ describe('postgres check through the fault proxy', () => {
     const r = await timedRun(h.check);
     expectFailedWithin(r, TIMEOUT, new RegExp(`^timed out after ${TIMEOUT}ms$`));
     expect(r.ms).toBeGreaterThanOrEqual(TIMEOUT * 0.95);
-    expect(await eventually(() => p.open === 0, 2000)).toBe(true);
+    expect(await pollUntil(() => p.open === 0, Boolean, 2000)).toBe(true);
   });
 
   it(
@@ -149,7 +142,7 @@ describe('postgres check through the fault proxy', () => {
       const r = await timedRun(h.check);
       expectFailedWithin(r, TIMEOUT, /timed out/);
       // A wedged client must be destroyed, not handed out again by the pool.
-      expect(await eventually(() => p.open === 0, 2000)).toBe(true);
+      expect(await pollUntil(() => p.open === 0, Boolean, 2000)).toBe(true);
       await p.restore();
       expect((await timedRun(h.check)).outcome.status).toBe('pass');
     },

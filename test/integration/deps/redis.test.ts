@@ -2,16 +2,8 @@ import { connect } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseTarget } from '../../../src/probes/deps/redis.js';
 import { FaultProxy } from '../../support/fault-proxy.js';
-import {
-  eventually,
-  expectFailedWithin,
-  expectFailsThenRecovers,
-  makeCheck,
-  REDIS,
-  sleep,
-  timedRun,
-  type Harness,
-} from './helpers.js';
+import { pollUntil, sleep } from '../../support/wait.js';
+import { expectFailedWithin, expectFailsThenRecovers, makeCheck, REDIS, timedRun, type Harness } from './helpers.js';
 
 const TIMEOUT = 1500;
 const url = (port = REDIS.port, o: { auth?: string; db?: number } = {}) =>
@@ -139,7 +131,7 @@ describe('redis check through the fault proxy', () => {
     const r = await timedRun(h.check);
     expectFailedWithin(r, TIMEOUT, new RegExp(`^timed out after ${TIMEOUT}ms$`));
     expect(r.ms).toBeGreaterThanOrEqual(TIMEOUT * 0.95);
-    expect(await eventually(() => p.open === 0, 1000)).toBe(true);
+    expect(await pollUntil(() => p.open === 0, Boolean, 1000)).toBe(true);
     // A fresh connection into the black hole is no different.
     expectFailedWithin(await timedRun(h.check), TIMEOUT, /timed out/);
   });

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FaultProxy } from '../../support/fault-proxy.js';
 import { connectClient, startDaemon, type Daemon } from '../../support/http-daemon.js';
 import { shortRules, startAlertmanager, startPrometheus, type PromServer } from '../../support/prometheus.js';
-import { waitUntil } from '../../support/wait.js';
+import { sleep, waitUntil } from '../../support/wait.js';
 
 /**
  * Three daemons on loopback scraped by a real Prometheus (1 s scrapes and rule evaluations) with the repo's
@@ -261,7 +261,7 @@ fleet:
     // Disk use moves slowly: both readings of it agree closely. Memory moves with every other process on the
     // machine: the two samplers (the daemon every 1 s, Prometheus scraping every 1 s) agree within its spread.
     // The window is one both have covered in full (the daemon started before Prometheus did).
-    await new Promise((r) => setTimeout(r, Math.max(0, promReadyAt + 22_000 - Date.now())));
+    await sleep(Math.max(0, promReadyAt + 22_000 - Date.now()));
     for (const [series, tolerance] of [
       ['disk.utilization:/', () => 0.002],
       ['memory.utilization', (l: { min: number; max: number }) => 0.01 + (l.max - l.min) / 2],

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildResource } from '../../../src/telemetry/resource.js';
 import { createLogger } from '../../../src/shared/logger.js';
 import { startTracing, type Tracing } from '../../../src/telemetry/tracing.js';
-import { waitUntil } from '../../support/wait.js';
+import { sleep, waitUntil } from '../../support/wait.js';
 import { otlpReceiver } from './support.js';
 
 /** A logger writing into an array, built as the daemon builds its own (default mixin). */
@@ -60,7 +60,7 @@ describe('log lines inside a span carry its trace and span ids', () => {
 
   it('follows the context across awaits: a line logged during a probe run names the probe span', async () => {
     await tracing.probeScope('orders-db', 'postgres', async () => {
-      await new Promise((r) => setTimeout(r, 5));
+      await sleep(5);
       log.warn('probe says something');
       return { check: 'orders-db', kind: 'postgres', durationSeconds: 0.005, outcome: 'success' };
     });
