@@ -29,7 +29,8 @@ describe('postgres verdict', () => {
 
 describe('redis verdict', () => {
   const info = (used: number, max: number) =>
-    `# Server\r\nredis_version:7.2.4\r\nrole:master\r\nconnected_clients:3\r\nused_memory:${used}\r\nmaxmemory:${max}\r\n`;
+    '# Server\r\nredis_version:7.2.4\r\nrole:master\r\nconnected_clients:3\r\n' +
+    `used_memory:${used}\r\nmaxmemory:${max}\r\n`;
 
   it('without maxmemory has no ratio to judge', () => {
     expect(judgeInfo(redis as InstanceConfig<'redis'>, info(500, 0), 0.001)).toEqual({
