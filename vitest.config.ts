@@ -1,10 +1,9 @@
 import { defineConfig } from 'vitest/config';
 import { LongestFirstSequencer } from './test/support/sequencer.js';
 
-// Read the CPU of the whole machine: cpu-before-fault holds both cores busy and waits for them to be idle again,
-// clock's monitor samples the real CPU against a fail level of 100 %. They run on their own after everything
-// else, or the other files would be the load they measure.
-const MACHINE_WIDE = ['test/scenarios/cpu-before-fault.test.ts', 'test/unit/monitor/clock.test.ts'];
+// Reads the CPU of the whole machine: cpu-before-fault holds both cores busy and waits for them to be idle again.
+// It runs on its own after everything else, or the other files would be the load it measures.
+const MACHINE_WIDE = ['test/scenarios/cpu-before-fault.test.ts'];
 // Needs a Docker engine of its own: `npm run test:container` (test/container/run.sh), a step of its own in .ci/run.
 const EXCLUDE = ['test/container/**', '**/node_modules/**'];
 

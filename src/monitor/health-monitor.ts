@@ -132,7 +132,12 @@ export class HealthMonitor extends EventEmitter<MonitorEvents> {
   constructor(
     readonly config: Config,
     private readonly log: Logger,
-    options: { now?: () => number; loadKind?: (kind: CheckKind) => Promise<DependencyProbeModule> } = {},
+    options: {
+      now?: () => number;
+      loadKind?: (kind: CheckKind) => Promise<DependencyProbeModule>;
+      /** Readings used instead of enabled collectors' own: a test's fixed value, as the machine's varies with load. */
+      hostProbes?: Partial<Record<HostCollectorName, HostProbe<unknown>>>;
+    } = {},
   ) {
     super();
     this.now = options.now ?? Date.now;
@@ -150,7 +155,8 @@ export class HealthMonitor extends EventEmitter<MonitorEvents> {
       if (!config.host.collectors[c.name as HostCollectorName]) continue;
       const ctx = { warn: (fields: object, msg: string) => this.log.warn({ collector: c.name, ...fields }, msg) };
       // The host config holds every collector's paths and own options (`host.filesystems`, …).
-      this.collectors.push([c, c.create(config.host, config.host, ctx)]);
+      const injected = options.hostProbes?.[c.name as HostCollectorName];
+      this.collectors.push([c, injected ?? c.create(config.host, config.host, ctx)]);
     }
     this.current = this.build(this.now());
   }

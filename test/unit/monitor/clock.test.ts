@@ -3,6 +3,7 @@ import { parseConfig } from '../../../src/config/load.js';
 import { HealthMonitor } from '../../../src/monitor/health-monitor.js';
 import type { HealthEvent } from '../../../src/monitor/schema.js';
 import { createLogger } from '../../../src/shared/logger.js';
+import { fixedCpu } from './fake-probes.js';
 
 describe("the monitor's clock", () => {
   it(
@@ -10,7 +11,8 @@ describe("the monitor's clock", () => {
     async () => {
       const T0 = Date.UTC(2026, 5, 1, 12);
       let now = T0;
-      // Any CPU value is at or above a warn level of 0: the level is crossed from the first sample on.
+      // A CPU half busy is between warn 0 and fail 1: the warn level is crossed from the first sample on, and
+      // the fail level never is (the machine's own CPU reads 100 % under load).
       const config = parseConfig(
         {
           host: {
@@ -28,7 +30,10 @@ describe("the monitor's clock", () => {
         },
         {},
       );
-      const monitor = new HealthMonitor(config, createLogger({ level: 'silent' }), { now: () => now });
+      const monitor = new HealthMonitor(config, createLogger({ level: 'silent' }), {
+        now: () => now,
+        hostProbes: { cpu: fixedCpu(0.5) },
+      });
       const events: HealthEvent[] = [];
       monitor.on('event', (e) => events.push(e));
       try {

@@ -1,3 +1,5 @@
+import type { HostProbe } from '../../../src/probes/host/collector.js';
+import type { CpuSample } from '../../../src/probes/host/cpu.js';
 import type { DependencyProbeModule } from '../../../src/probes/registry.js';
 import type { Observation } from '../../../src/probes/types.js';
 
@@ -48,5 +50,21 @@ export function fakeDependency(first: Answer = 'up') {
     set(a: Answer) {
       answer = a;
     },
+  };
+}
+
+/** A CPU that is always `utilization` busy (two cores, all of it user time), whatever the machine's load. */
+export function fixedCpu(utilization: number): HostProbe<CpuSample> {
+  const modes = { user: utilization, idle: 1 - utilization };
+  return {
+    kind: 'cpu',
+    run: () =>
+      Promise.resolve({
+        utilization,
+        modes,
+        secondsTotal: { user: 0, idle: 0 },
+        perCore: [utilization, utilization],
+        cores: 2,
+      }),
   };
 }
