@@ -14,7 +14,7 @@ import type { Fleet } from '../fleet/index.js';
 import { attachLiveUpdates, type LiveMode, type SubscriptionBudget } from './resources/live.js';
 import { toolList } from './tool-list.js';
 import { fleetTools, tools } from './tools/index.js';
-import type { ProcessSource, ToolContext, ToolDefinition } from './tools/types.js';
+import type { ProcessSource, ToolContext, AnyToolDefinition } from './tools/types.js';
 
 export interface McpServerOptions {
   monitor: HealthMonitor;
@@ -67,7 +67,7 @@ const FLEET_INSTRUCTIONS =
 let validator: AjvJsonSchemaValidator | undefined;
 /** What a server offers of tools: the definitions, the tools/list answer and the names telemetry may label. */
 interface ToolTable {
-  offered: ToolDefinition<any, any>[];
+  offered: AnyToolDefinition[];
   /**
    * The tools/list answer, converted on the first tools/list rather than with the server: the conversion is the
    * largest piece of work before a stdio session's `initialize` reply, which needs none of it.

@@ -1,4 +1,4 @@
-import type { DependencyProbeModule } from '../../../src/probes/registry.js';
+import type { DependencyProbeModule } from '../../../src/monitor/dependency-kinds.js';
 import type { Observation } from '../../../src/probes/types.js';
 
 /**
