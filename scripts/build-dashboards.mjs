@@ -4,6 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
+// biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's own variable, filled in by Grafana
 const DS = { type: 'prometheus', uid: '${datasource}' };
 const SEL = 'job=~"$job",instance=~"$instance"';
 

@@ -1,7 +1,6 @@
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
-import type { FastifyPluginAsync } from 'fastify';
 import type { Config } from './config/schema.js';
-import type { HttpServer } from './http/server.js';
+import type { HttpServer, RoutePlugin } from './http/server.js';
 import { withFleetCheck } from './fleet/check.js';
 import { Fleet } from './fleet/index.js';
 import { AlertPoster } from './fleet/poster.js';
@@ -238,12 +237,10 @@ export class App {
   }
 
   /** /metrics and the HTTP request histogram as plugins, when telemetry serves a page. */
-  private metricsPlugins(
-    m: typeof import('./http/routes/metrics.js'),
-  ): [FastifyPluginAsync<any>, Record<string, unknown>][] {
+  private metricsPlugins(m: typeof import('./http/routes/metrics.js')): [RoutePlugin, Record<string, unknown>][] {
     const page = this.telemetry?.metricsPage;
     const record = this.telemetry?.recordHttp;
-    const plugins: [FastifyPluginAsync<any>, Record<string, unknown>][] = [];
+    const plugins: [RoutePlugin, Record<string, unknown>][] = [];
     if (record) plugins.push([m.httpMetricsPlugin, { record }]);
     if (page) plugins.push([m.metricsRoutes, { page }]);
     return plugins;

@@ -72,14 +72,18 @@ function incidentText(i: IncidentSpan, inc: Incident, now: number): string {
   if (i.start === undefined) {
     return i.end === undefined
       ? `${i.check} ${w}, since before the recorded events: ${i.reason}`
-      : `${i.check} was ${w} until ${clockTime(i.end, now)} (${roughDuration(now - i.end)} ago), since before the recorded events`;
+      : `${i.check} was ${w} until ${clockTime(i.end, now)} (${roughDuration(now - i.end)}` +
+          ` ago), since before the recorded events`;
   }
   const held =
     i.reportedAt !== undefined && i.reportedAt - i.start >= 1000
       ? `; reported ${roughDuration(i.reportedAt - i.start)} later`
       : '';
   if (i.end === undefined) return `${i.check} ${w} since ${sinceText(i.start, now)}${first}: ${i.reason}${held}${peak}`;
-  return `${i.check} was ${w} ${clockTime(i.start, now)}–${clockTime(i.end, now)} (${roughDuration(i.end - i.start)}), ended ${roughDuration(now - i.end)} ago${first}: ${i.reason}${peak}`;
+  return (
+    `${i.check} was ${w} ${clockTime(i.start, now)}–${clockTime(i.end, now)} (${roughDuration(i.end - i.start)}` +
+    `), ended ${roughDuration(now - i.end)} ago${first}: ${i.reason}${peak}`
+  );
 }
 
 function processText(p: ProcessSnapshot): string {
@@ -172,7 +176,9 @@ export function analyze(input: AnalysisInput): Analysis {
         severity: 'info',
         check: i.check,
         time: e.time,
-        text: `${roughDuration(dt)} before ${i.check} began: ${e.check} ${e.type === 'breaker' ? 'breaker ' : ''}${word(e.from)} → ${word(e.to)}${began}`,
+        text:
+          `${roughDuration(dt)} before ${i.check} began: ${e.check} ${e.type === 'breaker' ? 'breaker ' : ''}` +
+          `${word(e.from)} → ${word(e.to)}${began}`,
         figures: {
           secondsBefore: Math.round(dt / 1000),
           eventCheck: e.check,
@@ -197,7 +203,9 @@ export function analyze(input: AnalysisInput): Analysis {
         severity: 'info',
         check: i.check,
         time: iso(start),
-        text: `${name} went from avg ${fmt(base.avg, s.unit)} to ${fmt(recent.avg, s.unit)} (max ${fmt(recent.max, s.unit)}) in the 15m before ${i.check} began`,
+        text:
+          `${name} went from avg ${fmt(base.avg, s.unit)} to ${fmt(recent.avg, s.unit)} (` +
+          `max ${fmt(recent.max, s.unit)}) in the 15m before ${i.check} began`,
         figures: {
           series: name,
           unit: s.unit,
@@ -247,11 +255,15 @@ export function analyze(input: AnalysisInput): Analysis {
   }
   if (noCapture.length)
     missing.push(
-      `no process table was captured near the start of ${noCapture.length > 5 ? `${noCapture.slice(0, 5).join(', ')} and ${noCapture.length - 5} more` : noCapture.join(', ')}`,
+      `no process table was captured near the start of ` +
+        (noCapture.length > 5
+          ? `${noCapture.slice(0, 5).join(', ')} and ${noCapture.length - 5} more`
+          : noCapture.join(', ')),
     );
   if (baselineMissing)
     missing.push(
-      'no history from the hour before to compare resources against (the daemon started recently, or retention is short)',
+      'no history from the hour before to compare resources against (' +
+        'the daemon started recently, or retention is short)',
     );
 
   for (const g of shared) {
@@ -261,7 +273,11 @@ export function analyze(input: AnalysisInput): Analysis {
       severity: 'warn',
       check: first.check,
       time: iso(first.start!),
-      text: `${g.incidents.map((x) => x.check).join(', ')} began within ${roughDuration(g.spreadMs)} of each other (one sampling interval is ${roughDuration(g.intervalMs)}), ${g.incidents.length === 2 ? 'neither' : 'none'} under way before: possibly one cause; ${first.check} first`,
+      text:
+        `${g.incidents.map((x) => x.check).join(', ')} began within ${roughDuration(g.spreadMs)} of ` +
+        `each other (one sampling interval is ${roughDuration(g.intervalMs)}` +
+        `), ${g.incidents.length === 2 ? 'neither' : 'none'}` +
+        ` under way before: possibly one cause; ${first.check} first`,
       figures: Object.fromEntries([
         ...g.incidents.map((x) => [x.check, iso(x.start!)] as [string, string]),
         ['spreadSeconds', g.spreadMs / 1000],
@@ -279,7 +295,10 @@ export function analyze(input: AnalysisInput): Analysis {
       severity: 'info',
       check: c.name,
       time: c.pending.since,
-      text: `${c.name} is above its ${c.pending.status} level since ${sinceText(since, now)}, ${roughDuration(now - since)} of its ${c.pending.forSeconds}s hold: ${formatValue(c.observedValue, c.observedUnit)}`,
+      text:
+        `${c.name} is above its ${c.pending.status} level since ${sinceText(since, now)}` +
+        `, ${roughDuration(now - since)}` +
+        ` of its ${c.pending.forSeconds}s hold: ${formatValue(c.observedValue, c.observedUnit)}`,
       figures: {
         pendingStatus: c.pending.status,
         since: c.pending.since,
@@ -304,7 +323,12 @@ export function analyze(input: AnalysisInput): Analysis {
       severity: eta.hoursToFull <= 24 ? 'fail' : eta.hoursToFull <= 7 * 24 ? 'warn' : 'info',
       check: `disk:${mount}`,
       time: iso(now + eta.hoursToFull * 3_600_000),
-      text: `${mount} fills in about ${roughDuration(eta.hoursToFull * 3_600_000)} at the current rate: ${formatValue(eta.utilization, 'ratio')} used, +${(eta.trendPerHour * 100).toFixed(2)} pp/h over ${roughDuration(eta.spanMs)} of samples; fail level ${formatValue(fail, 'ratio')} ${eta.hoursToFail > 0 ? `in about ${roughDuration(eta.hoursToFail * 3_600_000)}` : 'already reached'}`,
+      text:
+        `${mount} fills in about ${roughDuration(eta.hoursToFull * 3_600_000)} at ` +
+        `the current rate: ${formatValue(eta.utilization, 'ratio')}` +
+        ` used, +${(eta.trendPerHour * 100).toFixed(2)} pp/h over ${roughDuration(eta.spanMs)} of ` +
+        `samples; fail level ${formatValue(fail, 'ratio')} ` +
+        (eta.hoursToFail > 0 ? `in about ${roughDuration(eta.hoursToFail * 3_600_000)}` : 'already reached'),
       figures: {
         mountpoint: mount,
         utilization: round(eta.utilization),
@@ -319,7 +343,8 @@ export function analyze(input: AnalysisInput): Analysis {
   }
   if (shortDisks)
     missing.push(
-      `no disk-full ETA: less than ${roughDuration(MIN_TREND_SPAN_MS)} of samples for ${plural(shortDisks, 'filesystem')}`,
+      `no disk-full ETA: less than ${roughDuration(MIN_TREND_SPAN_MS)} ` +
+        `of samples for ${plural(shortDisks, 'filesystem')}`,
     );
 
   if (!incidents.length && !findings.some((f) => f.kind === 'pending')) {
@@ -359,7 +384,8 @@ function headlineOf(input: AnalysisInput, incidents: IncidentSpan[]): string {
     const last = finished[finished.length - 1];
     const detail =
       last && last.start !== undefined
-        ? `: ${word(last.status)} ${clockTime(last.start, input.now)}–${clockTime(last.end!, input.now)} (${roughDuration(last.end! - last.start)})`
+        ? `: ${word(last.status)} ${clockTime(last.start, input.now)}–${clockTime(last.end!, input.now)}` +
+          ` (${roughDuration(last.end! - last.start)})`
         : '';
     return `${input.check} is ${now} now (${input.hostname} is ${overall})${past}${detail}`;
   }

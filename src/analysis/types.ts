@@ -64,7 +64,8 @@ export const Incident = z.object({
     .string()
     .nullable()
     .describe(
-      'ISO time the problem began (the value first crossed the level, or the first failed run); null when it began before the recorded events',
+      'ISO time the problem began (the value first crossed the level, or the ' +
+        'first failed run); null when it began before the recorded events',
     ),
   reportedAt: z.string().nullable().describe('ISO time the status turned (after `for:` holds or failure thresholds)'),
   end: z.string().nullable().describe('ISO time it ended (the first good run or sample); null while ongoing'),

@@ -13,7 +13,7 @@ import {
   type HostThresholdKey,
 } from '../probes/registry.js';
 
-export const LogLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+const LogLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
 /** A warn/fail pair on a ratio, held for `for` before the status changes (Prometheus `for:` semantics). */
 const threshold = (warn: number, fail: number, forMs: number) =>
@@ -28,7 +28,7 @@ const collectorThresholds = Object.fromEntries(
   Object.entries(hostThresholdDefaults).map(([key, d]) => [key, threshold(d.warn, d.fail, d.for)]),
 ) as Record<HostThresholdKey, ReturnType<typeof threshold>>;
 
-export const ThresholdsConfig = z
+const ThresholdsConfig = z
   .object({
     ...collectorThresholds,
     toolErrorRate: z
@@ -57,7 +57,7 @@ const CollectorFlags = z
   )
   .strict();
 
-export const HostConfig = z
+const HostConfig = z
   .object({
     interval: TimerDuration.default(5000),
     timeout: TimerDuration.default(2000),
@@ -91,14 +91,17 @@ export const StaticToken = z
     subject: Subject,
     sha256: Sha256Hex,
     scopes: z.array(Scope).min(1).default(['vitals:read']),
-    /** When the token stops being accepted (ISO 8601, e.g. "2027-03-01T00:00:00Z"); `vitals token new --expires-in 90d` writes it. */
+    /**
+     * When the token stops being accepted (ISO 8601, e.g. "2027-03-01T00:00:00Z"); `vitals token new --expires-in 90d`
+     * writes it.
+     */
     expires: z.iso
       .datetime({ offset: true, message: 'expected an ISO 8601 time such as "2027-03-01T00:00:00Z"' })
       .optional(),
   })
   .strict();
 
-export const JwtConfig = z
+const JwtConfig = z
   .object({
     /** HS256 shared secret (at least 32 characters); or give `jwksUrl` for RS256/ES256. */
     secret: z.string().min(32, 'an HS256 secret needs at least 32 characters (256 bits)').optional(),
@@ -272,13 +275,13 @@ export const HttpConfig = z
   .strict();
 
 /** Tier retention when the config gives none: memory keeps what fits a small daemon, PostgreSQL far more. */
-export const HISTORY_RETENTION_DEFAULTS = {
+const HISTORY_RETENTION_DEFAULTS = {
   memory: { raw: 3_600_000, minute: 86_400_000, quarter: 604_800_000, events: 604_800_000 },
   postgres: { raw: 172_800_000, minute: 1_209_600_000, quarter: 7_776_000_000, events: 7_776_000_000 },
 } as const;
 
 /** Where sampled history and events are kept: in memory (default) or in PostgreSQL (survives restarts). */
-export const HistoryConfig = z
+const HistoryConfig = z
   .object({
     store: z.enum(['memory', 'postgres']).default('memory'),
     /** PostgreSQL connection string; required with `store: postgres`. */
@@ -385,20 +388,14 @@ export const Config = z
       ctx.addIssue({
         code: 'custom',
         path: ['checks', i, 'name'],
-        message: `"${FLEET_CHECK}" is the check of fleet.prometheus; rename this one or set fleet.prometheus.check.enabled: false`,
+        message:
+          `"${FLEET_CHECK}" is the check of fleet.prometheus; rename this ` +
+          `one or set fleet.prometheus.check.enabled: false`,
       });
   });
 
 export type Config = z.infer<typeof Config>;
-export type HostConfig = z.infer<typeof HostConfig>;
-export type HistoryConfig = z.infer<typeof HistoryConfig>;
 export type HttpConfig = z.infer<typeof HttpConfig>;
 export type AuthConfig = z.infer<typeof AuthConfig>;
-export type JwtConfig = z.infer<typeof JwtConfig>;
 export type Scope = z.infer<typeof Scope>;
 export type { LimitsConfig } from './limits.js';
-export type ThresholdsConfig = z.infer<typeof ThresholdsConfig>;
-export type Threshold = Config['host']['thresholds']['cpu'];
-export type ToolErrorThreshold = Config['host']['thresholds']['toolErrorRate'];
-export { CheckConfig } from './checks.js';
-export type { FleetConfig } from './fleet.js';

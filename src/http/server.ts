@@ -18,13 +18,17 @@ import { hostCheckNeeded, OriginPolicy } from './origin.js';
 import { rateLimitPlugin } from './rate-limit.js';
 import { routePolicy, securityPlugin } from './security.js';
 
+/** A route plugin with options of its own type: the list mixes them and fastify checks each at registration. */
+// biome-ignore lint/suspicious/noExplicitAny: a heterogeneous list of plugins, each typed where it is defined
+export type RoutePlugin = FastifyPluginAsync<any>;
+
 export interface HttpServerOptions {
   config: HttpConfig;
   /** Overrides config.listen (the --listen flag). */
   listen?: string;
   log: Logger;
   /** Route plugins with their options, registered in order after security and rate limiting. */
-  plugins: [FastifyPluginAsync<any>, Record<string, unknown>][];
+  plugins: [RoutePlugin, Record<string, unknown>][];
   insecure: boolean;
   /** The `limits:` config section (the invalid-token budget applies here). */
   limits?: Pick<LimitsConfig, 'invalidTokensPerMinute'>;

@@ -8,7 +8,7 @@ import type {
 } from '../shared/mcp-observer.js';
 import { redactText } from '../shared/redact.js';
 import type { z } from 'zod';
-import { classifyError, ToolError, type ErrorClass, type ToolContext, type ToolDefinition } from './tools/types.js';
+import { classifyError, ToolError, type ErrorClass, type ToolContext, type AnyToolDefinition } from './tools/types.js';
 
 export interface ToolCallInfo {
   /** The tool, or `_OTHER` for a name this server does not offer (a client must not mint label values). */
@@ -44,7 +44,7 @@ function issuesText(error: z.ZodError): string {
  * escapes. Only failures of the tool itself count as errors in the monitor (`tool_errors`).
  */
 export function toolCallHandler(
-  defs: readonly ToolDefinition<any, any>[],
+  defs: readonly AnyToolDefinition[],
   monitor: HealthMonitor,
   ctxFor: (extra: unknown) => ToolContext,
   observers: ToolCallObserver[],

@@ -14,7 +14,7 @@ import type { Fleet } from '../fleet/index.js';
 import { attachLiveUpdates, type LiveMode, type SubscriptionBudget } from './resources/live.js';
 import { toolList } from './tool-list.js';
 import { fleetTools, tools } from './tools/index.js';
-import type { ProcessSource, ToolContext, ToolDefinition } from './tools/types.js';
+import type { ProcessSource, ToolContext, AnyToolDefinition } from './tools/types.js';
 
 export interface McpServerOptions {
   monitor: HealthMonitor;
@@ -67,8 +67,12 @@ const FLEET_INSTRUCTIONS =
 let validator: AjvJsonSchemaValidator | undefined;
 /** What a server offers of tools: the definitions, the tools/list answer and the names telemetry may label. */
 interface ToolTable {
-  offered: ToolDefinition<any, any>[];
-  list: Tool[];
+  offered: AnyToolDefinition[];
+  /**
+   * The tools/list answer, converted on the first tools/list rather than with the server: the conversion is the
+   * largest piece of work before a stdio session's `initialize` reply, which needs none of it.
+   */
+  list(): Tool[];
   names: ReadonlySet<string>;
 }
 /**
@@ -82,7 +86,8 @@ function toolTable(fleet: Fleet | undefined): ToolTable {
   const known = tables.get(key);
   if (known) return known;
   const offered = [...tools, ...fleetTools(fleet)];
-  const table = { offered, list: toolList(offered), names: new Set(offered.map((t) => t.name)) };
+  let list: Tool[] | undefined;
+  const table = { offered, list: () => (list ??= toolList(offered)), names: new Set(offered.map((t) => t.name)) };
   tables.set(key, table);
   return table;
 }
@@ -119,13 +124,13 @@ export function createMcpServer(options: McpServerOptions): McpServer {
       ...(scopes ? { scopes } : {}),
     };
   };
-  // tools/list and tools/call are answered by our own handlers: the list is built once (per set of tools:
-  // the fleet tools only where a source is configured) and kept small, and every call is classified and
-  // counted, including those the SDK would refuse before any tool ran.
+  // tools/list and tools/call are answered by our own handlers: the list is built once, when first asked for
+  // (per set of tools: the fleet tools only where a source is configured) and kept small, and every call is
+  // classified and counted, including those the SDK would refuse before any tool ran.
   const { offered, list } = toolTable(options.fleet);
   server.server.registerCapabilities({ tools: { listChanged: false } });
   const app = registerStatusApp(server, options.era === 'modern' ? 'modern' : 'legacy');
-  server.server.setRequestHandler('tools/list', async (_req, ctx) => ({ tools: app.tools(list, ctx) }));
+  server.server.setRequestHandler('tools/list', async (_req, ctx) => ({ tools: app.tools(list(), ctx) }));
   server.server.setRequestHandler(
     'tools/call',
     toolCallHandler(offered, options.monitor, ctxFor, options.observers ?? []) as never,

@@ -1,6 +1,6 @@
 import type { Tool } from '@modelcontextprotocol/server';
 import { z } from 'zod';
-import type { ToolDefinition } from './tools/types.js';
+import type { AnyToolDefinition } from './tools/types.js';
 
 type Json = Record<string, unknown>;
 
@@ -25,7 +25,7 @@ function compact(schema: unknown, output: boolean): unknown {
 }
 
 /** The tools/list entries, built once from the definitions: every session and request shares them. */
-export function toolList(defs: readonly ToolDefinition<any, any>[]): Tool[] {
+export function toolList(defs: readonly AnyToolDefinition[]): Tool[] {
   return defs.map((d) => ({
     name: d.name,
     title: d.title,

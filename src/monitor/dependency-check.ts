@@ -1,6 +1,6 @@
 import type { BulkheadPolicy, IPolicy } from 'cockatiel';
 import type { CheckConfig } from '../config/checks.js';
-import { dependencyKinds, instancesOf, type DependencyProbeModule, type InstanceConfig } from '../probes/registry.js';
+import { dependencyKinds, instancesOf, type DependencyProbeModule, type InstanceConfig } from './dependency-kinds.js';
 import type { Observation, Probe } from '../probes/types.js';
 import { redactText } from '../shared/redact.js';
 import { attemptPolicy, RoundBreaker, settle, type PolicyOutcome } from './resilience.js';
@@ -27,7 +27,7 @@ const CREDENTIAL_HEADER = /auth|token|key|secret|cookie|session|signature|passwo
  * Secret strings in an http check's headers, so they are scrubbed from any error text: the whole value and,
  * for `Bearer x` / `Basic x`, the credential alone.
  */
-export function headerSecrets(config: CheckConfig): string[] {
+function headerSecrets(config: CheckConfig): string[] {
   if (config.kind !== 'http') return [];
   const out: string[] = [];
   for (const [name, value] of Object.entries(config.headers)) {
@@ -40,7 +40,7 @@ export function headerSecrets(config: CheckConfig): string[] {
 }
 
 /** pass when every instance is up, warn when some are, fail when none are. */
-export function aggregateInstances(instances: InstanceState[]): CheckStatus {
+function aggregateInstances(instances: InstanceState[]): CheckStatus {
   const up = instances.filter((i) => i.ok).length;
   if (up === instances.length) return 'pass';
   return up === 0 ? 'fail' : 'warn';

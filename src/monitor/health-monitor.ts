@@ -4,13 +4,8 @@ import type { Logger } from 'pino';
 import type { CheckKind } from '../config/checks.js';
 import type { Config } from '../config/schema.js';
 import type { HostProbe } from '../probes/host/collector.js';
-import {
-  dependencyKinds,
-  hostCollectors,
-  type AnyHostCollector,
-  type DependencyProbeModule,
-  type HostCollectorName,
-} from '../probes/registry.js';
+import { hostCollectors, type AnyHostCollector, type HostCollectorName } from '../probes/registry.js';
+import { dependencyKinds, type DependencyProbeModule } from './dependency-kinds.js';
 import { NoDataError } from '../probes/types.js';
 import { collectSecrets } from '../shared/redact.js';
 import type { DependencyCheck } from './dependency-check.js';

@@ -102,7 +102,7 @@ export const ToolStats = z.object({
 });
 export type ToolStats = z.infer<typeof ToolStats>;
 
-export const CollectorState = z.object({
+const CollectorState = z.object({
   success: z.boolean(),
   durationSeconds: z.number(),
   error: z.string().optional(),

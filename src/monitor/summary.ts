@@ -9,9 +9,12 @@ export function problemStart(c: CheckState): number {
 }
 
 /** Thresholds in words: "warn 85.0%, fail 95.0%, for 60s". */
-export function thresholdText(c: CheckState): string {
+function thresholdText(c: CheckState): string {
   if (!c.threshold) return '';
-  return `warn ${formatValue(c.threshold.warn, c.observedUnit)}, fail ${formatValue(c.threshold.fail, c.observedUnit)}${c.threshold.forSeconds ? `, for ${c.threshold.forSeconds}s` : ''}`;
+  return (
+    `warn ${formatValue(c.threshold.warn, c.observedUnit)}, fail ${formatValue(c.threshold.fail, c.observedUnit)}` +
+    `${c.threshold.forSeconds ? `, for ${c.threshold.forSeconds}s` : ''}`
+  );
 }
 
 /**
@@ -25,7 +28,10 @@ export function describeCheck(c: CheckState, now: number, options: { thresholds?
   if (c.status === 'pass') return `${c.name}: ok — ${value}${th}${c.pending ? `; ${c.output}` : ''}`;
   // A failing dependency has no latency to show: no "–" placeholder, the reason says it.
   const shown = c.observedValue === null ? '' : ` — ${value}${th}`;
-  return `${c.name}: ${STATUS_WORD[c.status]} since ${sinceText(problemStart(c), now)}${shown}${c.output ? `: ${c.output}` : ''}`;
+  return (
+    `${c.name}: ${STATUS_WORD[c.status]} since ${sinceText(problemStart(c), now)}` +
+    `${shown}${c.output ? `: ${c.output}` : ''}`
+  );
 }
 
 /** Checks that are failing or warning, or passing with a level crossed and its hold running: worst first. */
@@ -50,5 +56,8 @@ export function headline(s: Snapshot): string {
     `${n.pass} ok`,
     n.pending && `${n.pending} pending`,
   ].filter(Boolean);
-  return `${s.hostname} is ${STATUS_WORD[s.status]} (${s.status}): ${parts.join(', ')} of ${checks.length === 1 ? '1 check' : `${checks.length} checks`}`;
+  return (
+    `${s.hostname} is ${STATUS_WORD[s.status]} (${s.status}): ${parts.join(', ')} ` +
+    `of ${checks.length === 1 ? '1 check' : `${checks.length} checks`}`
+  );
 }

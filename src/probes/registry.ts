@@ -1,5 +1,4 @@
 import type { z } from 'zod';
-import type { CheckConfig, CheckKind } from '../config/checks.js';
 import { kind as http } from './deps/http.schema.js';
 import { kind as postgres } from './deps/postgres.schema.js';
 import { kind as redis } from './deps/redis.schema.js';
@@ -12,7 +11,6 @@ import { collector as memory } from './host/memory.js';
 import { collector as network } from './host/network.js';
 import { collector as ownProcess } from './host/process.js';
 import { collector as pressure } from './host/pressure.js';
-import type { Observation, Probe } from './types.js';
 
 /**
  * The host collectors, in the order their metrics appear on /metrics. Config flags and options, snapshot
@@ -59,33 +57,9 @@ export function stateOf<St extends z.ZodRawShape>(
   return undefined;
 }
 
-/** One target of a dependency check: the check's options with one instance's address filled in. */
-export type InstanceConfig<K extends CheckKind = CheckKind> = Extract<CheckConfig, { kind: K }> & { instance: string };
-
-export interface DependencyProbeModule<K extends CheckKind = CheckKind> {
-  create(config: InstanceConfig<K>): Probe<Observation>;
-  /** The instance's address for output, with credentials removed. */
-  describe(config: InstanceConfig<K>): string;
-}
-
 /**
  * Dependency kinds: each a light schema module (`deps/<kind>.schema.ts`) that config builds its checks from,
  * and a probe module loaded on first use, so a daemon that watches no database never loads `pg` or `ioredis`
  * (stdio cold start). Adding a kind is those two modules plus one line here.
  */
 export const dependencyKindList = [postgres, redis, http, tcp] as const;
-
-export const dependencyKinds = Object.fromEntries(dependencyKindList.map((k) => [k.kind, k.load])) as unknown as Record<
-  CheckKind,
-  () => Promise<DependencyProbeModule<AnySlot>>
->;
-
-/** A check's instances, each as a full config for its probe. A check without `instances` is one instance. */
-export function instancesOf(check: CheckConfig): InstanceConfig[] {
-  const { instances, ...base } = check as CheckConfig & { instances?: Record<string, unknown>[] };
-  if (!instances) return [{ ...base, instance: check.name } as InstanceConfig];
-  return instances.map(
-    (inst, i) =>
-      ({ ...base, ...inst, instance: (inst.name as string | undefined) ?? `${check.name}-${i + 1}` }) as InstanceConfig,
-  );
-}

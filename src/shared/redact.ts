@@ -1,6 +1,6 @@
 /** Redaction shared by every layer: secrets never reach logs, labels, tool output or errors. */
 
-export const REDACTED = '***';
+const REDACTED = '***';
 
 /**
  * Keys whose values are secrets wherever they appear (config, headers, log objects): any key that names a
@@ -76,7 +76,7 @@ export function collectSecrets(value: unknown, out = new Set<string>()): Set<str
           }
         }
       for (const m of v.matchAll(/[?&](?:password|token|api_?key|secret)=([^&\s#]+)/gi)) if (m[1]) out.add(m[1]);
-    } else if (Array.isArray(v)) v.forEach((x) => visit(x));
+    } else if (Array.isArray(v)) for (const x of v) visit(x);
     else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) visit(x, k);
   };
   visit(value);

@@ -158,14 +158,19 @@ export class FaultProxy {
     if (!to) return;
     switch (mode.kind) {
       case 'pass':
-        return this.enqueue(pair, dir, 0, () => to.write(chunk));
+        this.enqueue(pair, dir, 0, () => to.write(chunk));
+        return;
       case 'blackhole':
       case 'refuse':
         return;
       case 'delay':
-        return this.enqueue(pair, dir, mode.ms, () => to.write(chunk));
+        this.enqueue(pair, dir, mode.ms, () => to.write(chunk));
+        return;
       case 'reset':
-        if (dir === 'up') return this.enqueue(pair, dir, 0, () => to.write(chunk));
+        if (dir === 'up') {
+          this.enqueue(pair, dir, 0, () => to.write(chunk));
+          return;
+        }
         this.resets++;
         this.pairs.delete(pair);
         pair.client.resetAndDestroy();

@@ -154,7 +154,7 @@ export async function otlpHttpReceiver(): Promise<OtlpReceived> {
 /** OTLP/gRPC: the TraceService and MetricsService of opentelemetry-proto, on a loopback port. */
 export async function otlpGrpcReceiver(): Promise<OtlpReceived> {
   const server = new GrpcServer();
-  const service = (pkg: string, name: string, request: protobuf.Type): ServiceDefinition => {
+  const service = (pkg: string, name: string, _request: protobuf.Type): ServiceDefinition => {
     const method = root.lookupService(`${pkg}.${name}`).methods.Export!;
     const response = root.lookupType(
       method.responseType.includes('.') ? method.responseType : `${pkg}.${method.responseType}`,

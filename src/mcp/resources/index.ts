@@ -61,9 +61,10 @@ function checkTemplate(monitor: HealthMonitor): ResourceTemplate {
       };
     },
     complete: {
-      name: async (value) => (
-        await monitor.ready, Object.keys(monitor.snapshot.checks).filter((n) => n.startsWith(value))
-      ),
+      name: async (value) => {
+        await monitor.ready;
+        return Object.keys(monitor.snapshot.checks).filter((n) => n.startsWith(value));
+      },
     },
   });
   templates.set(monitor, template);

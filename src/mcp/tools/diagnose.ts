@@ -16,9 +16,12 @@ export const diagnoseTool = defineTool({
   name: 'diagnose',
   title: 'Diagnose',
   description:
-    'What broke, when and why, from the recorded history: each incident in the window (ongoing or finished) with its start, ' +
-    'end and duration, what changed just before (other checks, CPU/memory/load/disk), the processes captured when it began, ' +
-    'problems that began together, and disk-full ETAs from trends of at least 10 minutes. Says where evidence is missing. ' +
+    'What broke, when and why, from the recorded history: each incident ' +
+    'in the window (ongoing or finished) with its start, ' +
+    'end and duration, what changed just before (other checks, CPU/' +
+    'memory/load/disk), the processes captured when it began, ' +
+    'problems that began together, and disk-full ETAs from trends of ' +
+    'at least 10 minutes. Says where evidence is missing. ' +
     'Start here for "what is going on?" or "what happened?".',
   input: z.object({
     window: WindowArg.default('6h').describe('How far back: "1h", "6h", "24h".'),
@@ -30,7 +33,8 @@ export const diagnoseTool = defineTool({
       .max(253)
       .optional()
       .describe(
-        'Another host, as fleet_health lists it: the same analysis over its checks, transitions and series in Prometheus.',
+        'Another host, as fleet_health lists it: the same analysis over ' +
+          'its checks, transitions and series in Prometheus.',
       ),
   }),
   output: Analysis,

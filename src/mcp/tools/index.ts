@@ -10,10 +10,10 @@ import { queryHistoryTool } from './query-history.js';
 import { showStatusTool } from './show-status.js';
 import { topProcessesTool } from './top-processes.js';
 import type { Fleet } from '../../fleet/index.js';
-import type { ToolDefinition } from './types.js';
+import type { AnyToolDefinition } from './types.js';
 
 /** Every tool the server offers, in the order clients list them. */
-export const tools: ToolDefinition<any, any>[] = [
+export const tools: AnyToolDefinition[] = [
   healthCheckTool,
   getMetricsTool,
   checkDependenciesTool,
@@ -25,7 +25,7 @@ export const tools: ToolDefinition<any, any>[] = [
 ];
 
 /** The fleet tools, for the sources that are configured: none at all without a fleet section. */
-export function fleetTools(fleet: Fleet | undefined): ToolDefinition<any, any>[] {
+export function fleetTools(fleet: Fleet | undefined): AnyToolDefinition[] {
   if (!fleet) return [];
   return [
     ...(fleet.prometheus ? [fleetHealthTool] : []),

@@ -80,7 +80,10 @@ export const listAlertsTool = defineTool({
           (args.includeSilenced || (!a.silencedBy.length && !a.inhibited)),
       );
       const byName: Record<string, { firing: number; pending: number }> = {};
-      for (const a of matching) (byName[a.name] ??= { firing: 0, pending: 0 })[a.state]++;
+      for (const a of matching) {
+        byName[a.name] ??= { firing: 0, pending: 0 };
+        byName[a.name]![a.state]++;
+      }
       const counts = {
         firing: matching.filter((a) => a.state === 'firing').length,
         pending: matching.filter((a) => a.state === 'pending').length,

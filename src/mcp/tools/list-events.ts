@@ -46,10 +46,9 @@ export const listEventsTool = defineTool({
     const all = history ? await history.events(query) : monitor.events(query);
     const matched = args.type ? all.filter((e) => e.type === args.type) : all;
     const events = matched.slice(0, args.limit);
-    const head =
-      (matched.length > events.length
-        ? `${events.length} of ${matched.length}+ events`
-        : plural(events.length, 'event')) + ` in the last ${roughDuration(windowMs)}, newest first:`;
+    const head = `${
+      matched.length > events.length ? `${events.length} of ${matched.length}+ events` : plural(events.length, 'event')
+    } in the last ${roughDuration(windowMs)}, newest first:`;
     const lines = events.map((e) => {
       const began = e.startedAt ? ` (began ${clockTime(Date.parse(e.startedAt), to)})` : '';
       return (

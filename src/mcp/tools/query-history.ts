@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { formatDuration } from '../../shared/duration.js';
 import { HealthEvent } from '../../monitor/schema.js';
-import { FAMILIES, formatSeriesValue, formatTrend, seriesName } from '../../store/series.js';
+import { formatSeriesValue, formatTrend, seriesName } from '../../store/series.js';
 import { Resolution, SeriesPoint, SeriesSummary, UnknownSeriesError } from '../../store/types.js';
 import { asToolError, requireFleet } from './fleet-common.js';
 import { historyError, parseWindow, requireHistory } from './history-common.js';
@@ -39,12 +39,14 @@ export const queryHistoryTool = defineTool({
   name: 'query_history',
   title: 'Query history',
   description:
-    'How a metric or a check behaved over a past window (e.g. 15m, 6h, 7d): min, avg, p95, max, last value and the trend ' +
+    'How a metric or a check behaved over a past window (e.g. 15m, 6h,' +
+    ' 7d): min, avg, p95, max, last value and the trend ' +
     'per hour, plus at most 120 downsampled points (min/avg/max per step). Give `series` (cpu.utilization, ' +
     'memory.utilization, swap.utilization, load.1m, disk.utilization:<mountpoint>, network.receive:<interface>, ' +
     'network.transmit:<interface>, self.rss, check.status:<check>, check.latency:<check>, check.value:<check>) or ' +
     '`check` (a check name: its latency or observed value, its status and its transitions). An unknown name answers ' +
-    'with the list of series that exist. Reads stored history only; recent windows come from raw samples, longer ones ' +
+    'with the list of series that exist. Reads stored history only; ' +
+    'recent windows come from raw samples, longer ones ' +
     'from 1-minute or 15-minute aggregates (then p95 is an estimate).',
   input: z.object({
     series: z
@@ -104,7 +106,8 @@ export const queryHistoryTool = defineTool({
     if ((args.series === undefined) === (args.check === undefined)) {
       const known = (await h.series().catch(failed)).map((s) => s.name);
       throw new ToolError(
-        `give exactly one of \`series\` or \`check\`. Available series (${known.length}): ${known.slice(0, 80).join(', ')}`,
+        `give exactly one of \`series\` or \`check\`. Available series (` +
+          `${known.length}): ${known.slice(0, 80).join(', ')}`,
         'INVALID_ARGUMENT',
       );
     }
@@ -197,9 +200,13 @@ export const queryHistoryTool = defineTool({
           ? `n/a (samples span only ${roughDuration(Math.max(0, spanMs))})`
           : formatTrend(s.trendPerHour, r.unit);
     const lines = [
-      `${remote ? `${remote.instance} (from Prometheus): ` : ''}${series} over ${formatDuration(windowMs)} (${RESOLUTION_WORDS[r.resolution]}, ${formatDuration(r.stepMs)} steps, ${plural(r.points.length, 'point')}${r.stepAdjusted ? '; step raised to stay within 120 points' : ''}):`,
+      `${remote ? `${remote.instance} (from Prometheus): ` : ''}${series} over ${formatDuration(windowMs)}` +
+        ` (${RESOLUTION_WORDS[r.resolution]}, ${formatDuration(r.stepMs)} steps, ${plural(r.points.length, 'point')}` +
+        `${r.stepAdjusted ? '; step raised to stay within 120 points' : ''}):`,
       s
-        ? `min ${f(s.min)}, avg ${f(s.avg)}, p95 ${f(s.p95)}${s.p95Estimated ? ' (estimated)' : ''}, max ${f(s.max)}, last ${f(s.last)} at ${s.lastTime.slice(11, 19)}; ${plural(s.count, 'sample')}; trend ${trend}`
+        ? `min ${f(s.min)}, avg ${f(s.avg)}, p95 ${f(s.p95)}${s.p95Estimated ? ' (estimated)' : ''}, ` +
+          `max ${f(s.max)}, last ${f(s.last)} at ${s.lastTime.slice(11, 19)}; ${plural(s.count, 'sample')}` +
+          `; trend ${trend}`
         : 'no samples in this window (the daemon may have started later, or the series is new).',
     ];
     if (check) {
@@ -207,14 +214,18 @@ export const queryHistoryTool = defineTool({
         .slice(0, 10)
         .map((e) => `${e.time.slice(11, 19)} ${statusWord(e.from)}→${statusWord(e.to)}`);
       lines.push(
-        `check ${check.name}: now ${statusWord(check.status)}; worst in window ${check.worstStatus ? statusWord(check.worstStatus) : 'n/a'}; ${plural(check.transitions.length, 'transition')}${shown.length ? `: ${shown.join(', ')}` : ''}`,
+        `check ${check.name}: now ${statusWord(check.status)}; ` +
+          `worst in window ${check.worstStatus ? statusWord(check.worstStatus) : 'n/a'}` +
+          `; ${plural(check.transitions.length, 'transition')}${shown.length ? `: ${shown.join(', ')}` : ''}`,
       );
     }
     if (r.points.length) {
       const pts = spread(r.points, TEXT_POINTS);
       const label = (p: (typeof pts)[number]) => pointLabel(p.time, r.stepMs, windowMs);
+      const range = (p: (typeof pts)[number]) => (p.min !== p.max ? ` [${f(p.min)}–${f(p.max)}]` : '');
       lines.push(
-        `points (start avg [min–max])${pts.length < r.points.length ? `, ${pts.length} of ${r.points.length}` : ''}: ${pts.map((p) => `${label(p)} ${f(p.avg)}${p.min !== p.max ? ` [${f(p.min)}–${f(p.max)}]` : ''}`).join('; ')}`,
+        `points (start avg [min–max])${pts.length < r.points.length ? `, ${pts.length} of ${r.points.length}` : ''}` +
+          `: ${pts.map((p) => `${label(p)} ${f(p.avg)}${range(p)}`).join('; ')}`,
       );
     }
     return {

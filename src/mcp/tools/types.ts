@@ -40,6 +40,10 @@ export interface ToolDefinition<I extends z.ZodObject = z.ZodObject, O extends z
   run(args: z.infer<I>, ctx: ToolContext): Promise<ToolResult<z.infer<O>>>;
 }
 
+/** A definition of any input and output shape: a list of tools mixes them, and each call is checked by its own. */
+// biome-ignore lint/suspicious/noExplicitAny: a heterogeneous list of generic definitions; each is typed where defined
+export type AnyToolDefinition = ToolDefinition<any, any>;
+
 export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(
   def: ToolDefinition<I, O>,
 ): ToolDefinition<I, O> {

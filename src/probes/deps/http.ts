@@ -1,11 +1,12 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { TLSSocket } from 'node:tls';
-import type { InstanceConfig } from '../registry.js';
 import type { Observation, Probe } from '../types.js';
+import type { ProbeConfig } from './kind.js';
+import type { kind } from './http.schema.js';
 import { certificateValues, certVerdict, describeError, elapsedSeconds, loadCa } from './common.js';
 
-type HttpConfig = InstanceConfig<'http'>;
+type HttpConfig = ProbeConfig<typeof kind>;
 
 /** Scheme, host and path only: query strings and userinfo often carry tokens. */
 export function describe(c: HttpConfig): string {
@@ -188,7 +189,8 @@ export function create(c: HttpConfig): Probe<Observation> {
             return fail(`JSON path ${c.json.path} ${r.found ? 'exists' : 'not found'}`);
           if (c.json.equals !== undefined && r.value !== c.json.equals)
             return fail(
-              `JSON path ${c.json.path} is ${JSON.stringify(r.value)?.slice(0, 60)}, expected ${JSON.stringify(c.json.equals)}`,
+              `JSON path ${c.json.path} is ${JSON.stringify(r.value)?.slice(0, 60)}` +
+                `, expected ${JSON.stringify(c.json.equals)}`,
             );
         }
         const cert = certVerdict(values, c.tls.certWarnDays, c.tls.certFailDays);

@@ -3,7 +3,7 @@ import type { Observation, Probe } from '../types.js';
 
 /**
  * What a dependency probe module exports (`deps/<kind>.ts`); loaded only when a check of its kind is
- * configured. Its config type is the check's (see `InstanceConfig` in the registry), hidden here so this light
+ * configured. Its config type is the check's (see `ProbeConfig`), hidden here so this light
  * module never depends on the config it helps build.
  */
 export interface LoadedProbe {
@@ -44,3 +44,11 @@ export const connectionUrl = (schemes: RegExp, example: string) =>
     .string()
     .min(1)
     .refine((u) => URL.canParse(u) && schemes.test(new URL(u).protocol), `not a valid URL (expected ${example})`);
+
+/**
+ * What a kind's probe is handed: its target and options as its own schema module parses them, and the check's
+ * timeout (the rest of a check's fields are the monitor's). A probe types its config from here, not from config/.
+ */
+export type ProbeConfig<D extends { target: z.ZodRawShape; options: z.ZodRawShape }> = z.output<
+  z.ZodObject<D['target'] & D['options']>
+> & { timeout: number };

@@ -1,10 +1,11 @@
 import pg from 'pg';
 import { redactUrl } from '../../shared/redact.js';
-import type { InstanceConfig } from '../registry.js';
 import type { Observation, Probe } from '../types.js';
+import type { ProbeConfig } from './kind.js';
+import type { kind } from './postgres.schema.js';
 import { describeError, elapsedSeconds } from './common.js';
 
-type PostgresConfig = InstanceConfig<'postgres'>;
+type PostgresConfig = ProbeConfig<typeof kind>;
 
 export function describe(c: PostgresConfig): string {
   return redactUrl(c.url!);

@@ -1,10 +1,11 @@
 import { Redis } from 'ioredis';
 import { redactUrl } from '../../shared/redact.js';
-import type { InstanceConfig } from '../registry.js';
 import type { Observation, Probe } from '../types.js';
+import type { ProbeConfig } from './kind.js';
+import type { kind } from './redis.schema.js';
 import { describeError, elapsedSeconds } from './common.js';
 
-type RedisConfig = InstanceConfig<'redis'>;
+type RedisConfig = ProbeConfig<typeof kind>;
 
 export function describe(c: RedisConfig): string {
   return redactUrl(c.url!);

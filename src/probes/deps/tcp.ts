@@ -1,10 +1,11 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
-import type { InstanceConfig } from '../registry.js';
 import type { Observation, Probe } from '../types.js';
+import type { ProbeConfig } from './kind.js';
+import type { kind } from './tcp.schema.js';
 import { certificateValues, certVerdict, describeError, elapsedSeconds, loadCa } from './common.js';
 
-type TcpConfig = InstanceConfig<'tcp'>;
+type TcpConfig = ProbeConfig<typeof kind>;
 
 export function describe(c: TcpConfig): string {
   return `${c.host}:${c.port}`;

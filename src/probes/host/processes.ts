@@ -27,7 +27,7 @@ interface StatReading {
 }
 
 /** Fields of /proc/[pid]/stat after the command name, which is in parentheses and may contain spaces or ')'. */
-export function parseStat(text: string): StatReading | undefined {
+function parseStat(text: string): StatReading | undefined {
   const open = text.indexOf('(');
   const close = text.lastIndexOf(')');
   if (open < 0 || close < open) return undefined;
@@ -39,7 +39,7 @@ export function parseStat(text: string): StatReading | undefined {
   return { name: text.slice(open + 1, close), ticks: utime + stime, start: Number(f[19]), rssPages: Number(f[21]) };
 }
 
-export function parsePasswd(text: string): Map<number, string> {
+function parsePasswd(text: string): Map<number, string> {
   const out = new Map<number, string>();
   for (const line of text.split('\n')) {
     const [name, , uid] = line.split(':');

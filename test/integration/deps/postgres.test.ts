@@ -177,20 +177,18 @@ describe('postgres check through the fault proxy', () => {
   });
 
   for (const fault of ['refuse', 'blackhole', 'reset'] as const) {
-    it(
-      `recovers by itself after ${fault}: fail after failureThreshold rounds, pass after ` + `successThreshold`,
-      async () => {
-        const p = await proxy();
-        const h = await check({ url: url(p.port), failureThreshold: 2, successThreshold: 2 });
-        expect((await timedRun(h.check)).state.status).toBe('pass');
-        await expectFailsThenRecovers(
-          h,
-          () => p[fault](),
-          () => p.restore(),
-          { failure: 2, success: 2 },
-        );
-      },
-    );
+    const title = `recovers by itself after ${fault}: fail after failureThreshold rounds, pass after successThreshold`;
+    it(title, async () => {
+      const p = await proxy();
+      const h = await check({ url: url(p.port), failureThreshold: 2, successThreshold: 2 });
+      expect((await timedRun(h.check)).state.status).toBe('pass');
+      await expectFailsThenRecovers(
+        h,
+        () => p[fault](),
+        () => p.restore(),
+        { failure: 2, success: 2 },
+      );
+    });
   }
 
   it('the breaker opens after its failures, says why, and runs no probe while open', async () => {

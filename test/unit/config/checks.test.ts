@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CheckConfig } from '../../../src/config/checks.js';
-import { dependencyKindList, dependencyKinds } from '../../../src/probes/registry.js';
+import { dependencyKinds } from '../../../src/monitor/dependency-kinds.js';
+import { dependencyKindList } from '../../../src/probes/registry.js';
 
 const messages = (raw: unknown) => {
   const r = CheckConfig.safeParse(raw);

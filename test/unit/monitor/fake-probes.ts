@@ -1,6 +1,6 @@
+import type { DependencyProbeModule } from '../../../src/monitor/dependency-kinds.js';
 import type { HostProbe } from '../../../src/probes/host/collector.js';
 import type { CpuSample } from '../../../src/probes/host/cpu.js';
-import type { DependencyProbeModule } from '../../../src/probes/registry.js';
 import type { Observation } from '../../../src/probes/types.js';
 
 /**

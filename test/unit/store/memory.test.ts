@@ -115,7 +115,8 @@ describe('MemoryHistory: query_history summaries against brute force', () => {
             // Both must agree there is no line when there is at most one distinct instant.
             expect(new Set(inWin.map(([ts]) => ts)).size <= 1 || slope === null).toBe(true);
           } else {
-            // Relative to the data's own scale of slopes (range over span): a flat-ish fit of steep data is ill-conditioned.
+            // Relative to the data's own scale of slopes (range over span): a flat-ish fit of steep data is
+            // ill-conditioned.
             const spanHours = (inWin[inWin.length - 1]![0] - inWin[0]![0]) / HOUR;
             const scale = Math.max(1, Math.abs(slope), (Math.max(...vals) - Math.min(...vals)) / spanHours);
             expect(Math.abs(s.trendPerHour - slope)).toBeLessThanOrEqual(1e-6 * scale);
@@ -163,30 +164,33 @@ describe('MemoryHistory: query_history summaries against brute force', () => {
     );
   });
 
-  it('picks raw for a recent window, 1-minute aggregates for a day, 15-minute for a week (24 h of 5 s samples)', async () => {
-    const end = Date.UTC(2026, 0, 8);
-    let now = end - 7 * DAY;
-    const h = store(() => now);
-    for (let t = end - 7 * DAY; t <= end; t += 5000) {
-      now = t;
-      h.append(t, [['disk.utilization:/', 0.5 + (t - (end - 7 * DAY)) / (7 * DAY) / 4]]);
-    }
-    const q15 = await h.query({ series: 'disk.utilization:/', from: end - 15 * MIN, to: end });
-    expect(q15.resolution).toBe('raw');
-    expect(q15.summary!.count).toBe(181);
-    const q6 = await h.query({ series: 'disk.utilization:/', from: end - 6 * HOUR, to: end });
-    expect(q6.resolution).toBe('1m');
-    expect(q6.stepMs).toBe(5 * MIN);
-    const q7 = await h.query({ series: 'disk.utilization:/', from: end - 7 * DAY, to: end });
-    expect(q7.resolution).toBe('15m');
-    expect(q7.points.length).toBeLessThanOrEqual(120);
-    // A straight line, so the trend is exact whatever the tier: 0.25 over 168 hours.
-    for (const q of [q15, q6, q7]) expect(q.summary!.trendPerHour).toBeCloseTo(0.25 / 168, 9);
-    // A step that would give thousands of points is raised.
-    const fine = await h.query({ series: 'disk.utilization:/', from: end - 7 * DAY, to: end, step: 1000 });
-    expect(fine.stepAdjusted).toBe(true);
-    expect(fine.points.length).toBeLessThanOrEqual(120);
-  });
+  it(
+    'picks raw for a recent window, 1-minute aggregates for a ' + 'day, 15-minute for a week (24 h of 5 s samples)',
+    async () => {
+      const end = Date.UTC(2026, 0, 8);
+      let now = end - 7 * DAY;
+      const h = store(() => now);
+      for (let t = end - 7 * DAY; t <= end; t += 5000) {
+        now = t;
+        h.append(t, [['disk.utilization:/', 0.5 + (t - (end - 7 * DAY)) / (7 * DAY) / 4]]);
+      }
+      const q15 = await h.query({ series: 'disk.utilization:/', from: end - 15 * MIN, to: end });
+      expect(q15.resolution).toBe('raw');
+      expect(q15.summary!.count).toBe(181);
+      const q6 = await h.query({ series: 'disk.utilization:/', from: end - 6 * HOUR, to: end });
+      expect(q6.resolution).toBe('1m');
+      expect(q6.stepMs).toBe(5 * MIN);
+      const q7 = await h.query({ series: 'disk.utilization:/', from: end - 7 * DAY, to: end });
+      expect(q7.resolution).toBe('15m');
+      expect(q7.points.length).toBeLessThanOrEqual(120);
+      // A straight line, so the trend is exact whatever the tier: 0.25 over 168 hours.
+      for (const q of [q15, q6, q7]) expect(q.summary!.trendPerHour).toBeCloseTo(0.25 / 168, 9);
+      // A step that would give thousands of points is raised.
+      const fine = await h.query({ series: 'disk.utilization:/', from: end - 7 * DAY, to: end, step: 1000 });
+      expect(fine.stepAdjusted).toBe(true);
+      expect(fine.points.length).toBeLessThanOrEqual(120);
+    },
+  );
 
   it('lists the series it knows when asked for an unknown one', async () => {
     const h = store(() => 1_000_000);
@@ -232,28 +236,31 @@ describe('MemoryHistory: query_history summaries against brute force', () => {
     expect(full).toBeLessThan(3 * 400_000);
   });
 
-  it('allocates as a series fills: an hour of data costs a fraction of a week, and queries are unchanged by growth', async () => {
-    let now = 0;
-    const h = store(() => now);
-    const values = (t: number) => Math.sin(t / 3_600_000) * 100;
-    for (let t = 0; t <= HOUR; t += 5000) {
-      now = t;
-      h.append(t, [['cpu.utilization', values(t)]]);
-    }
-    const hour = h.stats().bytes;
-    const early = await h.query({ series: 'cpu.utilization', from: 0, to: HOUR });
-    for (let t = HOUR + 5000; t <= 8 * DAY; t += 5000) {
-      now = t;
-      h.append(t, [['cpu.utilization', values(t)]]);
-    }
-    const week = h.stats().bytes;
-    expect(hour * 8).toBeLessThan(week);
-    // The growth re-placed buckets without losing any: a day's window from the 1-minute tier counts every sample.
-    const day = await h.query({ series: 'cpu.utilization', from: now - DAY + 60_000, to: now });
-    expect(day.resolution).toBe('1m');
-    expect(day.summary!.count).toBe(Math.floor((DAY - 60_000) / 5000) + 1);
-    expect(early.summary!.count).toBe(HOUR / 5000 + 1);
-  });
+  it(
+    'allocates as a series fills: an hour of data costs a ' + 'fraction of a week, and queries are unchanged by growth',
+    async () => {
+      let now = 0;
+      const h = store(() => now);
+      const values = (t: number) => Math.sin(t / 3_600_000) * 100;
+      for (let t = 0; t <= HOUR; t += 5000) {
+        now = t;
+        h.append(t, [['cpu.utilization', values(t)]]);
+      }
+      const hour = h.stats().bytes;
+      const early = await h.query({ series: 'cpu.utilization', from: 0, to: HOUR });
+      for (let t = HOUR + 5000; t <= 8 * DAY; t += 5000) {
+        now = t;
+        h.append(t, [['cpu.utilization', values(t)]]);
+      }
+      const week = h.stats().bytes;
+      expect(hour * 8).toBeLessThan(week);
+      // The growth re-placed buckets without losing any: a day's window from the 1-minute tier counts every sample.
+      const day = await h.query({ series: 'cpu.utilization', from: now - DAY + 60_000, to: now });
+      expect(day.resolution).toBe('1m');
+      expect(day.summary!.count).toBe(Math.floor((DAY - 60_000) / 5000) + 1);
+      expect(early.summary!.count).toBe(HOUR / 5000 + 1);
+    },
+  );
 
   it('keeps events newest first, filtered by window and check', async () => {
     const h = store(() => 0);
