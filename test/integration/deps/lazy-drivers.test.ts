@@ -13,7 +13,7 @@ function driversLoadedWith(checks: string): string[] {
     import { createRequire } from 'node:module';
     const { parseConfig } = await import('./dist/config/load.js');
     const { HealthMonitor } = await import('./dist/monitor/health-monitor.js');
-    const { createLogger } = await import('./dist/telemetry/logger.js');
+    const { createLogger } = await import('./dist/shared/logger.js');
     const config = parseConfig({ host: { collectors: { filesystem: false } }, checks: ${checks} }, {});
     const monitor = new HealthMonitor(config, createLogger({ level: 'silent' }));
     await monitor.runOnce();
