@@ -157,14 +157,9 @@ export class App {
     // Per session (or per request when stateless); the caller's scopes travel in each request's authInfo.
     const serverFor = (live: 'session' | 'bus' | 'none') => () =>
       createMcpServer({
-        monitor: this.monitor,
-        version: VERSION,
-        history: this.history,
-        processes: this.processes,
-        fleet: this.fleet,
+        ...this.serverSources(),
         scopesFor: scopesFromExtra,
         transportObserver: this.telemetry?.mcpObserver,
-        subscriptions: this.subscriptions,
         live,
         era: live === 'bus' ? 'modern' : 'legacy',
         networkTransport: 'tcp',
@@ -286,6 +281,18 @@ export class App {
    * enveloped request, or a 2025-era `initialize`) and pins one server from the factory for the connection.
    * It takes our bounded transport (line and pending-request bounds, EOF exit) in place of its own.
    */
+  /** What every MCP server reads, whichever transport and era it serves. */
+  private serverSources() {
+    return {
+      monitor: this.monitor,
+      version: VERSION,
+      history: this.history,
+      processes: this.processes,
+      fleet: this.fleet,
+      subscriptions: this.subscriptions,
+    };
+  }
+
   private async startStdio(): Promise<void> {
     const limits = this.options.config.limits;
     const log = this.log.child({ component: 'stdio' });
@@ -299,12 +306,7 @@ export class App {
     const handle = serveStdio(
       ({ era }) =>
         createMcpServer({
-          monitor: this.monitor,
-          version: VERSION,
-          history: this.history,
-          processes: this.processes,
-          fleet: this.fleet,
-          subscriptions: this.subscriptions,
+          ...this.serverSources(),
           era,
           live: era === 'modern' ? 'listen' : 'session',
         }),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Duration, TimerDuration } from '../shared/duration.js';
+import { InstanceArg } from './limits.js';
 
 /** A URL on this machine, where plain http carries no credential off the host. */
 export const isLoopbackUrl = (u: string) => /^https?:\/\/(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?(\/|$)/i.test(u);
@@ -95,7 +96,7 @@ export const AlertmanagerSourceConfig = z
         /** Only these checks (default: all). */
         checks: z.array(z.string().min(1)).optional(),
         /** The `instance` label; defaults to the host name. */
-        instance: z.string().min(1).max(253).optional(),
+        instance: InstanceArg.optional(),
         /** Added to every alert (`team`, `env`…); `alertname`, `check` and `instance` are ours. */
         labels: z
           .record(z.string(), z.string().max(1024))

@@ -38,6 +38,9 @@ export const LIMITS_DEFAULTS: LimitsConfig = LimitsConfig.parse({});
 export const WINDOW_MAX_MS = 366 * 86_400_000;
 const WINDOW_MIN_MS = 1000;
 
+/** Tool argument naming another host by its Prometheus instance label, bounded as a DNS name is (253). */
+export const InstanceArg = z.string().min(1).max(253);
+
 /** Tool argument for a look-back window ("15m", "6h", "7d"), bounded so no store is ever asked for year -25000. */
 export const WindowArg = z
   .string()

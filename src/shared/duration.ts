@@ -19,17 +19,20 @@ export function parseDuration(text: string): number | undefined {
   return consumed === s.length ? Math.round(total) : undefined;
 }
 
+/** Units a duration is written in, largest first, with their size in seconds. */
+export const DURATION_UNITS = [
+  ['d', 86400],
+  ['h', 3600],
+  ['m', 60],
+  ['s', 1],
+] as const;
+
 export function formatDuration(ms: number): string {
   if (ms === 0) return '0s';
   if (ms < 1000) return `${Math.round(ms)}ms`;
   const parts: string[] = [];
   let rest = Math.round(ms / 1000);
-  for (const [unit, size] of [
-    ['d', 86400],
-    ['h', 3600],
-    ['m', 60],
-    ['s', 1],
-  ] as const) {
+  for (const [unit, size] of DURATION_UNITS) {
     if (rest >= size) {
       parts.push(`${Math.floor(rest / size)}${unit}`);
       rest %= size;

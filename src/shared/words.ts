@@ -1,3 +1,5 @@
+import { DURATION_UNITS } from './duration.js';
+
 /** Small wording helpers for text meant for a model or a person: plurals, rounded durations, clock times. */
 
 /** "1 point", "2 points"; `many` for irregular plurals. */
@@ -11,12 +13,7 @@ export function roughDuration(ms: number): string {
   let rest = Math.max(0, Math.round(ms / 1000));
   if (rest === 0) return '0s';
   const parts: string[] = [];
-  for (const [unit, size] of [
-    ['d', 86400],
-    ['h', 3600],
-    ['m', 60],
-    ['s', 1],
-  ] as const) {
+  for (const [unit, size] of DURATION_UNITS) {
     if (rest >= size && parts.length < 2) {
       parts.push(`${Math.floor(rest / size)}${unit}`);
       rest %= size;

@@ -10,7 +10,7 @@ import { remoteAnalysisSource } from '../../fleet/analysis-source.js';
 import { fleetError, requireFleet } from './fleet-common.js';
 import { parseWindow, requireHistory } from './history-common.js';
 import { defineTool, READ_ONLY, ToolError } from './types.js';
-import { WindowArg } from '../../config/limits.js';
+import { InstanceArg, WindowArg } from '../../config/limits.js';
 
 export const diagnoseTool = defineTool({
   name: 'diagnose',
@@ -27,15 +27,10 @@ export const diagnoseTool = defineTool({
     window: WindowArg.default('6h').describe('How far back: "1h", "6h", "24h".'),
     check: z.string().min(1).max(1024).optional().describe('Only this check (disk-full ETAs are still reported).'),
     verbose: z.boolean().optional().describe('Every finding, past the usual length limit.'),
-    instance: z
-      .string()
-      .min(1)
-      .max(253)
-      .optional()
-      .describe(
-        'Another host, as fleet_health lists it: the same analysis over ' +
-          'its checks, transitions and series in Prometheus.',
-      ),
+    instance: InstanceArg.optional().describe(
+      'Another host, as fleet_health lists it: the same analysis over ' +
+        'its checks, transitions and series in Prometheus.',
+    ),
   }),
   output: Analysis,
   annotations: { title: 'Diagnose', ...READ_ONLY },

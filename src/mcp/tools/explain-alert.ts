@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { formatDuration } from '../../shared/duration.js';
-import { WindowArg, WINDOW_MAX_MS } from '../../config/limits.js';
+import { InstanceArg, WindowArg, WINDOW_MAX_MS } from '../../config/limits.js';
 import { explainAlert, type RuleExplanation } from '../../fleet/explain.js';
 import { parseRange } from '../../fleet/time.js';
 import { fitText, fleetError, labelText, relative, requireFleet } from './fleet-common.js';
@@ -84,7 +84,7 @@ export const explainAlertTool = defineTool({
       .optional()
       .describe('Start instead of window: ISO-8601, Unix seconds, "now-6h" or "-30m".'),
     to: z.string().max(64).optional().describe('End of the window (default now), same forms.'),
-    instance: z.string().min(1).max(253).optional().describe('Only this instance.'),
+    instance: InstanceArg.optional().describe('Only this instance.'),
     limit: z.number().int().min(1).max(50).default(10).describe('Series, alerts and episodes shown at most.'),
   }),
   output: z.object({

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { InstanceArg } from '../../config/limits.js';
 import { activeAlerts, type ActiveAlert } from '../../fleet/active.js';
 import { fitText, fleetError, labelText, relative, requireFleet } from './fleet-common.js';
 import { defineTool, READ_ONLY } from './types.js';
@@ -37,7 +38,7 @@ export const listAlertsTool = defineTool({
   input: z.object({
     state: z.enum(['firing', 'pending', 'all']).default('all'),
     name: z.string().min(1).max(200).optional().describe('Only this alert name.'),
-    instance: z.string().min(1).max(253).optional().describe('Only alerts on this instance.'),
+    instance: InstanceArg.optional().describe('Only alerts on this instance.'),
     includeSilenced: z.boolean().default(true).describe('false leaves silenced and inhibited alerts out.'),
     limit: z.number().int().min(1).max(200).default(20),
   }),

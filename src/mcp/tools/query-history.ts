@@ -9,7 +9,7 @@ import { MIN_TREND_SPAN_MS } from '../../analysis/index.js';
 import { statusWord } from '../../shared/status.js';
 import { plural, roughDuration } from '../../shared/words.js';
 import { defineTool, READ_ONLY, ToolError } from './types.js';
-import { WindowArg } from '../../config/limits.js';
+import { InstanceArg, WindowArg } from '../../config/limits.js';
 
 /** Points written out in the text at most; the structured content has all of them. */
 const TEXT_POINTS = 30;
@@ -67,14 +67,9 @@ export const queryHistoryTool = defineTool({
       .max(32)
       .optional()
       .describe('Spacing of the points, e.g. "5m"; raised when it would give more than 120 points.'),
-    instance: z
-      .string()
-      .min(1)
-      .max(253)
-      .optional()
-      .describe(
-        'Another host, as fleet_health lists it: the same series read from Prometheus instead of the local store.',
-      ),
+    instance: InstanceArg.optional().describe(
+      'Another host, as fleet_health lists it: the same series read from Prometheus instead of the local store.',
+    ),
   }),
   output: z.object({
     series: z.string(),
