@@ -1,7 +1,7 @@
 import type { Attributes as OtelAttributes, Counter, Histogram, Meter, Observable } from '@opentelemetry/api';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import type { Resource } from '@opentelemetry/resources';
-import { MeterProvider, type IMetricReader } from '@opentelemetry/sdk-metrics';
+import { MeterProvider, MetricReader, type IMetricReader, type MetricProducer } from '@opentelemetry/sdk-metrics';
 import type { Logger } from 'pino';
 import type { HealthMonitor, ProbeRunInfo } from '../monitor/health-monitor.js';
 import { refusalCounts, refusalTotal } from '../shared/refusals.js';
@@ -11,11 +11,13 @@ import {
   observeHistory,
   observeRefusals,
   observeSnapshot,
+  type Emit,
   type HistoryStats,
   type InstrumentSpec,
   type ObservedName,
 } from './catalogue.js';
 import { Exposition } from './exposition.js';
+import { ObservedFamilies } from './observed-families.js';
 import { serializePrometheus } from './serializer.js';
 import type { TelemetrySettings } from './settings.js';
 
@@ -56,11 +58,44 @@ const histogram = (meter: Meter, s: InstrumentSpec): Histogram =>
     ...(s.buckets ? { advice: { explicitBucketBoundaries: s.buckets } } : {}),
   });
 
+/** A reader that only answers collect(): the observed instruments' provider, read by the OTLP reader. */
+class PullReader extends MetricReader {
+  protected override async onShutdown(): Promise<void> {}
+  protected override async onForceFlush(): Promise<void> {}
+}
+
 /**
- * The MeterProvider: observable instruments over the monitor's snapshot, read by the Prometheus reader when
- * /metrics is served and by a periodic OTLP reader when an endpoint is configured.
+ * The observable instruments over the monitor's snapshot, on a provider of their own that only the OTLP reader
+ * reads (as one of its producers): /metrics renders the same observations straight to text (ObservedFamilies),
+ * so a scrape never runs their callbacks through the SDK.
+ */
+function observedProvider(o: MetricsOptions, fill: (emit: Emit) => void): { provider: MeterProvider } & MetricProducer {
+  const reader = new PullReader();
+  const provider = new MeterProvider({ resource: o.resource, readers: [reader] });
+  const meter = provider.getMeter('mcp-vitals', o.version);
+  const observables = new Map<ObservedName, Observable>(OBSERVED.map((s) => [s.name, createObservable(meter, s)]));
+  meter.addBatchObservableCallback(
+    (result) =>
+      fill((name, value, attributes) => {
+        if (Number.isFinite(value)) result.observe(observables.get(name)!, value, attributes);
+      }),
+    [...observables.values()],
+  );
+  return { provider, collect: (options) => reader.collect(options) };
+}
+
+/**
+ * The MeterProvider of the recorded instruments (probe runs, MCP and HTTP requests), read by the Prometheus
+ * reader when /metrics is served and by a periodic OTLP reader when an endpoint is configured; that reader also
+ * collects the observed instruments' provider.
  */
 export async function createMetrics(o: MetricsOptions): Promise<Metrics> {
+  const fill = (emit: Emit) => {
+    observeSnapshot(o.monitor.snapshot, emit);
+    const history = o.historyStats?.();
+    if (history) observeHistory(history, emit);
+    observeRefusals(refusalCounts(), emit);
+  };
   const readers: IMetricReader[] = [];
   let prometheus: PrometheusExporter | undefined;
   if (o.prometheus) {
@@ -68,35 +103,24 @@ export async function createMetrics(o: MetricsOptions): Promise<Metrics> {
     prometheus = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true });
     readers.push(prometheus);
   }
+  let observed: ReturnType<typeof observedProvider> | undefined;
   if (o.settings.otlpMetrics) {
     const [{ metricExporter }, { PeriodicExportingMetricReader }] = await Promise.all([
       import('./otlp.js'),
       import('@opentelemetry/sdk-metrics'),
     ]);
+    observed = observedProvider(o, fill);
     readers.push(
       new PeriodicExportingMetricReader({
         exporter: await metricExporter(o.settings.metricsProtocol),
         exportIntervalMillis: o.settings.metricExportIntervalMs,
         exportTimeoutMillis: Math.min(o.settings.metricExportTimeoutMs, o.settings.metricExportIntervalMs),
+        metricProducers: [observed],
       }),
     );
   }
   const provider = new MeterProvider({ resource: o.resource, readers });
   const meter = provider.getMeter('mcp-vitals', o.version);
-
-  const observables = new Map<ObservedName, Observable>(OBSERVED.map((s) => [s.name, createObservable(meter, s)]));
-  meter.addBatchObservableCallback(
-    (result) => {
-      const emit = (name: ObservedName, value: number, attributes?: Record<string, string>) => {
-        if (Number.isFinite(value)) result.observe(observables.get(name)!, value, attributes);
-      };
-      observeSnapshot(o.monitor.snapshot, emit);
-      const history = o.historyStats?.();
-      if (history) observeHistory(history, emit);
-      observeRefusals(refusalCounts(), emit);
-    },
-    [...observables.values()],
-  );
 
   const checkDuration = histogram(meter, RECORDED.checkDuration);
   const checkRuns: Counter = meter.createCounter(RECORDED.checkRuns.name, {
@@ -126,7 +150,11 @@ export async function createMetrics(o: MetricsOptions): Promise<Metrics> {
       versionKey = { snapshot, recorded, refusals };
     return versionKey;
   };
-  const exposition = prometheus ? new Exposition(prometheus, serializePrometheus, version) : undefined;
+  // The observed families come first on the page, as they did when one provider held every instrument.
+  const families = prometheus && new ObservedFamilies(OBSERVED);
+  const exposition = families
+    ? new Exposition(prometheus!, (rm) => serializePrometheus(rm, families.render(fill)), version)
+    : undefined;
 
   // Probe runs are what the monitor publishes; the subscription ends with the metrics.
   const onProbeRun = (info: ProbeRunInfo) => {
@@ -149,7 +177,9 @@ export async function createMetrics(o: MetricsOptions): Promise<Metrics> {
     },
     recordHttp(seconds, attributes) {
       httpServer.record(seconds, attributes);
-      recorded++;
+      // A scrape's own request does not make the page stale: otherwise every scrape more than maxAge after the
+      // last would render afresh even when nothing else changed. It shows on the next rendering.
+      if (attributes['http.route'] !== '/metrics') recorded++;
     },
     sessionsOpen(delta, attributes) {
       sessions.add(delta, attributes);
@@ -158,9 +188,11 @@ export async function createMetrics(o: MetricsOptions): Promise<Metrics> {
     async shutdown() {
       o.monitor.off('probe-run', onProbeRun);
       // A last OTLP push so the final interval is not lost; the Prometheus reader has nothing to flush.
-      await provider
-        .shutdown({ timeoutMillis: 5000 })
-        .catch((e: unknown) => o.log.warn({ err: (e as Error).message }, 'metrics shutdown failed'));
+      // The observed provider goes after it: that push collects it too.
+      for (const p of [provider, observed?.provider])
+        await p
+          ?.shutdown({ timeoutMillis: 5000 })
+          .catch((e: unknown) => o.log.warn({ err: (e as Error).message }, 'metrics shutdown failed'));
     },
   };
 }

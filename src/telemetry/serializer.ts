@@ -34,13 +34,13 @@ function sanitize(name: string): string {
 }
 
 /** `k="v",k2="v2"` for a point's attributes (no braces), empty when it has none. */
-function labels(attributes: Attributes): string {
+export function labels(attributes: Attributes): string {
   let out = '';
   for (const key in attributes) out += `${out ? ',' : ''}${sanitize(key)}="${labelValue(attributes[key])}"`;
   return out;
 }
 
-function valueString(v: number): string {
+export function valueString(v: number): string {
   return v === Infinity ? '+Inf' : v === -Infinity ? '-Inf' : `${v}`;
 }
 
@@ -90,16 +90,25 @@ function histogramLines(name: string, point: DataPoint<Histogram>, out: string[]
   }
 }
 
-function metricText(m: MetricData, out: string[]): void {
-  let name = sanitize(escapeText(m.descriptor.name));
-  if (name === '' || name === '_') return;
+/** The sample name of a metric as the stock serializer writes it; empty when it has none it would write. */
+export function sampleName(descriptorName: string, monotonicSum: boolean): string {
+  let name = sanitize(escapeText(descriptorName));
+  if (name === '' || name === '_') return '';
   if (name[0]! >= '0' && name[0]! <= '9') name = `_${name}`;
-  if (!name.endsWith('_total') && m.dataPointType === DataPointType.SUM && m.isMonotonic) name += '_total';
-  const unit = m.descriptor.unit ? `\n# UNIT ${name} ${escapeText(m.descriptor.unit)}` : '';
-  out.push(
-    `# HELP ${name} ${escapeText(m.descriptor.description || 'description missing')}${unit}\n# TYPE ${name}` +
-      ` ${typeOf(m)}\n`,
-  );
+  if (!name.endsWith('_total') && monotonicSum) name += '_total';
+  return name;
+}
+
+/** The HELP (and UNIT) and TYPE lines that open a metric's text. */
+export function metricHeader(name: string, description: string, type: string, unit = ''): string {
+  const unitLine = unit ? `\n# UNIT ${name} ${escapeText(unit)}` : '';
+  return `# HELP ${name} ${escapeText(description || 'description missing')}${unitLine}\n# TYPE ${name} ${type}\n`;
+}
+
+function metricText(m: MetricData, out: string[]): void {
+  const name = sampleName(m.descriptor.name, m.dataPointType === DataPointType.SUM && m.isMonotonic);
+  if (!name) return;
+  out.push(metricHeader(name, m.descriptor.description, typeOf(m), m.descriptor.unit));
   if (m.dataPointType === DataPointType.HISTOGRAM) {
     for (const p of m.dataPoints) histogramLines(name, p, out);
   } else if (m.dataPointType === DataPointType.SUM || m.dataPointType === DataPointType.GAUGE) {
@@ -113,10 +122,14 @@ function metricText(m: MetricData, out: string[]): void {
   out.push('\n');
 }
 
-export function serializePrometheus(rm: ResourceMetrics): string {
+/**
+ * The page: target_info, then `leading` (metrics rendered elsewhere in the same format, which come first), then
+ * the collected ones.
+ */
+export function serializePrometheus(rm: ResourceMetrics, leading = ''): string {
   const out: string[] = [];
   for (const sm of rm.scopeMetrics) for (const m of sm.metrics) metricText(m, out);
-  const body = out.length ? out.join('') : '# no registered metrics';
+  const body = leading || out.length ? leading + out.join('') : '# no registered metrics';
   const l = labels(rm.resource.attributes);
   return `# HELP target_info Target metadata\n# TYPE target_info gauge\ntarget_info${l ? `{${l}}` : ''} 1\n${body}`;
 }

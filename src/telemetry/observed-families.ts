@@ -1,0 +1,119 @@
+import type { Attributes, Emit, InstrumentSpec, ObservedName } from './catalogue.js';
+import { prometheusName } from './prometheus-names.js';
+import { labels, metricHeader, sampleName, valueString } from './serializer.js';
+
+interface Series {
+  /** `name{labels} `: the sample line up to its value. */
+  readonly prefix: string;
+  /** The value the page shows (a counter's running sum, as the SDK keeps it). */
+  shown: number;
+  /** The last observed value, which a counter's next observation is diffed against. */
+  last: number;
+  /** Observed in the current pass (the last observation of a pass wins, as in the SDK's callback buffer). */
+  pass: number;
+  next: number;
+  line: string;
+}
+
+interface Family {
+  readonly header: string;
+  readonly name: string;
+  readonly kind: InstrumentSpec['kind'];
+  /** Every series ever observed, in first-seen order; one not observed again keeps its last value. */
+  readonly series: Map<string, Series>;
+  /** The family's text while none of its lines changed. */
+  text: string | undefined;
+}
+
+const typeOf = (kind: InstrumentSpec['kind']): 'counter' | 'gauge' => (kind === 'counter' ? 'counter' : 'gauge');
+
+/**
+ * The observed instruments' Prometheus text, rendered straight from the observations: the page used to run them
+ * through the SDK's collection (attribute hashing, cumulative merges, point objects) and then serialize the
+ * points, which at a 15 s scrape was most of a scrape's CPU. OTLP still reads the OpenTelemetry instruments.
+ * The text is what the SDK's cumulative reader and our serializer write, byte for byte (a test holds it): a
+ * series keeps its first-seen place and, once seen, stays with its last value; a counter shows its running sum
+ * of differences (reset when it goes down), with the same floating-point steps. Unchanged series reuse their
+ * line, unchanged families their text.
+ */
+export class ObservedFamilies {
+  private readonly families: Family[];
+  private readonly byName = new Map<ObservedName, Family>();
+  private pass = 0;
+  private readonly emit: Emit = (name, value, attributes) => this.observe(name, value, attributes);
+
+  constructor(specs: readonly InstrumentSpec[]) {
+    this.families = specs.map((s) => {
+      // An up-down counter is a non-monotonic sum, which Prometheus calls a gauge.
+      const name = sampleName(prometheusName(s.name, s.unit, typeOf(s.kind)), s.kind === 'counter');
+      const family: Family = {
+        header: metricHeader(name, s.description, typeOf(s.kind)),
+        name,
+        kind: s.kind,
+        series: new Map(),
+        text: undefined,
+      };
+      this.byName.set(s.name, family);
+      return family;
+    });
+  }
+
+  private observe(name: ObservedName, value: number, attributes?: Attributes): void {
+    if (!Number.isFinite(value)) return;
+    const family = this.byName.get(name);
+    if (!family?.name) return;
+    // The SDK's counter accumulation ignores a negative recording, leaving 0.
+    if (family.kind === 'counter' && value < 0) value = 0;
+    const l = attributes ? labels(attributes) : '';
+    let s = family.series.get(l);
+    if (!s) {
+      s = { prefix: `${family.name}${l ? `{${l}}` : ''} `, shown: value, last: value, pass: -1, next: value, line: '' };
+      s.line = `${s.prefix}${valueString(value)}\n`;
+      family.series.set(l, s);
+      family.text = undefined;
+      s.pass = this.pass;
+      // First seen: shown as observed, nothing to diff against.
+      s.last = Number.NaN;
+    } else s.pass = this.pass;
+    s.next = value;
+  }
+
+  /** Observes once through `fill` and returns the text of every family that has a series. */
+  render(fill: (emit: Emit) => void): string {
+    this.pass++;
+    fill(this.emit);
+    let out = '';
+    for (const f of this.families) {
+      if (f.series.size === 0) continue;
+      for (const s of f.series.values()) {
+        if (s.pass !== this.pass) continue;
+        const shown = Number.isNaN(s.last) ? s.next : advance(f.kind, s.shown, s.last, s.next);
+        s.last = s.next;
+        if (shown !== s.shown || s.line === '') {
+          s.shown = shown;
+          s.line = `${s.prefix}${valueString(shown)}\n`;
+          f.text = undefined;
+        }
+      }
+      f.text ??= f.header + joinLines(f.series);
+      out += f.text;
+    }
+    return out;
+  }
+}
+
+function joinLines(series: Map<string, Series>): string {
+  let out = '';
+  for (const s of series.values()) out += s.line;
+  return out;
+}
+
+/**
+ * The next shown value, as the SDK's cumulative temporality computes it: a gauge shows its last value; a sum
+ * adds the difference since the previous observation, and a counter that went down starts again from it.
+ */
+function advance(kind: InstrumentSpec['kind'], shown: number, last: number, next: number): number {
+  if (kind === 'gauge') return next;
+  if (kind === 'counter' && last > next) return next;
+  return shown + (next - last);
+}
