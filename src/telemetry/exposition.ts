@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import { DataPointType, type MetricData, type MetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import { DataPointType, type MetricData, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { prometheusName, type PrometheusKind } from './prometheus-names.js';
 
 function kindOf(m: MetricData): PrometheusKind {
@@ -44,10 +44,10 @@ export interface ExpositionPage {
 }
 
 /**
- * The /metrics text, rendered from one collection and served until the data behind it changes: the snapshot
- * changes once per tick, so a scrape costs a cached buffer rather than a collection and serialization.
- * A rendering is reused while `version()` is unchanged, or for up to `maxAgeMs` after it was made (MCP and
- * probe-run counters may then be that much behind). Concurrent scrapes share one rendering.
+ * The /metrics text, rendered and served until the data behind it changes: the snapshot changes once per tick,
+ * so a scrape costs a cached buffer rather than a rendering. A rendering is reused while `version()` is
+ * unchanged, or for up to `maxAgeMs` after it was made (MCP and probe-run counters may then be that much behind).
+ * Concurrent scrapes share one rendering.
  */
 export class Exposition {
   private page: ExpositionPage | undefined;
@@ -55,8 +55,7 @@ export class Exposition {
   private inflight: Promise<ExpositionPage> | undefined;
 
   constructor(
-    private readonly reader: MetricReader,
-    private readonly serialize: (rm: ResourceMetrics) => string,
+    private readonly text: () => string | Promise<string>,
     private readonly version: () => unknown,
     private readonly maxAgeMs = 1000,
   ) {}
@@ -72,8 +71,7 @@ export class Exposition {
     this.inflight ??= (async () => {
       const version = this.version();
       try {
-        const { resourceMetrics } = await this.reader.collect();
-        const body = Buffer.from(this.serialize(withPrometheusNames(resourceMetrics)), 'utf8');
+        const body = Buffer.from(await this.text(), 'utf8');
         let zipped: Buffer | undefined;
         const page: ExpositionPage = {
           body,

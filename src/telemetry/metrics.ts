@@ -1,7 +1,5 @@
-import type { Attributes as OtelAttributes, Counter, Histogram, Meter, Observable } from '@opentelemetry/api';
-import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import type { Attributes as OtelAttributes, Meter, Observable } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
-import { MeterProvider, MetricReader, type IMetricReader, type MetricProducer } from '@opentelemetry/sdk-metrics';
 import type { Logger } from 'pino';
 import type { HealthMonitor, ProbeRunInfo } from '../monitor/health-monitor.js';
 import { refusalCounts, refusalTotal } from '../shared/refusals.js';
@@ -18,6 +16,7 @@ import {
 } from './catalogue.js';
 import { Exposition } from './exposition.js';
 import { ObservedFamilies } from './observed-families.js';
+import { RecordedFamily } from './recorded-families.js';
 import { serializePrometheus } from './serializer.js';
 import type { TelemetrySettings } from './settings.js';
 
@@ -51,26 +50,49 @@ function createObservable(meter: Meter, s: InstrumentSpec): Observable {
   return meter.createObservableGauge(s.name, options);
 }
 
-const histogram = (meter: Meter, s: InstrumentSpec): Histogram =>
-  meter.createHistogram(s.name, {
-    description: s.description,
-    unit: s.unit,
+type Recorder = (value: number, attributes: OtelAttributes) => void;
+
+function createRecorded(meter: Meter, s: InstrumentSpec): Recorder {
+  const options = { description: s.description, unit: s.unit };
+  if (s.kind === 'counter') {
+    const c = meter.createCounter(s.name, options);
+    return (v, a) => c.add(v, a);
+  }
+  if (s.kind === 'updowncounter') {
+    const c = meter.createUpDownCounter(s.name, options);
+    return (v, a) => c.add(v, a);
+  }
+  const h = meter.createHistogram(s.name, {
+    ...options,
     ...(s.buckets ? { advice: { explicitBucketBoundaries: s.buckets } } : {}),
   });
-
-/** A reader that only answers collect(): the observed instruments' provider, read by the OTLP reader. */
-class PullReader extends MetricReader {
-  protected override async onShutdown(): Promise<void> {}
-  protected override async onForceFlush(): Promise<void> {}
+  return (v, a) => h.record(v, a);
 }
 
+// Created in this order, as the page lists them after the observed ones.
+const RECORDED_ORDER = [
+  RECORDED.checkDuration,
+  RECORDED.checkRuns,
+  RECORDED.mcpOperation,
+  RECORDED.mcpSession,
+  RECORDED.httpServer,
+  RECORDED.mcpSessions,
+] as const;
+
 /**
- * The observable instruments over the monitor's snapshot, on a provider of their own that only the OTLP reader
- * reads (as one of its producers): /metrics renders the same observations straight to text (ObservedFamilies),
- * so a scrape never runs their callbacks through the SDK.
+ * Every instrument as OpenTelemetry instruments on one MeterProvider, read by a periodic OTLP reader: the
+ * observable ones over the monitor's snapshot, the recorded ones fed as /metrics's are.
  */
-function observedProvider(o: MetricsOptions, fill: (emit: Emit) => void): { provider: MeterProvider } & MetricProducer {
-  const reader = new PullReader();
+async function otlpInstruments(o: MetricsOptions, fill: (emit: Emit) => void) {
+  const [{ metricExporter }, { MeterProvider, PeriodicExportingMetricReader }] = await Promise.all([
+    import('./otlp.js'),
+    import('@opentelemetry/sdk-metrics'),
+  ]);
+  const reader = new PeriodicExportingMetricReader({
+    exporter: await metricExporter(o.settings.metricsProtocol),
+    exportIntervalMillis: o.settings.metricExportIntervalMs,
+    exportTimeoutMillis: Math.min(o.settings.metricExportTimeoutMs, o.settings.metricExportIntervalMs),
+  });
   const provider = new MeterProvider({ resource: o.resource, readers: [reader] });
   const meter = provider.getMeter('mcp-vitals', o.version);
   const observables = new Map<ObservedName, Observable>(OBSERVED.map((s) => [s.name, createObservable(meter, s)]));
@@ -81,13 +103,15 @@ function observedProvider(o: MetricsOptions, fill: (emit: Emit) => void): { prov
       }),
     [...observables.values()],
   );
-  return { provider, collect: (options) => reader.collect(options) };
+  const recorders = new Map(RECORDED_ORDER.map((s) => [s, createRecorded(meter, s)]));
+  return { provider, recorders };
 }
 
 /**
- * The MeterProvider of the recorded instruments (probe runs, MCP and HTTP requests), read by the Prometheus
- * reader when /metrics is served and by a periodic OTLP reader when an endpoint is configured; that reader also
- * collects the observed instruments' provider.
+ * The metrics: /metrics text rendered by our own families (ObservedFamilies over the snapshot, a RecordedFamily
+ * per recorded instrument), and, when an OTLP endpoint is configured, the same instruments as OpenTelemetry ones
+ * exported by a periodic reader. The page used to be an SDK collection through a Prometheus reader; at a 15 s
+ * scrape that collection was most of a scrape's CPU, and the page's bytes are the same.
  */
 export async function createMetrics(o: MetricsOptions): Promise<Metrics> {
   const fill = (emit: Emit) => {
@@ -96,44 +120,29 @@ export async function createMetrics(o: MetricsOptions): Promise<Metrics> {
     if (history) observeHistory(history, emit);
     observeRefusals(refusalCounts(), emit);
   };
-  const readers: IMetricReader[] = [];
-  let prometheus: PrometheusExporter | undefined;
-  if (o.prometheus) {
-    // Only the reader and its serializer: the page is served by our own HTTP server, never a second one.
-    prometheus = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true });
-    readers.push(prometheus);
-  }
-  let observed: ReturnType<typeof observedProvider> | undefined;
-  if (o.settings.otlpMetrics) {
-    const [{ metricExporter }, { PeriodicExportingMetricReader }] = await Promise.all([
-      import('./otlp.js'),
-      import('@opentelemetry/sdk-metrics'),
-    ]);
-    observed = observedProvider(o, fill);
-    readers.push(
-      new PeriodicExportingMetricReader({
-        exporter: await metricExporter(o.settings.metricsProtocol),
-        exportIntervalMillis: o.settings.metricExportIntervalMs,
-        exportTimeoutMillis: Math.min(o.settings.metricExportTimeoutMs, o.settings.metricExportIntervalMs),
-        metricProducers: [observed],
-      }),
-    );
-  }
-  const provider = new MeterProvider({ resource: o.resource, readers });
-  const meter = provider.getMeter('mcp-vitals', o.version);
-
-  const checkDuration = histogram(meter, RECORDED.checkDuration);
-  const checkRuns: Counter = meter.createCounter(RECORDED.checkRuns.name, {
-    description: RECORDED.checkRuns.description,
-    unit: RECORDED.checkRuns.unit,
-  });
-  const operation = histogram(meter, RECORDED.mcpOperation);
-  const session = histogram(meter, RECORDED.mcpSession);
-  const httpServer = histogram(meter, RECORDED.httpServer);
-  const sessions = meter.createUpDownCounter(RECORDED.mcpSessions.name, {
-    description: RECORDED.mcpSessions.description,
-    unit: RECORDED.mcpSessions.unit,
-  });
+  const otlp = o.settings.otlpMetrics ? await otlpInstruments(o, fill) : undefined;
+  const page = o.prometheus
+    ? {
+        observed: new ObservedFamilies(OBSERVED),
+        recorded: new Map(RECORDED_ORDER.map((s) => [s, new RecordedFamily(s)])),
+      }
+    : undefined;
+  const recorder = (s: InstrumentSpec): Recorder => {
+    const family = page?.recorded.get(s);
+    const otel = otlp?.recorders.get(s);
+    if (family && otel)
+      return (v, a) => {
+        family.record(v, a);
+        otel(v, a);
+      };
+    return family ? (v, a) => family.record(v, a) : (otel ?? (() => {}));
+  };
+  const checkDuration = recorder(RECORDED.checkDuration);
+  const checkRuns = recorder(RECORDED.checkRuns);
+  const operation = recorder(RECORDED.mcpOperation);
+  const session = recorder(RECORDED.mcpSession);
+  const httpServer = recorder(RECORDED.httpServer);
+  const sessions = recorder(RECORDED.mcpSessions);
 
   // Anything recorded between snapshots invalidates the cached page, as a new snapshot does; so does a refusal
   // past a limit (they are observed, not recorded, and may come between snapshots).
@@ -150,17 +159,20 @@ export async function createMetrics(o: MetricsOptions): Promise<Metrics> {
       versionKey = { snapshot, recorded, refusals };
     return versionKey;
   };
-  // The observed families come first on the page, as they did when one provider held every instrument.
-  const families = prometheus && new ObservedFamilies(OBSERVED);
-  const exposition = families
-    ? new Exposition(prometheus!, (rm) => serializePrometheus(rm, families.render(fill)), version)
-    : undefined;
+  const resource = { resource: o.resource, scopeMetrics: [] };
+  const exposition =
+    page &&
+    new Exposition(() => {
+      let text = page.observed.render(fill);
+      for (const f of page.recorded.values()) text += f.render();
+      return serializePrometheus(resource, text);
+    }, version);
 
   // Probe runs are what the monitor publishes; the subscription ends with the metrics.
   const onProbeRun = (info: ProbeRunInfo) => {
     const attributes = { check: info.check, kind: info.kind };
-    checkDuration.record(info.durationSeconds, attributes);
-    checkRuns.add(1, { ...attributes, outcome: info.outcome });
+    checkDuration(info.durationSeconds, attributes);
+    checkRuns(1, { ...attributes, outcome: info.outcome });
     recorded++;
   };
   o.monitor.on('probe-run', onProbeRun);
@@ -168,31 +180,29 @@ export async function createMetrics(o: MetricsOptions): Promise<Metrics> {
   return {
     exposition,
     recordOperation(seconds, attributes) {
-      operation.record(seconds, attributes);
+      operation(seconds, attributes);
       recorded++;
     },
     recordSession(seconds, attributes) {
-      session.record(seconds, attributes);
+      session(seconds, attributes);
       recorded++;
     },
     recordHttp(seconds, attributes) {
-      httpServer.record(seconds, attributes);
+      httpServer(seconds, attributes);
       // A scrape's own request does not make the page stale: otherwise every scrape more than maxAge after the
       // last would render afresh even when nothing else changed. It shows on the next rendering.
       if (attributes['http.route'] !== '/metrics') recorded++;
     },
     sessionsOpen(delta, attributes) {
-      sessions.add(delta, attributes);
+      sessions(delta, attributes);
       recorded++;
     },
     async shutdown() {
       o.monitor.off('probe-run', onProbeRun);
-      // A last OTLP push so the final interval is not lost; the Prometheus reader has nothing to flush.
-      // The observed provider goes after it: that push collects it too.
-      for (const p of [provider, observed?.provider])
-        await p
-          ?.shutdown({ timeoutMillis: 5000 })
-          .catch((e: unknown) => o.log.warn({ err: (e as Error).message }, 'metrics shutdown failed'));
+      // A last OTLP push so the final interval is not lost.
+      await otlp?.provider
+        .shutdown({ timeoutMillis: 5000 })
+        .catch((e: unknown) => o.log.warn({ err: (e as Error).message }, 'metrics shutdown failed'));
     },
   };
 }

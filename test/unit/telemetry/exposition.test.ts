@@ -3,7 +3,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { Exposition } from '../../../src/telemetry/exposition.js';
+import { Exposition, withPrometheusNames } from '../../../src/telemetry/exposition.js';
 import { serializePrometheus } from '../../../src/telemetry/serializer.js';
 
 function setup(maxAgeMs = 1000) {
@@ -28,7 +28,8 @@ function setup(maxAgeMs = 1000) {
     })
     .record(0.5);
   let version = 0;
-  const exposition = new Exposition(reader, serializePrometheus, () => version, maxAgeMs);
+  const text = async () => serializePrometheus(withPrometheusNames((await reader.collect()).resourceMetrics));
+  const exposition = new Exposition(text, () => version, maxAgeMs);
   return { exposition, setValue: (v: number) => (value = v), bump: () => version++, collections: () => collections };
 }
 

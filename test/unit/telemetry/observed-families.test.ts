@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { Emit, InstrumentSpec } from '../../../src/telemetry/catalogue.js';
 import { withPrometheusNames } from '../../../src/telemetry/exposition.js';
 import { ObservedFamilies } from '../../../src/telemetry/observed-families.js';
+import { RecordedFamily } from '../../../src/telemetry/recorded-families.js';
 import { serializePrometheus } from '../../../src/telemetry/serializer.js';
 
 type Observation = [spec: number, attributes: Record<string, string> | undefined, value: number];
@@ -105,5 +106,69 @@ describe('ObservedFamilies', () => {
     const last = ours([]);
     expect(last.indexOf('vitals_check_status{check="web"} 1')).toBeLessThan(last.indexOf('check="db"'));
     expect(last).toContain('system_cpu_time_seconds_total{system_cpu_state="user"} 0.5');
+  });
+});
+
+const RECORDED_SPECS: InstrumentSpec[] = [
+  { name: 'vitals.check.duration', kind: 'histogram', unit: 's', description: 'Durations.', buckets: [0.001, 0.5, 1] },
+  { name: 'vitals.check.runs', kind: 'counter', unit: '{run}', description: 'Runs.' },
+  { name: 'vitals.mcp.sessions', kind: 'updowncounter', unit: '{session}', description: 'Open.' },
+];
+
+/** Recordings, then a collection, as the SDK's Prometheus reader makes them. */
+function sdkRecordedPages(specs: InstrumentSpec[]) {
+  const reader = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true });
+  const provider = new MeterProvider({ resource: resourceFromAttributes({ 'service.name': 't' }), readers: [reader] });
+  const meter = provider.getMeter('t');
+  const record = specs.map((s) => {
+    const options = { description: s.description, unit: s.unit };
+    if (s.kind === 'counter') {
+      const c = meter.createCounter(s.name, options);
+      return (v: number, a: Record<string, string>) => c.add(v, a);
+    }
+    if (s.kind === 'updowncounter') {
+      const c = meter.createUpDownCounter(s.name, options);
+      return (v: number, a: Record<string, string>) => c.add(v, a);
+    }
+    const h = meter.createHistogram(s.name, { ...options, advice: { explicitBucketBoundaries: s.buckets! } });
+    return (v: number, a: Record<string, string>) => h.record(v, a);
+  });
+  return async (recordings: [number, Record<string, string>, number][]) => {
+    for (const [i, a, v] of recordings) record[i]!(v, a);
+    return serializePrometheus(withPrometheusNames((await reader.collect()).resourceMetrics));
+  };
+}
+
+function ourRecordedPages(specs: InstrumentSpec[]) {
+  const families = specs.map((s) => new RecordedFamily(s));
+  const resource = resourceFromAttributes({ 'service.name': 't' });
+  return (recordings: [number, Record<string, string>, number][]) => {
+    for (const [i, a, v] of recordings) families[i]!.record(v, a);
+    return serializePrometheus({ resource, scopeMetrics: [] }, families.map((f) => f.render()).join(''));
+  };
+}
+
+// Any key order: the SDK treats the same attributes in another order as the same series.
+const anyOrder = fc
+  .uniqueArray(fc.tuple(fc.constantFrom('check', 'kind', 'outcome'), fc.constantFrom('db', 'tcp', 'a"b')), {
+    selector: (e) => e[0],
+    maxLength: 3,
+  })
+  .map((entries) => Object.fromEntries(entries));
+const recording = fc.tuple(fc.integer({ min: 0, max: RECORDED_SPECS.length - 1 }), anyOrder, value);
+
+describe('RecordedFamily', () => {
+  it('writes what the SDK collection and the serializer write, collection after collection', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.array(recording, { maxLength: 10 }), { minLength: 1, maxLength: 5 }),
+        async (runs) => {
+          const sdk = sdkRecordedPages(RECORDED_SPECS);
+          const ours = ourRecordedPages(RECORDED_SPECS);
+          for (const r of runs) expect(ours(r)).toBe(await sdk(r));
+        },
+      ),
+      { numRuns: 150 },
+    );
   });
 });
