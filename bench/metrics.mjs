@@ -2,6 +2,8 @@
 // prometheus-node-exporter scraped the same way in the same run, at a similar series count; and cold start
 // with OTLP telemetry configured against not.
 // Run after `npm run build`: node bench/metrics.mjs [--duration 5] [--tool wrk|autocannon] [--starts 9]
+// [--spaced 12 --spacing 2.5] [--idle-seconds 60 --idle-spacing 15] [--cli dist/cli/main.js];
+// BENCH_SKIP_STARTS=1 skips the cold starts
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
@@ -10,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { cpuSeconds, fmt, freePort, median, quantile, table, timeToInitialize } from './lib.mjs';
+import { cpuMs, cpuSeconds, fmt, freePort, median, quantile, table, timeToInitialize } from './lib.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -21,13 +23,18 @@ const { values } = parseArgs({
     // Spaced scrapes, as Prometheus makes them: every page is fresh (the snapshot changed since the last one).
     spaced: { type: 'string', default: '12' },
     spacing: { type: 'string', default: '2.5' },
+    // An idle daemon (no checks) and node_exporter, both scraped every --idle-spacing s for --idle-seconds.
+    'idle-seconds': { type: 'string', default: '60' },
+    'idle-spacing': { type: 'string', default: '15' },
+    // Another build to measure (before/after runs alternate with the same script).
+    cli: { type: 'string', default: fileURLToPath(new URL('../dist/cli/main.js', import.meta.url)) },
   },
 });
 const DURATION = Number(values.duration);
 // One client thread: on a 2-CPU machine a second one mostly takes the server's core away from it.
 const WRK_THREADS = Number(process.env.WRK_THREADS ?? 1);
 const STARTS = Number(values.starts);
-const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
+const CLI = values.cli;
 const children = new Set();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -257,6 +264,35 @@ async function spacedScrapes(ne, ours) {
   ]);
 }
 
+/**
+ * What a scraped idle daemon costs next to node_exporter: a daemon with no checks and node_exporter, each scraped
+ * every --idle-spacing seconds (half a gap apart) over --idle-seconds, as a share of one core (all threads).
+ */
+async function idleScraped(ne, targetPort) {
+  const idle = await startDaemon(0, targetPort);
+  await sleep(10_000); // past start-up work (lazy loads, first collections)
+  const gap = Number(values['idle-spacing']) * 1000;
+  const servers = [ne, idle];
+  const c0 = servers.map((s) => cpuMs(s.child.pid));
+  const t0 = performance.now();
+  let scrapes = 0;
+  while (performance.now() - t0 < Number(values['idle-seconds']) * 1000) {
+    await scrape(ne.url);
+    await sleep(gap / 2);
+    await scrape(idle.url);
+    await sleep(gap / 2);
+    scrapes++;
+  }
+  const elapsed = performance.now() - t0;
+  const share = servers.map((s, i) => ((cpuMs(s.child.pid) - c0[i]) / elapsed) * 100);
+  table(`idle, scraped every ${values['idle-spacing']} s (${scrapes} scrapes each over ${fmt(elapsed / 1000, 0)} s)`, [
+    ['node_exporter', `${fmt(share[0], 3)} % of a core`],
+    ['mcp-vitals, no checks', `${fmt(share[1], 3)} % of a core`, `${idle.series} series`],
+    ['ratio', `${fmt(share[1] / share[0], 2)}x`, 'target <= 2x'],
+  ]);
+  await stop(idle.child);
+}
+
 // ---- main ---------------------------------------------------------------------------------------------
 
 async function main() {
@@ -320,7 +356,10 @@ async function main() {
     ]),
   );
   await spacedScrapes(ne, ours);
-  await Promise.all([stop(ne.child), stop(ours.child), target.close()]);
+  await stop(ours.child);
+  await idleScraped(ne, target.port);
+  await Promise.all([stop(ne.child), target.close()]);
+  if (process.env.BENCH_SKIP_STARTS) return;
 
   // Cold start, interleaved so drift in machine load hits both sides alike.
   const receiver = await otlpReceiver();

@@ -2,6 +2,7 @@
 // N = 10, 100, 1,000 (or --counts): the daemon's CPU as a share of one core over a steady window, its RSS,
 // and the time of a fresh /metrics render (the first scrape after a new snapshot). Loopback only.
 // Run after `npm run build`: node bench/scale.mjs [--counts 10,100,1000] [--seconds 30] [--cli dist/cli/main.js]
+// [--spacing 1.3] (seconds between the fresh scrapes timed after the window: render time and CPU per scrape)
 // --cli may name several builds, comma-separated: each count then runs them alternately (--reps rounds), so a
 // before/after comparison is one command.
 import { spawn } from 'node:child_process';
@@ -11,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { cpuSeconds, fmt, freePort, median, rssBytes, table } from './lib.mjs';
+import { cpuMs, cpuSeconds, fmt, freePort, median, rssBytes, table } from './lib.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -20,8 +21,11 @@ const { values: args } = parseArgs({
     warmup: { type: 'string', default: '12' },
     reps: { type: 'string', default: '1' },
     cli: { type: 'string', default: fileURLToPath(new URL('../dist/cli/main.js', import.meta.url)) },
+    // Seconds between the fresh scrapes that time a render (more than the page's 1 s reuse).
+    spacing: { type: 'string', default: '1.3' },
   },
 });
+const spacingMs = Number(args.spacing) * 1000;
 const counts = args.counts.split(',').map(Number);
 const clis = args.cli.split(',');
 const seconds = Number(args.seconds);
@@ -80,20 +84,39 @@ async function measure(n, cli) {
   await new Promise((r) => setTimeout(r, seconds * 1000));
   const cpu = ((cpuSeconds(d.child.pid) - c0) / ((performance.now() - t0) / 1000)) * 100;
   const rss = rssBytes(d.child.pid) / 1048576;
-  // Fresh renders: a page is reused for at most 1 s, so scrapes 1.3 s apart each render anew. Some land on
-  // a round's burst of probe results and wait behind it; the fastest is the render itself.
+  // Fresh renders: a page is reused for at most 1 s, so scrapes --spacing (1.3 s) apart each render anew. Some
+  // land on a round's burst of probe results and wait behind it; the fastest is the render itself. The CPU a
+  // scrape costs is the daemon's CPU from request to response (plus 15 ms for what follows it) less the same
+  // length of quiet window right after, medians over the scrapes.
   const renders = [];
+  const busy = [];
+  const quiet = [];
   let series = 0;
   for (let i = 0; i < 8; i++) {
-    await new Promise((r) => setTimeout(r, 1300));
+    await new Promise((r) => setTimeout(r, spacingMs));
+    const c0 = cpuMs(d.child.pid);
+    const t0 = performance.now();
     const r = await get(`${d.base}/metrics`);
+    await new Promise((r) => setTimeout(r, 15));
+    const windowMs = performance.now() - t0;
+    const c1 = cpuMs(d.child.pid);
+    busy.push(c1 - c0);
+    await new Promise((r) => setTimeout(r, windowMs));
+    quiet.push(cpuMs(d.child.pid) - c1);
     renders.push(r.ms);
     series = r.series;
   }
   renders.sort((a, b) => a - b);
   d.child.kill('SIGTERM');
   await new Promise((r) => (d.child.exitCode !== null ? r() : d.child.once('exit', r)));
-  return { cpu, rss, render: renders[0], renderMedian: median(renders), series };
+  return {
+    cpu,
+    rss,
+    render: renders[0],
+    renderMedian: median(renders),
+    scrapeCpu: median(busy) - median(quiet),
+    series,
+  };
 }
 
 const rows = [];
@@ -110,6 +133,11 @@ for (const n of counts) {
       `${fmt(cpu, 2)} % of a core`,
       `RSS ${fmt(median(rs.map((r) => r.rss)), 1)} MiB, /metrics fresh ${fmt(median(rs.map((r) => r.render)), 1)}` +
         ` ms fastest, ${fmt(median(rs.map((r) => r.renderMedian)), 1)} ms median (${rs[0].series} series)`,
+    ]);
+    rows.push([
+      `  spaced scrape${clis.length > 1 ? ` #${k}` : ''}`,
+      `${fmt(median(rs.map((r) => r.scrapeCpu)), 1)} ms CPU`,
+      `per fresh scrape, ${args.spacing} s apart${n >= 1000 ? '; target <= 20 ms at 22k series' : ''}`,
     ]);
   }
 }
