@@ -64,12 +64,15 @@ export class ObservedFamilies {
     if (!family?.name) return;
     // The SDK's counter accumulation ignores a negative recording, leaving 0.
     if (family.kind === 'counter' && value < 0) value = 0;
-    const l = attributes ? labels(attributes) : '';
-    let s = family.series.get(l);
+    // The attributes as given (emit sites keep their keys in one order); labels are built once per new series.
+    let key = '';
+    if (attributes) for (const k in attributes) key += `${k}\u0000${attributes[k]}\u0001`;
+    let s = family.series.get(key);
     if (!s) {
+      const l = attributes ? labels(attributes) : '';
       s = { prefix: `${family.name}${l ? `{${l}}` : ''} `, shown: value, last: value, pass: -1, next: value, line: '' };
       s.line = `${s.prefix}${valueString(value)}\n`;
-      family.series.set(l, s);
+      family.series.set(key, s);
       family.text = undefined;
       s.pass = this.pass;
       // First seen: shown as observed, nothing to diff against.
