@@ -19,19 +19,43 @@ const HOST_OFF = {
   },
 };
 
+async function idleMetrics() {
+  const log = createLogger({ level: 'silent' });
+  // Never started: its snapshot stays the same object for the whole test.
+  const monitor = new HealthMonitor(parseConfig({ host: HOST_OFF }), log);
+  return createMetrics({
+    monitor,
+    resource: buildResource('0.0.0'),
+    settings: telemetrySettings({}),
+    prometheus: true,
+    log,
+    version: '0.0.0',
+  });
+}
+
 describe('the cached /metrics page', () => {
+  it('is not made stale by a scrape of its own, but is by another request', async () => {
+    const metrics = await idleMetrics();
+    try {
+      vi.useFakeTimers({ toFake: ['Date'] });
+      const first = await metrics.exposition!.get();
+      const scrape = { 'http.request.method': 'GET', 'http.response.status_code': 200 };
+      metrics.recordHttp(0.001, { ...scrape, 'http.route': '/metrics' });
+      vi.setSystemTime(Date.now() + 1100);
+      expect(metrics.exposition!.get()).toBe(first);
+      metrics.recordHttp(0.001, { ...scrape, 'http.route': '/livez' });
+      const second = await metrics.exposition!.get();
+      expect(second).not.toBe(first);
+      // The scrape shows on the next rendering.
+      expect(second.body.toString()).toMatch(/^http_server_request_duration_seconds_count\{.*"\/metrics"\} 1$/m);
+    } finally {
+      vi.useRealTimers();
+      await metrics.shutdown();
+    }
+  });
+
   it('is rendered again when a limit refuses something between two snapshots', async () => {
-    const log = createLogger({ level: 'silent' });
-    // Never started: its snapshot stays the same object for the whole test.
-    const monitor = new HealthMonitor(parseConfig({ host: HOST_OFF }), log);
-    const metrics = await createMetrics({
-      monitor,
-      resource: buildResource('0.0.0'),
-      settings: telemetrySettings({}),
-      prometheus: true,
-      log,
-      version: '0.0.0',
-    });
+    const metrics = await idleMetrics();
     try {
       const count = async () => {
         const page = await metrics.exposition!.get();
