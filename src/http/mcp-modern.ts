@@ -1,11 +1,16 @@
 import type { ServerResponse } from 'node:http';
-import { createMcpHandler, isLegacyRequest, type McpServer, type ServerEventBus } from '@modelcontextprotocol/server';
-import { toNodeHandler } from '@modelcontextprotocol/node';
+import {
+  classifyInboundRequest,
+  createMcpHandler,
+  type McpServer,
+  type ServerEventBus,
+} from '@modelcontextprotocol/server';
 import type { SubscriptionBudget } from '../mcp/resources/live.js';
 import { countRefusal } from '../shared/refusals.js';
 import type { Logger } from '../shared/logger.js';
 import { JSONRPC, jsonRpcError, requestId } from './jsonrpc.js';
 import type { McpRequest } from './mcp-sessions.js';
+import { nodeFetchHandler } from './mcp-web.js';
 
 export interface ModernMcpOptions {
   /** A fresh server for 2026-07-28 requests (tools, resources, prompts; listens are the bus's), reused between them. */
@@ -52,7 +57,10 @@ export class ModernMcp {
       maxRequestBodySize: options.maxBodyBytes,
       onerror: (e) => options.log.debug({ err: { message: e.message } }, 'MCP (2026-07-28) request error'),
     });
-    this.node = toNodeHandler(this.handler, { maxRequestBodySize: options.maxBodyBytes });
+    this.node = nodeFetchHandler(this.handler, {
+      maxBodyBytes: options.maxBodyBytes,
+      onerror: (e) => options.log.debug({ err: { message: e.message } }, 'MCP (2026-07-28) request error'),
+    });
   }
 
   /**
@@ -80,25 +88,29 @@ export class ModernMcp {
   /**
    * Whether the SDK would route this request to its 2025-era serving. A request with no `_meta` anywhere and
    * no 2026 protocol header cannot carry the per-request envelope claim, so it is legacy without asking; the
-   * rest is classified by the SDK's own predicate, so the two can never disagree.
+   * rest is classified by the SDK's own classifier, the one its `isLegacyRequest` and `createMcpHandler` run
+   * (given the parsed body: a POST without one is legacy there too), so the two can never disagree.
    */
-  async isLegacy(
-    method: string,
-    url: string,
-    headers: Record<string, string | string[] | undefined>,
-    body: unknown,
-  ): Promise<boolean> {
+  isLegacy(method: string, headers: Record<string, string | string[] | undefined>, body: unknown): boolean {
     const version = headers['mcp-protocol-version'];
     const modernHeader = typeof version === 'string' && version >= '2026';
     const messages = Array.isArray(body) ? body : [body];
     if (!modernHeader && !messages.some(hasMeta)) return true;
-    const h = new Headers();
-    for (const [k, v] of Object.entries(headers)) if (typeof v === 'string') h.set(k, v);
-    return isLegacyRequest(
-      new Request(`http://localhost${url}`, { method, headers: h }),
-      method === 'POST' ? body : undefined,
-      { maxRequestBodySize: this.options.maxBodyBytes },
-    );
+    const httpMethod = method.toUpperCase();
+    const post = httpMethod === 'POST';
+    if (post && body === undefined) return true;
+    const header = (name: string) => {
+      const v = headers[name];
+      return Array.isArray(v) ? v.join(', ') : v;
+    };
+    const outcome = classifyInboundRequest({
+      httpMethod,
+      protocolVersionHeader: header('mcp-protocol-version'),
+      mcpMethodHeader: header('mcp-method'),
+      mcpNameHeader: header('mcp-name'),
+      ...(post ? { body } : {}),
+    });
+    return outcome.kind === 'legacy';
   }
 
   /** `principal`: who asks (`kind:subject`, or `anonymous`), whose listen streams are counted together. */
