@@ -10,7 +10,7 @@ import { countRefusal } from '../shared/refusals.js';
 import type { Logger } from '../shared/logger.js';
 import { JSONRPC, jsonRpcError, requestId } from './jsonrpc.js';
 import type { McpRequest } from './mcp-sessions.js';
-import { nodeFetchHandler } from './mcp-web.js';
+import { answerResult, nodeFetchHandler } from './mcp-web.js';
 
 export interface ModernMcpOptions {
   /** A fresh server for 2026-07-28 requests (tools, resources, prompts; listens are the bus's), reused between them. */
@@ -47,10 +47,12 @@ export class ModernMcp {
   private idle: (() => void)[] = [];
   /** Servers whose last exchange is over, ready for the next request (see `lend`). */
   private readonly spare: McpServer[] = [];
+  /** The request view of the exchange each lent server is about to be connected for. */
+  private readonly requests = new WeakMap<McpServer, Request | undefined>();
   private closing = false;
 
   constructor(private readonly options: ModernMcpOptions) {
-    this.handler = createMcpHandler(() => this.lend(), {
+    this.handler = createMcpHandler((ctx) => this.lend(ctx.requestInfo), {
       legacy: 'reject',
       bus: options.bus,
       maxSubscriptions: options.maxSubscriptions,
@@ -70,8 +72,9 @@ export class ModernMcp {
    * nothing of one caller stays for the next. The SDK closes the server when the exchange ends; a server it never
    * connected (a listen, a refused request) is simply dropped.
    */
-  private lend(): McpServer {
-    const server = this.spare.pop() ?? this.options.createServer();
+  private lend(request: Request | undefined): McpServer {
+    const server = this.spare.pop() ?? this.build();
+    this.requests.set(server, request);
     const low = server.server;
     const previous = low.onclose;
     let returned = false;
@@ -81,6 +84,34 @@ export class ModernMcp {
       if (returned) return;
       returned = true;
       if (!this.closing && !server.isConnected() && this.spare.length < MAX_SPARE_SERVERS) this.spare.push(server);
+    };
+    return server;
+  }
+
+  /**
+   * A new server whose exchanges answer their JSON result straight to the Node response (`answerResult`); the
+   * SDK's transport still runs the exchange (dispatch, validation, errors, notifications and the SSE upgrade
+   * they cause) and is closed once the result is out, as it closes itself after answering. Installed before
+   * telemetry's own wrapper (which `connect` adds per transport) so telemetry sees every message as before.
+   */
+  private build(): McpServer {
+    const server = this.options.createServer();
+    const connect = server.connect.bind(server);
+    server.connect = (transport) => {
+      const request = this.requests.get(server);
+      this.requests.delete(server);
+      const send = transport.send.bind(transport);
+      // Once anything but the result went out (a progress notification) the SDK streams the exchange as SSE.
+      let streamed = false;
+      transport.send = (message, options) => {
+        if (!streamed && answerResult(request, message)) {
+          queueMicrotask(() => void transport.close());
+          return Promise.resolve();
+        }
+        if (!('result' in message) && !('error' in message)) streamed = true;
+        return send(message, options);
+      };
+      return connect(transport);
     };
     return server;
   }

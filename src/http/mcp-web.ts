@@ -28,6 +28,39 @@ function requestView(req: McpRequest, signal: AbortSignal): Request {
   return view as unknown as Request;
 }
 
+/** A POST exchange whose JSON result may be written straight to the Node response (see `answerResult`). */
+interface Exchange {
+  res: ServerResponse;
+  /** The id of the request the body carries; only its result is answered here. */
+  id: unknown;
+  answered: boolean;
+}
+
+/** Request views of the exchanges in flight; the SDK hands the view to the server factory as `requestInfo`. */
+const exchanges = new WeakMap<object, Exchange>();
+
+/**
+ * Writes a JSON-RPC result for the exchange `request` belongs to as the SDK's per-request transport answers one
+ * (200, application/json, the message as JSON), without the web `Response` it would build and this adapter
+ * would read back: that round trip was the largest cost left on a 2026-07-28 call. False, and nothing written,
+ * when the message is not this exchange's result or the response is no longer ours to write (already started,
+ * client gone): the SDK's transport then answers as usual. Errors always take the SDK's way (their HTTP status
+ * depends on where the protocol raised them).
+ */
+export function answerResult(request: unknown, message: unknown): boolean {
+  const exchange = request !== null && typeof request === 'object' ? exchanges.get(request) : undefined;
+  if (exchange === undefined || exchange.answered) return false;
+  const m = message as { jsonrpc?: unknown; id?: unknown; result?: unknown; error?: unknown };
+  if (m.jsonrpc !== '2.0' || m.id !== exchange.id || m.id === undefined || m.error !== undefined) return false;
+  if (m.result === null || typeof m.result !== 'object') return false;
+  const { res } = exchange;
+  if (res.headersSent || res.destroyed) return false;
+  exchange.answered = true;
+  const bytes = Buffer.from(JSON.stringify(message));
+  res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(bytes.length) }).end(bytes);
+  return true;
+}
+
 const isJson = (type: string | null): boolean => type !== null && /^application\/json\s*(;|$)/i.test(type);
 
 /**
@@ -43,23 +76,36 @@ export function nodeFetchHandler(
   return async (req, res, body) => {
     let finished = false;
     const abort = new AbortController();
+    let exchange: Exchange | undefined;
     res.on('close', () => {
-      if (!finished) abort.abort();
+      if (!finished && !exchange?.answered) abort.abort();
     });
     if (res.destroyed) abort.abort();
     let response: Response;
     try {
       // Without a parsed body (a GET, a DELETE) the SDK may read the request itself: give it a real one.
-      const request =
-        body === undefined
-          ? await toWebRequest(req, undefined, { signal: abort.signal, maxRequestBodySize: options.maxBodyBytes })
-          : requestView(req, abort.signal);
+      let request: Request;
+      if (body === undefined)
+        request = await toWebRequest(req, undefined, {
+          signal: abort.signal,
+          maxRequestBodySize: options.maxBodyBytes,
+        });
+      else {
+        request = requestView(req, abort.signal);
+        exchange = { res, id: (body as { id?: unknown } | null)?.id, answered: false };
+        exchanges.set(request, exchange);
+      }
       response = await handler.fetch(request, {
         ...(req.auth !== undefined ? { authInfo: req.auth } : {}),
         ...(body !== undefined ? { parsedBody: body } : {}),
       });
     } catch (error) {
       response = failure(error, body, options.onerror);
+    }
+    // Answered by answerResult: the SDK's exchange ended without a response of its own (its closed-transport 499).
+    if (exchange?.answered) {
+      finished = true;
+      return;
     }
     const headers: Record<string, string> = {};
     for (const [name, value] of response.headers) headers[name] = value;
