@@ -1,4 +1,4 @@
-import { InMemoryServerEventBus, McpServer } from '@modelcontextprotocol/server';
+import { classifyInboundRequest, InMemoryServerEventBus, McpServer } from '@modelcontextprotocol/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { HttpConfig } from '../../../src/config/schema.js';
@@ -117,5 +117,61 @@ describe('2026-07-28 exchanges over HTTP', () => {
     const answer = (await unknown.json()) as Answer;
     expect(answer.id).toBe(4);
     expect(answer.error?.code ?? answer.result?.isError).toBeTruthy();
+  });
+});
+
+describe('the era check', () => {
+  const CLAIM = 'io.modelcontextprotocol/protocolVersion';
+  const envelope = { [CLAIM]: '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': {} };
+  const call = (extra: Record<string, unknown> = {}, meta: Record<string, unknown> = envelope) => ({
+    jsonrpc: '2.0',
+    id: 1,
+    method: 'tools/call',
+    params: { name: 'x', arguments: {}, _meta: meta },
+    ...extra,
+  });
+  const bodies: [string, unknown][] = [
+    ['a 2026 call', call()],
+    ['a claim naming a 2025 version', call({}, { [CLAIM]: '2025-06-18' })],
+    ['a claim that is not a string', call({}, { [CLAIM]: 7 })],
+    ['_meta without the claim', call({}, { progressToken: 1 })],
+    ['a claim on a body shaped like a result', call({ result: {} })],
+    ['a claim on a body shaped like an error', call({ error: { code: 1, message: 'x' } })],
+    ['initialize with a claim', call({ method: 'initialize' })],
+    ['initialize with a bad claim', call({ method: 'initialize' }, { [CLAIM]: 'x' })],
+    ['a notification with a claim', { jsonrpc: '2.0', method: 'notifications/x', params: { _meta: envelope } }],
+    ['a request without params', { jsonrpc: '2.0', id: 2, method: 'ping' }],
+    ['a batch with a claim', [call()]],
+    ['a response', { jsonrpc: '2.0', id: 1, result: {} }],
+  ];
+  const headerSets: Record<string, string>[] = [
+    {},
+    { 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': 'x' },
+    { 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/list' },
+    { 'mcp-protocol-version': '2025-06-18' },
+  ];
+
+  it("agrees with the SDK's classifier", () => {
+    const modern = new ModernMcp({
+      createServer: () => new McpServer({ name: 't', version: '1' }),
+      bus: new InMemoryServerEventBus(),
+      maxSubscriptions: 1,
+      budget: new SubscriptionBudget(),
+      maxBodyBytes: 1 << 20,
+      log,
+    });
+    for (const [label, body] of bodies)
+      for (const headers of headerSets)
+        for (const method of ['POST', 'GET']) {
+          const sdk = classifyInboundRequest({
+            httpMethod: method,
+            protocolVersionHeader: headers['mcp-protocol-version'],
+            mcpMethodHeader: headers['mcp-method'],
+            mcpNameHeader: headers['mcp-name'],
+            ...(method === 'POST' ? { body } : {}),
+          });
+          const legacy = modern.isLegacy(method, headers, method === 'POST' ? body : undefined);
+          expect(legacy, `${label}, ${method}, ${JSON.stringify(headers)}`).toBe(sdk.kind === 'legacy');
+        }
   });
 });
