@@ -85,17 +85,15 @@ export class ModernMcp {
   private closing = false;
 
   constructor(private readonly options: ModernMcpOptions) {
+    const onerror = (e: Error) => options.log.debug({ err: { message: e.message } }, 'MCP (2026-07-28) request error');
     this.handler = createMcpHandler((ctx) => this.lend(ctx.requestInfo), {
       legacy: 'reject',
       bus: options.bus,
       maxSubscriptions: options.maxSubscriptions,
       maxRequestBodySize: options.maxBodyBytes,
-      onerror: (e) => options.log.debug({ err: { message: e.message } }, 'MCP (2026-07-28) request error'),
+      onerror,
     });
-    this.node = nodeFetchHandler(this.handler, {
-      maxBodyBytes: options.maxBodyBytes,
-      onerror: (e) => options.log.debug({ err: { message: e.message } }, 'MCP (2026-07-28) request error'),
-    });
+    this.node = nodeFetchHandler(this.handler, { maxBodyBytes: options.maxBodyBytes, onerror });
   }
 
   /**

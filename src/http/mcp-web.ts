@@ -55,8 +55,9 @@ export function answerResult(request: unknown, message: unknown): boolean {
   if (m.result === null || typeof m.result !== 'object') return false;
   const { res } = exchange;
   if (res.headersSent || res.destroyed) return false;
-  exchange.answered = true;
+  // Serialised first: a result JSON cannot carry (a BigInt) throws before the exchange counts as answered.
   const bytes = Buffer.from(JSON.stringify(message));
+  exchange.answered = true;
   res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(bytes.length) }).end(bytes);
   return true;
 }
@@ -65,9 +66,10 @@ const isJson = (type: string | null): boolean => type !== null && /^application\
 
 /**
  * Like `toNodeHandler` from `@modelcontextprotocol/node` (same status, headers, streaming with backpressure,
- * abort on disconnect, 500 fallback), with two savings for the common exchange: a POST whose body fastify has
- * already parsed is passed as a request view instead of a rebuilt `Request`, and a JSON answer is written in one
- * piece with its length instead of streamed chunk by chunk (one write, no chunked encoding).
+ * abort on disconnect, 500 fallback), with savings for the common exchange: a POST whose body fastify has
+ * already parsed is passed as a request view instead of a rebuilt `Request`, its result may be written before
+ * any `Response` exists (`answerResult`), and a JSON answer is written in one piece with its length instead of
+ * streamed chunk by chunk (one write, no chunked encoding).
  */
 export function nodeFetchHandler(
   handler: FetchFace,
