@@ -3,7 +3,8 @@
 // and the time of a fresh /metrics render (the first scrape after a new snapshot). Loopback only.
 // Run after `npm run build`: node bench/scale.mjs [--counts 10,100,1000] [--seconds 30] [--cli dist/cli/main.js]
 // --cli may name several builds, comma-separated: each count then runs them alternately (--reps rounds), so a
-// before/after comparison is one command.
+// before/after comparison is one command. A build may be preceded by node flags, space-separated
+// (`--cli "dist/cli/main.js,--heap-growing-percent=50 dist/cli/main.js"`), to compare runtime settings too.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -57,7 +58,8 @@ async function run(n, cli, label) {
   const port = await freePort();
   const file = join(dir, `scale-${n}-${label}.yaml`);
   writeFileSync(file, configFor(n, port));
-  const child = spawn(process.execPath, [cli, 'serve', '--http', '--config', file], {
+  const argv = cli.trim().split(/\s+/);
+  const child = spawn(process.execPath, [...argv, 'serve', '--http', '--config', file], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const base = `http://127.0.0.1:${port}`;
