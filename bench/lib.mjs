@@ -97,14 +97,15 @@ export async function stdioSession(command, args, env = {}) {
       if (!waiter) continue;
       pending.delete(msg.id);
       if (msg.error) waiter.reject(new Error(`${waiter.method}: ${msg.error.message}`));
-      else waiter.resolve(performance.now() - waiter.started);
+      else waiter.resolve(waiter.keep ? msg.result : performance.now() - waiter.started);
     }
   });
   const exited = new Promise((r) => child.once('exit', r));
-  const call = (method, params = {}) =>
+  /** Resolves with the ms to the reply, or with the reply's result when `keep` is set. */
+  const call = (method, params = {}, keep = false) =>
     new Promise((resolve, reject) => {
       const id = nextId++;
-      pending.set(id, { resolve, reject, method, started: performance.now() });
+      pending.set(id, { resolve, reject, method, keep, started: performance.now() });
       child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id, method, params })}\n`);
     });
   await call('initialize', {
