@@ -2,32 +2,32 @@ import { addSample, alignDown, type Bucket, emptyBucket } from './aggregate.js';
 
 /**
  * The memory store's rings, compactly encoded. What is kept how, and what an answer loses by it:
- * - aggregate buckets: count exact (uint16, widened to uint32 if a bucket ever holds more); the sum in float64,
- *   so averages are as exact as before; min, max and last in float32 (about 7 significant digits); the time of
- *   the last sample to the millisecond (uint16 or uint32 offset from the bucket's start, which is implicit in
- *   the slot); the fit statistics as centred moments in float32 (mean time back from the last sample,
- *   Σ(t−t̄)², Σ(t−t̄)(v−v̄)), so a trend keeps float32 relative precision rather than cancelling away. Σv² is
- *   not kept: nothing reads the fit's r² (it comes back null from these buckets).
+ * - aggregate buckets: count exact (uint8, widened to uint16 and uint32 as a bucket first needs it); the sum in
+ *   float64, so averages are as exact as before; min, max and last in float32 (about 7 significant digits); the
+ *   time of the last sample to the millisecond (uint16 or uint32 offset from the bucket's start, which is implicit
+ *   in the slot); the mean sample time as a float32 offset back from the last (0 for one sample, so one-sample
+ *   buckets stay exact).
+ * - no within-bucket fit moments: a closed bucket enters a trend as its mean value at its mean time, weighted by
+ *   its count. That is the between-bucket least-squares fit, exact for linear data (every bucket mean then lies on
+ *   the line), and what a trend over many buckets is made of: within-bucket spread adds about 1/k² of the time
+ *   variance over k buckets. The open bucket keeps its samples' moments in float64, and raw samples are exact,
+ *   so windows answered from raw data (the last hour) keep the exact least-squares slope. Σv² is not kept:
+ *   nothing reads the fit's r² (it comes back null from these buckets).
  * - raw samples: the value in float64 (exact), the time as a uint16 millisecond delta from the sample before.
  * The newest bucket of each tier stays in float64 while samples arrive and is encoded once when the next one
  * starts, so rounding happens once per bucket, not once per sample.
- * A slot is 36 bytes (1-minute) or 38 (15-minute): ~83 KiB per series after a week of 5-second samples. Less
- * would take a float32 mean (averages off in the 8th digit) or 16-bit fit moments (trends over a few buckets
- * off in the 5th): answers would then differ from the raw samples' by more than float32 rounding.
+ * A slot is 27 bytes (1-minute) or 29 (15-minute) with 5-second samples: ~65 KiB per series after a week. Less
+ * would take a float32 mean (averages off in the 8th digit).
  */
 
 /** float32 fields per slot. */
-const F = 6;
+const F = 4;
 const F_MIN = 0;
 const F_MAX = 1;
 const F_LAST = 2;
 /** Milliseconds from the bucket's mean sample time to its last: 0 for one sample, so one-sample buckets stay exact. */
 const F_BACK = 3;
-/** Σ(t−t̄)², t in seconds. */
-const F_STT = 4;
-/** Σ(t−t̄)(v−v̄). */
-const F_STV = 5;
-
+const U8 = 0xff;
 const U16 = 0xffff;
 
 const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
@@ -87,8 +87,9 @@ export class TierRing {
   private sums!: Float64Array;
   private floats!: Float32Array;
   private lastMs!: Uint16Array | Uint32Array;
-  private counts!: Uint16Array | Uint32Array;
-  private wideCounts = false;
+  private counts!: Uint8Array | Uint16Array | Uint32Array;
+  /** Bytes per count: 1, widened to 2 or 4 when a bucket first holds more samples than fit. */
+  private countBytes = 1;
   /** A bucket longer than 65.536 s needs 32 bits for the offset of its last sample. */
   private readonly wideTimes: boolean;
 
@@ -185,6 +186,7 @@ export class TierRing {
     const lastMs = this.lastMs[s]!;
     const sum = this.sums[s]!;
     const mean = (lastMs - f[o + F_BACK]!) / 1000;
+    // All of the bucket's samples at its mean time: its spread in time adds nothing to a fit (see the header).
     return bucketOf(
       n * this.res,
       count,
@@ -194,15 +196,16 @@ export class TierRing {
       f[o + F_LAST]!,
       lastMs / 1000,
       count * mean,
-      f[o + F_STT]! + count * mean * mean,
-      f[o + F_STV]! + mean * sum,
+      count * mean * mean,
+      mean * sum,
     );
   }
 
   private encode(n: number, b: Bucket): void {
     const s = this.slotOf(n);
-    if (b.count > U16 && !this.wideCounts) {
-      this.wideCounts = true;
+    const need = b.count > U16 ? 4 : b.count > U8 ? 2 : 1;
+    if (need > this.countBytes) {
+      this.countBytes = need;
       this.allocate(this.cap, this.cap);
     }
     const f = this.floats;
@@ -217,8 +220,6 @@ export class TierRing {
     f[o + F_MAX] = b.max;
     f[o + F_LAST] = b.last;
     f[o + F_BACK] = lastMs - mean * 1000;
-    f[o + F_STT] = Math.max(0, b.sumTT - b.sumT * mean);
-    f[o + F_STV] = b.sumTV - mean * b.sum;
   }
 
   /**
@@ -228,16 +229,21 @@ export class TierRing {
   private allocate(cap: number, keep = 0): void {
     const old = this.buffer && { sums: this.sums, floats: this.floats, lastMs: this.lastMs, counts: this.counts };
     const timeBytes = this.wideTimes ? 4 : 2;
-    const countBytes = this.wideCounts ? 4 : 2;
+    const countBytes = this.countBytes;
     const floatsAt = cap * 8;
     const timesAt = floatsAt + cap * F * 4;
-    const countsAt = Math.ceil((timesAt + cap * timeBytes) / 4) * 4;
+    const countsAt = Math.ceil((timesAt + cap * timeBytes) / countBytes) * countBytes;
     const buffer = new ArrayBuffer(countsAt + cap * countBytes);
     this.buffer = buffer;
     this.sums = new Float64Array(buffer, 0, cap);
     this.floats = new Float32Array(buffer, floatsAt, cap * F);
     this.lastMs = this.wideTimes ? new Uint32Array(buffer, timesAt, cap) : new Uint16Array(buffer, timesAt, cap);
-    this.counts = this.wideCounts ? new Uint32Array(buffer, countsAt, cap) : new Uint16Array(buffer, countsAt, cap);
+    this.counts =
+      countBytes === 4
+        ? new Uint32Array(buffer, countsAt, cap)
+        : countBytes === 2
+          ? new Uint16Array(buffer, countsAt, cap)
+          : new Uint8Array(buffer, countsAt, cap);
     if (old && keep > 0) {
       this.sums.set(old.sums.subarray(0, keep));
       this.floats.set(old.floats.subarray(0, keep * F));

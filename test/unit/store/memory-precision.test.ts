@@ -31,6 +31,21 @@ function slopeOf(samples: [number, number][]): number | null {
   return sxx > 1e-12 ? sxv / sxx : null;
 }
 
+/** Each closed bucket's samples at the bucket's mean time and value; the open (newest) bucket's as they are. */
+function asBuckets(samples: [number, number][], res: number, newest: number): [number, number][] {
+  const key = (ts: number) => Math.floor(ts / res);
+  const sums = new Map<number, [number, number, number]>();
+  for (const [ts, v] of samples) {
+    const g = sums.get(key(ts)) ?? [0, 0, 0];
+    sums.set(key(ts), [g[0] + ts, g[1] + v, g[2] + 1]);
+  }
+  return samples.map(([ts, v]) => {
+    if (key(ts) === key(newest)) return [ts, v];
+    const [st, sv, n] = sums.get(key(ts))!;
+    return [st / n, sv / n];
+  });
+}
+
 /**
  * A series as the monitor records them: a level (a ratio, a byte count, a latency) plus variation around it,
  * sampled at most once a second (a trend over milliseconds is float64 noise whatever the store keeps).
@@ -84,7 +99,9 @@ describe('MemoryHistory: compact buckets against an exact float64 reference', ()
         expect(s.lastTime).toBe(new Date(inWin.at(-1)![0]).toISOString());
         const mean = vals.reduce((a, b) => a + b, 0) / vals.length;
         expect(within(s.avg, mean, 1e-12)).toBe(true);
-        const slope = slopeOf(inWin);
+        // From aggregates the trend is the fit over closed buckets' means at their mean times (see rings.ts).
+        const fitted = r.resolution === 'raw' ? inWin : asBuckets(inWin, RES[r.resolution], now);
+        const slope = slopeOf(fitted);
         const spanHours = (inWin.at(-1)![0] - inWin[0]![0]) / HOUR;
         // Over less than a minute, samples share one aggregate bucket whose float32 time moments cannot resolve a
         // slope over seconds; nothing reads a trend that short (the analysis needs 10 minutes of samples).
@@ -108,6 +125,44 @@ describe('MemoryHistory: compact buckets against an exact float64 reference', ()
           expect(within(p.avg, members.reduce((a, b) => a + b, 0) / members.length, 1e-12)).toBe(true);
         }
       }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('a trend over linear data is its slope at every resolution, bucket means or not (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        seriesArb,
+        fc.double({ min: -1e3, max: 1e3, noNaN: true }),
+        async ({ t0, level, steps, windowMs }, slopeRel) => {
+          let now = t0;
+          const h = new MemoryHistory({
+            retention: { raw: HOUR, minute: DAY, quarter: 7 * DAY },
+            maxRawPerSeries: 3600,
+            maxSeries: 10,
+            eventsMax: 10,
+            clock: () => now,
+          });
+          // A slope relative to the level (per hour), so byte counts and ratios both get steep and flat lines.
+          const slope = level * slopeRel * 1e-3;
+          let t = t0;
+          const times: number[] = [];
+          for (const [gap] of steps) {
+            t += gap;
+            now = t;
+            times.push(t);
+            h.append(t, [['self.rss', level + (slope * (t - t0)) / HOUR]]);
+          }
+          const r = await h.query({ series: 'self.rss', from: now - windowMs, to: now });
+          const inWin = times.filter((ts) => ts >= r.from);
+          const spanHours = inWin.length ? (inWin.at(-1)! - inWin[0]!) / HOUR : 0;
+          if (spanHours < 1 / 60) return;
+          expect(r.summary!.trendPerHour).not.toBeNull();
+          // Float64 noise of the values themselves, a millionth of the level over the span, is the floor.
+          const scale = Math.max(Math.abs(slope), (1e-6 * level) / spanHours);
+          expect(within(r.summary!.trendPerHour!, slope, 1e-6, scale)).toBe(true);
+        },
+      ),
       { numRuns: 200 },
     );
   });
