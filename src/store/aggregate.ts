@@ -57,6 +57,24 @@ export function addSample(b: Bucket, time: number, value: number): void {
   }
 }
 
+/** Adds bucket `b`'s samples to `into`, a coarser bucket holding b's start (its sums are moved to into's start). */
+export function mergeBucket(into: Bucket, b: Bucket): void {
+  if (b.count === 0) return;
+  const d = (b.start - into.start) / 1000;
+  into.count += b.count;
+  if (b.min < into.min) into.min = b.min;
+  if (b.max > into.max) into.max = b.max;
+  into.sum += b.sum;
+  into.sumT += b.sumT + b.count * d;
+  into.sumTT += b.sumTT + 2 * d * b.sumT + b.count * d * d;
+  into.sumTV += b.sumTV + d * b.sum;
+  into.sumVV += b.sumVV;
+  if (b.lastT + d >= into.lastT) {
+    into.last = b.last;
+    into.lastT = b.lastT + d;
+  }
+}
+
 /** A fitted line: value = intercept + slope · hours since `origin`. */
 export interface Fit {
   origin: number;

@@ -31,17 +31,28 @@ function slopeOf(samples: [number, number][]): number | null {
   return sxx > 1e-12 ? sxv / sxx : null;
 }
 
-/** Each closed bucket's samples at the bucket's mean time and value; the open (newest) bucket's as they are. */
-function asBuckets(samples: [number, number][], res: number, newest: number): [number, number][] {
-  const key = (ts: number) => Math.floor(ts / res);
-  const sums = new Map<number, [number, number, number]>();
+/**
+ * The samples as a fit from aggregate buckets sees them (src/store/rings.ts): each closed bucket's samples at the
+ * bucket's mean time and mean value, the newest (open) bucket's as they are. Buckets are 1-minute ones while the
+ * 1-minute tier (24 h + 1 minute) holds them, and the 15-minute bucket they were handed over to after that (the
+ * newest such one, still filling, holds them per minute).
+ */
+function asBuckets(all: [number, number][], samples: [number, number][]): [number, number][] {
+  const minute = (ts: number) => Math.floor(ts / MIN);
+  const quarter = (ts: number) => Math.floor(ts / (15 * MIN));
+  const newest = minute(all.at(-1)![0]);
+  const left = all.filter(([ts]) => minute(ts) <= newest - 1441);
+  const filling = left.length ? quarter(left.at(-1)![0]) : null;
+  const key = (ts: number) =>
+    minute(ts) > newest - 1441 || quarter(ts) === filling ? `m${minute(ts)}` : `q${quarter(ts)}`;
+  const groups = new Map<string, [number, number, number]>();
   for (const [ts, v] of samples) {
-    const g = sums.get(key(ts)) ?? [0, 0, 0];
-    sums.set(key(ts), [g[0] + ts, g[1] + v, g[2] + 1]);
+    const g = groups.get(key(ts)) ?? [0, 0, 0];
+    groups.set(key(ts), [g[0] + ts, g[1] + v, g[2] + 1]);
   }
   return samples.map(([ts, v]) => {
-    if (key(ts) === key(newest)) return [ts, v];
-    const [st, sv, n] = sums.get(key(ts))!;
+    if (minute(ts) === newest) return [ts, v];
+    const [st, sv, n] = groups.get(key(ts))!;
     return [st / n, sv / n];
   });
 }
@@ -100,7 +111,7 @@ describe('MemoryHistory: compact buckets against an exact float64 reference', ()
         const mean = vals.reduce((a, b) => a + b, 0) / vals.length;
         expect(within(s.avg, mean, 1e-12)).toBe(true);
         // From aggregates the trend is the fit over closed buckets' means at their mean times (see rings.ts).
-        const fitted = r.resolution === 'raw' ? inWin : asBuckets(inWin, RES[r.resolution], now);
+        const fitted = r.resolution === 'raw' ? inWin : asBuckets(samples, inWin);
         const slope = slopeOf(fitted);
         const spanHours = (inWin.at(-1)![0] - inWin[0]![0]) / HOUR;
         // Over less than a minute, samples share one aggregate bucket whose float32 time moments cannot resolve a

@@ -44,22 +44,27 @@ function bruteSlope(samples: [number, number][]): number | null {
 
 /**
  * The samples as a fit from aggregate buckets sees them (src/store/rings.ts): each closed bucket's samples at the
- * bucket's mean time and mean value, the newest (open) bucket's samples as they are.
+ * bucket's mean time and mean value, the newest (open) bucket's as they are. Buckets are 1-minute ones while the
+ * 1-minute tier (24 h + 1 minute) holds them, and the 15-minute bucket they were handed over to after that (the
+ * newest such one, still filling, holds them per minute).
  */
-function asBuckets(samples: [number, number][], res: number, newest: number): [number, number][] {
-  const key = (ts: number) => Math.floor(ts / res);
-  const groups = new Map<number, { t: number; v: number; n: number }>();
+function asBuckets(all: [number, number][], samples: [number, number][]): [number, number][] {
+  const minute = (ts: number) => Math.floor(ts / MIN);
+  const quarter = (ts: number) => Math.floor(ts / (15 * MIN));
+  const newest = minute(all.at(-1)![0]);
+  const left = all.filter(([ts]) => minute(ts) <= newest - 1441);
+  const filling = left.length ? quarter(left.at(-1)![0]) : null;
+  const key = (ts: number) =>
+    minute(ts) > newest - 1441 || quarter(ts) === filling ? `m${minute(ts)}` : `q${quarter(ts)}`;
+  const groups = new Map<string, [number, number, number]>();
   for (const [ts, v] of samples) {
-    const g = groups.get(key(ts)) ?? { t: 0, v: 0, n: 0 };
-    g.t += ts;
-    g.v += v;
-    g.n++;
-    groups.set(key(ts), g);
+    const g = groups.get(key(ts)) ?? [0, 0, 0];
+    groups.set(key(ts), [g[0] + ts, g[1] + v, g[2] + 1]);
   }
   return samples.map(([ts, v]) => {
-    if (key(ts) === key(newest)) return [ts, v];
-    const g = groups.get(key(ts))!;
-    return [g.t / g.n, g.v / g.n];
+    if (minute(ts) === newest) return [ts, v];
+    const [st, sv, n] = groups.get(key(ts))!;
+    return [st / n, sv / n];
   });
 }
 
@@ -132,7 +137,7 @@ describe('MemoryHistory: query_history summaries against brute force', () => {
           expect(s.last).toBe(inWin[inWin.length - 1]![1]);
           expect(s.lastTime).toBe(new Date(inWin[inWin.length - 1]![0]).toISOString());
           // From aggregates, the fit over bucket means at their mean times (exact for linear data, see rings.ts).
-          const fitted = r.resolution === 'raw' ? inWin : asBuckets(inWin, res, now);
+          const fitted = r.resolution === 'raw' ? inWin : asBuckets(samples, inWin);
           const slope = bruteSlope(fitted);
           if (slope === null || s.trendPerHour === null) {
             // Both must agree there is no line when there is at most one distinct instant.
