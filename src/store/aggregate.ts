@@ -41,6 +41,21 @@ export function emptyBucket(start: number): Bucket {
   };
 }
 
+/** Makes `b` an empty bucket starting at `start` (as emptyBucket, without a new object). */
+export function resetBucket(b: Bucket, start: number): void {
+  b.start = start;
+  b.count = 0;
+  b.min = Infinity;
+  b.max = -Infinity;
+  b.sum = 0;
+  b.last = NaN;
+  b.lastT = -Infinity;
+  b.sumT = 0;
+  b.sumTT = 0;
+  b.sumTV = 0;
+  b.sumVV = 0;
+}
+
 export function addSample(b: Bucket, time: number, value: number): void {
   const t = (time - b.start) / 1000;
   b.count++;

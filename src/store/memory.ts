@@ -60,10 +60,11 @@ const QUARTER = 900_000;
 
 /**
  * The default history: per-series rings with three tiers (raw for `retention.raw`, 1-minute aggregates for
- * `retention.minute`, 15-minute for `retention.quarter`). Every sample updates all three at once, so no
- * downsampling job is needed and counts, sums and trends come from every sample; min, max and last are kept in
- * float32 (rings.ts says what is stored how). Memory is bounded by `maxSeries` and the ring sizes, and reported
- * by `stats().bytes`. Nothing survives a restart: use the postgres store for that.
+ * `retention.minute`, 15-minute for `retention.quarter`). Every sample updates the raw ring and the 1-minute
+ * ring, whose buckets pass to the 15-minute ring as they leave it, so no downsampling job is needed and counts,
+ * means and trends come from every sample; buckets are compactly encoded (rings.ts says what is stored how).
+ * Memory is bounded by `maxSeries` and the ring sizes, and reported by `stats().bytes`. Nothing survives a
+ * restart: use the postgres store for that.
  */
 export class MemoryHistory implements History {
   readonly kind = 'memory';

@@ -1,13 +1,14 @@
-import { addSample, alignDown, type Bucket, emptyBucket, mergeBucket } from './aggregate.js';
+import { addSample, alignDown, type Bucket, emptyBucket, mergeBucket, resetBucket } from './aggregate.js';
 import { CHUNK, CHUNK_SHIFT, FLOATS, SLAB_SHIFT, type SlotPool } from './slots.js';
 
 /**
  * The memory store's rings, compactly encoded. What is kept how, and what an answer loses by it:
- * - aggregate buckets: count exact (uint8, widened to uint16 and uint32 as a bucket first needs it); the sum in
- *   float64, so averages are as exact as before; min, max and last in float32 (about 7 significant digits); the
- *   time of the last sample to the millisecond (uint16 or uint32 offset from the bucket's start, which is implicit
- *   in the slot); the mean sample time as a float32 offset back from the last (0 for one sample, so one-sample
- *   buckets stay exact).
+ * - aggregate buckets: count exact (uint8 or uint16 by tier, a larger one kept aside); min, max and last in
+ *   float32 (about 7 significant digits); the mean value as a float32 offset from that float32 last, so it is as
+ *   precise as float32 is for the bucket's spread, not its level (a constant series' mean is exact, one of 24 GiB
+ *   moving by 1 MiB within the bucket is off by ~0.1 byte); the time of the last sample to the millisecond
+ *   (uint16 or uint32 offset from the bucket's start, which is implicit in the slot); the mean sample time as a
+ *   float32 offset back from the last (0 for one sample, so one-sample buckets stay exact).
  * - no within-bucket fit moments: a closed bucket enters a trend as its mean value at its mean time, weighted by
  *   its count. That is the between-bucket least-squares fit, exact for linear data (every bucket mean then lies on
  *   the line), and what a trend over many buckets is made of: within-bucket spread adds about 1/k² of the time
@@ -19,14 +20,17 @@ import { CHUNK, CHUNK_SHIFT, FLOATS, SLAB_SHIFT, type SlotPool } from './slots.j
  * starts, so rounding happens once per bucket, not once per sample.
  * The 15-minute ring holds only buckets older than the 1-minute ring's (handed over as they leave it); the
  * recent 15-minute buckets are merged from 1-minute ones on read, so no sample is kept in both.
- * A slot is 27 bytes (1-minute) or 30 (15-minute), taken from the tier's pool (slots.ts) a chunk at a time:
- * ~62 KiB per series after a week of 5-second samples. */
+ * A slot is 23 bytes (1-minute) or 26 (15-minute), taken from the tier's pool (slots.ts) a chunk at a time:
+ * ~55 KiB per series after a week of 5-second samples, 7 of them the last hour's raw samples.
+ */
 
 const F_MIN = 0;
 const F_MAX = 1;
 const F_LAST = 2;
 /** Milliseconds from the bucket's mean sample time to its last: 0 for one sample, so one-sample buckets stay exact. */
 const F_BACK = 3;
+/** The mean value less the float32 `last`: as precise as float32 is for the bucket's spread, not its level. */
+const F_MEAN = 4;
 
 const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
 
@@ -129,11 +133,16 @@ export class TierRing {
       return true;
     }
     if (n > this.hi) {
-      if (this.hi === -Infinity) this.base = n;
-      else this.advance(n);
+      if (this.hi === -Infinity) {
+        this.base = n;
+        this.open = emptyBucket(n * this.res);
+      } else {
+        this.advance(n);
+        // The open bucket's object is reused: samples arrive for years, and nothing else holds it.
+        resetBucket(this.open!, n * this.res);
+      }
       this.hi = n;
-      this.open = emptyBucket(n * this.res);
-      apply(this.open, time, value, from);
+      apply(this.open!, time, value, from);
       return true;
     }
     // A late sample for an older bucket: decoded, updated and encoded again (rare: samples come in order).
@@ -149,7 +158,7 @@ export class TierRing {
     const next = this.next;
     if (next) {
       for (let k = hi - this.slots + 1; k <= Math.min(hi, n - this.slots); k++) {
-        const b = k === hi ? this.open : this.decode(k);
+        const b = k === hi ? this.open : this.decode(k, leaving);
         if (b && b.count > 0) next.merge(b);
       }
     }
@@ -175,8 +184,10 @@ export class TierRing {
     for (const b of this.range(from, to)) {
       const start = alignDown(b.start, res);
       let target = into.at(-1);
-      if (!target || target.start < start) into.push((target = emptyBucket(start)));
-      else if (target.start > start) target = into.find((x) => x.start === start) ?? target;
+      if (!target || target.start < start) {
+        target = emptyBucket(start);
+        into.push(target);
+      } else if (target.start > start) target = into.find((x) => x.start === start) ?? target;
       mergeBucket(target, b);
     }
   }
@@ -208,7 +219,8 @@ export class TierRing {
     );
   }
 
-  private decode(n: number): Bucket | undefined {
+  /** The bucket in n's slot, in `out` if given (else a new object), or undefined if it has none. */
+  private decode(n: number, out?: Bucket): Bucket | undefined {
     const s = this.slotOf(n);
     const chunk = this.chunks[s >> CHUNK_SHIFT];
     if (chunk === undefined) return undefined;
@@ -221,21 +233,35 @@ export class TierRing {
     const f = slab.floats;
     const o = i * FLOATS;
     const lastMs = slab.times[i]!;
-    const sum = slab.sums[i]!;
+    const sum = count * (f[o + F_LAST]! + f[o + F_MEAN]!);
     const mean = (lastMs - f[o + F_BACK]!) / 1000;
     // All of the bucket's samples at its mean time: its spread in time adds nothing to a fit (see the header).
-    return bucketOf(
-      n * this.res,
-      count,
-      f[o + F_MIN]!,
-      f[o + F_MAX]!,
-      sum,
-      f[o + F_LAST]!,
-      lastMs / 1000,
-      count * mean,
-      count * mean * mean,
-      mean * sum,
-    );
+    if (!out) {
+      return bucketOf(
+        n * this.res,
+        count,
+        f[o + F_MIN]!,
+        f[o + F_MAX]!,
+        sum,
+        f[o + F_LAST]!,
+        lastMs / 1000,
+        count * mean,
+        count * mean * mean,
+        mean * sum,
+      );
+    }
+    out.start = n * this.res;
+    out.count = count;
+    out.min = f[o + F_MIN]!;
+    out.max = f[o + F_MAX]!;
+    out.sum = sum;
+    out.last = f[o + F_LAST]!;
+    out.lastT = lastMs / 1000;
+    out.sumT = count * mean;
+    out.sumTT = count * mean * mean;
+    out.sumTV = mean * sum;
+    out.sumVV = NaN;
+    return out;
   }
 
   private encode(n: number, b: Bucket): void {
@@ -260,14 +286,15 @@ export class TierRing {
       this.big?.delete(s);
     } else {
       slab.counts[i] = this.pool.countMax;
-      (this.big ??= new Map()).set(s, b.count);
+      this.big ??= new Map();
+      this.big.set(s, b.count);
     }
     slab.times[i] = lastMs;
-    slab.sums[i] = b.sum;
     f[o + F_MIN] = b.min;
     f[o + F_MAX] = b.max;
     f[o + F_LAST] = b.last;
     f[o + F_BACK] = lastMs - mean * 1000;
+    f[o + F_MEAN] = b.sum / b.count - f[o + F_LAST]!;
   }
 
   private clear(n: number): void {
@@ -279,6 +306,9 @@ export class TierRing {
     this.big?.delete(s);
   }
 }
+
+/** Where a bucket leaving a ring is decoded on its way to the next (merged there at once, so one object serves). */
+const leaving = emptyBucket(0);
 
 function apply(b: Bucket, time: number, value: number, from: Bucket | undefined): void {
   if (from) mergeBucket(b, from);

@@ -6,11 +6,10 @@ export const SLAB_SHIFT = 12;
 const SLAB_MAX = 1 << SLAB_SHIFT;
 const SLAB_FIRST = 512;
 
-/** float32 fields per slot: min, max, last, mean time (see rings.ts). */
-export const FLOATS = 4;
+/** float32 fields per slot: min, max, last, mean time, mean (see rings.ts). */
+export const FLOATS = 5;
 
 export interface Slab {
-  sums: Float64Array;
   floats: Float32Array;
   times: Uint16Array | Uint32Array;
   counts: Uint8Array | Uint16Array;
@@ -41,7 +40,7 @@ export class SlotPool {
     private readonly wideCounts: boolean,
   ) {
     this.countMax = wideCounts ? 0xffff : 0xff;
-    this.slotBytes = 8 + FLOATS * 4 + (wideTimes ? 4 : 2) + (wideCounts ? 2 : 1);
+    this.slotBytes = FLOATS * 4 + (wideTimes ? 4 : 2) + (wideCounts ? 2 : 1);
   }
 
   /** Bytes of every slab, taken or not. */
@@ -54,7 +53,6 @@ export class SlotPool {
     if (this.slabs.length === 0 || this.used + n > this.size) {
       this.size = this.slabs.length === 0 ? SLAB_FIRST : Math.min(SLAB_MAX, this.size * 2);
       this.slabs.push({
-        sums: new Float64Array(this.size),
         floats: new Float32Array(this.size * FLOATS),
         times: this.wideTimes ? new Uint32Array(this.size) : new Uint16Array(this.size),
         counts: this.wideCounts ? new Uint16Array(this.size) : new Uint8Array(this.size),
