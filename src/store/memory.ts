@@ -211,10 +211,10 @@ function queryRings(s: SeriesState, q: HistoryQuery, now: number, retention: Ret
     values.sort((a, b) => a - b);
     p95 = quantileSorted(values, 0.95);
   } else {
-    if (resolution === '1m') buckets = [...s.minute.range(from, to)];
+    if (resolution === '1m') buckets = s.minute.range(from, to);
     else {
       // Whole 15-minute buckets, as the 15-minute ring would hold them: older ones from it, recent ones merged.
-      buckets = [...s.quarter.range(from, to)];
+      buckets = s.quarter.range(from, to);
       s.minute.foldInto(buckets, from, alignDown(to, res) + res - 1, res);
     }
     for (const b of buckets) acc.addBucket(b);
