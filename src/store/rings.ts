@@ -186,15 +186,21 @@ export class TierRing {
     const first = Math.max(Math.floor(from / this.res), this.hi - this.slots + 1);
     const last = Math.min(Math.floor(to / this.res), this.hi);
     let target = into.at(-1);
-    for (let n = first; n <= last; n++) {
-      const start = alignDown(n * this.res, res);
-      if (!target || target.start < start) {
-        if (target?.count === 0) into.pop();
-        target = emptyBucket(start);
-        into.push(target);
-      } else if (target.start > start) target = into.find((x) => x.start === start) ?? target;
+    // The slot and the coarse bucket's end advance with n, rather than being computed again for each bucket.
+    let slot = this.slotOf(first);
+    let end = -Infinity;
+    for (let n = first; n <= last; n++, slot = slot + 1 === this.slots ? 0 : slot + 1) {
+      if (n * this.res >= end || !target) {
+        const start = alignDown(n * this.res, res);
+        end = start + res;
+        if (!target || target.start < start) {
+          if (target?.count === 0) into.pop();
+          target = emptyBucket(start);
+          into.push(target);
+        } else if (target.start > start) target = into.find((x) => x.start === start) ?? target;
+      }
       if (n === this.hi) mergeBucket(target, this.openBucket());
-      else this.mergeSlot(n, target);
+      else this.mergeSlot(n, slot, target);
     }
     // A bucket made for minutes that held nothing is dropped (an empty bucket is no bucket).
     if (into.at(-1)?.count === 0) into.pop();
@@ -204,8 +210,7 @@ export class TierRing {
    * Merges closed bucket n into `into` as decode() + mergeBucket() would, without the object: a week's query
    * folds a day of 1-minute buckets.
    */
-  private mergeSlot(n: number, into: Bucket): void {
-    const s = this.slotOf(n);
+  private mergeSlot(n: number, s: number, into: Bucket): void {
     const chunk = this.chunks[s >> CHUNK_SHIFT];
     if (chunk === undefined) return;
     const g = chunk + (s & (CHUNK - 1));
