@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { CheckStatus, type Snapshot, StateStatus, ThresholdView } from '../../monitor/schema.js';
 import { describeCheck, headline, problemChecks } from '../../monitor/summary.js';
 import { fitLines, okList } from './text.js';
-import { perSnapshot } from './per-snapshot.js';
+import { perSnapshot } from './snapshot-common.js';
 import { defineTool, READ_ONLY } from './types.js';
 
 /** Characters of text by default: enough for 50 checks with a few problems, small in a model's context. */

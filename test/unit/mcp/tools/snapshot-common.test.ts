@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { perSnapshot } from '../../../../src/mcp/tools/per-snapshot.js';
+import { perSnapshot } from '../../../../src/mcp/tools/snapshot-common.js';
 
 describe('perSnapshot', () => {
   it('builds once per snapshot and arguments, and afresh for a new snapshot', () => {
