@@ -308,7 +308,7 @@ export class BoundedStdioTransport implements Transport {
     const result = (message as { result?: { protocolVersion?: unknown; serverInfo?: unknown } }).result;
     if (isResponse && typeof result?.protocolVersion === 'string' && result.serverInfo)
       this.version = result.protocolVersion;
-    const batch = isResponse ? this.batches.get(key(id!)) : undefined;
+    const batch = isResponse && this.batches.size > 0 ? this.batches.get(key(id!)) : undefined;
     if (batch) {
       this.batches.delete(key(id!));
       batch.waiting.delete(key(id!));
