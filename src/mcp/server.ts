@@ -155,15 +155,16 @@ export function createMcpServer(options: McpServerOptions): McpServer {
     tools: app.tools((await toolTable(options.fleet)).list(), ctx),
   }));
   let call: CallHandler | undefined;
-  server.server.setRequestHandler('tools/call', (async (request: Parameters<CallHandler>[0], extra: unknown) => {
-    call ??= toolCallHandler(
+  const loadCall = async (): Promise<CallHandler> =>
+    (call ??= toolCallHandler(
       (await toolTable(options.fleet)).offered,
       options.monitor,
       ctxFor,
       options.observers ?? [],
-    );
-    return call(request, extra);
-  }) as never);
+    ));
+  // Once loaded, a call goes straight to the handler: no async frame of its own on every call.
+  server.server.setRequestHandler('tools/call', ((request: Parameters<CallHandler>[0], extra: unknown) =>
+    call ? call(request, extra) : loadCall().then((c) => c(request, extra))) as never);
   // Reads carry cache fields on 2026-07-28 only (the SDK fills list results per era itself).
   registerResources(server, options.monitor, options.era === 'modern' ? (options.cacheScope ?? 'private') : undefined);
   registerPrompts(server, options.monitor);

@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { CheckStatus, StateStatus, ThresholdView } from '../../monitor/schema.js';
+import { CheckStatus, type Snapshot, StateStatus, ThresholdView } from '../../monitor/schema.js';
 import { describeCheck, headline, problemChecks } from '../../monitor/summary.js';
 import { fitLines, okList } from './text.js';
+import { perSnapshot } from './snapshot-common.js';
 import { defineTool, READ_ONLY } from './types.js';
 
 /** Characters of text by default: enough for 50 checks with a few problems, small in a model's context. */
@@ -56,51 +57,59 @@ export const healthCheckTool = defineTool({
   annotations: { title: 'Health check', ...READ_ONLY },
   async run(args, { monitor }) {
     await monitor.ready;
-    const s = monitor.snapshot;
-    const now = Date.parse(s.time);
-    const all = Object.values(s.checks);
-    const bad = problemChecks(s);
-    const shown = args.only_problems ? bad : all;
-    const checks = shown.map((c) => ({
-      name: c.name,
-      kind: c.kind,
-      group: c.group,
-      status: c.status,
-      critical: c.critical,
-      observedValue: c.observedValue,
-      observedUnit: c.observedUnit,
-      ...(c.threshold ? { threshold: c.threshold } : {}),
-      output: c.output,
-      since: c.since,
-      ...(c.problemSince ? { problemSince: c.problemSince } : {}),
-      time: c.time,
-    }));
-    const problems = bad.map((c) => describeCheck(c, now));
-    const summary = headline(s);
-    let lines: string[];
-    if (args.verbose) lines = [summary, ...shown.map((c) => `- ${describeCheck(c, now, { thresholds: true })}`)];
-    else {
-      const pending = all.filter((c) => c.status === 'pending');
-      const ok = all.filter((c) => c.status === 'pass' && !c.pending);
-      const head = [summary];
-      const problemLines = bad.length ? ['Problems:', ...problems.map((p) => `- ${p}`)] : [];
-      const rest: string[] = [];
-      if (pending.length) rest.push(`Pending (no result yet): ${pending.map((c) => c.name).join(', ')}`);
-      if (ok.length && !args.only_problems) rest.push(`OK: ${okList(ok, 600)}`);
-      const restLength = rest.reduce((n, l) => n + l.length + 1, 0);
-      lines = [
-        ...head,
-        ...fitLines(
-          problemLines,
-          HEALTH_TEXT_BUDGET - summary.length - restLength - 1,
-          (n) => `… ${n} more (verbose: true lists all)`,
-        ),
-        ...rest,
-      ];
-    }
-    return {
-      text: lines.join('\n'),
-      data: { status: s.status, summary, time: s.time, hostname: s.hostname, problems, checks },
-    };
+    return answerFor(monitor.snapshot, args);
   },
 });
+
+type Args = { only_problems?: boolean; verbose?: boolean };
+
+/** The answer is a function of the snapshot and the two flags only (times are the snapshot's own). */
+function answer(s: Snapshot, args: Args) {
+  const now = Date.parse(s.time);
+  const all = Object.values(s.checks);
+  const bad = problemChecks(s);
+  const shown = args.only_problems ? bad : all;
+  const checks = shown.map((c) => ({
+    name: c.name,
+    kind: c.kind,
+    group: c.group,
+    status: c.status,
+    critical: c.critical,
+    observedValue: c.observedValue,
+    observedUnit: c.observedUnit,
+    ...(c.threshold ? { threshold: c.threshold } : {}),
+    output: c.output,
+    since: c.since,
+    ...(c.problemSince ? { problemSince: c.problemSince } : {}),
+    time: c.time,
+  }));
+  const problems = bad.map((c) => describeCheck(c, now));
+  const summary = headline(s);
+  let lines: string[];
+  if (args.verbose) lines = [summary, ...shown.map((c) => `- ${describeCheck(c, now, { thresholds: true })}`)];
+  else {
+    const pending = all.filter((c) => c.status === 'pending');
+    const ok = all.filter((c) => c.status === 'pass' && !c.pending);
+    const head = [summary];
+    const problemLines = bad.length ? ['Problems:', ...problems.map((p) => `- ${p}`)] : [];
+    const rest: string[] = [];
+    if (pending.length) rest.push(`Pending (no result yet): ${pending.map((c) => c.name).join(', ')}`);
+    if (ok.length && !args.only_problems) rest.push(`OK: ${okList(ok, 600)}`);
+    const restLength = rest.reduce((n, l) => n + l.length + 1, 0);
+    lines = [
+      ...head,
+      ...fitLines(
+        problemLines,
+        HEALTH_TEXT_BUDGET - summary.length - restLength - 1,
+        (n) => `… ${n} more (verbose: true lists all)`,
+      ),
+      ...rest,
+    ];
+  }
+  return {
+    text: lines.join('\n'),
+    data: { status: s.status, summary, time: s.time, hostname: s.hostname, problems, checks },
+  };
+}
+
+const answerFor = perSnapshot(answer, (args: Args) => `${args.only_problems === true}/${args.verbose === true}`);
