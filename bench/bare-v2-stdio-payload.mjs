@@ -11,7 +11,9 @@ serveStdio(() => {
   server.registerTool(
     'ping',
     { description: 'ping', inputSchema: z.object({ msg: z.string().optional() }) },
-    async () => structuredClone(result),
+    // The same object each call, as our cached health_check answer is: a clone per call cost ~26 us and made
+    // this reference look slower than it is.
+    async () => result,
   );
   return server;
 });
