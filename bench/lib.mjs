@@ -1,6 +1,6 @@
 // Small helpers shared by the bench scripts.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 export const median = (xs) => {
@@ -75,4 +75,20 @@ export function freePort() {
       s.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * CPU time of a process in ns, every thread's (/proc/<pid>/task/<tid>/schedstat): the 10 ms ticks of
+ * /proc/<pid>/stat are too coarse for an idle daemon's few ms a second. Threads that exited are not counted.
+ */
+export function cpuNanos(pid) {
+  let ns = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return ns;
 }
