@@ -203,7 +203,7 @@ for (let rep = 0; rep < Number(values.reps); rep++) {
   const daemons = [];
   for (const i of order) daemons[i] = startDaemon(builds[i][1]);
   await new Promise((r) => setTimeout(r, 3000));
-  daemons.forEach((d, i) => idle[i].rssStart.push(rssBytes(d.pid)));
+  daemons.forEach((d, i) => void idle[i].rssStart.push(rssBytes(d.pid)));
   await new Promise((r) => setTimeout(r, Math.max(0, Number(values.warmup) - 3) * 1000));
   const c0 = daemons.map((d) => cpuNanos(d.pid));
   const t0 = performance.now();
