@@ -138,10 +138,11 @@ const idleChild = (create) =>
     { stdio: ['pipe', 'ignore', 'inherit'] },
   );
 const timerKids = [idleChild(false), idleChild(true)];
-await new Promise((r) => setTimeout(r, 3000));
+// Past the children's start-up and their memory reducer's GC (8 s or more after start), which dwarf the timer.
+await new Promise((r) => setTimeout(r, 15_000));
 const timer0 = timerKids.map((k) => cpuNanos(k.pid));
 const timerT0 = performance.now();
-await new Promise((r) => setTimeout(r, 15_000));
+await new Promise((r) => setTimeout(r, 20_000));
 const timerPct = timerKids.map((k, i) => (cpuNanos(k.pid) - timer0[i]) / 1e4 / (performance.now() - timerT0));
 for (const k of timerKids) k.kill();
 
