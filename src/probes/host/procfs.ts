@@ -34,12 +34,14 @@ export class ProcFile {
 
   private async readOnce(signal?: AbortSignal): Promise<string> {
     signal?.throwIfAborted();
-    const handle = (this.handle ??= await open(this.path, 'r'));
+    this.handle ??= await open(this.path, 'r');
+    const handle = this.handle;
     try {
       // A read that fills the buffer may have more behind it: read the whole file again into one twice as large,
       // so the text comes from a single read (the kernel generates a seq_file afresh at offset 0).
       for (;;) {
-        const buffer = (this.buffer ??= Buffer.allocUnsafe(this.initialBytes));
+        this.buffer ??= Buffer.allocUnsafe(this.initialBytes);
+        const buffer = this.buffer;
         const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
         signal?.throwIfAborted();
         if (bytesRead < buffer.length) return buffer.toString('utf8', 0, bytesRead);
