@@ -5,6 +5,7 @@
 import cp from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { PerformanceObserver } from 'node:perf_hooks';
@@ -123,23 +124,26 @@ watch.stop();
 recorder.stop();
 await monitor.stop();
 
-// Timers: the process collector's event-loop delay readings wake an idle process on their own. Two children load
-// the collector's module (the same start-up and GC), one creates the collector; both idle, side by side.
-const PROCESS_MODULE = JSON.stringify(new URL('../dist/probes/host/process.js', import.meta.url).href);
+// Timers: the process collector's event-loop delay readings wake an idle process on their own. Two bare children
+// idle side by side, one holding a histogram at the collector's resolution (read from its module): a child that
+// loaded the collector itself would carry zod's start-up and GC, whose noise is larger than the timer.
+const RESOLUTION = Number(
+  /monitorEventLoopDelay\(\{ resolution: (\d+) \}\)/.exec(
+    readFileSync(new URL('../dist/probes/host/process.js', import.meta.url), 'utf8'),
+  )?.[1],
+);
 const idleChild = (create) =>
   cp.spawn(
     process.execPath,
     [
-      '--input-type=module',
       '-e',
-      `const { collector } = await import(${PROCESS_MODULE}); if (${create}) collector.create({}, {}, {});` +
+      `if (${create}) require('node:perf_hooks').monitorEventLoopDelay({ resolution: ${RESOLUTION} }).enable();` +
         ' process.stdin.resume();',
     ],
     { stdio: ['pipe', 'ignore', 'inherit'] },
   );
 const timerKids = [idleChild(false), idleChild(true)];
-// Past the children's start-up and their memory reducer's GC (8 s or more after start), which dwarf the timer.
-await new Promise((r) => setTimeout(r, 15_000));
+await new Promise((r) => setTimeout(r, 2000));
 const timer0 = timerKids.map((k) => cpuNanos(k.pid));
 const timerT0 = performance.now();
 await new Promise((r) => setTimeout(r, 20_000));
@@ -166,7 +170,7 @@ table(`The whole tick in the monitor, as a stdio daemon runs it (median of ${n})
   ],
   ['  garbage collection per tick (mean)', `${fmt(tickGcMs, 3)} ms`],
   [
-    'timers: event-loop delay readings',
+    `timers: event-loop delay readings every ${RESOLUTION} ms`,
     `${fmt(timerPct[1] - timerPct[0], 3)} % of one core`,
     'a child with it vs without',
   ],
