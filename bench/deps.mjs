@@ -282,6 +282,13 @@ async function main() {
     );
     console.log(`  round wall time, 20 % black-holed   ${ratio(holed.wallMs, bbHoled.wallMs)}`);
   } else console.log(`\n${BLACKBOX} not found: install Debian's prometheus-blackbox-exporter for the comparison.`);
+  // Per run of one HTTP check: a round's CPU over its checks (this process: the probes, the checks' state and
+  // the bench's own 2 ms socket sampler, so an upper bound).
+  const perRun = (r) => `${fmt(r.cpuMs / N, 3)} ms`;
+  console.log(`\nCPU per HTTP check run (round CPU / ${N}; target <= 1 ms)`);
+  console.log(`  healthy, c=${CONCURRENCY}: ${perRun(healthy)}; one at a time: ${perRun(serial)}`);
+  console.log(`  20 % black-holed, c=${CONCURRENCY}: ${perRun(holed)}; breakers open: ${perRun(broken)}`);
+  if (blackbox) console.log(`  blackbox_exporter, healthy c=${CONCURRENCY}: ${perRun(bbHealthy)}`);
   console.log(
     `\nA black-holed target holds its concurrency slot for the whole timeout: with ${N / 5} of them ` +
       `and c=${CONCURRENCY}` +

@@ -60,6 +60,7 @@ if (process.argv[2] === '--rss-child') {
   globalThis.gc?.();
   const before = process.memoryUsage().rss;
   const heapBefore = heap();
+  const committedBefore = process.memoryUsage().heapTotal;
   const t0 = performance.now();
   let n = 0;
   for (let t = end - 7 * DAY; t <= end; t += 5 * S) {
@@ -73,6 +74,7 @@ if (process.argv[2] === '--rss-child') {
   globalThis.gc?.();
   const after = process.memoryUsage().rss;
   const heapAfter = heap();
+  const committedAfter = process.memoryUsage().heapTotal;
   let query;
   if (withQuery) {
     const q = { series: 'bench.series:0', from: end - 7 * DAY, to: end };
@@ -90,6 +92,7 @@ if (process.argv[2] === '--rss-child') {
       before,
       after,
       heapGrowth: heapAfter - heapBefore,
+      committedGrowth: committedAfter - committedBefore,
       storeBytes: h.stats().bytes,
       appendPerSecond: n / appendSeconds,
       query,
@@ -263,6 +266,10 @@ table('Memory store after a 7-day fill of 5-second samples (after forced GC, fre
   [
     'RSS growth per series (100 series; 2,000 series)',
     `${fmt((child.after - child.before) / child.series / KiB, 1)} KiB; ${fmt(bigGrowth / big.series / KiB, 1)} KiB`,
+  ],
+  [
+    '2,000 series: heap in use + buffers; V8 heap committed (RSS includes it)',
+    `${fmt(big.heapGrowth / MiB, 1)} MiB; ${fmt(big.committedGrowth / MiB, 1)} MiB`,
   ],
   ['store bytes per series (stats().bytes)', `${fmt(child.storeBytes / child.series / KiB, 1)} KiB`],
   ['append rate (2,000 series)', `${Math.round(big.appendPerSecond).toLocaleString('en-US')} samples/s`],

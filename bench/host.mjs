@@ -1,23 +1,37 @@
 // Issue 2 and 17 figures: cost of a host sampling tick (CPU ms, forks) per collector and for the rest of the tick
 // (checks, snapshot, history, listeners, timers), each systeminformation call we considered, the daemon's idle CPU
-// and RSS (beside a base build's when given), and stdio cold start against a bare SDK server.
+// and RSS, stdio cold start and `tools/call` latency against a bare SDK server; with --base, another build's
+// checkout (e.g. a worktree of main) is measured in the same alternating runs: before/after.
 // Run after `npm run build`: node bench/host.mjs [--idle-seconds 60] [--reps 3] [--base ../base-checkout]
 import cp from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
-import { readFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PerformanceObserver } from 'node:perf_hooks';
-import { cpuNanos, fmt, median, rssBytes, table, timeToInitialize } from './lib.mjs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import {
+  cpuNanos,
+  fmt,
+  median,
+  quantile,
+  rssBytes,
+  stdioCallLatency,
+  stdioSession,
+  table,
+  timeToInitialize,
+} from './lib.mjs';
 
 const { values } = parseArgs({
   options: {
     'idle-seconds': { type: 'string', default: '30' },
     ticks: { type: 'string', default: '50' },
     starts: { type: 'string', default: '21' },
-    // A checkout of the base to compare with (its dist/ built): its idle daemon runs beside ours, rep by rep.
+    // Another build's checkout (e.g. a worktree of main), measured in the same alternating runs: before/after.
+    // Its idle daemon runs beside ours, rep by rep.
     base: { type: 'string' },
+    'call-rounds': { type: 'string', default: '10' },
+    'calls-per-round': { type: 'string', default: '20' },
     reps: { type: 'string', default: '3' },
     // Seconds from start to the idle window: start-up's one-off work (compiling, the memory reducer's GCs some
     // 8-30 s in) falls before it when long enough. RSS is also read 3 s after start.
@@ -27,6 +41,7 @@ const { values } = parseArgs({
 const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 const BARE = fileURLToPath(new URL('./bare-stdio-server.mjs', import.meta.url));
 const BARE_V2 = fileURLToPath(new URL('./bare-v2-stdio-server.mjs', import.meta.url));
+const BARE_V2_PAYLOAD = fileURLToPath(new URL('./bare-v2-stdio-payload.mjs', import.meta.url));
 
 // Count every child process this process starts. Patched before systeminformation loads, because it
 // captures child_process functions at require time.
@@ -249,22 +264,74 @@ idleRows.push(['load average before / after', `${fmt(loadBefore[0], 2)} / ${fmt(
 table(`Daemon idle from ${values.warmup} s after start, median of ${values.reps} reps`, idleRows);
 
 // Cold start, alternating to share the machine's noise between the two.
+const BASE_CLI = values.base ? join(values.base, 'dist/cli/main.js') : undefined;
 const ours = [];
+const base = [];
 const bare = [];
 const bareV2 = [];
 for (let i = 0; i < Number(values.starts); i++) {
   bare.push(await timeToInitialize(process.execPath, [BARE]));
   bareV2.push(await timeToInitialize(process.execPath, [BARE_V2]));
   ours.push(await timeToInitialize(process.execPath, [CLI, 'serve', '--stdio'], { VITALS_LOG_LEVEL: 'warn' }));
+  if (BASE_CLI)
+    base.push(await timeToInitialize(process.execPath, [BASE_CLI, 'serve', '--stdio'], { VITALS_LOG_LEVEL: 'warn' }));
 }
 const ratio = median(ours) / median(bareV2);
-if (!ours.length) process.exit(0);
 
-table(`stdio cold start to initialize reply (median of ${values.starts})`, [
-  ['mcp-vitals (v2 SDK, serveStdio)', `${fmt(median(ours), 1)} ms`],
-  ['bare v2 SDK server (serveStdio), one tool', `${fmt(median(bareV2), 1)} ms`],
-  ['bare v1 SDK server (connect + StdioServerTransport), one tool', `${fmt(median(bare), 1)} ms`],
-  ['ratio to bare v2', `${fmt(ratio, 2)} x`, 'target <= 1.3 x'],
-  ['ratio to bare v1', `${fmt(median(ours) / median(bare), 2)} x`],
+if (ours.length)
+  table(`stdio cold start to initialize reply (median of ${values.starts})`, [
+    ['mcp-vitals (v2 SDK, serveStdio)', `${fmt(median(ours), 1)} ms`],
+    ['bare v2 SDK server (serveStdio), one tool', `${fmt(median(bareV2), 1)} ms`],
+    ['bare v1 SDK server (connect + StdioServerTransport), one tool', `${fmt(median(bare), 1)} ms`],
+    ['ratio to bare v2', `${fmt(ratio, 2)} x`, 'target <= 1.0 x'],
+    ['ratio to bare v1', `${fmt(median(ours) / median(bare), 2)} x`],
+    ...(BASE_CLI
+      ? [
+          [`--base build`, `${fmt(median(base), 1)} ms`],
+          ['--base ratio to bare v2', `${fmt(median(base) / median(bareV2), 2)} x`],
+        ]
+      : []),
+  ]);
+
+// tools/call over stdio: our cheapest tool (health_check, answered from the latest sample) against the bare
+// server's ping, one process each, alternating rounds of sequential calls.
+// A third server, the bare one answering with health_check's own result, tells the payload's share (the SDK
+// validates and serializes a 2 KB result, the pipe and the client carry it) from our server's own work.
+const rounds = Number(values['call-rounds']);
+if (!rounds) process.exit(0);
+const probe = await stdioSession(process.execPath, [CLI, 'serve', '--stdio'], { VITALS_LOG_LEVEL: 'warn' });
+const resultFile = join(mkdtempSync(join(tmpdir(), 'vitals-bench-')), 'health-check.json');
+writeFileSync(
+  resultFile,
+  JSON.stringify(await probe.call('tools/call', { name: 'health_check', arguments: {} }, true)),
+);
+await probe.close();
+const perRound = Number(values['calls-per-round']);
+const calls = await stdioCallLatency(
+  [
+    ['ours', process.execPath, [CLI, 'serve', '--stdio'], { VITALS_LOG_LEVEL: 'warn' }, 'health_check'],
+    ['bareV2', process.execPath, [BARE_V2], {}, 'ping'],
+    ['bareV2Payload', process.execPath, [BARE_V2_PAYLOAD], { BARE_RESULT_FILE: resultFile }, 'ping'],
+    ...(BASE_CLI
+      ? [['base', process.execPath, [BASE_CLI, 'serve', '--stdio'], { VITALS_LOG_LEVEL: 'warn' }, 'health_check']]
+      : []),
+  ],
+  { rounds, perRound },
+);
+table(`stdio tools/call after initialize (${rounds} alternating rounds of ${perRound} sequential calls)`, [
+  ['mcp-vitals health_check p50', `${fmt(median(calls.ours), 3)} ms`],
+  ['mcp-vitals health_check p99', `${fmt(quantile(calls.ours, 0.99), 3)} ms`],
+  ['bare v2 SDK server ping p50', `${fmt(median(calls.bareV2), 3)} ms`],
+  ['bare v2 SDK server ping p99', `${fmt(quantile(calls.bareV2, 0.99), 3)} ms`],
+  ['p50 ratio to bare v2', `${fmt(median(calls.ours) / median(calls.bareV2), 2)} x`, 'target <= 1.1 x'],
+  ['p99 ratio to bare v2', `${fmt(quantile(calls.ours, 0.99) / quantile(calls.bareV2, 0.99), 2)} x`],
+  ["bare v2 SDK server, health_check's result, p50", `${fmt(median(calls.bareV2Payload), 3)} ms`],
+  ['p50 ratio to it (same payload)', `${fmt(median(calls.ours) / median(calls.bareV2Payload), 2)} x`],
+  ...(BASE_CLI
+    ? [
+        ['--base build health_check p50', `${fmt(median(calls.base), 3)} ms`],
+        ['--base p50 ratio to bare v2', `${fmt(median(calls.base) / median(calls.bareV2), 2)} x`],
+      ]
+    : []),
 ]);
 process.exit(0);

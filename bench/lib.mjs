@@ -78,6 +78,77 @@ export function freePort() {
 }
 
 /**
+ * A spawned stdio MCP server after `initialize`: `call(method, params)` sends one request and resolves with
+ * its ms to the reply (rejecting on a JSON-RPC error). Lines are newline-delimited JSON, as the spec frames them.
+ */
+export async function stdioSession(command, args, env = {}) {
+  const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'ignore'], env: { ...process.env, ...env } });
+  const pending = new Map();
+  let nextId = 1;
+  let buffered = '';
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (d) => {
+    buffered += d;
+    for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
+      const line = buffered.slice(0, nl);
+      buffered = buffered.slice(nl + 1);
+      const msg = line.trim() ? JSON.parse(line) : {};
+      const waiter = pending.get(msg.id);
+      if (!waiter) continue;
+      pending.delete(msg.id);
+      if (msg.error) waiter.reject(new Error(`${waiter.method}: ${msg.error.message}`));
+      else waiter.resolve(waiter.keep ? msg.result : performance.now() - waiter.started);
+    }
+  });
+  const exited = new Promise((r) => child.once('exit', r));
+  /** Resolves with the ms to the reply, or with the reply's result when `keep` is set. */
+  const call = (method, params = {}, keep = false) =>
+    new Promise((resolve, reject) => {
+      const id = nextId++;
+      pending.set(id, { resolve, reject, method, keep, started: performance.now() });
+      child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id, method, params })}\n`);
+    });
+  await call('initialize', {
+    protocolVersion: '2025-06-18',
+    capabilities: {},
+    clientInfo: { name: 'bench', version: '0' },
+  });
+  child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' })}\n`);
+  return {
+    call,
+    pid: child.pid,
+    close: async () => {
+      child.stdin.end();
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/**
+ * `tools/call` latency over stdio for several servers, one process each, in alternating rounds of `perRound`
+ * sequential calls so the machine's noise falls on all of them alike. `servers` is [label, command, args, env,
+ * tool]; resolves with { label: [ms, ...] }. The first call of each (a daemon's tool may wait for its first
+ * sample) is a warm-up, not counted.
+ */
+export async function stdioCallLatency(servers, { rounds = 10, perRound = 20 } = {}) {
+  const sessions = [];
+  for (const [label, command, args, env, tool] of servers)
+    sessions.push({ label, tool, session: await stdioSession(command, args, env) });
+  const times = Object.fromEntries(sessions.map((s) => [s.label, []]));
+  try {
+    for (const s of sessions) await s.session.call('tools/call', { name: s.tool, arguments: {} });
+    for (let r = 0; r < rounds; r++)
+      for (const s of sessions)
+        for (let i = 0; i < perRound; i++)
+          times[s.label].push(await s.session.call('tools/call', { name: s.tool, arguments: {} }));
+  } finally {
+    await Promise.all(sessions.map((s) => s.session.close()));
+  }
+  return times;
+}
+
+/**
  * CPU time of a process in ns, every thread's (/proc/<pid>/task/<tid>/schedstat): the 10 ms ticks of
  * /proc/<pid>/stat are too coarse for an idle daemon's few ms a second. Threads that exited are not counted.
  */

@@ -3,7 +3,8 @@
 // and the time of a fresh /metrics render (the first scrape after a new snapshot). Loopback only.
 // Run after `npm run build`: node bench/scale.mjs [--counts 10,100,1000] [--seconds 30] [--cli dist/cli/main.js]
 // --cli may name several builds, comma-separated: each count then runs them alternately (--reps rounds), so a
-// before/after comparison is one command.
+// before/after comparison is one command. A build may be preceded by node flags, space-separated
+// (`--cli "dist/cli/main.js,--heap-growing-percent=50 dist/cli/main.js"`), to compare runtime settings too.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -57,7 +58,8 @@ async function run(n, cli, label) {
   const port = await freePort();
   const file = join(dir, `scale-${n}-${label}.yaml`);
   writeFileSync(file, configFor(n, port));
-  const child = spawn(process.execPath, [cli, 'serve', '--http', '--config', file], {
+  const argv = cli.trim().split(/\s+/);
+  const child = spawn(process.execPath, [...argv, 'serve', '--http', '--config', file], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const base = `http://127.0.0.1:${port}`;
@@ -77,9 +79,15 @@ async function measure(n, cli) {
   await new Promise((r) => setTimeout(r, Number(args.warmup) * 1000));
   const c0 = cpuSeconds(d.child.pid);
   const t0 = performance.now();
+  // RSS is a sawtooth (garbage piles up in the old generation until a full GC): one reading lands anywhere on
+  // it, so it is read every second of the window and the peak is reported beside the median.
+  const rssSamples = [];
+  const sampler = setInterval(() => rssSamples.push(rssBytes(d.child.pid) / 1048576), 1000);
   await new Promise((r) => setTimeout(r, seconds * 1000));
+  clearInterval(sampler);
   const cpu = ((cpuSeconds(d.child.pid) - c0) / ((performance.now() - t0) / 1000)) * 100;
-  const rss = rssBytes(d.child.pid) / 1048576;
+  const rss = median(rssSamples);
+  const rssPeak = Math.max(...rssSamples);
   // Fresh renders: a page is reused for at most 1 s, so scrapes 1.3 s apart each render anew. Some land on
   // a round's burst of probe results and wait behind it; the fastest is the render itself.
   const renders = [];
@@ -93,7 +101,7 @@ async function measure(n, cli) {
   renders.sort((a, b) => a - b);
   d.child.kill('SIGTERM');
   await new Promise((r) => (d.child.exitCode !== null ? r() : d.child.once('exit', r)));
-  return { cpu, rss, render: renders[0], renderMedian: median(renders), series };
+  return { cpu, rss, rssPeak, render: renders[0], renderMedian: median(renders), series };
 }
 
 const rows = [];
@@ -108,7 +116,8 @@ for (const n of counts) {
     rows.push([
       `${n} checks${clis.length > 1 ? ` #${k}` : ''}`,
       `${fmt(cpu, 2)} % of a core`,
-      `RSS ${fmt(median(rs.map((r) => r.rss)), 1)} MiB, /metrics fresh ${fmt(median(rs.map((r) => r.render)), 1)}` +
+      `RSS ${fmt(median(rs.map((r) => r.rss)), 1)} MiB (peak ${fmt(Math.max(...rs.map((r) => r.rssPeak)), 1)}),` +
+        ` /metrics fresh ${fmt(median(rs.map((r) => r.render)), 1)}` +
         ` ms fastest, ${fmt(median(rs.map((r) => r.renderMedian)), 1)} ms median (${rs[0].series} series)`,
     ]);
   }
@@ -121,6 +130,19 @@ for (const [k] of clis.entries()) {
       `${fmt(b / a, 1)} x the CPU`,
       'target <= 11 x (linear)',
     ]);
+}
+// Per run of one TCP check: the daemon's whole CPU over one 5 s round divided by the checks (idle work
+// included, so an upper bound), and the marginal cost between the two largest counts (idle work cancels).
+const EVERY_MS = 5000;
+const perRun = (pct, runs) => `${fmt(((pct / 100) * EVERY_MS) / runs, 3)} ms CPU per check run`;
+for (const [k] of clis.entries()) {
+  const tag = clis.length > 1 ? ` #${k}` : '';
+  const [lo, hi] = [counts.at(-2), counts.at(-1)];
+  const top = cpuAt.get(`${k}:${hi}`);
+  if (top) rows.push([`${hi} checks${tag}, per run`, perRun(top, hi), 'target <= 0.3 ms (whole daemon / runs)']);
+  const below = cpuAt.get(`${k}:${lo}`);
+  if (top && below && hi > lo)
+    rows.push([`${lo} -> ${hi} checks${tag}, per added run`, perRun(top - below, hi - lo), 'marginal']);
 }
 table(
   `TCP checks every 5 s against one local listener (${seconds} s steady window after ${args.warmup} s warm-up,` +

@@ -34,6 +34,19 @@ const keepModuleUrl = {
   },
 };
 
+/**
+ * The SDK imports its validator (Ajv, ~200 KiB evaluated at load) through its `_shims` entry, whatever a server
+ * validates; ours loads it on first use. Same exports, so the SDK cannot tell.
+ */
+const sdkShims = {
+  name: 'sdk-shims',
+  setup(b) {
+    b.onResolve({ filter: /^@modelcontextprotocol\/server\/_shims$/ }, () => ({
+      path: join(root, 'src/mcp/sdk-shims.ts'),
+    }));
+  },
+};
+
 const started = performance.now();
 // Chunk names carry content hashes: drop the previous build's so dist/ holds only what main.js can load.
 for (const f of await readdir(outdir).catch(() => [])) if (f.startsWith('chunk-')) await rm(join(outdir, f));
@@ -58,7 +71,7 @@ const result = await build({
       "import { createRequire as __vitalsRequire } from 'node:module'; const require = __vitalsRequire(" +
       'import.meta.url);',
   },
-  plugins: [keepModuleUrl],
+  plugins: [sdkShims, keepModuleUrl],
   metafile: true,
   logLevel: 'warning',
 });

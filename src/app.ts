@@ -3,9 +3,9 @@ import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import type { Config } from './config/schema.js';
 import type { HttpServer, RoutePlugin } from './http/server.js';
 import { withFleetCheck } from './fleet/check.js';
-import { Fleet } from './fleet/index.js';
-import { AlertPoster } from './fleet/poster.js';
-import { createMcpServer, observed } from './mcp/server.js';
+import type { Fleet } from './fleet/index.js';
+import type { AlertPoster } from './fleet/poster.js';
+import { createMcpServer, observed, preloadTools } from './mcp/server.js';
 import { SubscriptionBudget } from './mcp/resources/live.js';
 import { BoundedStdioTransport } from './mcp/stdio-transport.js';
 import { HealthMonitor } from './monitor/health-monitor.js';
@@ -41,8 +41,8 @@ export class App {
   /** Process table on demand (top_processes) and at each check's fall (diagnose). */
   readonly processes: ProcessSampler;
   private recorder: Recorder | undefined;
-  /** Prometheus/Alertmanager sources of the fleet tools, when configured. */
-  readonly fleet: Fleet | undefined;
+  /** Prometheus/Alertmanager sources of the fleet tools, when configured (loaded in start()). */
+  fleet: Fleet | undefined;
   private poster: AlertPoster | undefined;
   /** What stop() closes after HTTP: the stdio connection, the event bus and its publisher. */
   private readonly closers: (() => Promise<void>)[] = [];
@@ -63,7 +63,6 @@ export class App {
     this.log = options.logger ?? createLogger({ level: options.logLevel ?? options.config.logLevel });
     // A Prometheus source is watched like any dependency: the `fleet` check.
     this.monitor = new HealthMonitor(withFleetCheck(options.config), this.log.child({ component: 'monitor' }));
-    this.fleet = options.config.fleet ? new Fleet(options.config.fleet) : undefined;
     this.processes = new ProcessSampler({ procfs: options.config.host.procfs });
     this.subscriptions = new SubscriptionBudget(options.config.limits);
   }
@@ -104,6 +103,9 @@ export class App {
       historyStats: () => this.history?.stats(),
     });
     await this.startHistory();
+    // The fleet clients load only when a fleet section is configured: most daemons have none.
+    const fleetConfig = this.options.config.fleet;
+    if (fleetConfig) this.fleet = new (await import('./fleet/index.js')).Fleet(fleetConfig);
     // The MCP transport is connected before the first sample so `initialize` is answered at once;
     // tool calls that arrive before the first sample wait for it (monitor.ready). The monitor starts once the
     // instrumentations are hooked: its probes load pg and ioredis.
@@ -112,19 +114,29 @@ export class App {
     if (this.options.stdio) await this.startStdio();
     if (this.options.http) await this.startHttp(this.options.http);
     if (this.options.metricsPort !== undefined) await this.startMetricsServer(this.options.metricsPort);
+    // The tool definitions load once the transports are up rather than on the first tools/list or tools/call;
+    // over stdio, once the first message is answered (startStdio): they are not needed for `initialize`.
+    if (!this.options.stdio) this.preloadTools();
     await monitorStarted;
     await this.historyStarted;
-    this.startPoster();
+    await this.startPoster();
     this.log.info(
       { version: VERSION, checks: this.options.config.checks.length, stdio: this.options.stdio },
       'mcp-vitals started',
     );
   }
 
+  private preloadTools(): void {
+    preloadTools(this.fleet).catch((e: unknown) =>
+      this.log.error({ err: (e as Error)?.message }, 'tool definitions failed to load'),
+    );
+  }
+
   /** Posts the daemon's own check transitions to Alertmanager, when asked to. */
-  private startPoster(): void {
+  private async startPoster(): Promise<void> {
     const am = this.options.config.fleet?.alertmanager;
     if (!am?.post.enabled || !this.fleet?.alertmanager) return;
+    const { AlertPoster } = await import('./fleet/poster.js');
     this.poster = new AlertPoster(
       this.monitor,
       this.fleet.alertmanager,
@@ -309,12 +321,15 @@ export class App {
       onEnd: () => void this.stop('stdin closed'),
     });
     const handle = serveStdio(
-      ({ era }) =>
-        createMcpServer({
+      ({ era }) => {
+        // Called on the opening message: the tools load on the turn after it is answered.
+        setImmediate(() => this.preloadTools());
+        return createMcpServer({
           ...this.serverSources(),
           era,
           live: era === 'modern' ? 'listen' : 'session',
-        }),
+        });
+      },
       {
         transport: observed(transport, this.telemetry?.mcpObserver, 'pipe', this.fleet),
         maxSubscriptions: limits.subscriptionsPerSession,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { countRefusal } from '../shared/refusals.js';
 import { formatDuration, parseDuration } from '../shared/duration.js';
+import { PARSE_ONCE } from './parse-once.js';
 
 const MiB = 1024 * 1024;
 const count = (min: number, max: number, dflt: number) => z.number().int().min(min).max(max).default(dflt);
@@ -32,7 +33,7 @@ export const LimitsConfig = z
   .strict();
 
 export type LimitsConfig = z.infer<typeof LimitsConfig>;
-export const LIMITS_DEFAULTS: LimitsConfig = LimitsConfig.parse({});
+export const LIMITS_DEFAULTS: LimitsConfig = LimitsConfig.parse({}, PARSE_ONCE);
 
 /** Longest look-back any tool accepts: a year and a day, past every default retention. */
 export const WINDOW_MAX_MS = 366 * 86_400_000;

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { ConfigError, type ConfigIssue } from '../shared/errors.js';
 import { expandTree } from './expand.js';
 import { Config } from './schema.js';
+import { PARSE_ONCE } from './parse-once.js';
 
 // yaml costs ~50 ms to load; a daemon started on defaults (Claude Desktop) never needs it.
 const requireLazy = createRequire(import.meta.url);
@@ -51,7 +52,7 @@ function issuesFromZod(error: Pick<z.ZodError, 'issues'>, doc: unknown): ConfigI
 export function parseConfig(doc: unknown, env: NodeJS.ProcessEnv = process.env, source?: string): Config {
   const expandErrors: { path: (string | number)[]; message: string }[] = [];
   const expanded = expandTree(doc ?? {}, env, [], expandErrors);
-  const result = Config.safeParse(expanded);
+  const result = Config.safeParse(expanded, PARSE_ONCE);
   if (result.success && !expandErrors.length) return result.data;
   // Every problem at once: each unset variable with its key, then schema errors, except those about a value
   // that is still an unexpanded `${VAR}` (its real value is unknown, so its error would mislead).

@@ -5,6 +5,7 @@ import { Ratio } from '../shared/ratio.js';
 import { CheckConfig } from './checks.js';
 import { FLEET_CHECK, FleetConfig, isLoopbackUrl } from './fleet.js';
 import { LIMITS_DEFAULTS, LimitsConfig } from './limits.js';
+import { PARSE_ONCE } from './parse-once.js';
 import {
   hostCollectors,
   hostOptionsShape,
@@ -65,10 +66,10 @@ const HostConfig = z
     procfs: z.string().default('/proc'),
     /** Where the host's root filesystem is mounted; filesystems are then read from PID 1's mount table. */
     rootfs: z.string().default('/'),
-    collectors: CollectorFlags.default(CollectorFlags.parse({})),
+    collectors: CollectorFlags.default(CollectorFlags.parse({}, PARSE_ONCE)),
     /** Collectors' own sections (`filesystems`, `network`), from their modules. */
     ...hostOptionsShape,
-    thresholds: ThresholdsConfig.default(ThresholdsConfig.parse({})),
+    thresholds: ThresholdsConfig.default(ThresholdsConfig.parse({}, PARSE_ONCE)),
   })
   .strict();
 
@@ -346,7 +347,7 @@ const HistoryConfig = z
 export const Config = z
   .object({
     logLevel: LogLevel.default('info'),
-    host: HostConfig.default(HostConfig.parse({})),
+    host: HostConfig.default(HostConfig.parse({}, PARSE_ONCE)),
     checks: z
       .array(CheckConfig)
       .default([])
@@ -375,8 +376,8 @@ export const Config = z
       .object({ max: z.number().int().min(10).max(1_000_000).default(1000) })
       .strict()
       .default({ max: 1000 }),
-    http: HttpConfig.default(HttpConfig.parse({})),
-    history: HistoryConfig.default(HistoryConfig.parse({})),
+    http: HttpConfig.default(HttpConfig.parse({}, PARSE_ONCE)),
+    history: HistoryConfig.default(HistoryConfig.parse({}, PARSE_ONCE)),
     limits: LimitsConfig.default(LIMITS_DEFAULTS),
     /** The fleet tools' sources: a Prometheus-API server and/or an Alertmanager (see config/fleet.ts). */
     fleet: FleetConfig.optional(),

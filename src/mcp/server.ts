@@ -1,8 +1,8 @@
 import { McpServer } from '@modelcontextprotocol/server';
-import { AjvJsonSchemaValidator } from '@modelcontextprotocol/server/validators/ajv';
 import type { HealthMonitor } from '../monitor/health-monitor.js';
 import type { History } from '../store/types.js';
 import type { Tool } from '@modelcontextprotocol/server';
+import { LazyAjvValidator } from './json-schema-validator.js';
 import { legacyResourceErrors } from './legacy-errors.js';
 import type { McpTransportObserver } from '../shared/mcp-observer.js';
 import { observeTransport, toolCallHandler, type ToolCallObserver } from './middleware.js';
@@ -13,7 +13,7 @@ import { registerResources } from './resources/index.js';
 import type { Fleet } from '../fleet/index.js';
 import { attachLiveUpdates, type LiveMode, type SubscriptionBudget } from './resources/live.js';
 import { toolList } from './tool-list.js';
-import { fleetTools, tools } from './tools/index.js';
+import { fleetToolNames, LOCAL_TOOL_NAMES } from './tools/names.js';
 import type { ProcessSource, ToolContext, AnyToolDefinition } from './tools/types.js';
 
 export interface McpServerOptions {
@@ -64,8 +64,8 @@ const FLEET_INSTRUCTIONS =
  * One validator (an Ajv instance and its compiled-schema cache) shared by every server: left to itself the SDK
  * builds a fresh Ajv per McpServer, which was the largest cost of a stateless HTTP request and of each session.
  */
-let validator: AjvJsonSchemaValidator | undefined;
-/** What a server offers of tools: the definitions, the tools/list answer and the names telemetry may label. */
+let validator: LazyAjvValidator | undefined;
+/** What a server offers of tools: the definitions and the tools/list answer. */
 interface ToolTable {
   offered: AnyToolDefinition[];
   /**
@@ -73,23 +73,45 @@ interface ToolTable {
    * largest piece of work before a stdio session's `initialize` reply, which needs none of it.
    */
   list(): Tool[];
-  names: ReadonlySet<string>;
 }
 /**
  * Built once per fleet configuration (the fleet tools depend on which sources it has) and shared by every server:
  * a stateless HTTP request builds a server per request, and converting the schemas is the dearest part of that.
+ * The definitions (every tool's schemas, the fleet clients they use) load on the first tools/list or tools/call,
+ * or on `preloadTools`, not before a server can answer `initialize`: they were a third of a stdio cold start.
  */
-const tables = new WeakMap<object, ToolTable>();
+const tables = new WeakMap<object, Promise<ToolTable>>();
 const NO_FLEET = {};
-function toolTable(fleet: Fleet | undefined): ToolTable {
+function toolTable(fleet: Fleet | undefined): Promise<ToolTable> {
   const key = fleet ?? NO_FLEET;
-  const known = tables.get(key);
-  if (known) return known;
-  const offered = [...tools, ...fleetTools(fleet)];
-  let list: Tool[] | undefined;
-  const table = { offered, list: () => (list ??= toolList(offered)), names: new Set(offered.map((t) => t.name)) };
-  tables.set(key, table);
+  let table = tables.get(key);
+  if (!table) {
+    table = import('./tools/index.js').then(({ tools, fleetTools }) => {
+      const offered = [...tools, ...fleetTools(fleet)];
+      let list: Tool[] | undefined;
+      return { offered, list: () => (list ??= toolList(offered)) };
+    });
+    tables.set(key, table);
+  }
   return table;
+}
+
+type CallHandler = ReturnType<typeof toolCallHandler>;
+
+/** Loads the tool definitions ahead of the first tools/list or tools/call (a daemon calls it once it has answered). */
+export async function preloadTools(fleet: Fleet | undefined): Promise<void> {
+  await toolTable(fleet);
+}
+
+/** The names a server offers, which telemetry may use as label values; known without loading the tools. */
+const toolNames = new WeakMap<object, ReadonlySet<string>>();
+function namesOf(fleet: Fleet | undefined): ReadonlySet<string> {
+  const key = fleet ?? NO_FLEET;
+  const known = toolNames.get(key);
+  if (known) return known;
+  const names = new Set([...LOCAL_TOOL_NAMES, ...fleetToolNames(fleet)]);
+  toolNames.set(key, names);
+  return names;
 }
 
 /** Telemetry for a transport served outside createMcpServer's own connect (stdio: the SDK's entry owns it). */
@@ -99,12 +121,12 @@ export function observed<T extends Parameters<typeof observeTransport>[0]>(
   networkTransport: 'pipe' | 'tcp',
   fleet?: Fleet,
 ): T {
-  return observer ? observeTransport(transport, observer, toolTable(fleet).names, networkTransport) : transport;
+  return observer ? observeTransport(transport, observer, namesOf(fleet), networkTransport) : transport;
 }
 
 /** One McpServer with every tool registered; transports are connected by the caller. */
 export function createMcpServer(options: McpServerOptions): McpServer {
-  validator ??= new AjvJsonSchemaValidator();
+  validator ??= new LazyAjvValidator();
   const server = new McpServer(
     { name: 'mcp-vitals', title: 'mcp-vitals', version: options.version },
     {
@@ -127,14 +149,21 @@ export function createMcpServer(options: McpServerOptions): McpServer {
   // tools/list and tools/call are answered by our own handlers: the list is built once, when first asked for
   // (per set of tools: the fleet tools only where a source is configured) and kept small, and every call is
   // classified and counted, including those the SDK would refuse before any tool ran.
-  const { offered, list } = toolTable(options.fleet);
   server.server.registerCapabilities({ tools: { listChanged: false } });
   const app = registerStatusApp(server, options.era === 'modern' ? 'modern' : 'legacy');
-  server.server.setRequestHandler('tools/list', async (_req, ctx) => ({ tools: app.tools(list(), ctx) }));
-  server.server.setRequestHandler(
-    'tools/call',
-    toolCallHandler(offered, options.monitor, ctxFor, options.observers ?? []) as never,
-  );
+  server.server.setRequestHandler('tools/list', async (_req, ctx) => ({
+    tools: app.tools((await toolTable(options.fleet)).list(), ctx),
+  }));
+  let call: CallHandler | undefined;
+  server.server.setRequestHandler('tools/call', (async (request: Parameters<CallHandler>[0], extra: unknown) => {
+    call ??= toolCallHandler(
+      (await toolTable(options.fleet)).offered,
+      options.monitor,
+      ctxFor,
+      options.observers ?? [],
+    );
+    return call(request, extra);
+  }) as never);
   // Reads carry cache fields on 2026-07-28 only (the SDK fills list results per era itself).
   registerResources(server, options.monitor, options.era === 'modern' ? (options.cacheScope ?? 'private') : undefined);
   registerPrompts(server, options.monitor);

@@ -1,9 +1,15 @@
-import type { BulkheadPolicy, IPolicy } from 'cockatiel';
 import type { CheckConfig } from '../config/checks.js';
 import { dependencyKinds, instancesOf, type DependencyProbeModule, type InstanceConfig } from './dependency-kinds.js';
 import type { Observation, Probe } from '../probes/types.js';
 import { redactText } from '../shared/redact.js';
-import { attemptPolicy, RoundBreaker, settle, type PolicyOutcome } from './resilience.js';
+import {
+  attemptPolicy,
+  RoundBreaker,
+  settle,
+  type AttemptPolicy,
+  type Bulkhead,
+  type PolicyOutcome,
+} from './resilience.js';
 import type { CheckState, CheckStatus, HealthEvent, InstanceState } from './schema.js';
 import { foldRun, type RunStreak } from './thresholds.js';
 
@@ -52,7 +58,7 @@ function aggregateInstances(instances: InstanceState[]): CheckStatus {
  */
 export class DependencyCheck {
   private instances: Instance[] = [];
-  private readonly attempt: IPolicy;
+  private readonly attempt: AttemptPolicy;
   private readonly breaker: RoundBreaker<RunOutcome>;
   private streak: RunStreak = { status: undefined, failures: 0, successes: 0 };
   private runs = 0;
@@ -73,7 +79,7 @@ export class DependencyCheck {
 
   constructor(
     readonly config: CheckConfig,
-    private readonly bulkhead: BulkheadPolicy,
+    private readonly bulkhead: Bulkhead,
     private readonly secrets: Set<string>,
     private readonly emit: (e: HealthEvent) => void,
     private readonly now: () => number = Date.now,

@@ -1,10 +1,7 @@
 import { z } from 'zod';
 import { hostStateShape, type HostStateShape } from '../probes/registry.js';
 
-// Readers of a snapshot (telemetry, store, tools) walk the host collectors through the monitor, which owns the
-// host state they describe, rather than reaching into the probes.
-export { hostCollectors, stateOf, type AnyHostCollector } from '../probes/registry.js';
-export type { SeriesFamily } from '../probes/host/collector.js';
+export { hostCollectors, hostView, stateOf, type AnyHostCollector } from './host-view.js';
 
 /** IETF health+json status words: a verdict on a result. */
 export const CheckStatus = z.enum(['pass', 'warn', 'fail']);
@@ -148,8 +145,3 @@ export const HealthEvent = z.object({
     ),
 });
 export type HealthEvent = z.infer<typeof HealthEvent>;
-
-/** The host collectors' fields of a snapshot in one object, as collector modules read them: `host` plus `self`. */
-export function hostView(s: Pick<Snapshot, 'host' | 'self'>): Readonly<Record<string, unknown>> {
-  return s.self ? { ...s.host, self: s.self } : s.host;
-}

@@ -41,6 +41,21 @@ export function emptyBucket(start: number): Bucket {
   };
 }
 
+/** Makes `b` an empty bucket starting at `start` (as emptyBucket, without a new object). */
+export function resetBucket(b: Bucket, start: number): void {
+  b.start = start;
+  b.count = 0;
+  b.min = Infinity;
+  b.max = -Infinity;
+  b.sum = 0;
+  b.last = NaN;
+  b.lastT = -Infinity;
+  b.sumT = 0;
+  b.sumTT = 0;
+  b.sumTV = 0;
+  b.sumVV = 0;
+}
+
 export function addSample(b: Bucket, time: number, value: number): void {
   const t = (time - b.start) / 1000;
   b.count++;
@@ -54,6 +69,24 @@ export function addSample(b: Bucket, time: number, value: number): void {
   if (t >= b.lastT) {
     b.last = value;
     b.lastT = t;
+  }
+}
+
+/** Adds bucket `b`'s samples to `into`, a coarser bucket holding b's start (its sums are moved to into's start). */
+export function mergeBucket(into: Bucket, b: Bucket): void {
+  if (b.count === 0) return;
+  const d = (b.start - into.start) / 1000;
+  into.count += b.count;
+  if (b.min < into.min) into.min = b.min;
+  if (b.max > into.max) into.max = b.max;
+  into.sum += b.sum;
+  into.sumT += b.sumT + b.count * d;
+  into.sumTT += b.sumTT + 2 * d * b.sumT + b.count * d * d;
+  into.sumTV += b.sumTV + d * b.sum;
+  into.sumVV += b.sumVV;
+  if (b.lastT + d >= into.lastT) {
+    into.last = b.last;
+    into.lastT = b.lastT + d;
   }
 }
 

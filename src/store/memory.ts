@@ -14,6 +14,7 @@ import {
 } from './aggregate.js';
 import { ProcessSnapshots, RecentEvents } from './recent.js';
 import { fromFloat32, RawRing, TierRing } from './rings.js';
+import { SlotPool } from './slots.js';
 import { unitOf } from './series.js';
 import {
   UnknownSeriesError,
@@ -54,13 +55,16 @@ interface SeriesState {
 
 /** Rough per-series cost of the Map entry, the objects and the name, on top of the typed arrays. */
 const SERIES_OVERHEAD_BYTES = 600;
+const MINUTE = 60_000;
+const QUARTER = 900_000;
 
 /**
  * The default history: per-series rings with three tiers (raw for `retention.raw`, 1-minute aggregates for
- * `retention.minute`, 15-minute for `retention.quarter`). Every sample updates all three at once, so no
- * downsampling job is needed and counts, sums and trends come from every sample; min, max and last are kept in
- * float32 (rings.ts says what is stored how). Memory is bounded by `maxSeries` and the ring sizes, and reported
- * by `stats().bytes`. Nothing survives a restart: use the postgres store for that.
+ * `retention.minute`, 15-minute for `retention.quarter`). Every sample updates the raw ring and the 1-minute
+ * ring, whose buckets pass to the 15-minute ring as they leave it, so no downsampling job is needed and counts,
+ * means and trends come from every sample; buckets are compactly encoded (rings.ts says what is stored how).
+ * Memory is bounded by `maxSeries` and the ring sizes, and reported by `stats().bytes`. Nothing survives a
+ * restart: use the postgres store for that.
  */
 export class MemoryHistory implements History {
   readonly kind = 'memory';
@@ -71,10 +75,23 @@ export class MemoryHistory implements History {
   private dropped = 0;
   private written = 0;
   private readonly refused = new Set<string>();
+  private readonly minutePool = new SlotPool(false, false);
+  private readonly quarterPool = new SlotPool(true, true);
 
   constructor(private readonly options: MemoryHistoryOptions) {
     this.clock = options.clock ?? Date.now;
     this.recent = new RecentEvents(options.eventsMax);
+  }
+
+  private newSeries(): SeriesState {
+    const { minute, quarter } = this.options.retention;
+    const m = new TierRing(MINUTE, this.minutePool, minute);
+    // The 15-minute ring keeps only what the 1-minute ring no longer holds (its buckets are handed over as they
+    // leave); the recent 15-minute buckets are merged from 1-minute ones on read. One more slot for the bucket
+    // half in each ring.
+    const q = new TierRing(QUARTER, this.quarterPool, quarter, quarter - Math.floor(minute / QUARTER) * QUARTER);
+    m.next = q;
+    return { raw: new RawRing(this.options.maxRawPerSeries), minute: m, quarter: q };
   }
 
   async start(): Promise<void> {}
@@ -97,17 +114,13 @@ export class MemoryHistory implements History {
           }
           continue;
         }
-        s = {
-          raw: new RawRing(this.options.maxRawPerSeries),
-          minute: new TierRing(60_000, this.options.retention.minute),
-          quarter: new TierRing(900_000, this.options.retention.quarter),
-        };
+        s = this.newSeries();
         this.map.set(name, s);
       }
       s.raw.push(time, value);
       s.raw.evictBefore(horizon);
-      s.minute.add(time, value);
-      s.quarter.add(time, value);
+      // Older than the 1-minute ring holds (a late sample): straight to the 15-minute ring.
+      if (!s.minute.add(time, value)) s.quarter.add(time, value);
       this.written++;
     }
   }
@@ -198,8 +211,12 @@ function queryRings(s: SeriesState, q: HistoryQuery, now: number, retention: Ret
     values.sort((a, b) => a - b);
     p95 = quantileSorted(values, 0.95);
   } else {
-    const ring = resolution === '1m' ? s.minute : s.quarter;
-    buckets = [...ring.range(from, to)];
+    if (resolution === '1m') buckets = s.minute.range(from, to);
+    else {
+      // Whole 15-minute buckets, as the 15-minute ring would hold them: older ones from it, recent ones merged.
+      buckets = s.quarter.range(from, to);
+      s.minute.foldInto(buckets, from, alignDown(to, res) + res - 1, res);
+    }
     for (const b of buckets) acc.addBucket(b);
     p95 = weightedQuantile(
       buckets.map((b) => ({ value: b.sum / b.count, weight: b.count })),

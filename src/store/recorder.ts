@@ -1,15 +1,8 @@
 import type { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { MonitorEvents, SnapshotChanges } from '../monitor/health-monitor.js';
-import {
-  hostCollectors,
-  hostView,
-  stateOf,
-  type AnyHostCollector,
-  type HealthEvent,
-  type ProcessRow,
-  type Snapshot,
-} from '../monitor/schema.js';
+import { hostCollectors, hostView, stateOf, type AnyHostCollector } from '../monitor/host-view.js';
+import type { HealthEvent, ProcessRow, Snapshot } from '../monitor/schema.js';
 import { STATUS_RANK as STATUS_VALUE } from '../shared/status.js';
 import { seriesName } from './series.js';
 import type { History } from './types.js';

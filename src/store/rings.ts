@@ -1,34 +1,36 @@
-import { addSample, alignDown, type Bucket, emptyBucket } from './aggregate.js';
+import { addSample, alignDown, type Bucket, emptyBucket, mergeBucket, resetBucket } from './aggregate.js';
+import { CHUNK, CHUNK_SHIFT, FLOATS, SLAB_SHIFT, type SlotPool } from './slots.js';
 
 /**
  * The memory store's rings, compactly encoded. What is kept how, and what an answer loses by it:
- * - aggregate buckets: count exact (uint16, widened to uint32 if a bucket ever holds more); the sum in float64,
- *   so averages are as exact as before; min, max and last in float32 (about 7 significant digits); the time of
- *   the last sample to the millisecond (uint16 or uint32 offset from the bucket's start, which is implicit in
- *   the slot); the fit statistics as centred moments in float32 (mean time back from the last sample,
- *   Σ(t−t̄)², Σ(t−t̄)(v−v̄)), so a trend keeps float32 relative precision rather than cancelling away. Σv² is
- *   not kept: nothing reads the fit's r² (it comes back null from these buckets).
+ * - aggregate buckets: count exact (uint8 or uint16 by tier, a larger one kept aside); min, max and last in
+ *   float32 (about 7 significant digits); the mean value as a float32 offset from that float32 last, so it is as
+ *   precise as float32 is for the bucket's spread, not its level (a constant series' mean is exact, one of 24 GiB
+ *   moving by 1 MiB within the bucket is off by ~0.1 byte); the time of the last sample to the millisecond
+ *   (uint16 or uint32 offset from the bucket's start, which is implicit in the slot); the mean sample time as a
+ *   float32 offset back from the last (0 for one sample, so one-sample buckets stay exact).
+ * - no within-bucket fit moments: a closed bucket enters a trend as its mean value at its mean time, weighted by
+ *   its count. That is the between-bucket least-squares fit, exact for linear data (every bucket mean then lies on
+ *   the line), and what a trend over many buckets is made of: within-bucket spread adds about 1/k² of the time
+ *   variance over k buckets. The open bucket keeps its samples' moments in float64, and raw samples are exact,
+ *   so windows answered from raw data (the last hour) keep the exact least-squares slope. Σv² is not kept:
+ *   nothing reads the fit's r² (it comes back null from these buckets).
  * - raw samples: the value in float64 (exact), the time as a uint16 millisecond delta from the sample before.
  * The newest bucket of each tier stays in float64 while samples arrive and is encoded once when the next one
  * starts, so rounding happens once per bucket, not once per sample.
- * A slot is 36 bytes (1-minute) or 38 (15-minute): ~83 KiB per series after a week of 5-second samples. Less
- * would take a float32 mean (averages off in the 8th digit) or 16-bit fit moments (trends over a few buckets
- * off in the 5th): answers would then differ from the raw samples' by more than float32 rounding.
+ * The 15-minute ring holds only buckets older than the 1-minute ring's (handed over as they leave it); the
+ * recent 15-minute buckets are merged from 1-minute ones on read, so no sample is kept in both.
+ * A slot is 23 bytes (1-minute) or 26 (15-minute), taken from the tier's pool (slots.ts) a chunk at a time:
+ * ~55 KiB per series after a week of 5-second samples, 7 of them the last hour's raw samples.
  */
 
-/** float32 fields per slot. */
-const F = 6;
 const F_MIN = 0;
 const F_MAX = 1;
 const F_LAST = 2;
 /** Milliseconds from the bucket's mean sample time to its last: 0 for one sample, so one-sample buckets stay exact. */
 const F_BACK = 3;
-/** Σ(t−t̄)², t in seconds. */
-const F_STT = 4;
-/** Σ(t−t̄)(v−v̄). */
-const F_STV = 5;
-
-const U16 = 0xffff;
+/** The mean value less the float32 `last`: as precise as float32 is for the bucket's spread, not its level. */
+const F_MEAN = 4;
 
 const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
 
@@ -68,95 +70,185 @@ function bucketOf(
 }
 
 /**
- * Aggregates of one resolution in a ring indexed by time: slot = bucket number mod capacity, so adding a
- * sample is O(1) and the bucket a slot holds is implied by its position and the newest bucket number (slots
- * skipped over are cleared as the newest advances). The ring starts small and grows while the series' data
- * spans more buckets than it holds, up to retention: memory follows the data a series has, not the retention
- * it may one day fill (a mount seen for a minute costs a minute of buckets).
+ * Aggregates of one resolution in a ring indexed by time: slot = (bucket number − the first one's) mod the ring's
+ * size, so adding a sample is O(1) and the bucket a slot holds is implied by its position and the newest bucket
+ * number (slots skipped over are cleared as the newest advances). Slots come from the tier's pool a chunk at a
+ * time, when a bucket first lands in a chunk: memory follows the data a series has, not the retention it may one
+ * day fill (a mount seen for a minute costs one chunk), and nothing is ever copied.
+ * A bucket leaving the ring is handed to `next` (the 1-minute ring hands its buckets to the 15-minute one), so
+ * the coarser ring keeps only data older than this one holds, and its recent buckets are derived from this one's
+ * on read (`foldInto`).
  */
 export class TierRing {
-  /** Slots at full retention; the ring never grows past it. */
-  readonly slots: number;
-  private cap: number;
-  /** Oldest and newest bucket numbers written: while cap < slots, every bucket held lies in [lo, hi]. */
-  private lo = Infinity;
+  /** Slots the ring may hold. */
+  private readonly slots: number;
+  /** Slots at full retention: the oldest bucket an answer may reach (the ring may hold fewer, see `next`). */
+  private readonly retentionSlots: number;
+  private base = 0;
+  /** Newest bucket number written. */
   private hi = -Infinity;
   /** Bucket `hi`, exact while it fills; its slot is written when a newer bucket starts. */
   private open: Bucket | undefined;
-  private buffer!: ArrayBuffer;
-  private sums!: Float64Array;
-  private floats!: Float32Array;
-  private lastMs!: Uint16Array | Uint32Array;
-  private counts!: Uint16Array | Uint32Array;
-  private wideCounts = false;
-  /** A bucket longer than 65.536 s needs 32 bits for the offset of its last sample. */
-  private readonly wideTimes: boolean;
+  /** Global pool index of each chunk's first slot (absent until the chunk is first written). */
+  private readonly chunks: number[] = [];
+  private taken = 0;
+  /** Counts over the pool's count field, by slot (made on the first: most series never need it). */
+  private big: Map<number, number> | undefined;
+  next: TierRing | undefined;
 
+  /**
+   * @param retention how far back answers reach
+   * @param held how far back this ring itself keeps buckets (default: `retention`)
+   */
   constructor(
     readonly res: number,
+    private readonly pool: SlotPool,
     retention: number,
-    initialSlots = 8,
+    held = retention,
   ) {
     // One extra slot so a window of exactly `retention` still finds its first, partial bucket.
-    this.slots = Math.ceil(retention / res) + 1;
-    this.cap = Math.min(this.slots, initialSlots);
-    this.wideTimes = res > U16 + 1;
-    this.allocate(this.cap);
+    this.retentionSlots = Math.ceil(retention / res) + 1;
+    this.slots = Math.max(2, Math.min(this.retentionSlots, Math.ceil(held / res) + 1));
   }
 
   get bytes(): number {
-    return this.buffer.byteLength;
+    return this.taken * this.pool.slotBytes;
   }
 
-  add(time: number, value: number): void {
-    const n = Math.floor(time / this.res);
+  /** Adds a sample; false when it is older than the ring holds (then it belongs to `next`). */
+  add(time: number, value: number): boolean {
+    return this.put(Math.floor(time / this.res), time, value, undefined);
+  }
+
+  /** Adds a finer bucket's samples (all of them in one of this ring's buckets). */
+  merge(b: Bucket): boolean {
+    return this.put(Math.floor(b.start / this.res), 0, 0, b);
+  }
+
+  private put(n: number, time: number, value: number, from: Bucket | undefined): boolean {
     // Older than the ring can hold next to its newest bucket: it would overwrite newer data.
-    if (n <= this.hi - this.slots) return;
+    if (n <= this.hi - this.slots) return false;
     if (n === this.hi) {
-      addSample(this.open!, time, value);
-      return;
+      apply(this.open!, time, value, from);
+      return true;
     }
-    const hi = Math.max(this.hi, n);
-    const lo = Math.min(this.lo, n);
-    if (this.cap < this.slots) {
-      const span = hi - Math.max(lo, hi - this.slots + 1) + 1;
-      if (span > this.cap) this.grow(Math.min(this.slots, Math.max(span, this.cap * 2)), hi);
-    }
-    this.lo = lo;
     if (n > this.hi) {
-      if (this.open && this.hi > n - this.cap) this.encode(this.hi, this.open);
-      // Slots between the old newest bucket and n hold buckets that have now left the ring.
-      for (let k = Math.max(this.hi + 1, n - this.cap + 1); k < n; k++) this.counts[this.slotOf(k)] = 0;
+      if (this.hi === -Infinity) {
+        this.base = n;
+        this.open = emptyBucket(n * this.res);
+      } else {
+        this.advance(n);
+        // The open bucket's object is reused: samples arrive for years, and nothing else holds it.
+        resetBucket(this.open!, n * this.res);
+      }
       this.hi = n;
-      this.open = emptyBucket(n * this.res);
-      addSample(this.open, time, value);
-      return;
+      apply(this.open!, time, value, from);
+      return true;
     }
     // A late sample for an older bucket: decoded, updated and encoded again (rare: samples come in order).
     const b = this.decode(n) ?? emptyBucket(n * this.res);
-    addSample(b, time, value);
+    apply(b, time, value, from);
     this.encode(n, b);
+    return true;
+  }
+
+  /** Makes `n` the newest bucket: buckets that leave go to `next`, the open one is encoded, skipped slots cleared. */
+  private advance(n: number): void {
+    const hi = this.hi;
+    const next = this.next;
+    if (next) {
+      for (let k = hi - this.slots + 1; k <= Math.min(hi, n - this.slots); k++) {
+        const b = k === hi ? this.open : this.decode(k, leaving);
+        if (b && b.count > 0) next.merge(b);
+      }
+    }
+    if (hi > n - this.slots) this.encode(hi, this.open!);
+    for (let k = Math.max(hi + 1, n - this.slots + 1); k < n; k++) this.clear(k);
   }
 
   /** Buckets whose start lies in [alignDown(from), to], oldest first. */
-  *range(from: number, to: number): Generator<Bucket> {
-    // Only bucket numbers the ring can hold are visited: (hi − cap, hi], and none older than retention.
-    const first = Math.max(Math.floor(from / this.res), this.hi - this.cap + 1, this.hi - this.slots + 1);
+  range(from: number, to: number): Bucket[] {
+    const first = Math.max(Math.floor(from / this.res), this.hi - this.slots + 1);
     const last = Math.min(Math.floor(to / this.res), this.hi);
+    const out: Bucket[] = [];
     for (let n = first; n <= last; n++) {
       const b = n === this.hi ? this.openBucket() : this.decode(n);
-      if (b) yield b;
+      if (b) out.push(b);
+    }
+    return out;
+  }
+
+  /**
+   * Merges the buckets of [alignDown(from), to] into buckets of `res` (a multiple of this ring's), appended to
+   * `into` (which holds buckets of `res`, oldest first, none newer than these).
+   */
+  foldInto(into: Bucket[], from: number, to: number, res: number): void {
+    const first = Math.max(Math.floor(from / this.res), this.hi - this.slots + 1);
+    const last = Math.min(Math.floor(to / this.res), this.hi);
+    let target = into.at(-1);
+    // The slot and the coarse bucket's end advance with n, rather than being computed again for each bucket.
+    let slot = this.slotOf(first);
+    let end = -Infinity;
+    for (let n = first; n <= last; n++, slot = slot + 1 === this.slots ? 0 : slot + 1) {
+      if (n * this.res >= end || !target) {
+        const start = alignDown(n * this.res, res);
+        end = start + res;
+        if (!target || target.start < start) {
+          if (target?.count === 0) into.pop();
+          target = emptyBucket(start);
+          into.push(target);
+        } else if (target.start > start) target = into.find((x) => x.start === start) ?? target;
+      }
+      if (n === this.hi) mergeBucket(target, this.openBucket());
+      else this.mergeSlot(n, slot, target);
+    }
+    // A bucket made for minutes that held nothing is dropped (an empty bucket is no bucket).
+    if (into.at(-1)?.count === 0) into.pop();
+  }
+
+  /**
+   * Merges closed bucket n into `into` as decode() + mergeBucket() would, without the object: a week's query
+   * folds a day of 1-minute buckets.
+   */
+  private mergeSlot(n: number, s: number, into: Bucket): void {
+    const chunk = this.chunks[s >> CHUNK_SHIFT];
+    if (chunk === undefined) return;
+    const g = chunk + (s & (CHUNK - 1));
+    const slab = this.pool.slabs[g >>> SLAB_SHIFT]!;
+    const i = g & ((1 << SLAB_SHIFT) - 1);
+    let count = slab.counts[i]!;
+    if (count === 0) return;
+    if (count === this.pool.countMax) count = this.big!.get(s)!;
+    const f = slab.floats;
+    const o = i * FLOATS;
+    const last = f[o + F_LAST]!;
+    const sum = count * (last + f[o + F_MEAN]!);
+    const lastMs = slab.times[i]!;
+    const d = (n * this.res - into.start) / 1000;
+    // The bucket's mean time, in seconds from into's start.
+    const t = (lastMs - f[o + F_BACK]!) / 1000 + d;
+    into.count += count;
+    if (f[o + F_MIN]! < into.min) into.min = f[o + F_MIN]!;
+    if (f[o + F_MAX]! > into.max) into.max = f[o + F_MAX]!;
+    into.sum += sum;
+    into.sumT += count * t;
+    into.sumTT += count * t * t;
+    into.sumTV += t * sum;
+    into.sumVV = NaN;
+    if (lastMs / 1000 + d >= into.lastT) {
+      into.last = last;
+      into.lastT = lastMs / 1000 + d;
     }
   }
 
-  /** Oldest bucket start the ring can still hold at time `now`. */
+  /** Oldest bucket start an answer can reach at time `now`. */
   horizon(now: number): number {
-    return alignDown(now, this.res) - (this.slots - 1) * this.res;
+    return alignDown(now, this.res) - (this.retentionSlots - 1) * this.res;
   }
 
   private slotOf(n: number): number {
-    const s = n % this.cap;
-    return s < 0 ? s + this.cap : s;
+    const s = (n - this.base) % this.slots;
+    return s < 0 ? s + this.slots : s;
   }
 
   /** The open bucket read as if already encoded, so an answer does not depend on whether it has closed. */
@@ -176,94 +268,100 @@ export class TierRing {
     );
   }
 
-  private decode(n: number): Bucket | undefined {
+  /** The bucket in n's slot, in `out` if given (else a new object), or undefined if it has none. */
+  private decode(n: number, out?: Bucket): Bucket | undefined {
     const s = this.slotOf(n);
-    const count = this.counts[s]!;
+    const chunk = this.chunks[s >> CHUNK_SHIFT];
+    if (chunk === undefined) return undefined;
+    const g = chunk + (s & (CHUNK - 1));
+    const slab = this.pool.slabs[g >>> SLAB_SHIFT]!;
+    const i = g & ((1 << SLAB_SHIFT) - 1);
+    let count = slab.counts[i]!;
     if (count === 0) return undefined;
-    const f = this.floats;
-    const o = s * F;
-    const lastMs = this.lastMs[s]!;
-    const sum = this.sums[s]!;
+    if (count === this.pool.countMax) count = this.big!.get(s)!;
+    const f = slab.floats;
+    const o = i * FLOATS;
+    const lastMs = slab.times[i]!;
+    const sum = count * (f[o + F_LAST]! + f[o + F_MEAN]!);
     const mean = (lastMs - f[o + F_BACK]!) / 1000;
-    return bucketOf(
-      n * this.res,
-      count,
-      f[o + F_MIN]!,
-      f[o + F_MAX]!,
-      sum,
-      f[o + F_LAST]!,
-      lastMs / 1000,
-      count * mean,
-      f[o + F_STT]! + count * mean * mean,
-      f[o + F_STV]! + mean * sum,
-    );
+    // All of the bucket's samples at its mean time: its spread in time adds nothing to a fit (see the header).
+    if (!out) {
+      return bucketOf(
+        n * this.res,
+        count,
+        f[o + F_MIN]!,
+        f[o + F_MAX]!,
+        sum,
+        f[o + F_LAST]!,
+        lastMs / 1000,
+        count * mean,
+        count * mean * mean,
+        mean * sum,
+      );
+    }
+    out.start = n * this.res;
+    out.count = count;
+    out.min = f[o + F_MIN]!;
+    out.max = f[o + F_MAX]!;
+    out.sum = sum;
+    out.last = f[o + F_LAST]!;
+    out.lastT = lastMs / 1000;
+    out.sumT = count * mean;
+    out.sumTT = count * mean * mean;
+    out.sumTV = mean * sum;
+    out.sumVV = NaN;
+    return out;
   }
 
   private encode(n: number, b: Bucket): void {
     const s = this.slotOf(n);
-    if (b.count > U16 && !this.wideCounts) {
-      this.wideCounts = true;
-      this.allocate(this.cap, this.cap);
+    const c = s >> CHUNK_SHIFT;
+    let chunk = this.chunks[c];
+    if (chunk === undefined) {
+      const size = Math.min(CHUNK, this.slots - (c << CHUNK_SHIFT));
+      chunk = this.chunks[c] = this.pool.alloc(size);
+      this.taken += size;
     }
-    const f = this.floats;
-    const o = s * F;
+    const g = chunk + (s & (CHUNK - 1));
+    const slab = this.pool.slabs[g >>> SLAB_SHIFT]!;
+    const i = g & ((1 << SLAB_SHIFT) - 1);
+    const f = slab.floats;
+    const o = i * FLOATS;
     // Sample times are whole milliseconds; seconds × 1000 can land just below one (1.001 s → 1000.9999…).
     const lastMs = Math.round(b.lastT * 1000);
     const mean = b.sumT / b.count;
-    this.counts[s] = b.count;
-    this.lastMs[s] = lastMs;
-    this.sums[s] = b.sum;
+    if (b.count < this.pool.countMax) {
+      slab.counts[i] = b.count;
+      this.big?.delete(s);
+    } else {
+      slab.counts[i] = this.pool.countMax;
+      this.big ??= new Map();
+      this.big.set(s, b.count);
+    }
+    slab.times[i] = lastMs;
     f[o + F_MIN] = b.min;
     f[o + F_MAX] = b.max;
     f[o + F_LAST] = b.last;
     f[o + F_BACK] = lastMs - mean * 1000;
-    f[o + F_STT] = Math.max(0, b.sumTT - b.sumT * mean);
-    f[o + F_STV] = b.sumTV - mean * b.sum;
+    f[o + F_MEAN] = b.sum / b.count - f[o + F_LAST]!;
   }
 
-  /**
-   * Lays out the slots of one ring in one buffer (sums, floats, offsets, counts); with `keep`, copies the
-   * first `keep` slots of the old layout over (same positions: used when only the count width changes).
-   */
-  private allocate(cap: number, keep = 0): void {
-    const old = this.buffer && { sums: this.sums, floats: this.floats, lastMs: this.lastMs, counts: this.counts };
-    const timeBytes = this.wideTimes ? 4 : 2;
-    const countBytes = this.wideCounts ? 4 : 2;
-    const floatsAt = cap * 8;
-    const timesAt = floatsAt + cap * F * 4;
-    const countsAt = Math.ceil((timesAt + cap * timeBytes) / 4) * 4;
-    const buffer = new ArrayBuffer(countsAt + cap * countBytes);
-    this.buffer = buffer;
-    this.sums = new Float64Array(buffer, 0, cap);
-    this.floats = new Float32Array(buffer, floatsAt, cap * F);
-    this.lastMs = this.wideTimes ? new Uint32Array(buffer, timesAt, cap) : new Uint16Array(buffer, timesAt, cap);
-    this.counts = this.wideCounts ? new Uint32Array(buffer, countsAt, cap) : new Uint16Array(buffer, countsAt, cap);
-    if (old && keep > 0) {
-      this.sums.set(old.sums.subarray(0, keep));
-      this.floats.set(old.floats.subarray(0, keep * F));
-      this.lastMs.set(old.lastMs.subarray(0, keep));
-      this.counts.set(old.counts.subarray(0, keep));
-    }
+  private clear(n: number): void {
+    const s = this.slotOf(n);
+    const chunk = this.chunks[s >> CHUNK_SHIFT];
+    if (chunk === undefined) return;
+    const g = chunk + (s & (CHUNK - 1));
+    this.pool.slabs[g >>> SLAB_SHIFT]!.counts[g & ((1 << SLAB_SHIFT) - 1)] = 0;
+    this.big?.delete(s);
   }
+}
 
-  /** Re-places every held bucket at its slot in a larger ring; the span check guarantees no two collide. */
-  private grow(cap: number, hi: number): void {
-    const old = { sums: this.sums, floats: this.floats, lastMs: this.lastMs, counts: this.counts, cap: this.cap };
-    this.cap = cap;
-    this.allocate(cap);
-    for (let s = 0; s < old.cap; s++) {
-      if (old.counts[s] === 0) continue;
-      // The bucket in slot s is the one congruent to s within the old ring's span, which ends at this.hi.
-      const n = this.hi - ((((this.hi - s) % old.cap) + old.cap) % old.cap);
-      // The open bucket has no slot yet (what its slot holds is stale); expired buckets are left behind.
-      if (n === this.hi || n < hi - this.slots + 1) continue;
-      const t = this.slotOf(n);
-      this.sums[t] = old.sums[s]!;
-      this.floats.set(old.floats.subarray(s * F, s * F + F), t * F);
-      this.lastMs[t] = old.lastMs[s]!;
-      this.counts[t] = old.counts[s]!;
-    }
-  }
+/** Where a bucket leaving a ring is decoded on its way to the next (merged there at once, so one object serves). */
+const leaving = emptyBucket(0);
+
+function apply(b: Bucket, time: number, value: number, from: Bucket | undefined): void {
+  if (from) mergeBucket(b, from);
+  else addSample(b, time, value);
 }
 
 /** A time delta that does not fit 16 bits (a gap over 65.5 s, or a sample older than the one before it). */

@@ -4,7 +4,7 @@
  * `disk.utilization:/var` beside the check `disk:/var`, `check.latency:orders-db` beside `orders-db`.
  */
 
-import { hostCollectors, type AnyHostCollector, type SeriesFamily } from '../monitor/schema.js';
+import { hostCollectors, type AnyHostCollector, type SeriesFamily } from '../monitor/host-view.js';
 import { formatBytes, formatValue } from '../shared/format.js';
 
 export type { SeriesFamily };

@@ -1,4 +1,5 @@
-import { hostCollectors, hostView, stateOf, type AnyHostCollector, type Snapshot } from '../monitor/schema.js';
+import { hostCollectors, hostView, stateOf, type AnyHostCollector } from '../monitor/host-view.js';
+import type { Snapshot } from '../monitor/schema.js';
 import { STATUS_RANK as STATUS_VALUE } from '../shared/status.js';
 import type { StoreStats } from '../store/types.js';
 

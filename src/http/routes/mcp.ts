@@ -54,7 +54,7 @@ export const mcpRoutes: FastifyPluginAsync<McpRoutesOptions> = async (app, { mcp
       if (!valid.ok) return reply.code(400).send(valid.error);
     }
     const owner = req.principal ? `${req.principal.kind}:${req.principal.subject}` : undefined;
-    if (modern && !(await modern.isLegacy(req.method, req.url, req.headers, req.body))) {
+    if (modern && !modern.isLegacy(req.method, req.headers, req.body)) {
       const raw = handOver(req, reply);
       await modern.run(raw, reply.raw, req.body, owner ?? 'anonymous');
       return;

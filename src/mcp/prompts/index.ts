@@ -1,6 +1,6 @@
 import type { GetPromptResult, McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
-import { analyzeMonitor, type Analysis } from '../../analysis/index.js';
+import type { Analysis } from '../../analysis/index.js';
 import type { HealthMonitor } from '../../monitor/health-monitor.js';
 
 const user = (text: string): GetPromptResult => ({ messages: [{ role: 'user', content: { type: 'text', text } }] });
@@ -84,6 +84,8 @@ export function registerPrompts(server: McpServer, monitor: HealthMonitor): void
     },
     async (args) => {
       await monitor.ready;
+      // The analysis modules load with the first prompt that needs them, not before a server can answer.
+      const { analyzeMonitor } = await import('../../analysis/index.js');
       return user(
         diagnoseIncidentText(
           args,

@@ -32,6 +32,32 @@ function slopeOf(samples: [number, number][]): number | null {
 }
 
 /**
+ * The samples as a fit from aggregate buckets sees them (src/store/rings.ts): each closed bucket's samples at the
+ * bucket's mean time and mean value, the newest (open) bucket's as they are. Buckets are 1-minute ones while the
+ * 1-minute tier (24 h + 1 minute) holds them, and the 15-minute bucket they were handed over to after that (the
+ * newest such one, still filling, holds them per minute).
+ */
+function asBuckets(all: [number, number][], samples: [number, number][]): [number, number][] {
+  const minute = (ts: number) => Math.floor(ts / MIN);
+  const quarter = (ts: number) => Math.floor(ts / (15 * MIN));
+  const newest = minute(all.at(-1)![0]);
+  const left = all.filter(([ts]) => minute(ts) <= newest - 1441);
+  const filling = left.length ? quarter(left.at(-1)![0]) : null;
+  const key = (ts: number) =>
+    minute(ts) > newest - 1441 || quarter(ts) === filling ? `m${minute(ts)}` : `q${quarter(ts)}`;
+  const groups = new Map<string, [number, number, number]>();
+  for (const [ts, v] of samples) {
+    const g = groups.get(key(ts)) ?? [0, 0, 0];
+    groups.set(key(ts), [g[0] + ts, g[1] + v, g[2] + 1]);
+  }
+  return samples.map(([ts, v]) => {
+    if (minute(ts) === newest) return [ts, v];
+    const [st, sv, n] = groups.get(key(ts))!;
+    return [st / n, sv / n];
+  });
+}
+
+/**
  * A series as the monitor records them: a level (a ratio, a byte count, a latency) plus variation around it,
  * sampled at most once a second (a trend over milliseconds is float64 noise whatever the store keeps).
  */
@@ -47,7 +73,7 @@ const seriesArb = fc.record({
 });
 
 describe('MemoryHistory: compact buckets against an exact float64 reference', () => {
-  it('exact counts and times; min, max, last within float32; avg and trend as float64 (property)', async () => {
+  it('exact counts and times; min, max, last, avg within float32 (avg: of the spread); trend (property)', async () => {
     await fc.assert(
       fc.asyncProperty(seriesArb, async ({ t0, level, spread, steps, windowMs }) => {
         let now = t0;
@@ -83,8 +109,12 @@ describe('MemoryHistory: compact buckets against an exact float64 reference', ()
         expect(within(s.last, inWin.at(-1)![1], rel)).toBe(true);
         expect(s.lastTime).toBe(new Date(inWin.at(-1)![0]).toISOString());
         const mean = vals.reduce((a, b) => a + b, 0) / vals.length;
-        expect(within(s.avg, mean, 1e-12)).toBe(true);
-        const slope = slopeOf(inWin);
+        // From buckets, means are float32 offsets from the bucket's last value: float32 precision of the spread.
+        const avgTol = rel * (Math.max(...vals) - Math.min(...vals));
+        expect(Math.abs(s.avg - mean) <= avgTol + 1e-12 * Math.abs(mean)).toBe(true);
+        // From aggregates the trend is the fit over closed buckets' means at their mean times (see rings.ts).
+        const fitted = r.resolution === 'raw' ? inWin : asBuckets(samples, inWin);
+        const slope = slopeOf(fitted);
         const spanHours = (inWin.at(-1)![0] - inWin[0]![0]) / HOUR;
         // Over less than a minute, samples share one aggregate bucket whose float32 time moments cannot resolve a
         // slope over seconds; nothing reads a trend that short (the analysis needs 10 minutes of samples).
@@ -105,9 +135,49 @@ describe('MemoryHistory: compact buckets against an exact float64 reference', ()
           expect(p.count).toBe(members.length);
           expect(within(p.min, Math.min(...members), rel)).toBe(true);
           expect(within(p.max, Math.max(...members), rel)).toBe(true);
-          expect(within(p.avg, members.reduce((a, b) => a + b, 0) / members.length, 1e-12)).toBe(true);
+          const avg = members.reduce((a, b) => a + b, 0) / members.length;
+          const pointSpread = rel * (Math.max(...members) - Math.min(...members));
+          expect(Math.abs(p.avg - avg) <= pointSpread + 1e-12 * Math.abs(avg)).toBe(true);
         }
       }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('a trend over linear data is its slope at every resolution, bucket means or not (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        seriesArb,
+        fc.double({ min: -1e3, max: 1e3, noNaN: true }),
+        async ({ t0, level, steps, windowMs }, slopeRel) => {
+          let now = t0;
+          const h = new MemoryHistory({
+            retention: { raw: HOUR, minute: DAY, quarter: 7 * DAY },
+            maxRawPerSeries: 3600,
+            maxSeries: 10,
+            eventsMax: 10,
+            clock: () => now,
+          });
+          // A slope relative to the level (per hour), so byte counts and ratios both get steep and flat lines.
+          const slope = level * slopeRel * 1e-3;
+          let t = t0;
+          const times: number[] = [];
+          for (const [gap] of steps) {
+            t += gap;
+            now = t;
+            times.push(t);
+            h.append(t, [['self.rss', level + (slope * (t - t0)) / HOUR]]);
+          }
+          const r = await h.query({ series: 'self.rss', from: now - windowMs, to: now });
+          const inWin = times.filter((ts) => ts >= r.from);
+          const spanHours = inWin.length ? (inWin.at(-1)! - inWin[0]!) / HOUR : 0;
+          if (spanHours < 1 / 60) return;
+          expect(r.summary!.trendPerHour).not.toBeNull();
+          // Float64 noise of the values themselves, a millionth of the level over the span, is the floor.
+          const scale = Math.max(Math.abs(slope), (1e-6 * level) / spanHours);
+          expect(within(r.summary!.trendPerHour!, slope, 1e-6, scale)).toBe(true);
+        },
+      ),
       { numRuns: 200 },
     );
   });
