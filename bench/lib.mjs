@@ -163,3 +163,19 @@ export async function stdioCallLatency(servers, { rounds = 10, perRound = 20 } =
   }
   return times;
 }
+
+/**
+ * CPU time of a process in ns, every thread's (/proc/<pid>/task/<tid>/schedstat): the 10 ms ticks of
+ * /proc/<pid>/stat are too coarse for an idle daemon's few ms a second. Threads that exited are not counted.
+ */
+export function cpuNanos(pid) {
+  let ns = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return ns;
+}

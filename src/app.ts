@@ -1,3 +1,4 @@
+import { setFlagsFromString } from 'node:v8';
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import type { Config } from './config/schema.js';
 import type { HttpServer, RoutePlugin } from './http/server.js';
@@ -87,6 +88,10 @@ export class App {
   }
 
   async start(): Promise<void> {
+    // Some 8-25 s after start V8's memory reducer shrinks the heap that start-up grew (32 MiB committed to 15): one
+    // full GC does it, its second one here freed 0.1 MiB for ~20 ms of CPU. The flag is read when the reducer
+    // runs, so setting it now takes effect (`--trace-gc` shows one "(reduce)" GC instead of two).
+    setFlagsFromString('--memory-reducer-single-gc');
     // Telemetry loads in the background (nothing at all when nothing is configured) while the transports come up.
     const prometheus = Boolean(this.options.http) || this.options.metricsPort !== undefined;
     this.telemetry = startTelemetry({

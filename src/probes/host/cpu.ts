@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineHostCollector, type HostProbe } from './collector.js';
-import { readProc } from './procfs.js';
+import { ProcFile } from './procfs.js';
 
 export const CpuSample = z.object({
   utilization: z.number().describe('busy share of all cores since the previous sample, 0..1'),
@@ -52,15 +52,18 @@ export class CpuCollector implements HostProbe<CpuSample> {
   readonly kind = 'cpu';
   private prev: Ticks | undefined;
   private readonly hz = 100; // USER_HZ is 100 on every Linux ABI Node.js runs on.
+  private readonly file: ProcFile;
 
-  constructor(private readonly procfs = '/proc') {}
+  constructor(procfs = '/proc') {
+    this.file = new ProcFile(`${procfs}/stat`);
+  }
 
   async prime(): Promise<void> {
-    this.prev = parseProcStat(await readProc(this.procfs, 'stat'));
+    this.prev = parseProcStat(await this.file.read());
   }
 
   async run(signal: AbortSignal): Promise<CpuSample> {
-    const cur = parseProcStat(await readProc(this.procfs, 'stat', signal));
+    const cur = parseProcStat(await this.file.read(signal));
     const prev = this.prev ?? { total: MODES.map(() => 0), perCore: cur.perCore.map(() => MODES.map(() => 0)) };
     this.prev = cur;
     const deltas = MODES.map((_, i) => Math.max(0, cur.total[i]! - prev.total[i]!));
@@ -78,6 +81,10 @@ export class CpuCollector implements HostProbe<CpuSample> {
       perCore: cur.perCore.map((ticks, i) => busyShare(prev.perCore[i] ?? MODES.map(() => 0), ticks)),
       cores: cur.perCore.length,
     };
+  }
+
+  close(): Promise<void> {
+    return this.file.close();
   }
 }
 

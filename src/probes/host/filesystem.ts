@@ -1,7 +1,7 @@
 import { statfs } from 'node:fs/promises';
 import { z } from 'zod';
 import { defineHostCollector, type HostCheckId, type HostProbe } from './collector.js';
-import { readProc, unescapeMountPath } from './procfs.js';
+import { byCodeUnits, ProcFile, unescapeMountPath } from './procfs.js';
 
 export const FilesystemSample = z.object({
   mountpoint: z.string(),
@@ -148,7 +148,7 @@ export function selectMounts(mounts: MountEntry[], options: FilesystemOptions): 
     // A bind mount repeats its device: keep the shortest mountpoint, as df does.
     if (!seen || m.mountpoint.length < seen.mountpoint.length) byDevice.set(m.device, m);
   }
-  return [...byDevice.values()].sort((a, b) => a.mountpoint.localeCompare(b.mountpoint));
+  return [...byDevice.values()].sort((a, b) => byCodeUnits(a.mountpoint, b.mountpoint));
 }
 
 /**
@@ -162,8 +162,8 @@ export function capMounts(
 ): { kept: MountEntry[]; dropped: MountEntry[] } {
   if (max === undefined || mounts.length <= max) return { kept: mounts, dropped: [] };
   const depth = (m: MountEntry) => (m.mountpoint === '/' ? 0 : m.mountpoint.split('/').length - 1);
-  const ranked = [...mounts].sort((a, b) => depth(a) - depth(b) || a.mountpoint.localeCompare(b.mountpoint));
-  const byPath = (a: MountEntry, b: MountEntry) => a.mountpoint.localeCompare(b.mountpoint);
+  const ranked = [...mounts].sort((a, b) => depth(a) - depth(b) || byCodeUnits(a.mountpoint, b.mountpoint));
+  const byPath = (a: MountEntry, b: MountEntry) => byCodeUnits(a.mountpoint, b.mountpoint);
   return { kept: ranked.slice(0, max).sort(byPath), dropped: ranked.slice(max).sort(byPath) };
 }
 
@@ -176,17 +176,17 @@ export class FilesystemCollector implements HostProbe<FilesystemReading> {
   readonly kind = 'filesystem';
   private readonly rootfs: string;
   private droppedKey = '';
+  private readonly table: ProcFile;
 
   constructor(private readonly options: FilesystemOptions) {
     this.rootfs = (options.rootfs ?? '/').replace(/\/+$/, '') || '/';
+    // Inside a container watching its node, the node's mounts are PID 1's (with hostPID), not ours.
+    this.table = new ProcFile(`${options.procfs ?? '/proc'}/${this.rootfs === '/' ? 'self/mounts' : '1/mounts'}`);
   }
 
   async run(signal: AbortSignal): Promise<FilesystemReading> {
-    const procfs = this.options.procfs ?? '/proc';
-    // Inside a container watching its node, the node's mounts are PID 1's (with hostPID), not ours.
-    const table = this.rootfs === '/' ? 'self/mounts' : '1/mounts';
     const { kept: mounts, dropped } = capMounts(
-      selectMounts(parseMounts(await readProc(procfs, table, signal)), this.options),
+      selectMounts(parseMounts(await this.table.read(signal)), this.options),
       this.options.maxMounts,
     );
     const key = dropped.map((m) => m.mountpoint).join('\n');
@@ -212,8 +212,12 @@ export class FilesystemCollector implements HostProbe<FilesystemReading> {
         ),
       ),
     );
-    reading.samples.sort((a, b) => a.mountpoint.localeCompare(b.mountpoint));
+    reading.samples.sort((a, b) => byCodeUnits(a.mountpoint, b.mountpoint));
     return reading;
+  }
+
+  close(): Promise<void> {
+    return this.table.close();
   }
 
   private async stat(m: MountEntry, signal: AbortSignal): Promise<FilesystemSample | undefined> {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineHostCollector, type HostProbe } from './collector.js';
-import { readProc } from './procfs.js';
+import { byCodeUnits, ProcFile } from './procfs.js';
 
 export const NetworkSample = z.object({
   interface: z.string(),
@@ -56,16 +56,16 @@ class NetworkCollector implements HostProbe<NetworkSample[]> {
   private prev: { at: number; counters: Map<string, Counters> } | undefined;
   private readonly exclude: RegExp;
 
-  private readonly procfs: string;
+  private readonly file: ProcFile;
 
   constructor(options: { excludeInterfaces: string; procfs?: string }) {
-    this.procfs = options.procfs ?? '/proc';
+    this.file = new ProcFile(`${options.procfs ?? '/proc'}/net/dev`);
     this.exclude = new RegExp(options.excludeInterfaces);
   }
 
   async run(signal: AbortSignal): Promise<NetworkSample[]> {
     const at = performance.now();
-    const counters = parseNetDev(await readProc(this.procfs, 'net/dev', signal));
+    const counters = parseNetDev(await this.file.read(signal));
     const prev = this.prev;
     this.prev = { at, counters };
     const seconds = prev ? (at - prev.at) / 1000 : 0;
@@ -89,7 +89,11 @@ class NetworkCollector implements HostProbe<NetworkSample[]> {
         transmitBytesPerSecond: rate(c.txBytes, p?.txBytes),
       });
     }
-    return out.sort((a, b) => a.interface.localeCompare(b.interface));
+    return out.sort((a, b) => byCodeUnits(a.interface, b.interface));
+  }
+
+  close(): Promise<void> {
+    return this.file.close();
   }
 }
 

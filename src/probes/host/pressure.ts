@@ -1,7 +1,7 @@
-import { type FileHandle, open } from 'node:fs/promises';
 import { z } from 'zod';
 import { NoDataError } from '../types.js';
 import { defineHostCollector, type CollectorContext, type HostProbe } from './collector.js';
+import { ProcFile } from './procfs.js';
 
 // Linux pressure stall information (Documentation/accounting/psi.rst): per resource, the share of recent
 // time in which some (or all non-idle) tasks waited for it, and the total stall time since boot.
@@ -52,44 +52,29 @@ export function parsePressure(text: string, resource: Resource): z.infer<typeof 
 const UNSUPPORTED = new Set(['ENOENT', 'EOPNOTSUPP', 'ENOTSUP', 'EINVAL']);
 
 /**
- * Reads the three small files each tick, each kept open and read again from offset 0 (one read per file, where
- * readFile would open, stat, read and close). Where PSI is missing the collector says so once (a warning), then
- * reports "no data here" without touching the files again: the host tick neither fails nor pays for it.
+ * Reads the three small files each tick, each kept open and read again from offset 0 (`ProcFile`). Where PSI is
+ * missing the collector says so once (a warning), then reports "no data here" without touching the files
+ * again: the host tick neither fails nor pays for it.
  */
 export class PressureCollector implements HostProbe<PressureSample> {
   readonly kind = 'pressure';
   private unavailable: string | undefined;
-  private readonly files = new Map<Resource, FileHandle>();
+  private readonly files: Record<Resource, ProcFile>;
 
   constructor(
     private readonly procfs = '/proc',
     private readonly ctx?: CollectorContext,
-  ) {}
-
-  private async read(r: Resource): Promise<string> {
-    let handle = this.files.get(r);
-    if (!handle) {
-      handle = await open(`${this.procfs}/pressure/${r}`, 'r');
-      this.files.set(r, handle);
-    }
-    // A buffer per read: a refresh may overlap a scheduled run (two lines of ~80 bytes fit with room to spare).
-    const buffer = Buffer.allocUnsafe(512);
-    try {
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-      return buffer.toString('utf8', 0, bytesRead);
-    } catch (e) {
-      // Opened again on the next run rather than read through a handle in an unknown state.
-      this.files.delete(r);
-      await handle.close().catch(() => {});
-      throw e;
-    }
+  ) {
+    // Two lines of ~80 bytes each.
+    const file = (r: Resource) => new ProcFile(`${procfs}/pressure/${r}`, 512);
+    this.files = { cpu: file('cpu'), memory: file('memory'), io: file('io') };
   }
 
   async run(signal: AbortSignal): Promise<PressureSample> {
     if (this.unavailable) throw new NoDataError(this.unavailable);
     const texts = await Promise.all(
       RESOURCES.map((r) =>
-        this.read(r).catch((e: NodeJS.ErrnoException) => {
+        this.files[r].read().catch((e: NodeJS.ErrnoException) => {
           if (!UNSUPPORTED.has(e.code ?? '')) throw e;
           return e.code!;
         }),
@@ -112,9 +97,7 @@ export class PressureCollector implements HostProbe<PressureSample> {
   }
 
   async close(): Promise<void> {
-    const handles = [...this.files.values()].map((h) => h.close().catch(() => {}));
-    this.files.clear();
-    await Promise.all(handles);
+    await Promise.all(RESOURCES.map((r) => this.files[r].close()));
   }
 }
 

@@ -1,11 +1,76 @@
-import { readFile } from 'node:fs/promises';
+import { type FileHandle, open, readFile } from 'node:fs/promises';
 
 /** Reads a file under a procfs root (`/proc`, or the node's `/host/proc` from inside a container). */
 export async function readProc(root: string, path: string, signal?: AbortSignal): Promise<string> {
   return readFile(`${root}/${path}`, { encoding: 'utf8', signal });
 }
 
+/**
+ * A procfs file read on every tick: kept open and read again from offset 0, one read through a buffer kept
+ * for the next time. readFile opens, stats, reads twice (procfs files report size 0) and closes, each a trip
+ * through the thread pool, with a fresh 64 KiB buffer: ~200 µs of CPU per file against ~50 µs here. Still a
+ * read on the thread pool, not a blocking one: a procfs served by FUSE (lxcfs) can hang, and the collector's
+ * timeout must still hold then.
+ */
+export class ProcFile {
+  private handle: FileHandle | undefined;
+  private buffer: Buffer | undefined;
+  /** The read under way: a refresh overlapping a scheduled run shares it rather than racing it for the buffer. */
+  private inflight: Promise<string> | undefined;
+
+  constructor(
+    readonly path: string,
+    private readonly initialBytes = 4096,
+  ) {}
+
+  read(signal?: AbortSignal): Promise<string> {
+    if (this.inflight) return this.inflight;
+    const read = this.readOnce(signal).finally(() => {
+      if (this.inflight === read) this.inflight = undefined;
+    });
+    this.inflight = read;
+    return read;
+  }
+
+  private async readOnce(signal?: AbortSignal): Promise<string> {
+    signal?.throwIfAborted();
+    this.handle ??= await open(this.path, 'r');
+    const handle = this.handle;
+    try {
+      // A read that fills the buffer may have more behind it: read the whole file again into one twice as large,
+      // so the text comes from a single read (the kernel generates a seq_file afresh at offset 0).
+      for (;;) {
+        this.buffer ??= Buffer.allocUnsafe(this.initialBytes);
+        const buffer = this.buffer;
+        const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+        signal?.throwIfAborted();
+        if (bytesRead < buffer.length) return buffer.toString('utf8', 0, bytesRead);
+        this.buffer = Buffer.allocUnsafe(buffer.length * 2);
+      }
+    } catch (e) {
+      // Opened again on the next run rather than read through a handle in an unknown state.
+      await this.close();
+      throw e;
+    }
+  }
+
+  async close(): Promise<void> {
+    const handle = this.handle;
+    this.handle = undefined;
+    await handle?.close().catch(() => {});
+  }
+}
+
 /** Mount paths escape space, tab, newline and backslash as octal (`\040`). */
 export function unescapeMountPath(path: string): string {
   return path.replace(/\\([0-7]{3})/g, (_, oct: string) => String.fromCharCode(parseInt(oct, 8)));
+}
+
+/**
+ * Orders names read from procfs (mountpoints, interfaces) by their code units. localeCompare would load ICU's
+ * collation data into the process on a host tick's first sort: 2 MiB of resident memory for names that are
+ * nearly always ASCII, where the two orders agree but for case and a few punctuation marks.
+ */
+export function byCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
