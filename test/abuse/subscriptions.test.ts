@@ -70,15 +70,16 @@ describe('resources/subscribe with the default limits (finding 2)', () => {
     expect(refused).toBe(1000);
     const peak = rssBytes(daemon.pid);
     // Nothing is kept, but a gigabyte of request bodies passed through: V8 returns the garbage once its
-    // memory reducer runs after the burst, so RSS is read until it settles (a retained URI never would).
+    // memory reducer runs after the burst, so RSS is read until it settles (a retained URI never would). On a
+    // loaded machine the reducer has been seen to wait 30 s and more, hence the minute.
     const settled = Date.now();
-    await expect.poll(() => rssBytes(daemon.pid) - before, { timeout: 30_000, interval: 500 }).toBeLessThan(50 * MiB);
+    await expect.poll(() => rssBytes(daemon.pid) - before, { timeout: 60_000, interval: 500 }).toBeLessThan(50 * MiB);
     const after = rssBytes(daemon.pid);
     console.info(
       `subscribe flood: RSS ${(before / MiB).toFixed(1)} MiB before, ${(peak / MiB).toFixed(1)} at the end of ` +
         `1,000 × 1 MB URIs, ${(after / MiB).toFixed(1)} ${((Date.now() - settled) / 1000).toFixed(1)} s later`,
     );
-  }, 120_000);
+  }, 150_000);
 });
 
 describe('resources/subscribe per session and per principal', () => {
