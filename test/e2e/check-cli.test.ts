@@ -3,12 +3,7 @@ import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, writeConfig } from '../support/cli.js';
 import { FaultProxy } from '../support/fault-proxy.js';
-
-/** Host collectors off, so only the checks under test can move the exit code on a busy machine. */
-const HOST_OFF = `host:
-  collectors:
-    { cpu: false, load: false, memory: false, filesystem: false, network: false, process: false, pressure: false }
-`;
+import { HOST_OFF_YAML } from '../support/host-off.js';
 
 let listener: Server;
 let openPort: number;
@@ -41,7 +36,8 @@ afterAll(async () => {
 
 const tcp = (name: string, port: number, extra = '') =>
   `  - { name: ${name}, kind: tcp, host: 127.0.0.1, port: ${port}${extra} }\n`;
-const config = (checks: string) => writeConfig(`${HOST_OFF}checks:\n${checks}`);
+// Host collectors off, so only the checks under test can move the exit code on a busy machine.
+const config = (checks: string) => writeConfig(`${HOST_OFF_YAML}checks:\n${checks}`);
 
 interface JsonReport {
   status: string;

@@ -5,6 +5,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, writeConfig } from '../support/cli.js';
 import { CLI } from '../support/paths.js';
+import { HOST_OFF_YAML } from '../support/host-off.js';
 
 /** Every secret in the config, each distinctive enough that any appearance is a leak, not a coincidence. */
 const SECRETS = {
@@ -50,15 +51,11 @@ afterAll(async () => {
   await new Promise((r) => echo?.close(r));
 });
 
-const HOST_OFF =
-  'host: { collectors: { cpu: false, load: false, memory: false, filesystem: false, network: false, process: false, ' +
-  'pressure: false } }';
-
 function configText(hostOff = false): string {
   const headers = `{ Authorization: "Bearer ${SECRETS.bearer}", X-Api-Key: "${SECRETS.apiKeyHeader}" }`;
   return `logLevel: debug
 refreshMinInterval: 0
-${hostOff ? HOST_OFF : ''}
+${hostOff ? HOST_OFF_YAML : ''}
 checks:
   - { name: pg-down, kind: postgres, url: "postgres://postgres:${SECRETS.pgDown}@127.0.0.1:${deadPort}/test",
       timeout: 2s }

@@ -6,18 +6,7 @@ import { createLogger } from '../../../src/shared/logger.js';
 import { FaultProxy } from '../../support/fault-proxy.js';
 import { freePort, sleep } from '../../support/wait.js';
 import { makeCheck, PG } from './helpers.js';
-
-const HOST_OFF = {
-  collectors: {
-    cpu: false,
-    load: false,
-    memory: false,
-    filesystem: false,
-    network: false,
-    process: false,
-    pressure: false,
-  },
-};
+import { HOST_OFF } from '../../support/host-off.js';
 
 const monitors: HealthMonitor[] = [];
 const proxies: FaultProxy[] = [];

@@ -6,18 +6,7 @@ import type { Snapshot } from '../../../src/monitor/schema.js';
 import { MemoryHistory } from '../../../src/store/memory.js';
 import { Recorder } from '../../../src/store/recorder.js';
 import { createLogger } from '../../../src/shared/logger.js';
-
-const HOST_OFF = {
-  collectors: {
-    cpu: false,
-    load: false,
-    memory: false,
-    filesystem: false,
-    network: false,
-    process: false,
-    pressure: false,
-  },
-};
+import { HOST_OFF } from '../../support/host-off.js';
 
 let listener: Server;
 let port: number;

@@ -4,6 +4,7 @@ import { HealthMonitor } from '../../../src/monitor/health-monitor.js';
 import type { HealthEvent } from '../../../src/monitor/schema.js';
 import { createLogger } from '../../../src/shared/logger.js';
 import { fixedCpu } from './fake-probes.js';
+import { HOST_OFF } from '../../support/host-off.js';
 
 describe("the monitor's clock", () => {
   it(
@@ -16,15 +17,7 @@ describe("the monitor's clock", () => {
       const config = parseConfig(
         {
           host: {
-            collectors: {
-              cpu: true,
-              load: false,
-              memory: false,
-              filesystem: false,
-              network: false,
-              process: false,
-              pressure: false,
-            },
+            collectors: { ...HOST_OFF.collectors, cpu: true },
             thresholds: { cpu: { warn: 0, fail: 1, for: '1m' } },
           },
         },

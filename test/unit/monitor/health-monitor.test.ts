@@ -6,23 +6,13 @@ import { createLogger } from '../../../src/shared/logger.js';
 // The monitor loads these on its first start; loaded here, that load takes no real time under fake timers.
 import '../../../src/monitor/dependency-check.js';
 import { fakeDependency, type Answer } from './fake-probes.js';
+import { HOST_OFF as ALL_HOST_OFF } from '../../support/host-off.js';
 
 const T = Date.UTC(2026, 5, 1, 12);
 const iso = (t: number) => new Date(t).toISOString();
 
 /** No host collectors, and a host tick far away: only the dependency checks (all fakes) run. */
-const HOST_OFF = {
-  interval: '1h',
-  collectors: {
-    cpu: false,
-    load: false,
-    memory: false,
-    filesystem: false,
-    network: false,
-    process: false,
-    pressure: false,
-  },
-};
+const HOST_OFF = { ...ALL_HOST_OFF, interval: '1h' };
 
 /**
  * A monitor over fake dependencies on fake timers; its clock is the faked `Date.now`, so moving timers moves

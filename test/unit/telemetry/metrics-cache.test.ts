@@ -6,18 +6,7 @@ import { createLogger } from '../../../src/shared/logger.js';
 import { createMetrics } from '../../../src/telemetry/metrics.js';
 import { buildResource } from '../../../src/telemetry/resource.js';
 import { telemetrySettings } from '../../../src/telemetry/settings.js';
-
-const HOST_OFF = {
-  collectors: {
-    cpu: false,
-    load: false,
-    memory: false,
-    filesystem: false,
-    network: false,
-    process: false,
-    pressure: false,
-  },
-};
+import { HOST_OFF } from '../../support/host-off.js';
 
 async function idleMetrics() {
   const log = createLogger({ level: 'silent' });
