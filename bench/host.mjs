@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import {
   cpuNanos,
   fmt,
+  INITIALIZE_LINE,
   median,
   quantile,
   rssBytes,
@@ -206,14 +207,7 @@ const startDaemon = (cli) => {
     env: { ...process.env, VITALS_LOG_LEVEL: 'warn' },
   });
   d.stdout.resume();
-  d.stdin.write(
-    `${JSON.stringify({
-      jsonrpc: '2.0',
-      id: 1,
-      method: 'initialize',
-      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bench', version: '0' } },
-    })}\n`,
-  );
+  d.stdin.write(INITIALIZE_LINE);
   return d;
 };
 const idle = builds.map(() => ({ cpu: [], rssStart: [], rssIdle: [] }));

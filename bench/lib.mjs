@@ -50,6 +50,15 @@ export function rssBytes(pid) {
   return m ? Number(m[1]) * 1024 : NaN;
 }
 
+/** What every bench client sends as `initialize`, and that request as one stdio line (id 1). */
+export const INITIALIZE_PARAMS = {
+  protocolVersion: '2025-06-18',
+  capabilities: {},
+  clientInfo: { name: 'bench', version: '0' },
+};
+const initialize = { jsonrpc: '2.0', id: 1, method: 'initialize', params: INITIALIZE_PARAMS };
+export const INITIALIZE_LINE = `${JSON.stringify(initialize)}\n`;
+
 /** Spawns a stdio MCP server and resolves with ms until its `initialize` reply arrives. */
 export function timeToInitialize(command, args, env = {}) {
   return new Promise((resolve, reject) => {
@@ -70,14 +79,7 @@ export function timeToInitialize(command, args, env = {}) {
         resolve(ms);
       }
     });
-    child.stdin.write(
-      `${JSON.stringify({
-        jsonrpc: '2.0',
-        id: 1,
-        method: 'initialize',
-        params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bench', version: '0' } },
-      })}\n`,
-    );
+    child.stdin.write(INITIALIZE_LINE);
   });
 }
 
@@ -124,11 +126,7 @@ export async function stdioSession(command, args, env = {}) {
       pending.set(id, { resolve, reject, method, keep, started: performance.now() });
       child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id, method, params })}\n`);
     });
-  await call('initialize', {
-    protocolVersion: '2025-06-18',
-    capabilities: {},
-    clientInfo: { name: 'bench', version: '0' },
-  });
+  await call('initialize', INITIALIZE_PARAMS);
   child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' })}\n`);
   return {
     call,
