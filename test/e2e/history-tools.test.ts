@@ -108,8 +108,11 @@ describe('history tools, resources and prompts (memory store, spawned daemon)', 
     expect(rows.length).toBeLessThanOrEqual(5);
     expect(r.data.totalProcesses).toBeGreaterThanOrEqual(rows.length);
     for (let i = 1; i < rows.length; i++) expect(rows[i - 1]!.rssBytes).toBeGreaterThanOrEqual(rows[i]!.rssBytes);
+    const memTotal = Number(/^MemTotal:\s+(\d+)/m.exec(readFileSync('/proc/meminfo', 'utf8'))![1]) * 1024;
     for (const p of rows) {
       expect(p.cpuPercent).toBeGreaterThanOrEqual(0);
+      // The share of the machine's memory, from /proc/meminfo's MemTotal (kB meaning KiB).
+      expect(p.memoryRatio).toBeCloseTo(p.rssBytes / memTotal, 9);
       if (!existsSync(`/proc/${p.pid}/stat`)) continue;
       const stat = readFileSync(`/proc/${p.pid}/stat`, 'utf8');
       expect(p.name).toBe(stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')));

@@ -1,7 +1,7 @@
 import { freemem, totalmem } from 'node:os';
 import { z } from 'zod';
 import { defineHostCollector, type HostProbe } from './collector.js';
-import { ProcFile } from './procfs.js';
+import { ProcFile, parseMeminfo } from './procfs.js';
 
 export const MemorySample = z.object({
   totalBytes: z.number(),
@@ -16,16 +16,6 @@ export const MemorySample = z.object({
   swapUtilization: z.number().nullable().describe('null when the host has no swap'),
 });
 export type MemorySample = z.infer<typeof MemorySample>;
-
-/** The /proc/meminfo fields a sample needs, in bytes (the file says kB, meaning KiB). */
-export function parseMeminfo(text: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    const colon = line.indexOf(':');
-    if (colon > 0) out.set(line.slice(0, colon), parseInt(line.slice(colon + 1), 10) * 1024);
-  }
-  return out;
-}
 
 /**
  * Memory from /proc/meminfo, read as systeminformation's mem() reads it (its figures, its fallbacks) without

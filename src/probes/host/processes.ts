@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { readProc } from './procfs.js';
+import { parseMeminfo, readProc } from './procfs.js';
 
 /** Kernel USER_HZ: the unit of utime/stime in /proc/[pid]/stat; 100 on every Linux ABI Node runs on. */
 const CLK_TCK = 100;
@@ -115,7 +115,7 @@ export class ProcessSampler {
     this.prev = { at, stats };
     const seconds = (at - first.at) / 1000;
     const memTotal = await readProc(this.root, 'meminfo').then(
-      (t) => Number(/^MemTotal:\s+(\d+)/m.exec(t)?.[1] ?? 0) * 1024,
+      (t) => parseMeminfo(t).get('MemTotal') || 0,
       () => 0,
     );
     const users = await this.userNames();

@@ -61,6 +61,16 @@ export class ProcFile {
   }
 }
 
+/** /proc/meminfo's fields, in bytes (the file says kB, meaning KiB). */
+export function parseMeminfo(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const colon = line.indexOf(':');
+    if (colon > 0) out.set(line.slice(0, colon), parseInt(line.slice(colon + 1), 10) * 1024);
+  }
+  return out;
+}
+
 /** Mount paths escape space, tab, newline and backslash as octal (`\040`). */
 export function unescapeMountPath(path: string): string {
   return path.replace(/\\([0-7]{3})/g, (_, oct: string) => String.fromCharCode(parseInt(oct, 8)));

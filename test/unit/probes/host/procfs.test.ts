@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { collector as memory, memorySample, parseMeminfo } from '../../../../src/probes/host/memory.js';
-import { byCodeUnits, ProcFile } from '../../../../src/probes/host/procfs.js';
+import { collector as memory, memorySample } from '../../../../src/probes/host/memory.js';
+import { byCodeUnits, ProcFile, parseMeminfo } from '../../../../src/probes/host/procfs.js';
 
 const file = (text: string) => {
   const path = join(mkdtempSync(join(tmpdir(), 'vitals-procfile-')), 'f');
