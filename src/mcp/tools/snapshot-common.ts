@@ -5,6 +5,13 @@
  * once per published tick, so nearly every call is a lookup. Snapshots are immutable and replaced, never edited,
  * so identity is the version; only the latest snapshot's answers are kept. Callers never mutate an answer.
  */
+const kept = new WeakSet<object>();
+
+/** Whether an answer is one perSnapshot keeps, handed out unchanged to every call until the snapshot changes. */
+export function isKeptAnswer(answer: unknown): boolean {
+  return typeof answer === 'object' && answer !== null && kept.has(answer);
+}
+
 export function perSnapshot<S extends object, A, R>(build: (snapshot: S, args: A) => R, keyOf: (args: A) => string) {
   let latest: S | undefined;
   let answers = new Map<string, R>();
@@ -18,6 +25,7 @@ export function perSnapshot<S extends object, A, R>(build: (snapshot: S, args: A
     if (answer === undefined) {
       answer = build(snapshot, args);
       answers.set(key, answer);
+      if (typeof answer === 'object' && answer !== null) kept.add(answer);
     }
     return answer;
   };
