@@ -38,7 +38,7 @@ function setup() {
 }
 
 describe('tools/call results', () => {
-  it('are the same object for the same kept answer (stdio answers those from their kept text), fresh otherwise', async () => {
+  it('are one object for one kept answer (stdio answers those from their kept text), fresh otherwise', async () => {
     const monitor = new HealthMonitor(parseConfig({}, {}), createLogger({ level: 'silent' }));
     const kept = perSnapshot((_s: object, n: number) => ({ text: `n=${n}`, data: { n } }), String);
     const snapshot = {};
