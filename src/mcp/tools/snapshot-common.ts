@@ -1,10 +1,3 @@
-/**
- * Keeps a tool's answer for as long as the snapshot it was built from is the latest. For a tool whose answer is a
- * function of the snapshot and its arguments only (no clock, no I/O), a call against an unchanged snapshot
- * returns the same answer without rebuilding it: under a steady stream of calls the snapshot changes at most
- * once per published tick, so nearly every call is a lookup. Snapshots are immutable and replaced, never edited,
- * so identity is the version; only the latest snapshot's answers are kept. Callers never mutate an answer.
- */
 const kept = new WeakSet<object>();
 
 /** Whether an answer is one perSnapshot keeps, handed out unchanged to every call until the snapshot changes. */
@@ -12,6 +5,13 @@ export function isKeptAnswer(answer: unknown): boolean {
   return typeof answer === 'object' && answer !== null && kept.has(answer);
 }
 
+/**
+ * Keeps a tool's answer for as long as the snapshot it was built from is the latest. For a tool whose answer is a
+ * function of the snapshot and its arguments only (no clock, no I/O), a call against an unchanged snapshot
+ * returns the same answer without rebuilding it: under a steady stream of calls the snapshot changes at most
+ * once per published tick, so nearly every call is a lookup. Snapshots are immutable and replaced, never edited,
+ * so identity is the version; only the latest snapshot's answers are kept. Callers never mutate an answer.
+ */
 export function perSnapshot<S extends object, A, R>(build: (snapshot: S, args: A) => R, keyOf: (args: A) => string) {
   let latest: S | undefined;
   let answers = new Map<string, R>();
