@@ -177,7 +177,7 @@ checks:
     for (let i = 0; i < 5; i++) await client.callTool({ name: 'health_check', arguments: { only_problems: true } });
     const spans = await waitUntil(() => {
       const fresh = spansNamed('tools/call health_check').filter((s) => !before.has(s.spanId));
-      return fresh.length >= 5 && fresh;
+      return fresh.length >= 5 ? fresh : undefined;
     }, 'five health_check spans');
     expect(spans).toHaveLength(5);
     expect(new Set(spans.map((s) => s.traceId)).size).toBe(5);
