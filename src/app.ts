@@ -16,6 +16,7 @@ import { Recorder } from './store/recorder.js';
 import type { History } from './store/types.js';
 import { startTelemetry, type Telemetry } from './telemetry/index.js';
 import { createLogger, type Logger } from './shared/logger.js';
+import { optimizer } from './shared/optimizer.js';
 import { VERSION } from './version.js';
 
 export interface AppOptions {
@@ -93,6 +94,11 @@ export class App {
     // full GC does it, its second one here freed 0.1 MiB for ~20 ms of CPU. The flag is read when the reducer
     // runs, so setting it now takes effect (`--trace-gc` shows one "(reduce)" GC instead of two).
     setFlagsFromString('--memory-reducer-single-gc');
+    // The CLI starts a daemon with TurboFan off (shared/optimizer.ts): one with checks, fleet sources or HTTP has
+    // work for it at once; a stdio daemon with none turns it on when it gets busy (watched after start).
+    const { config } = this.options;
+    const working = config.checks.length > 0 || config.fleet !== undefined;
+    if (working || this.options.http || this.options.metricsPort !== undefined) optimizer.enable();
     // Telemetry loads in the background (nothing at all when nothing is configured) while the transports come up.
     const prometheus = Boolean(this.options.http) || this.options.metricsPort !== undefined;
     this.telemetry = startTelemetry({
@@ -121,6 +127,11 @@ export class App {
     await monitorStarted;
     await this.historyStarted;
     await this.startPoster();
+    const stopWatching = optimizer.enableWhenBusy((tick) => {
+      this.monitor.on('snapshot', tick);
+      return () => void this.monitor.off('snapshot', tick);
+    });
+    this.closers.push(async () => stopWatching());
     this.log.info(
       { version: VERSION, checks: this.options.config.checks.length, stdio: this.options.stdio },
       'mcp-vitals started',

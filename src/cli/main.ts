@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../shared/errors.js';
+import { optimizer } from '../shared/optimizer.js';
 import { VERSION } from '../version.js';
 
 const USAGE = `mcp-vitals ${VERSION}: a monitoring daemon that speaks the Model Context Protocol
@@ -63,6 +64,8 @@ export async function main(argv: string[]): Promise<number> {
         process.stderr.write('vitals serve: choose a transport: --stdio, --http, or both\n');
         return 2;
       }
+      // Before the daemon's modules load: start-up is not worth optimizing (the app turns TurboFan on when it is).
+      optimizer.defer();
       const metricsPort = values['metrics-port'] === undefined ? undefined : Number(values['metrics-port']);
       if (metricsPort !== undefined && !(Number.isInteger(metricsPort) && metricsPort >= 0 && metricsPort <= 65535)) {
         process.stderr.write(
