@@ -47,6 +47,28 @@ const sdkShims = {
   },
 };
 
+/**
+ * zod's namespace (`z.locales`, `core.locales`) re-exports its 48 error-message locales, ~300 KiB of the bundle
+ * that every start parsed and kept in the heap, and `import { z }` keeps all of it (a namespace used as a value
+ * cannot be tree-shaken). We set no locale: zod uses English unless `z.config(z.locales.xx())` says otherwise,
+ * and English stays, so the bundle's `locales` namespace is `{ en }` (tsc's dist/ keeps zod whole).
+ */
+const zodEnglishOnly = {
+  name: 'zod-english-only',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      /[\\/]node_modules[\\/]zod[\\/]/.test(args.importer)
+        ? { path: join(dirname(args.importer), '../locales/index.js'), namespace: 'zod-locales' }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({
+      contents: "export { default as en } from './en.js';",
+      resolveDir: dirname(args.path),
+      loader: 'js',
+    }));
+  },
+};
+
 const started = performance.now();
 // Chunk names carry content hashes: drop the previous build's so dist/ holds only what main.js can load.
 for (const f of await readdir(outdir).catch(() => [])) if (f.startsWith('chunk-')) await rm(join(outdir, f));
@@ -71,7 +93,7 @@ const result = await build({
       "import { createRequire as __vitalsRequire } from 'node:module'; const require = __vitalsRequire(" +
       'import.meta.url);',
   },
-  plugins: [sdkShims, keepModuleUrl],
+  plugins: [sdkShims, zodEnglishOnly, keepModuleUrl],
   metafile: true,
   logLevel: 'warning',
 });
