@@ -69,6 +69,26 @@ const zodEnglishOnly = {
   },
 };
 
+/**
+ * pino requires thread-stream (and with it worker_threads and assert) when it loads, for transports, which we
+ * never start: the daemon logs to stderr through sonic-boom. pino only ever calls `new ThreadStream(...)`, so it
+ * gets a constructor that requires the real one when first called.
+ */
+const lazyThreadStream = {
+  name: 'lazy-thread-stream',
+  setup(b) {
+    b.onResolve({ filter: /^thread-stream$/ }, (args) =>
+      /[\\/]node_modules[\\/]pino[\\/]/.test(args.importer)
+        ? { path: 'thread-stream', namespace: 'lazy-thread-stream' }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'lazy-thread-stream' }, () => ({
+      contents: "module.exports = function ThreadStream(options) { return new (require('thread-stream'))(options); };",
+      loader: 'js',
+    }));
+  },
+};
+
 const started = performance.now();
 // Chunk names carry content hashes: drop the previous build's so dist/ holds only what main.js can load.
 for (const f of await readdir(outdir).catch(() => [])) if (f.startsWith('chunk-')) await rm(join(outdir, f));
@@ -93,7 +113,7 @@ const result = await build({
       "import { createRequire as __vitalsRequire } from 'node:module'; const require = __vitalsRequire(" +
       'import.meta.url);',
   },
-  plugins: [sdkShims, zodEnglishOnly, keepModuleUrl],
+  plugins: [sdkShims, zodEnglishOnly, lazyThreadStream, keepModuleUrl],
   metafile: true,
   logLevel: 'warning',
 });
