@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import type { HealthMonitor } from '../../monitor/health-monitor.js';
 import type { CheckStatus, HealthEvent, Snapshot } from '../../monitor/schema.js';
 import { headline } from '../../monitor/summary.js';
@@ -18,9 +18,18 @@ export interface ResourceChange {
   summary?: string;
 }
 
+// node:crypto loads on the first event, not with the server: an ESM import of it also evaluates WebCrypto (its
+// namespace reads every lazy export), ~2 ms of a cold start that answers `initialize` before any event.
+const load = createRequire(import.meta.url);
+let nodeCrypto: typeof import('node:crypto') | undefined;
+const sha256 = () => {
+  nodeCrypto ??= load('node:crypto') as typeof import('node:crypto');
+  return nodeCrypto.createHash('sha256');
+};
+
 /** Same event, same id, on every replica that saw it (an id for de-duplication, not a secret). */
 const eventId = (e: HealthEvent): string =>
-  createHash('sha256').update(`${e.time}\n${e.check}\n${e.type}\n${e.from}\n${e.to}`).digest('hex').slice(0, 16);
+  sha256().update(`${e.time}\n${e.check}\n${e.type}\n${e.from}\n${e.to}`).digest('hex').slice(0, 16);
 
 const eventHeadline = (e: HealthEvent): string =>
   `${e.check} ${e.type === 'breaker' ? 'breaker ' : ''}${e.from} → ${e.to}: ${e.reason}`;
