@@ -3,11 +3,11 @@ import { CHUNK, CHUNK_SHIFT, FLOATS, SLAB_SHIFT, type SlotPool } from './slots.j
 
 /**
  * The memory store's rings, compactly encoded. What is kept how, and what an answer loses by it:
- * - aggregate buckets: count exact (uint8 or uint16 by tier, a larger one kept aside); min, max and last in
+ * - aggregate buckets: count exact (8 or 12 bits by tier, a larger one kept aside); min, max and last in
  *   float32 (about 7 significant digits); the mean value as a float32 offset from that float32 last, so it is as
  *   precise as float32 is for the bucket's spread, not its level (a constant series' mean is exact, one of 24 GiB
  *   moving by 1 MiB within the bucket is off by ~0.1 byte); the time of the last sample to the millisecond
- *   (uint16 or uint32 offset from the bucket's start, which is implicit in the slot); the mean sample time as a
+ *   (a 16- or 20-bit offset from the bucket's start, which is implicit in the slot); the mean sample time as a
  *   float32 offset back from the last (0 for one sample, so one-sample buckets stay exact).
  * - no within-bucket fit moments: a closed bucket enters a trend as its mean value at its mean time, weighted by
  *   its count. That is the between-bucket least-squares fit, exact for linear data (every bucket mean then lies on
@@ -20,8 +20,8 @@ import { CHUNK, CHUNK_SHIFT, FLOATS, SLAB_SHIFT, type SlotPool } from './slots.j
  * starts, so rounding happens once per bucket, not once per sample.
  * The 15-minute ring holds only buckets older than the 1-minute ring's (handed over as they leave it); the
  * recent 15-minute buckets are merged from 1-minute ones on read, so no sample is kept in both.
- * A slot is 23 bytes (1-minute) or 26 (15-minute), taken from the tier's pool (slots.ts) a chunk at a time:
- * ~55 KiB per series after a week of 5-second samples, 7 of them the last hour's raw samples.
+ * A slot is 23 bytes (1-minute) or 24 (15-minute), taken from the tier's pool (slots.ts) a chunk at a time:
+ * ~53 KiB per series after a week of 5-second samples, 7 of them the last hour's raw samples.
  */
 
 const F_MIN = 0;
@@ -216,14 +216,14 @@ export class TierRing {
     const g = chunk + (s & (CHUNK - 1));
     const slab = this.pool.slabs[g >>> SLAB_SHIFT]!;
     const i = g & ((1 << SLAB_SHIFT) - 1);
-    let count = slab.counts[i]!;
+    let count = this.pool.count(slab, i);
     if (count === 0) return;
     if (count === this.pool.countMax) count = this.big!.get(s)!;
     const f = slab.floats;
     const o = i * FLOATS;
     const last = f[o + F_LAST]!;
     const sum = count * (last + f[o + F_MEAN]!);
-    const lastMs = slab.times[i]!;
+    const lastMs = this.pool.lastMs(slab, i);
     const d = (n * this.res - into.start) / 1000;
     // The bucket's mean time, in seconds from into's start.
     const t = (lastMs - f[o + F_BACK]!) / 1000 + d;
@@ -276,12 +276,12 @@ export class TierRing {
     const g = chunk + (s & (CHUNK - 1));
     const slab = this.pool.slabs[g >>> SLAB_SHIFT]!;
     const i = g & ((1 << SLAB_SHIFT) - 1);
-    let count = slab.counts[i]!;
+    let count = this.pool.count(slab, i);
     if (count === 0) return undefined;
     if (count === this.pool.countMax) count = this.big!.get(s)!;
     const f = slab.floats;
     const o = i * FLOATS;
-    const lastMs = slab.times[i]!;
+    const lastMs = this.pool.lastMs(slab, i);
     const sum = count * (f[o + F_LAST]! + f[o + F_MEAN]!);
     const mean = (lastMs - f[o + F_BACK]!) / 1000;
     // All of the bucket's samples at its mean time: its spread in time adds nothing to a fit (see the header).
@@ -331,14 +331,13 @@ export class TierRing {
     const lastMs = Math.round(b.lastT * 1000);
     const mean = b.sumT / b.count;
     if (b.count < this.pool.countMax) {
-      slab.counts[i] = b.count;
+      this.pool.set(slab, i, b.count, lastMs);
       this.big?.delete(s);
     } else {
-      slab.counts[i] = this.pool.countMax;
+      this.pool.set(slab, i, this.pool.countMax, lastMs);
       this.big ??= new Map();
       this.big.set(s, b.count);
     }
-    slab.times[i] = lastMs;
     f[o + F_MIN] = b.min;
     f[o + F_MAX] = b.max;
     f[o + F_LAST] = b.last;
@@ -351,7 +350,7 @@ export class TierRing {
     const chunk = this.chunks[s >> CHUNK_SHIFT];
     if (chunk === undefined) return;
     const g = chunk + (s & (CHUNK - 1));
-    this.pool.slabs[g >>> SLAB_SHIFT]!.counts[g & ((1 << SLAB_SHIFT) - 1)] = 0;
+    this.pool.clear(this.pool.slabs[g >>> SLAB_SHIFT]!, g & ((1 << SLAB_SHIFT) - 1));
     this.big?.delete(s);
   }
 }

@@ -382,6 +382,25 @@ describe('MemoryHistory: compact rings', () => {
     expect(r.points[0]!.max).toBe(6);
   });
 
+  it('a 15-minute bucket keeps its last time to the millisecond and counts over 4,095 samples exactly', async () => {
+    // The 15-minute tier packs a 20-bit time offset and a 12-bit count into one word; larger counts are kept aside.
+    const t0 = Date.UTC(2026, 0, 1);
+    let now = t0;
+    const h = store(() => now, { maxRawPerSeries: 100 });
+    for (let i = 0; i < 5000; i++) {
+      now = t0 + i * 180 + 7;
+      h.append(now, [['x', i % 11]]);
+    }
+    now = t0 + 2 * DAY;
+    h.append(now, [['x', 0]]);
+    const r = await h.query({ series: 'x', from: t0, to: t0 + 15 * MIN - 1 });
+    expect(r.resolution).toBe('15m');
+    expect(r.summary!.count).toBe(5000);
+    expect(r.summary!.max).toBe(10);
+    expect(r.summary!.lastTime).toBe(new Date(t0 + 4999 * 180 + 7).toISOString());
+    expect(r.points.map((p) => p.count)).toEqual([5000]);
+  });
+
   it('a series after a week of 5-second samples holds under 56 KiB (it held ~200 KiB of float64 buckets)', () => {
     const end = Date.UTC(2026, 0, 8);
     let now = end - 7 * DAY;
