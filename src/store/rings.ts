@@ -15,7 +15,8 @@ import { CHUNK, CHUNK_SHIFT, FLOATS, SLAB_SHIFT, type SlotPool } from './slots.j
  *   variance over k buckets. The open bucket keeps its samples' moments in float64, and raw samples are exact,
  *   so windows answered from raw data (the last hour) keep the exact least-squares slope. Σv² is not kept:
  *   nothing reads the fit's r² (it comes back null from these buckets).
- * - raw samples: the value in float64 (exact), the time as a uint16 millisecond delta from the sample before.
+ * - raw samples: the value exact (float64, or float32 while every value is one), the time as a uint16 millisecond
+ *   delta from the sample before.
  * The newest bucket of each tier stays in float64 while samples arrive and is encoded once when the next one
  * starts, so rounding happens once per bucket, not once per sample.
  * The 15-minute ring holds only buckets older than the 1-minute ring's (handed over as they leave it); the
@@ -369,12 +370,17 @@ const FAR = 0xffff;
 /**
  * Raw samples of one series: a ring that grows by half up to `max` (so an hour of 5-second samples takes
  * 729 slots, not 1,024), then overwrites its oldest. Values are float64 (a trend over a few minutes of raw
- * samples is a small difference of large numbers: float32 would move it in the 5th digit). Times are uint16
- * millisecond deltas from the sample before; a delta that does not fit is kept whole in `far`.
+ * samples is a small difference of large numbers: float32 would move it in the 5th digit), kept as float32 while
+ * every value so far is one exactly (a status, a count, a whole number of bytes below 16 MiB: widened, losslessly,
+ * at the first that is not). Times are uint16 millisecond deltas from the sample before; a delta that does not fit
+ * is kept whole in `far`. Values and deltas share one buffer (one allocation and one buffer object per series).
  */
 export class RawRing {
-  private deltas = new Uint16Array(64);
-  private values = new Float64Array(64);
+  private cap = 64;
+  private values: Float32Array | Float64Array;
+  private deltas: Uint16Array;
+  /** Values are float64 (else every value so far is exactly a float32). */
+  private wide = false;
   /** Absolute times of slots whose delta is FAR (made on the first one: most series never need it). */
   private far: Map<number, number> | undefined;
   private head = 0;
@@ -384,17 +390,29 @@ export class RawRing {
   /** Time of the newest sample ever dropped: raw data is complete only for windows after it. */
   lastDropped = -Infinity;
 
-  constructor(private readonly max: number) {}
+  constructor(private readonly max: number) {
+    [this.values, this.deltas] = RawRing.buffers(this.cap, false);
+  }
+
+  /** Values then deltas in one buffer (float64 values first, so they are aligned). */
+  private static buffers(cap: number, wide: boolean): [Float32Array | Float64Array, Uint16Array] {
+    const width = wide ? 8 : 4;
+    const buffer = new ArrayBuffer(cap * (width + 2));
+    return [
+      wide ? new Float64Array(buffer, 0, cap) : new Float32Array(buffer, 0, cap),
+      new Uint16Array(buffer, cap * width, cap),
+    ];
+  }
 
   push(time: number, value: number): void {
     // Sample times are whole milliseconds (Date.now(), Date.parse()).
     const t = Math.round(time);
-    const cap = this.deltas.length;
-    if (this.size === cap) {
-      if (cap < this.max) this.grow(Math.min(this.max, Math.ceil(cap * 1.5)));
+    if (this.size === this.cap) {
+      if (this.cap < this.max) this.resize(Math.min(this.max, Math.ceil(this.cap * 1.5)), false);
       else this.dropOldest();
     }
-    const i = (this.head + this.size) % this.deltas.length;
+    if (!this.wide && Math.fround(value) !== value) this.resize(this.cap, true);
+    const i = (this.head + this.size) % this.cap;
     const delta = t - this.tailTime;
     if (this.size === 0) {
       // The head's own delta is never read: its time is headTime.
@@ -421,7 +439,7 @@ export class RawRing {
   }
 
   *range(from: number, to: number): Generator<[number, number]> {
-    const cap = this.deltas.length;
+    const cap = this.cap;
     let t = this.headTime;
     for (let k = 0; k < this.size; k++) {
       const i = (this.head + k) % cap;
@@ -431,7 +449,7 @@ export class RawRing {
   }
 
   get bytes(): number {
-    return this.deltas.byteLength + this.values.byteLength;
+    return this.values.buffer.byteLength;
   }
 
   private timeAt(i: number, previous: number): number {
@@ -443,25 +461,27 @@ export class RawRing {
     const t = this.headTime;
     if (t > this.lastDropped) this.lastDropped = t;
     this.far?.delete(this.head);
-    this.head = (this.head + 1) % this.deltas.length;
+    this.head = (this.head + 1) % this.cap;
     this.size--;
     if (this.size > 0) this.headTime = this.timeAt(this.head, t);
   }
 
-  private grow(cap: number): void {
-    const deltas = new Uint16Array(cap);
-    const values = new Float64Array(cap);
+  /** Moves the samples, oldest first, to new buffers of `cap` slots (float64 values when `wide` or already so). */
+  private resize(cap: number, wide: boolean): void {
+    this.wide ||= wide;
+    const [values, deltas] = RawRing.buffers(cap, this.wide);
     const far = this.far ? [...this.far] : [];
     this.far?.clear();
-    const old = this.deltas.length;
+    const old = this.cap;
     for (let k = 0; k < this.size; k++) {
       const i = (this.head + k) % old;
       deltas[k] = this.deltas[i]!;
       values[k] = this.values[i]!;
     }
     for (const [i, t] of far) this.far!.set((i - this.head + old) % old, t);
-    this.deltas = deltas;
     this.values = values;
+    this.deltas = deltas;
+    this.cap = cap;
     this.head = 0;
   }
 }
