@@ -90,8 +90,11 @@ export class TierRing {
   private hi = -Infinity;
   /** Bucket `hi`, exact while it fills; its slot is written when a newer bucket starts. */
   private open: Bucket | undefined;
-  /** Global pool index of each chunk's first slot (absent until the chunk is first written). */
-  private readonly chunks: number[] = [];
+  /**
+   * Global pool index of each chunk's first slot (-1 until the chunk is first written). Made at its full length:
+   * an array grown an index at a time holds up to half as many spare elements again (8 bytes each).
+   */
+  private readonly chunks: number[];
   private taken = 0;
   /** Counts over the pool's count field, by slot (made on the first: most series never need it). */
   private big: Map<number, number> | undefined;
@@ -110,6 +113,7 @@ export class TierRing {
     // One extra slot so a window of exactly `retention` still finds its first, partial bucket.
     this.retentionSlots = Math.ceil(retention / res) + 1;
     this.slots = Math.max(2, Math.min(this.retentionSlots, Math.ceil(held / res) + 1));
+    this.chunks = new Array<number>(Math.ceil(this.slots / CHUNK)).fill(-1);
   }
 
   get bytes(): number {
@@ -212,8 +216,8 @@ export class TierRing {
    * folds a day of 1-minute buckets.
    */
   private mergeSlot(n: number, s: number, into: Bucket): void {
-    const chunk = this.chunks[s >> CHUNK_SHIFT];
-    if (chunk === undefined) return;
+    const chunk = this.chunks[s >> CHUNK_SHIFT]!;
+    if (chunk < 0) return;
     const g = chunk + (s & (CHUNK - 1));
     const slab = this.pool.slabs[g >>> SLAB_SHIFT]!;
     const i = g & ((1 << SLAB_SHIFT) - 1);
@@ -272,8 +276,8 @@ export class TierRing {
   /** The bucket in n's slot, in `out` if given (else a new object), or undefined if it has none. */
   private decode(n: number, out?: Bucket): Bucket | undefined {
     const s = this.slotOf(n);
-    const chunk = this.chunks[s >> CHUNK_SHIFT];
-    if (chunk === undefined) return undefined;
+    const chunk = this.chunks[s >> CHUNK_SHIFT]!;
+    if (chunk < 0) return undefined;
     const g = chunk + (s & (CHUNK - 1));
     const slab = this.pool.slabs[g >>> SLAB_SHIFT]!;
     const i = g & ((1 << SLAB_SHIFT) - 1);
@@ -317,8 +321,8 @@ export class TierRing {
   private encode(n: number, b: Bucket): void {
     const s = this.slotOf(n);
     const c = s >> CHUNK_SHIFT;
-    let chunk = this.chunks[c];
-    if (chunk === undefined) {
+    let chunk = this.chunks[c]!;
+    if (chunk < 0) {
       const size = Math.min(CHUNK, this.slots - (c << CHUNK_SHIFT));
       chunk = this.chunks[c] = this.pool.alloc(size);
       this.taken += size;
@@ -348,8 +352,8 @@ export class TierRing {
 
   private clear(n: number): void {
     const s = this.slotOf(n);
-    const chunk = this.chunks[s >> CHUNK_SHIFT];
-    if (chunk === undefined) return;
+    const chunk = this.chunks[s >> CHUNK_SHIFT]!;
+    if (chunk < 0) return;
     const g = chunk + (s & (CHUNK - 1));
     this.pool.clear(this.pool.slabs[g >>> SLAB_SHIFT]!, g & ((1 << SLAB_SHIFT) - 1));
     this.big?.delete(s);
