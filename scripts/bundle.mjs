@@ -89,6 +89,25 @@ const lazyThreadStream = {
   },
 };
 
+/**
+ * sonic-boom requires node:assert (and its error and diff modules, ~2 ms of a cold start) for one check on a
+ * path we do not take at start; it gets an assert that requires the real one when first called.
+ */
+const lazyAssert = {
+  name: 'lazy-assert',
+  setup(b) {
+    b.onResolve({ filter: /^assert$/ }, (args) =>
+      /[\\/]node_modules[\\/]sonic-boom[\\/]/.test(args.importer)
+        ? { path: 'assert', namespace: 'lazy-assert' }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'lazy-assert' }, () => ({
+      contents: "module.exports = function assert(value, message) { require('assert')(value, message); };",
+      loader: 'js',
+    }));
+  },
+};
+
 const started = performance.now();
 // Chunk names carry content hashes: drop the previous build's so dist/ holds only what main.js can load.
 for (const f of await readdir(outdir).catch(() => [])) if (f.startsWith('chunk-')) await rm(join(outdir, f));
@@ -113,7 +132,7 @@ const result = await build({
       "import { createRequire as __vitalsRequire } from 'node:module'; const require = __vitalsRequire(" +
       'import.meta.url);',
   },
-  plugins: [sdkShims, zodEnglishOnly, lazyThreadStream, keepModuleUrl],
+  plugins: [sdkShims, zodEnglishOnly, lazyThreadStream, lazyAssert, keepModuleUrl],
   metafile: true,
   logLevel: 'warning',
 });
