@@ -35,7 +35,7 @@ function monitorWith(load: HostProbe<unknown>) {
 afterEach(() => vi.useRealTimers());
 
 describe("a host round's deadline", () => {
-  it('fails a collector still running at host.timeout, with a timeout as its signal reason; the others count', async () => {
+  it('fails a collector still running at host.timeout (its signal says timeout); the others count', async () => {
     const load = hungLoad();
     const monitor = monitorWith(load);
     const round = monitor.runOnce();
