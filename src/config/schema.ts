@@ -313,7 +313,8 @@ const HistoryConfig = z
     bufferMax: z.number().int().min(100).max(10_000_000).default(100_000),
     /**
      * Series kept at most (mounts and interfaces come and go); samples of further series are dropped and counted.
-     * The memory store holds about 200 KiB per series at the default retention, so 500 bounds it near 100 MiB.
+     * The memory store holds up to about 85 KiB per series at the default retention (a sample a second; ~56 KiB at
+     * the default 5 s), so 500 bound it near 42 MiB.
      */
     maxSeries: z.number().int().min(1).max(100_000).default(500),
     /** Memory: raw samples kept per series at most (3600 = one hour at one per second). */

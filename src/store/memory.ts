@@ -75,8 +75,8 @@ export class MemoryHistory implements History {
   private dropped = 0;
   private written = 0;
   private readonly refused = new Set<string>();
-  private readonly minutePool = new SlotPool(false, false);
-  private readonly quarterPool = new SlotPool(true, true);
+  private readonly minutePool = new SlotPool(MINUTE);
+  private readonly quarterPool = new SlotPool(QUARTER);
 
   constructor(private readonly options: MemoryHistoryOptions) {
     this.clock = options.clock ?? Date.now;

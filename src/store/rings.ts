@@ -3,11 +3,11 @@ import { CHUNK, CHUNK_SHIFT, FLOATS, SLAB_SHIFT, type SlotPool } from './slots.j
 
 /**
  * The memory store's rings, compactly encoded. What is kept how, and what an answer loses by it:
- * - aggregate buckets: count exact (uint8 or uint16 by tier, a larger one kept aside); min, max and last in
+ * - aggregate buckets: count exact (8 or 12 bits by tier, a larger one kept aside); min, max and last in
  *   float32 (about 7 significant digits); the mean value as a float32 offset from that float32 last, so it is as
  *   precise as float32 is for the bucket's spread, not its level (a constant series' mean is exact, one of 24 GiB
  *   moving by 1 MiB within the bucket is off by ~0.1 byte); the time of the last sample to the millisecond
- *   (uint16 or uint32 offset from the bucket's start, which is implicit in the slot); the mean sample time as a
+ *   (a 16- or 20-bit offset from the bucket's start, which is implicit in the slot); the mean sample time as a
  *   float32 offset back from the last (0 for one sample, so one-sample buckets stay exact).
  * - no within-bucket fit moments: a closed bucket enters a trend as its mean value at its mean time, weighted by
  *   its count. That is the between-bucket least-squares fit, exact for linear data (every bucket mean then lies on
@@ -15,13 +15,14 @@ import { CHUNK, CHUNK_SHIFT, FLOATS, SLAB_SHIFT, type SlotPool } from './slots.j
  *   variance over k buckets. The open bucket keeps its samples' moments in float64, and raw samples are exact,
  *   so windows answered from raw data (the last hour) keep the exact least-squares slope. Σv² is not kept:
  *   nothing reads the fit's r² (it comes back null from these buckets).
- * - raw samples: the value in float64 (exact), the time as a uint16 millisecond delta from the sample before.
+ * - raw samples: the value exact (float64, or float32 while every value is one), the time as a uint16 millisecond
+ *   delta from the sample before.
  * The newest bucket of each tier stays in float64 while samples arrive and is encoded once when the next one
  * starts, so rounding happens once per bucket, not once per sample.
  * The 15-minute ring holds only buckets older than the 1-minute ring's (handed over as they leave it); the
  * recent 15-minute buckets are merged from 1-minute ones on read, so no sample is kept in both.
- * A slot is 23 bytes (1-minute) or 26 (15-minute), taken from the tier's pool (slots.ts) a chunk at a time:
- * ~55 KiB per series after a week of 5-second samples, 7 of them the last hour's raw samples.
+ * A slot is 23 bytes (1-minute) or 24 (15-minute), taken from the tier's pool (slots.ts) a chunk at a time:
+ * ~53 KiB per series after a week of 5-second samples, 7 of them the last hour's raw samples.
  */
 
 const F_MIN = 0;
@@ -89,8 +90,11 @@ export class TierRing {
   private hi = -Infinity;
   /** Bucket `hi`, exact while it fills; its slot is written when a newer bucket starts. */
   private open: Bucket | undefined;
-  /** Global pool index of each chunk's first slot (absent until the chunk is first written). */
-  private readonly chunks: number[] = [];
+  /**
+   * Global pool index of each chunk's first slot (-1 until the chunk is first written). Made at its full length:
+   * an array grown an index at a time holds up to half as many spare elements again (8 bytes each).
+   */
+  private readonly chunks: number[];
   private taken = 0;
   /** Counts over the pool's count field, by slot (made on the first: most series never need it). */
   private big: Map<number, number> | undefined;
@@ -109,6 +113,7 @@ export class TierRing {
     // One extra slot so a window of exactly `retention` still finds its first, partial bucket.
     this.retentionSlots = Math.ceil(retention / res) + 1;
     this.slots = Math.max(2, Math.min(this.retentionSlots, Math.ceil(held / res) + 1));
+    this.chunks = new Array<number>(Math.ceil(this.slots / CHUNK)).fill(-1);
   }
 
   get bytes(): number {
@@ -211,19 +216,19 @@ export class TierRing {
    * folds a day of 1-minute buckets.
    */
   private mergeSlot(n: number, s: number, into: Bucket): void {
-    const chunk = this.chunks[s >> CHUNK_SHIFT];
-    if (chunk === undefined) return;
+    const chunk = this.chunks[s >> CHUNK_SHIFT]!;
+    if (chunk < 0) return;
     const g = chunk + (s & (CHUNK - 1));
     const slab = this.pool.slabs[g >>> SLAB_SHIFT]!;
     const i = g & ((1 << SLAB_SHIFT) - 1);
-    let count = slab.counts[i]!;
+    let count = this.pool.count(slab, i);
     if (count === 0) return;
     if (count === this.pool.countMax) count = this.big!.get(s)!;
     const f = slab.floats;
     const o = i * FLOATS;
     const last = f[o + F_LAST]!;
     const sum = count * (last + f[o + F_MEAN]!);
-    const lastMs = slab.times[i]!;
+    const lastMs = this.pool.lastMs(slab, i);
     const d = (n * this.res - into.start) / 1000;
     // The bucket's mean time, in seconds from into's start.
     const t = (lastMs - f[o + F_BACK]!) / 1000 + d;
@@ -271,17 +276,17 @@ export class TierRing {
   /** The bucket in n's slot, in `out` if given (else a new object), or undefined if it has none. */
   private decode(n: number, out?: Bucket): Bucket | undefined {
     const s = this.slotOf(n);
-    const chunk = this.chunks[s >> CHUNK_SHIFT];
-    if (chunk === undefined) return undefined;
+    const chunk = this.chunks[s >> CHUNK_SHIFT]!;
+    if (chunk < 0) return undefined;
     const g = chunk + (s & (CHUNK - 1));
     const slab = this.pool.slabs[g >>> SLAB_SHIFT]!;
     const i = g & ((1 << SLAB_SHIFT) - 1);
-    let count = slab.counts[i]!;
+    let count = this.pool.count(slab, i);
     if (count === 0) return undefined;
     if (count === this.pool.countMax) count = this.big!.get(s)!;
     const f = slab.floats;
     const o = i * FLOATS;
-    const lastMs = slab.times[i]!;
+    const lastMs = this.pool.lastMs(slab, i);
     const sum = count * (f[o + F_LAST]! + f[o + F_MEAN]!);
     const mean = (lastMs - f[o + F_BACK]!) / 1000;
     // All of the bucket's samples at its mean time: its spread in time adds nothing to a fit (see the header).
@@ -316,8 +321,8 @@ export class TierRing {
   private encode(n: number, b: Bucket): void {
     const s = this.slotOf(n);
     const c = s >> CHUNK_SHIFT;
-    let chunk = this.chunks[c];
-    if (chunk === undefined) {
+    let chunk = this.chunks[c]!;
+    if (chunk < 0) {
       const size = Math.min(CHUNK, this.slots - (c << CHUNK_SHIFT));
       chunk = this.chunks[c] = this.pool.alloc(size);
       this.taken += size;
@@ -331,14 +336,13 @@ export class TierRing {
     const lastMs = Math.round(b.lastT * 1000);
     const mean = b.sumT / b.count;
     if (b.count < this.pool.countMax) {
-      slab.counts[i] = b.count;
+      this.pool.set(slab, i, b.count, lastMs);
       this.big?.delete(s);
     } else {
-      slab.counts[i] = this.pool.countMax;
+      this.pool.set(slab, i, this.pool.countMax, lastMs);
       this.big ??= new Map();
       this.big.set(s, b.count);
     }
-    slab.times[i] = lastMs;
     f[o + F_MIN] = b.min;
     f[o + F_MAX] = b.max;
     f[o + F_LAST] = b.last;
@@ -348,10 +352,10 @@ export class TierRing {
 
   private clear(n: number): void {
     const s = this.slotOf(n);
-    const chunk = this.chunks[s >> CHUNK_SHIFT];
-    if (chunk === undefined) return;
+    const chunk = this.chunks[s >> CHUNK_SHIFT]!;
+    if (chunk < 0) return;
     const g = chunk + (s & (CHUNK - 1));
-    this.pool.slabs[g >>> SLAB_SHIFT]!.counts[g & ((1 << SLAB_SHIFT) - 1)] = 0;
+    this.pool.clear(this.pool.slabs[g >>> SLAB_SHIFT]!, g & ((1 << SLAB_SHIFT) - 1));
     this.big?.delete(s);
   }
 }
@@ -370,12 +374,17 @@ const FAR = 0xffff;
 /**
  * Raw samples of one series: a ring that grows by half up to `max` (so an hour of 5-second samples takes
  * 729 slots, not 1,024), then overwrites its oldest. Values are float64 (a trend over a few minutes of raw
- * samples is a small difference of large numbers: float32 would move it in the 5th digit). Times are uint16
- * millisecond deltas from the sample before; a delta that does not fit is kept whole in `far`.
+ * samples is a small difference of large numbers: float32 would move it in the 5th digit), kept as float32 while
+ * every value so far is one exactly (a status, a count, a whole number of bytes below 16 MiB: widened, losslessly,
+ * at the first that is not). Times are uint16 millisecond deltas from the sample before; a delta that does not fit
+ * is kept whole in `far`. Values and deltas share one buffer (one allocation and one buffer object per series).
  */
 export class RawRing {
-  private deltas = new Uint16Array(64);
-  private values = new Float64Array(64);
+  private cap = 64;
+  private values: Float32Array | Float64Array;
+  private deltas: Uint16Array;
+  /** Values are float64 (else every value so far is exactly a float32). */
+  private wide = false;
   /** Absolute times of slots whose delta is FAR (made on the first one: most series never need it). */
   private far: Map<number, number> | undefined;
   private head = 0;
@@ -385,17 +394,29 @@ export class RawRing {
   /** Time of the newest sample ever dropped: raw data is complete only for windows after it. */
   lastDropped = -Infinity;
 
-  constructor(private readonly max: number) {}
+  constructor(private readonly max: number) {
+    [this.values, this.deltas] = RawRing.buffers(this.cap, false);
+  }
+
+  /** Values then deltas in one buffer (float64 values first, so they are aligned). */
+  private static buffers(cap: number, wide: boolean): [Float32Array | Float64Array, Uint16Array] {
+    const width = wide ? 8 : 4;
+    const buffer = new ArrayBuffer(cap * (width + 2));
+    return [
+      wide ? new Float64Array(buffer, 0, cap) : new Float32Array(buffer, 0, cap),
+      new Uint16Array(buffer, cap * width, cap),
+    ];
+  }
 
   push(time: number, value: number): void {
     // Sample times are whole milliseconds (Date.now(), Date.parse()).
     const t = Math.round(time);
-    const cap = this.deltas.length;
-    if (this.size === cap) {
-      if (cap < this.max) this.grow(Math.min(this.max, Math.ceil(cap * 1.5)));
+    if (this.size === this.cap) {
+      if (this.cap < this.max) this.resize(Math.min(this.max, Math.ceil(this.cap * 1.5)), false);
       else this.dropOldest();
     }
-    const i = (this.head + this.size) % this.deltas.length;
+    if (!this.wide && Math.fround(value) !== value) this.resize(this.cap, true);
+    const i = (this.head + this.size) % this.cap;
     const delta = t - this.tailTime;
     if (this.size === 0) {
       // The head's own delta is never read: its time is headTime.
@@ -422,7 +443,7 @@ export class RawRing {
   }
 
   *range(from: number, to: number): Generator<[number, number]> {
-    const cap = this.deltas.length;
+    const cap = this.cap;
     let t = this.headTime;
     for (let k = 0; k < this.size; k++) {
       const i = (this.head + k) % cap;
@@ -432,7 +453,7 @@ export class RawRing {
   }
 
   get bytes(): number {
-    return this.deltas.byteLength + this.values.byteLength;
+    return this.values.buffer.byteLength;
   }
 
   private timeAt(i: number, previous: number): number {
@@ -444,25 +465,27 @@ export class RawRing {
     const t = this.headTime;
     if (t > this.lastDropped) this.lastDropped = t;
     this.far?.delete(this.head);
-    this.head = (this.head + 1) % this.deltas.length;
+    this.head = (this.head + 1) % this.cap;
     this.size--;
     if (this.size > 0) this.headTime = this.timeAt(this.head, t);
   }
 
-  private grow(cap: number): void {
-    const deltas = new Uint16Array(cap);
-    const values = new Float64Array(cap);
+  /** Moves the samples, oldest first, to new buffers of `cap` slots (float64 values when `wide` or already so). */
+  private resize(cap: number, wide: boolean): void {
+    this.wide ||= wide;
+    const [values, deltas] = RawRing.buffers(cap, this.wide);
     const far = this.far ? [...this.far] : [];
     this.far?.clear();
-    const old = this.deltas.length;
+    const old = this.cap;
     for (let k = 0; k < this.size; k++) {
       const i = (this.head + k) % old;
       deltas[k] = this.deltas[i]!;
       values[k] = this.values[i]!;
     }
     for (const [i, t] of far) this.far!.set((i - this.head + old) % old, t);
-    this.deltas = deltas;
     this.values = values;
+    this.deltas = deltas;
+    this.cap = cap;
     this.head = 0;
   }
 }

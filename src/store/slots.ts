@@ -11,8 +11,10 @@ export const FLOATS = 5;
 
 export interface Slab {
   floats: Float32Array;
+  /** Per slot: the last sample's offset in ms from the bucket's start, and (packed) the count in the top bits. */
   times: Uint16Array | Uint32Array;
-  counts: Uint8Array | Uint16Array;
+  /** Per slot: the count, for buckets short enough that 16 bits hold the offset (else packed into `times`). */
+  counts: Uint8Array | undefined;
 }
 
 /**
@@ -21,26 +23,26 @@ export interface Slab {
  * copying into a buffer twice the size left the old buffers to the allocator, which kept much of that memory;
  * here a ring costs the chunks its data spans and nothing is copied or freed. Slabs start small and grow to
  * 4,096 slots, so a store with a few series does not hold a large slab.
+ * A slot's last-sample offset and count take 3 bytes for buckets up to 65.536 s (16-bit offset, 8-bit count)
+ * and 4 bytes for longer ones (one 32-bit word: a 15-minute offset needs 20 bits, which leaves 12 for the count).
  */
 export class SlotPool {
   readonly slabs: Slab[] = [];
   /** The count stored for a bucket that holds more samples than the count field can say (kept aside). */
   readonly countMax: number;
   readonly slotBytes: number;
+  /** Bits of the packed word that hold the time offset (0: times and counts are separate arrays). */
+  private readonly timeBits: number;
   private used = 0;
   private size = 0;
   private bytesHeld = 0;
 
-  /**
-   * @param wideTimes the last sample's offset needs 32 bits (buckets longer than 65.536 s)
-   * @param wideCounts counts are 16 bits (else 8): the 15-minute tier holds 180 samples of a 5-second series
-   */
-  constructor(
-    private readonly wideTimes: boolean,
-    private readonly wideCounts: boolean,
-  ) {
-    this.countMax = wideCounts ? 0xffff : 0xff;
-    this.slotBytes = FLOATS * 4 + (wideTimes ? 4 : 2) + (wideCounts ? 2 : 1);
+  /** @param bucketMs the tier's bucket length: a last-sample offset is below it */
+  constructor(bucketMs: number) {
+    const bits = Math.ceil(Math.log2(bucketMs));
+    this.timeBits = bits <= 16 ? 0 : bits;
+    this.countMax = this.timeBits === 0 ? 0xff : 2 ** (32 - bits) - 1;
+    this.slotBytes = FLOATS * 4 + (this.timeBits === 0 ? 3 : 4);
   }
 
   /** Bytes of every slab, taken or not. */
@@ -48,14 +50,38 @@ export class SlotPool {
     return this.bytesHeld;
   }
 
+  count(slab: Slab, i: number): number {
+    return slab.counts ? slab.counts[i]! : slab.times[i]! >>> this.timeBits;
+  }
+
+  /** Milliseconds from the bucket's start to its last sample. */
+  lastMs(slab: Slab, i: number): number {
+    return slab.counts ? slab.times[i]! : slab.times[i]! & ((1 << this.timeBits) - 1);
+  }
+
+  /** @param count at most countMax */
+  set(slab: Slab, i: number, count: number, lastMs: number): void {
+    if (slab.counts) {
+      slab.counts[i] = count;
+      slab.times[i] = lastMs;
+    } else slab.times[i] = count * 2 ** this.timeBits + lastMs;
+  }
+
+  /** Marks the slot empty (a count of 0). */
+  clear(slab: Slab, i: number): void {
+    if (slab.counts) slab.counts[i] = 0;
+    else slab.times[i] = 0;
+  }
+
   /** `n` (≤ CHUNK) consecutive slots in one slab, zeroed; returns the global index of the first. */
   alloc(n: number): number {
     if (this.slabs.length === 0 || this.used + n > this.size) {
       this.size = this.slabs.length === 0 ? SLAB_FIRST : Math.min(SLAB_MAX, this.size * 2);
+      const packed = this.timeBits > 0;
       this.slabs.push({
         floats: new Float32Array(this.size * FLOATS),
-        times: this.wideTimes ? new Uint32Array(this.size) : new Uint16Array(this.size),
-        counts: this.wideCounts ? new Uint16Array(this.size) : new Uint8Array(this.size),
+        times: packed ? new Uint32Array(this.size) : new Uint16Array(this.size),
+        counts: packed ? undefined : new Uint8Array(this.size),
       });
       this.bytesHeld += this.size * this.slotBytes;
       this.used = 0;

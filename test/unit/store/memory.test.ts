@@ -346,6 +346,31 @@ describe('MemoryHistory: compact rings', () => {
     expect(late.summary!.min).toBe(5);
   });
 
+  it('keeps raw values exact when a series of float32 values (0, 1, 2, 0.5) first gets one that is not', async () => {
+    // Raw values are kept as float32 while every one is exactly a float32, and widened to float64 at the first
+    // that is not (rings.ts); the samples before it keep their values and times, far deltas included.
+    const t0 = Date.UTC(2026, 0, 1);
+    let now = t0;
+    const h = store(() => now);
+    const samples: [number, number][] = [
+      [t0, 2],
+      [t0 + 70_000, 0.5], // a gap over 65.5 s
+      [t0 + 75_000, 1],
+      [t0 + 80_000, 0.1], // not a float32: widens
+      [t0 + 85_000, 16_777_217], // 2^24 + 1: not a float32 either
+      [t0 + 90_000, 0],
+    ];
+    for (const [t, v] of samples) {
+      now = t;
+      h.append(t, [['x', v]]);
+    }
+    const r = await h.query({ series: 'x', from: t0, to: now, step: 1000 });
+    expect(r.resolution).toBe('raw');
+    expect(r.points.map((p) => [Date.parse(p.time) - t0, p.avg])).toEqual(samples.map(([t, v]) => [t - t0, v]));
+    expect(r.summary!.max).toBe(16_777_217);
+    expect(r.summary!.avg).toBe(samples.reduce((a, [, v]) => a + v, 0) / samples.length);
+  });
+
   it('a late sample updates a bucket already encoded, and its trend and last time stay exact', async () => {
     const t0 = Date.UTC(2026, 0, 1);
     let now = t0;
@@ -380,6 +405,25 @@ describe('MemoryHistory: compact rings', () => {
     expect(r.summary!.count).toBe(70_001);
     expect(r.points[0]!.count).toBe(70_000);
     expect(r.points[0]!.max).toBe(6);
+  });
+
+  it('a 15-minute bucket keeps its last time to the millisecond and counts over 4,095 samples exactly', async () => {
+    // The 15-minute tier packs a 20-bit time offset and a 12-bit count into one word; larger counts are kept aside.
+    const t0 = Date.UTC(2026, 0, 1);
+    let now = t0;
+    const h = store(() => now, { maxRawPerSeries: 100 });
+    for (let i = 0; i < 5000; i++) {
+      now = t0 + i * 180 + 7;
+      h.append(now, [['x', i % 11]]);
+    }
+    now = t0 + 2 * DAY;
+    h.append(now, [['x', 0]]);
+    const r = await h.query({ series: 'x', from: t0, to: t0 + 15 * MIN - 1 });
+    expect(r.resolution).toBe('15m');
+    expect(r.summary!.count).toBe(5000);
+    expect(r.summary!.max).toBe(10);
+    expect(r.summary!.lastTime).toBe(new Date(t0 + 4999 * 180 + 7).toISOString());
+    expect(r.points.map((p) => p.count)).toEqual([5000]);
   });
 
   it('a series after a week of 5-second samples holds under 56 KiB (it held ~200 KiB of float64 buckets)', () => {
