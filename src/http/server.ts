@@ -12,6 +12,7 @@ import type { HttpConfig, LimitsConfig } from '../config/schema.js';
 import { VitalsError } from '../shared/errors.js';
 import { countRefusal } from '../shared/refusals.js';
 import { Authenticator } from './auth.js';
+import { checkConnectionsOnlyWhenOpen } from './connection-checks.js';
 import { JSONRPC, jsonRpcError } from './jsonrpc.js';
 import { isLoopback, parseListen, type ListenAddress } from './listen.js';
 import { hostCheckNeeded, OriginPolicy } from './origin.js';
@@ -153,6 +154,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   });
   await app.register(rateLimitPlugin, { config: config.rateLimit, log: httpLog });
   for (const [plugin, opts] of options.plugins) await app.register(plugin, opts);
+  checkConnectionsOnlyWhenOpen(app.server);
   await app.listen({ host, port });
   const addr = app.server.address();
   const address = typeof addr === 'object' && addr ? { host, port: addr.port } : { host, port };

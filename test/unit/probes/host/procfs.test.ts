@@ -3,13 +3,36 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { collector as memory, memorySample } from '../../../../src/probes/host/memory.js';
-import { byCodeUnits, ProcFile, parseMeminfo } from '../../../../src/probes/host/procfs.js';
+import { byCodeUnits, ProcFile, parseMeminfo, readProc } from '../../../../src/probes/host/procfs.js';
 
 const file = (text: string) => {
   const path = join(mkdtempSync(join(tmpdir(), 'vitals-procfile-')), 'f');
   writeFileSync(path, text);
   return path;
 };
+
+describe('readProc (a file under a procfs root, read once)', () => {
+  const under = (name: string, text: string) => {
+    const dir = mkdtempSync(join(tmpdir(), 'vitals-readproc-'));
+    writeFileSync(join(dir, name), text);
+    return dir;
+  };
+
+  it('reads a small file, and files at and beyond its first buffer, whole', async () => {
+    for (const text of ['', 'pid 1\n', 'x'.repeat(4095), 'y'.repeat(4096), 'abcdefghij'.repeat(3000)])
+      expect(await readProc(under('f', text), 'f')).toBe(text);
+  });
+
+  it("reads the kernel's own files (procfs reports them as size 0)", async () => {
+    expect(await readProc('/proc', 'self/status')).toMatch(/^VmRSS:\s+\d+ kB$/m);
+  });
+
+  it('fails on a missing file and on an aborted signal', async () => {
+    const dir = under('f', 'x');
+    await expect(readProc(dir, 'missing')).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(readProc(dir, 'f', AbortSignal.abort())).rejects.toThrow();
+  });
+});
 
 describe('ProcFile (a procfs file kept open and read again)', () => {
   it('sees each new content, longer or shorter, through the handle it keeps', async () => {
