@@ -172,10 +172,12 @@ export class DependencyCheck {
   private probeInstance(inst: Instance): Promise<InstanceState> {
     return settle(() =>
       this.bulkhead.execute(() =>
-        this.attempt.execute(({ signal }) =>
-          // The attempt's signal aborts only at its timeout. A probe that answers the abort itself can win the
-          // race against the timeout policy; either way the run ran out of time, and says so in one wording.
-          inst.probe.run(signal).then((o) => (signal.aborted ? this.timedOut : o)),
+        this.attempt.execute((attempt) =>
+          // The attempt aborts only at its timeout. A probe that answers the abort itself can win the race
+          // against the timeout policy; either way the run ran out of time, and says so in one wording.
+          (inst.probe.runWithHook ? inst.probe.runWithHook(attempt) : inst.probe.run(attempt.signal)).then((o) =>
+            attempt.aborted ? this.timedOut : o,
+          ),
         ),
       ),
     ).then((r) => this.toInstanceState(inst, this.observationOf(r)));

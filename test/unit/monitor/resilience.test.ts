@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { attemptPolicy, settle, sharedBulkhead } from '../../../src/monitor/resilience.js';
+import { attemptPolicy, settle, sharedBulkhead, type AttemptContext } from '../../../src/monitor/resilience.js';
 
 /** A promise with its resolve at hand. */
 function deferred<T = void>() {
@@ -89,6 +89,40 @@ describe('attemptPolicy', () => {
     );
     expect(r).toEqual({ kind: 'timeout' });
     expect(seen?.aborted).toBe(true);
+  });
+
+  it('tells an onAbort listener at the timeout, and a signal read after it is already aborted', async () => {
+    const p = attemptPolicy<string>({ timeoutMs: 20, attempts: 0, backoffMs: 0, failed: never });
+    let context: AttemptContext | undefined;
+    let told = 0;
+    const r = await settle(() =>
+      p.execute((attempt) => {
+        context = attempt;
+        attempt.onAbort(() => told++);
+        return new Promise<string>(() => {});
+      }),
+    );
+    expect(r).toEqual({ kind: 'timeout' });
+    expect(told).toBe(1);
+    expect(context?.aborted).toBe(true);
+    expect(context?.signal.aborted).toBe(true);
+    // A listener registered after the abort is told at once.
+    context?.onAbort(() => told++);
+    expect(told).toBe(2);
+  });
+
+  it('does not tell an onAbort listener when the run ends in time', async () => {
+    const p = attemptPolicy<string>({ timeoutMs: 20, attempts: 0, backoffMs: 0, failed: never });
+    let told = 0;
+    const r = await settle(() =>
+      p.execute(async (attempt) => {
+        attempt.onAbort(() => told++);
+        return 'ok';
+      }),
+    );
+    await new Promise((r) => setTimeout(r, 40));
+    expect(r).toEqual({ kind: 'result', value: 'ok' });
+    expect(told).toBe(0);
   });
 
   it('passes a probe error on as an error', async () => {
