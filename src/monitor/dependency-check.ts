@@ -190,10 +190,20 @@ export class DependencyCheck {
   }
 
   private toInstanceState(inst: Instance, o: Observation): InstanceState {
-    const error = o.error ? redactText(o.error, this.secrets) : undefined;
-    const warnings = o.warnings?.map((w) => redactText(w, this.secrets));
     const latency = o.values.responseTimeSeconds ?? null;
-    const allWarnings = [...(warnings ?? [])];
+    // Built field by field (in the order the keys always had) rather than from conditional spreads: this runs
+    // once per probe run, and each spread of `{}` or `{ error }` was an object of its own.
+    const state: InstanceState = {
+      name: inst.name,
+      target: inst.target,
+      ok: o.ok,
+      latencySeconds: latency,
+      values: o.values,
+    };
+    const error = o.error ? redactText(o.error, this.secrets) : undefined;
+    if (error) state.error = error;
+    if (o.info) state.info = o.info;
+    const warnings = o.warnings?.map((w) => redactText(w, this.secrets)) ?? [];
     if (
       o.ok &&
       this.config.maxResponseTime !== undefined &&
@@ -201,18 +211,10 @@ export class DependencyCheck {
       latency * 1000 > this.config.maxResponseTime
     ) {
       // Slow but up: a warning on the instance, not a failure.
-      allWarnings.push(`response time ${(latency * 1000).toFixed(0)}ms above ${this.config.maxResponseTime}ms`);
+      warnings.push(`response time ${(latency * 1000).toFixed(0)}ms above ${this.config.maxResponseTime}ms`);
     }
-    return {
-      name: inst.name,
-      target: inst.target,
-      ok: o.ok,
-      latencySeconds: latency,
-      values: o.values,
-      ...(error ? { error } : {}),
-      ...(o.info ? { info: o.info } : {}),
-      ...(allWarnings.length ? { warnings: allWarnings } : {}),
-    };
+    if (warnings.length) state.warnings = warnings;
+    return state;
   }
 
   /**
@@ -226,10 +228,7 @@ export class DependencyCheck {
 
   private async round(): Promise<RunOutcome> {
     const startedAt = new Date(this.now());
-    const r = await this.breaker.run(async () => {
-      const instances = await Promise.all(this.instances.map((i) => this.probeInstance(i)));
-      return this.outcomeOf(aggregateInstances(instances), instances);
-    });
+    const r = await this.breaker.run(() => this.probeAll());
     let outcome: RunOutcome;
     if (r.kind === 'result') outcome = r.value;
     else if (r.kind === 'breaker-open') {
@@ -248,7 +247,18 @@ export class DependencyCheck {
     return outcome;
   }
 
+  /** Every instance once, in parallel (a check of one instance, the common case, without Promise.all). */
+  private probeAll(): Promise<RunOutcome> {
+    const all =
+      this.instances.length === 1
+        ? this.probeInstance(this.instances[0]!).then((i) => [i])
+        : Promise.all(this.instances.map((i) => this.probeInstance(i)));
+    return all.then((instances) => this.outcomeOf(aggregateInstances(instances), instances));
+  }
+
   private outcomeOf(status: CheckStatus, instances: InstanceState[]): RunOutcome {
+    // All up without warnings, the usual round: nothing to collect.
+    if (status === 'pass' && instances.every((i) => !i.warnings)) return { status, instances, warnings: [] };
     const warnings = instances.flatMap((i) =>
       (i.warnings ?? []).map((w) => (instances.length > 1 ? `${i.name}: ${w}` : w)),
     );
