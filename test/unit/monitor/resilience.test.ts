@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { attemptPolicy, settle, sharedBulkhead, type AttemptContext } from '../../../src/monitor/resilience.js';
+import { circuitBreaker, CircuitState, ConsecutiveBreaker, handleWhenResult } from 'cockatiel';
+import fc from 'fast-check';
+import {
+  attemptPolicy,
+  RoundBreaker,
+  settle,
+  sharedBulkhead,
+  type AttemptContext,
+} from '../../../src/monitor/resilience.js';
 
 /** A promise with its resolve at hand. */
 function deferred<T = void>() {
@@ -144,5 +152,45 @@ describe('attemptPolicy', () => {
     );
     expect(r).toEqual({ kind: 'result', value: 'ok' });
     expect(signals.map((s) => s.aborted)).toEqual([true, false, false]);
+  });
+});
+
+describe('RoundBreaker', () => {
+  // Any sequence of good rounds, bad rounds and errors: the breaker's answers and state changes are those of
+  // cockatiel's breaker running every round itself (the closed circuit's rounds run outside it).
+  it('answers and changes state as cockatiel running each round would', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.constantFrom('good', 'bad', 'throw'), { maxLength: 12 }), async (rounds) => {
+        const failed = (r: string) => r === 'bad';
+        const ours = new RoundBreaker<string>({ failures: 3, cooldownMs: 60_000, failed }, () => 0);
+        const changes: string[] = [];
+        ours.onChange((from, to) => changes.push(`${from}>${to}`));
+        const theirs = circuitBreaker(
+          handleWhenResult(failed as (r: unknown) => boolean).orWhen(() => true),
+          {
+            halfOpenAfter: 60_000,
+            breaker: new ConsecutiveBreaker(3),
+          },
+        );
+        const expectedChanges: string[] = [];
+        let prev = 'closed';
+        theirs.onStateChange(() => {
+          const next = theirs.state === CircuitState.Open ? 'open' : 'closed';
+          if (next !== prev) expectedChanges.push(`${prev}>${next}`);
+          prev = next;
+        });
+        for (const r of rounds) {
+          const fn = () => (r === 'throw' ? Promise.reject(new Error('down')) : Promise.resolve(r));
+          const got = await ours.run(fn);
+          const want = await settle(() => theirs.execute(fn));
+          expect(got.kind === 'breaker-open' ? 'breaker-open' : got).toEqual(
+            want.kind === 'breaker-open' ? 'breaker-open' : want,
+          );
+          expect(ours.state).toBe(prev);
+        }
+        expect(changes).toEqual(expectedChanges);
+      }),
+      { numRuns: 200 },
+    );
   });
 });
