@@ -222,13 +222,24 @@ export class DependencyCheck {
    * is in flight (a `refresh` during a scheduled run) shares it: rounds of one check never overlap.
    */
   run(): Promise<RunOutcome> {
-    this.inflight ??= this.round().finally(() => (this.inflight = undefined));
+    this.inflight ??= this.round();
     return this.inflight;
   }
 
-  private async round(): Promise<RunOutcome> {
-    const startedAt = new Date(this.now());
-    const r = await this.breaker.run(() => this.probeAll());
+  /** A then-chain rather than an async function: an async frame and its promises are ~1 KiB per run. */
+  private round(): Promise<RunOutcome> {
+    const startedAt = this.now();
+    return this.breaker.run(this.probeAll).then((r) => {
+      try {
+        return this.conclude(r, startedAt);
+      } finally {
+        this.inflight = undefined;
+      }
+    });
+  }
+
+  /** Folds what the round came to into the state, and returns it as the round's outcome. */
+  private conclude(r: PolicyOutcome<RunOutcome>, startedAt: number): RunOutcome {
     let outcome: RunOutcome;
     if (r.kind === 'result') outcome = r.value;
     else if (r.kind === 'breaker-open') {
@@ -248,13 +259,13 @@ export class DependencyCheck {
   }
 
   /** Every instance once, in parallel (a check of one instance, the common case, without Promise.all). */
-  private probeAll(): Promise<RunOutcome> {
+  private readonly probeAll = (): Promise<RunOutcome> => {
     const all =
       this.instances.length === 1
         ? this.probeInstance(this.instances[0]!).then((i) => [i])
         : Promise.all(this.instances.map((i) => this.probeInstance(i)));
     return all.then((instances) => this.outcomeOf(aggregateInstances(instances), instances));
-  }
+  };
 
   private outcomeOf(status: CheckStatus, instances: InstanceState[]): RunOutcome {
     // All up without warnings, the usual round: nothing to collect.
@@ -271,13 +282,13 @@ export class DependencyCheck {
     return { status: s, instances, warnings, ...(error ? { error } : {}) };
   }
 
-  private fold(outcome: RunOutcome, at: Date): void {
+  private fold(outcome: RunOutcome, at: number): void {
     this.runs++;
     this.lastOutcome = outcome;
     const prevStatus = this.streak.status;
     this.streak = foldRun(this.streak, outcome.status, this.config.failureThreshold, this.config.successThreshold);
     const status = this.streak.status!;
-    const time = at.toISOString();
+    const time = isoTime(at);
     // The first run of a streak of failed runs, or of good ones (the other count is then back to zero).
     if ((outcome.status === 'fail' ? this.streak.failures : this.streak.successes) === 1) this.runSince = time;
     let { since, problemSince } = this.current;
@@ -345,6 +356,18 @@ export class DependencyCheck {
   async close(): Promise<void> {
     await Promise.all(this.instances.map((i) => i.probe.close?.().catch(() => {})));
   }
+}
+
+let lastIsoMs = Number.NaN;
+let lastIso = '';
+
+/** A time as ISO text. A round's checks start within a few ms of each other, so it is mostly the last one's. */
+function isoTime(ms: number): string {
+  if (ms !== lastIsoMs) {
+    lastIso = new Date(ms).toISOString();
+    lastIsoMs = ms;
+  }
+  return lastIso;
 }
 
 function withoutProblemSince(state: CheckState): CheckState {
