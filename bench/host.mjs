@@ -301,6 +301,7 @@ writeFileSync(
 );
 await probe.close();
 const perRound = Number(values['calls-per-round']);
+const callsLoad = loadavg();
 const calls = await stdioCallLatency(
   [
     ['ours', process.execPath, [CLI, 'serve', '--stdio'], { VITALS_LOG_LEVEL: 'warn' }, 'health_check'],
@@ -320,12 +321,15 @@ table(`stdio tools/call after initialize (${rounds} alternating rounds of ${perR
   ['p50 ratio to bare v2', `${fmt(median(calls.ours) / median(calls.bareV2), 2)} x`, 'target <= 1.1 x'],
   ['p99 ratio to bare v2', `${fmt(quantile(calls.ours, 0.99) / quantile(calls.bareV2, 0.99), 2)} x`],
   ["bare v2 SDK server, health_check's result, p50", `${fmt(median(calls.bareV2Payload), 3)} ms`],
+  ["bare v2 SDK server, health_check's result, p99", `${fmt(quantile(calls.bareV2Payload, 0.99), 3)} ms`],
   ['p50 ratio to it (same payload)', `${fmt(median(calls.ours) / median(calls.bareV2Payload), 2)} x`],
   ...(BASE_CLI
     ? [
         ['--base build health_check p50', `${fmt(median(calls.base), 3)} ms`],
+        ['--base build health_check p99', `${fmt(quantile(calls.base, 0.99), 3)} ms`],
         ['--base p50 ratio to bare v2', `${fmt(median(calls.base) / median(calls.bareV2), 2)} x`],
       ]
     : []),
+  ['load average (1 min) before / after the calls', `${fmt(callsLoad[0], 2)} / ${fmt(loadavg()[0], 2)}`],
 ]);
 process.exit(0);

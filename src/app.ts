@@ -8,6 +8,7 @@ import type { AlertPoster } from './fleet/poster.js';
 import { createMcpServer, observed, preloadTools } from './mcp/server.js';
 import { SubscriptionBudget } from './mcp/resources/live.js';
 import { BoundedStdioTransport } from './mcp/stdio-transport.js';
+import { DirectCalls } from './mcp/direct-calls.js';
 import { HealthMonitor } from './monitor/health-monitor.js';
 import { ProcessSampler } from './probes/host/processes.js';
 import { createHistory } from './store/index.js';
@@ -320,6 +321,7 @@ export class App {
       // The client closing our stdin is how Claude Desktop says goodbye.
       onEnd: () => void this.stop('stdin closed'),
     });
+    const direct = new DirectCalls();
     const handle = serveStdio(
       ({ era }) => {
         // Called on the opening message: the tools load on the turn after it is answered.
@@ -328,10 +330,11 @@ export class App {
           ...this.serverSources(),
           era,
           live: era === 'modern' ? 'listen' : 'session',
+          ...(era === 'legacy' ? { direct } : {}),
         });
       },
       {
-        transport: observed(transport, this.telemetry?.mcpObserver, 'pipe', this.fleet),
+        transport: direct.wrap(observed(transport, this.telemetry?.mcpObserver, 'pipe', this.fleet)),
         maxSubscriptions: limits.subscriptionsPerSession,
         onerror: (e) => log.debug({ err: { message: e.message } }, 'stdio MCP error'),
       },

@@ -8,6 +8,7 @@ import type {
 } from '../shared/mcp-observer.js';
 import { redactText } from '../shared/redact.js';
 import type { z } from 'zod';
+import { isKeptAnswer } from './tools/snapshot-common.js';
 import { classifyError, ToolError, type ErrorClass, type ToolContext, type AnyToolDefinition } from './tools/types.js';
 
 export interface ToolCallInfo {
@@ -35,6 +36,23 @@ function issuesText(error: z.ZodError): string {
     .slice(0, 5)
     .map((i) => `${i.path.length ? i.path.join('.') : '(arguments)'}: ${i.message}`)
     .join('; ');
+}
+
+type Answer = { text: string; data: unknown };
+const toResult = ({ text, data }: Answer): CallToolResult => ({
+  content: [{ type: 'text', text }],
+  structuredContent: data as Record<string, unknown>,
+});
+/** Results of kept answers, built once: the same result for the same answer lets stdio answer it from its text. */
+const keptResults = new WeakMap<Answer, CallToolResult>();
+function resultOf(answer: Answer): CallToolResult {
+  if (!isKeptAnswer(answer)) return toResult(answer);
+  let result = keptResults.get(answer);
+  if (!result) {
+    result = toResult(answer);
+    keptResults.set(answer, result);
+  }
+  return result;
 }
 
 /**
@@ -66,8 +84,7 @@ export function toolCallHandler(
       const parsed = def.input.safeParse(request.params.arguments ?? {});
       if (!parsed.success)
         throw new ToolError(`invalid arguments for ${def.name}: ${issuesText(parsed.error)}`, 'INVALID_ARGUMENT');
-      const { text, data } = await def.run(parsed.data, ctxFor(extra));
-      return { content: [{ type: 'text', text }], structuredContent: data as Record<string, unknown> };
+      return resultOf(await def.run(parsed.data, ctxFor(extra)));
     } catch (e) {
       failure = classifyError(e);
       const message =

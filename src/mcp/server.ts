@@ -6,6 +6,7 @@ import { LazyAjvValidator } from './json-schema-validator.js';
 import { legacyResourceErrors } from './legacy-errors.js';
 import type { McpTransportObserver } from '../shared/mcp-observer.js';
 import { observeTransport, toolCallHandler, type ToolCallObserver } from './middleware.js';
+import type { DirectCalls } from './direct-calls.js';
 import { registerStatusApp } from './apps/status-app.js';
 import { registerPrompts } from './prompts/index.js';
 import { listCacheHints } from './resources/cache.js';
@@ -43,6 +44,8 @@ export interface McpServerOptions {
   era?: 'legacy' | 'modern';
   /** `network.transport` of the connection, when the transport cannot tell (`pipe` for stdio, `tcp` for HTTP). */
   networkTransport?: 'pipe' | 'tcp';
+  /** stdio's direct answers for this (2025-era) server's tool calls: given the handler once it is loaded. */
+  direct?: DirectCalls;
 }
 
 const INSTRUCTIONS =
@@ -155,16 +158,22 @@ export function createMcpServer(options: McpServerOptions): McpServer {
     tools: app.tools((await toolTable(options.fleet)).list(), ctx),
   }));
   let call: CallHandler | undefined;
-  const loadCall = async (): Promise<CallHandler> =>
-    (call ??= toolCallHandler(
-      (await toolTable(options.fleet)).offered,
-      options.monitor,
-      ctxFor,
-      options.observers ?? [],
-    ));
-  // Once loaded, a call goes straight to the handler: no async frame of its own on every call.
-  server.server.setRequestHandler('tools/call', ((request: Parameters<CallHandler>[0], extra: unknown) =>
-    call ? call(request, extra) : loadCall().then((c) => c(request, extra))) as never);
+  const { direct } = options;
+  const loadCall = async (): Promise<CallHandler> => {
+    const { offered } = await toolTable(options.fleet);
+    if (call) return call;
+    call = toolCallHandler(offered, options.monitor, ctxFor, options.observers ?? []);
+    direct?.serve(call);
+    return call;
+  };
+  // Once loaded, a call goes straight to the handler: no async frame of its own on every call. A request stdio
+  // already ran (direct-calls.ts) is answered with the result it got.
+  server.server.setRequestHandler(
+    'tools/call',
+    ((request: Parameters<CallHandler>[0], extra: { mcpReq?: { id?: string | number } }) =>
+      direct?.take(extra.mcpReq?.id) ??
+      (call ? call(request, extra) : loadCall().then((c) => c(request, extra)))) as never,
+  );
   // Reads carry cache fields on 2026-07-28 only (the SDK fills list results per era itself).
   registerResources(server, options.monitor, options.era === 'modern' ? (options.cacheScope ?? 'private') : undefined);
   registerPrompts(server, options.monitor);

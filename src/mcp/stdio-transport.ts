@@ -2,6 +2,7 @@ import type { Readable, Writable } from 'node:stream';
 import { parseJSONRPCMessage, type JSONRPCMessage, type Transport } from '@modelcontextprotocol/server';
 import { countRefusal } from '../shared/refusals.js';
 import type { Logger } from '../shared/logger.js';
+import { messageLine } from './result-text.js';
 
 export interface BoundedStdioOptions {
   /** Longest line (one JSON-RPC message) kept, in bytes; a longer one is answered -32600 and dropped. */
@@ -318,7 +319,7 @@ export class BoundedStdioTransport implements Transport {
     // A client that stopped reading loses notifications, never answers (those are bounded by maxPending).
     const maxQueued = this.options.maxQueuedBytes ?? 16 * 1024 * 1024;
     if (id === undefined && this.stdout.writableLength > maxQueued) return;
-    if (this.write(`${JSON.stringify(message)}\n`)) return;
+    if (this.write(messageLine(message))) return;
     await this.whenDrained();
   }
 

@@ -172,6 +172,18 @@ checks:
     expect(span.traceId).toMatch(/^[0-9a-f]{32}$/);
   });
 
+  it('gives every repeat of a kept answer its SERVER span (those are answered without the SDK on stdio)', async () => {
+    const before = new Set(receiver.spans.map((s: OtlpSpan) => s.spanId));
+    for (let i = 0; i < 5; i++) await client.callTool({ name: 'health_check', arguments: { only_problems: true } });
+    const spans = await waitUntil(() => {
+      const fresh = spansNamed('tools/call health_check').filter((s) => !before.has(s.spanId));
+      return fresh.length >= 5 ? fresh : undefined;
+    }, 'five health_check spans');
+    expect(spans).toHaveLength(5);
+    expect(new Set(spans.map((s) => s.traceId)).size).toBe(5);
+    for (const s of spans) expect(s.kind).toBe(SERVER);
+  });
+
   it('pushes metrics over OTLP under their OTel names', async () => {
     await waitUntil(
       () =>

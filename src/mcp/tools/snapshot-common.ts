@@ -1,3 +1,10 @@
+const kept = new WeakSet<object>();
+
+/** Whether an answer is one perSnapshot keeps, handed out unchanged to every call until the snapshot changes. */
+export function isKeptAnswer(answer: unknown): boolean {
+  return typeof answer === 'object' && answer !== null && kept.has(answer);
+}
+
 /**
  * Keeps a tool's answer for as long as the snapshot it was built from is the latest. For a tool whose answer is a
  * function of the snapshot and its arguments only (no clock, no I/O), a call against an unchanged snapshot
@@ -18,6 +25,7 @@ export function perSnapshot<S extends object, A, R>(build: (snapshot: S, args: A
     if (answer === undefined) {
       answer = build(snapshot, args);
       answers.set(key, answer);
+      if (typeof answer === 'object' && answer !== null) kept.add(answer);
     }
     return answer;
   };

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { parseConfig } from '../../../src/config/load.js';
 import { ERROR_TYPE_META, observeTransport, toolCallHandler, type ToolCallInfo } from '../../../src/mcp/middleware.js';
 import type { McpMessageOutcome } from '../../../src/shared/mcp-observer.js';
+import { perSnapshot } from '../../../src/mcp/tools/snapshot-common.js';
 import { defineTool, READ_ONLY, ToolError } from '../../../src/mcp/tools/types.js';
 import { HealthMonitor } from '../../../src/monitor/health-monitor.js';
 import { createLogger } from '../../../src/shared/logger.js';
@@ -35,6 +36,27 @@ function setup() {
     handle({ params: { name, ...(args ? { arguments: args } : {}) } }, {});
   return { monitor, seen, call };
 }
+
+describe('tools/call results', () => {
+  it('are one object for one kept answer (stdio answers those from their kept text), fresh otherwise', async () => {
+    const monitor = new HealthMonitor(parseConfig({}, {}), createLogger({ level: 'silent' }));
+    const kept = perSnapshot((_s: object, n: number) => ({ text: `n=${n}`, data: { n } }), String);
+    const snapshot = {};
+    const tool = defineTool({
+      ...echo,
+      async run(args) {
+        return args.n === undefined ? { text: 'fresh', data: { n: 0 } } : kept(snapshot, args.n);
+      },
+    });
+    const handle = toolCallHandler([tool], monitor, () => ({ monitor }), []);
+    const call = (args: Record<string, unknown>) => handle({ params: { name: 'echo', arguments: args } }, {});
+    expect(await call({ n: 1 })).toBe(await call({ n: 1 }));
+    expect(await call({ n: 1 })).toEqual({ content: [{ type: 'text', text: 'n=1' }], structuredContent: { n: 1 } });
+    expect(await call({ n: 2 })).not.toBe(await call({ n: 1 }));
+    expect(await call({})).not.toBe(await call({}));
+    expect(await call({})).toEqual(await call({}));
+  });
+});
 
 describe('tools/call classification', () => {
   it("counts every call; the caller's mistakes are client errors, never the daemon's", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { perSnapshot } from '../../../../src/mcp/tools/snapshot-common.js';
+import { isKeptAnswer, perSnapshot } from '../../../../src/mcp/tools/snapshot-common.js';
 
 describe('perSnapshot', () => {
   it('builds once per snapshot and arguments, and afresh for a new snapshot', () => {
@@ -14,5 +14,15 @@ describe('perSnapshot', () => {
     expect(answer(first, { x: true })).toEqual({ n: 1, x: true, build: 2 });
     expect(answer({ n: 2 }, {})).toEqual({ n: 2, x: false, build: 3 });
     expect(builds).toBe(3);
+  });
+
+  it('marks the answers it keeps, and only those', () => {
+    const answer = perSnapshot(
+      (s: { n: number }) => ({ n: s.n }),
+      () => '',
+    );
+    expect(isKeptAnswer(answer({ n: 1 }, {}))).toBe(true);
+    expect(isKeptAnswer({ n: 1 })).toBe(false);
+    expect(isKeptAnswer(undefined)).toBe(false);
   });
 });
