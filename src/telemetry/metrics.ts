@@ -185,7 +185,10 @@ export async function createMetrics(o: MetricsOptions): Promise<Metrics> {
   const runAttributes = new Map<string, ProbeRunAttributes>();
   const onProbeRun = (info: ProbeRunInfo) => {
     let a = runAttributes.get(info.check);
-    if (a?.run.kind !== info.kind) runAttributes.set(info.check, (a = probeRunAttributes(info.check, info.kind)));
+    if (a?.run.kind !== info.kind) {
+      a = probeRunAttributes(info.check, info.kind);
+      runAttributes.set(info.check, a);
+    }
     checkDuration(info.durationSeconds, a.run);
     checkRuns(1, a[info.outcome]);
     recorded++;
