@@ -8,7 +8,7 @@ import { hostCollectors, type AnyHostCollector, type HostCollectorName } from '.
 import { dependencyKinds, type DependencyProbeModule } from './dependency-kinds.js';
 import { NoDataError } from '../probes/types.js';
 import { collectSecrets } from '../shared/redact.js';
-import type { DependencyCheck } from './dependency-check.js';
+import type { DependencyCheck, RunOutcome } from './dependency-check.js';
 import { EventLog } from './events.js';
 import { HostChecks } from './host-checks.js';
 import { schedule, type ScheduledJob } from '../shared/scheduler.js';
@@ -55,6 +55,18 @@ export interface ProbeRunInfo {
  * pg, ioredis and http nest under it) and hands back the round's info.
  */
 export type ProbeRunScope = (check: string, kind: string, run: () => Promise<ProbeRunInfo>) => Promise<ProbeRunInfo>;
+
+/** What one dependency round came to, for 'probe-run'. */
+function runInfo(d: DependencyCheck, outcome: RunOutcome, started: number): ProbeRunInfo {
+  const failed = outcome.status === 'fail';
+  return {
+    check: d.name,
+    kind: d.config.kind,
+    durationSeconds: (performance.now() - started) / 1000,
+    outcome: failed ? 'failure' : 'success',
+    ...(failed && outcome.error ? { error: outcome.error } : {}),
+  };
+}
 
 function deepFreeze<T>(o: T): T {
   if (o && typeof o === 'object' && !Object.isFrozen(o)) {
@@ -360,24 +372,28 @@ export class HealthMonitor extends EventEmitter<MonitorEvents> {
     this.publish(true);
   }
 
-  private async runCheck(d: DependencyCheck): Promise<void> {
+  /** A then-chain when there is no tracing scope: an async frame and its promises are ~1 KiB per run. */
+  private runCheck(d: DependencyCheck): Promise<void> {
+    if (this.scope) return this.runScoped(d, this.scope);
     // Timing and the info object are paid for only when someone reads them (idle CPU).
-    if (this.scope || this.listenerCount('probe-run')) {
-      const round = async (): Promise<ProbeRunInfo> => {
-        const started = performance.now();
-        const outcome = await d.run();
-        const failed = outcome.status === 'fail';
-        return {
-          check: d.name,
-          kind: d.config.kind,
-          durationSeconds: (performance.now() - started) / 1000,
-          outcome: failed ? 'failure' : 'success',
-          ...(failed && outcome.error ? { error: outcome.error } : {}),
-        };
-      };
-      const info = await (this.scope ? this.scope(d.name, d.config.kind, round) : round());
-      this.emit('probe-run', info);
-    } else await d.run();
+    const started = this.listenerCount('probe-run') ? performance.now() : undefined;
+    return d.run().then((outcome) => {
+      if (started !== undefined) this.emit('probe-run', runInfo(d, outcome, started));
+      this.checkDone(d);
+    });
+  }
+
+  private async runScoped(d: DependencyCheck, scope: ProbeRunScope): Promise<void> {
+    const round = async (): Promise<ProbeRunInfo> => {
+      const started = performance.now();
+      return runInfo(d, await d.run(), started);
+    };
+    this.emit('probe-run', await scope(d.name, d.config.kind, round));
+    this.checkDone(d);
+  }
+
+  /** A dependency result is in: it is published with the others that finish within COALESCE_MS. */
+  private checkDone(d: DependencyCheck): void {
     this.pendingChecks.add(d.name);
     if (!this.stopped) this.publishTimer ??= setTimeout(() => this.publish(), COALESCE_MS).unref();
   }

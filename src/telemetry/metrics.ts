@@ -69,6 +69,18 @@ function createRecorded(meter: Meter, s: InstrumentSpec): Recorder {
   return (v, a) => h.record(v, a);
 }
 
+type ProbeRunAttributes = { run: { check: string; kind: string } } & Record<ProbeRunInfo['outcome'], OtelAttributes>;
+
+function probeRunAttributes(check: string, kind: string): ProbeRunAttributes {
+  const run = Object.freeze({ check, kind });
+  return {
+    run,
+    success: Object.freeze({ ...run, outcome: 'success' }),
+    failure: Object.freeze({ ...run, outcome: 'failure' }),
+    skipped: Object.freeze({ ...run, outcome: 'skipped' }),
+  };
+}
+
 // Created in this order, as the page lists them after the observed ones.
 const RECORDED_ORDER = [
   RECORDED.checkDuration,
@@ -168,11 +180,17 @@ export async function createMetrics(o: MetricsOptions): Promise<Metrics> {
       return serializePrometheus(resource, text);
     }, version);
 
-  // Probe runs are what the monitor publishes; the subscription ends with the metrics.
+  // Probe runs are what the monitor publishes; the subscription ends with the metrics. Each check records with
+  // the same frozen attributes every run, which a family maps to its series without hashing them.
+  const runAttributes = new Map<string, ProbeRunAttributes>();
   const onProbeRun = (info: ProbeRunInfo) => {
-    const attributes = { check: info.check, kind: info.kind };
-    checkDuration(info.durationSeconds, attributes);
-    checkRuns(1, { ...attributes, outcome: info.outcome });
+    let a = runAttributes.get(info.check);
+    if (a?.run.kind !== info.kind) {
+      a = probeRunAttributes(info.check, info.kind);
+      runAttributes.set(info.check, a);
+    }
+    checkDuration(info.durationSeconds, a.run);
+    checkRuns(1, a[info.outcome]);
     recorded++;
   };
   o.monitor.on('probe-run', onProbeRun);

@@ -53,6 +53,11 @@ function bucketOf(boundaries: readonly number[], value: number): number {
  */
 export class RecordedFamily {
   private readonly series = new Map<string, Series>();
+  /**
+   * Series by attributes object, for callers that record with the same frozen object every time (a check's
+   * probe runs): their series is then found without hashing the attributes, which was most of a record.
+   */
+  private readonly byObject = new WeakMap<Attributes, Series>();
   private readonly header: string;
   private readonly name: string;
   private readonly boundaries: readonly number[];
@@ -74,11 +79,15 @@ export class RecordedFamily {
   /** A histogram recording or a sum's increment; refused as the SDK refuses it (negative where not allowed). */
   record(value: number, attributes: Attributes = {}): void {
     if (value < 0 && this.spec.kind !== 'updowncounter') return;
-    const key = identity(attributes);
-    let s = this.series.get(key);
+    let s = this.byObject.get(attributes);
     if (!s) {
-      s = { attributes, delta: undefined, shown: undefined, text: '' };
-      this.series.set(key, s);
+      const key = identity(attributes);
+      s = this.series.get(key);
+      if (!s) {
+        s = { attributes, delta: undefined, shown: undefined, text: '' };
+        this.series.set(key, s);
+      }
+      if (Object.isFrozen(attributes)) this.byObject.set(attributes, s);
     }
     this.dirty = true;
     if (this.spec.kind !== 'histogram') {

@@ -20,52 +20,82 @@ const TLS_DEFAULTS = { insecureSkipVerify: false, certWarnDays: 14, certFailDays
 export function create(c: TcpConfig): Probe<Observation> {
   const tls = c.tls === false ? undefined : c.tls === true ? { ...TLS_DEFAULTS } : c.tls;
   const { ca, error: caError } = loadCa(tls && 'ca' in tls ? tls.ca : undefined);
+  const timedOut = (): Observation => ({ ok: false, values: {}, error: 'timed out' });
+
+  /** One connection; `onAbort` registers what ends it early and returns the undo. */
+  const connect = (onAbort: (abort: () => void) => (() => void) | undefined): Promise<Observation> =>
+    new Promise<Observation>((resolve) => {
+      if (caError) return resolve({ ok: false, values: {}, error: caError });
+      const started = process.hrtime.bigint();
+      let connectedAt: number | undefined;
+      let done = false;
+      const servername = tls && 'servername' in tls && tls.servername ? tls.servername : c.host!;
+      const socket: Socket | TLSSocket = tls
+        ? tlsConnect({
+            host: c.host,
+            port: c.port!,
+            servername,
+            rejectUnauthorized: !tls.insecureSkipVerify,
+            ...(ca ? { ca } : {}),
+          })
+        : netConnect({ host: c.host!, port: c.port! });
+      let undo: (() => void) | undefined;
+      // `on`, not `once`: the first of these events ends the run and destroys the socket, after which none
+      // fires again; `done` guards the rest (once's wrappers are three allocations per run for nothing).
+      const finish = (o: Observation) => {
+        if (done) return;
+        done = true;
+        undo?.();
+        socket.destroy();
+        resolve(o);
+      };
+      undo = onAbort(() => finish(timedOut()));
+      if (done) return;
+      socket.on('error', (e) => finish({ ok: false, values: {}, error: describeError(e) }));
+      if (!tls) {
+        socket.on('connect', () => {
+          connectedAt = elapsedSeconds(started);
+          finish({ ok: true, values: { responseTimeSeconds: connectedAt, connectSeconds: connectedAt } });
+        });
+        return;
+      }
+      socket.on('connect', () => {
+        connectedAt = elapsedSeconds(started);
+      });
+      socket.on('secureConnect', () => {
+        const total = elapsedSeconds(started);
+        const values: Record<string, number> = {
+          responseTimeSeconds: total,
+          connectSeconds: connectedAt ?? total,
+          tlsSeconds: total - (connectedAt ?? total),
+        };
+        Object.assign(values, certificateValues((socket as TLSSocket).getPeerCertificate()));
+        const cert = certVerdict(values, tls.certWarnDays, tls.certFailDays);
+        finish({
+          ok: !cert.error,
+          values,
+          ...(cert.error ? { error: cert.error } : {}),
+          ...(cert.warning ? { warnings: [cert.warning] } : {}),
+        });
+      });
+    });
+
   return {
     kind: 'tcp',
     run: (signal) =>
-      new Promise<Observation>((resolve) => {
-        if (caError) return resolve({ ok: false, values: {}, error: caError });
-        const started = process.hrtime.bigint();
-        let connectedAt: number | undefined;
-        const servername = tls && 'servername' in tls && tls.servername ? tls.servername : c.host!;
-        const socket: Socket | TLSSocket = tls
-          ? tlsConnect({
-              host: c.host,
-              port: c.port!,
-              servername,
-              rejectUnauthorized: !tls.insecureSkipVerify,
-              ...(ca ? { ca } : {}),
-            })
-          : netConnect({ host: c.host!, port: c.port! });
-        const finish = (o: Observation) => {
-          signal.removeEventListener('abort', onAbort);
-          socket.destroy();
-          resolve(o);
-        };
-        const onAbort = () => finish({ ok: false, values: {}, error: 'timed out' });
-        if (signal.aborted) return onAbort();
-        signal.addEventListener('abort', onAbort, { once: true });
-        socket.once('connect', () => {
-          connectedAt = elapsedSeconds(started);
-          if (!tls) finish({ ok: true, values: { responseTimeSeconds: connectedAt, connectSeconds: connectedAt } });
-        });
-        socket.once('secureConnect', () => {
-          const total = elapsedSeconds(started);
-          const values: Record<string, number> = {
-            responseTimeSeconds: total,
-            connectSeconds: connectedAt ?? total,
-            tlsSeconds: total - (connectedAt ?? total),
-          };
-          Object.assign(values, certificateValues((socket as TLSSocket).getPeerCertificate()));
-          const cert = certVerdict(values, tls!.certWarnDays, tls!.certFailDays);
-          finish({
-            ok: !cert.error,
-            values,
-            ...(cert.error ? { error: cert.error } : {}),
-            ...(cert.warning ? { warnings: [cert.warning] } : {}),
-          });
-        });
-        socket.once('error', (e) => finish({ ok: false, values: {}, error: describeError(e) }));
+      connect((abort) => {
+        if (signal.aborted) {
+          abort();
+          return undefined;
+        }
+        signal.addEventListener('abort', abort, { once: true });
+        return () => signal.removeEventListener('abort', abort);
+      }),
+    // The monitor's path: no signal, so no AbortController per run.
+    runWithHook: (hook) =>
+      connect((abort) => {
+        hook.onAbort(abort);
+        return undefined;
       }),
   };
 }

@@ -11,6 +11,7 @@ import {
   timedRun,
   type Harness,
 } from './helpers.js';
+import { create } from '../../../src/probes/deps/tcp.js';
 import { selfSigned } from './servers.js';
 
 const TIMEOUT = 1500;
@@ -200,4 +201,25 @@ describe('tcp check through the fault proxy', () => {
       );
     });
   }
+
+  it('a run told of its abort by signal or by hook ends at once with the same answer', async () => {
+    const { port } = await tlsServer();
+    const p = await proxyTo(port);
+    await p.blackhole();
+    const probe = create({ host: '127.0.0.1', port: p.port, tls: { insecureSkipVerify: true } } as never);
+    const bySignal = probe.run(AbortSignal.timeout(100));
+    let abort: (() => void) | undefined;
+    const byHook = probe.runWithHook!({ aborted: false, onAbort: (l) => (abort = l) });
+    setTimeout(() => abort?.(), 100);
+    const t0 = performance.now();
+    const answers = await Promise.all([bySignal, byHook]);
+    expect(performance.now() - t0).toBeLessThan(1000);
+    expect(answers).toEqual([
+      { ok: false, values: {}, error: 'timed out' },
+      { ok: false, values: {}, error: 'timed out' },
+    ]);
+    // Already abandoned before it started: no connection is kept waiting.
+    const late = await probe.runWithHook!({ aborted: true, onAbort: (l) => l() });
+    expect(late).toEqual({ ok: false, values: {}, error: 'timed out' });
+  });
 });

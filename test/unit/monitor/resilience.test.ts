@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { attemptPolicy, settle, sharedBulkhead } from '../../../src/monitor/resilience.js';
+import { circuitBreaker, CircuitState, ConsecutiveBreaker, handleWhenResult } from 'cockatiel';
+import fc from 'fast-check';
+import {
+  attemptPolicy,
+  RoundBreaker,
+  settle,
+  sharedBulkhead,
+  type AttemptContext,
+} from '../../../src/monitor/resilience.js';
 
 /** A promise with its resolve at hand. */
 function deferred<T = void>() {
@@ -91,6 +99,40 @@ describe('attemptPolicy', () => {
     expect(seen?.aborted).toBe(true);
   });
 
+  it('tells an onAbort listener at the timeout, and a signal read after it is already aborted', async () => {
+    const p = attemptPolicy<string>({ timeoutMs: 20, attempts: 0, backoffMs: 0, failed: never });
+    let context: AttemptContext | undefined;
+    let told = 0;
+    const r = await settle(() =>
+      p.execute((attempt) => {
+        context = attempt;
+        attempt.onAbort(() => told++);
+        return new Promise<string>(() => {});
+      }),
+    );
+    expect(r).toEqual({ kind: 'timeout' });
+    expect(told).toBe(1);
+    expect(context?.aborted).toBe(true);
+    expect(context?.signal.aborted).toBe(true);
+    // A listener registered after the abort is told at once.
+    context?.onAbort(() => told++);
+    expect(told).toBe(2);
+  });
+
+  it('does not tell an onAbort listener when the run ends in time', async () => {
+    const p = attemptPolicy<string>({ timeoutMs: 20, attempts: 0, backoffMs: 0, failed: never });
+    let told = 0;
+    const r = await settle(() =>
+      p.execute(async (attempt) => {
+        attempt.onAbort(() => told++);
+        return 'ok';
+      }),
+    );
+    await new Promise((r) => setTimeout(r, 40));
+    expect(r).toEqual({ kind: 'result', value: 'ok' });
+    expect(told).toBe(0);
+  });
+
   it('passes a probe error on as an error', async () => {
     const p = attemptPolicy<string>({ timeoutMs: 1000, attempts: 0, backoffMs: 0, failed: never });
     const r = await settle(() => p.execute(() => Promise.reject(new Error('refused'))));
@@ -110,5 +152,45 @@ describe('attemptPolicy', () => {
     );
     expect(r).toEqual({ kind: 'result', value: 'ok' });
     expect(signals.map((s) => s.aborted)).toEqual([true, false, false]);
+  });
+});
+
+describe('RoundBreaker', () => {
+  // Any sequence of good rounds, bad rounds and errors: the breaker's answers and state changes are those of
+  // cockatiel's breaker running every round itself (the closed circuit's rounds run outside it).
+  it('answers and changes state as cockatiel running each round would', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.constantFrom('good', 'bad', 'throw'), { maxLength: 12 }), async (rounds) => {
+        const failed = (r: string) => r === 'bad';
+        const ours = new RoundBreaker<string>({ failures: 3, cooldownMs: 60_000, failed }, () => 0);
+        const changes: string[] = [];
+        ours.onChange((from, to) => changes.push(`${from}>${to}`));
+        const theirs = circuitBreaker(
+          handleWhenResult(failed as (r: unknown) => boolean).orWhen(() => true),
+          {
+            halfOpenAfter: 60_000,
+            breaker: new ConsecutiveBreaker(3),
+          },
+        );
+        const expectedChanges: string[] = [];
+        let prev = 'closed';
+        theirs.onStateChange(() => {
+          const next = theirs.state === CircuitState.Open ? 'open' : 'closed';
+          if (next !== prev) expectedChanges.push(`${prev}>${next}`);
+          prev = next;
+        });
+        for (const r of rounds) {
+          const fn = () => (r === 'throw' ? Promise.reject(new Error('down')) : Promise.resolve(r));
+          const got = await ours.run(fn);
+          const want = await settle(() => theirs.execute(fn));
+          expect(got.kind === 'breaker-open' ? 'breaker-open' : got).toEqual(
+            want.kind === 'breaker-open' ? 'breaker-open' : want,
+          );
+          expect(ours.state).toBe(prev);
+        }
+        expect(changes).toEqual(expectedChanges);
+      }),
+      { numRuns: 200 },
+    );
   });
 });
