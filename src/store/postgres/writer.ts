@@ -38,6 +38,8 @@ export class Writer {
   private flushing: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** close() has counted what it could not write: a write failing after that is not an outage. */
+  private finished = false;
 
   constructor(
     private readonly conn: PgConnection,
@@ -125,6 +127,8 @@ export class Writer {
       return true;
     } catch (e) {
       this.inFlight = 0;
+      // A write still hung when the grace ran out: its samples are already counted lost, and the pool is gone.
+      if (this.finished) return false;
       if (!isConnectionError(e)) {
         this.reject(batch, events, e);
         return true;
@@ -203,12 +207,15 @@ export class Writer {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
     const left = () => new Promise<void>((r) => setTimeout(r, Math.max(0, deadline - Date.now())).unref());
-    while ((this.buffer.length || this.eventBuffer.length) && Date.now() < deadline) {
+    // A flush the timer started has already taken its batch out of the buffer: wait for it too, or its samples
+    // would be counted lost and its next query would find the pool ended.
+    while ((this.flushing || this.buffer.length || this.eventBuffer.length) && Date.now() < deadline) {
       await Promise.race([this.flush(), left()]);
       if (!this.conn.available) break;
     }
     this.drops.flushLog();
     this.countLost();
+    this.finished = true;
   }
 
   private countLost(): void {
