@@ -140,7 +140,7 @@ describe('PostgresHistory against the real server', () => {
     await h2.close();
   });
 
-  it('waits at shutdown for a flush already under way: its samples are written, none said lost or unreachable', async () => {
+  it('waits at shutdown for a flush under way: its samples are written, none said lost or unreachable', async () => {
     const { log, lines } = capture();
     const h = new PostgresHistory(options({ log }));
     await h.start();
