@@ -4,8 +4,7 @@ import { close, open, read } from 'node:fs';
  * Reads a file under a procfs root (`/proc`, or the node's `/host/proc` from inside a container): open, one read
  * at offset 0, close. readFile makes five trips through the thread pool (it stats, then reads procfs's "size 0"
  * files in fresh 64 KiB chunks until one comes back empty): a process table of a few hundred pids read twice
- * made ~25 MiB of garbage and several full GCs. As in ProcFile, a read that fills the buffer is made again
- * from offset 0 into one twice as large, so the text comes from a single read.
+ * made ~25 MiB of garbage and several full GCs.
  */
 export function readProc(root: string, path: string, signal?: AbortSignal): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -13,19 +12,28 @@ export function readProc(root: string, path: string, signal?: AbortSignal): Prom
     // The callback API: no FileHandle object and no promise per step, for a process table of a few hundred files.
     open(`${root}/${path}`, 'r', (err, fd) => {
       if (err) return reject(err);
-      const done = (e: unknown, text?: string) => close(fd, () => (e ? reject(e) : resolve(text!)));
       // Under 4 KiB, allocUnsafe slices Node's shared pool: /proc/<pid>/stat and status fit (~0.3 and ~1.5 KiB).
-      const readFrom0 = (size: number) => {
-        const buffer = Buffer.allocUnsafe(size);
-        read(fd, buffer, 0, size, 0, (e, bytesRead) => {
-          if (e) return done(e);
-          if (signal?.aborted) return done(signal.reason);
-          if (bytesRead < size) return done(undefined, buffer.toString('utf8', 0, bytesRead));
-          readFrom0(size * 2);
-        });
-      };
-      readFrom0(4095);
+      readWhole(fd, Buffer.allocUnsafe(4095), signal, (e, text) => close(fd, () => (e ? reject(e) : resolve(text!))));
     });
+  });
+}
+
+/**
+ * One read of a whole procfs file through `fd` from offset 0. A read that fills `buffer` may have more behind it,
+ * so the whole file is read again into one twice as large (the kernel generates a seq_file afresh at offset 0):
+ * the text always comes from a single read. Calls back with the text and the buffer it fit in.
+ */
+function readWhole(
+  fd: number,
+  buffer: Buffer,
+  signal: AbortSignal | undefined,
+  done: (e: unknown, text?: string, buffer?: Buffer) => void,
+): void {
+  read(fd, buffer, 0, buffer.length, 0, (e, bytesRead) => {
+    if (e) return done(e);
+    if (signal?.aborted) return done(signal.reason);
+    if (bytesRead < buffer.length) return done(undefined, buffer.toString('utf8', 0, bytesRead), buffer);
+    readWhole(fd, Buffer.allocUnsafe(buffer.length * 2), signal, done);
   });
 }
 
@@ -60,22 +68,16 @@ export class ProcFile {
   private readOnce(signal?: AbortSignal): Promise<string> {
     return new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);
-      // Opened again on the next run rather than read through a descriptor in an unknown state.
-      const fail = (e: unknown) => {
-        this.closeFd();
-        reject(e);
-      };
-      // A read that fills the buffer may have more behind it: read the whole file again into one twice as large,
-      // so the text comes from a single read (the kernel generates a seq_file afresh at offset 0).
       const readFrom0 = (fd: number) => {
         this.buffer ??= Buffer.allocUnsafe(this.initialBytes);
-        const buffer = this.buffer;
-        read(fd, buffer, 0, buffer.length, 0, (e, bytesRead) => {
-          if (e) return fail(e);
-          if (signal?.aborted) return fail(signal.reason);
-          if (bytesRead < buffer.length) return resolve(buffer.toString('utf8', 0, bytesRead));
-          this.buffer = Buffer.allocUnsafe(buffer.length * 2);
-          readFrom0(fd);
+        readWhole(fd, this.buffer, signal, (e, text, buffer) => {
+          if (e) {
+            // Opened again on the next run rather than read through a descriptor in an unknown state.
+            this.closeFd();
+            return reject(e);
+          }
+          this.buffer = buffer;
+          resolve(text!);
         });
       };
       if (this.fd !== undefined) return readFrom0(this.fd);
