@@ -1,6 +1,8 @@
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { request as httpRequest, type ClientRequest, type ClientRequestArgs, type IncomingMessage } from 'node:http';
+import { request as httpsRequest, type RequestOptions } from 'node:https';
+import { isIP, connect as netConnect, type NetConnectOpts, type Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
+import { urlToHttpOptions } from 'node:url';
 import type { Observation, Probe } from '../types.js';
 import type { ProbeConfig } from './kind.js';
 import type { kind } from './http.schema.js';
@@ -80,20 +82,62 @@ export function nextHop(
   return toGet ? { method: 'GET', headers, body: undefined } : { ...prev, headers };
 }
 
-function exchange(url: URL, c: HttpConfig, hop: Hop, ca: string | undefined, signal: AbortSignal): Promise<Exchange> {
+/** What `request()` is given for one hop: the URL's parts, taken apart once per hop URL instead of per run. */
+type HopOptions = RequestOptions & { headers: Record<string, string>; noDelay?: boolean };
+
+function hopOptions(url: URL, hop: Hop, c: HttpConfig, ca: string | undefined): HopOptions {
+  const base: HopOptions = {
+    ...urlToHttpOptions(url),
+    method: hop.method,
+    headers: { 'user-agent': 'mcp-vitals', ...hop.headers },
+  };
+  if (url.protocol === 'https:') {
+    // A throwaway agent per request, as before: it names the TLS server (SNI) the way node's agents do.
+    return { ...base, agent: false, rejectUnauthorized: !c.tls.insecureSkipVerify, ...(ca ? { ca } : {}) };
+  }
+  // Plain HTTP opens its own connection (`createConnection`, set per request) instead of going through a
+  // throwaway Agent: no agent object, request bookkeeping or socket listeners per run. On the wire it is the
+  // same request (no agent means `Connection: close`, as an agent without keep-alive said), and `noDelay` is
+  // what an agent would have set.
+  return { ...base, noDelay: true };
+}
+
+/**
+ * One run's request in flight, so the run's end can abandon it: `cancel` destroys the current request and
+ * rejects its exchange. The run's timeout arrives as a hook call, not an AbortSignal: a signal handed to
+ * `request()` costs an AbortController, an abort listener and node's stream plumbing for it on every run.
+ */
+interface RunControl {
+  aborted: boolean;
+  cancel: (() => void) | undefined;
+}
+
+function exchange(
+  url: URL,
+  options: HopOptions,
+  c: HttpConfig,
+  body: string | undefined,
+  control: RunControl,
+): Promise<Exchange> {
   return new Promise((resolve, reject) => {
+    if (control.aborted) return reject(new Error('aborted'));
     const started = process.hrtime.bigint();
     const timings: Timings = {};
     let cert: Record<string, number> = {};
     const isHttps = url.protocol === 'https:';
-    const options = {
-      method: hop.method,
-      headers: { 'user-agent': 'mcp-vitals', ...hop.headers },
-      signal,
-      agent: false as const,
-      ...(isHttps ? { rejectUnauthorized: !c.tls.insecureSkipVerify, ...(ca ? { ca } : {}) } : {}),
+    // An IP address is connected to without a lookup, so no 'lookup' event can come: no listener for it.
+    const lookup = isIP(options.hostname ?? '') === 0;
+    const watch = (socket: Socket) => {
+      if (lookup) socket.once('lookup', () => (timings.dnsSeconds = elapsedSeconds(started)));
+      // `on`: a socket connects once.
+      socket.on('connect', () => (timings.connectSeconds = elapsedSeconds(started)));
+      if (isHttps)
+        socket.once('secureConnect', () => {
+          timings.tlsSeconds = elapsedSeconds(started);
+          cert = certificateValues((socket as TLSSocket).getPeerCertificate());
+        });
     };
-    const req = (isHttps ? httpsRequest : httpRequest)(url, options, (res) => {
+    const onResponse = (res: IncomingMessage) => {
       timings.firstByteSeconds = elapsedSeconds(started);
       const chunks: Buffer[] = [];
       let size = 0;
@@ -105,17 +149,30 @@ function exchange(url: URL, c: HttpConfig, hop: Hop, ca: string | undefined, sig
       });
       res.on('end', () => resolve({ res, body: Buffer.concat(chunks).toString('utf8'), timings, cert }));
       res.on('error', reject);
-    });
-    req.on('socket', (socket) => {
-      socket.once('lookup', () => (timings.dnsSeconds = elapsedSeconds(started)));
-      socket.once('connect', () => (timings.connectSeconds = elapsedSeconds(started)));
-      socket.once('secureConnect', () => {
-        timings.tlsSeconds = elapsedSeconds(started);
-        cert = certificateValues((socket as TLSSocket).getPeerCertificate());
-      });
-    });
+    };
+    let req: ClientRequest;
+    if (isHttps) {
+      req = httpsRequest(options, onResponse);
+      req.on('socket', watch);
+    } else {
+      req = httpRequest(
+        {
+          ...options,
+          createConnection: (opts: ClientRequestArgs) => {
+            const socket = netConnect(opts as NetConnectOpts);
+            watch(socket);
+            return socket;
+          },
+        },
+        onResponse,
+      );
+    }
+    control.cancel = () => {
+      req.destroy();
+      reject(new Error('aborted'));
+    };
     req.on('error', reject);
-    if (hop.body !== undefined) req.write(hop.body);
+    if (body !== undefined) req.write(body);
     req.end();
   });
 }
@@ -128,81 +185,111 @@ function exchange(url: URL, c: HttpConfig, hop: Hop, ca: string | undefined, sig
  */
 export function create(c: HttpConfig): Probe<Observation> {
   const { ca, error: caError } = loadCa(c.tls.ca);
-  return {
-    kind: 'http',
-    async run(signal) {
-      const started = process.hrtime.bigint();
-      if (caError) return { ok: false, values: {}, error: caError };
-      let url = new URL(c.url!);
-      let hop: Hop = { method: c.method, headers: c.headers, body: c.body };
-      try {
-        let ex = await exchange(url, c, hop, ca, signal);
-        let redirects = 0;
-        while (
-          ex.res.statusCode &&
-          ex.res.statusCode >= 300 &&
-          ex.res.statusCode < 400 &&
-          ex.res.headers.location &&
-          !statusMatches(ex.res.statusCode, c.expectStatus)
-        ) {
-          if (redirects >= c.maxRedirects)
-            return {
-              ok: false,
-              values: { responseTimeSeconds: elapsedSeconds(started), statusCode: ex.res.statusCode, redirects },
-              error: `more than ${c.maxRedirects} redirects`,
-            };
-          redirects++;
-          const next = new URL(ex.res.headers.location, url);
-          if (next.protocol !== 'http:' && next.protocol !== 'https:')
-            return {
-              ok: false,
-              values: { responseTimeSeconds: elapsedSeconds(started), redirects },
-              error: `redirect to unsupported scheme ${next.protocol}`,
-            };
-          hop = nextHop(hop, ex.res.statusCode, url, next, c.forwardHeadersOnRedirect);
-          url = next;
-          ex = await exchange(url, c, hop, ca, signal);
-        }
-        const status = ex.res.statusCode ?? 0;
-        const values: Record<string, number> = {
-          responseTimeSeconds: elapsedSeconds(started),
-          statusCode: status,
-          redirects,
-          contentLengthBytes: Buffer.byteLength(ex.body),
-        };
-        for (const [k, v] of Object.entries(ex.timings)) if (v !== undefined) values[k] = v;
-        Object.assign(values, ex.cert);
-        const fail = (error: string): Observation => ({ ok: false, values, error });
-        if (!statusMatches(status, c.expectStatus))
-          return fail(`status ${status}, expected ${c.expectStatus.join(', ')}`);
-        if (c.bodyContains !== undefined && !ex.body.includes(c.bodyContains))
-          return fail('body does not contain the expected text');
-        if (c.json) {
-          let doc: unknown;
-          try {
-            doc = JSON.parse(ex.body);
-          } catch {
-            return fail('body is not JSON');
-          }
-          const r = jsonPath(doc, c.json.path);
-          if (c.json.exists === false ? r.found : !r.found)
-            return fail(`JSON path ${c.json.path} ${r.found ? 'exists' : 'not found'}`);
-          if (c.json.equals !== undefined && r.value !== c.json.equals)
-            return fail(
-              `JSON path ${c.json.path} is ${JSON.stringify(r.value)?.slice(0, 60)}` +
-                `, expected ${JSON.stringify(c.json.equals)}`,
-            );
-        }
-        const cert = certVerdict(values, c.tls.certWarnDays, c.tls.certFailDays);
-        if (cert.error) return fail(cert.error);
-        return { ok: true, values, ...(cert.warning ? { warnings: [cert.warning] } : {}) };
-      } catch (e) {
+  // The first hop is the same on every run: its URL, request and options are built once.
+  const firstUrl = new URL(c.url!);
+  const firstHop: Hop = { method: c.method, headers: c.headers, body: c.body };
+  const firstOptions = hopOptions(firstUrl, firstHop, c, ca);
+
+  const run = (control: RunControl): Promise<Observation> => {
+    const started = process.hrtime.bigint();
+    if (caError) return Promise.resolve({ ok: false, values: {}, error: caError });
+    return follow(started, control).catch(
+      (e: unknown): Observation => ({
+        ok: false,
+        values: { responseTimeSeconds: elapsedSeconds(started) },
+        error: control.aborted ? 'timed out' : describeError(e),
+      }),
+    );
+  };
+
+  const follow = async (started: bigint, control: RunControl): Promise<Observation> => {
+    let url = firstUrl;
+    let hop = firstHop;
+    let ex = await exchange(url, firstOptions, c, hop.body, control);
+    let redirects = 0;
+    while (
+      ex.res.statusCode &&
+      ex.res.statusCode >= 300 &&
+      ex.res.statusCode < 400 &&
+      ex.res.headers.location &&
+      !statusMatches(ex.res.statusCode, c.expectStatus)
+    ) {
+      if (redirects >= c.maxRedirects)
         return {
           ok: false,
-          values: { responseTimeSeconds: elapsedSeconds(started) },
-          error: signal.aborted ? 'timed out' : describeError(e),
+          values: { responseTimeSeconds: elapsedSeconds(started), statusCode: ex.res.statusCode, redirects },
+          error: `more than ${c.maxRedirects} redirects`,
         };
+      redirects++;
+      const next = new URL(ex.res.headers.location, url);
+      if (next.protocol !== 'http:' && next.protocol !== 'https:')
+        return {
+          ok: false,
+          values: { responseTimeSeconds: elapsedSeconds(started), redirects },
+          error: `redirect to unsupported scheme ${next.protocol}`,
+        };
+      hop = nextHop(hop, ex.res.statusCode, url, next, c.forwardHeadersOnRedirect);
+      url = next;
+      ex = await exchange(url, hopOptions(url, hop, c, ca), c, hop.body, control);
+    }
+    return judge(ex, redirects, started);
+  };
+
+  const judge = (ex: Exchange, redirects: number, started: bigint): Observation => {
+    const status = ex.res.statusCode ?? 0;
+    const values: Record<string, number> = {
+      responseTimeSeconds: elapsedSeconds(started),
+      statusCode: status,
+      redirects,
+      contentLengthBytes: Buffer.byteLength(ex.body),
+    };
+    for (const [k, v] of Object.entries(ex.timings)) if (v !== undefined) values[k] = v;
+    Object.assign(values, ex.cert);
+    const fail = (error: string): Observation => ({ ok: false, values, error });
+    if (!statusMatches(status, c.expectStatus)) return fail(`status ${status}, expected ${c.expectStatus.join(', ')}`);
+    if (c.bodyContains !== undefined && !ex.body.includes(c.bodyContains))
+      return fail('body does not contain the expected text');
+    if (c.json) {
+      let doc: unknown;
+      try {
+        doc = JSON.parse(ex.body);
+      } catch {
+        return fail('body is not JSON');
       }
+      const r = jsonPath(doc, c.json.path);
+      if (c.json.exists === false ? r.found : !r.found)
+        return fail(`JSON path ${c.json.path} ${r.found ? 'exists' : 'not found'}`);
+      if (c.json.equals !== undefined && r.value !== c.json.equals)
+        return fail(
+          `JSON path ${c.json.path} is ${JSON.stringify(r.value)?.slice(0, 60)}` +
+            `, expected ${JSON.stringify(c.json.equals)}`,
+        );
+    }
+    const cert = certVerdict(values, c.tls.certWarnDays, c.tls.certFailDays);
+    if (cert.error) return fail(cert.error);
+    return { ok: true, values, ...(cert.warning ? { warnings: [cert.warning] } : {}) };
+  };
+
+  return {
+    kind: 'http',
+    run: (signal) => {
+      const control: RunControl = { aborted: false, cancel: undefined };
+      const abort = () => {
+        control.aborted = true;
+        control.cancel?.();
+      };
+      if (signal.aborted) abort();
+      else signal.addEventListener('abort', abort, { once: true });
+      return run(control).finally(() => signal.removeEventListener('abort', abort));
+    },
+    // The monitor's path: no signal, so no AbortController per run.
+    runWithHook: (hook) => {
+      const control: RunControl = { aborted: false, cancel: undefined };
+      hook.onAbort(() => {
+        control.aborted = true;
+        control.cancel?.();
+      });
+      return run(control);
     },
   };
 }
