@@ -1,5 +1,7 @@
+import { createServer, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { jsonPath, nextHop, statusMatches } from '../../../src/probes/deps/http.js';
+import { CheckConfig } from '../../../src/config/checks.js';
+import { create, jsonPath, nextHop, statusMatches } from '../../../src/probes/deps/http.js';
 import { FaultProxy } from '../../support/fault-proxy.js';
 import { expectFailedWithin, expectFailsThenRecovers, makeCheck, timedRun, type Harness } from './helpers.js';
 import { listen, selfSigned, type LocalServer } from './servers.js';
@@ -341,4 +343,92 @@ describe('http check through the fault proxy', () => {
       );
     });
   }
+});
+
+describe('http probe runs', () => {
+  /** A raw TCP server: what arrives on each connection, and whether the client closed it. */
+  async function rawServer(answer: string) {
+    const conns: { bytes: string; ended: boolean }[] = [];
+    const server = createServer((s: Socket) => {
+      const conn = { bytes: '', ended: false };
+      conns.push(conn);
+      s.on('data', (d) => {
+        conn.bytes += d.toString('latin1');
+        if (conn.bytes.includes('\r\n\r\n')) s.write(answer);
+      });
+      s.on('end', () => {
+        conn.ended = true;
+        s.end();
+      });
+      s.on('error', () => {});
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    cleanups.push(() => new Promise((r) => server.close(() => r())));
+    return { port: (server.address() as { port: number }).port, conns };
+  }
+  const probeOf = (raw: Record<string, unknown>) =>
+    create(CheckConfig.parse({ name: 'dep', kind: 'http', timeout: TIMEOUT, ...raw }) as never);
+
+  it('each run sends the same request on a connection of its own, and closes it', async () => {
+    const srv = await rawServer('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+    const probe = probeOf({
+      url: `http://user:p%40ss@127.0.0.1:${srv.port}/ok?x=1`,
+      headers: { 'X-Trace': '1' },
+    });
+    const runs = [await probe.run(new AbortController().signal), await probe.run(new AbortController().signal)];
+    expect(runs.map((r) => [r.ok, r.values.statusCode, r.values.contentLengthBytes])).toEqual([
+      [true, 200, 2],
+      [true, 200, 2],
+    ]);
+    await expect.poll(() => srv.conns.map((c) => c.ended)).toEqual([true, true]);
+    const request =
+      'GET /ok?x=1 HTTP/1.1\r\nuser-agent: mcp-vitals\r\nX-Trace: 1\r\n' +
+      `Host: 127.0.0.1:${srv.port}\r\nAuthorization: Basic ${Buffer.from('user:p@ss').toString('base64')}\r\n` +
+      'Connection: close\r\n\r\n';
+    expect(srv.conns.map((c) => c.bytes)).toEqual([request, request]);
+  });
+
+  it('a POST with a body sends it after the same headers', async () => {
+    const srv = await rawServer('HTTP/1.1 204 No Content\r\n\r\n');
+    const probe = probeOf({ url: `http://127.0.0.1:${srv.port}/in`, method: 'POST', body: '{"q":1}' });
+    expect((await probe.run(new AbortController().signal)).values.statusCode).toBe(204);
+    await expect.poll(() => srv.conns[0]?.ended).toBe(true);
+    expect(srv.conns[0]!.bytes).toBe(
+      `POST /in HTTP/1.1\r\nuser-agent: mcp-vitals\r\nHost: 127.0.0.1:${srv.port}\r\nConnection: close\r\n` +
+        'Transfer-Encoding: chunked\r\n\r\n7\r\n{"q":1}\r\n0\r\n\r\n',
+    );
+  });
+
+  it('a run told of its abort by signal or by hook ends at once with the same answer, and lets go', async () => {
+    const srv = await rawServer('');
+    const probe = probeOf({ url: `http://127.0.0.1:${srv.port}/never` });
+    const bySignal = probe.run(AbortSignal.timeout(100));
+    let abort: (() => void) | undefined;
+    const byHook = probe.runWithHook!({ aborted: false, onAbort: (l) => (abort = l) });
+    setTimeout(() => abort?.(), 100);
+    const t0 = performance.now();
+    const answers = await Promise.all([bySignal, byHook]);
+    expect(performance.now() - t0).toBeLessThan(1000);
+    for (const a of answers) {
+      expect(a).toMatchObject({ ok: false, error: 'timed out' });
+      expect(Object.keys(a.values)).toEqual(['responseTimeSeconds']);
+    }
+    // Both connections are given up, not left to the server.
+    await expect.poll(() => srv.conns.map((c) => c.ended)).toEqual([true, true]);
+    // Already abandoned before it started: no connection is made.
+    const late = await probe.runWithHook!({ aborted: true, onAbort: (l) => l() });
+    expect(late).toMatchObject({ ok: false, error: 'timed out' });
+    expect(srv.conns).toHaveLength(2);
+  });
+
+  it('abandoned mid-response, the run ends at once as timed out', async () => {
+    const srv = await rawServer('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial');
+    const probe = probeOf({ url: `http://127.0.0.1:${srv.port}/half` });
+    let abort: (() => void) | undefined;
+    const run = probe.runWithHook!({ aborted: false, onAbort: (l) => (abort = l) });
+    await expect.poll(() => srv.conns[0]?.bytes.length ?? 0).toBeGreaterThan(0);
+    await new Promise((r) => setTimeout(r, 50));
+    abort!();
+    expect(await run).toMatchObject({ ok: false, error: 'timed out' });
+  });
 });
