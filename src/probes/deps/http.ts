@@ -86,20 +86,35 @@ export function nextHop(
 type HopOptions = RequestOptions & { headers: Record<string, string>; noDelay?: boolean };
 
 function hopOptions(url: URL, hop: Hop, c: HttpConfig, ca: string | undefined): HopOptions {
-  const base: HopOptions = {
-    ...urlToHttpOptions(url),
-    method: hop.method,
-    headers: { 'user-agent': 'mcp-vitals', ...hop.headers },
-  };
+  const parts = urlToHttpOptions(url);
+  const headers = { 'user-agent': 'mcp-vitals', ...hop.headers };
   if (url.protocol === 'https:') {
     // A throwaway agent per request, as before: it names the TLS server (SNI) the way node's agents do.
-    return { ...base, agent: false, rejectUnauthorized: !c.tls.insecureSkipVerify, ...(ca ? { ca } : {}) };
+    return {
+      ...parts,
+      method: hop.method,
+      headers,
+      agent: false,
+      rejectUnauthorized: !c.tls.insecureSkipVerify,
+      ...(ca ? { ca } : {}),
+    };
   }
   // Plain HTTP opens its own connection (`createConnection`, set per request) instead of going through a
   // throwaway Agent: no agent object, request bookkeeping or socket listeners per run. On the wire it is the
-  // same request (no agent means `Connection: close`, as an agent without keep-alive said), and `noDelay` is
-  // what an agent would have set.
-  return { ...base, noDelay: true };
+  // same request: no agent means `Connection: close`, as an agent without keep-alive said; `defaultPort` is
+  // the agent's (without it a URL with no port would be sent as `Host: name:80`); `noDelay` is what an agent
+  // set. Only the fields a request reads: node copies this object three times per request.
+  return {
+    protocol: 'http:',
+    hostname: parts.hostname,
+    port: parts.port,
+    path: parts.path,
+    auth: parts.auth,
+    method: hop.method,
+    headers,
+    defaultPort: 80,
+    noDelay: true,
+  };
 }
 
 /**
