@@ -7,8 +7,9 @@ import { CHUNK, CHUNK_SHIFT, FLOATS, SLAB_SHIFT, type SlotPool } from './slots.j
  *   float32 (about 7 significant digits); the mean value as a float32 offset from that float32 last, so it is as
  *   precise as float32 is for the bucket's spread, not its level (a constant series' mean is exact, one of 24 GiB
  *   moving by 1 MiB within the bucket is off by ~0.1 byte); the time of the last sample to the millisecond
- *   (a 16- or 20-bit offset from the bucket's start, which is implicit in the slot); the mean sample time as a
- *   float32 offset back from the last (0 for one sample, so one-sample buckets stay exact).
+ *   (a 16- or 20-bit offset from the bucket's start, which is implicit in the slot); the mean sample time exactly,
+ *   as the sum of the samples' millisecond offsets back from the last (an integer: 24 bits beside an 8-bit count
+ *   in 1-minute slots, a 32-bit word in 15-minute ones; a bucket whose count overflows its field keeps both aside).
  * - no within-bucket fit moments: a closed bucket enters a trend as its mean value at its mean time, weighted by
  *   its count. That is the between-bucket least-squares fit, exact for linear data (every bucket mean then lies on
  *   the line), and what a trend over many buckets is made of: within-bucket spread adds about 1/k² of the time
@@ -21,8 +22,8 @@ import { CHUNK, CHUNK_SHIFT, FLOATS, SLAB_SHIFT, type SlotPool } from './slots.j
  * starts, so rounding happens once per bucket, not once per sample.
  * The 15-minute ring holds only buckets older than the 1-minute ring's (handed over as they leave it); the
  * recent 15-minute buckets are merged from 1-minute ones on read, so no sample is kept in both.
- * A slot is 23 bytes (1-minute) or 24 (15-minute), taken from the tier's pool (slots.ts) a chunk at a time:
- * ~53 KiB per series after a week of 5-second samples, 7 of them the last hour's raw samples.
+ * A slot is 22 bytes (1-minute) or 24 (15-minute), taken from the tier's pool (slots.ts) a chunk at a time:
+ * ~52 KiB per series after a week of 5-second samples, 7 of them the last hour's raw samples.
  */
 
 const F_MIN = 0;
