@@ -426,7 +426,7 @@ describe('MemoryHistory: compact rings', () => {
     expect(r.points.map((p) => p.count)).toEqual([5000]);
   });
 
-  it("a bucket's mean sample time is exact, below and above the count its slot holds (1-minute and 15-minute)", async () => {
+  it("a bucket's mean sample time is exact, below and above the count its slot holds (1m and 15m)", async () => {
     // The first time of an answer from buckets is its first bucket's mean sample time, to the millisecond.
     const t0 = Date.UTC(2026, 0, 1);
     for (const [count, bucketMs] of [

@@ -13,7 +13,7 @@ const TIERS = [
 
 describe('SlotPool', () => {
   for (const { bucketMs, countMax, slotBytes } of TIERS) {
-    it(`${bucketMs / 60_000}-minute slots: ${slotBytes} bytes, counts below ${countMax} and their time sums exact`, () => {
+    it(`${bucketMs / 60_000}-minute slots: ${slotBytes} bytes; counts below ${countMax} and time sums exact`, () => {
       const pool = new SlotPool(bucketMs);
       expect(pool.countMax).toBe(countMax);
       expect(pool.slotBytes).toBe(slotBytes);
