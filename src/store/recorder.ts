@@ -7,6 +7,30 @@ import { STATUS_RANK as STATUS_VALUE } from '../shared/status.js';
 import { seriesName } from './series.js';
 import type { History } from './types.js';
 
+type CheckFamily = 'check.status' | 'check.value' | 'check.latency';
+const NAMES: Record<CheckFamily, Map<string, string>> = {
+  'check.status': new Map(),
+  'check.value': new Map(),
+  'check.latency': new Map(),
+};
+/** Names kept per family at most: checks come from the configuration, so this is only a guard against churn. */
+const NAMES_MAX = 10_000;
+
+/**
+ * A check's series name, built once per check rather than once per sample: every append would otherwise make
+ * the string again and hash it again to find its series.
+ */
+function checkSeries(family: CheckFamily, check: string): string {
+  const names = NAMES[family];
+  let name = names.get(check);
+  if (name === undefined) {
+    if (names.size >= NAMES_MAX) names.clear();
+    name = seriesName(family, check);
+    names.set(check, name);
+  }
+  return name;
+}
+
 /** The series one snapshot holds, each at the time it was observed. */
 export function seriesOf(
   s: Snapshot,
@@ -23,8 +47,8 @@ export function seriesOf(
     // Host and self checks are re-judged on every publish; they are recorded with the host sample they judge.
     for (const c of Object.values(s.checks)) {
       if (c.group === 'dependency' || c.status === 'pending') continue;
-      v.push([seriesName('check.status', c.name), STATUS_VALUE[c.status]]);
-      if (c.observedValue !== null) v.push([seriesName('check.value', c.name), c.observedValue]);
+      v.push([checkSeries('check.status', c.name), STATUS_VALUE[c.status]]);
+      if (c.observedValue !== null) v.push([checkSeries('check.value', c.name), c.observedValue]);
     }
     out.push({ time: Date.parse(s.time), values: v });
   }
@@ -32,9 +56,9 @@ export function seriesOf(
     const c = s.checks[name];
     // A pending check has no result to record.
     if (c?.group !== 'dependency' || c.status === 'pending') continue;
-    const v: [string, number][] = [[seriesName('check.status', c.name), STATUS_VALUE[c.status]]];
+    const v: [string, number][] = [[checkSeries('check.status', c.name), STATUS_VALUE[c.status]]];
     if (c.latencySeconds !== null && c.latencySeconds !== undefined)
-      v.push([seriesName('check.latency', c.name), c.latencySeconds]);
+      v.push([checkSeries('check.latency', c.name), c.latencySeconds]);
     out.push({ time: Date.parse(c.time), values: v });
   }
   return out;

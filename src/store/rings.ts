@@ -7,8 +7,9 @@ import { CHUNK, CHUNK_SHIFT, FLOATS, SLAB_SHIFT, type SlotPool } from './slots.j
  *   float32 (about 7 significant digits); the mean value as a float32 offset from that float32 last, so it is as
  *   precise as float32 is for the bucket's spread, not its level (a constant series' mean is exact, one of 24 GiB
  *   moving by 1 MiB within the bucket is off by ~0.1 byte); the time of the last sample to the millisecond
- *   (a 16- or 20-bit offset from the bucket's start, which is implicit in the slot); the mean sample time as a
- *   float32 offset back from the last (0 for one sample, so one-sample buckets stay exact).
+ *   (a 16- or 20-bit offset from the bucket's start, which is implicit in the slot); the mean sample time exactly,
+ *   as the sum of the samples' millisecond offsets back from the last (an integer: 24 bits beside an 8-bit count
+ *   in 1-minute slots, a 32-bit word in 15-minute ones; a bucket whose count overflows its field keeps both aside).
  * - no within-bucket fit moments: a closed bucket enters a trend as its mean value at its mean time, weighted by
  *   its count. That is the between-bucket least-squares fit, exact for linear data (every bucket mean then lies on
  *   the line), and what a trend over many buckets is made of: within-bucket spread adds about 1/k² of the time
@@ -21,17 +22,15 @@ import { CHUNK, CHUNK_SHIFT, FLOATS, SLAB_SHIFT, type SlotPool } from './slots.j
  * starts, so rounding happens once per bucket, not once per sample.
  * The 15-minute ring holds only buckets older than the 1-minute ring's (handed over as they leave it); the
  * recent 15-minute buckets are merged from 1-minute ones on read, so no sample is kept in both.
- * A slot is 23 bytes (1-minute) or 24 (15-minute), taken from the tier's pool (slots.ts) a chunk at a time:
- * ~53 KiB per series after a week of 5-second samples, 7 of them the last hour's raw samples.
+ * A slot is 22 bytes (1-minute) or 24 (15-minute), taken from the tier's pool (slots.ts) a chunk at a time:
+ * ~52 KiB per series after a week of 5-second samples, 7 of them the last hour's raw samples.
  */
 
 const F_MIN = 0;
 const F_MAX = 1;
 const F_LAST = 2;
-/** Milliseconds from the bucket's mean sample time to its last: 0 for one sample, so one-sample buckets stay exact. */
-const F_BACK = 3;
 /** The mean value less the float32 `last`: as precise as float32 is for the bucket's spread, not its level. */
-const F_MEAN = 4;
+const F_MEAN = 3;
 
 const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
 
@@ -96,8 +95,11 @@ export class TierRing {
    */
   private readonly chunks: number[];
   private taken = 0;
-  /** Counts over the pool's count field, by slot (made on the first: most series never need it). */
-  private big: Map<number, number> | undefined;
+  /**
+   * Counts over the pool's count field and their time sums (which may then overflow theirs), by slot (made on the
+   * first: most series never need it).
+   */
+  private big: Map<number, [count: number, back: number]> | undefined;
   next: TierRing | undefined;
 
   /**
@@ -223,7 +225,9 @@ export class TierRing {
     const i = g & ((1 << SLAB_SHIFT) - 1);
     let count = this.pool.count(slab, i);
     if (count === 0) return;
-    if (count === this.pool.countMax) count = this.big!.get(s)!;
+    let back: number;
+    if (count === this.pool.countMax) [count, back] = this.big!.get(s)!;
+    else back = this.pool.back(slab, i);
     const f = slab.floats;
     const o = i * FLOATS;
     const last = f[o + F_LAST]!;
@@ -231,7 +235,7 @@ export class TierRing {
     const lastMs = this.pool.lastMs(slab, i);
     const d = (n * this.res - into.start) / 1000;
     // The bucket's mean time, in seconds from into's start.
-    const t = (lastMs - f[o + F_BACK]!) / 1000 + d;
+    const t = (lastMs - back / count) / 1000 + d;
     into.count += count;
     if (f[o + F_MIN]! < into.min) into.min = f[o + F_MIN]!;
     if (f[o + F_MAX]! > into.max) into.max = f[o + F_MAX]!;
@@ -283,12 +287,15 @@ export class TierRing {
     const i = g & ((1 << SLAB_SHIFT) - 1);
     let count = this.pool.count(slab, i);
     if (count === 0) return undefined;
-    if (count === this.pool.countMax) count = this.big!.get(s)!;
+    let back: number;
+    if (count === this.pool.countMax) [count, back] = this.big!.get(s)!;
+    else back = this.pool.back(slab, i);
     const f = slab.floats;
     const o = i * FLOATS;
     const lastMs = this.pool.lastMs(slab, i);
     const sum = count * (f[o + F_LAST]! + f[o + F_MEAN]!);
-    const mean = (lastMs - f[o + F_BACK]!) / 1000;
+    // The mean sample time, in seconds from the bucket's start.
+    const mean = (lastMs - back / count) / 1000;
     // All of the bucket's samples at its mean time: its spread in time adds nothing to a fit (see the header).
     if (!out) {
       return bucketOf(
@@ -334,19 +341,20 @@ export class TierRing {
     const o = i * FLOATS;
     // Sample times are whole milliseconds; seconds × 1000 can land just below one (1.001 s → 1000.9999…).
     const lastMs = Math.round(b.lastT * 1000);
-    const mean = b.sumT / b.count;
+    // Σ (last − each sample's time) in ms is a whole number (sample times are whole milliseconds): rounding takes
+    // off sumT's float64 noise (far below 0.5 ms), so the mean time is exact.
+    const back = Math.max(0, Math.round(b.count * lastMs - b.sumT * 1000));
     if (b.count < this.pool.countMax) {
-      this.pool.set(slab, i, b.count, lastMs);
+      this.pool.set(slab, i, b.count, lastMs, back);
       this.big?.delete(s);
     } else {
-      this.pool.set(slab, i, this.pool.countMax, lastMs);
+      this.pool.set(slab, i, this.pool.countMax, lastMs, 0);
       this.big ??= new Map();
-      this.big.set(s, b.count);
+      this.big.set(s, [b.count, back]);
     }
     f[o + F_MIN] = b.min;
     f[o + F_MAX] = b.max;
     f[o + F_LAST] = b.last;
-    f[o + F_BACK] = lastMs - mean * 1000;
     f[o + F_MEAN] = b.sum / b.count - f[o + F_LAST]!;
   }
 

@@ -426,6 +426,33 @@ describe('MemoryHistory: compact rings', () => {
     expect(r.points.map((p) => p.count)).toEqual([5000]);
   });
 
+  it("a bucket's mean sample time is exact, below and above the count its slot holds (1m and 15m)", async () => {
+    // The first time of an answer from buckets is its first bucket's mean sample time, to the millisecond.
+    const t0 = Date.UTC(2026, 0, 1);
+    for (const [count, bucketMs] of [
+      [253, MIN],
+      [301, MIN],
+      [4093, 15 * MIN],
+      [4099, 15 * MIN],
+    ] as const) {
+      let now = t0;
+      const h = store(() => now, { maxRawPerSeries: 100 });
+      const offsets = Array.from({ length: count }, (_, i) => Math.floor(((i * i) % 9973) * ((bucketMs - 1) / 9972)));
+      offsets.sort((a, b) => a - b);
+      for (const [i, o] of offsets.entries()) h.append(t0 + o, [['x', i % 5]]);
+      // Past the raw hour, and for the 15-minute tier past the 1-minute tier's day.
+      now = t0 + (bucketMs === MIN ? 2 * HOUR : 2 * DAY);
+      h.append(now, [['x', 0]]);
+      const r = await h.query({ series: 'x', from: t0, to: t0 + bucketMs - 1 });
+      expect(r.resolution).toBe(bucketMs === MIN ? '1m' : '15m');
+      expect(r.summary!.count).toBe(count);
+      const sum = offsets.reduce((a, b) => a + b, 0);
+      // count is odd: the mean is never half a millisecond, so rounding it has one answer.
+      expect(r.summary!.firstTime).toBe(new Date(t0 + Math.round(sum / count)).toISOString());
+      expect(r.summary!.lastTime).toBe(new Date(t0 + offsets.at(-1)!).toISOString());
+    }
+  });
+
   it('a series after a week of 5-second samples holds under 56 KiB (it held ~200 KiB of float64 buckets)', () => {
     const end = Date.UTC(2026, 0, 8);
     let now = end - 7 * DAY;
