@@ -17,6 +17,7 @@ import type { History } from './store/types.js';
 import { startTelemetry, type Telemetry } from './telemetry/index.js';
 import { createLogger, type Logger } from './shared/logger.js';
 import { optimizer } from './shared/optimizer.js';
+import { settleHeapAfterStart } from './shared/heap-settle.js';
 import { VERSION } from './version.js';
 
 export interface AppOptions {
@@ -132,6 +133,9 @@ export class App {
       return () => void this.monitor.off('snapshot', tick);
     });
     this.closers.push(async () => stopWatching());
+    // Start-up's garbage goes back to the OS at the memory reducer's next timer rather than within the first minute.
+    const settled = settleHeapAfterStart();
+    this.closers.push(async () => settled());
     this.log.info(
       { version: VERSION, checks: this.options.config.checks.length, stdio: this.options.stdio },
       'mcp-vitals started',
