@@ -1,6 +1,9 @@
 import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 
+/** The reducer asks every 8 s; a process busy past this long has had other full GCs shrink its heap. */
+const SETTLE_CAP_MS = 30_000;
+
 /**
  * Lets V8's memory reducer shrink the heap that start-up grew at its first chance instead of somewhere in the
  * first minute.
@@ -9,7 +12,7 @@ import { setFlagsFromString } from 'node:v8';
  * (~20 ms on the main thread and ~50 ms on V8's marking threads) once the process looks idle. It asks every 8 s,
  * and Node 20's V8 judges "idle" on the old generation's allocation averaged over its last ten samples, in which
  * start-up's burst weighs for 16-60 s: the GC landed anywhere in the first minute, inside any window that measures
- * an idle daemon (`bench/metrics.mjs` "idle, scraped every 15 s" took it 3 runs in 4). Under
+ * an idle daemon (`bench/metrics.mjs` "idle, scraped every 15 s" took it in 5 runs of 7). Under
  * `--optimize-for-size` the reducer skips that test and runs at its next timer, ~8 s after start-up's last full
  * GC. The flag is on from the end of start-up until the first full GC after it (the reducer's, or one that work
  * caused, after which the reducer re-arms as usual), and at most `capMs`: while on, V8 also makes its other
@@ -40,9 +43,6 @@ export function settleHeapAfterStart({
   cap.unref();
   return off;
 }
-
-/** The reducer asks every 8 s; a process busy past this long has had other full GCs shrink its heap. */
-export const SETTLE_CAP_MS = 30_000;
 
 function observeMajorGc(listener: () => void): () => void {
   const observer = new PerformanceObserver((list) => {
