@@ -17,18 +17,22 @@ const SETTLE_CAP_MS = 30_000;
  * GC. The flag is on from the end of start-up until the first full GC after it (the reducer's, or one that work
  * caused, after which the reducer re-arms as usual), and at most `capMs`: while on, V8 also makes its other
  * incremental GCs memory-reducing ones. It is read when used, so setting it at run time takes effect.
- * Returns a function that turns the flag off early (shutdown).
+ * Returns a function that turns the flag off early (shutdown). A process started with the flag keeps it.
  */
 export function settleHeapAfterStart({
   setFlags = setFlagsFromString,
   onMajorGc = observeMajorGc,
   capMs = SETTLE_CAP_MS,
+  execArgv = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)],
 }: {
   setFlags?: (flags: string) => void;
   /** Calls the listener after each full (mark-compact) GC; returns its unsubscribe. */
   onMajorGc?: (listener: () => void) => () => void;
   capMs?: number;
+  /** The process's node options (command line and NODE_OPTIONS). */
+  execArgv?: string[];
 } = {}): () => void {
+  if (execArgv.some((a) => /^--optimize[-_]for[-_]size/.test(a))) return () => {};
   setFlags('--optimize-for-size');
   let on = true;
   const off = () => {

@@ -46,4 +46,13 @@ describe('settleHeapAfterStart', () => {
     stop();
     expect(h.flags).toEqual(['--optimize-for-size', '--no-optimize-for-size']);
   });
+
+  it('leaves the flag alone in a process started with it', () => {
+    const h = harness();
+    const opts = { setFlags: (f: string) => h.flags.push(f), onMajorGc: h.onMajorGc };
+    settleHeapAfterStart({ ...opts, execArgv: ['--optimize-for-size'] })();
+    settleHeapAfterStart({ ...opts, execArgv: ['--optimize_for_size'] })();
+    expect(h.flags).toEqual([]);
+    expect(h.watching()).toBe(false);
+  });
 });
