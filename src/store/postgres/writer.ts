@@ -36,6 +36,7 @@ export class Writer {
   /** Samples of the batch being written right now (lost, and counted, if shutdown cuts the write). */
   private inFlight = 0;
   private flushing: Promise<void> | undefined;
+  private nextFlush: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
   /** close() has counted what it could not write: a write failing after that is not an outage. */
@@ -100,9 +101,21 @@ export class Writer {
     }
   }
 
-  /** Writes everything buffered, batch by batch; stops at the first failure and keeps the rest for later. */
+  /**
+   * Writes everything buffered, batch by batch; stops at the first failure and keeps the rest for later. A caller
+   * arriving while a flush runs gets one more pass after it (shared by every such caller): the running one may
+   * already have looked at the buffer, and what the caller appended must be written when its promise settles.
+   */
   flush(): Promise<void> {
-    this.flushing ??= this.flushAll().finally(() => (this.flushing = undefined));
+    if (this.flushing) {
+      const again = () => {
+        this.nextFlush = undefined;
+        return this.flush();
+      };
+      this.nextFlush ??= this.flushing.then(again, again);
+      return this.nextFlush;
+    }
+    this.flushing = this.flushAll().finally(() => (this.flushing = undefined));
     return this.flushing;
   }
 

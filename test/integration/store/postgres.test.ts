@@ -155,6 +155,27 @@ describe('PostgresHistory against the real server', () => {
     expect(lines.filter((l) => /lost|unreachable/.test(String(l.msg))).map((l) => l.msg)).toEqual([]);
   });
 
+  it('flush() writes what was appended before it, even while a flush that already passed the buffer ends', async () => {
+    // The timer stays out of it: every flush here is one this test asked for.
+    const h = new PostgresHistory(options({ flushInterval: 3_600_000 }));
+    await h.start();
+    const series = `flush.late.${Date.now()}`;
+    const t0 = Date.now() - MIN;
+    const missing: number[] = [];
+    // An empty flush is under way; appends land at each microtask after it, one of them after it has looked at the
+    // buffer and before it has ended. Each caller's flush must still have written that caller's sample.
+    void h.flush();
+    for (let i = 0; i < 12; i++) {
+      await null;
+      h.append(t0 + i, [[series, i]]);
+      await h.flush();
+      if ((await count(series)) !== i + 1) missing.push(i);
+    }
+    await h.close();
+    expect(missing).toEqual([]);
+    expect(await count(series)).toBe(12);
+  });
+
   it('keeps every sample taken while PostgreSQL is cut for 30 s, and writes them when it returns', async () => {
     const proxy = await FaultProxy.start({ host: '127.0.0.1', port: 5432 });
     const { log, lines } = capture();
