@@ -144,7 +144,7 @@ await monitor.stop();
 // idle side by side, one holding a histogram at the collector's resolution (read from its module): a child that
 // loaded the collector itself would carry zod's start-up and GC, whose noise is larger than the timer.
 const RESOLUTION = Number(
-  /monitorEventLoopDelay\(\{ resolution: (\d+) \}\)/.exec(
+  /DELAY_RESOLUTION_MS = (\d+)/.exec(
     readFileSync(new URL('../dist/probes/host/process.js', import.meta.url), 'utf8'),
   )?.[1],
 );

@@ -19,6 +19,19 @@ export const ProcessSample = z.object({
 });
 export type ProcessSample = z.infer<typeof ProcessSample>;
 
+/** How often the event-loop delay timer fires, in ms (bench/host.mjs reads it from the built module). */
+export const DELAY_RESOLUTION_MS = 200;
+
+/**
+ * A delay in seconds from one of the histogram's readings (ns). Node records the time between two firings of its
+ * timer, that is the resolution plus how late the timer was: an idle loop read 0.2 s at a 200 ms resolution. The
+ * delay is the lateness alone.
+ */
+export function delaySeconds(readingNs: number): number {
+  if (!Number.isFinite(readingNs)) return 0;
+  return Math.max(0, readingNs / 1e6 - DELAY_RESOLUTION_MS) / 1000;
+}
+
 /** The daemon's own process: memory, CPU, event-loop delay and file descriptors. */
 class ProcessCollector implements HostProbe<ProcessSample> {
   readonly kind = 'process';
@@ -27,10 +40,12 @@ class ProcessCollector implements HostProbe<ProcessSample> {
   private maxFds: number | null | undefined;
 
   constructor() {
-    // Each reading is a timer that wakes an idle process (~60 µs of CPU a wake here): at 50 ms that was 0.12 % of
-    // a core, a third of the idle daemon's whole cost. Every 200 ms is 25 readings per 5 s tick (0.03 %); a stall
-    // of 200 ms or more is always seen at its length, a shorter one with a chance of its length / 200 ms.
-    this.loop = monitorEventLoopDelay({ resolution: 200 });
+    // Each reading is a timer that wakes an idle process (~50-60 µs of CPU a wake): at 50 ms that was 0.12 % of a
+    // core, a third of the idle daemon's whole cost; every 200 ms is 25 readings per 5 s tick (0.03 %). A reading is
+    // how late the timer fired (delaySeconds), so a stall of 200 ms or more is always seen, at up to its length (the
+    // part after the timer fell due), a shorter one with a chance of its length / 200 ms. Node's reset() drops the
+    // interval in progress, so a stall within 200 ms after a sample is not seen.
+    this.loop = monitorEventLoopDelay({ resolution: DELAY_RESOLUTION_MS });
     this.loop.enable();
   }
 
@@ -43,11 +58,10 @@ class ProcessCollector implements HostProbe<ProcessSample> {
     const cpuUtilization = prev
       ? (usage.user - prev.usage.user + usage.system - prev.usage.system) / 1000 / (at - prev.at)
       : null;
-    const ns = (v: number) => (Number.isFinite(v) ? v / 1e9 : 0);
     const eventLoopDelaySeconds = {
-      p50: ns(this.loop.percentile(50)),
-      p99: ns(this.loop.percentile(99)),
-      max: ns(this.loop.max),
+      p50: delaySeconds(this.loop.percentile(50)),
+      p99: delaySeconds(this.loop.percentile(99)),
+      max: delaySeconds(this.loop.max),
     };
     this.loop.reset();
     return {
