@@ -3,6 +3,8 @@
 // and the time of a fresh /metrics render (the first scrape after a new snapshot). Loopback only.
 // Run after `npm run build`: node bench/scale.mjs [--counts 10,100,1000] [--seconds 30] [--cli dist/cli/main.js]
 // [--spacing 1.3] (seconds between the fresh scrapes timed after the window: render time and CPU per scrape)
+// [--scraped 15] (a second window of the same length, scraped every 15 s with gzip as Prometheus does: the whole
+// daemon's CPU then, which a page rendered ahead of the scrape does not make smaller, only moves off the request)
 // --cli may name several builds, comma-separated: each count then runs them alternately (--reps rounds), so a
 // before/after comparison is one command. A build may be preceded by node flags, space-separated
 // (`--cli "dist/cli/main.js,--heap-growing-percent=50 dist/cli/main.js"`), to compare runtime settings too.
@@ -24,6 +26,7 @@ const { values: args } = parseArgs({
     cli: { type: 'string', default: fileURLToPath(new URL('../dist/cli/main.js', import.meta.url)) },
     // Seconds between the fresh scrapes that time a render (more than the page's 1 s reuse).
     spacing: { type: 'string', default: '1.3' },
+    scraped: { type: 'string' },
   },
 });
 const spacingMs = Number(args.spacing) * 1000;
@@ -115,6 +118,17 @@ async function measure(n, cli) {
     series = r.series;
   }
   renders.sort((a, b) => a - b);
+  let scrapedCpu;
+  if (args.scraped) {
+    const every = Number(args.scraped) * 1000;
+    const c0 = cpuSeconds(d.child.pid);
+    const t0 = performance.now();
+    while (performance.now() - t0 < seconds * 1000) {
+      await (await fetch(`${d.base}/metrics`, { headers: { 'accept-encoding': 'gzip' } })).arrayBuffer();
+      await new Promise((r) => setTimeout(r, Math.min(every, seconds * 1000 - (performance.now() - t0))));
+    }
+    scrapedCpu = ((cpuSeconds(d.child.pid) - c0) / ((performance.now() - t0) / 1000)) * 100;
+  }
   d.child.kill('SIGTERM');
   await new Promise((r) => (d.child.exitCode !== null ? r() : d.child.once('exit', r)));
   return {
@@ -124,6 +138,7 @@ async function measure(n, cli) {
     render: renders[0],
     renderMedian: median(renders),
     scrapeCpu: median(busy) - median(quiet),
+    scrapedCpu,
     series,
   };
 }
@@ -149,6 +164,12 @@ for (const n of counts) {
       `${fmt(median(rs.map((r) => r.scrapeCpu)), 1)} ms CPU`,
       `per fresh scrape, ${args.spacing} s apart${n >= 1000 ? '; target <= 20 ms at 22k series' : ''}`,
     ]);
+    if (args.scraped)
+      rows.push([
+        `  scraped every ${args.scraped} s${clis.length > 1 ? ` #${k}` : ''}`,
+        `${fmt(median(rs.map((r) => r.scrapedCpu)), 2)} % of a core`,
+        'the whole daemon over a second window, renderings included wherever they run',
+      ]);
   }
 }
 for (const [k] of clis.entries()) {

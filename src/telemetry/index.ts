@@ -23,7 +23,8 @@ export interface Telemetry {
   /** Settles once the SDK is loaded and the instrumentations are hooked (at once when nothing is wanted). */
   readonly ready: Promise<void>;
   /** The current /metrics page; undefined when no HTTP server serves it. */
-  readonly metricsPage: (() => Promise<ExpositionPage> | ExpositionPage) | undefined;
+  /** A scrape of /metrics; `gzip`: the scraper accepts it (a page rendered ahead is then compressed ahead). */
+  readonly metricsPage: ((gzip: boolean) => Promise<ExpositionPage> | ExpositionPage) | undefined;
   /** Records one served HTTP request (http.server.request.duration); a no-op until the SDK is loaded. */
   readonly recordHttp: ((seconds: number, attributes: Record<string, string | number>) => void) | undefined;
   /** Handed to createMcpServer; undefined when nothing would read what it records. */
@@ -61,7 +62,7 @@ export function startTelemetry(o: TelemetryOptions): Telemetry {
 
   let observer: McpTransportObserver | undefined;
   let stop: () => Promise<void> = async () => {};
-  let page: (() => Promise<ExpositionPage> | ExpositionPage) | undefined;
+  let page: ((gzip: boolean) => Promise<ExpositionPage> | ExpositionPage) | undefined;
   let recordHttp: ((seconds: number, attributes: Record<string, string | number>) => void) | undefined;
   const ready = (async () => {
     const [{ buildResource }, metricsMod, tracingMod, { createMcpObserver }] = await Promise.all([
@@ -87,7 +88,7 @@ export function startTelemetry(o: TelemetryOptions): Telemetry {
     // Metrics subscribe to the monitor's probe runs themselves; tracing wraps each round in a span.
     const uninstrument = tracing ? o.monitor.instrument({ scope: tracing.probeScope }) : undefined;
     const exposition = metrics?.exposition;
-    if (exposition) page = () => exposition.get();
+    if (exposition) page = (gzip) => exposition.get(gzip);
     if (metrics) recordHttp = (seconds, attributes) => metrics.recordHttp(seconds, attributes);
     observer = createMcpObserver(metrics, tracing?.tracer);
     stop = async () => {
@@ -107,7 +108,7 @@ export function startTelemetry(o: TelemetryOptions): Telemetry {
   return {
     settings,
     ready,
-    metricsPage: o.prometheus ? () => page?.() ?? ready.then(() => page!()) : undefined,
+    metricsPage: o.prometheus ? (gzip) => page?.(gzip) ?? ready.then(() => page!(gzip)) : undefined,
     recordHttp: o.prometheus ? (seconds, attributes) => recordHttp?.(seconds, attributes) : undefined,
     mcpObserver: {
       message(info) {

@@ -217,6 +217,7 @@ export async function createMetrics(o: MetricsOptions): Promise<Metrics> {
     },
     async shutdown() {
       o.monitor.off('probe-run', onProbeRun);
+      exposition?.stop();
       // A last OTLP push so the final interval is not lost.
       await otlp?.provider
         .shutdown({ timeoutMillis: 5000 })

@@ -3,7 +3,7 @@ import type { ExpositionPage } from '../../telemetry/exposition.js';
 
 interface MetricsRoutesOptions {
   /** The rendered exposition: a cached page while the snapshot behind it is unchanged. */
-  page: () => ExpositionPage | Promise<ExpositionPage>;
+  page: (gzip: boolean) => ExpositionPage | Promise<ExpositionPage>;
 }
 
 // Prometheus text format 0.0.4; spelled out here so this route does not load the OTel SDK to learn it.
@@ -18,11 +18,11 @@ const GZIP = /\bgzip\b/i;
  */
 export const metricsRoutes: FastifyPluginAsync<MetricsRoutesOptions> = async (app, opts) => {
   app.get('/metrics', async (req, reply) => {
-    const pending = opts.page();
+    const gzip = GZIP.test(req.headers['accept-encoding'] ?? '');
+    const pending = opts.page(gzip);
     const page = pending instanceof Promise ? await pending : pending;
     reply.header('content-type', CONTENT_TYPE).header('cache-control', 'no-store').header('vary', 'accept-encoding');
-    if (GZIP.test(req.headers['accept-encoding'] ?? ''))
-      return reply.header('content-encoding', 'gzip').send(page.gzip());
+    if (gzip) return reply.header('content-encoding', 'gzip').send(page.gzip());
     return reply.send(page.body);
   });
 };

@@ -1,10 +1,17 @@
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
-import { gunzipSync } from 'node:zlib';
-import { describe, expect, it } from 'vitest';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Exposition, withPrometheusNames } from '../../../src/telemetry/exposition.js';
 import { serializePrometheus } from '../../../src/telemetry/serializer.js';
+
+// The real zlib, with gzipSync counted: a page compressed ahead must not be compressed again in the scrape.
+vi.mock('node:zlib', async (original) => {
+  const zlib = await original<typeof import('node:zlib')>();
+  return { ...zlib, gzipSync: vi.fn(zlib.gzipSync) };
+});
 
 function setup(maxAgeMs = 1000) {
   const reader = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true });
@@ -29,7 +36,7 @@ function setup(maxAgeMs = 1000) {
     .record(0.5);
   let version = 0;
   const text = async () => serializePrometheus(withPrometheusNames((await reader.collect()).resourceMetrics));
-  const exposition = new Exposition(text, () => version, maxAgeMs);
+  const exposition = new Exposition(text, () => version, { maxAgeMs });
   return { exposition, setValue: (v: number) => (value = v), bump: () => version++, collections: () => collections };
 }
 
@@ -71,5 +78,104 @@ describe('Exposition', () => {
     expect(new Set(pages).size).toBe(1);
     expect(collections()).toBe(1);
     expect(gunzipSync(pages[0]!.gzip()).equals(pages[0]!.body)).toBe(true);
+  });
+});
+
+describe('Exposition rendering ahead of a predicted scrape', () => {
+  beforeEach(() => vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'], now: 1_000_000 }));
+  afterEach(() => vi.useRealTimers());
+
+  /** A page of `bytes` whose text names the data version; counts renderings. */
+  function pages(bytes: number) {
+    let version = 0;
+    let renders = 0;
+    const exposition = new Exposition(
+      () => {
+        renders++;
+        return `v${version}\n${'#'.repeat(bytes)}`;
+      },
+      () => version,
+      { aheadMinBytes: 1000 },
+    );
+    return { exposition, change: () => version++, renders: () => renders };
+  }
+
+  async function scrape(exposition: Exposition, gzip = false) {
+    return await exposition.get(gzip);
+  }
+
+  it('renders a large page before a steady scrape is due, so the scrape is answered without a rendering', async () => {
+    const { exposition, change, renders } = pages(5000);
+    for (let i = 0; i < 3; i++) {
+      if (i) await vi.advanceTimersByTimeAsync(15_000);
+      change();
+      await scrape(exposition);
+    }
+    expect(renders()).toBe(3);
+    change();
+    await vi.advanceTimersByTimeAsync(14_499);
+    expect(renders()).toBe(3);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(renders()).toBe(4);
+    await vi.advanceTimersByTimeAsync(500);
+    const page = exposition.get();
+    expect(page).not.toBeInstanceOf(Promise);
+    expect((page as { body: Buffer }).body.toString()).toMatch(/^v4\n/);
+    expect(renders()).toBe(4);
+    exposition.stop();
+  });
+
+  it('compresses the page ahead when the scrapes ask for gzip', async () => {
+    const { exposition, change } = pages(5000);
+    for (let i = 0; i < 3; i++) {
+      if (i) await vi.advanceTimersByTimeAsync(15_000);
+      change();
+      await scrape(exposition, true);
+    }
+    change();
+    await vi.advanceTimersByTimeAsync(14_500);
+    // The thread pool's callback is real I/O: wait for it outside the fake clock.
+    vi.mocked(gzipSync).mockClear();
+    // The compression runs on the thread pool, outside the fake clock: 5 KB takes well under a millisecond.
+    await sleep(200);
+    const page = exposition.get(true) as { gzip(): Buffer; body: Buffer };
+    expect(page.body.toString()).toMatch(/^v4\n/);
+    expect(gunzipSync(page.gzip()).equals(page.body)).toBe(true);
+    expect(vi.mocked(gzipSync)).not.toHaveBeenCalled();
+    exposition.stop();
+  });
+
+  it('does not render ahead when nothing changed, for a small page, or when scrapes come unsteadily', async () => {
+    const steadyUnchanged = pages(5000);
+    const small = pages(10);
+    const unsteady = pages(5000);
+    for (const [i, gap] of [0, 15_000, 15_000].entries()) {
+      await vi.advanceTimersByTimeAsync(gap);
+      small.change();
+      unsteady.change();
+      await scrape(steadyUnchanged.exposition);
+      await scrape(small.exposition);
+      if (i !== 1) await scrape(unsteady.exposition);
+    }
+    // Scrapes two apart: 30 s then 15 s is not a steady interval.
+    small.change();
+    unsteady.change();
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(steadyUnchanged.renders()).toBe(1);
+    expect(small.renders()).toBe(3);
+    expect(unsteady.renders()).toBe(2);
+  });
+
+  it('stop() cancels a rendering ahead', async () => {
+    const { exposition, change, renders } = pages(5000);
+    for (let i = 0; i < 3; i++) {
+      if (i) await vi.advanceTimersByTimeAsync(15_000);
+      change();
+      await scrape(exposition);
+    }
+    change();
+    exposition.stop();
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(renders()).toBe(3);
   });
 });
