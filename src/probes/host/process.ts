@@ -1,8 +1,9 @@
+import { readdirSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { z } from 'zod';
 import { defineHostCollector, type HostProbe } from './collector.js';
-import { readProc } from './procfs.js';
+import { onKernelProcfs, readProc } from './procfs.js';
 
 export const ProcessSample = z.object({
   pid: z.number().int(),
@@ -74,12 +75,25 @@ class ProcessCollector implements HostProbe<ProcessSample> {
       cpuSecondsTotal: { user: usage.user / 1e6, system: usage.system / 1e6 },
       cpuUtilization,
       eventLoopDelaySeconds,
-      openFds: await readdir(`/proc/self/fd`).then(
-        (d) => d.length,
-        () => null,
-      ),
+      openFds: await this.countFds(),
       maxFds: await this.readMaxFds(signal),
     };
+  }
+
+  /** On the kernel's procfs, listed in place (see ProcFile): a trip through the thread pool cost more. */
+  private readonly fdsInPlace = onKernelProcfs('/proc/self/fd');
+
+  private countFds(): Promise<number | null> | number | null {
+    if (!this.fdsInPlace)
+      return readdir('/proc/self/fd').then(
+        (d) => d.length,
+        () => null,
+      );
+    try {
+      return readdirSync('/proc/self/fd').length;
+    } catch {
+      return null;
+    }
   }
 
   private async readMaxFds(signal: AbortSignal): Promise<number | null> {

@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { collector as memory, memorySample } from '../../../../src/probes/host/memory.js';
-import { byCodeUnits, ProcFile, parseMeminfo, readProc } from '../../../../src/probes/host/procfs.js';
+import {
+  byCodeUnits,
+  ProcFile,
+  onKernelProcfs,
+  parseMeminfo,
+  parseMountinfo,
+  readProc,
+} from '../../../../src/probes/host/procfs.js';
 
 const file = (text: string) => {
   const path = join(mkdtempSync(join(tmpdir(), 'vitals-procfile-')), 'f');
@@ -80,6 +87,68 @@ describe('ProcFile (a procfs file kept open and read again)', () => {
 
   it('orders names by code units', () => {
     expect(['/var', '/', '/boot/efi', '/boot'].sort(byCodeUnits)).toEqual(['/', '/boot', '/boot/efi', '/var']);
+  });
+});
+
+describe('ProcFile read in place (direct), as on the kernel procfs', () => {
+  it('sees each new content, reads past its buffer, fails on a missing file and on an aborted signal', async () => {
+    const path = file('one\n');
+    const f = new ProcFile(path, 8, true);
+    expect(f.direct).toBe(true);
+    expect(await f.read()).toBe('one\n');
+    writeFileSync(path, 'two, longer than the buffer\n');
+    expect(await f.read()).toBe('two, longer than the buffer\n');
+    writeFileSync(path, 'x');
+    expect(await f.read()).toBe('x');
+    await expect(f.read(AbortSignal.abort())).rejects.toThrow();
+    await f.close();
+    const missing = new ProcFile(join(mkdtempSync(join(tmpdir(), 'vitals-procfile-')), 'none'), 4096, true);
+    await expect(missing.read()).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it("is how this host's /proc files are read, and not a file elsewhere", async () => {
+    const stat = new ProcFile('/proc/stat');
+    expect(stat.direct).toBe(true);
+    expect(await stat.read()).toMatch(/^cpu /);
+    await stat.close();
+    expect(new ProcFile(file('x')).direct).toBe(false);
+  });
+});
+
+// A container's mount table with lxcfs: FUSE files mounted over some of /proc's, and the node's procfs at /host/proc.
+const MOUNTINFO = [
+  '600 500 0:50 / / rw,relatime master:1 - overlay overlay rw,lowerdir=/l',
+  '601 600 0:51 / /proc rw,nosuid,nodev,noexec,relatime - proc proc rw',
+  '602 601 0:52 /proc/meminfo /proc/meminfo rw,nosuid,nodev,relatime master:2 - fuse.lxcfs lxcfs rw,user_id=0',
+  '603 601 0:52 /proc/stat /proc/stat rw,nosuid,nodev,relatime master:2 - fuse.lxcfs lxcfs rw,user_id=0',
+  '604 600 0:53 / /host/proc rw,relatime - proc proc rw',
+  '605 600 0:54 / /data\\040dir rw,relatime shared:3 - ext4 /dev/sda1 rw',
+  '',
+].join('\n');
+
+describe('onKernelProcfs (which files are safe to read in place)', () => {
+  const table = parseMountinfo(MOUNTINFO);
+
+  it('parses mount points (escapes undone) and types, optional fields or none', () => {
+    expect(table).toEqual([
+      ['/', 'overlay'],
+      ['/proc', 'proc'],
+      ['/proc/meminfo', 'fuse.lxcfs'],
+      ['/proc/stat', 'fuse.lxcfs'],
+      ['/host/proc', 'proc'],
+      ['/data dir', 'ext4'],
+    ]);
+  });
+
+  it("is true only where the deepest mount covering the path is the kernel's procfs", () => {
+    expect(onKernelProcfs('/proc/net/dev', table)).toBe(true);
+    expect(onKernelProcfs('/proc/pressure/cpu', table)).toBe(true);
+    expect(onKernelProcfs('/host/proc/stat', table)).toBe(true);
+    expect(onKernelProcfs('/proc/meminfo', table)).toBe(false);
+    expect(onKernelProcfs('/proc/stat', table)).toBe(false);
+    expect(onKernelProcfs('/procfs/stat', table)).toBe(false);
+    expect(onKernelProcfs('/data dir/proc/stat', table)).toBe(false);
+    expect(onKernelProcfs('/proc/stat', [])).toBe(false);
   });
 });
 
