@@ -2,6 +2,7 @@ import { readdirSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { z } from 'zod';
+import { TimerDuration } from '../../shared/duration.js';
 import { defineHostCollector, type HostProbe } from './collector.js';
 import { onKernelProcfs, readProc } from './procfs.js';
 
@@ -20,18 +21,33 @@ export const ProcessSample = z.object({
 });
 export type ProcessSample = z.infer<typeof ProcessSample>;
 
-/** How often the event-loop delay timer fires, in ms (bench/host.mjs reads it from the built module). */
-export const DELAY_RESOLUTION_MS = 200;
+/**
+ * How often the event-loop delay timer fires by default, in ms (`host.process.eventLoopDelayResolution`;
+ * bench/host.mjs reads it from the built module). Each firing wakes an idle process: measured on this project's
+ * 2-core VM, a histogram at 200 ms cost 0.058 % of a core, at 500 ms 0.022 %, which was a third and then a
+ * seventh of a 15 s-scraped idle daemon's CPU. A stall of 500 ms or more is always seen; a shorter one with a
+ * chance of its length / 500 ms.
+ */
+export const DELAY_RESOLUTION_MS = 500;
 
 /**
  * A delay in seconds from one of the histogram's readings (ns). Node records the time between two firings of its
- * timer, that is the resolution plus how late the timer was: an idle loop read 0.2 s at a 200 ms resolution. The
+ * timer, that is the resolution plus how late the timer was: an idle loop read 0.5 s at a 500 ms resolution. The
  * delay is the lateness alone.
  */
-export function delaySeconds(readingNs: number): number {
+export function delaySeconds(readingNs: number, resolutionMs = DELAY_RESOLUTION_MS): number {
   if (!Number.isFinite(readingNs)) return 0;
-  return Math.max(0, readingNs / 1e6 - DELAY_RESOLUTION_MS) / 1000;
+  return Math.max(0, readingNs / 1e6 - resolutionMs) / 1000;
 }
+
+const ProcessOptions = z
+  .object({
+    /** Finer catches shorter stalls, at a wakeup per reading. */
+    eventLoopDelayResolution: TimerDuration.refine((ms) => ms >= 10 && ms <= 5000, {
+      message: 'between 10ms and 5s',
+    }).default(DELAY_RESOLUTION_MS),
+  })
+  .strict();
 
 /** The daemon's own process: memory, CPU, event-loop delay and file descriptors. */
 class ProcessCollector implements HostProbe<ProcessSample> {
@@ -40,13 +56,11 @@ class ProcessCollector implements HostProbe<ProcessSample> {
   private prevCpu: { at: number; usage: NodeJS.CpuUsage } | undefined;
   private maxFds: number | null | undefined;
 
-  constructor() {
-    // Each reading is a timer that wakes an idle process (~50-60 µs of CPU a wake): at 50 ms that was 0.12 % of a
-    // core, a third of the idle daemon's whole cost; every 200 ms is 25 readings per 5 s tick (0.03 %). A reading is
-    // how late the timer fired (delaySeconds), so a stall of 200 ms or more is always seen, at up to its length (the
-    // part after the timer fell due), a shorter one with a chance of its length / 200 ms. Node's reset() drops the
-    // interval in progress, so a stall within 200 ms after a sample is not seen.
-    this.loop = monitorEventLoopDelay({ resolution: DELAY_RESOLUTION_MS });
+  constructor(private readonly resolutionMs = DELAY_RESOLUTION_MS) {
+    // A reading is how late the timer fired (delaySeconds), so a stall of one resolution or more is always seen, at
+    // up to its length (the part after the timer fell due), a shorter one with a chance of its length / resolution.
+    // Node's reset() drops the interval in progress, so a stall within one resolution after a sample is not seen.
+    this.loop = monitorEventLoopDelay({ resolution: resolutionMs });
     this.loop.enable();
   }
 
@@ -60,9 +74,9 @@ class ProcessCollector implements HostProbe<ProcessSample> {
       ? (usage.user - prev.usage.user + usage.system - prev.usage.system) / 1000 / (at - prev.at)
       : null;
     const eventLoopDelaySeconds = {
-      p50: delaySeconds(this.loop.percentile(50)),
-      p99: delaySeconds(this.loop.percentile(99)),
-      max: delaySeconds(this.loop.max),
+      p50: delaySeconds(this.loop.percentile(50), this.resolutionMs),
+      p99: delaySeconds(this.loop.percentile(99), this.resolutionMs),
+      max: delaySeconds(this.loop.max, this.resolutionMs),
     };
     this.loop.reset();
     return {
@@ -125,7 +139,10 @@ export const collector = defineHostCollector({
   defaultEnabled: true,
   state: { self: ProcessSample },
   toState: (self: ProcessSample) => ({ self }),
-  create: () => new ProcessCollector(),
+  options: {
+    process: ProcessOptions.default({ eventLoopDelayResolution: DELAY_RESOLUTION_MS }),
+  },
+  create: (_paths, { process: options }) => new ProcessCollector(options.eventLoopDelayResolution),
   metrics: {
     instruments: [
       spec('process.memory.usage', 'updowncounter', 'By', 'Resident set size of the daemon.'),
