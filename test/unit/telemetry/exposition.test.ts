@@ -104,13 +104,18 @@ describe('Exposition rendering ahead of a predicted scrape', () => {
     return await exposition.get(gzip);
   }
 
-  it('renders a large page before a steady scrape is due, so the scrape is answered without a rendering', async () => {
-    const { exposition, change, renders } = pages(5000);
+  /** Three scrapes 15 s apart, each after a change: two equal intervals, so the next scrape is predicted. */
+  async function steadyScrapes(exposition: Exposition, change: () => void, gzip = false) {
     for (let i = 0; i < 3; i++) {
       if (i) await vi.advanceTimersByTimeAsync(15_000);
       change();
-      await scrape(exposition);
+      await scrape(exposition, gzip);
     }
+  }
+
+  it('renders a large page before a steady scrape is due, so the scrape is answered without a rendering', async () => {
+    const { exposition, change, renders } = pages(5000);
+    await steadyScrapes(exposition, change);
     expect(renders()).toBe(3);
     change();
     await vi.advanceTimersByTimeAsync(14_499);
@@ -127,11 +132,7 @@ describe('Exposition rendering ahead of a predicted scrape', () => {
 
   it('compresses the page ahead when the scrapes ask for gzip', async () => {
     const { exposition, change } = pages(5000);
-    for (let i = 0; i < 3; i++) {
-      if (i) await vi.advanceTimersByTimeAsync(15_000);
-      change();
-      await scrape(exposition, true);
-    }
+    await steadyScrapes(exposition, change, true);
     change();
     await vi.advanceTimersByTimeAsync(14_500);
     // The thread pool's callback is real I/O: wait for it outside the fake clock.
@@ -168,11 +169,7 @@ describe('Exposition rendering ahead of a predicted scrape', () => {
 
   it('stop() cancels a rendering ahead', async () => {
     const { exposition, change, renders } = pages(5000);
-    for (let i = 0; i < 3; i++) {
-      if (i) await vi.advanceTimersByTimeAsync(15_000);
-      change();
-      await scrape(exposition);
-    }
+    await steadyScrapes(exposition, change);
     change();
     exposition.stop();
     await vi.advanceTimersByTimeAsync(60_000);
