@@ -22,8 +22,10 @@ export interface Telemetry {
   readonly settings: TelemetrySettings;
   /** Settles once the SDK is loaded and the instrumentations are hooked (at once when nothing is wanted). */
   readonly ready: Promise<void>;
-  /** The current /metrics page; undefined when no HTTP server serves it. */
-  /** A scrape of /metrics; `gzip`: the scraper accepts it (a page rendered ahead is then compressed ahead). */
+  /**
+   * A scrape of /metrics, answered with the current page; `gzip`: the scraper accepts it (a page rendered ahead is
+   * then compressed ahead). Undefined when no HTTP server serves it.
+   */
   readonly metricsPage: ((gzip: boolean) => Promise<ExpositionPage> | ExpositionPage) | undefined;
   /** Records one served HTTP request (http.server.request.duration); a no-op until the SDK is loaded. */
   readonly recordHttp: ((seconds: number, attributes: Record<string, string | number>) => void) | undefined;

@@ -98,16 +98,12 @@ export class ProcFile {
   private buffer: Buffer | undefined;
   /** The read under way: a refresh overlapping a scheduled run shares it rather than racing it for the buffer. */
   private inflight: Promise<string> | undefined;
-  /** Read in place rather than on the thread pool: the file is on the kernel's own procfs. */
-  readonly direct: boolean;
-
+  /** @param direct read in place rather than on the thread pool: the file is on the kernel's own procfs */
   constructor(
     readonly path: string,
     private readonly initialBytes = 4096,
-    direct = onKernelProcfs(path),
-  ) {
-    this.direct = direct;
-  }
+    readonly direct = onKernelProcfs(path),
+  ) {}
 
   read(signal?: AbortSignal): Promise<string> {
     if (this.direct) return this.readInPlace(signal);
