@@ -74,7 +74,7 @@ export class PostgresHistory implements History {
       {
         flush: () => this.writer.flush(),
         pendingEvents: () => this.writer.pendingEvents,
-        watermark: () => this.jobs.watermark,
+        rolledUpTo: () => this.jobs.rolledUpTo,
         recent: this.recent,
       },
     );

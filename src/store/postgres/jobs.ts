@@ -30,6 +30,8 @@ export class Jobs {
   watermark = 0;
   /** Earliest sample written behind the watermark since the last roll-up (late, after an outage). */
   private dirtyFrom = Infinity;
+  /** The dirty start a roll-up under way is redoing: not in the tables until it commits. */
+  private rolling = Infinity;
   private readonly scheduled: ScheduledJob[] = [];
 
   constructor(
@@ -44,6 +46,15 @@ export class Jobs {
                                           (SELECT min(time) FROM ${s}.samples)))::float8 * 1000 AS t`,
     );
     this.watermark = alignDown(w.rows[0]?.t ?? this.options.clock(), MINUTE);
+  }
+
+  /**
+   * Raw samples from this time on are not (all) in the roll-up tables yet, so a query aggregates them itself: the
+   * watermark, or the earliest sample written behind it that no roll-up has taken in. A fresh schema's watermark is
+   * the minute it started in, and a sample from before that minute, written after start, is such a sample.
+   */
+  get rolledUpTo(): number {
+    return Math.min(this.watermark, this.dirtyFrom, this.rolling);
   }
 
   /** A batch was written from `minTime` on: minutes behind the watermark are rolled up again. */
@@ -72,12 +83,15 @@ export class Jobs {
     this.dirtyFrom = Infinity;
     const from = alignDown(Math.min(this.watermark, dirty), MINUTE);
     if (from >= to) return;
+    this.rolling = dirty;
     try {
       await this.rollUp(from, to);
       this.watermark = Math.max(this.watermark, to);
     } catch (e) {
       this.dirtyFrom = Math.min(this.dirtyFrom, dirty);
       throw e;
+    } finally {
+      this.rolling = Infinity;
     }
   }
 

@@ -37,7 +37,8 @@ interface ReaderOptions {
 interface ReaderSources {
   flush(): Promise<void>;
   pendingEvents(): readonly HealthEvent[];
-  watermark(): number;
+  /** Raw samples from here on are not all in the roll-up tables yet (Jobs.rolledUpTo). */
+  rolledUpTo(): number;
   /** Events kept in memory: the answer while PostgreSQL is away. */
   recent: RecentEvents;
 }
@@ -178,14 +179,14 @@ export class Reader {
   }
 
   /**
-   * Buckets before the roll-up watermark come from the table, later ones straight from the raw samples; p95 is
+   * Buckets the roll-up has fully taken in come from the table, later ones straight from the raw samples; p95 is
    * then estimated from the bucket averages.
    */
   private async tierBuckets(id: number, resolution: '1m' | '15m', from: number, to: number) {
     const { pool, s } = this.conn;
     const table = resolution === '1m' ? 'samples_1m' : 'samples_15m';
     const res = RESOLUTION_MS[resolution];
-    const cut = alignDown(this.sources.watermark(), res);
+    const cut = alignDown(this.sources.rolledUpTo(), res);
     const rawWhere =
       'series_id = $2 AND time >= greatest($3::timestamptz, $5::timestamptz) AND time <= $4::timestamptz';
     const { rows } = await pool.query<BucketRow>(

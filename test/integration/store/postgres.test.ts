@@ -155,6 +155,26 @@ describe('PostgresHistory against the real server', () => {
     expect(lines.filter((l) => /lost|unreachable/.test(String(l.msg))).map((l) => l.msg)).toEqual([]);
   });
 
+  it('a minute-tier query sees a sample written behind the roll-up watermark before any roll-up has run', async () => {
+    // A fresh schema starts its watermark at the current minute; a sample from just before that minute, written
+    // after start, was in neither the 1-minute table nor the raw rows the query aggregated past the watermark.
+    const schema = `${SCHEMA}_wm`;
+    const now = Math.floor(Date.now() / MIN) * MIN + 500;
+    const h = new PostgresHistory(options({ schema, clock: () => now, flushInterval: 3_600_000 }));
+    try {
+      await h.start();
+      h.append(now - 1000, [['late.sample', 7]]);
+      await h.flush();
+      // A window just longer than raw retention: answered from the 1-minute tier.
+      const r = await h.query({ series: 'late.sample', from: now - 2 * HOUR - 1, to: now });
+      expect(r.resolution).toBe('1m');
+      expect(r.summary).toMatchObject({ count: 1, last: 7 });
+    } finally {
+      await h.close();
+      await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    }
+  });
+
   it('flush() writes what was appended before it, even while a flush that already passed the buffer ends', async () => {
     // The timer stays out of it: every flush here is one this test asked for.
     const h = new PostgresHistory(options({ flushInterval: 3_600_000 }));
