@@ -20,9 +20,41 @@ interface Family {
   readonly name: string;
   readonly kind: InstrumentSpec['kind'];
   /** Every series ever observed, in first-seen order; one not observed again keeps its last value. */
-  readonly series: Map<string, Series>;
+  readonly series: Series[];
+  /** The same series by their attributes. */
+  readonly index: Node;
   /** The family's text while none of its lines changed. */
   text: string | undefined;
+}
+
+/**
+ * Series by attributes: a step per attribute, by key then value, in the order the emit site gives them. Finding
+ * a series builds no string (a joined key had to be built and hashed for every observation of every pass).
+ */
+interface Node {
+  series?: Series;
+  next?: Map<string, Map<string, Node>>;
+}
+
+function nodeOf(root: Node, attributes: Attributes | undefined): Node {
+  let node = root;
+  if (attributes)
+    for (const k in attributes) {
+      node.next ??= new Map();
+      let byValue = node.next.get(k);
+      if (!byValue) {
+        byValue = new Map();
+        node.next.set(k, byValue);
+      }
+      const v = attributes[k]!;
+      let child = byValue.get(v);
+      if (!child) {
+        child = {};
+        byValue.set(v, child);
+      }
+      node = child;
+    }
+  return node;
 }
 
 const typeOf = (kind: InstrumentSpec['kind']): 'counter' | 'gauge' => (kind === 'counter' ? 'counter' : 'gauge');
@@ -50,7 +82,8 @@ export class ObservedFamilies {
         header: metricHeader(name, s.description, typeOf(s.kind)),
         name,
         kind: s.kind,
-        series: new Map(),
+        series: [],
+        index: {},
         text: undefined,
       };
       this.byName.set(s.name, family);
@@ -65,14 +98,14 @@ export class ObservedFamilies {
     // The SDK's counter accumulation ignores a negative recording, leaving 0.
     if (family.kind === 'counter' && value < 0) value = 0;
     // The attributes as given (emit sites keep their keys in one order); labels are built once per new series.
-    let key = '';
-    if (attributes) for (const k in attributes) key += `${k}\u0000${attributes[k]}\u0001`;
-    let s = family.series.get(key);
+    const node = nodeOf(family.index, attributes);
+    let s = node.series;
     if (!s) {
       const l = attributes ? labels(attributes) : '';
       s = { prefix: `${family.name}${l ? `{${l}}` : ''} `, shown: value, last: value, pass: -1, next: value, line: '' };
       s.line = `${s.prefix}${valueString(value)}\n`;
-      family.series.set(key, s);
+      node.series = s;
+      family.series.push(s);
       family.text = undefined;
       s.pass = this.pass;
       // First seen: shown as observed, nothing to diff against.
@@ -87,8 +120,8 @@ export class ObservedFamilies {
     fill(this.emit);
     let out = '';
     for (const f of this.families) {
-      if (f.series.size === 0) continue;
-      for (const s of f.series.values()) {
+      if (f.series.length === 0) continue;
+      for (const s of f.series) {
         if (s.pass !== this.pass) continue;
         const shown = Number.isNaN(s.last) ? s.next : advance(f.kind, s.shown, s.last, s.next);
         s.last = s.next;
@@ -105,9 +138,9 @@ export class ObservedFamilies {
   }
 }
 
-function joinLines(series: Map<string, Series>): string {
+function joinLines(series: readonly Series[]): string {
   let out = '';
-  for (const s of series.values()) out += s.line;
+  for (const s of series) out += s.line;
   return out;
 }
 

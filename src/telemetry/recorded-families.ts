@@ -12,10 +12,14 @@ interface Buckets {
 interface Series {
   /** The attributes the series was first recorded with (their order is the labels' order). */
   readonly attributes: Attributes;
-  /** Recorded since the last rendering; undefined when nothing was. */
-  delta: Buckets | number | undefined;
+  /** Recorded since the last rendering. */
+  pending: boolean;
+  /** A sum's increment since the last rendering, or a histogram's recordings since it (zeroed by it). */
+  readonly delta: Buckets | { value: number };
   /** What the page shows; undefined until the first rendering after the first recording. */
-  shown: Buckets | number | undefined;
+  shown: Buckets | { value: number } | undefined;
+  /** Each line up to its value (`name{labels} `), built once: count, sum and buckets for a histogram. */
+  heads: readonly string[] | undefined;
   text: string;
 }
 
@@ -84,18 +88,23 @@ export class RecordedFamily {
       const key = identity(attributes);
       s = this.series.get(key);
       if (!s) {
-        s = { attributes, delta: undefined, shown: undefined, text: '' };
+        const delta =
+          this.spec.kind === 'histogram'
+            ? { count: 0, sum: 0, counts: new Array<number>(this.les.length).fill(0) }
+            : { value: 0 };
+        s = { attributes, pending: false, delta, shown: undefined, heads: undefined, text: '' };
         this.series.set(key, s);
       }
       if (Object.isFrozen(attributes)) this.byObject.set(attributes, s);
     }
     this.dirty = true;
-    if (this.spec.kind !== 'histogram') {
-      s.delta = ((s.delta as number | undefined) ?? 0) + value;
+    s.pending = true;
+    const d = s.delta;
+    if (!('counts' in d)) {
+      d.value += value;
       return;
     }
-    s.delta ??= { count: 0, sum: 0, counts: new Array<number>(this.les.length).fill(0) };
-    const d = s.delta as Buckets;
+    // A NaN recording still makes the series (as the SDK's does), with nothing counted.
     if (Number.isNaN(value)) return;
     d.count += 1;
     d.sum += value;
@@ -108,10 +117,11 @@ export class RecordedFamily {
     this.dirty = false;
     let out = '';
     for (const s of this.series.values()) {
-      if (s.delta !== undefined) {
-        s.shown = s.shown === undefined ? s.delta : merge(s.shown, s.delta);
-        s.delta = undefined;
-        s.text = this.lines(s);
+      if (s.pending) {
+        s.pending = false;
+        s.shown = s.shown === undefined ? takeCopy(s.delta) : mergeInto(s.shown, s.delta);
+        s.heads ??= this.heads(s.attributes, 'counts' in s.delta);
+        s.text = lines(s.heads, s.shown);
       }
       out += s.text;
     }
@@ -119,28 +129,55 @@ export class RecordedFamily {
     return this.text;
   }
 
-  private lines(s: Series): string {
-    const l = labels(s.attributes);
-    if (typeof s.shown === 'number') return `${this.name}${l ? `{${l}}` : ''} ${valueString(s.shown)}\n`;
-    const h = s.shown as Buckets;
+  private heads(attributes: Attributes, histogram: boolean): string[] {
+    const l = labels(attributes);
     const braced = l ? `{${l}}` : '';
-    let out = `${this.name}_count${braced} ${valueString(h.count)}\n${this.name}_sum${braced} ${valueString(h.sum)}\n`;
-    const prefix = `${this.name}_bucket{${l ? `${l},` : ''}`;
-    let cumulative = 0;
-    for (let i = 0; i < h.counts.length; i++) {
-      cumulative += h.counts[i]!;
-      out += `${prefix}${this.les[i]}} ${valueString(cumulative)}\n`;
-    }
-    return out;
+    if (!histogram) return [`${this.name}${braced} `];
+    const bucket = `${this.name}_bucket{${l ? `${l},` : ''}`;
+    return [`${this.name}_count${braced} `, `${this.name}_sum${braced} `, ...this.les.map((le) => `${bucket}${le}} `)];
   }
 }
 
-function merge(shown: Buckets | number, delta: Buckets | number): Buckets | number {
-  if (typeof shown === 'number') return shown + (delta as number);
-  const d = delta as Buckets;
-  return {
-    count: shown.count + d.count,
-    sum: shown.sum + d.sum,
-    counts: shown.counts.map((c, i) => c + d.counts[i]!),
-  };
+function lines(heads: readonly string[], shown: Buckets | { value: number }): string {
+  if (!('counts' in shown)) return `${heads[0]}${valueString(shown.value)}\n`;
+  let out = `${heads[0]}${valueString(shown.count)}\n${heads[1]}${valueString(shown.sum)}\n`;
+  let cumulative = 0;
+  for (let i = 0; i < shown.counts.length; i++) {
+    cumulative += shown.counts[i]!;
+    out += `${heads[i + 2]}${valueString(cumulative)}\n`;
+  }
+  return out;
+}
+
+/** The delta as the first shown value, and the delta zeroed for the next recordings. */
+function takeCopy(delta: Buckets | { value: number }): Buckets | { value: number } {
+  const shown = 'counts' in delta ? { count: delta.count, sum: delta.sum, counts: [...delta.counts] } : { ...delta };
+  zero(delta);
+  return shown;
+}
+
+/** shown + delta, with the SDK's floating-point steps (bucket by bucket), in place; the delta zeroed. */
+function mergeInto(
+  shown: Buckets | { value: number },
+  delta: Buckets | { value: number },
+): Buckets | { value: number } {
+  if (!('counts' in shown) || !('counts' in delta))
+    (shown as { value: number }).value += (delta as { value: number }).value;
+  else {
+    shown.count += delta.count;
+    shown.sum += delta.sum;
+    for (let i = 0; i < shown.counts.length; i++) shown.counts[i]! += delta.counts[i]!;
+  }
+  zero(delta);
+  return shown;
+}
+
+function zero(delta: Buckets | { value: number }): void {
+  if (!('counts' in delta)) {
+    delta.value = 0;
+    return;
+  }
+  delta.count = 0;
+  delta.sum = 0;
+  delta.counts.fill(0);
 }
