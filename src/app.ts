@@ -235,6 +235,7 @@ export class App {
       maxBodyBytes: config.bodyLimit,
       log: this.log.child({ component: 'mcp-http' }),
     });
+    const metrics = this.metricsRoutes(metricsModule);
     this.httpServer = await startHttpServer({
       config,
       ...(http.listen ? { listen: http.listen } : {}),
@@ -261,22 +262,27 @@ export class App {
             maxStreamsPerClient: this.options.config.limits.eventStreamsPerPrincipal,
           },
         ],
-        ...this.metricsPlugins(metricsModule),
+        ...metrics.plugins,
       ],
+      ...metrics.shortcut,
       // Listen streams never end on their own: they are closed (gracefully, per the spec) once the requests in
       // flight are answered or the grace period is over, with the sessions.
       drain: async (deadline) => void (await Promise.all([mcp.shutdown(deadline), modern.close(deadline)])),
     });
   }
 
-  /** /metrics and the HTTP request histogram as plugins, when telemetry serves a page. */
-  private metricsPlugins(m: typeof import('./http/routes/metrics.js')): [RoutePlugin, Record<string, unknown>][] {
+  /**
+   * /metrics and the HTTP request histogram as plugins, when telemetry serves a page; and the page served past
+   * fastify when nothing stands in a scrape's way.
+   */
+  private metricsRoutes(m: typeof import('./http/routes/metrics.js')) {
     const page = this.telemetry?.metricsPage;
     const record = this.telemetry?.recordHttp;
     const plugins: [RoutePlugin, Record<string, unknown>][] = [];
     if (record) plugins.push([m.httpMetricsPlugin, { record }]);
     if (page) plugins.push([m.metricsRoutes, { page }]);
-    return plugins;
+    const shortcut = page ? { metricsShortcut: m.metricsShortcut({ page, ...(record ? { record } : {}) }) } : {};
+    return { plugins, shortcut };
   }
 
   /**
@@ -289,6 +295,7 @@ export class App {
       import('./http/routes/health.js'),
       import('./http/routes/metrics.js'),
     ]);
+    const metrics = this.metricsRoutes(metricsModule);
     this.metricsServer = await startHttpServer({
       config: this.options.config.http,
       listen: `127.0.0.1:${port}`,
@@ -304,8 +311,9 @@ export class App {
             started: () => this.monitorReady,
           },
         ],
-        ...this.metricsPlugins(metricsModule),
+        ...metrics.plugins,
       ],
+      ...metrics.shortcut,
     });
   }
 

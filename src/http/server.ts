@@ -7,6 +7,7 @@ import Fastify, {
   type FastifyReply,
   type FastifyRequest,
 } from 'fastify';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { HttpConfig, LimitsConfig } from '../config/schema.js';
 import { VitalsError } from '../shared/errors.js';
@@ -17,6 +18,7 @@ import { JSONRPC, jsonRpcError } from './jsonrpc.js';
 import { isLoopback, parseListen, type ListenAddress } from './listen.js';
 import { hostCheckNeeded, OriginPolicy } from './origin.js';
 import { rateLimitPlugin } from './rate-limit.js';
+import type { MetricsShortcut } from './routes/metrics.js';
 import { routePolicy, securityPlugin } from './security.js';
 
 /** A route plugin with options of its own type: the list mixes them and fastify checks each at registration. */
@@ -35,6 +37,12 @@ export interface HttpServerOptions {
   limits?: Pick<LimitsConfig, 'invalidTokensPerMinute'>;
   /** Called when closing, before connections are cut: finish in-flight work by `deadline` (epoch ms). */
   drain?: (deadline: number) => Promise<void>;
+  /**
+   * Serves GET /metrics past fastify when the security plugin would let the request through untouched: /metrics
+   * open (no auth for it), the Host allowed, no Origin (no CORS), the server not closing. Anything else about a
+   * scrape (a token, a browser, HEAD) goes through fastify's route as before.
+   */
+  metricsShortcut?: MetricsShortcut;
 }
 
 class UnsafeBindError extends VitalsError {
@@ -95,6 +103,17 @@ export function checkingInterval(t: HttpConfig['timeouts']): number {
   return Number.isFinite(shortest) ? Math.min(1000, Math.max(100, Math.round(shortest / 10))) : 1000;
 }
 
+/** A GET /metrics the security plugin would let through untouched (see HttpServerOptions.metricsShortcut). */
+function scrapeToPassThrough(req: IncomingMessage, origins: OriginPolicy): boolean {
+  const url = req.url;
+  return (
+    req.method === 'GET' &&
+    (url === '/metrics' || url?.startsWith('/metrics?') === true) &&
+    req.headers.origin === undefined &&
+    origins.hostAllowed(req.headers.host)
+  );
+}
+
 /** One fastify instance per listen address; security first, then the rate limiter, then routes as plugins. */
 export async function startHttpServer(options: HttpServerOptions): Promise<HttpServer> {
   const { config, log } = options;
@@ -106,6 +125,24 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       'listening beyond loopback without authentication (--insecure): whoever reaches this port can call every tool',
     );
   const httpLog = log.child({ component: 'http' });
+  const origins = new OriginPolicy({
+    listenHost: host,
+    checkHost: hostCheckNeeded({
+      listenLoopback: isLoopback(host),
+      authConfigured: config.auth !== undefined,
+      allowedHosts: config.allowedHosts,
+    }),
+    allowedHosts: config.allowedHosts,
+    allowedOrigins: config.allowedOrigins,
+  });
+  const policy = routePolicy(config);
+  let accepting = true;
+  const shortcut = policy('/metrics') === 'open' ? options.metricsShortcut : undefined;
+  const http = {
+    connectionsCheckingInterval: checkingInterval(config.timeouts),
+    headersTimeout: config.timeouts.headers,
+    requestTimeout: config.timeouts.request,
+  };
   const app = Fastify({
     loggerInstance: httpLog as unknown as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
@@ -113,11 +150,22 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     // Slow clients (slowloris) cannot hold sockets open indefinitely: the whole request must arrive in time.
     // Node checks those deadlines only every `connectionsCheckingInterval` (30 s by default), so a 10 s header
     // timeout fired at up to 40 s; checking often enough keeps each within a second of its documented value.
-    http: {
-      connectionsCheckingInterval: checkingInterval(config.timeouts),
-      headersTimeout: config.timeouts.headers,
-      requestTimeout: config.timeouts.request,
-    },
+    http,
+    ...(shortcut
+      ? {
+          serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => {
+            const server = createServer(http, (req, res) => {
+              if (accepting && scrapeToPassThrough(req, origins)) shortcut(req, res, () => handler(req, res));
+              else handler(req, res);
+            });
+            // What fastify sets on a server it creates (lib/server.js), from the same options.
+            server.keepAliveTimeout = config.timeouts.keepAlive;
+            server.requestTimeout = config.timeouts.request;
+            server.setTimeout(0);
+            return server;
+          },
+        }
+      : {}),
     connectionTimeout: 0,
     requestTimeout: config.timeouts.request,
     keepAliveTimeout: config.timeouts.keepAlive,
@@ -134,17 +182,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   const authenticator = new Authenticator(config.auth, config.metricsAuth.tokens);
   await app.register(securityPlugin, {
     authenticator,
-    origins: new OriginPolicy({
-      listenHost: host,
-      checkHost: hostCheckNeeded({
-        listenLoopback: isLoopback(host),
-        authConfigured: config.auth !== undefined,
-        allowedHosts: config.allowedHosts,
-      }),
-      allowedHosts: config.allowedHosts,
-      allowedOrigins: config.allowedOrigins,
-    }),
-    policy: routePolicy(config),
+    origins,
+    policy,
     ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
     authorizationServers: config.auth?.authorizationServers ?? [],
     metadata: config.auth !== undefined,
@@ -170,6 +209,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   let closing: Promise<void> | undefined;
   const close = (graceMs = config.shutdownGrace) =>
     (closing ??= (async () => {
+      accepting = false;
       const deadline = Date.now() + graceMs;
       // Stops accepting connections and closes idle keep-alive ones; requests on open ones get 503.
       const closed = app.close();

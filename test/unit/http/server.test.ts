@@ -1,11 +1,13 @@
 import { McpServer } from '@modelcontextprotocol/server';
 import type { FastifyPluginAsync } from 'fastify';
+import { request as httpRequest } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { HttpConfig } from '../../../src/config/schema.js';
 import { sha256Hex } from '../../../src/http/auth.js';
 import { McpHttp } from '../../../src/http/mcp-sessions.js';
 import { mcpRoutes, scopesFromExtra } from '../../../src/http/routes/mcp.js';
+import { httpMetricsPlugin, metricsRoutes, metricsShortcut } from '../../../src/http/routes/metrics.js';
 import { startHttpServer, type HttpServer } from '../../../src/http/server.js';
 import { createLogger } from '../../../src/shared/logger.js';
 
@@ -164,5 +166,114 @@ describe('HTTP server wiring', () => {
     await expect(hung).rejects.toThrow();
     stuck.release();
     server = undefined;
+  });
+});
+
+describe('GET /metrics past fastify', () => {
+  const PAGE = {
+    body: Buffer.from('# HELP up x\n# TYPE up gauge\nup 1\n'),
+    gzip: () => Buffer.from('zz'),
+    renderedAt: 0,
+  };
+
+  /** Every request that reached fastify's hooks, and every request-histogram recording. */
+  async function serve(doc: Record<string, unknown>, page: () => typeof PAGE | Promise<typeof PAGE>, shortcut = true) {
+    const hooked: string[] = [];
+    const recorded: Record<string, unknown>[] = [];
+    const spy: FastifyPluginAsync = async (app) => {
+      app.addHook('onRequest', async (req) => void hooked.push(`${req.method} ${req.url}`));
+    };
+    (spy as unknown as Record<symbol, boolean>)[Symbol.for('skip-override')] = true;
+    const record = (_s: number, a: Record<string, unknown>) => void recorded.push({ ...a });
+    const s = await startHttpServer({
+      config: HttpConfig.parse({ listen: '127.0.0.1:0', ...doc }),
+      log,
+      insecure: false,
+      plugins: [
+        [spy, {}],
+        [httpMetricsPlugin, { record }],
+        [metricsRoutes, { page }],
+      ],
+      ...(shortcut ? { metricsShortcut: metricsShortcut({ page, record }) } : {}),
+    });
+    return { s, port: s.address.port, hooked, recorded };
+  }
+
+  const get = (port: number, path: string, headers: Record<string, string> = {}, method = 'GET') =>
+    new Promise<{ status: number; headers: Record<string, unknown>; body: string }>((resolve, reject) => {
+      httpRequest({ host: '127.0.0.1', port, path, method, headers }, (res) => {
+        let body = '';
+        res.on('data', (c) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+      })
+        .on('error', reject)
+        .end();
+    });
+  const withoutDate = (h: Record<string, unknown>) => ({ ...h, date: undefined });
+
+  let other: HttpServer | undefined;
+  afterEach(async () => {
+    await other?.close(100);
+    other = undefined;
+  });
+
+  it("answers a plain scrape without a hook, with the route's bytes, headers and histogram recording", async () => {
+    const ours = await serve({}, () => PAGE);
+    server = ours.s;
+    const viaRoute = await serve({}, () => PAGE, false);
+    other = viaRoute.s;
+    for (const headers of [{}, { 'accept-encoding': 'gzip, deflate' }] as Record<string, string>[]) {
+      const a = await get(ours.port, '/metrics', headers);
+      const b = await get(viaRoute.port, '/metrics', headers);
+      expect(a.status).toBe(200);
+      expect(a.body).toBe(b.body);
+      expect(withoutDate(a.headers)).toEqual(withoutDate(b.headers));
+    }
+    expect((await get(ours.port, '/metrics?x=1')).status).toBe(200);
+    expect(ours.hooked).toEqual([]);
+    expect(viaRoute.hooked).toEqual(['GET /metrics', 'GET /metrics']);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(ours.recorded).toEqual(viaRoute.recorded.concat([viaRoute.recorded[0]!]));
+    expect(ours.recorded[0]).toEqual({
+      'http.request.method': 'GET',
+      'http.response.status_code': 200,
+      'http.route': '/metrics',
+    });
+  });
+
+  it('leaves fastify every scrape the security plugin has a say in: foreign Host or Origin, token, HEAD', async () => {
+    const ours = await serve({}, () => PAGE);
+    server = ours.s;
+    // Refused by the security plugin's hook (ahead of the spy's), in its words.
+    const host = await get(ours.port, '/metrics', { host: 'evil.example' });
+    expect([host.status, JSON.parse(host.body).error]).toEqual([403, 'invalid_host']);
+    const origin = await get(ours.port, '/metrics', { origin: 'http://evil.example' });
+    expect([origin.status, JSON.parse(origin.body).error]).toEqual([403, 'invalid_origin']);
+    expect((await get(ours.port, '/metrics', {}, 'HEAD')).status).toBe(200);
+    expect(ours.hooked).toEqual(['HEAD /metrics']);
+
+    const token = 'metrics-token-0123456789abcdef';
+    const guarded = await serve(
+      { metricsAuth: { tokens: [{ subject: 'prom', sha256: sha256Hex(token) }] } },
+      () => PAGE,
+    );
+    other = guarded.s;
+    expect((await get(guarded.port, '/metrics')).status).toBe(401);
+    expect((await get(guarded.port, '/metrics', { authorization: `Bearer ${token}` })).body).toBe(PAGE.body.toString());
+    expect(guarded.hooked).toEqual(['GET /metrics']);
+  });
+
+  it('hands a page that fails to render to fastify, whose error handler answers', async () => {
+    let renders = 0;
+    const ours = await serve({}, () => {
+      renders++;
+      return Promise.reject(new Error('render failed'));
+    });
+    server = ours.s;
+    const r = await get(ours.port, '/metrics');
+    expect(r.status).toBe(500);
+    expect(JSON.parse(r.body)).toMatchObject({ error: 'internal_error' });
+    expect(renders).toBe(2);
+    expect(ours.hooked).toEqual(['GET /metrics']);
   });
 });
