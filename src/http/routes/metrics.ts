@@ -51,7 +51,12 @@ export function metricsShortcut(opts: MetricsRoutesOptions & Partial<HttpMetrics
     const started = performance.now();
     const gzip = GZIP.test(req.headers['accept-encoding'] ?? '');
     const send = (page: ExpositionPage) => {
-      const body = gzip ? page.gzip() : page.body;
+      let body: Buffer;
+      try {
+        body = gzip ? page.gzip() : page.body;
+      } catch {
+        return fallback();
+      }
       res.writeHead(200, {
         'content-type': CONTENT_TYPE,
         'cache-control': 'no-store',

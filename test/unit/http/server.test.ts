@@ -263,7 +263,7 @@ describe('GET /metrics past fastify', () => {
     expect(guarded.hooked).toEqual(['GET /metrics']);
   });
 
-  it('hands a page that fails to render to fastify, whose error handler answers', async () => {
+  it('hands a page that fails to render or to compress to fastify, whose error handler answers', async () => {
     let renders = 0;
     const ours = await serve({}, () => {
       renders++;
@@ -275,5 +275,15 @@ describe('GET /metrics past fastify', () => {
     expect(JSON.parse(r.body)).toMatchObject({ error: 'internal_error' });
     expect(renders).toBe(2);
     expect(ours.hooked).toEqual(['GET /metrics']);
+
+    const unzippable = await serve({}, () => ({
+      ...PAGE,
+      gzip: () => {
+        throw new Error('gzip failed');
+      },
+    }));
+    other = unzippable.s;
+    expect((await get(unzippable.port, '/metrics', { 'accept-encoding': 'gzip' })).status).toBe(500);
+    expect((await get(unzippable.port, '/metrics')).status).toBe(200);
   });
 });
