@@ -143,6 +143,12 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     headersTimeout: config.timeouts.headers,
     requestTimeout: config.timeouts.request,
   };
+  // fastify sets these on the server it creates; a server made for the shortcut gets them from here too.
+  const serverTimeouts = {
+    connectionTimeout: 0,
+    requestTimeout: config.timeouts.request,
+    keepAliveTimeout: config.timeouts.keepAlive,
+  };
   const app = Fastify({
     loggerInstance: httpLog as unknown as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
@@ -158,17 +164,15 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
               if (accepting && scrapeToPassThrough(req, origins)) shortcut(req, res, () => handler(req, res));
               else handler(req, res);
             });
-            // What fastify sets on a server it creates (lib/server.js), from the same options.
-            server.keepAliveTimeout = config.timeouts.keepAlive;
-            server.requestTimeout = config.timeouts.request;
-            server.setTimeout(0);
+            // What fastify sets on a server it creates (lib/server.js).
+            server.keepAliveTimeout = serverTimeouts.keepAliveTimeout;
+            server.requestTimeout = serverTimeouts.requestTimeout;
+            server.setTimeout(serverTimeouts.connectionTimeout);
             return server;
           },
         }
       : {}),
-    connectionTimeout: 0,
-    requestTimeout: config.timeouts.request,
-    keepAliveTimeout: config.timeouts.keepAlive,
+    ...serverTimeouts,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     trustProxy: config.trustProxy,

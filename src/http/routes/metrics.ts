@@ -12,6 +12,21 @@ const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 const GZIP = /\bgzip\b/i;
 
 /**
+ * The response to a scrape, for the route and the shortcut alike: the page, compressed when the scraper accepts
+ * gzip (Prometheus does), with its headers. Throws when the page cannot be compressed.
+ */
+function scrapeAnswer(page: ExpositionPage, gzip: boolean): { headers: Record<string, string>; body: Buffer } {
+  const headers: Record<string, string> = {
+    'content-type': CONTENT_TYPE,
+    'cache-control': 'no-store',
+    vary: 'accept-encoding',
+  };
+  if (!gzip) return { headers, body: page.body };
+  headers['content-encoding'] = 'gzip';
+  return { headers, body: page.gzip() };
+}
+
+/**
  * GET /metrics: the OpenTelemetry instruments in Prometheus text format, served from the page the telemetry
  * renders once per snapshot, so a scrape costs a buffer write (gzip when the scraper asks, as Prometheus does).
  * Who may scrape is decided by the security plugin ahead of this route.
@@ -21,10 +36,8 @@ export const metricsRoutes: FastifyPluginAsync<MetricsRoutesOptions> = async (ap
   app.get('/metrics', async (req, reply) => {
     const gzip = GZIP.test(req.headers['accept-encoding'] ?? '');
     const pending = opts.page(gzip);
-    const page = pending instanceof Promise ? await pending : pending;
-    reply.header('content-type', CONTENT_TYPE).header('cache-control', 'no-store').header('vary', 'accept-encoding');
-    if (gzip) return reply.header('content-encoding', 'gzip').send(page.gzip());
-    return reply.send(page.body);
+    const { headers, body } = scrapeAnswer(pending instanceof Promise ? await pending : pending, gzip);
+    return reply.headers(headers).send(body);
   });
 };
 
@@ -51,22 +64,16 @@ export function metricsShortcut(opts: MetricsRoutesOptions & Partial<HttpMetrics
     const started = performance.now();
     const gzip = GZIP.test(req.headers['accept-encoding'] ?? '');
     const send = (page: ExpositionPage) => {
-      let body: Buffer;
+      let answer: ReturnType<typeof scrapeAnswer>;
       try {
-        body = gzip ? page.gzip() : page.body;
+        answer = scrapeAnswer(page, gzip);
       } catch {
         return fallback();
       }
-      res.writeHead(200, {
-        'content-type': CONTENT_TYPE,
-        'cache-control': 'no-store',
-        vary: 'accept-encoding',
-        ...(gzip ? { 'content-encoding': 'gzip' } : {}),
-        'content-length': body.length,
-      });
+      res.writeHead(200, { ...answer.headers, 'content-length': answer.body.length });
       const record = opts.record;
       if (record) res.once('finish', () => record((performance.now() - started) / 1000, SCRAPE));
-      res.end(body);
+      res.end(answer.body);
     };
     let pending: ExpositionPage | Promise<ExpositionPage>;
     try {
