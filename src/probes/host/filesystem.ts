@@ -177,6 +177,9 @@ export class FilesystemCollector implements HostProbe<FilesystemReading> {
   private readonly rootfs: string;
   private droppedKey = '';
   private readonly table: ProcFile;
+  /** The mount table last read and what it selected: it rarely changes, and parsing it was most of a run's JS. */
+  private lastTable: string | undefined;
+  private selected: { kept: MountEntry[]; dropped: MountEntry[] } = { kept: [], dropped: [] };
 
   constructor(private readonly options: FilesystemOptions) {
     this.rootfs = (options.rootfs ?? '/').replace(/\/+$/, '') || '/';
@@ -185,10 +188,12 @@ export class FilesystemCollector implements HostProbe<FilesystemReading> {
   }
 
   async run(signal: AbortSignal): Promise<FilesystemReading> {
-    const { kept: mounts, dropped } = capMounts(
-      selectMounts(parseMounts(await this.table.read(signal)), this.options),
-      this.options.maxMounts,
-    );
+    const text = await this.table.read(signal);
+    if (text !== this.lastTable) {
+      this.selected = capMounts(selectMounts(parseMounts(text), this.options), this.options.maxMounts);
+      this.lastTable = text;
+    }
+    const { kept: mounts, dropped } = this.selected;
     const key = dropped.map((m) => m.mountpoint).join('\n');
     if (key !== this.droppedKey) {
       this.droppedKey = key;
