@@ -114,6 +114,23 @@ function scrapeToPassThrough(req: IncomingMessage, origins: OriginPolicy): boole
   );
 }
 
+/**
+ * Whether this scrape comes longer after the last one than a connection is kept alive: then the scraper's next
+ * scrape cannot reuse this connection (Prometheus every 15 s against a 5 s keep-alive), and closing it with the
+ * answer spares the daemon its idle seconds: Node's connection checks wake the process every second while any
+ * connection is open, then a keep-alive timer and the close. Scrapes closer together (a hammering client, a short
+ * scrape interval) keep their connections. `keepAliveMs` 0 (kept alive forever): never.
+ */
+export function spacedScrapes(keepAliveMs: number, now = () => performance.now()): () => boolean {
+  let last = -Infinity;
+  return () => {
+    const t = now();
+    const spaced = keepAliveMs > 0 && t - last > keepAliveMs;
+    last = t;
+    return spaced;
+  };
+}
+
 /** One fastify instance per listen address; security first, then the rate limiter, then routes as plugins. */
 export async function startHttpServer(options: HttpServerOptions): Promise<HttpServer> {
   const { config, log } = options;
@@ -160,9 +177,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     ...(shortcut
       ? {
           serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => {
+            const spaced = spacedScrapes(serverTimeouts.keepAliveTimeout);
             const server = createServer(http, (req, res) => {
-              if (accepting && scrapeToPassThrough(req, origins)) shortcut(req, res, () => handler(req, res));
-              else handler(req, res);
+              if (!accepting || !scrapeToPassThrough(req, origins)) return handler(req, res);
+              if (spaced()) res.shouldKeepAlive = false;
+              shortcut(req, res, () => handler(req, res));
             });
             // What fastify sets on a server it creates (lib/server.js).
             server.keepAliveTimeout = serverTimeouts.keepAliveTimeout;

@@ -8,7 +8,7 @@ import { sha256Hex } from '../../../src/http/auth.js';
 import { McpHttp } from '../../../src/http/mcp-sessions.js';
 import { mcpRoutes, scopesFromExtra } from '../../../src/http/routes/mcp.js';
 import { httpMetricsPlugin, metricsRoutes, metricsShortcut } from '../../../src/http/routes/metrics.js';
-import { startHttpServer, type HttpServer } from '../../../src/http/server.js';
+import { spacedScrapes, startHttpServer, type HttpServer } from '../../../src/http/server.js';
 import { createLogger } from '../../../src/shared/logger.js';
 
 const log = createLogger({ level: 'silent' });
@@ -209,7 +209,13 @@ describe('GET /metrics past fastify', () => {
         .on('error', reject)
         .end();
     });
-  const withoutDate = (h: Record<string, unknown>) => ({ ...h, date: undefined });
+  // The shortcut closes the connection of a scrape that comes longer than keep-alive after the last one (below).
+  const withoutDate = (h: Record<string, unknown>) => ({
+    ...h,
+    date: undefined,
+    connection: undefined,
+    'keep-alive': undefined,
+  });
 
   let other: HttpServer | undefined;
   afterEach(async () => {
@@ -239,6 +245,34 @@ describe('GET /metrics past fastify', () => {
       'http.response.status_code': 200,
       'http.route': '/metrics',
     });
+  });
+
+  it('closes the connection of a scrape that comes longer than keep-alive after the last, keeps closer ones', async () => {
+    const ours = await serve({ timeouts: { keepAlive: '300ms' } }, () => PAGE);
+    server = ours.s;
+    const connection = async () => (await get(ours.port, '/metrics')).headers.connection;
+    // The first scrape has no previous one: spaced.
+    expect(await connection()).toBe('close');
+    // Hammering: each within keep-alive of the last.
+    expect(await connection()).toBe('keep-alive');
+    expect(await connection()).toBe('keep-alive');
+    await new Promise((r) => setTimeout(r, 400));
+    expect(await connection()).toBe('close');
+    expect(await connection()).toBe('keep-alive');
+    expect(ours.hooked).toEqual([]);
+  });
+
+  it('spacedScrapes: longer than keep-alive after the last scrape; never with keep-alive 0', () => {
+    let t = 0;
+    const spaced = spacedScrapes(5000, () => t);
+    expect([spaced(), ((t = 4000), spaced()), ((t = 9001), spaced()), ((t = 9002), spaced())]).toEqual([
+      true,
+      false,
+      true,
+      false,
+    ]);
+    const forever = spacedScrapes(0, () => t);
+    expect([forever(), ((t = 1e9), forever())]).toEqual([false, false]);
   });
 
   it('leaves fastify every scrape the security plugin has a say in: foreign Host or Origin, token, HEAD', async () => {
