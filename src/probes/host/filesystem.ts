@@ -192,18 +192,27 @@ export class FilesystemCollector implements HostProbe<FilesystemReading> {
     if (text !== this.lastTable) {
       this.selected = capMounts(selectMounts(parseMounts(text), this.options), this.options.maxMounts);
       this.lastTable = text;
+      const { dropped } = this.selected;
+      const key = dropped.map((m) => m.mountpoint).join('\n');
+      if (key !== this.droppedKey) {
+        this.droppedKey = key;
+        if (dropped.length) this.options.onDropped?.(dropped, this.options.maxMounts!);
+      }
     }
-    const { kept: mounts, dropped } = this.selected;
-    const key = dropped.map((m) => m.mountpoint).join('\n');
-    if (key !== this.droppedKey) {
-      this.droppedKey = key;
-      if (dropped.length) this.options.onDropped?.(dropped, this.options.maxMounts!);
-    }
+    const mounts = this.selected.kept;
     const reading: FilesystemReading = { samples: [], errors: [] };
+    // One listener for the run, not one per mount.
+    let onAbort: (() => void) | undefined;
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(signal.reason);
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
+    });
+    aborted.catch(() => {});
     // A hung NFS mount or a vanished path is a finding (the disk check turns warn), not a reason to drop the mount.
     await Promise.all(
       mounts.map((m) =>
-        this.stat(m, signal).then(
+        this.stat(m, aborted).then(
           (s) => (s ? reading.samples.push(s) : undefined),
           (e: unknown) =>
             reading.errors.push({
@@ -217,6 +226,7 @@ export class FilesystemCollector implements HostProbe<FilesystemReading> {
         ),
       ),
     );
+    signal.removeEventListener('abort', onAbort!);
     reading.samples.sort((a, b) => byCodeUnits(a.mountpoint, b.mountpoint));
     return reading;
   }
@@ -225,17 +235,12 @@ export class FilesystemCollector implements HostProbe<FilesystemReading> {
     return this.table.close();
   }
 
-  private async stat(m: MountEntry, signal: AbortSignal): Promise<FilesystemSample | undefined> {
-    let onAbort: (() => void) | undefined;
-    const aborted = new Promise<never>((_, reject) => {
-      onAbort = () => reject(signal.reason);
-      if (signal.aborted) onAbort();
-      else signal.addEventListener('abort', onAbort, { once: true });
-    });
+  /** @param aborted rejects when the run is aborted */
+  private async stat(m: MountEntry, aborted: Promise<never>): Promise<FilesystemSample | undefined> {
     const s = await Promise.race([
       statfs(this.rootfs === '/' ? m.mountpoint : `${this.rootfs}${m.mountpoint}`),
       aborted,
-    ]).finally(() => signal.removeEventListener('abort', onAbort!));
+    ]);
     if (s.blocks === 0) return undefined;
     const size = s.blocks * s.bsize;
     const free = s.bfree * s.bsize;
