@@ -23,12 +23,12 @@ export type ProcessSample = z.infer<typeof ProcessSample>;
 
 /**
  * How often the event-loop delay timer fires by default, in ms (`host.process.eventLoopDelayResolution`;
- * bench/host.mjs reads it from the built module). Each firing wakes an idle process: measured on this project's
- * 2-core VM, a histogram at 200 ms cost 0.058 % of a core, at 500 ms 0.022 %, which was a third and then a
- * seventh of a 15 s-scraped idle daemon's CPU. A stall of 500 ms or more is always seen; a shorter one with a
- * chance of its length / 500 ms.
+ * bench/host.mjs reads it from the built module). Each firing wakes an idle process, ~100 µs of CPU on this
+ * project's 2-core VM: at 200 ms that was 0.058 % of a core, at 500 ms ~3 ms per 15 s, a fifth of an idle daemon
+ * scraped every 15 s; at 1 s half that. A stall of 1 s or more is always seen, a shorter one with a chance of its
+ * length / 1 s; who needs shorter stalls seen every time sets a finer resolution and pays its wakeups.
  */
-export const DELAY_RESOLUTION_MS = 500;
+export const DELAY_RESOLUTION_MS = 1000;
 
 /**
  * A delay in seconds from one of the histogram's readings (ns). Node records the time between two firings of its
