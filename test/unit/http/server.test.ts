@@ -247,7 +247,7 @@ describe('GET /metrics past fastify', () => {
     });
   });
 
-  it('closes the connection of a scrape that comes longer than keep-alive after the last, keeps closer ones', async () => {
+  it('closes the connection of a scrape longer than keep-alive after the last one, keeps closer ones', async () => {
     const ours = await serve({ timeouts: { keepAlive: '300ms' } }, () => PAGE);
     server = ours.s;
     const connection = async () => (await get(ours.port, '/metrics')).headers.connection;
