@@ -1,9 +1,9 @@
 import { readdirSync, statSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { z } from 'zod';
 import { TimerDuration } from '../../shared/duration.js';
 import { defineHostCollector, type HostProbe } from './collector.js';
-import { LoopDelay, LoopDelayReading } from './loop-delay.js';
 import { onKernelProcfs, readProc } from './procfs.js';
 
 export const ProcessSample = z.object({
@@ -15,7 +15,7 @@ export const ProcessSample = z.object({
   externalBytes: z.number(),
   cpuSecondsTotal: z.object({ user: z.number(), system: z.number() }),
   cpuUtilization: z.number().nullable().describe('share of one core since the previous sample'),
-  eventLoopDelaySeconds: LoopDelayReading,
+  eventLoopDelaySeconds: z.object({ p50: z.number(), p99: z.number(), max: z.number() }),
   openFds: z.number().int().nullable(),
   maxFds: z.number().int().nullable(),
 });
@@ -30,6 +30,16 @@ export type ProcessSample = z.infer<typeof ProcessSample>;
  */
 export const DELAY_RESOLUTION_MS = 1000;
 
+/**
+ * A delay in seconds from one of the histogram's readings (ns). Node records the time between two firings of its
+ * timer, that is the resolution plus how late the timer was: an idle loop read 0.5 s at a 500 ms resolution. The
+ * delay is the lateness alone.
+ */
+export function delaySeconds(readingNs: number, resolutionMs = DELAY_RESOLUTION_MS): number {
+  if (!Number.isFinite(readingNs)) return 0;
+  return Math.max(0, readingNs / 1e6 - resolutionMs) / 1000;
+}
+
 const ProcessOptions = z
   .object({
     /** Finer catches shorter stalls, at a wakeup per reading. */
@@ -42,15 +52,16 @@ const ProcessOptions = z
 /** The daemon's own process: memory, CPU, event-loop delay and file descriptors. */
 class ProcessCollector implements HostProbe<ProcessSample> {
   readonly kind = 'process';
-  private readonly loop: LoopDelay;
+  private readonly loop: IntervalHistogram;
   private prevCpu: { at: number; usage: NodeJS.CpuUsage } | undefined;
   private maxFds: number | null | undefined;
 
-  constructor(resolutionMs = DELAY_RESOLUTION_MS) {
-    // A reading is how late the timer fired, so a stall of one resolution or more is always seen, at up to its
-    // length (the part after the timer fell due), a shorter one with a chance of its length / resolution.
-    this.loop = new LoopDelay(resolutionMs);
-    this.loop.start();
+  constructor(private readonly resolutionMs = DELAY_RESOLUTION_MS) {
+    // A reading is how late the timer fired (delaySeconds), so a stall of one resolution or more is always seen, at
+    // up to its length (the part after the timer fell due), a shorter one with a chance of its length / resolution.
+    // Node's reset() drops the interval in progress, so a stall within one resolution after a sample is not seen.
+    this.loop = monitorEventLoopDelay({ resolution: resolutionMs });
+    this.loop.enable();
   }
 
   async run(signal: AbortSignal): Promise<ProcessSample> {
@@ -62,7 +73,12 @@ class ProcessCollector implements HostProbe<ProcessSample> {
     const cpuUtilization = prev
       ? (usage.user - prev.usage.user + usage.system - prev.usage.system) / 1000 / (at - prev.at)
       : null;
-    const eventLoopDelaySeconds = this.loop.take();
+    const eventLoopDelaySeconds = {
+      p50: delaySeconds(this.loop.percentile(50), this.resolutionMs),
+      p99: delaySeconds(this.loop.percentile(99), this.resolutionMs),
+      max: delaySeconds(this.loop.max, this.resolutionMs),
+    };
+    this.loop.reset();
     return {
       pid: process.pid,
       uptimeSeconds: process.uptime(),
@@ -111,7 +127,7 @@ class ProcessCollector implements HostProbe<ProcessSample> {
   }
 
   async close(): Promise<void> {
-    this.loop.stop();
+    this.loop.disable();
   }
 }
 
