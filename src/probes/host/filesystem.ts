@@ -1,3 +1,4 @@
+import { statfsSync, type StatsFs } from 'node:fs';
 import { statfs } from 'node:fs/promises';
 import { z } from 'zod';
 import { defineHostCollector, type HostCheckId, type HostProbe } from './collector.js';
@@ -81,6 +82,28 @@ export const DEFAULT_EXCLUDED_FS_TYPES = [
 export const DEFAULT_EXCLUDED_MOUNTS =
   '^/(dev|proc|run|sys|var/lib/docker/.+|var/lib/containerd/.+|var/lib/containers/storage/.+|' +
   'var/lib/kubelet/pods/.+|snap/.+)($|/)';
+/**
+ * Filesystems whose statfs the kernel answers from memory, never waiting on a device or a server: read in place.
+ * Any other type (NFS, CIFS, FUSE, Ceph, 9p, or one this list does not know) goes through the thread pool under the
+ * run's abort, since its statfs can hang. A trip through the thread pool wakes a worker and then the loop, which
+ * on an idle host tick cost more than the syscall.
+ */
+const STATFS_IN_PLACE = new Set([
+  'ext2',
+  'ext3',
+  'ext4',
+  'xfs',
+  'btrfs',
+  'f2fs',
+  'vfat',
+  'exfat',
+  'msdos',
+  'ntfs3',
+  'jfs',
+  'tmpfs',
+  'ramfs',
+]);
+
 /** At most this many filesystems are watched: each is a check, a status card and a set of series. */
 const DEFAULT_MAX_FILESYSTEMS = 64;
 
@@ -236,32 +259,38 @@ export class FilesystemCollector implements HostProbe<FilesystemReading> {
   }
 
   /** @param aborted rejects when the run is aborted */
-  private async stat(m: MountEntry, aborted: Promise<never>): Promise<FilesystemSample | undefined> {
-    const s = await Promise.race([
-      statfs(this.rootfs === '/' ? m.mountpoint : `${this.rootfs}${m.mountpoint}`),
-      aborted,
-    ]);
-    if (s.blocks === 0) return undefined;
-    const size = s.blocks * s.bsize;
-    const free = s.bfree * s.bsize;
-    const available = s.bavail * s.bsize;
-    const used = size - free;
-    const inodesUsed = s.files - s.ffree;
-    return {
-      mountpoint: m.mountpoint,
-      device: m.device,
-      type: m.type,
-      sizeBytes: size,
-      usedBytes: used,
-      availableBytes: available,
-      reservedBytes: free - available,
-      utilization: used + available > 0 ? used / (used + available) : 0,
-      inodesTotal: s.files,
-      inodesUsed,
-      inodesUtilization: s.files > 0 ? inodesUsed / s.files : null,
-      readOnly: m.readOnly,
-    };
+  private stat(m: MountEntry, aborted: Promise<never>): Promise<FilesystemSample | undefined> {
+    const path = this.rootfs === '/' ? m.mountpoint : `${this.rootfs}${m.mountpoint}`;
+    if (!STATFS_IN_PLACE.has(m.type)) return Promise.race([statfs(path), aborted]).then((s) => sampleOf(m, s));
+    try {
+      return Promise.resolve(sampleOf(m, statfsSync(path)));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
+}
+
+function sampleOf(m: MountEntry, s: StatsFs): FilesystemSample | undefined {
+  if (s.blocks === 0) return undefined;
+  const size = s.blocks * s.bsize;
+  const free = s.bfree * s.bsize;
+  const available = s.bavail * s.bsize;
+  const used = size - free;
+  const inodesUsed = s.files - s.ffree;
+  return {
+    mountpoint: m.mountpoint,
+    device: m.device,
+    type: m.type,
+    sizeBytes: size,
+    usedBytes: used,
+    availableBytes: available,
+    reservedBytes: free - available,
+    utilization: used + available > 0 ? used / (used + available) : 0,
+    inodesTotal: s.files,
+    inodesUsed,
+    inodesUtilization: s.files > 0 ? inodesUsed / s.files : null,
+    readOnly: m.readOnly,
+  };
 }
 
 const pct = (v: number) => `${(v * 100).toFixed(1)}%`;

@@ -49,6 +49,34 @@ describe('watching a node from a container (host.procfs, host.rootfs)', () => {
     ]);
   });
 
+  it('reads a local filesystem in place, and keeps a network one abortable (its server can hang)', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'vitals-root-'));
+    const proc = join(root, 'proc');
+    mkdirSync(join(proc, '1'), { recursive: true });
+    mkdirSync(join(root, 'nfs'));
+    writeFileSync(join(proc, '1/mounts'), '/dev/vdz / ext4 rw 0 0\nsrv:/export /nfs nfs4 rw 0 0\n');
+    const fs = new FilesystemCollector({
+      excludeTypes: DEFAULT_EXCLUDED_FS_TYPES,
+      excludeMountpoints: DEFAULT_EXCLUDED_MOUNTS,
+      procfs: proc,
+      rootfs: root,
+    });
+    const live = await fs.run(new AbortController().signal);
+    expect(live.samples.map((s) => s.mountpoint)).toEqual(['/', '/nfs']);
+    // A run aborted once its statfs calls are under way (the run listens for the abort just before it makes them):
+    // the in-place read has its answer already, the network mount's call on the thread pool loses the race.
+    const mid = new AbortController();
+    const listen = mid.signal.addEventListener.bind(mid.signal);
+    mid.signal.addEventListener = (...args: Parameters<typeof listen>) => {
+      listen(...args);
+      setImmediate(() => mid.abort(new Error('timed out')));
+    };
+    const run = fs.run(mid.signal);
+    const { samples, errors } = await run;
+    expect(samples.map((s) => s.mountpoint)).toEqual(['/']);
+    expect(errors).toEqual([{ mountpoint: '/nfs', device: 'srv:/export', type: 'nfs4', error: 'statfs timed out' }]);
+  });
+
   it('computes CPU shares from a procfs other than /proc', async () => {
     const proc = mkdtempSync(join(tmpdir(), 'vitals-proc-'));
     writeFileSync(join(proc, 'stat'), 'cpu  100 0 100 800 0 0 0 0 0 0\ncpu0 100 0 100 800 0 0 0 0 0 0\n');
