@@ -351,16 +351,27 @@ export class HealthMonitor extends EventEmitter<MonitorEvents> {
     const deadline = new AbortController();
     let expire!: (e: Error) => void;
     const timedOut = new Promise<never>((_, reject) => (expire = reject));
-    const timer = setTimeout(() => {
+    const fire = () => {
       expire(new Error(`timed out after ${this.config.host.timeout}ms`));
       deadline.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
-    }, this.config.host.timeout).unref();
+    };
+    // The deadline's timer is set only for a round still running once this turn of the loop is over. Collectors
+    // that read the kernel in place answer within it, and a cleared timer still wakes the loop when it would have
+    // fired (Node re-arms libuv's timer only for timers left): one wakeup per idle round for nothing.
+    const started = performance.now();
+    let timer: NodeJS.Timeout | undefined;
+    let over = false;
+    setImmediate(() => {
+      if (!over)
+        timer = setTimeout(fire, Math.max(0, this.config.host.timeout - (performance.now() - started))).unref();
+    }).unref();
     let results: unknown[];
     try {
       results = await Promise.all(
         this.collectors.map(([c, probe]) => this.runCollector(c.name, probe, deadline.signal, timedOut)),
       );
     } finally {
+      over = true;
       clearTimeout(timer);
     }
     // A collector that failed this round leaves its fields empty: serving the last value as current would let a

@@ -50,10 +50,35 @@ describe("a host round's deadline", () => {
     await monitor.stop();
   });
 
-  it('leaves no timer behind when every collector answered in time', async () => {
+  it('sets no deadline timer for a round whose collectors answer within its turn of the loop', async () => {
     const monitor = monitorWith({ kind: 'load', run: async () => LOAD });
+    // A timer set and cleared would still wake an idle loop when it was due. Not vi.spyOn: a later file's
+    // restoreAllMocks would put this file's fake setTimeout back.
+    const fake = globalThis.setTimeout;
+    const delays: (number | undefined)[] = [];
+    globalThis.setTimeout = ((fn: () => void, ms?: number) => {
+      delays.push(ms);
+      return fake(fn, ms);
+    }) as typeof setTimeout;
+    try {
+      const round = monitor.runOnce();
+      await vi.advanceTimersByTimeAsync(500);
+      const snapshot = await round;
+      // Past the immediate that would have set it.
+      await vi.advanceTimersByTimeAsync(1);
+      expect(snapshot.collectors.load).toMatchObject({ success: true });
+      expect(delays.filter((ms) => ms !== undefined && ms > 500 && ms <= 1000)).toEqual([]);
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      globalThis.setTimeout = fake;
+    }
+    await monitor.stop();
+  });
+
+  it('sets it for the time left when a collector answers later than its turn, and clears it then', async () => {
+    const monitor = monitorWith({ kind: 'load', run: () => new Promise((r) => setTimeout(() => r(LOAD), 300)) });
     const round = monitor.runOnce();
-    await vi.advanceTimersByTimeAsync(500);
+    await vi.advanceTimersByTimeAsync(500 + 300);
     const snapshot = await round;
     expect(snapshot.collectors.load).toMatchObject({ success: true });
     expect(vi.getTimerCount()).toBe(0);
