@@ -6,22 +6,24 @@ import { DEFAULT_EXCLUDED_FS_TYPES, DEFAULT_EXCLUDED_MOUNTS } from '../../../../
 import { CpuCollector } from '../../../../src/probes/host/cpu.js';
 import { FilesystemCollector } from '../../../../src/probes/host/filesystem.js';
 
+/** A collector watching a fake node: `mounts` as PID 1's mount table, `dirs` made under its rootfs. */
+function nodeWith(mounts: string, dirs: string[] = []): FilesystemCollector {
+  const root = mkdtempSync(join(tmpdir(), 'vitals-root-'));
+  const proc = join(root, 'proc');
+  mkdirSync(join(proc, '1'), { recursive: true });
+  for (const d of dirs) mkdirSync(join(root, d));
+  writeFileSync(join(proc, '1/mounts'), mounts);
+  return new FilesystemCollector({
+    excludeTypes: DEFAULT_EXCLUDED_FS_TYPES,
+    excludeMountpoints: DEFAULT_EXCLUDED_MOUNTS,
+    procfs: proc,
+    rootfs: root,
+  });
+}
+
 describe('watching a node from a container (host.procfs, host.rootfs)', () => {
   it('reads PID 1 mounts under procfs and statfs under rootfs, reporting host mountpoints', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'vitals-root-'));
-    const proc = join(root, 'proc');
-    mkdirSync(join(proc, '1'), { recursive: true });
-    mkdirSync(join(root, 'data'));
-    writeFileSync(
-      join(proc, '1/mounts'),
-      '/dev/vdz / ext4 rw 0 0\n/dev/vdy /data xfs ro 0 0\nproc /proc proc rw 0 0\n',
-    );
-    const fs = new FilesystemCollector({
-      excludeTypes: DEFAULT_EXCLUDED_FS_TYPES,
-      excludeMountpoints: DEFAULT_EXCLUDED_MOUNTS,
-      procfs: proc,
-      rootfs: root,
-    });
+    const fs = nodeWith('/dev/vdz / ext4 rw 0 0\n/dev/vdy /data xfs ro 0 0\nproc /proc proc rw 0 0\n', ['data']);
     const { samples: out, errors } = await fs.run(new AbortController().signal);
     expect(errors).toEqual([]);
     expect(out.map((f) => [f.mountpoint, f.device, f.readOnly])).toEqual([
@@ -32,16 +34,7 @@ describe('watching a node from a container (host.procfs, host.rootfs)', () => {
   });
 
   it('a mount whose statfs fails is reported as an error, not dropped', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'vitals-root-'));
-    const proc = join(root, 'proc');
-    mkdirSync(join(proc, '1'), { recursive: true });
-    writeFileSync(join(proc, '1/mounts'), '/dev/vdz / ext4 rw 0 0\n/dev/vdx /gone ext4 rw 0 0\n');
-    const fs = new FilesystemCollector({
-      excludeTypes: DEFAULT_EXCLUDED_FS_TYPES,
-      excludeMountpoints: DEFAULT_EXCLUDED_MOUNTS,
-      procfs: proc,
-      rootfs: root,
-    });
+    const fs = nodeWith('/dev/vdz / ext4 rw 0 0\n/dev/vdx /gone ext4 rw 0 0\n');
     const { samples, errors } = await fs.run(new AbortController().signal);
     expect(samples.map((s) => s.mountpoint)).toEqual(['/']);
     expect(errors).toEqual([
@@ -50,17 +43,7 @@ describe('watching a node from a container (host.procfs, host.rootfs)', () => {
   });
 
   it('reads a local filesystem in place, and keeps a network one abortable (its server can hang)', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'vitals-root-'));
-    const proc = join(root, 'proc');
-    mkdirSync(join(proc, '1'), { recursive: true });
-    mkdirSync(join(root, 'nfs'));
-    writeFileSync(join(proc, '1/mounts'), '/dev/vdz / ext4 rw 0 0\nsrv:/export /nfs nfs4 rw 0 0\n');
-    const fs = new FilesystemCollector({
-      excludeTypes: DEFAULT_EXCLUDED_FS_TYPES,
-      excludeMountpoints: DEFAULT_EXCLUDED_MOUNTS,
-      procfs: proc,
-      rootfs: root,
-    });
+    const fs = nodeWith('/dev/vdz / ext4 rw 0 0\nsrv:/export /nfs nfs4 rw 0 0\n', ['nfs']);
     const live = await fs.run(new AbortController().signal);
     expect(live.samples.map((s) => s.mountpoint)).toEqual(['/', '/nfs']);
     // A run aborted once its statfs calls are under way (the run listens for the abort just before it makes them):
