@@ -343,9 +343,9 @@ export class HealthMonitor extends EventEmitter<MonitorEvents> {
   }
 
   private async sampleHost(): Promise<void> {
-    // Every collector of a round starts now with the same timeout: one deadline for them all, its timer cleared
-    // when the round ends. An AbortSignal.timeout per collector fired ~2 s after every round whatever happened,
-    // each a wakeup and an abort event with its DOMException: a tenth of an idle daemon's main-thread CPU.
+    // Every collector of a round starts now under the same timeout: one deadline for them all, its timer (if any)
+    // cleared when the round ends. An AbortSignal.timeout per collector fired ~2 s after every round whatever
+    // happened, each a wakeup and an abort event with its DOMException: a tenth of an idle daemon's main-thread CPU.
     // One promise rejects for all of them, rather than an abort listener per collector per round (EventTarget's
     // bookkeeping was a visible part of an idle tick).
     const deadline = new AbortController();
