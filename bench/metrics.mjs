@@ -288,7 +288,7 @@ async function idleScraped(ne, targetPort) {
     await scrape(idle.url);
     await sleep(gap / 2);
     const w = performance.now() - w0;
-    servers.forEach((s, i) => slices[i].push(((cpuMs(s.child.pid) - s0[i]) / w) * 100));
+    for (const [i, s] of servers.entries()) slices[i].push(((cpuMs(s.child.pid) - s0[i]) / w) * 100);
     scrapes++;
   }
   const elapsed = performance.now() - t0;

@@ -104,6 +104,25 @@ const STATFS_IN_PLACE = new Set([
   'ramfs',
 ]);
 
+/**
+ * What a path may cross on its way to a mount read in place: local kinds that never wait on a server. An ext4 under
+ * an NFS directory, or with a network filesystem mounted over it, is reached through that server, and stays on the
+ * thread pool; so does one under autofs, whose lookups mount on demand.
+ */
+const LOCAL_PATH_TYPES = new Set([...STATFS_IN_PLACE, 'overlay', 'rootfs', 'proc', 'sysfs', 'devtmpfs', 'squashfs']);
+
+/** The kept mounts whose statfs is made in place: an in-place kind, and nothing else on or above its path. */
+export function inPlaceMounts(kept: readonly MountEntry[], all: readonly MountEntry[]): Set<string> {
+  const out = new Set<string>();
+  for (const m of kept) {
+    if (!STATFS_IN_PLACE.has(m.type)) continue;
+    const p = m.mountpoint;
+    const onPath = (a: MountEntry) => a.mountpoint === p || a.mountpoint === '/' || p.startsWith(`${a.mountpoint}/`);
+    if (all.every((a) => !onPath(a) || LOCAL_PATH_TYPES.has(a.type))) out.add(p);
+  }
+  return out;
+}
+
 /** At most this many filesystems are watched: each is a check, a status card and a set of series. */
 const DEFAULT_MAX_FILESYSTEMS = 64;
 
@@ -203,6 +222,8 @@ export class FilesystemCollector implements HostProbe<FilesystemReading> {
   /** The mount table last read and what it selected: it rarely changes, and parsing it was most of a run's JS. */
   private lastTable: string | undefined;
   private selected: { kept: MountEntry[]; dropped: MountEntry[] } = { kept: [], dropped: [] };
+  /** Mountpoints whose statfs is made in place (inPlaceMounts). */
+  private inPlace = new Set<string>();
 
   constructor(private readonly options: FilesystemOptions) {
     this.rootfs = (options.rootfs ?? '/').replace(/\/+$/, '') || '/';
@@ -213,7 +234,9 @@ export class FilesystemCollector implements HostProbe<FilesystemReading> {
   async run(signal: AbortSignal): Promise<FilesystemReading> {
     const text = await this.table.read(signal);
     if (text !== this.lastTable) {
-      this.selected = capMounts(selectMounts(parseMounts(text), this.options), this.options.maxMounts);
+      const all = parseMounts(text);
+      this.selected = capMounts(selectMounts(all, this.options), this.options.maxMounts);
+      this.inPlace = inPlaceMounts(this.selected.kept, all);
       this.lastTable = text;
       const { dropped } = this.selected;
       const key = dropped.map((m) => m.mountpoint).join('\n');
@@ -261,7 +284,7 @@ export class FilesystemCollector implements HostProbe<FilesystemReading> {
   /** @param aborted rejects when the run is aborted */
   private stat(m: MountEntry, aborted: Promise<never>): Promise<FilesystemSample | undefined> {
     const path = this.rootfs === '/' ? m.mountpoint : `${this.rootfs}${m.mountpoint}`;
-    if (!STATFS_IN_PLACE.has(m.type)) return Promise.race([statfs(path), aborted]).then((s) => sampleOf(m, s));
+    if (!this.inPlace.has(m.mountpoint)) return Promise.race([statfs(path), aborted]).then((s) => sampleOf(m, s));
     try {
       return Promise.resolve(sampleOf(m, statfsSync(path)));
     } catch (e) {

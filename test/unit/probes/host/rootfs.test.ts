@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_EXCLUDED_FS_TYPES, DEFAULT_EXCLUDED_MOUNTS } from '../../../../src/config/schema.js';
 import { CpuCollector } from '../../../../src/probes/host/cpu.js';
-import { FilesystemCollector } from '../../../../src/probes/host/filesystem.js';
+import { FilesystemCollector, inPlaceMounts, parseMounts } from '../../../../src/probes/host/filesystem.js';
 
 /** A collector watching a fake node: `mounts` as PID 1's mount table, `dirs` made under its rootfs. */
 function nodeWith(mounts: string, dirs: string[] = []): FilesystemCollector {
@@ -19,6 +19,20 @@ function nodeWith(mounts: string, dirs: string[] = []): FilesystemCollector {
     procfs: proc,
     rootfs: root,
   });
+}
+
+/**
+ * An abort that comes once a run's statfs calls are under way (the run listens for it just before it makes them,
+ * and the thread pool's answers come in a later turn of the loop than this immediate).
+ */
+function abortOnceListening(): AbortController {
+  const mid = new AbortController();
+  const listen = mid.signal.addEventListener.bind(mid.signal);
+  mid.signal.addEventListener = (...args: Parameters<typeof listen>) => {
+    listen(...args);
+    setImmediate(() => mid.abort(new Error('timed out')));
+  };
+  return mid;
 }
 
 describe('watching a node from a container (host.procfs, host.rootfs)', () => {
@@ -46,18 +60,44 @@ describe('watching a node from a container (host.procfs, host.rootfs)', () => {
     const fs = nodeWith('/dev/vdz / ext4 rw 0 0\nsrv:/export /nfs nfs4 rw 0 0\n', ['nfs']);
     const live = await fs.run(new AbortController().signal);
     expect(live.samples.map((s) => s.mountpoint)).toEqual(['/', '/nfs']);
-    // A run aborted once its statfs calls are under way (the run listens for the abort just before it makes them):
-    // the in-place read has its answer already, the network mount's call on the thread pool loses the race.
-    const mid = new AbortController();
-    const listen = mid.signal.addEventListener.bind(mid.signal);
-    mid.signal.addEventListener = (...args: Parameters<typeof listen>) => {
-      listen(...args);
-      setImmediate(() => mid.abort(new Error('timed out')));
-    };
+    // The in-place read has its answer already; the network mount's call on the thread pool loses the race.
+    const mid = abortOnceListening();
     const run = fs.run(mid.signal);
     const { samples, errors } = await run;
     expect(samples.map((s) => s.mountpoint)).toEqual(['/']);
     expect(errors).toEqual([{ mountpoint: '/nfs', device: 'srv:/export', type: 'nfs4', error: 'statfs timed out' }]);
+  });
+
+  it('reads in place only a local filesystem whose path crosses nothing but local ones', () => {
+    const all = parseMounts(
+      [
+        '/dev/vda / ext4 rw 0 0',
+        'proc /proc proc rw 0 0',
+        '/dev/vdb /data xfs rw 0 0',
+        'srv:/export /mnt/nfs nfs4 rw 0 0',
+        '/dev/vdc /mnt/nfs/disk ext4 rw 0 0',
+        '/dev/vdd /stacked ext4 rw 0 0',
+        'srv:/other /stacked nfs4 rw 0 0',
+        'systemd-1 /auto autofs rw 0 0',
+        '/dev/vde /auto/disk ext4 rw 0 0',
+        'sshfs#me@srv: /fuse fuse.sshfs rw 0 0',
+      ].join('\n'),
+    );
+    expect([...inPlaceMounts(all, all)].sort()).toEqual(['/', '/data']);
+  });
+
+  it('keeps a local filesystem under a network mount abortable', async () => {
+    const fs = nodeWith('/dev/vdz / ext4 rw 0 0\nsrv:/export /nfs nfs4 rw 0 0\n/dev/vdc /nfs/disk ext4 rw 0 0\n', [
+      'nfs',
+      'nfs/disk',
+    ]);
+    const mid = abortOnceListening();
+    const { samples, errors } = await fs.run(mid.signal);
+    expect(samples.map((s) => s.mountpoint)).toEqual(['/']);
+    expect(errors.map((e) => [e.mountpoint, e.error])).toEqual([
+      ['/nfs', 'statfs timed out'],
+      ['/nfs/disk', 'statfs timed out'],
+    ]);
   });
 
   it('computes CPU shares from a procfs other than /proc', async () => {
