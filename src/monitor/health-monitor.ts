@@ -360,10 +360,8 @@ export class HealthMonitor extends EventEmitter<MonitorEvents> {
     // fired (Node re-arms libuv's timer only for timers left): one wakeup per idle round for nothing.
     const started = performance.now();
     let timer: NodeJS.Timeout | undefined;
-    let over = false;
-    setImmediate(() => {
-      if (!over)
-        timer = setTimeout(fire, Math.max(0, this.config.host.timeout - (performance.now() - started))).unref();
+    const later = setImmediate(() => {
+      timer = setTimeout(fire, Math.max(0, this.config.host.timeout - (performance.now() - started))).unref();
     }).unref();
     let results: unknown[];
     try {
@@ -371,7 +369,7 @@ export class HealthMonitor extends EventEmitter<MonitorEvents> {
         this.collectors.map(([c, probe]) => this.runCollector(c.name, probe, deadline.signal, timedOut)),
       );
     } finally {
-      over = true;
+      clearImmediate(later);
       clearTimeout(timer);
     }
     // A collector that failed this round leaves its fields empty: serving the last value as current would let a
