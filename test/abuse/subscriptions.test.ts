@@ -63,7 +63,7 @@ describe('resources/subscribe with the default limits (finding 2)', () => {
     ).toBeGreaterThanOrEqual(1);
   });
 
-  it('1,000 subscribe attempts with 1 MB URIs keep nothing: the daemon serves on a 96 MiB heap, RSS never 50 MiB over the start', async () => {
+  it('1,000 subscribe attempts with 1 MB URIs keep nothing: served on a 96 MiB heap, RSS never +50 MiB', async () => {
     const sessions = [await openSession(daemon), await openSession(daemon)];
     const pad = 'x'.repeat(1_000_000);
     const attempt = (i: number) => subscribe(sessions[i % 2]!, `vitals://checks/${i}-${pad}`);
@@ -81,7 +81,8 @@ describe('resources/subscribe with the default limits (finding 2)', () => {
     expect((await fetch(`${daemon.url}/livez`)).status).toBe(200);
     console.info(
       `subscribe flood: RSS ${(before / MiB).toFixed(1)} MiB before, at most ${(peak / MiB).toFixed(1)} during ` +
-        `1,000 × 1 MB URIs, ${(rssBytes(daemon.pid) / MiB).toFixed(1)} after (V8 old space capped at ${HEAP_CAP_MIB} MiB)`,
+        `1,000 × 1 MB URIs, ${(rssBytes(daemon.pid) / MiB).toFixed(1)} after ` +
+        `(V8 old space capped at ${HEAP_CAP_MIB} MiB)`,
     );
     expect(peak - before).toBeLessThan(50 * MiB);
   }, 150_000);
