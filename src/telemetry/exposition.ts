@@ -123,6 +123,9 @@ export class Exposition {
     this.inflight ??= (async () => {
       const version = this.version();
       try {
+        // The await must come before the `finally`: it makes this function return (and `inflight` be assigned)
+        // before `inflight` is cleared. A rendering finished without yielding would leave `inflight` set, and
+        // every later scrape would get this page.
         const page = new Page(Buffer.from(await this.text(), 'utf8'), Date.now());
         this.page = page;
         this.pageVersion = version;

@@ -65,6 +65,16 @@ describe('Exposition', () => {
     expect(second.body.toString()).toContain('system_memory_usage_bytes{system_memory_state="used"} 2');
   });
 
+  it('renders afresh at every version change when its text comes synchronously, as the daemon gives it', async () => {
+    let version = 0;
+    let renders = 0;
+    const exposition = new Exposition(() => `page ${++renders} of version ${version}\n`, () => version, { maxAgeMs: 0 });
+    for (let v = 0; v < 3; v++) {
+      version = v;
+      expect((await exposition.get()).body.toString()).toBe(`page ${v + 1} of version ${v}\n`);
+    }
+  });
+
   it('holds a page for maxAge even when the data changed', async () => {
     const { exposition, bump } = setup(60_000);
     const first = await exposition.get();
