@@ -68,7 +68,11 @@ describe('Exposition', () => {
   it('renders afresh at every version change when its text comes synchronously, as the daemon gives it', async () => {
     let version = 0;
     let renders = 0;
-    const exposition = new Exposition(() => `page ${++renders} of version ${version}\n`, () => version, { maxAgeMs: 0 });
+    const exposition = new Exposition(
+      () => `page ${++renders} of version ${version}\n`,
+      () => version,
+      { maxAgeMs: 0 },
+    );
     for (let v = 0; v < 3; v++) {
       version = v;
       expect((await exposition.get()).body.toString()).toBe(`page ${v + 1} of version ${v}\n`);
